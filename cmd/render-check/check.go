@@ -1,0 +1,181 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/mattn/go-isatty"
+	"github.com/spf13/cobra"
+
+	"github.com/render-check/render-check/internal/config"
+	"github.com/render-check/render-check/internal/pipeline"
+	"github.com/render-check/render-check/internal/report"
+)
+
+func init() { register(newCheckCmd) }
+
+type checkOptions struct {
+	root        string
+	configPath  string
+	clusters    []string
+	kubeVersion string
+	images      string
+	format      string
+	outputs     []string
+	failOn      string
+}
+
+func newCheckCmd() *cobra.Command {
+	o := &checkOptions{}
+	cmd := &cobra.Command{
+		Use:   "check",
+		Short: "Render every cluster and run every check",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return runCheck(cmd, o)
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&o.root, "root", defaultRoot(), "config repo root")
+	f.StringVar(&o.configPath, "config", "", "config file (default <root>/"+config.FileName+" if present)")
+	f.StringArrayVar(&o.clusters, "cluster", nil, "only check this cluster (repeatable)")
+	f.StringVar(&o.kubeVersion, "kube-version", "", "target Kubernetes version for every cluster (default: config, else newest embedded)")
+	f.StringVar(&o.images, "images", "", "image check: verify, warn or off (default: config, else verify)")
+	f.StringVar(&o.format, "format", "", "output format: "+strings.Join(report.Formats(), ", ")+" (default text; github under GitHub Actions)")
+	f.StringArrayVar(&o.outputs, "output", nil, "also write FORMAT=PATH (repeatable)")
+	f.StringVar(&o.failOn, "fail-on", "error", "exit 1 on findings at or above: error, warning")
+	return cmd
+}
+
+// loadRoot resolves --root and --config (exit 2 on failure).
+func loadRoot(root, configPath string) (string, *config.Config, error) {
+	abs, err := filepath.Abs(root)
+	if err != nil {
+		return "", nil, usageErrorf("root %q: %w", root, err)
+	}
+	st, err := os.Stat(abs)
+	if err != nil {
+		return "", nil, usageErrorf("root: %w", err)
+	}
+	if !st.IsDir() {
+		return "", nil, usageErrorf("root %s is not a directory", root)
+	}
+	cfg, err := config.Load(abs, configPath)
+	if err != nil {
+		return "", nil, usageErrorf("%w", err)
+	}
+	return abs, cfg, nil
+}
+
+func runCheck(cmd *cobra.Command, o *checkOptions) error {
+	failOn, err := report.ParseSeverity(o.failOn)
+	if err != nil {
+		return usageErrorf("--fail-on: %w", err)
+	}
+	root, cfg, err := loadRoot(o.root, o.configPath)
+	if err != nil {
+		return err
+	}
+	images := o.images
+	if images == "" {
+		images = cfg.Images.Mode
+	}
+	switch images {
+	case "verify", "warn", "off":
+	default:
+		return usageErrorf("--images: want verify, warn or off, got %q", images)
+	}
+	outs, err := parseOutputs(o.format, o.outputs)
+	if err != nil {
+		return err
+	}
+	rep, err := pipeline.Check(cmd.Context(), pipeline.Options{
+		Root: root, Config: cfg, Clusters: o.clusters, KubeVersion: o.kubeVersion, Images: images,
+	})
+	if err != nil {
+		return err
+	}
+	if err := writeOutputs(cmd.OutOrStdout(), outs, rep); err != nil {
+		return err
+	}
+	if rep.Fails(failOn) {
+		return errFindings
+	}
+	return nil
+}
+
+// output is one report destination: a format and a path ("" = stdout).
+type output struct{ format, path string }
+
+// parseOutputs validates --format and --output FORMAT=PATH values.
+func parseOutputs(format string, extra []string) ([]output, error) {
+	if format == "" {
+		format = "text"
+		if os.Getenv("GITHUB_ACTIONS") == "true" && report.IsFormat("github") {
+			format = "github"
+		}
+	}
+	if !report.IsFormat(format) {
+		return nil, usageErrorf("--format: unknown format %q (known: %s)", format, strings.Join(report.Formats(), ", "))
+	}
+	outs := []output{{format: format}}
+	for _, e := range extra {
+		f, p, ok := strings.Cut(e, "=")
+		if !ok || p == "" {
+			return nil, usageErrorf("--output: want FORMAT=PATH, got %q", e)
+		}
+		if !report.IsFormat(f) {
+			return nil, usageErrorf("--output: unknown format %q (known: %s)", f, strings.Join(report.Formats(), ", "))
+		}
+		outs = append(outs, output{format: f, path: p})
+	}
+	return outs, nil
+}
+
+func writeOutputs(stdout io.Writer, outs []output, rep *report.Report) error {
+	for _, o := range outs {
+		if o.path == "" {
+			w, err := report.New(stdout, o.format, report.Options{Color: colorFor(stdout)})
+			if err != nil {
+				return err
+			}
+			if err := w.Write(rep); err != nil {
+				return err
+			}
+			continue
+		}
+		if err := writeReportFile(o.path, o.format, rep); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func writeReportFile(path, format string, rep *report.Report) (err error) {
+	f, err := os.Create(path)
+	if err != nil {
+		return fmt.Errorf("writing %s report: %w", format, err)
+	}
+	defer func() {
+		if cerr := f.Close(); err == nil && cerr != nil {
+			err = fmt.Errorf("writing %s report: %w", format, cerr)
+		}
+	}()
+	w, err := report.New(f, format, report.Options{})
+	if err != nil {
+		return err
+	}
+	return w.Write(rep)
+}
+
+// colorFor enables colour only on a terminal and when NO_COLOR is unset.
+func colorFor(w io.Writer) bool {
+	if _, ok := os.LookupEnv("NO_COLOR"); ok {
+		return false
+	}
+	f, ok := w.(*os.File)
+	return ok && isatty.IsTerminal(f.Fd())
+}

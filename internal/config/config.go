@@ -1,0 +1,101 @@
+// Package config loads .render-check.yaml. Every setting has a default; no
+// file is needed for the standard layout. Unknown keys are an error.
+package config
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+
+	"sigs.k8s.io/yaml"
+)
+
+// FileName is the config file looked up at the repo root.
+const FileName = ".render-check.yaml"
+
+// Config is the whole configuration. Each stage owns one section.
+type Config struct {
+	// Clusters are globs, relative to the root, of cluster directories.
+	// Default: ["clusters/*"].
+	Clusters []string `json:"clusters,omitempty"`
+	// BaseDir is the shared bases directory. Default: "_base".
+	BaseDir string `json:"baseDir,omitempty"`
+	// RepoURLs are extra URLs that mean "this repo", besides the git origin.
+	RepoURLs []string `json:"repoURLs,omitempty"`
+	// KubernetesVersion is the default target version for all clusters.
+	KubernetesVersion string `json:"kubernetesVersion,omitempty"`
+	// ClusterSettings holds per-cluster settings, keyed by cluster name.
+	ClusterSettings map[string]ClusterSettings `json:"clusterSettings,omitempty"`
+
+	Render   Render   `json:"render,omitempty"`
+	Validate Validate `json:"validate,omitempty"`
+	Images   Images   `json:"images,omitempty"`
+	Secrets  Secrets  `json:"secrets,omitempty"`
+	Policy   Policy   `json:"policy,omitempty"`
+}
+
+// ClusterSettings are per-cluster settings.
+type ClusterSettings struct {
+	// KubernetesVersion is the cluster's target Kubernetes minor, e.g. "1.34".
+	KubernetesVersion string `json:"kubernetesVersion,omitempty"`
+	// Production marks the cluster for the production-only repo rules.
+	Production *bool `json:"production,omitempty"`
+	// Severity overrides rule severities for this cluster: rule -> error|warning|info|off.
+	Severity map[string]string `json:"severity,omitempty"`
+}
+
+// Default returns the configuration used when no file exists.
+func Default() *Config {
+	c := &Config{}
+	c.applyDefaults()
+	return c
+}
+
+func (c *Config) applyDefaults() {
+	if len(c.Clusters) == 0 {
+		c.Clusters = []string{"clusters/*"}
+	}
+	if c.BaseDir == "" {
+		c.BaseDir = "_base"
+	}
+	c.Render.applyDefaults()
+	c.Images.applyDefaults()
+}
+
+// Load reads the config at path. An empty path means FileName under root,
+// which may be absent (then defaults apply). An explicit path must exist.
+func Load(root, path string) (*Config, error) {
+	explicit := path != ""
+	if !explicit {
+		path = filepath.Join(root, FileName)
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		if !explicit && errors.Is(err, fs.ErrNotExist) {
+			return Default(), nil
+		}
+		return nil, fmt.Errorf("reading config: %w", err)
+	}
+	return Parse(path, data)
+}
+
+// Parse decodes config bytes strictly; name is used in error messages.
+func Parse(name string, data []byte) (*Config, error) {
+	c := &Config{}
+	if err := yaml.UnmarshalStrict(data, c); err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	c.applyDefaults()
+	return c, nil
+}
+
+// KubernetesVersionFor returns the configured version for a cluster: its own
+// setting, else the global one, else "" (the caller's default).
+func (c *Config) KubernetesVersionFor(cluster string) string {
+	if s, ok := c.ClusterSettings[cluster]; ok && s.KubernetesVersion != "" {
+		return s.KubernetesVersion
+	}
+	return c.KubernetesVersion
+}

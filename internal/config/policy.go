@@ -1,0 +1,4 @@
+package config
+
+// Policy configures the repo/... rules.
+type Policy struct{}

@@ -1,0 +1,51 @@
+package report
+
+import (
+	"fmt"
+	"io"
+	"slices"
+	"sort"
+)
+
+// Writer writes a finished report in one format.
+type Writer interface {
+	Write(r *Report) error
+}
+
+// Options tune writers that care about the environment.
+type Options struct {
+	// Color enables ANSI colour in the text format.
+	Color bool
+}
+
+type factory func(w io.Writer, o Options) Writer
+
+var formats = map[string]factory{
+	"text": func(w io.Writer, o Options) Writer { return &textWriter{w: w, color: o.Color} },
+	"json": func(w io.Writer, _ Options) Writer { return &jsonWriter{w: w} },
+}
+
+// register adds a format; called from the init of each format's file.
+func register(name string, f factory) { formats[name] = f }
+
+// Formats lists the known output formats, sorted.
+func Formats() []string {
+	names := make([]string, 0, len(formats))
+	for n := range formats {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return names
+}
+
+// New returns the writer for format, or an error naming the known formats.
+func New(w io.Writer, format string, o Options) (Writer, error) {
+	f, ok := formats[format]
+	if !ok {
+		return nil, fmt.Errorf("unknown format %q (known: %v)", format, Formats())
+	}
+	return f(w, o), nil
+}
+
+// IsFormat reports whether name is a known format.
+func IsFormat(name string) bool { return slices.Contains(Formats(), name) }

@@ -1,0 +1,113 @@
+package report
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"maps"
+	"slices"
+)
+
+type textWriter struct {
+	w     io.Writer
+	color bool
+}
+
+func (t *textWriter) paint(code, s string) string {
+	if !t.color {
+		return s
+	}
+	return "\x1b[" + code + "m" + s + "\x1b[0m"
+}
+
+func (t *textWriter) sev(s Severity) string {
+	switch s {
+	case SeverityError:
+		return t.paint("31;1", "error")
+	case SeverityWarning:
+		return t.paint("33;1", "warning")
+	}
+	return t.paint("36", string(s))
+}
+
+// Write prints findings grouped by cluster and app, then a one-line summary.
+func (t *textWriter) Write(r *Report) error {
+	b := bufio.NewWriter(t.w)
+	byCluster := map[string]map[string][]Finding{}
+	for _, f := range r.Findings {
+		if byCluster[f.Cluster] == nil {
+			byCluster[f.Cluster] = map[string][]Finding{}
+		}
+		byCluster[f.Cluster][f.App] = append(byCluster[f.Cluster][f.App], f)
+	}
+	printFindings := func(fs []Finding, indent string) {
+		for _, f := range fs {
+			loc := f.Location()
+			if loc != "" {
+				loc += ": "
+			}
+			res := ""
+			if f.Resource != nil {
+				res = " [" + f.Resource.String() + "]"
+			}
+			fmt.Fprintf(b, "%s%s%s %s%s %s\n", indent, loc, t.sev(f.Severity), t.paint("2", f.Rule), res, f.Message)
+		}
+	}
+	if fs := byCluster[""][""]; len(fs) > 0 {
+		fmt.Fprintln(b, t.paint("1", "repository"))
+		printFindings(fs, "  ")
+	}
+	for _, c := range r.Clusters {
+		errs, warns := 0, 0
+		for _, fs := range byCluster[c.Name] {
+			for _, f := range fs {
+				switch f.Severity {
+				case SeverityError:
+					errs++
+				case SeverityWarning:
+					warns++
+				}
+			}
+		}
+		fmt.Fprintf(b, "%s (kubernetes %s): %d apps, %d errors, %d warnings\n", t.paint("1", c.Name), c.KubernetesVersion, len(c.Apps), errs, warns)
+		if fs := byCluster[c.Name][""]; len(fs) > 0 {
+			printFindings(fs, "    ")
+		}
+		for _, a := range c.Apps {
+			fs := byCluster[c.Name][a.Name]
+			mark := t.paint("32", "ok")
+			if len(fs) > 0 {
+				mark = fmt.Sprintf("%d findings", len(fs))
+			}
+			fmt.Fprintf(b, "  %s (%s, %d resources): %s\n", a.Name, a.Source, a.Resources, mark)
+			printFindings(fs, "    ")
+		}
+		// findings for apps that did not make it into the cluster summary
+		for _, app := range slices.Sorted(maps.Keys(byCluster[c.Name])) {
+			fs := byCluster[c.Name][app]
+			if app == "" || hasApp(c, app) {
+				continue
+			}
+			fmt.Fprintf(b, "  %s: %d findings\n", app, len(fs))
+			printFindings(fs, "    ")
+		}
+	}
+	for _, s := range r.Skipped {
+		fmt.Fprintf(b, "%s %s\n", t.paint("33", "skipped:"), s)
+	}
+	fmt.Fprintf(b, "%d clusters, %d apps, %d resources: %d errors, %d warnings\n",
+		r.Summary.Clusters, r.Summary.Apps, r.Summary.Resources, r.Summary.Errors, r.Summary.Warnings)
+	if err := b.Flush(); err != nil {
+		return fmt.Errorf("writing text report: %w", err)
+	}
+	return nil
+}
+
+func hasApp(c Cluster, name string) bool {
+	for _, a := range c.Apps {
+		if a.Name == name {
+			return true
+		}
+	}
+	return false
+}
