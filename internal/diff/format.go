@@ -1,0 +1,128 @@
+package diff
+
+import (
+	"bufio"
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+)
+
+// Formats are the output formats of a diff.
+var Formats = []string{"text", "markdown", "json"}
+
+// DefaultMarkdownLimit bounds the markdown output (GitHub comments and job
+// summaries are limited to about 64 KiB).
+const DefaultMarkdownLimit = 60000
+
+// Write writes the result in format ("text", "markdown" or "json").
+func Write(w io.Writer, r *Result, format string) error {
+	var err error
+	switch format {
+	case "json":
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", "  ")
+		enc.SetEscapeHTML(false)
+		err = enc.Encode(r)
+	case "markdown":
+		_, err = io.WriteString(w, Markdown(r, DefaultMarkdownLimit))
+	case "text":
+		err = writeText(w, r)
+	default:
+		return fmt.Errorf("unknown diff format %q (known: %s)", format, strings.Join(Formats, ", "))
+	}
+	if err != nil {
+		return fmt.Errorf("writing diff: %w", err)
+	}
+	return nil
+}
+
+func appName(a AppDiff) string {
+	if a.App == "" {
+		return "(live only)"
+	}
+	return a.App
+}
+
+func verb(d ResourceDiff) string {
+	switch d.Change {
+	case Moved:
+		return "moved from " + d.From
+	}
+	return string(d.Change)
+}
+
+func writeText(w io.Writer, r *Result) error {
+	b := bufio.NewWriter(w)
+	for _, a := range r.Apps {
+		fmt.Fprintf(b, "%s/%s: +%d -%d ~%d\n", a.Cluster, appName(a), a.Added, a.Removed, a.Changed)
+		for _, d := range a.Resources {
+			fmt.Fprintf(b, "  %s %s %s\n", d.Resource.APIVersion, d.Resource.String(), verb(d))
+			for _, f := range d.Fields {
+				fmt.Fprintf(b, "    %s: desired %s, live %s\n", f.Path, f.Desired, f.Live)
+			}
+			if d.Change == Changed && d.Diff != "" && len(d.Fields) == 0 {
+				for _, l := range strings.SplitAfter(strings.TrimRight(d.Diff, "\n"), "\n") {
+					fmt.Fprintf(b, "    %s", l)
+				}
+				fmt.Fprintln(b)
+			}
+		}
+	}
+	ad, rm, ch, mv := r.Totals()
+	fmt.Fprintf(b, "%d apps changed: %d added, %d removed, %d changed, %d moved\n", len(r.Apps), ad, rm, ch, mv)
+	return b.Flush()
+}
+
+// Markdown renders a PR-comment / job-summary view: a table of clusters x
+// apps with +/-/~ counts, then a collapsible diff per app. Output beyond
+// limit bytes is cut at an app boundary with a note.
+func Markdown(r *Result, limit int) string {
+	var head strings.Builder
+	ad, rm, ch, mv := r.Totals()
+	head.WriteString("## render-check diff\n\n")
+	if r.Empty() {
+		head.WriteString("No rendered resource changes.\n")
+		return head.String()
+	}
+	fmt.Fprintf(&head, "%d apps changed: %d added, %d removed, %d changed, %d moved.\n\n", len(r.Apps), ad, rm, ch, mv)
+	head.WriteString("| Cluster | App | + | - | ~ |\n|---|---|---:|---:|---:|\n")
+	for _, a := range r.Apps {
+		fmt.Fprintf(&head, "| %s | %s | %d | %d | %d |\n", a.Cluster, appName(a), a.Added, a.Removed, a.Changed+a.Moved)
+	}
+	head.WriteString("\n")
+	out := head.String()
+	for i, a := range r.Apps {
+		var s strings.Builder
+		fmt.Fprintf(&s, "<details><summary>%s / %s</summary>\n\n", a.Cluster, appName(a))
+		for _, d := range a.Resources {
+			fmt.Fprintf(&s, "**%s `%s`** %s\n\n", d.Resource.Kind, d.Resource.String(), verb(d))
+			if len(d.Fields) > 0 {
+				s.WriteString("| Field | Desired | Live |\n|---|---|---|\n")
+				for _, f := range d.Fields {
+					fmt.Fprintf(&s, "| `%s` | `%s` | `%s` |\n", f.Path, mdCell(f.Desired), mdCell(f.Live))
+				}
+				s.WriteString("\n")
+			} else if d.Diff != "" {
+				fmt.Fprintf(&s, "```diff\n%s```\n\n", d.Diff)
+			}
+		}
+		s.WriteString("</details>\n\n")
+		if limit > 0 && len(out)+s.Len() > limit {
+			out += fmt.Sprintf("_Output truncated: %d more apps changed; run `render-check diff` locally for the full diff._\n", len(r.Apps)-i)
+			break
+		}
+		out += s.String()
+	}
+	return out
+}
+
+func mdCell(s string) string {
+	s = strings.ReplaceAll(s, "|", "\\|")
+	s = strings.ReplaceAll(s, "`", "'")
+	s = strings.ReplaceAll(s, "\n", " ")
+	if len(s) > 120 {
+		s = s[:117] + "..."
+	}
+	return s
+}
