@@ -1,0 +1,369 @@
+package main
+
+import (
+	"archive/tar"
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/render-check/render-check/internal/config"
+	"github.com/render-check/render-check/internal/diff"
+	"github.com/render-check/render-check/internal/render"
+	"github.com/render-check/render-check/internal/report"
+	"github.com/render-check/render-check/internal/resource"
+)
+
+func init() { register(newDiffCmd) }
+
+type diffOptions struct {
+	root, configPath    string
+	base, head          string
+	live                string
+	clusters            []string
+	app                 string
+	kubeVersion, format string
+	summary             string
+	failOnChange        bool
+}
+
+func newDiffCmd() *cobra.Command {
+	o := &diffOptions{}
+	cmd := &cobra.Command{
+		Use:   "diff (--base REF [--head REF] | --live DIR)",
+		Short: "Show what a change really does to the rendered clusters, or how the desired state differs from live",
+		Long: `diff renders two revisions of the config repo and compares them per cluster, app and resource
+(--base REF, with --head REF or the working tree), or compares the rendered desired state of a cluster
+(and optionally one app) with exported live manifests (--live DIR, e.g. from kubectl get -o yaml).
+Secret values never appear: a changed Secret value shows as a changed fingerprint.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error { return runDiff(cmd, o) },
+	}
+	f := cmd.Flags()
+	f.StringVar(&o.root, "root", defaultRoot(), "config repo root (inside a git work tree for --base)")
+	f.StringVar(&o.configPath, "config", "", "config file (default <root>/"+config.FileName+" if present)")
+	f.StringVar(&o.base, "base", "", "git revision to compare against")
+	f.StringVar(&o.head, "head", "", "git revision to compare (default: the working tree)")
+	f.StringVar(&o.live, "live", "", "directory (or file) of exported live manifests to compare the desired state with")
+	f.StringArrayVar(&o.clusters, "cluster", nil, "only this cluster (repeatable; exactly one with --live)")
+	f.StringVar(&o.app, "app", "", "with --live: only this app of the cluster")
+	f.StringVar(&o.kubeVersion, "kube-version", "", "target Kubernetes version for every cluster")
+	f.StringVar(&o.format, "format", "text", "output format: "+strings.Join(diff.Formats, ", "))
+	f.StringVar(&o.summary, "summary", "", "also append the markdown view to this file (default under GitHub Actions: $GITHUB_STEP_SUMMARY)")
+	f.BoolVar(&o.failOnChange, "fail-on-change", false, "exit 1 if any rendered resource changed")
+	return cmd
+}
+
+func runDiff(cmd *cobra.Command, o *diffOptions) error {
+	if (o.base == "") == (o.live == "") {
+		return usageErrorf("diff needs exactly one of --base REF or --live DIR")
+	}
+	if o.head != "" && o.base == "" {
+		return usageErrorf("--head needs --base")
+	}
+	if !containsStr(diff.Formats, o.format) {
+		return usageErrorf("--format: unknown diff format %q (known: %s)", o.format, strings.Join(diff.Formats, ", "))
+	}
+	root, cfg, err := loadRoot(o.root, o.configPath)
+	if err != nil {
+		return err
+	}
+	var res *diff.Result
+	if o.live != "" {
+		res, err = liveDiff(cmd, o, root, cfg)
+	} else {
+		res, err = revisionDiff(cmd, o, root)
+	}
+	if err != nil {
+		return err
+	}
+	if err := diff.Write(cmd.OutOrStdout(), res, o.format); err != nil {
+		return err
+	}
+	summary := o.summary
+	if summary == "" && os.Getenv("GITHUB_ACTIONS") == "true" {
+		summary = os.Getenv("GITHUB_STEP_SUMMARY")
+	}
+	if summary != "" {
+		if err := appendFile(summary, diff.Markdown(res, diff.DefaultMarkdownLimit)); err != nil {
+			return err
+		}
+	}
+	if o.failOnChange && !res.Empty() {
+		return errFindings
+	}
+	return nil
+}
+
+func appendFile(path, s string) error {
+	f, err := os.OpenFile(path, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644)
+	if err != nil {
+		return fmt.Errorf("writing summary: %w", err)
+	}
+	if _, err := f.WriteString(s); err != nil {
+		f.Close()
+		return fmt.Errorf("writing summary: %w", err)
+	}
+	if err := f.Close(); err != nil {
+		return fmt.Errorf("writing summary: %w", err)
+	}
+	return nil
+}
+
+func containsStr(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// renderForDiff renders a tree and prints its render errors to stderr, since
+// a failed app would otherwise look like removed resources.
+func renderForDiff(cmd *cobra.Command, label, root string, cfg *config.Config, o *diffOptions) ([]*resource.Cluster, error) {
+	res, err := render.Render(cmd.Context(), render.Options{Root: root, Config: cfg, Clusters: o.clusters, KubeVersion: o.kubeVersion})
+	if err != nil {
+		return nil, fmt.Errorf("rendering %s: %w", label, err)
+	}
+	for _, f := range report.Sort(res.Findings) {
+		if f.Severity == report.SeverityError {
+			fmt.Fprintf(cmd.ErrOrStderr(), "%s: %s %s %s/%s: %s\n", label, f.Location(), f.Rule, f.Cluster, f.App, f.Message)
+		}
+	}
+	return res.Clusters, nil
+}
+
+func revisionDiff(cmd *cobra.Command, o *diffOptions, root string) (*diff.Result, error) {
+	baseDir, cleanBase, err := checkoutRevision(root, o.base)
+	if err != nil {
+		return nil, err
+	}
+	defer cleanBase()
+	headDir := root
+	if o.head != "" {
+		d, cleanHead, err := checkoutRevision(root, o.head)
+		if err != nil {
+			return nil, err
+		}
+		defer cleanHead()
+		headDir = d
+	}
+	origin := gitOrigin(root)
+	load := func(dir string) (*config.Config, error) {
+		path := o.configPath
+		if path != "" && !filepath.IsAbs(path) {
+			path = filepath.Join(dir, path)
+		}
+		cfg, err := config.Load(dir, path)
+		if err != nil {
+			return nil, usageErrorf("%w", err)
+		}
+		// The extracted trees have no .git: name this repo's origin explicitly.
+		if origin != "" {
+			cfg.RepoURLs = append(cfg.RepoURLs, origin)
+		}
+		return cfg, nil
+	}
+	baseCfg, err := load(baseDir)
+	if err != nil {
+		return nil, err
+	}
+	headCfg, err := load(headDir)
+	if err != nil {
+		return nil, err
+	}
+	base, err := renderForDiff(cmd, "base "+o.base, baseDir, baseCfg, o)
+	if err != nil {
+		return nil, err
+	}
+	headLabel := "head " + o.head
+	if o.head == "" {
+		headLabel = "working tree"
+	}
+	head, err := renderForDiff(cmd, headLabel, headDir, headCfg, o)
+	if err != nil {
+		return nil, err
+	}
+	return diff.Compare(base, head), nil
+}
+
+func liveDiff(cmd *cobra.Command, o *diffOptions, root string, cfg *config.Config) (*diff.Result, error) {
+	if len(o.clusters) != 1 {
+		return nil, usageErrorf("--live compares one cluster: pass exactly one --cluster")
+	}
+	live, err := readLive(o.live)
+	if err != nil {
+		return nil, err
+	}
+	clusters, err := renderForDiff(cmd, "desired", root, cfg, o)
+	if err != nil {
+		return nil, err
+	}
+	var c *resource.Cluster
+	for _, x := range clusters {
+		if x.Name == o.clusters[0] {
+			c = x
+		}
+	}
+	if c == nil {
+		return nil, usageErrorf("cluster %q not found under %s", o.clusters[0], root)
+	}
+	apps := c.Apps
+	if o.app != "" {
+		apps = nil
+		for _, a := range c.Apps {
+			if a.Name == o.app {
+				apps = append(apps, a)
+			}
+		}
+		if apps == nil {
+			return nil, usageErrorf("app %q not found in cluster %s", o.app, c.Name)
+		}
+	}
+	return diff.Live(c.Name, apps, live), nil
+}
+
+// readLive reads exported manifests: one file or a directory tree of
+// .yaml/.yml/.json files, multi-document, Lists expanded.
+func readLive(path string) ([]map[string]any, error) {
+	st, err := os.Stat(path)
+	if err != nil {
+		return nil, usageErrorf("--live: %w", err)
+	}
+	var files []string
+	if st.IsDir() {
+		err = filepath.WalkDir(path, func(p string, d os.DirEntry, err error) error {
+			if err != nil {
+				return err
+			}
+			switch strings.ToLower(filepath.Ext(p)) {
+			case ".yaml", ".yml", ".json":
+				if !d.IsDir() {
+					files = append(files, p)
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			return nil, usageErrorf("--live: %w", err)
+		}
+	} else {
+		files = []string{path}
+	}
+	var out []map[string]any
+	for _, f := range files {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			return nil, usageErrorf("--live: %w", err)
+		}
+		objs, err := resource.DecodeAll(data)
+		if err != nil {
+			return nil, usageErrorf("--live: %s: %w", f, err)
+		}
+		out = append(out, objs...)
+	}
+	return out, nil
+}
+
+// checkoutRevision extracts the config root as of rev into a temporary
+// directory with `git archive`, never touching the work tree or the index.
+func checkoutRevision(root, rev string) (string, func(), error) {
+	if _, err := git(root, "rev-parse", "--verify", "--quiet", rev+"^{commit}"); err != nil {
+		return "", nil, usageErrorf("--base/--head: %q is not a commit in %s", rev, root)
+	}
+	prefix, err := git(root, "rev-parse", "--show-prefix")
+	if err != nil {
+		return "", nil, usageErrorf("%s is not inside a git work tree: %w", root, err)
+	}
+	treeish := rev
+	if p := strings.TrimSpace(prefix); p != "" {
+		treeish = rev + ":" + strings.TrimSuffix(p, "/")
+	}
+	data, err := git(root, "archive", "--format=tar", treeish)
+	if err != nil {
+		return "", nil, fmt.Errorf("reading %s from git: %w", rev, err)
+	}
+	dir, err := os.MkdirTemp("", "render-check-rev-")
+	if err != nil {
+		return "", nil, fmt.Errorf("extracting %s: %w", rev, err)
+	}
+	cleanup := func() { os.RemoveAll(dir) }
+	if err := untar(strings.NewReader(data), dir); err != nil {
+		cleanup()
+		return "", nil, fmt.Errorf("extracting %s: %w", rev, err)
+	}
+	return dir, cleanup, nil
+}
+
+func untar(r io.Reader, dir string) error {
+	tr := tar.NewReader(r)
+	for {
+		h, err := tr.Next()
+		if errors.Is(err, io.EOF) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		target := filepath.Join(dir, filepath.FromSlash(h.Name))
+		if !strings.HasPrefix(target, dir+string(filepath.Separator)) && target != dir {
+			return fmt.Errorf("archive entry %q escapes the directory", h.Name)
+		}
+		switch h.Typeflag {
+		case tar.TypeDir:
+			if err := os.MkdirAll(target, 0o755); err != nil {
+				return err
+			}
+		case tar.TypeReg:
+			if err := os.MkdirAll(filepath.Dir(target), 0o755); err != nil {
+				return err
+			}
+			f, err := os.OpenFile(target, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, os.FileMode(h.Mode)&0o777|0o600)
+			if err != nil {
+				return err
+			}
+			if _, err := io.Copy(f, tr); err != nil {
+				f.Close()
+				return err
+			}
+			if err := f.Close(); err != nil {
+				return err
+			}
+		case tar.TypeSymlink:
+			if err := os.MkdirAll(filepath.Dir(target), 0o755); err != nil {
+				return err
+			}
+			if err := os.Symlink(h.Linkname, target); err != nil {
+				return err
+			}
+		}
+	}
+}
+
+// git runs a git command in dir and returns its stdout.
+func git(dir string, args ...string) (string, error) {
+	cmd := exec.Command("git", append([]string{"-C", dir}, args...)...)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		return "", fmt.Errorf("git %s: %w: %s", strings.Join(args, " "), err, strings.TrimSpace(stderr.String()))
+	}
+	return string(out), nil
+}
+
+// gitOrigin returns the remote.origin.url of the repo holding root, or "".
+func gitOrigin(root string) string {
+	out, err := git(root, "config", "--get", "remote.origin.url")
+	if err != nil {
+		return ""
+	}
+	return strings.TrimSpace(out)
+}
