@@ -1,0 +1,225 @@
+package validate
+
+import (
+	"fmt"
+	"regexp"
+	"slices"
+	"strings"
+)
+
+// CRDSchema is the draft-04 schema of one served version of a custom
+// resource, converted from a CustomResourceDefinition.
+type CRDSchema struct {
+	APIVersion string
+	Kind       string
+	Namespaced bool
+	// Schema is the strict draft-04 JSON schema; nil when the CRD has no
+	// schema for the version (then anything is accepted).
+	Schema map[string]any
+	// Source names where the CRD came from ("file:line" or a description).
+	Source string
+}
+
+// CRDError is a CustomResourceDefinition that cannot be converted.
+type CRDError struct {
+	Name   string
+	Reason string
+}
+
+func (e *CRDError) Error() string { return fmt.Sprintf("CustomResourceDefinition %s: %s", e.Name, e.Reason) }
+
+// IsCRD reports whether obj is a CustomResourceDefinition.
+func IsCRD(obj map[string]any) bool {
+	k, _ := obj["kind"].(string)
+	av, _ := obj["apiVersion"].(string)
+	return k == "CustomResourceDefinition" && strings.HasPrefix(av, "apiextensions.k8s.io/")
+}
+
+// ConvertCRD converts every served version of a CustomResourceDefinition
+// (apiextensions.k8s.io/v1 or v1beta1) into a strict draft-04 schema:
+//   - objects reject unknown fields unless x-kubernetes-preserve-unknown-fields;
+//   - nullable: true also accepts null;
+//   - x-kubernetes-int-or-string accepts an integer or a string;
+//   - x-kubernetes-embedded-resource objects accept apiVersion, kind, metadata;
+//   - apiVersion, kind and metadata are always allowed at the root;
+//   - descriptions, formats, defaults, CEL rules are dropped, as are patterns
+//     Go's regexp cannot compile (ECMA-262 lookarounds).
+func ConvertCRD(obj map[string]any) ([]CRDSchema, error) {
+	md, _ := obj["metadata"].(map[string]any)
+	name, _ := md["name"].(string)
+	spec, _ := obj["spec"].(map[string]any)
+	if spec == nil {
+		return nil, &CRDError{Name: name, Reason: "no spec"}
+	}
+	group, _ := spec["group"].(string)
+	names, _ := spec["names"].(map[string]any)
+	kind, _ := names["kind"].(string)
+	if group == "" || kind == "" {
+		return nil, &CRDError{Name: name, Reason: "spec.group and spec.names.kind are required"}
+	}
+	scope, _ := spec["scope"].(string)
+	namespaced := scope != "Cluster"
+	var topSchema map[string]any
+	if v, ok := spec["validation"].(map[string]any); ok { // v1beta1
+		topSchema, _ = v["openAPIV3Schema"].(map[string]any)
+	}
+	var out []CRDSchema
+	versions, _ := spec["versions"].([]any)
+	if len(versions) == 0 {
+		if v, ok := spec["version"].(string); ok && v != "" { // v1beta1 single version
+			versions = []any{map[string]any{"name": v, "served": true}}
+		}
+	}
+	for _, ve := range versions {
+		vm, ok := ve.(map[string]any)
+		if !ok {
+			continue
+		}
+		vname, _ := vm["name"].(string)
+		if served, ok := vm["served"].(bool); ok && !served {
+			continue
+		}
+		if vname == "" {
+			continue
+		}
+		s := topSchema
+		if sc, ok := vm["schema"].(map[string]any); ok {
+			if o, ok := sc["openAPIV3Schema"].(map[string]any); ok {
+				s = o
+			}
+		}
+		cs := CRDSchema{APIVersion: group + "/" + vname, Kind: kind, Namespaced: namespaced}
+		if s != nil {
+			conv := convertCRDSchema(s, false, true)
+			addRootFields(conv)
+			cs.Schema = conv
+		}
+		out = append(out, cs)
+	}
+	if len(out) == 0 {
+		return nil, &CRDError{Name: name, Reason: "no served version"}
+	}
+	return out, nil
+}
+
+// copied keywords: value validations kept as they are.
+var crdKeywords = []string{"enum", "pattern", "minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum",
+	"minLength", "maxLength", "minItems", "maxItems", "uniqueItems", "multipleOf", "minProperties", "maxProperties", "required"}
+
+// convertCRDSchema converts one structural schema node. inJunctor is true
+// below allOf/anyOf/oneOf/not, where a schema only restricts values and must
+// not reject fields; strict makes objects reject unknown fields.
+func convertCRDSchema(s map[string]any, inJunctor, strict bool) map[string]any {
+	out := map[string]any{}
+	for _, k := range crdKeywords {
+		if v, ok := s[k]; ok {
+			out[k] = v
+		}
+	}
+	if p, ok := out["pattern"].(string); ok {
+		if _, err := regexp.Compile(p); err != nil {
+			delete(out, "pattern")
+		}
+	}
+	nullable, _ := s["nullable"].(bool)
+	intOrString, _ := s["x-kubernetes-int-or-string"].(bool)
+	preserve, _ := s["x-kubernetes-preserve-unknown-fields"].(bool)
+	embedded, _ := s["x-kubernetes-embedded-resource"].(bool)
+	typ, _ := s["type"].(string)
+	var types []any
+	switch {
+	case intOrString:
+		types = []any{"integer", "string"}
+	case typ != "":
+		types = []any{typ}
+	}
+	if nullable && len(types) > 0 {
+		types = append(types, "null")
+	}
+	if nullable {
+		if e, ok := out["enum"].([]any); ok && !slices.Contains(e, nil) {
+			out["enum"] = append(slices.Clone(e), nil)
+		}
+	}
+	switch len(types) {
+	case 0:
+	case 1:
+		out["type"] = types[0]
+	default:
+		out["type"] = types
+	}
+	if props, ok := s["properties"].(map[string]any); ok {
+		cp := make(map[string]any, len(props))
+		for n, p := range props {
+			if pm, ok := p.(map[string]any); ok {
+				cp[n] = convertCRDSchema(pm, inJunctor, strict && !preserve)
+			}
+		}
+		out["properties"] = cp
+	}
+	if items, ok := s["items"].(map[string]any); ok {
+		out["items"] = convertCRDSchema(items, inJunctor, strict)
+	}
+	switch ap := s["additionalProperties"].(type) {
+	case map[string]any:
+		out["additionalProperties"] = convertCRDSchema(ap, inJunctor, strict)
+	case bool:
+		out["additionalProperties"] = ap
+	}
+	if !intOrString {
+		for _, j := range []string{"allOf", "anyOf", "oneOf"} {
+			if list, ok := s[j].([]any); ok {
+				var cl []any
+				for _, e := range list {
+					if em, ok := e.(map[string]any); ok {
+						cl = append(cl, convertCRDSchema(em, true, false))
+					}
+				}
+				if len(cl) > 0 {
+					out[j] = cl
+				}
+			}
+		}
+		if n, ok := s["not"].(map[string]any); ok {
+			out["not"] = convertCRDSchema(n, true, false)
+		}
+	}
+	if embedded {
+		props, _ := out["properties"].(map[string]any)
+		if props == nil {
+			props = map[string]any{}
+			out["properties"] = props
+		}
+		addMetaFields(props)
+	}
+	isObject := typ == "object" || (typ == "" && out["properties"] != nil)
+	if isObject && strict && !inJunctor && !preserve {
+		if _, ok := out["additionalProperties"]; !ok {
+			out["additionalProperties"] = false
+		}
+	}
+	return out
+}
+
+func addMetaFields(props map[string]any) {
+	if _, ok := props["apiVersion"]; !ok {
+		props["apiVersion"] = map[string]any{"type": "string"}
+	}
+	if _, ok := props["kind"]; !ok {
+		props["kind"] = map[string]any{"type": "string"}
+	}
+	if _, ok := props["metadata"]; !ok {
+		props["metadata"] = map[string]any{"type": "object"}
+	}
+}
+
+// addRootFields allows the fields every object has at the root of a custom
+// resource. metadata is validated against ObjectMeta by the caller.
+func addRootFields(s map[string]any) {
+	props, _ := s["properties"].(map[string]any)
+	if props == nil {
+		props = map[string]any{}
+		s["properties"] = props
+	}
+	addMetaFields(props)
+}
