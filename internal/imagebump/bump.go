@@ -1,0 +1,497 @@
+// Package imagebump finds the references to a container image in the
+// source files of a config repo (kustomizations, Helm values, manifests,
+// Argo CD Applications) and sets a new tag or digest by editing only that
+// token: every other byte of every file stays as it was.
+package imagebump
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"slices"
+	"sort"
+	"strings"
+
+	"github.com/rogpeppe/go-internal/diff"
+	"gopkg.in/yaml.v3"
+)
+
+// Options describe one bump.
+type Options struct {
+	// Root is the config repo checkout.
+	Root string
+	// ClusterGlobs are the cluster directory globs, relative to Root.
+	// Default: clusters/*.
+	ClusterGlobs []string
+	// Image is the repository to bump, without tag or digest.
+	Image string
+	// Exactly one of Tag, Digest and Semver is set. Semver is a range; the
+	// highest matching tag in the registry is used.
+	Tag, Digest, Semver string
+	// Clusters limits the bump to references that reach these clusters.
+	Clusters []string
+	// AllowShared also edits references that reach clusters outside
+	// Clusters (e.g. in a shared base).
+	AllowShared bool
+	// Verify checks that the new tag or digest exists before writing.
+	Verify bool
+	// DryRun computes the edits and the diff and writes nothing.
+	DryRun bool
+	// Registry answers Verify and Semver; required for them.
+	Registry Registry
+	// Renderer, when set, gives exact reach (the files each app reads) and
+	// checks after writing that the apps deploy the new reference; a bump
+	// that does not change what is deployed is rolled back.
+	Renderer Renderer
+}
+
+// Status is what a bump did (or would do) with one reference.
+type Status string
+
+// Reference statuses.
+const (
+	// StatusChanged: the token was (or, in a dry run, would be) replaced.
+	StatusChanged Status = "changed"
+	// StatusCurrent: the reference already is the target.
+	StatusCurrent Status = "current"
+	// StatusShared: it also reaches clusters outside --cluster; left alone
+	// without --allow-shared.
+	StatusShared Status = "skipped-shared"
+	// StatusOtherCluster: it reaches none of the --cluster clusters.
+	StatusOtherCluster Status = "skipped-other-cluster"
+	// StatusUnused: no rendered app reads the file.
+	StatusUnused Status = "skipped-unused"
+)
+
+// Reference is one reference to the image and what the bump did to it.
+type Reference struct {
+	File   string `json:"file"`
+	Line   int    `json:"line"`
+	Column int    `json:"column"`
+	Kind   Kind   `json:"kind"`
+	// Field is the YAML path of the edited value.
+	Field string `json:"field"`
+	// Old is the reference as it was (repository[:tag][@digest]); New as
+	// it is (or would be) after the bump.
+	Old      string   `json:"old"`
+	New      string   `json:"new"`
+	Clusters []string `json:"clusters,omitempty"`
+	Status   Status   `json:"status"`
+}
+
+// Result is the outcome of a bump.
+type Result struct {
+	// Image is the normalised repository.
+	Image string `json:"image"`
+	// Tag or Digest is the new value.
+	Tag    string `json:"tag,omitempty"`
+	Digest string `json:"digest,omitempty"`
+	DryRun bool   `json:"dryRun"`
+	// Changed reports whether any file changed (or would, in a dry run).
+	Changed bool `json:"changed"`
+	// Files are the changed files, repo-relative, sorted.
+	Files      []string    `json:"files"`
+	References []Reference `json:"references"`
+	// Verified: the registry confirmed the new tag or digest exists.
+	Verified bool `json:"verified"`
+	// RenderChecked: the apps were re-rendered after writing and deploy
+	// the new reference.
+	RenderChecked bool `json:"renderChecked"`
+	// Diff is the unified diff of the change.
+	Diff string `json:"diff,omitempty"`
+}
+
+// RefusedError means the bump was refused and nothing was written. Every
+// problem says what to do.
+type RefusedError struct {
+	Problems []Problem
+}
+
+func (e *RefusedError) Error() string {
+	msgs := make([]string, len(e.Problems))
+	for i, p := range e.Problems {
+		msgs[i] = p.String()
+	}
+	return "bump refused: " + strings.Join(msgs, "; ")
+}
+
+func refuse(ps ...Problem) error {
+	sort.SliceStable(ps, func(i, j int) bool {
+		if ps[i].File != ps[j].File {
+			return ps[i].File < ps[j].File
+		}
+		return ps[i].Line < ps[j].Line
+	})
+	return &RefusedError{Problems: slices.Compact(ps)}
+}
+
+// Bump finds every reference to opts.Image under opts.Root and sets it to
+// the new tag or digest. It returns a *RefusedError when the bump is
+// refused (nothing written) and another error when it could not run.
+func Bump(ctx context.Context, opts Options) (*Result, error) {
+	canonical, err := ParseRepository(opts.Image)
+	if err != nil {
+		return nil, err
+	}
+	if n := btoi(opts.Tag != "") + btoi(opts.Digest != "") + btoi(opts.Semver != ""); n != 1 {
+		return nil, errors.New("give exactly one of a tag, a digest and a semver range")
+	}
+	root, err := filepath.Abs(opts.Root)
+	if err != nil {
+		return nil, err
+	}
+	globs := opts.ClusterGlobs
+	if len(globs) == 0 {
+		globs = []string{"clusters/*"}
+	}
+	clusters, err := Clusters(root, globs)
+	if err != nil {
+		return nil, err
+	}
+	for _, want := range opts.Clusters {
+		if !slices.ContainsFunc(clusters, func(c Cluster) bool { return c.Name == want }) {
+			return nil, &UnknownClusterError{Name: want, Known: clusterNames(clusters)}
+		}
+	}
+
+	sc := newScanner(root, canonical)
+	if err := sc.scanRoot(); err != nil {
+		return nil, err
+	}
+
+	var reach reacher
+	rendered := opts.Renderer != nil
+	if rendered {
+		apps, err := opts.Renderer.Render(ctx, nil)
+		if err != nil {
+			return nil, fmt.Errorf("rendering to find which clusters each file reaches: %w", err)
+		}
+		reach = newRenderReach(apps)
+	} else {
+		reach = newPathReach(root, clusters)
+	}
+	selected := func(cs []string) (any, all bool) {
+		if len(opts.Clusters) == 0 {
+			return len(cs) > 0 || !rendered, true
+		}
+		all = true
+		for _, c := range cs {
+			if slices.Contains(opts.Clusters, c) {
+				any = true
+			} else {
+				all = false
+			}
+		}
+		return any, all
+	}
+
+	// Problems found while scanning count when their file is in scope.
+	var problems []Problem
+	for _, p := range sc.problems {
+		if any, _ := selected(reach.clustersOf(p.File)); any || len(opts.Clusters) == 0 {
+			problems = append(problems, p)
+		}
+	}
+	if len(problems) > 0 {
+		return nil, refuse(problems...)
+	}
+	if len(sc.cands) == 0 {
+		return nil, refuse(Problem{Message: fmt.Sprintf("%s is referenced nowhere in the %d YAML files under the root: check the --image spelling against the files (kustomization images:, Helm values image.repository, image: fields)", canonical, sc.scanned)})
+	}
+
+	res := &Result{Image: canonical, DryRun: opts.DryRun}
+	target, verified, err := resolveTarget(ctx, opts, canonical)
+	if err != nil {
+		return nil, err
+	}
+	res.Tag, res.Digest, res.Verified = target.Tag, target.Digest, verified
+
+	// Decide per reference.
+	type planned struct {
+		cand *candidate
+		edit *nodeEdit
+	}
+	var plans []planned
+	inScope := 0
+	var skippedShared []string
+	for _, c := range sc.cands {
+		cs := reach.clustersOf(c.file)
+		ref := Reference{File: c.file, Line: c.anchor.Line, Column: c.anchor.Column, Kind: c.kind, Field: c.field,
+			Old: c.image(), New: c.image(), Clusters: cs}
+		any, all := selected(cs)
+		switch {
+		case rendered && len(cs) == 0:
+			ref.Status = StatusUnused
+		case !any:
+			ref.Status = StatusOtherCluster
+		case !all && !opts.AllowShared:
+			ref.Status = StatusShared
+			skippedShared = append(skippedShared, fmt.Sprintf("%s:%d", c.file, ref.Line))
+		}
+		if ref.Status != "" {
+			res.References = append(res.References, ref)
+			continue
+		}
+		inScope++
+		edit, why := c.plan(target)
+		if why != "" {
+			problems = append(problems, Problem{File: c.file, Line: ref.Line, Message: why})
+			continue
+		}
+		if edit == nil {
+			ref.Status = StatusCurrent
+		} else {
+			ref.Status = StatusChanged
+			ref.New = newImage(c, target)
+			if edit.node == c.digNode && c.digField != "" {
+				ref.Field = c.digField
+			}
+			ref.Line, ref.Column = edit.node.Line, edit.node.Column
+		}
+		res.References = append(res.References, ref)
+		plans = append(plans, planned{cand: c, edit: edit})
+	}
+	if len(problems) > 0 {
+		return nil, refuse(problems...)
+	}
+	if inScope == 0 {
+		msg := fmt.Sprintf("%s is referenced (%d times) but not in a file that reaches cluster(s) %s", canonical, len(sc.cands), strings.Join(opts.Clusters, ", "))
+		if len(skippedShared) > 0 {
+			msg = fmt.Sprintf("every reference to %s reaching cluster(s) %s is shared with other clusters (%s): rerun with --allow-shared to change them for all of those clusters, or override the tag in the cluster's own files", canonical, strings.Join(opts.Clusters, ", "), strings.Join(skippedShared, ", "))
+		} else if rendered && len(opts.Clusters) == 0 {
+			msg = fmt.Sprintf("%s is referenced only in files that no rendered app reads", canonical)
+		}
+		return nil, refuse(Problem{Message: msg})
+	}
+
+	// Patch each file once, with all its edits.
+	byFile := map[string][]*nodeEdit{}
+	for _, p := range plans {
+		if p.edit != nil {
+			byFile[p.cand.file] = append(byFile[p.cand.file], p.edit)
+		}
+	}
+	var writes []fileWrite
+	var diffs []string
+	files := make([]string, 0, len(byFile))
+	for f := range byFile {
+		files = append(files, f)
+	}
+	sort.Strings(files)
+	for _, rel := range files {
+		sf := sc.files[rel]
+		newSrc, err := patchFile(sf, byFile[rel])
+		if err != nil {
+			problems = append(problems, Problem{File: rel, Message: err.Error()})
+			continue
+		}
+		if string(newSrc) == string(sf.src) {
+			continue
+		}
+		abs, err := filepath.EvalSymlinks(sf.abs)
+		if err != nil {
+			return nil, err
+		}
+		writes = append(writes, fileWrite{path: abs, old: sf.src, new: newSrc, mode: sf.mode})
+		res.Files = append(res.Files, rel)
+		diffs = append(diffs, string(diff.Diff("a/"+rel, sf.src, "b/"+rel, newSrc)))
+	}
+	if len(problems) > 0 {
+		return nil, refuse(problems...)
+	}
+	res.Diff = strings.Join(diffs, "")
+	res.Changed = len(writes) > 0
+	if res.Files == nil {
+		res.Files = []string{}
+	}
+	if opts.DryRun || !res.Changed {
+		return res, nil
+	}
+	fsys := realFS()
+	if err := fsys.writeAll(writes); err != nil {
+		return nil, err
+	}
+	if opts.Renderer != nil {
+		if ps, err := checkRendered(ctx, opts.Renderer, canonical, target, res.References); err != nil || len(ps) > 0 {
+			undo := make([]fileWrite, len(writes))
+			for i, w := range writes {
+				undo[i] = fileWrite{path: w.path, old: w.new, new: w.old, mode: w.mode}
+			}
+			if rerr := fsys.writeAll(undo); rerr != nil {
+				return nil, errors.Join(err, fmt.Errorf("rolling back: %w", rerr))
+			}
+			if err != nil {
+				return nil, fmt.Errorf("re-rendering after the edit (rolled back): %w", err)
+			}
+			return nil, refuse(ps...)
+		}
+		res.RenderChecked = true
+	}
+	return res, nil
+}
+
+// UnknownClusterError is returned for a --cluster that is not a cluster directory.
+type UnknownClusterError struct {
+	Name  string
+	Known []string
+}
+
+func (e *UnknownClusterError) Error() string {
+	return fmt.Sprintf("unknown cluster %q (clusters: %s)", e.Name, strings.Join(e.Known, ", "))
+}
+
+func clusterNames(cs []Cluster) []string {
+	out := make([]string, len(cs))
+	for i, c := range cs {
+		out[i] = c.Name
+	}
+	return out
+}
+
+func btoi(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// newImage is the reference as it reads after the bump.
+func newImage(c *candidate, t Target) string {
+	s := c.repo
+	switch {
+	case t.Digest != "" && c.str:
+		if c.curTag != "" && c.curDig != "" {
+			s += ":" + c.curTag
+		}
+		s += "@" + t.Digest
+	case t.Digest != "":
+		if c.curTag != "" {
+			s += ":" + c.curTag
+		}
+		s += "@" + t.Digest
+	default:
+		s += ":" + t.Tag
+	}
+	return s
+}
+
+// resolveTarget turns --tag/--digest/--semver into a tag or digest and
+// checks it exists in the registry (when asked).
+func resolveTarget(ctx context.Context, opts Options, canonical string) (Target, bool, error) {
+	t := Target{Tag: opts.Tag, Digest: opts.Digest}
+	repo := opts.Image
+	if opts.Semver != "" {
+		if opts.Registry == nil {
+			return t, false, errors.New("--semver needs the registry to list tags")
+		}
+		tags, err := opts.Registry.Tags(ctx, repo)
+		if err != nil {
+			return t, false, refuse(Problem{Message: fmt.Sprintf("listing the tags of %s: %v; check the registry address and credentials", repo, err)})
+		}
+		tag, err := pickSemver(tags, opts.Semver)
+		if err != nil {
+			return t, false, refuse(Problem{Message: fmt.Sprintf("%s: %v; push a matching tag first or widen the range", repo, err)})
+		}
+		t.Tag = tag
+	}
+	if !opts.Verify {
+		return t, false, nil
+	}
+	if opts.Registry == nil {
+		return t, false, errors.New("verifying needs a registry client")
+	}
+	ref := repo + ":" + t.Tag
+	if t.Digest != "" {
+		ref = repo + "@" + t.Digest
+	}
+	if err := opts.Registry.Exists(ctx, ref); err != nil {
+		if errors.Is(err, ErrNotFound) {
+			return t, false, refuse(Problem{Message: fmt.Sprintf("%s does not exist in the registry: push it first (or check the spelling); --no-verify skips this check", ref)})
+		}
+		return t, false, refuse(Problem{Message: fmt.Sprintf("cannot verify %s: %v; fix registry access or pass --no-verify", ref, err)})
+	}
+	return t, true, nil
+}
+
+// patchFile applies the node edits to one file and verifies the result.
+func patchFile(sf *sourceFile, edits []*nodeEdit) ([]byte, error) {
+	starts := lineStarts(sf.src)
+	want := map[*yaml.Node]string{}
+	var bes []byteEdit
+	seen := map[nodeEdit]bool{}
+	for _, e := range edits {
+		if seen[*e] {
+			continue // the same anchored value reached twice
+		}
+		seen[*e] = true
+		if prev, ok := want[e.node]; ok && prev != e.newValue() {
+			return nil, fmt.Errorf("line %d: two references want different values in one field", e.node.Line)
+		}
+		want[e.node] = e.newValue()
+		be, err := e.toBytes(sf.src, starts)
+		if err != nil {
+			return nil, fmt.Errorf("cannot edit %w", err)
+		}
+		bes = append(bes, be)
+	}
+	out, err := applyBytes(sf.src, bes)
+	if err != nil {
+		return nil, err
+	}
+	if err := verifyPatched(sf.docs, out, want); err != nil {
+		return nil, fmt.Errorf("refusing a patch that does not read back as intended: %w", err)
+	}
+	return out, nil
+}
+
+// checkRendered re-renders the clusters of the changed references and
+// checks that every app reading an edited file deploys the new reference.
+func checkRendered(ctx context.Context, r Renderer, canonical string, t Target, refs []Reference) ([]Problem, error) {
+	var clusters []string
+	for _, ref := range refs {
+		if ref.Status == StatusChanged {
+			for _, c := range ref.Clusters {
+				clusters = appendUnique(clusters, c)
+			}
+		}
+	}
+	sort.Strings(clusters)
+	apps, err := r.Render(ctx, clusters)
+	if err != nil {
+		return nil, err
+	}
+	var ps []Problem
+	for _, ref := range refs {
+		if ref.Status != StatusChanged {
+			continue
+		}
+		deployed := false
+		for _, a := range apps {
+			if !slices.Contains(a.Inputs, ref.File) {
+				continue
+			}
+			for _, img := range a.Images {
+				if imageIs(img, canonical, t) {
+					deployed = true
+				}
+			}
+		}
+		if !deployed {
+			ps = append(ps, Problem{File: ref.File, Line: ref.Line, Message: fmt.Sprintf("edited %s to %s, but no app reading this file deploys %s afterwards (the value is ignored or overridden, e.g. by a helm parameter or a kustomize images: entry); the edit was rolled back: bump the value that wins instead", ref.Field, ref.New, t.token())})
+		}
+	}
+	return ps, nil
+}
+
+// imageIs reports whether img is the repository at the target.
+func imageIs(img, canonical string, t Target) bool {
+	sp, ok := parseImage(img)
+	if !ok || sp.canonical != canonical {
+		return false
+	}
+	if t.Digest != "" {
+		return sp.digStart >= 0 && img[sp.digStart:sp.digEnd] == t.Digest
+	}
+	return sp.digStart < 0 && sp.tagStart >= 0 && img[sp.tagStart:sp.tagEnd] == t.Tag
+}

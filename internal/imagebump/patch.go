@@ -1,0 +1,269 @@
+package imagebump
+
+import (
+	"bytes"
+	"fmt"
+	"unicode/utf8"
+
+	"gopkg.in/yaml.v3"
+)
+
+// Target is what a reference is bumped to: exactly one of Tag or Digest.
+type Target struct {
+	Tag    string
+	Digest string
+}
+
+// token returns the tag or digest text.
+func (t Target) token() string {
+	if t.Digest != "" {
+		return t.Digest
+	}
+	return t.Tag
+}
+
+// nodeEdit replaces node.Value[from:to] with text.
+type nodeEdit struct {
+	node     *yaml.Node
+	from, to int
+	text     string
+}
+
+// newValue is the node's value after the edit.
+func (e nodeEdit) newValue() string {
+	return e.node.Value[:e.from] + e.text + e.node.Value[e.to:]
+}
+
+// plan decides how a candidate becomes t. It returns no edit when the
+// reference already is t, and an error message when it cannot be bumped.
+func (c *candidate) plan(t Target) (*nodeEdit, string) {
+	if c.problem != "" {
+		return nil, c.problem
+	}
+	if t.Digest != "" {
+		return c.planDigest(t.Digest)
+	}
+	return c.planTag(t.Tag)
+}
+
+func (c *candidate) planTag(tag string) (*nodeEdit, string) {
+	if c.curDig != "" {
+		return nil, fmt.Sprintf("%s is pinned by digest %s, which wins over any tag: bump it with --digest, or remove the digest by hand first", c.image(), c.curDig)
+	}
+	if c.curTag == tag && (c.str && c.span.tagStart >= 0 || c.tagNode != nil) {
+		return nil, ""
+	}
+	if c.str {
+		n, sp := c.imageNode, c.span
+		if sp.tagStart >= 0 {
+			return &nodeEdit{node: n, from: sp.tagStart, to: sp.tagEnd, text: tag}, ""
+		}
+		return &nodeEdit{node: n, from: sp.repoEnd, to: sp.repoEnd, text: ":" + tag}, ""
+	}
+	if c.tagNode == nil {
+		return nil, fmt.Sprintf("%s has no tag field next to the repository (the tag comes from elsewhere, e.g. the chart's appVersion): add %s: <tag> by hand once, then bumps can edit it", c.repo, c.field)
+	}
+	if c.tagNode.Kind != yaml.ScalarNode || c.tagNode.Tag == "!!null" {
+		return nil, fmt.Sprintf("%s is empty (null): write a tag there by hand once (e.g. %s: \"%s\"), then bumps can edit it", c.field, c.field, tag)
+	}
+	return &nodeEdit{node: c.tagNode, from: 0, to: len(c.tagNode.Value), text: tag}, ""
+}
+
+func (c *candidate) planDigest(dig string) (*nodeEdit, string) {
+	if c.curDig == dig && (c.str && c.span.digStart >= 0 || c.digNode != nil) {
+		return nil, ""
+	}
+	if c.str {
+		n, sp := c.imageNode, c.span
+		switch {
+		case sp.digStart >= 0:
+			return &nodeEdit{node: n, from: sp.digStart, to: sp.digEnd, text: dig}, ""
+		case sp.tagStart >= 0:
+			return &nodeEdit{node: n, from: sp.tagStart - 1, to: sp.tagEnd, text: "@" + dig}, ""
+		default:
+			return &nodeEdit{node: n, from: sp.repoEnd, to: sp.repoEnd, text: "@" + dig}, ""
+		}
+	}
+	if c.digNode == nil {
+		return nil, fmt.Sprintf("%s has no digest field next to the repository: add one by hand (e.g. digest: \"\") if the chart or kustomization supports digests, or bump with --tag", c.repo)
+	}
+	if c.digNode.Kind != yaml.ScalarNode || c.digNode.Tag == "!!null" {
+		return nil, fmt.Sprintf("the digest field of %s is empty (null): write digest: \"\" by hand once, then bumps can edit it", c.repo)
+	}
+	return &nodeEdit{node: c.digNode, from: 0, to: len(c.digNode.Value), text: dig}, ""
+}
+
+// lineStarts returns the byte offset of every line start.
+func lineStarts(src []byte) []int {
+	starts := []int{0}
+	for i, b := range src {
+		if b == '\n' {
+			starts = append(starts, i+1)
+		}
+	}
+	return starts
+}
+
+// valueOffset finds the byte offset in src where n's value text starts,
+// and the quote character around it (0 for plain). It fails when the value
+// is not written verbatim (escapes, line folding, block scalars): such a
+// value cannot be edited by replacing bytes.
+func valueOffset(src []byte, starts []int, n *yaml.Node) (int, byte, error) {
+	if n.Kind != yaml.ScalarNode {
+		return 0, 0, fmt.Errorf("line %d: not a scalar", n.Line)
+	}
+	if n.Style&(yaml.LiteralStyle|yaml.FoldedStyle) != 0 {
+		return 0, 0, fmt.Errorf("line %d: block scalars (| or >) are not edited; write the value on one line", n.Line)
+	}
+	if n.Line < 1 || n.Line > len(starts) {
+		return 0, 0, fmt.Errorf("line %d: out of range", n.Line)
+	}
+	off := starts[n.Line-1]
+	for col := 1; col < n.Column; col++ { // columns count characters
+		if off >= len(src) || src[off] == '\n' {
+			return 0, 0, fmt.Errorf("line %d: column %d out of range", n.Line, n.Column)
+		}
+		_, size := utf8.DecodeRune(src[off:])
+		off += size
+	}
+	// Skip node properties: an anchor (&a) and a tag (!!str), in any order.
+	for off < len(src) && (src[off] == '&' || src[off] == '!') {
+		for off < len(src) && src[off] != ' ' && src[off] != '\t' && src[off] != '\n' && src[off] != '\r' {
+			off++
+		}
+		for off < len(src) && (src[off] == ' ' || src[off] == '\t') {
+			off++
+		}
+	}
+	var quote byte
+	switch {
+	case n.Style&yaml.DoubleQuotedStyle != 0:
+		quote = '"'
+	case n.Style&yaml.SingleQuotedStyle != 0:
+		quote = '\''
+	}
+	if quote != 0 {
+		if off >= len(src) || src[off] != quote {
+			return 0, 0, fmt.Errorf("line %d: expected %c", n.Line, quote)
+		}
+		off++
+	}
+	end := off + len(n.Value)
+	if end > len(src) || !bytes.Equal(src[off:end], []byte(n.Value)) || (quote != 0 && (end >= len(src) || src[end] != quote)) {
+		return 0, 0, fmt.Errorf("line %d: the value %q is not written verbatim (escapes or line folding); write it on one line without escapes", n.Line, n.Value)
+	}
+	return off, quote, nil
+}
+
+// resolvesToString reports whether v, written as a plain scalar, is a string.
+func resolvesToString(v string) bool {
+	var n yaml.Node
+	if err := yaml.Unmarshal([]byte("x: "+v+"\n"), &n); err != nil {
+		return false
+	}
+	if len(n.Content) == 0 || len(n.Content[0].Content) < 2 {
+		return false
+	}
+	val := n.Content[0].Content[1]
+	return val.Kind == yaml.ScalarNode && val.Tag == "!!str" && val.Value == v
+}
+
+// byteEdit replaces src[off:end] with text.
+type byteEdit struct {
+	off, end int
+	text     string
+}
+
+// toBytes turns a node edit into a byte edit of src. A plain scalar whose
+// new value would not read back as a string (1.10 is a float) gets double
+// quotes, so the value stays the tag it was meant to be.
+func (e nodeEdit) toBytes(src []byte, starts []int) (byteEdit, error) {
+	off, quote, err := valueOffset(src, starts, e.node)
+	if err != nil {
+		return byteEdit{}, err
+	}
+	nv := e.newValue()
+	if quote == 0 && !resolvesToString(nv) {
+		return byteEdit{off: off, end: off + len(e.node.Value), text: `"` + nv + `"`}, nil
+	}
+	if quote == '\'' && bytes.IndexByte([]byte(e.text), '\'') >= 0 || quote == '"' && bytes.ContainsAny([]byte(e.text), `"\`) {
+		return byteEdit{}, fmt.Errorf("line %d: %q cannot be written inside %c quotes", e.node.Line, e.text, quote)
+	}
+	return byteEdit{off: off + e.from, end: off + e.to, text: e.text}, nil
+}
+
+// applyBytes applies non-overlapping edits to src.
+func applyBytes(src []byte, edits []byteEdit) ([]byte, error) {
+	sorted := append([]byteEdit(nil), edits...)
+	for i := 1; i < len(sorted); i++ {
+		for j := i; j > 0 && sorted[j].off < sorted[j-1].off; j-- {
+			sorted[j], sorted[j-1] = sorted[j-1], sorted[j]
+		}
+	}
+	var out bytes.Buffer
+	pos := 0
+	for _, e := range sorted {
+		if e.off < pos {
+			return nil, fmt.Errorf("overlapping edits at byte %d", e.off)
+		}
+		out.Write(src[pos:e.off])
+		out.WriteString(e.text)
+		pos = e.end
+	}
+	out.Write(src[pos:])
+	return out.Bytes(), nil
+}
+
+// flatten lists every node of the documents in depth-first order; aliases
+// are leaves.
+func flatten(docs []*yaml.Node) []*yaml.Node {
+	var out []*yaml.Node
+	var visit func(n *yaml.Node)
+	visit = func(n *yaml.Node) {
+		out = append(out, n)
+		if n.Kind == yaml.AliasNode {
+			return
+		}
+		for _, c := range n.Content {
+			visit(c)
+		}
+	}
+	for _, d := range docs {
+		visit(d)
+	}
+	return out
+}
+
+// verifyPatched re-parses the patched file and checks that the edited
+// scalars hold their new values (as strings) and that every other node —
+// kind, tag, style, value, anchor, comments, shape — is unchanged.
+func verifyPatched(orig []*yaml.Node, patched []byte, want map[*yaml.Node]string) error {
+	docs, err := parseDocs(patched)
+	if err != nil {
+		return fmt.Errorf("the patched file is not valid YAML: %w", err)
+	}
+	a, b := flatten(orig), flatten(docs)
+	if len(a) != len(b) {
+		return fmt.Errorf("the patched file has %d nodes, the original %d", len(b), len(a))
+	}
+	for i := range a {
+		x, y := a[i], b[i]
+		if nv, edited := want[x]; edited {
+			if y.Kind != yaml.ScalarNode || y.Value != nv || y.Tag != "!!str" {
+				return fmt.Errorf("line %d: the patched value reads back as %s %q, want the string %q", y.Line, y.Tag, y.Value, nv)
+			}
+			continue
+		}
+		if x.Kind != y.Kind || x.Tag != y.Tag || x.Style != y.Style || x.Value != y.Value || x.Anchor != y.Anchor ||
+			x.HeadComment != y.HeadComment || x.LineComment != y.LineComment || x.FootComment != y.FootComment ||
+			len(x.Content) != len(y.Content) || x.Line != y.Line {
+			return fmt.Errorf("line %d: the patch changed more than the edited value (%q became %q)", x.Line, x.Value, y.Value)
+		}
+		if x.Kind == yaml.AliasNode && x.Alias != nil && y.Alias != nil && x.Alias.Value != y.Alias.Value {
+			if _, edited := want[x.Alias]; !edited {
+				return fmt.Errorf("line %d: alias target changed", x.Line)
+			}
+		}
+	}
+	return nil
+}

@@ -1,0 +1,230 @@
+package imagebump
+
+import (
+	"context"
+	"io/fs"
+	"os"
+	"path"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"gopkg.in/yaml.v3"
+)
+
+// Renderer renders clusters as Argo CD would, for reach and for checking
+// the result of a bump.
+type Renderer interface {
+	// Render renders the named clusters (all when empty) and returns every app.
+	Render(ctx context.Context, clusters []string) ([]RenderedApp, error)
+}
+
+// RenderedApp is what a bump needs to know about one rendered app.
+type RenderedApp struct {
+	Cluster string
+	Name    string
+	// Inputs are the repo-relative files read while rendering the app.
+	Inputs []string
+	// Images are the container images the app deploys.
+	Images []string
+}
+
+// reacher tells which clusters a file reaches.
+type reacher interface {
+	clustersOf(file string) []string
+}
+
+// Cluster is a cluster directory of the repo.
+type Cluster struct {
+	Name string
+	Dir  string // repo-relative, forward slashes
+}
+
+// Clusters lists the cluster directories matching the globs (relative to
+// root), sorted by name.
+func Clusters(root string, globs []string) ([]Cluster, error) {
+	seen := map[string]bool{}
+	var out []Cluster
+	for _, g := range globs {
+		matches, err := filepath.Glob(filepath.Join(root, filepath.FromSlash(g)))
+		if err != nil {
+			return nil, err
+		}
+		for _, m := range matches {
+			st, err := os.Stat(m)
+			if err != nil || !st.IsDir() {
+				continue
+			}
+			rel, err := filepath.Rel(root, m)
+			if err != nil {
+				return nil, err
+			}
+			rel = filepath.ToSlash(rel)
+			if seen[rel] {
+				continue
+			}
+			seen[rel] = true
+			out = append(out, Cluster{Name: path.Base(rel), Dir: rel})
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out, nil
+}
+
+// renderReach is exact: a file reaches the clusters of the apps that read it.
+type renderReach map[string][]string
+
+func newRenderReach(apps []RenderedApp) renderReach {
+	r := renderReach{}
+	for _, a := range apps {
+		for _, in := range a.Inputs {
+			r[in] = appendUnique(r[in], a.Cluster)
+		}
+	}
+	for k := range r {
+		sort.Strings(r[k])
+	}
+	return r
+}
+
+func (r renderReach) clustersOf(file string) []string { return r[file] }
+
+func appendUnique(s []string, v string) []string {
+	for _, x := range s {
+		if x == v {
+			return s
+		}
+	}
+	return append(s, v)
+}
+
+// pathReach approximates reach without rendering: a file under a cluster
+// directory reaches that cluster; any other file reaches the clusters whose
+// files (or the shared files they lead to) name its directory or one of its
+// parents, e.g. an Application's path: _base/charts/web or a
+// kustomization's resources: ../../_base/web. A file that no cluster names
+// is taken to reach every cluster (shared, to be safe).
+type pathReach struct {
+	clusters []Cluster
+	// dirs[cluster] are the repo-relative paths the cluster leads to.
+	dirs map[string]map[string]bool
+}
+
+func newPathReach(root string, clusters []Cluster) *pathReach {
+	pr := &pathReach{clusters: clusters, dirs: map[string]map[string]bool{}}
+	for _, c := range clusters {
+		reached := map[string]bool{}
+		queue := []string{c.Dir}
+		done := map[string]bool{}
+		for len(queue) > 0 {
+			d := queue[0]
+			queue = queue[1:]
+			if done[d] {
+				continue
+			}
+			done[d] = true
+			for _, p := range pathsNamedUnder(root, d) {
+				if !reached[p] && !strings.HasPrefix(p, c.Dir+"/") {
+					reached[p] = true
+					queue = append(queue, p)
+				}
+			}
+		}
+		pr.dirs[c.Name] = reached
+	}
+	return pr
+}
+
+// pathsNamedUnder returns the existing repo paths named by strings in the
+// YAML files under dir (relative to each file's directory or to the root).
+func pathsNamedUnder(root, dir string) []string {
+	var out []string
+	base := filepath.Join(root, filepath.FromSlash(dir))
+	st, err := os.Stat(base)
+	if err != nil {
+		return nil
+	}
+	if !st.IsDir() {
+		base = filepath.Dir(base)
+	}
+	_ = filepath.WalkDir(base, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return nil
+		}
+		if d.IsDir() {
+			if p != base && strings.HasPrefix(d.Name(), ".") {
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		ext := strings.ToLower(filepath.Ext(p))
+		if ext != ".yaml" && ext != ".yml" {
+			return nil
+		}
+		src, err := os.ReadFile(p)
+		if err != nil {
+			return nil
+		}
+		relFile, err := filepath.Rel(root, p)
+		if err != nil {
+			return nil
+		}
+		fileDir := path.Dir(filepath.ToSlash(relFile))
+		for _, s := range yamlStrings(src) {
+			if !strings.Contains(s, "/") && !strings.HasPrefix(s, ".") {
+				continue
+			}
+			s = strings.TrimPrefix(s, "$values/")
+			for _, cand := range []string{path.Join(fileDir, s), path.Clean(strings.TrimPrefix(s, "/"))} {
+				if cand == "." || cand == ".." || strings.HasPrefix(cand, "../") {
+					continue
+				}
+				if _, err := os.Stat(filepath.Join(root, filepath.FromSlash(cand))); err == nil {
+					out = append(out, cand)
+				}
+			}
+		}
+		return nil
+	})
+	return out
+}
+
+// yamlStrings returns every scalar of every document that parses (files
+// that do not parse contribute nothing).
+func yamlStrings(src []byte) []string {
+	docs, err := parseDocs(src)
+	if err != nil {
+		return nil
+	}
+	var out []string
+	for _, n := range flatten(docs) {
+		if n.Kind == yaml.ScalarNode && n.Value != "" && len(n.Value) < 512 && !strings.ContainsAny(n.Value, "\n ") {
+			out = append(out, n.Value)
+		}
+	}
+	return out
+}
+
+func (pr *pathReach) clustersOf(file string) []string {
+	var out []string
+	for _, c := range pr.clusters {
+		if file == c.Dir || strings.HasPrefix(file, c.Dir+"/") {
+			return []string{c.Name}
+		}
+	}
+	for _, c := range pr.clusters {
+		for d := range pr.dirs[c.Name] {
+			if file == d || strings.HasPrefix(file, d+"/") {
+				out = append(out, c.Name)
+				break
+			}
+		}
+	}
+	if len(out) == 0 {
+		for _, c := range pr.clusters {
+			out = append(out, c.Name)
+		}
+	}
+	sort.Strings(out)
+	return out
+}

@@ -1,0 +1,557 @@
+package imagebump
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+
+	"gopkg.in/yaml.v3"
+)
+
+// Kind is the shape of an image reference in a source file.
+type Kind string
+
+// Reference shapes.
+const (
+	// KindKustomizeImages is an entry of a kustomization's images: list.
+	KindKustomizeImages Kind = "kustomize-images"
+	// KindHelmValues is an image in a Helm values file: a {registry,
+	// repository, tag, digest} mapping or an "image: repo:tag" string.
+	KindHelmValues Kind = "helm-values"
+	// KindManifest is an image: field of a plain Kubernetes manifest.
+	KindManifest Kind = "manifest"
+	// KindArgoKustomizeImages is an entry of an Application's
+	// spec.source.kustomize.images.
+	KindArgoKustomizeImages Kind = "argocd-kustomize-images"
+	// KindArgoHelmParameters is an image.repository/image.tag pair (or an
+	// image string) in an Application's spec.source.helm.parameters.
+	KindArgoHelmParameters Kind = "argocd-helm-parameters"
+	// KindArgoHelmValuesObject is an image inside an Application's
+	// spec.source.helm.valuesObject.
+	KindArgoHelmValuesObject Kind = "argocd-helm-valuesobject"
+)
+
+// candidate is a reference to the target repository found in a file, with
+// the nodes that hold its tag and digest.
+type candidate struct {
+	file  string
+	kind  Kind
+	field string // YAML path of the token node
+	// digField is the YAML path of the digest node when it is not field.
+	digField string
+	anchor   *yaml.Node // node giving the reported position
+	// str is true for "repo[:tag][@digest]" strings held in one node
+	// (imageNode); span locates the parts inside imageNode.Value.
+	str       bool
+	imageNode *yaml.Node
+	span      imageSpan
+	// For mappings and parameters: the nodes holding tag and digest (nil
+	// when the key is absent).
+	tagNode, digNode *yaml.Node
+	repo             string // repository as written
+	curTag, curDig   string
+	problem          string // why it cannot be edited at all ("" = editable)
+}
+
+// image returns the reference as it reads now.
+func (c *candidate) image() string {
+	s := c.repo
+	if c.curTag != "" {
+		s += ":" + c.curTag
+	}
+	if c.curDig != "" {
+		s += "@" + c.curDig
+	}
+	return s
+}
+
+// Problem is a reason the bump is refused, located in a source file.
+type Problem struct {
+	File    string `json:"file,omitempty"`
+	Line    int    `json:"line,omitempty"`
+	Message string `json:"message"`
+}
+
+func (p Problem) String() string {
+	switch {
+	case p.File != "" && p.Line > 0:
+		return fmt.Sprintf("%s:%d: %s", p.File, p.Line, p.Message)
+	case p.File != "":
+		return p.File + ": " + p.Message
+	}
+	return p.Message
+}
+
+// sourceFile is one parsed YAML file of the repo.
+type sourceFile struct {
+	rel  string // repo-relative, forward slashes
+	abs  string
+	src  []byte
+	mode fs.FileMode
+	docs []*yaml.Node
+}
+
+// parseDocs decodes every document of a YAML stream.
+func parseDocs(src []byte) ([]*yaml.Node, error) {
+	dec := yaml.NewDecoder(bytes.NewReader(src))
+	var docs []*yaml.Node
+	for {
+		var n yaml.Node
+		if err := dec.Decode(&n); err != nil {
+			if errors.Is(err, io.EOF) {
+				return docs, nil
+			}
+			return nil, err
+		}
+		docs = append(docs, &n)
+	}
+}
+
+// scanner finds references to one repository in the files of a repo.
+type scanner struct {
+	root      string
+	canonical string // target repository, normalised
+	needle    string // last path element of the repository: cheap prefilter
+	files     map[string]*sourceFile
+	cands     []*candidate
+	problems  []Problem
+	scanned   int
+}
+
+func newScanner(root, canonical string) *scanner {
+	return &scanner{
+		root: root, canonical: canonical,
+		needle: path.Base(canonical),
+		files:  map[string]*sourceFile{},
+	}
+}
+
+// scanRoot walks every YAML file under the root, skipping hidden
+// directories and Helm chart templates (they read values; the values are
+// what gets edited).
+func (s *scanner) scanRoot() error {
+	return filepath.WalkDir(s.root, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		name := d.Name()
+		if d.IsDir() {
+			if p != s.root && (strings.HasPrefix(name, ".") || name == "node_modules") {
+				return filepath.SkipDir
+			}
+			if name == "templates" && isFile(filepath.Join(filepath.Dir(p), "Chart.yaml")) {
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		if !d.Type().IsRegular() && d.Type()&fs.ModeSymlink == 0 {
+			return nil
+		}
+		ext := strings.ToLower(filepath.Ext(name))
+		if ext != ".yaml" && ext != ".yml" {
+			return nil
+		}
+		rel, err := filepath.Rel(s.root, p)
+		if err != nil {
+			return err
+		}
+		return s.scanFile(filepath.ToSlash(rel), p)
+	})
+}
+
+func isFile(p string) bool {
+	st, err := os.Stat(p)
+	return err == nil && st.Mode().IsRegular()
+}
+
+// scanFile parses one file and collects its references.
+func (s *scanner) scanFile(rel, abs string) error {
+	st, err := os.Stat(abs)
+	if err != nil {
+		return fmt.Errorf("reading %s: %w", rel, err)
+	}
+	if !st.Mode().IsRegular() {
+		return nil
+	}
+	src, err := os.ReadFile(abs)
+	if err != nil {
+		return fmt.Errorf("reading %s: %w", rel, err)
+	}
+	s.scanned++
+	if !bytes.Contains(src, []byte(s.needle)) {
+		return nil
+	}
+	docs, err := parseDocs(src)
+	if err != nil {
+		s.problems = append(s.problems, Problem{File: rel, Line: yamlErrorLine(err),
+			Message: fmt.Sprintf("not valid YAML (%v); it mentions %s, so render-check cannot tell whether it references the image: fix the YAML and run the bump again", err, s.needle)})
+		return nil
+	}
+	f := &sourceFile{rel: rel, abs: abs, src: src, mode: st.Mode().Perm(), docs: docs}
+	s.files[rel] = f
+	for _, d := range docs {
+		if len(d.Content) == 0 {
+			continue
+		}
+		w := walker{s: s, file: rel, base: path.Base(rel)}
+		w.doc(d.Content[0])
+	}
+	return nil
+}
+
+// yamlErrorLine extracts the line from a yaml.v3 error, 0 if none.
+func yamlErrorLine(err error) int {
+	var te *yaml.TypeError
+	if errors.As(err, &te) {
+		return 0
+	}
+	msg := err.Error()
+	const marker = "line "
+	i := strings.Index(msg, marker)
+	if i < 0 {
+		return 0
+	}
+	j := i + len(marker)
+	k := j
+	for k < len(msg) && msg[k] >= '0' && msg[k] <= '9' {
+		k++
+	}
+	n, _ := strconv.Atoi(msg[j:k])
+	return n
+}
+
+// walker visits one document.
+type walker struct {
+	s    *scanner
+	file string
+	base string
+	// kind of image fields found by the generic walk in this document.
+	kind Kind
+}
+
+func (w *walker) doc(root *yaml.Node) {
+	root = resolve(root)
+	if root.Kind != yaml.MappingNode {
+		w.kind = KindHelmValues
+		w.walk(root, "", KindHelmValues)
+		return
+	}
+	apiVersion := scalarOf(mapGet(root, "apiVersion"))
+	kindName := scalarOf(mapGet(root, "kind"))
+	isKustomization := w.base == "kustomization.yaml" || w.base == "kustomization.yml" || w.base == "Kustomization" ||
+		(strings.HasPrefix(apiVersion, "kustomize.config.k8s.io/") && (kindName == "Kustomization" || kindName == "Component"))
+	w.kind = KindHelmValues
+	if apiVersion != "" && kindName != "" {
+		w.kind = KindManifest
+	}
+	if isKustomization {
+		if imgs := mapGet(root, "images"); imgs != nil && imgs.Kind == yaml.SequenceNode {
+			for i, e := range imgs.Content {
+				w.kustomizeImage(resolve(e), fmt.Sprintf("images[%d]", i))
+			}
+		}
+	}
+	w.walk(root, "", w.kind)
+}
+
+// resolve follows an alias to its anchored node.
+func resolve(n *yaml.Node) *yaml.Node {
+	for n != nil && n.Kind == yaml.AliasNode {
+		n = n.Alias
+	}
+	if n != nil && n.Kind == yaml.DocumentNode && len(n.Content) > 0 {
+		return resolve(n.Content[0])
+	}
+	return n
+}
+
+// mapGet returns the value node of key in a mapping (last one wins, as YAML
+// decoders do), resolved through aliases; nil when absent.
+func mapGet(m *yaml.Node, key string) *yaml.Node {
+	m = resolve(m)
+	if m == nil || m.Kind != yaml.MappingNode {
+		return nil
+	}
+	var v *yaml.Node
+	for i := 0; i+1 < len(m.Content); i += 2 {
+		if m.Content[i].Value == key {
+			v = m.Content[i+1]
+		}
+	}
+	return resolve(v)
+}
+
+// scalarOf returns a scalar's value ("" for nil or non-scalars).
+func scalarOf(n *yaml.Node) string {
+	n = resolve(n)
+	if n == nil || n.Kind != yaml.ScalarNode {
+		return ""
+	}
+	return n.Value
+}
+
+func isScalar(n *yaml.Node) bool {
+	n = resolve(n)
+	return n != nil && n.Kind == yaml.ScalarNode
+}
+
+func join(p, k string) string {
+	if p == "" {
+		return k
+	}
+	return p + "." + k
+}
+
+// walk visits every node below n looking for image fields.
+func (w *walker) walk(n *yaml.Node, p string, kind Kind) {
+	if n == nil {
+		return
+	}
+	if n.Kind == yaml.AliasNode {
+		return // the anchored node is visited where it is defined
+	}
+	switch n.Kind {
+	case yaml.SequenceNode:
+		for i, c := range n.Content {
+			w.walk(c, fmt.Sprintf("%s[%d]", p, i), kind)
+		}
+	case yaml.MappingNode:
+		if repo := mapGet(n, "repository"); isScalar(repo) && (mapGet(n, "tag") != nil || mapGet(n, "digest") != nil) {
+			w.valuesImage(n, p, kind)
+		}
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			k, v := n.Content[i].Value, n.Content[i+1]
+			rv := resolve(v)
+			switch {
+			case k == "image" && isScalar(rv):
+				w.imageString(rv, join(p, k), kind)
+			case k == "kustomize" && rv != nil && rv.Kind == yaml.MappingNode:
+				if imgs := mapGet(rv, "images"); imgs != nil && imgs.Kind == yaml.SequenceNode {
+					for j, e := range imgs.Content {
+						w.argoKustomizeImage(resolve(e), fmt.Sprintf("%s.images[%d]", join(p, k), j))
+					}
+				}
+			case k == "helm" && rv != nil && rv.Kind == yaml.MappingNode:
+				w.argoHelm(rv, join(p, k))
+			}
+			child := kind
+			if k == "valuesObject" {
+				child = KindArgoHelmValuesObject
+			}
+			w.walk(v, join(p, k), child)
+		}
+	}
+}
+
+// add records a candidate when its repository is the target, or a problem
+// when it might be (templated).
+func (w *walker) add(c *candidate, repo string, at *yaml.Node) bool {
+	if templated(repo) {
+		if templateMayBe(repo, w.s.canonical) {
+			w.s.problems = append(w.s.problems, Problem{File: w.file, Line: at.Line,
+				Message: fmt.Sprintf("ambiguous reference %q at %s: the repository is templated, so render-check cannot tell whether it is %s; write the repository literally or edit this file by hand", repo, c.field, w.s.canonical)})
+		}
+		return false
+	}
+	canon, ok := canonicalRepo(repo)
+	if !ok || canon != w.s.canonical {
+		return false
+	}
+	c.file = w.file
+	c.repo = repo
+	if c.anchor == nil {
+		c.anchor = at
+	}
+	w.s.cands = append(w.s.cands, c)
+	return true
+}
+
+// imageString handles "repo[:tag][@digest]" in one scalar.
+func (w *walker) imageString(n *yaml.Node, field string, kind Kind) {
+	v := n.Value
+	if templated(v) {
+		w.add(&candidate{field: field}, v, n)
+		return
+	}
+	sp, ok := parseImage(v)
+	if !ok || sp.tagStart < 0 && sp.digStart < 0 {
+		// No tag or digest: the tag is set elsewhere (a kustomization's
+		// images:, a Helm value), where the bump edits it.
+		return
+	}
+	c := &candidate{kind: kind, field: field, str: true, imageNode: n, span: sp, anchor: n}
+	if sp.tagStart >= 0 {
+		c.curTag = v[sp.tagStart:sp.tagEnd]
+	}
+	if sp.digStart >= 0 {
+		c.curDig = v[sp.digStart:sp.digEnd]
+	}
+	w.add(c, sp.repo, n)
+}
+
+// valuesImage handles a {registry?, repository, tag?, digest?} mapping.
+func (w *walker) valuesImage(m *yaml.Node, p string, kind Kind) {
+	repoNode := mapGet(m, "repository")
+	repo := repoNode.Value
+	if reg := mapGet(m, "registry"); reg != nil {
+		if !isScalar(reg) {
+			return
+		}
+		repo = joinRegistry(reg.Value, repo)
+	}
+	c := &candidate{kind: kind, field: join(p, "tag")}
+	if t := mapGet(m, "tag"); t != nil {
+		c.tagNode, c.anchor = t, t
+		c.curTag = scalarOf(t)
+		if !isScalar(t) {
+			c.problem = fmt.Sprintf("%s is not a string", join(p, "tag"))
+		}
+	}
+	if d := mapGet(m, "digest"); d != nil {
+		c.digNode, c.digField = d, join(p, "digest")
+		c.curDig = scalarOf(d)
+		if c.tagNode == nil {
+			c.field, c.anchor = join(p, "digest"), d
+		}
+	}
+	w.add(c, repo, repoNode)
+}
+
+// kustomizeImage handles one kustomization images: entry.
+func (w *walker) kustomizeImage(e *yaml.Node, p string) {
+	if e == nil || e.Kind != yaml.MappingNode {
+		return
+	}
+	nameNode := mapGet(e, "newName")
+	if nameNode == nil {
+		nameNode = mapGet(e, "name")
+	}
+	if !isScalar(nameNode) {
+		return
+	}
+	c := &candidate{kind: KindKustomizeImages, field: join(p, "newTag")}
+	if t := mapGet(e, "newTag"); t != nil {
+		c.tagNode, c.anchor, c.curTag = t, t, scalarOf(t)
+	}
+	if d := mapGet(e, "digest"); d != nil {
+		c.digNode, c.curDig, c.digField = d, scalarOf(d), join(p, "digest")
+		if c.tagNode == nil {
+			c.field, c.anchor = join(p, "digest"), d
+		}
+	}
+	w.add(c, nameNode.Value, nameNode)
+}
+
+// argoKustomizeImage handles "[old=]new[:tag][@digest]" in
+// spec.source.kustomize.images.
+func (w *walker) argoKustomizeImage(n *yaml.Node, field string) {
+	if !isScalar(n) {
+		return
+	}
+	v := n.Value
+	off := 0
+	if i := strings.IndexByte(v, '='); i >= 0 {
+		off = i + 1
+	}
+	rest := v[off:]
+	if templated(rest) {
+		w.add(&candidate{field: field}, rest, n)
+		return
+	}
+	sp, ok := parseImage(rest)
+	if !ok || sp.tagStart < 0 && sp.digStart < 0 {
+		return
+	}
+	sp = sp.shift(off)
+	c := &candidate{kind: KindArgoKustomizeImages, field: field, str: true, imageNode: n, span: sp, anchor: n}
+	if sp.tagStart >= 0 {
+		c.curTag = v[sp.tagStart:sp.tagEnd]
+	}
+	if sp.digStart >= 0 {
+		c.curDig = v[sp.digStart:sp.digEnd]
+	}
+	w.add(c, sp.repo, n)
+}
+
+// shift moves every offset of the span by off (the span was parsed from a
+// suffix of the node value).
+func (sp imageSpan) shift(off int) imageSpan {
+	sp.repoEnd += off
+	if sp.tagStart >= 0 {
+		sp.tagStart += off
+		sp.tagEnd += off
+	}
+	if sp.digStart >= 0 {
+		sp.digStart += off
+		sp.digEnd += off
+	}
+	sp.repoStart = off
+	return sp
+}
+
+// argoHelm handles spec.source.helm: parameters pairs and the values string.
+func (w *walker) argoHelm(h *yaml.Node, p string) {
+	if vals := mapGet(h, "values"); isScalar(vals) && strings.Contains(vals.Value, w.s.needle) {
+		w.s.problems = append(w.s.problems, Problem{File: w.file, Line: vals.Line,
+			Message: fmt.Sprintf("%s.values is a string that mentions %s; render-check cannot edit inside it: move those values to helm.valuesObject or a values file, or edit it by hand", p, w.s.canonical)})
+	}
+	params := mapGet(h, "parameters")
+	if params == nil || params.Kind != yaml.SequenceNode {
+		return
+	}
+	byName := map[string]*yaml.Node{}
+	index := map[string]int{}
+	var names []string
+	for i, e := range params.Content {
+		e = resolve(e)
+		nm := scalarOf(mapGet(e, "name"))
+		val := mapGet(e, "value")
+		if nm == "" || !isScalar(val) {
+			continue
+		}
+		if _, seen := byName[nm]; !seen {
+			names = append(names, nm)
+		}
+		byName[nm], index[nm] = val, i // repeated names: the last wins, as in Argo CD
+	}
+	sort.Strings(names)
+	for _, nm := range names {
+		val := byName[nm]
+		fp := fmt.Sprintf("%s.parameters[%d].value", p, index[nm])
+		switch {
+		case nm == "image" || strings.HasSuffix(nm, ".image"):
+			w.imageString(val, fp, KindArgoHelmParameters)
+		case nm == "repository" || strings.HasSuffix(nm, ".repository"):
+			prefix := strings.TrimSuffix(nm, "repository")
+			repo := val.Value
+			if reg, ok := byName[prefix+"registry"]; ok {
+				repo = joinRegistry(reg.Value, repo)
+			}
+			c := &candidate{kind: KindArgoHelmParameters, field: fp}
+			if t, ok := byName[prefix+"tag"]; ok {
+				c.tagNode, c.anchor, c.curTag = t, t, t.Value
+				c.field = fmt.Sprintf("%s.parameters[%d].value", p, index[prefix+"tag"])
+			}
+			if d, ok := byName[prefix+"digest"]; ok {
+				c.digNode, c.curDig = d, d.Value
+				c.digField = fmt.Sprintf("%s.parameters[%d].value", p, index[prefix+"digest"])
+				if c.tagNode == nil {
+					c.anchor = d
+					c.field = fmt.Sprintf("%s.parameters[%d].value", p, index[prefix+"digest"])
+				}
+			}
+			if c.tagNode == nil && c.digNode == nil {
+				continue // the tag comes from the values; those are found there
+			}
+			w.add(c, repo, val)
+		}
+	}
+}
