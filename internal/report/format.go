@@ -16,6 +16,17 @@ type Writer interface {
 type Options struct {
 	// Color enables ANSI colour in the text format.
 	Color bool
+	// PathPrefix is joined in front of every finding's file in the formats
+	// that tools resolve from the repository root (sarif, github,
+	// codequality, junit, summary): set it when --root is a subdirectory of
+	// the repository, e.g. "config" for findings in config/clusters/...
+	PathPrefix string
+	// FailOn is the level from which a finding fails the run; junit reports
+	// findings at or above it as failures and the rest as output. Empty
+	// means error.
+	FailOn Severity
+	// ToolVersion is the render-check version recorded in sarif output.
+	ToolVersion string
 }
 
 type factory func(w io.Writer, o Options) Writer

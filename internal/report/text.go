@@ -6,6 +6,7 @@ import (
 	"io"
 	"maps"
 	"slices"
+	"strings"
 )
 
 type textWriter struct {
@@ -50,7 +51,7 @@ func (t *textWriter) Write(r *Report) error {
 			if f.Resource != nil {
 				res = " [" + f.Resource.String() + "]"
 			}
-			fmt.Fprintf(b, "%s%s%s %s%s %s\n", indent, loc, t.sev(f.Severity), t.paint("2", f.Rule), res, f.Message)
+			fmt.Fprintf(b, "%s%s%s %s%s %s\n", indent, loc, t.sev(f.Severity), t.paint("2", f.Rule), res, continueLines(f.Message, indent+"  | "))
 		}
 	}
 	if fs := byCluster[""][""]; len(fs) > 0 {
@@ -69,7 +70,7 @@ func (t *textWriter) Write(r *Report) error {
 				}
 			}
 		}
-		fmt.Fprintf(b, "%s (kubernetes %s): %d apps, %d errors, %d warnings\n", t.paint("1", c.Name), c.KubernetesVersion, len(c.Apps), errs, warns)
+		fmt.Fprintf(b, "%s (kubernetes %s): %s, %s, %s\n", t.paint("1", c.Name), c.KubernetesVersion, plural(len(c.Apps), "app"), plural(errs, "error"), plural(warns, "warning"))
 		if fs := byCluster[c.Name][""]; len(fs) > 0 {
 			printFindings(fs, "    ")
 		}
@@ -77,7 +78,7 @@ func (t *textWriter) Write(r *Report) error {
 			fs := byCluster[c.Name][a.Name]
 			mark := t.paint("32", "ok")
 			if len(fs) > 0 {
-				mark = fmt.Sprintf("%d findings", len(fs))
+				mark = plural(len(fs), "finding")
 			}
 			fmt.Fprintf(b, "  %s (%s, %d resources): %s\n", a.Name, a.Source, a.Resources, mark)
 			printFindings(fs, "    ")
@@ -88,19 +89,28 @@ func (t *textWriter) Write(r *Report) error {
 			if app == "" || hasApp(c, app) {
 				continue
 			}
-			fmt.Fprintf(b, "  %s: %d findings\n", app, len(fs))
+			fmt.Fprintf(b, "  %s: %s\n", app, plural(len(fs), "finding"))
 			printFindings(fs, "    ")
 		}
 	}
 	for _, s := range r.Skipped {
 		fmt.Fprintf(b, "%s %s\n", t.paint("33", "skipped:"), s)
 	}
-	fmt.Fprintf(b, "%d clusters, %d apps, %d resources: %d errors, %d warnings\n",
-		r.Summary.Clusters, r.Summary.Apps, r.Summary.Resources, r.Summary.Errors, r.Summary.Warnings)
+	fmt.Fprintf(b, "%s, %s, %s: %s, %s\n", plural(r.Summary.Clusters, "cluster"), plural(r.Summary.Apps, "app"),
+		plural(r.Summary.Resources, "resource"), plural(r.Summary.Errors, "error"), plural(r.Summary.Warnings, "warning"))
 	if err := b.Flush(); err != nil {
 		return fmt.Errorf("writing text report: %w", err)
 	}
 	return nil
+}
+
+// continueLines puts prefix before every line after the first, so that a
+// multi-line message stays inside its finding and none of its lines can
+// start with "::" (a workflow command, when the text format is printed in a
+// GitHub Actions log).
+func continueLines(msg, prefix string) string {
+	msg = strings.TrimRight(strings.ReplaceAll(msg, "\r\n", "\n"), "\n")
+	return strings.ReplaceAll(strings.ReplaceAll(msg, "\r", "\n"), "\n", "\n"+prefix)
 }
 
 func hasApp(c Cluster, name string) bool {
