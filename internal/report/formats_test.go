@@ -42,7 +42,7 @@ func sampleReport() *Report {
 				File: "clusters/agritech-prod/values/db.yaml", Line: 3,
 				Message: "Secret db-credentials key password is committed in plaintext", Fingerprint: "sha256:1a2b3c4d"},
 			{Rule: "render/failed", Severity: SeverityError, Cluster: "agritech-prod", App: "broken",
-				File: "clusters/agritech-prod/apps/broken.yaml",
+				File:    "clusters/agritech-prod/apps/broken.yaml",
 				Message: "helm template: chart \"broken\" not found in _base/charts"},
 			{Rule: "repo/app-sanity", Severity: SeverityInfo, Cluster: "agritech-prod",
 				Message: "cluster has no root Application; using clusters/agritech-prod/apps"},

@@ -44,11 +44,11 @@ var checkDocs = map[string]RuleDoc{
 	},
 	"repo": {
 		Short: "The repository layout or an Argo CD setting is inconsistent.",
-		Help: "A repository-level check failed: fix the file named in the finding.",
+		Help:  "A repository-level check failed: fix the file named in the finding.",
 	},
 	"policy": {
 		Short: "A rendered resource breaks a configured policy.",
-		Help: "The resource does not meet a policy configured in .render-check.yaml.",
+		Help:  "The resource does not meet a policy configured in .render-check.yaml.",
 	},
 }
 

@@ -241,8 +241,8 @@ func TestJUnitValidatesAgainstXSD(t *testing.T) {
 func TestXSDSubsetRejects(t *testing.T) {
 	x := loadXSD(t, "testdata/junit.xsd")
 	for _, doc := range []string{
-		`<testsuites><testsuite tests="1"/></testsuites>`,                                               // missing name
-		`<testsuites><testsuite name="a" tests="1" bogus="x"/></testsuites>`,                            // undeclared attr
+		`<testsuites><testsuite tests="1"/></testsuites>`,                                              // missing name
+		`<testsuites><testsuite name="a" tests="1" bogus="x"/></testsuites>`,                           // undeclared attr
 		`<testsuite name="a" tests="1"><testcase name="t"><failure/><skipped/></testcase></testsuite>`, // order
 		`<testsuite name="a" tests="1"><testcase name="t"><skipped/><skipped/></testcase></testsuite>`, // maxOccurs
 		`<testsuite name="a" tests="1"><properties></properties></testsuite>`,                          // minOccurs
