@@ -178,15 +178,34 @@ func (c *Client) Check(ctx context.Context, ref string, platforms []v1.Platform)
 // and returns one result per input, in input order. Duplicates are checked once.
 func (c *Client) CheckAll(ctx context.Context, refs []string, platforms []v1.Platform) []Result {
 	out := make([]Result, len(refs))
+	// Deduplicate before scheduling so waiting duplicates take no slots.
+	first := map[string]int{}
+	dup := make([]int, len(refs))
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(c.o.concurrency)
 	for i, ref := range refs {
+		key := ref
+		if r, err := Parse(ref); err == nil {
+			key = r.String()
+		}
+		if j, ok := first[key]; ok {
+			dup[i] = j
+			continue
+		}
+		first[key] = i
+		dup[i] = i
 		g.Go(func() error {
 			out[i] = c.Check(gctx, ref, platforms)
 			return nil
 		})
 	}
 	_ = g.Wait() // the goroutines never return errors
+	for i, j := range dup {
+		if i != j {
+			out[i] = out[j]
+			out[i].Ref = refs[i]
+		}
+	}
 	return out
 }
 

@@ -32,7 +32,9 @@ func platforms(t *testing.T, ss ...string) []v1.Platform {
 	return out
 }
 
-func fastRetries() registry.Option { return registry.WithRetries(1, time.Millisecond, 5*time.Millisecond) }
+func fastRetries() registry.Option {
+	return registry.WithRetries(1, time.Millisecond, 5*time.Millisecond)
+}
 
 func TestCheckAgainstPlainRegistry(t *testing.T) {
 	hermetic(t)
