@@ -1,11 +1,21 @@
 package config
 
-// Validate configures schema validation.
+// Validate configures schema validation (the schema check).
 type Validate struct {
-	// SchemaLocations are extra kubeconform schema location templates.
+	// Strict rejects fields that a schema does not declare. Default: true.
+	Strict *bool `json:"strict,omitempty"`
+	// SchemaLocations are extra kubeconform schema location templates (local
+	// paths or URLs), tried after the CRDs and the embedded schemas.
 	SchemaLocations []string `json:"schemaLocations,omitempty"`
-	// CRDs are extra files or directories holding CustomResourceDefinitions.
+	// SchemaCacheDir caches schemas fetched from HTTP schema locations.
+	SchemaCacheDir string `json:"schemaCacheDir,omitempty"`
+	// CRDs are extra files or directories (relative to the root) holding
+	// CustomResourceDefinitions, besides those found in the checkout and in
+	// the rendered output.
 	CRDs []string `json:"crds,omitempty"`
-	// SkipKinds are kinds (or apiVersion/kind) not validated.
+	// SkipKinds are kinds ("Secret") or apiVersion/kinds ("v1/Secret") not validated.
 	SkipKinds []string `json:"skipKinds,omitempty"`
 }
+
+// IsStrict returns Strict, true when unset.
+func (v Validate) IsStrict() bool { return v.Strict == nil || *v.Strict }

@@ -2,11 +2,44 @@ package pipeline
 
 import (
 	"context"
+	"fmt"
 
 	"github.com/render-check/render-check/internal/report"
+	"github.com/render-check/render-check/internal/source"
+	"github.com/render-check/render-check/internal/validate"
 )
 
-// schemaStage is a placeholder until the schema check lands.
-var schemaStage = Stage{Name: "schema", Run: func(context.Context, *Input) (findings []report.Finding, skipped string, err error) {
-	return nil, "not implemented yet", nil
-}}
+// schemaStage validates every rendered resource of every cluster against the
+// schemas of the cluster's Kubernetes version (embedded built-ins, CRDs from
+// the checkout, the configured paths and the rendered output, configured
+// schema locations), and reports removed APIs and duplicate resources.
+var schemaStage = Stage{Name: "schema", Run: runSchemaStage}
+
+func runSchemaStage(ctx context.Context, in *Input) ([]report.Finding, string, error) {
+	cfg := in.Config.Validate
+	paths := append([]string{"."}, cfg.CRDs...)
+	crds, findings, err := validate.CRDsFromPaths(in.Root, paths)
+	if err != nil {
+		return nil, "", err
+	}
+	lines := source.NewIndex()
+	for _, c := range in.Clusters {
+		version := ""
+		if in.Options != nil {
+			version = in.Options.KubeVersion
+		}
+		if version == "" && c.KubernetesVersion == "" {
+			version = in.Config.KubernetesVersionFor(c.Name)
+		}
+		fs, err := validate.CheckCluster(ctx, c, validate.ClusterOptions{
+			Root: in.Root, KubernetesVersion: version, Strict: cfg.IsStrict(), CRDs: crds,
+			SchemaLocations: cfg.SchemaLocations, SchemaCacheDir: cfg.SchemaCacheDir, SkipKinds: cfg.SkipKinds,
+			Lines: lines,
+		})
+		if err != nil {
+			return nil, "", fmt.Errorf("cluster %s: %w", c.Name, err)
+		}
+		findings = append(findings, fs...)
+	}
+	return findings, "", nil
+}

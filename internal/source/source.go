@@ -273,3 +273,16 @@ func textLine(lines []string, start int, path []string) int {
 	}
 	return line
 }
+
+// NodeLine returns the line of the deepest key of path that exists under n (a
+// document's root node), else n's line. Lines are those of the parsed text.
+func NodeLine(n *yaml.Node, path []string) int {
+	if n == nil {
+		return 0
+	}
+	if n.Kind == yaml.DocumentNode && len(n.Content) > 0 {
+		n = n.Content[0]
+	}
+	d := &document{start: n.Line, root: n}
+	return d.fieldLine(path)
+}

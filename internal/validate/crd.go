@@ -26,7 +26,9 @@ type CRDError struct {
 	Reason string
 }
 
-func (e *CRDError) Error() string { return fmt.Sprintf("CustomResourceDefinition %s: %s", e.Name, e.Reason) }
+func (e *CRDError) Error() string {
+	return fmt.Sprintf("CustomResourceDefinition %s: %s", e.Name, e.Reason)
+}
 
 // IsCRD reports whether obj is a CustomResourceDefinition.
 func IsCRD(obj map[string]any) bool {

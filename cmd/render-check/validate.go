@@ -1,0 +1,169 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/render-check/render-check/internal/report"
+	"github.com/render-check/render-check/internal/validate"
+)
+
+func init() { register(newValidateCmd) }
+
+type validateOptions struct {
+	kubeVersion     string
+	strict          bool
+	crds            []string
+	schemaLocations []string
+	schemaCacheDir  string
+	skipKinds       []string
+	format          string
+	failOn          string
+}
+
+func newValidateCmd() *cobra.Command {
+	o := &validateOptions{}
+	cmd := &cobra.Command{
+		Use:   "validate [flags] FILE|DIR|- ...",
+		Short: "Validate plain manifests offline against the embedded Kubernetes schemas and CRDs",
+		Long: "Validate Kubernetes manifests (multi-document YAML, JSON, Lists; directories recursively; - for stdin)\n" +
+			"against the schemas of one Kubernetes version, the CRDs found in the inputs and in --crds, and\n" +
+			"--schema-location templates. Exit 1 when findings reach --fail-on, 2 on bad input.",
+		Args: cobra.MinimumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return runValidate(cmd, o, args)
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&o.kubeVersion, "kube-version", "", "target Kubernetes version (embedded: "+strings.Join(validate.Versions(), ", ")+"; default newest)")
+	f.BoolVar(&o.strict, "strict", true, "reject fields the schema does not declare and duplicate keys (--strict=false to allow)")
+	f.StringArrayVar(&o.crds, "crds", nil, "file or directory of CustomResourceDefinitions (repeatable)")
+	f.StringArrayVar(&o.schemaLocations, "schema-location", nil, "kubeconform schema location template, path or URL (repeatable)")
+	f.StringVar(&o.schemaCacheDir, "schema-cache-dir", "", "cache directory for schemas fetched over HTTP")
+	f.StringSliceVar(&o.skipKinds, "skip-kinds", nil, "kinds or apiVersion/kinds not to validate (comma-separated, repeatable)")
+	f.StringVar(&o.format, "format", "text", "output format: "+strings.Join(report.Formats(), ", "))
+	f.StringVar(&o.failOn, "fail-on", "error", "exit 1 on findings at or above: error, warning")
+	return cmd
+}
+
+func runValidate(cmd *cobra.Command, o *validateOptions, args []string) error {
+	failOn, err := report.ParseSeverity(o.failOn)
+	if err != nil {
+		return usageErrorf("--fail-on: %w", err)
+	}
+	if !report.IsFormat(o.format) {
+		return usageErrorf("--format: unknown format %q (known: %s)", o.format, strings.Join(report.Formats(), ", "))
+	}
+	if _, err := validate.ParseVersion(o.kubeVersion); err != nil {
+		return usageErrorf("--kube-version: %w", err)
+	}
+	inputs, err := readInputs(cmd.InOrStdin(), args)
+	if err != nil {
+		return usageErrorf("%w", err)
+	}
+	crds, findings := validate.CRDsFromInputs(inputs)
+	extra, crdFindings, err := validate.CRDsFromPaths("", o.crds)
+	if err != nil {
+		return usageErrorf("--crds: %w", err)
+	}
+	crds = append(crds, extra...)
+	findings = append(findings, crdFindings...)
+	v, err := validate.New(validate.Options{
+		KubernetesVersion: o.kubeVersion, Strict: o.strict, CRDs: crds,
+		SchemaLocations: o.schemaLocations, SchemaCacheDir: o.schemaCacheDir, SkipKinds: o.skipKinds,
+	})
+	if err != nil {
+		return usageErrorf("%w", err)
+	}
+	res, err := validate.ValidateFiles(cmd.Context(), v, inputs)
+	if err != nil {
+		return err
+	}
+	rep := &report.Report{Findings: append(findings, res.Findings...)}
+	rep.Finalize()
+	rep.Summary.Resources = res.Resources
+	w, err := report.New(cmd.OutOrStdout(), o.format, report.Options{Color: colorFor(cmd.OutOrStdout())})
+	if err != nil {
+		return usageErrorf("%w", err)
+	}
+	if err := w.Write(rep); err != nil {
+		return err
+	}
+	if rep.Fails(failOn) {
+		return errFindings
+	}
+	return nil
+}
+
+// readInputs reads every argument: "-" is stdin, a directory is walked for
+// .yaml, .yml and .json files (hidden directories skipped), sorted.
+func readInputs(stdin io.Reader, args []string) ([]validate.Input, error) {
+	var inputs []validate.Input
+	stdinRead := false
+	for _, a := range args {
+		if a == "-" {
+			if stdinRead {
+				continue
+			}
+			stdinRead = true
+			data, err := io.ReadAll(stdin)
+			if err != nil {
+				return nil, fmt.Errorf("reading stdin: %w", err)
+			}
+			inputs = append(inputs, validate.Input{Name: "<stdin>", Data: data})
+			continue
+		}
+		st, err := os.Stat(a)
+		if err != nil {
+			return nil, err
+		}
+		if !st.IsDir() {
+			data, err := os.ReadFile(a)
+			if err != nil {
+				return nil, err
+			}
+			inputs = append(inputs, validate.Input{Name: filepath.ToSlash(filepath.Clean(a)), Data: data})
+			continue
+		}
+		var files []string
+		err = filepath.WalkDir(a, func(p string, d fs.DirEntry, err error) error {
+			if err != nil {
+				return err
+			}
+			if d.IsDir() {
+				if p != a && strings.HasPrefix(d.Name(), ".") {
+					return filepath.SkipDir
+				}
+				return nil
+			}
+			switch strings.ToLower(filepath.Ext(p)) {
+			case ".yaml", ".yml", ".json":
+				files = append(files, p)
+			}
+			return nil
+		})
+		if err != nil {
+			return nil, err
+		}
+		slices.Sort(files)
+		for _, p := range files {
+			data, err := os.ReadFile(p)
+			if err != nil {
+				return nil, err
+			}
+			inputs = append(inputs, validate.Input{Name: filepath.ToSlash(filepath.Clean(p)), Data: data})
+		}
+	}
+	if len(inputs) == 0 {
+		return nil, errors.New("no manifest files found")
+	}
+	return inputs, nil
+}

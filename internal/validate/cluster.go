@@ -1,0 +1,188 @@
+package validate
+
+import (
+	"context"
+	"fmt"
+	"runtime"
+	"time"
+
+	"golang.org/x/sync/errgroup"
+
+	"github.com/render-check/render-check/internal/report"
+	"github.com/render-check/render-check/internal/resource"
+	"github.com/render-check/render-check/internal/source"
+)
+
+// ClusterOptions configure CheckCluster.
+type ClusterOptions struct {
+	// Root is the repo checkout; origins are relative to it.
+	Root string
+	// KubernetesVersion overrides the cluster's version ("" = cluster's, else default).
+	KubernetesVersion string
+	// Strict rejects undeclared fields.
+	Strict bool
+	// CRDs come from the checkout and configured paths; the cluster's
+	// rendered CRDs are added in front of them.
+	CRDs            []CRDSchema
+	SchemaLocations []string
+	SchemaCacheDir  string
+	SkipKinds       []string
+	// Lines maps fields to source lines (nil: a fresh index).
+	Lines *source.Index
+}
+
+// CheckCluster validates every resource of a cluster for its Kubernetes
+// version and reports duplicates. Findings point at the source file and the
+// line of the offending field. An error means the check could not run (an
+// unknown Kubernetes version, a bad schema location).
+func CheckCluster(ctx context.Context, c *resource.Cluster, opts ClusterOptions) ([]report.Finding, error) {
+	version := opts.KubernetesVersion
+	if version == "" {
+		version = c.KubernetesVersion
+	}
+	resources := c.All()
+	var findings []report.Finding
+	var crds []CRDSchema
+	for _, r := range resources {
+		if !IsCRD(r.Object) {
+			continue
+		}
+		cs, err := ConvertCRD(normalize(r.Object).(map[string]any))
+		if err != nil {
+			findings = append(findings, finding(c.Name, r, RuleCRD, report.SeverityError, r.Origin.Line, err.Error()))
+			continue
+		}
+		for i := range cs {
+			cs[i].Source = fmt.Sprintf("%s (app %s)", r.Origin.File, r.App)
+		}
+		crds = append(crds, cs...)
+	}
+	crds = append(crds, opts.CRDs...)
+	v, err := New(Options{KubernetesVersion: version, Strict: opts.Strict, CRDs: crds,
+		SchemaLocations: opts.SchemaLocations, SchemaCacheDir: opts.SchemaCacheDir, SkipKinds: opts.SkipKinds})
+	if err != nil {
+		return nil, fmt.Errorf("cluster %s: %w", c.Name, err)
+	}
+	lines := opts.Lines
+	if lines == nil {
+		lines = source.NewIndex()
+	}
+	per := make([][]report.Finding, len(resources))
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(max(runtime.GOMAXPROCS(0), 1))
+	for i, r := range resources {
+		g.Go(func() error {
+			if err := gctx.Err(); err != nil {
+				return err
+			}
+			obj, _ := normalize(r.Object).(map[string]any)
+			for _, p := range v.Validate(obj) {
+				line := r.Origin.Line
+				if len(p.Path) > 0 || line == 0 {
+					line = lines.FieldLine(opts.Root, r.Origin, r.Kind(), r.Name(), p.Path)
+				}
+				per[i] = append(per[i], finding(c.Name, r, p.Rule, p.Severity, line, problemMessage(p)))
+			}
+			return nil
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return nil, err
+	}
+	for _, f := range per {
+		findings = append(findings, f...)
+	}
+	// Duplicates, in resource order: the first definition is the original.
+	first := map[string]*resource.Resource{}
+	for _, r := range resources {
+		k := v.duplicateKey(r.Object)
+		if k == "" {
+			continue
+		}
+		if o, ok := first[k]; ok {
+			msg := fmt.Sprintf("%s is also defined by app %s (%s", r.Ref(), o.App, o.Origin.File)
+			if o.Origin.Line > 0 {
+				msg += fmt.Sprintf(":%d", o.Origin.Line)
+			}
+			msg += "): Argo CD would apply both and they would fight"
+			findings = append(findings, finding(c.Name, r, RuleDuplicate, report.SeverityError, r.Origin.Line, msg))
+			continue
+		}
+		first[k] = r
+	}
+	return findings, nil
+}
+
+func finding(cluster string, r *resource.Resource, rule string, sev report.Severity, line int, msg string) report.Finding {
+	return report.Finding{Rule: rule, Severity: sev, Cluster: cluster, App: r.App, File: r.Origin.File, Line: line,
+		Resource: r.Ref(), Message: msg}
+}
+
+// normalize converts values a YAML decoder may produce into JSON types
+// (time.Time, map[any]any, typed slices), copying only what changes.
+func normalize(v any) any {
+	n, _ := normalizeValue(v)
+	return n
+}
+
+func normalizeValue(v any) (any, bool) {
+	switch t := v.(type) {
+	case map[string]any:
+		var out map[string]any
+		for k, e := range t {
+			n, changed := normalizeValue(e)
+			if !changed {
+				continue
+			}
+			if out == nil {
+				out = make(map[string]any, len(t))
+				for k2, e2 := range t {
+					out[k2] = e2
+				}
+			}
+			out[k] = n
+		}
+		if out != nil {
+			return out, true
+		}
+		return t, false
+	case []any:
+		var out []any
+		for i, e := range t {
+			n, changed := normalizeValue(e)
+			if !changed {
+				continue
+			}
+			if out == nil {
+				out = make([]any, len(t))
+				copy(out, t)
+			}
+			out[i] = n
+		}
+		if out != nil {
+			return out, true
+		}
+		return t, false
+	case map[any]any:
+		out := make(map[string]any, len(t))
+		for k, e := range t {
+			out[fmt.Sprint(k)] = normalize(e)
+		}
+		return out, true
+	case []map[string]any:
+		out := make([]any, len(t))
+		for i, e := range t {
+			out[i] = normalize(e)
+		}
+		return out, true
+	case []string:
+		out := make([]any, len(t))
+		for i, e := range t {
+			out[i] = e
+		}
+		return out, true
+	case time.Time:
+		return t.UTC().Format(time.RFC3339), true
+	}
+	return v, false
+}

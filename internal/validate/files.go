@@ -1,0 +1,273 @@
+package validate
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"strings"
+	"sync"
+
+	"github.com/render-check/render-check/internal/report"
+)
+
+// FilesResult is the outcome of ValidateFiles.
+type FilesResult struct {
+	// Findings are sorted.
+	Findings []report.Finding
+	// Files and Resources count what was read and validated.
+	Files, Resources int
+}
+
+// Input is one manifest stream: a file, or stdin under a display name.
+type Input struct {
+	// Name is reported as the findings' file.
+	Name string
+	// Data is the stream's content.
+	Data []byte
+}
+
+// ValidateFiles validates every object of the inputs (multi-document YAML,
+// JSON, Lists) in parallel, and reports duplicates across all of them.
+// Findings are sorted; memory holds one input at a time plus one key per
+// object for duplicate detection.
+func ValidateFiles(ctx context.Context, v *Validator, inputs []Input) (*FilesResult, error) {
+	type job struct {
+		file  string
+		chunk Chunk
+	}
+	type objKey struct {
+		key, file string
+		line      int
+		ref       *report.ResourceRef
+	}
+	workers := max(runtime.GOMAXPROCS(0), 1)
+	jobs := make(chan job, workers*4)
+	var (
+		mu       sync.Mutex
+		findings []report.Finding
+		keys     []objKey
+		count    int
+	)
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			var local []report.Finding
+			var localKeys []objKey
+			n := 0
+			for j := range jobs {
+				for _, d := range ParseChunk(j.chunk, v.strict) {
+					if d.Err != nil {
+						local = append(local, report.Finding{Rule: RuleMalformed, Severity: report.SeverityError,
+							File: j.file, Line: d.ErrLine, Message: d.Err.Error()})
+						continue
+					}
+					n++
+					ref := objectRef(d.Object)
+					for _, p := range v.Validate(d.Object) {
+						line := d.Line
+						if len(p.Path) > 0 {
+							line = d.FieldLine(p.Path)
+						}
+						local = append(local, report.Finding{Rule: p.Rule, Severity: p.Severity, File: j.file, Line: line,
+							Resource: ref, Message: problemMessage(p)})
+					}
+					if k := v.duplicateKey(d.Object); k != "" {
+						localKeys = append(localKeys, objKey{key: k, file: j.file, line: d.Line, ref: ref})
+					}
+				}
+			}
+			mu.Lock()
+			findings = append(findings, local...)
+			keys = append(keys, localKeys...)
+			count += n
+			mu.Unlock()
+		}()
+	}
+	var err error
+feed:
+	for _, in := range inputs {
+		for _, c := range SplitDocuments(in.Data) {
+			select {
+			case jobs <- job{file: in.Name, chunk: c}:
+			case <-ctx.Done():
+				err = ctx.Err()
+				break feed
+			}
+		}
+	}
+	close(jobs)
+	wg.Wait()
+	if err != nil {
+		return nil, err
+	}
+	// Duplicates: the first occurrence in input order is the original.
+	order := map[string]int{}
+	for i, in := range inputs {
+		if _, ok := order[in.Name]; !ok {
+			order[in.Name] = i
+		}
+	}
+	slices.SortFunc(keys, func(a, b objKey) int {
+		if c := strings.Compare(a.key, b.key); c != 0 {
+			return c
+		}
+		if c := order[a.file] - order[b.file]; c != 0 {
+			return c
+		}
+		return a.line - b.line
+	})
+	for i := 1; i < len(keys); i++ {
+		if keys[i].key == keys[i-1].key {
+			first := i - 1
+			for first > 0 && keys[first-1].key == keys[i].key {
+				first--
+			}
+			findings = append(findings, report.Finding{Rule: RuleDuplicate, Severity: report.SeverityError,
+				File: keys[i].file, Line: keys[i].line, Resource: keys[i].ref,
+				Message: fmt.Sprintf("%s is already defined at %s:%d", keys[i].ref, keys[first].file, keys[first].line)})
+		}
+	}
+	return &FilesResult{Findings: report.Sort(findings), Files: len(inputs), Resources: count}, nil
+}
+
+// problemMessage prefixes the message with the field path.
+func problemMessage(p Problem) string {
+	if p.Field == "" {
+		return p.Message
+	}
+	return p.Field + ": " + p.Message
+}
+
+func objectRef(obj map[string]any) *report.ResourceRef {
+	md, _ := obj["metadata"].(map[string]any)
+	ref := &report.ResourceRef{}
+	ref.APIVersion, _ = obj["apiVersion"].(string)
+	ref.Kind, _ = obj["kind"].(string)
+	ref.Namespace, _ = md["namespace"].(string)
+	ref.Name, _ = md["name"].(string)
+	if ref.Name == "" {
+		if g, ok := md["generateName"].(string); ok {
+			ref.Name = g + "*"
+		}
+	}
+	if ref.Kind == "" && ref.Name == "" {
+		return nil
+	}
+	return ref
+}
+
+// duplicateKey identifies obj in a cluster as Argo CD does
+// (group/kind/namespace/name, no namespace for cluster-scoped kinds); "" for
+// objects without a name (generateName) or kind.
+func (v *Validator) duplicateKey(obj map[string]any) string {
+	apiVersion, _ := obj["apiVersion"].(string)
+	kindName, _ := obj["kind"].(string)
+	md, _ := obj["metadata"].(map[string]any)
+	name, _ := md["name"].(string)
+	if kindName == "" || name == "" || v.Skipped(apiVersion, kindName) {
+		return ""
+	}
+	ns, _ := md["namespace"].(string)
+	if namespaced, known := v.Namespaced(apiVersion, kindName); known && !namespaced {
+		ns = ""
+	}
+	return groupOf(apiVersion) + "/" + kindName + "/" + ns + "/" + name
+}
+
+// CRDsFromPaths reads CustomResourceDefinitions from files and directories
+// (recursively: .yaml, .yml, .json; hidden directories skipped). Relative
+// paths are resolved against root; sources are reported relative to root
+// when inside it. Documents that are not valid YAML (templates) are ignored;
+// a CRD that cannot be converted is a schema/crd-invalid finding.
+func CRDsFromPaths(root string, paths []string) ([]CRDSchema, []report.Finding, error) {
+	var crds []CRDSchema
+	var findings []report.Finding
+	for _, p := range paths {
+		abs := p
+		if !filepath.IsAbs(abs) {
+			abs = filepath.Join(root, p)
+		}
+		err := filepath.WalkDir(abs, func(path string, d fs.DirEntry, err error) error {
+			if err != nil {
+				return err
+			}
+			if d.IsDir() {
+				if path != abs && strings.HasPrefix(d.Name(), ".") {
+					return filepath.SkipDir
+				}
+				return nil
+			}
+			switch strings.ToLower(filepath.Ext(path)) {
+			case ".yaml", ".yml", ".json":
+			default:
+				if path != abs {
+					return nil
+				}
+			}
+			data, err := os.ReadFile(path)
+			if err != nil {
+				return err
+			}
+			if !bytes.Contains(data, []byte("CustomResourceDefinition")) {
+				return nil
+			}
+			name := path
+			if rel, err := filepath.Rel(root, path); err == nil && !strings.HasPrefix(rel, "..") {
+				name = filepath.ToSlash(rel)
+			}
+			c, f := crdsInData(name, data)
+			crds = append(crds, c...)
+			findings = append(findings, f...)
+			return nil
+		})
+		if err != nil {
+			return nil, nil, fmt.Errorf("reading CRDs: %w", err)
+		}
+	}
+	return crds, findings, nil
+}
+
+func crdsInData(name string, data []byte) ([]CRDSchema, []report.Finding) {
+	var crds []CRDSchema
+	var findings []report.Finding
+	for _, c := range SplitDocuments(data) {
+		for _, d := range ParseChunk(c, false) {
+			if d.Err != nil || !IsCRD(d.Object) {
+				continue
+			}
+			cs, err := ConvertCRD(d.Object)
+			if err != nil {
+				findings = append(findings, report.Finding{Rule: RuleCRD, Severity: report.SeverityError, File: name, Line: d.Line,
+					Resource: objectRef(d.Object), Message: err.Error()})
+				continue
+			}
+			for i := range cs {
+				cs[i].Source = fmt.Sprintf("%s:%d", name, d.Line)
+			}
+			crds = append(crds, cs...)
+		}
+	}
+	return crds, findings
+}
+
+// CRDsFromInputs returns the CRDs defined in the inputs themselves.
+func CRDsFromInputs(inputs []Input) ([]CRDSchema, []report.Finding) {
+	var crds []CRDSchema
+	var findings []report.Finding
+	for _, in := range inputs {
+		if !bytes.Contains(in.Data, []byte("CustomResourceDefinition")) {
+			continue
+		}
+		c, f := crdsInData(in.Name, in.Data)
+		crds = append(crds, c...)
+		findings = append(findings, f...)
+	}
+	return crds, findings
+}
