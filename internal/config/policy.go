@@ -1,4 +1,115 @@
 package config
 
-// Policy configures the repo/... rules.
-type Policy struct{}
+import (
+	"fmt"
+	"path"
+	"slices"
+	"strings"
+)
+
+// Policy configures the repo/... rules (see docs/policy.md).
+type Policy struct {
+	// Severity overrides the default severity of repo rules for every
+	// cluster: rule -> error|warning|info|off. ClusterSettings[name].Severity
+	// overrides it again for one cluster.
+	Severity map[string]string `json:"severity,omitempty"`
+	// Production are globs of cluster names that the production-only rules
+	// (repo/sync-window, repo/notifications) apply to. When empty, a cluster
+	// is production if its name has a "prod" or "production" word (split on
+	// "-", "_" and "."). ClusterSettings[name].Production wins over both.
+	Production []string `json:"production,omitempty"`
+	// Adoption enables repo/adoption when set: Applications with automated
+	// sync must be listed in Adoption.Adopted.
+	Adoption *Adoption `json:"adoption,omitempty"`
+}
+
+// Adoption lists the Applications whose rendered output was diffed empty
+// against the live cluster (render-check diff --live) before automated sync
+// was turned on.
+type Adoption struct {
+	// Adopted entries are "cluster/app" or "app" (any cluster); both parts
+	// may be globs (path.Match syntax).
+	Adopted []string `json:"adopted,omitempty"`
+}
+
+// SeverityOff is the severity value that turns a rule off.
+const SeverityOff = "off"
+
+// ValidatePolicy reports configuration errors in the policy section and in
+// the per-cluster severity overrides of repo rules.
+func (c *Config) ValidatePolicy() error {
+	check := func(where string, m map[string]string) error {
+		for _, k := range sortedKeys(m) {
+			switch m[k] {
+			case "error", "warning", "info", SeverityOff:
+			default:
+				return fmt.Errorf("%s: rule %s: severity %q: want error, warning, info or off", where, k, m[k])
+			}
+		}
+		return nil
+	}
+	if err := check("policy.severity", c.Policy.Severity); err != nil {
+		return err
+	}
+	for _, name := range sortedKeys(c.ClusterSettings) {
+		if err := check("clusterSettings."+name+".severity", c.ClusterSettings[name].Severity); err != nil {
+			return err
+		}
+	}
+	globs := slices.Clone(c.Policy.Production)
+	if c.Policy.Adoption != nil {
+		globs = append(globs, c.Policy.Adoption.Adopted...)
+	}
+	for _, g := range globs {
+		if _, err := path.Match(g, ""); err != nil {
+			return fmt.Errorf("policy: bad glob %q: %w", g, err)
+		}
+	}
+	return nil
+}
+
+// IsProduction reports whether the production-only repo rules apply to the
+// named cluster.
+func (c *Config) IsProduction(cluster string) bool {
+	if s, ok := c.ClusterSettings[cluster]; ok && s.Production != nil {
+		return *s.Production
+	}
+	if len(c.Policy.Production) > 0 {
+		for _, g := range c.Policy.Production {
+			if ok, _ := path.Match(g, cluster); ok {
+				return true
+			}
+		}
+		return false
+	}
+	for _, w := range strings.FieldsFunc(strings.ToLower(cluster), func(r rune) bool { return r == '-' || r == '_' || r == '.' }) {
+		if w == "prod" || w == "production" {
+			return true
+		}
+	}
+	return false
+}
+
+// RuleSeverity returns the configured severity for rule in cluster ("" for
+// no cluster): the cluster's override, else the policy-wide one, else def.
+// The result is error, warning, info or off.
+func (c *Config) RuleSeverity(cluster, rule, def string) string {
+	if cluster != "" {
+		if s, ok := c.ClusterSettings[cluster].Severity[rule]; ok {
+			return s
+		}
+	}
+	if s, ok := c.Policy.Severity[rule]; ok {
+		return s
+	}
+	return def
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
+}

@@ -3,10 +3,12 @@ package pipeline
 import (
 	"context"
 
+	"github.com/render-check/render-check/internal/policy"
 	"github.com/render-check/render-check/internal/report"
 )
 
-// repoStage is a placeholder until the repo check lands.
-var repoStage = Stage{Name: "repo", Run: func(context.Context, *Input) (findings []report.Finding, skipped string, err error) {
-	return nil, "not implemented yet", nil
+// repoStage runs the repo/... policy rules (internal/policy).
+var repoStage = Stage{Name: "repo", Run: func(ctx context.Context, in *Input) (findings []report.Finding, skipped string, err error) {
+	fs, err := policy.Check(ctx, policy.Input{Root: in.Root, Config: in.Config, Clusters: in.Clusters})
+	return fs, "", err
 }}

@@ -1,0 +1,205 @@
+// Package policy implements the repo/... rules: checks of the config repo as
+// a GitOps control plane rather than of single manifests. CODEOWNERS covers
+// every cluster, production Applications have sync windows and notification
+// subscriptions, Applications make sense together (projects, paths, values
+// files, names, ownership of resources, namespaces), and automated sync is
+// only turned on for adopted apps. See docs/policy.md.
+package policy
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/render-check/render-check/internal/argo"
+	"github.com/render-check/render-check/internal/config"
+	"github.com/render-check/render-check/internal/repo"
+	"github.com/render-check/render-check/internal/report"
+	"github.com/render-check/render-check/internal/resource"
+	"github.com/render-check/render-check/internal/source"
+)
+
+// Rule names.
+const (
+	RuleCodeOwners    = "repo/codeowners"
+	RuleSyncWindow    = "repo/sync-window"
+	RuleNotifications = "repo/notifications"
+	RuleAppSanity     = "repo/app-sanity"
+	RuleAdoption      = "repo/adoption"
+)
+
+// Rules lists every rule with its default severity.
+var Rules = []struct {
+	Name     string
+	Severity report.Severity
+}{
+	{RuleCodeOwners, report.SeverityError},
+	{RuleSyncWindow, report.SeverityError},
+	{RuleNotifications, report.SeverityWarning},
+	{RuleAppSanity, report.SeverityError},
+	{RuleAdoption, report.SeverityError},
+}
+
+func defaultSeverity(rule string) report.Severity {
+	for _, r := range Rules {
+		if r.Name == rule {
+			return r.Severity
+		}
+	}
+	return report.SeverityError
+}
+
+// Input is what the rules read.
+type Input struct {
+	// Root is the config repo checkout.
+	Root string
+	// Config is the loaded configuration (nil means defaults).
+	Config *config.Config
+	// Clusters are the rendered clusters selected for this run.
+	Clusters []*resource.Cluster
+	// Files are the repo's files relative to Root, sorted; nil means
+	// ListFiles(Root).
+	Files []string
+}
+
+// checker holds the state of one Check run.
+type checker struct {
+	root     string
+	cfg      *config.Config
+	clusters []*resource.Cluster
+	files    []string
+	fileSet  map[string]bool
+	dirSet   map[string]bool
+	idx      *source.Index
+	repo     *repo.Repo
+	scanned  *scan
+	findings []report.Finding
+}
+
+// Check runs every repo rule. An error means the rules could not run (e.g.
+// the root cannot be listed); problems in the repo are findings.
+func Check(ctx context.Context, in Input) ([]report.Finding, error) {
+	cfg := in.Config
+	if cfg == nil {
+		cfg = config.Default()
+	}
+	if err := cfg.ValidatePolicy(); err != nil {
+		return nil, fmt.Errorf("config: %w", err)
+	}
+	files := in.Files
+	if files == nil {
+		var err error
+		if files, err = ListFiles(ctx, in.Root); err != nil {
+			return nil, err
+		}
+	}
+	c := &checker{
+		root: in.Root, cfg: cfg, clusters: in.Clusters, files: files,
+		fileSet: map[string]bool{}, dirSet: map[string]bool{}, idx: source.NewIndex(),
+	}
+	for _, f := range files {
+		c.fileSet[f] = true
+		for d := f; ; {
+			i := strings.LastIndexByte(d, '/')
+			if i < 0 {
+				break
+			}
+			d = d[:i]
+			if c.dirSet[d] {
+				break
+			}
+			c.dirSet[d] = true
+		}
+	}
+	if r, err := repo.Open(in.Root, cfg); err == nil {
+		c.repo = r // else: no URL means "this repo"; source checks are skipped
+	}
+	c.scanned = c.scanRepo(ctx)
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	c.checkCodeOwners()
+	for _, cl := range c.clusters {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		env := c.clusterEnv(cl)
+		c.checkSanity(cl, env)
+		if c.cfg.IsProduction(cl.Name) {
+			c.checkSyncWindows(cl, env)
+			c.checkNotifications(cl, env)
+		}
+		c.checkAdoption(cl)
+	}
+	return report.Sort(c.findings), nil
+}
+
+// severity resolves the rule's severity in a cluster; ok is false when off.
+func (c *checker) severity(cluster, rule string) (report.Severity, bool) {
+	s := c.cfg.RuleSeverity(cluster, rule, string(defaultSeverity(rule)))
+	if s == config.SeverityOff {
+		return "", false
+	}
+	return report.Severity(s), true
+}
+
+// add records a finding with the rule's configured severity, at most max
+// ("" = no cap).
+func (c *checker) add(f report.Finding, max report.Severity) {
+	sev, ok := c.severity(f.Cluster, f.Rule)
+	if !ok {
+		return
+	}
+	if max != "" && sev.Rank() > max.Rank() {
+		sev = max
+	}
+	f.Severity = sev
+	c.findings = append(c.findings, f)
+}
+
+// enabled reports whether rule is on for the cluster.
+func (c *checker) enabled(cluster, rule string) bool {
+	_, ok := c.severity(cluster, rule)
+	return ok
+}
+
+// appLine returns the line of the deepest existing key of path in the
+// Application's manifest (the manifest's line when none exists).
+func (c *checker) appLine(app *argo.Application, path ...string) int {
+	return c.idx.FieldLine(c.root, resource.Origin{File: app.File, Line: app.Line}, "Application", app.Metadata.Name, path)
+}
+
+// projectLine is appLine for an AppProject.
+func (c *checker) projectLine(p *argo.AppProject, path ...string) int {
+	return c.idx.FieldLine(c.root, resource.Origin{File: p.File, Line: p.Line}, "AppProject", p.Metadata.Name, path)
+}
+
+// automated reports whether the Application syncs automatically.
+func automated(a *argo.Application) bool {
+	sp := a.Spec.SyncPolicy
+	return sp != nil && sp.Automated != nil && (sp.Automated.Enabled == nil || *sp.Automated.Enabled)
+}
+
+// projectName returns the Application's project, "default" when unset.
+func projectName(a *argo.Application) string {
+	if a.Spec.Project == "" {
+		return "default"
+	}
+	return a.Spec.Project
+}
+
+// apps returns the cluster's apps that are Argo CD Applications.
+func apps(cl *resource.Cluster) []*resource.App {
+	var out []*resource.App
+	for _, a := range cl.Apps {
+		if a.Application != nil {
+			out = append(out, a)
+		}
+	}
+	return out
+}
+
+// appFinding starts a finding about an app.
+func appFinding(rule string, cl *resource.Cluster, a *resource.App, file string, line int, msg string) report.Finding {
+	return report.Finding{Rule: rule, Cluster: cl.Name, App: a.Name, File: file, Line: line, Message: msg}
+}

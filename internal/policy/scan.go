@@ -1,0 +1,247 @@
+package policy
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path"
+	"path/filepath"
+	"strings"
+
+	"gopkg.in/yaml.v3"
+	sigsyaml "sigs.k8s.io/yaml"
+
+	"github.com/render-check/render-check/internal/argo"
+	"github.com/render-check/render-check/internal/resource"
+)
+
+// maxScanSize bounds the files read by the repo scan.
+const maxScanSize = 4 << 20
+
+// scan holds the Argo CD objects found in the repo's YAML files.
+type scan struct {
+	projects []*argo.AppProject
+	// badProjects are AppProject documents that do not decode.
+	badProjects []badObject
+	subs        []*globalSubs
+	// apps are the Application documents of the repo's files.
+	apps []scannedApp
+}
+
+// scannedApp is an Application document found in a repo file.
+type scannedApp struct {
+	file, name, namespace string
+	line                  int
+}
+
+type badObject struct {
+	file string
+	line int
+	name string
+	err  error
+}
+
+// globalSubs are the default subscriptions of an argocd-notifications-cm.
+type globalSubs struct {
+	file string
+	line int
+	subs []subscription
+}
+
+// subscription is one entry of argocd-notifications-cm's subscriptions key.
+type subscription struct {
+	Recipients []string `json:"recipients"`
+	Triggers   []string `json:"triggers"`
+	Selector   string   `json:"selector"`
+}
+
+// scanRepo reads every YAML file of the repo that mentions AppProject or
+// argocd-notifications-cm. Files that do not parse (Helm templates) are
+// skipped: the render and secret checks report malformed YAML.
+func (c *checker) scanRepo(ctx context.Context) *scan {
+	s := &scan{}
+	for _, f := range c.files {
+		if ctx.Err() != nil {
+			return s
+		}
+		ext := path.Ext(f)
+		if ext != ".yaml" && ext != ".yml" {
+			continue
+		}
+		full := filepath.Join(c.root, filepath.FromSlash(f))
+		st, err := os.Stat(full)
+		if err != nil || !st.Mode().IsRegular() || st.Size() > maxScanSize {
+			continue
+		}
+		data, err := os.ReadFile(full)
+		if err != nil {
+			continue
+		}
+		if !bytes.Contains(data, []byte("AppProject")) && !bytes.Contains(data, []byte("argocd-notifications-cm")) &&
+			!bytes.Contains(data, []byte("Application")) {
+			continue
+		}
+		dec := yaml.NewDecoder(bytes.NewReader(data))
+		for {
+			var doc yaml.Node
+			if err := dec.Decode(&doc); err != nil {
+				break // end of file, or not YAML (a template): ignore the rest
+			}
+			if len(doc.Content) == 0 {
+				continue
+			}
+			var obj map[string]any
+			if err := doc.Decode(&obj); err != nil || obj == nil {
+				continue
+			}
+			line := doc.Content[0].Line
+			c.collect(s, obj, f, line)
+		}
+	}
+	return s
+}
+
+// collect records an AppProject or notifications ConfigMap found at file:line.
+func (c *checker) collect(s *scan, obj map[string]any, file string, line int) {
+	obj = jsonCompatible(obj)
+	switch {
+	case argo.IsAppProject(obj):
+		p, err := argo.DecodeAppProject(obj)
+		if err != nil {
+			name, _ := nested(obj, "metadata", "name").(string)
+			s.badProjects = append(s.badProjects, badObject{file: file, line: line, name: name, err: err})
+			return
+		}
+		p.File, p.Line = file, line
+		s.projects = append(s.projects, p)
+	case argo.IsApplication(obj):
+		name, _ := nested(obj, "metadata", "name").(string)
+		ns, _ := nested(obj, "metadata", "namespace").(string)
+		s.apps = append(s.apps, scannedApp{file: file, line: line, name: name, namespace: ns})
+	case isNotificationsCM(obj):
+		g := &globalSubs{file: file, line: line}
+		text, _ := nested(obj, "data", "subscriptions").(string)
+		if text != "" {
+			if err := sigsyaml.Unmarshal([]byte(text), &g.subs); err != nil {
+				g.subs = nil
+			}
+		}
+		s.subs = append(s.subs, g)
+	}
+}
+
+func isNotificationsCM(obj map[string]any) bool {
+	k, _ := obj["kind"].(string)
+	name, _ := nested(obj, "metadata", "name").(string)
+	return k == "ConfigMap" && name == "argocd-notifications-cm"
+}
+
+func nested(m map[string]any, keys ...string) any {
+	var cur any = m
+	for _, k := range keys {
+		mm, ok := cur.(map[string]any)
+		if !ok {
+			return nil
+		}
+		cur = mm[k]
+	}
+	return cur
+}
+
+// jsonCompatible converts yaml.v3's map[any]any-free but possibly
+// non-string-keyed values into JSON-encodable ones.
+func jsonCompatible(m map[string]any) map[string]any {
+	out := make(map[string]any, len(m))
+	for k, v := range m {
+		out[k] = jsonValue(v)
+	}
+	return out
+}
+
+func jsonValue(v any) any {
+	switch t := v.(type) {
+	case map[string]any:
+		return jsonCompatible(t)
+	case map[any]any:
+		m := make(map[string]any, len(t))
+		for k, vv := range t {
+			if ks, ok := k.(string); ok {
+				m[ks] = jsonValue(vv)
+			}
+		}
+		return m
+	case []any:
+		out := make([]any, len(t))
+		for i, e := range t {
+			out[i] = jsonValue(e)
+		}
+		return out
+	}
+	return v
+}
+
+// env is what one cluster's Argo CD knows: its projects and default
+// notification subscriptions.
+type env struct {
+	projects map[string]*argo.AppProject
+	subs     []*globalSubs
+	// bad are undecodable AppProjects visible to the cluster.
+	bad []badObject
+}
+
+// clusterEnv collects the AppProjects and notification defaults that apply
+// to a cluster: those rendered in it, and those in repo files under its
+// directory or outside every cluster directory (shared definitions).
+func (c *checker) clusterEnv(cl *resource.Cluster) *env {
+	e := &env{projects: map[string]*argo.AppProject{}}
+	visible := func(file string) bool {
+		dir := c.clusterDirOf(file)
+		return dir == "" || dir == cl.Dir
+	}
+	for _, p := range c.scanned.projects {
+		if visible(p.File) {
+			e.projects[p.Metadata.Name] = p
+		}
+	}
+	for _, b := range c.scanned.badProjects {
+		if visible(b.file) {
+			e.bad = append(e.bad, b)
+		}
+	}
+	for _, g := range c.scanned.subs {
+		if visible(g.file) {
+			e.subs = append(e.subs, g)
+		}
+	}
+	rendered := &scan{}
+	for _, r := range cl.All() {
+		if argo.IsAppProject(r.Object) || isNotificationsCM(r.Object) {
+			c.collect(rendered, r.Object, r.Origin.File, r.Origin.Line)
+		}
+	}
+	for _, p := range rendered.projects {
+		if _, ok := e.projects[p.Metadata.Name]; !ok || p.Line > 0 {
+			e.projects[p.Metadata.Name] = p
+		}
+	}
+	e.subs = append(e.subs, rendered.subs...)
+	e.bad = append(e.bad, rendered.badProjects...)
+	return e
+}
+
+// clusterDirOf returns the cluster directory (per the config's cluster
+// globs) that contains file, or "".
+func (c *checker) clusterDirOf(file string) string {
+	segs := strings.Split(file, "/")
+	for _, g := range c.cfg.Clusters {
+		n := len(splitSegs(g))
+		if n == 0 || n >= len(segs) {
+			continue
+		}
+		dir := strings.Join(segs[:n], "/")
+		if ok, _ := path.Match(strings.Trim(g, "/"), dir); ok {
+			return dir
+		}
+	}
+	return ""
+}
