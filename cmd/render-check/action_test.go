@@ -1,0 +1,199 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/sethvargo/go-githubactions"
+
+	"github.com/render-check/render-check/internal/report"
+)
+
+// readGitHubOutputs parses a GITHUB_OUTPUT file: name<<DELIMITER, value
+// lines, DELIMITER. The last value of a name wins, as on GitHub.
+func readGitHubOutputs(t *testing.T, path string) map[string]string {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]string{}
+	lines := strings.Split(string(data), "\n")
+	for i := 0; i < len(lines); i++ {
+		l := lines[i]
+		if l == "" {
+			continue
+		}
+		name, delim, ok := strings.Cut(l, "<<")
+		if !ok {
+			if n, v, ok := strings.Cut(l, "="); ok {
+				out[n] = v
+				continue
+			}
+			t.Fatalf("GITHUB_OUTPUT line %d: %q", i+1, l)
+		}
+		var val []string
+		for i++; i < len(lines) && lines[i] != delim; i++ {
+			val = append(val, lines[i])
+		}
+		if i == len(lines) {
+			t.Fatalf("GITHUB_OUTPUT: unterminated value of %s", name)
+		}
+		out[name] = strings.Join(val, "\n")
+	}
+	return out
+}
+
+func envGetter(m map[string]string) func(string) string {
+	return func(k string) string { return m[k] }
+}
+
+func TestActionInputs(t *testing.T) {
+	ws := t.TempDir()
+	in, err := readActionInputs(envGetter(map[string]string{
+		"GITHUB_WORKSPACE":   ws,
+		"INPUT_ROOT":         "config",
+		"INPUT_CLUSTERS":     "agritech-prod, distrib-prod\nerp-saas-prod\n",
+		"INPUT_KUBE-VERSION": "1.34",
+		"INPUT_IMAGES":       "warn",
+		"INPUT_FAIL-ON":      "warning",
+		"INPUT_CONFIG":       "config/.render-check.yaml",
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if in.command != "check" || in.format != "github" || !in.summary || in.pathPrefix() != "config" {
+		t.Errorf("defaults: %+v (prefix %q)", in, in.pathPrefix())
+	}
+	args, err := in.argv()
+	if err != nil {
+		t.Fatal(err)
+	}
+	root := filepath.Join(ws, "config")
+	want := []string{"check", "--root", root, "--format", "json", "--fail-on", "warning",
+		"--config", filepath.Join(root, ".render-check.yaml"),
+		"--cluster", "agritech-prod", "--cluster", "distrib-prod", "--cluster", "erp-saas-prod",
+		"--kube-version", "1.34", "--images", "warn"}
+	if !slices.Equal(args, want) {
+		t.Errorf("argv\n got %q\nwant %q", args, want)
+	}
+
+	in, err = readActionInputs(envGetter(map[string]string{
+		"GITHUB_WORKSPACE": ws, "INPUT_COMMAND": "bump", "INPUT_IMAGE": "registry.example/app",
+		"INPUT_SEMVER": "~1.8", "INPUT_VERIFY": "false", "INPUT_DRY-RUN": "true",
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	args, _ = in.argv()
+	want = []string{"bump", "--root", ws, "--format", "json", "--image", "registry.example/app", "--semver", "~1.8", "--no-verify", "--dry-run"}
+	if !slices.Equal(args, want) {
+		t.Errorf("bump argv\n got %q\nwant %q", args, want)
+	}
+	if in.pathPrefix() != "" {
+		t.Errorf("root = workspace: prefix %q", in.pathPrefix())
+	}
+
+	for name, env := range map[string]map[string]string{
+		"command":  {"INPUT_COMMAND": "deploy"},
+		"fail-on":  {"INPUT_FAIL-ON": "fatal"},
+		"format":   {"INPUT_FORMAT": "xml"},
+		"boolean":  {"INPUT_SUMMARY": "yes please"},
+		"validate": {"INPUT_COMMAND": "validate"},
+	} {
+		env["GITHUB_WORKSPACE"] = ws
+		in, err := readActionInputs(envGetter(env))
+		if err == nil {
+			_, err = in.argv()
+		}
+		var ue *usageError
+		if err == nil || !errors.As(err, &ue) {
+			t.Errorf("%s: want a usage error, got %v", name, err)
+		}
+	}
+}
+
+// TestActionPresent drives the presentation with a hand-built report: the
+// annotations, job summary, report files and outputs the action writes.
+func TestActionPresent(t *testing.T) {
+	ws := t.TempDir()
+	outFile := filepath.Join(ws, "github_output")
+	sumFile := filepath.Join(ws, "step_summary")
+	t.Setenv("GITHUB_OUTPUT", outFile)
+	t.Setenv("GITHUB_STEP_SUMMARY", sumFile)
+	in, err := readActionInputs(envGetter(map[string]string{
+		"GITHUB_WORKSPACE": ws, "INPUT_ROOT": "deploy/config",
+		"INPUT_OUTPUTS": "junit=reports/junit.xml\ncodequality=reports/cq.json",
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep := &report.Report{
+		Clusters: []report.Cluster{{Name: "dev", KubernetesVersion: "1.34", Apps: []report.App{{Name: "web", Source: "directory", Resources: 2}}}},
+		Findings: []report.Finding{
+			{Rule: "schema/invalid", Severity: report.SeverityError, Cluster: "dev", App: "web",
+				File: "clusters/dev/web/deploy.yaml", Line: 12, Message: "spec.replicas: want integer"},
+			{Rule: "secret/plaintext-secret", Severity: report.SeverityWarning, File: "clusters/dev/web/secret.yaml", Line: 1,
+				Message: "Secret web-db is committed in plaintext"},
+		},
+	}
+	rep.Finalize()
+	var stdout, stderr bytes.Buffer
+	a := &actionRun{in: in, gh: githubactions.New(githubactions.WithWriter(&stdout)), stdout: &stdout, stderr: &stderr}
+	if err := a.present(rep); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(stdout.String(), "::error file=deploy/config/clusters/dev/web/deploy.yaml,line=12,title=schema/invalid (dev/web)::spec.replicas: want integer\n") ||
+		!strings.Contains(stdout.String(), "::warning file=deploy/config/clusters/dev/web/secret.yaml,line=1,") {
+		t.Errorf("annotations:\n%s", stdout.String())
+	}
+	outs := readGitHubOutputs(t, outFile)
+	want := map[string]string{
+		"errors": "1", "warnings": "1",
+		"report": "render-check-reports/report.json", "sarif": "render-check-reports/render-check.sarif",
+	}
+	for k, v := range want {
+		if outs[k] != v {
+			t.Errorf("output %s = %q, want %q", k, outs[k], v)
+		}
+	}
+	var back report.Report
+	data, err := os.ReadFile(filepath.Join(ws, outs["report"]))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(data, &back); err != nil || len(back.Findings) != 2 || back.Findings[0].File != "clusters/dev/web/secret.yaml" {
+		t.Errorf("JSON report (paths relative to the root): %v %+v", err, back.Findings)
+	}
+	sarif, err := os.ReadFile(filepath.Join(ws, outs["sarif"]))
+	if err != nil || !bytes.Contains(sarif, []byte(`"uri": "deploy/config/clusters/dev/web/deploy.yaml"`)) {
+		t.Errorf("sarif: %v\n%s", err, sarif)
+	}
+	for _, p := range []string{"reports/junit.xml", "reports/cq.json"} {
+		if st, err := os.Stat(filepath.Join(ws, p)); err != nil || st.Size() == 0 {
+			t.Errorf("extra output %s: %v", p, err)
+		}
+	}
+	sum, err := os.ReadFile(sumFile)
+	if err != nil || !strings.Contains(string(sum), "| dev | 1.34 | 1 | 2 | 1 | 0 |") {
+		t.Errorf("job summary: %v\n%s", err, sum)
+	}
+}
+
+var annotation = regexp.MustCompile(`(?m)^::(error|warning|notice)( [^:]*)?::(.*)$`)
+
+// annotations returns the workflow-command annotations in a log.
+func annotations(log string) []string {
+	var out []string
+	for _, m := range annotation.FindAllString(log, -1) {
+		out = append(out, m)
+	}
+	return out
+}
