@@ -61,7 +61,7 @@ type actionInputs struct {
 	summary     bool
 	paths       []string
 	// bump
-	image, tag, semver, digest string
+	image, tag, semver, digest  string
 	allowShared, verify, dryRun bool
 	// render
 	outputDir string
