@@ -130,6 +130,10 @@ func refuse(ps ...Problem) error {
 // the new tag or digest. It returns a *RefusedError when the bump is
 // refused (nothing written) and another error when it could not run.
 func Bump(ctx context.Context, opts Options) (*Result, error) {
+	return bump(ctx, opts, realFS())
+}
+
+func bump(ctx context.Context, opts Options, fsys fsOps) (*Result, error) {
 	canonical, err := ParseRepository(opts.Image)
 	if err != nil {
 		return nil, err
@@ -267,9 +271,13 @@ func Bump(ctx context.Context, opts Options) (*Result, error) {
 
 	// Patch each file once, with all its edits.
 	byFile := map[string][]*nodeEdit{}
+	viaAlias := map[*yaml.Node]int{}
 	for _, p := range plans {
 		if p.edit != nil {
 			byFile[p.cand.file] = append(byFile[p.cand.file], p.edit)
+			if p.cand.viaAlias {
+				viaAlias[p.edit.node]++
+			}
 		}
 	}
 	var writes []fileWrite
@@ -281,9 +289,14 @@ func Bump(ctx context.Context, opts Options) (*Result, error) {
 	sort.Strings(files)
 	for _, rel := range files {
 		sf := sc.files[rel]
-		newSrc, err := patchFile(sf, byFile[rel])
+		newSrc, err := patchFile(sf, byFile[rel], viaAlias)
 		if err != nil {
-			problems = append(problems, Problem{File: rel, Message: err.Error()})
+			p := Problem{File: rel, Message: err.Error()}
+			var le *lineError
+			if errors.As(err, &le) {
+				p.Line, p.Message = le.line, le.msg
+			}
+			problems = append(problems, p)
 			continue
 		}
 		if string(newSrc) == string(sf.src) {
@@ -308,7 +321,6 @@ func Bump(ctx context.Context, opts Options) (*Result, error) {
 	if opts.DryRun || !res.Changed {
 		return res, nil
 	}
-	fsys := realFS()
 	if err := fsys.writeAll(writes); err != nil {
 		return nil, err
 	}
@@ -415,8 +427,21 @@ func resolveTarget(ctx context.Context, opts Options, canonical string) (Target,
 }
 
 // patchFile applies the node edits to one file and verifies the result.
-func patchFile(sf *sourceFile, edits []*nodeEdit) ([]byte, error) {
+// An anchored value is edited only when every alias of it is a reference
+// to the image being bumped: otherwise the edit would change something else.
+func patchFile(sf *sourceFile, edits []*nodeEdit, viaAlias map[*yaml.Node]int) ([]byte, error) {
 	starts := lineStarts(sf.src)
+	aliases := map[*yaml.Node][]int{}
+	for _, n := range flatten(sf.docs) {
+		if n.Kind == yaml.AliasNode && n.Alias != nil {
+			aliases[n.Alias] = append(aliases[n.Alias], n.Line)
+		}
+	}
+	for _, e := range edits {
+		if uses := aliases[e.node]; len(uses) > viaAlias[e.node] {
+			return nil, lineErrorf(e.node.Line, "the value is the anchor &%s, also used through an alias (lines %s) by something that is not this image's tag: give this image its own value, or edit by hand", e.node.Anchor, joinInts(uses))
+		}
+	}
 	want := map[*yaml.Node]string{}
 	var bes []byteEdit
 	seen := map[nodeEdit]bool{}
@@ -426,12 +451,12 @@ func patchFile(sf *sourceFile, edits []*nodeEdit) ([]byte, error) {
 		}
 		seen[*e] = true
 		if prev, ok := want[e.node]; ok && prev != e.newValue() {
-			return nil, fmt.Errorf("line %d: two references want different values in one field", e.node.Line)
+			return nil, lineErrorf(e.node.Line, "two references want different values in one field")
 		}
 		want[e.node] = e.newValue()
 		be, err := e.toBytes(sf.src, starts)
 		if err != nil {
-			return nil, fmt.Errorf("cannot edit %w", err)
+			return nil, err
 		}
 		bes = append(bes, be)
 	}
@@ -440,9 +465,22 @@ func patchFile(sf *sourceFile, edits []*nodeEdit) ([]byte, error) {
 		return nil, err
 	}
 	if err := verifyPatched(sf.docs, out, want); err != nil {
+		var le *lineError
+		if errors.As(err, &le) {
+			le.msg = "refusing a patch that does not read back as intended: " + le.msg
+			return nil, le
+		}
 		return nil, fmt.Errorf("refusing a patch that does not read back as intended: %w", err)
 	}
 	return out, nil
+}
+
+func joinInts(ns []int) string {
+	s := make([]string, len(ns))
+	for i, n := range ns {
+		s[i] = fmt.Sprint(n)
+	}
+	return strings.Join(s, ", ")
 }
 
 // checkRendered re-renders the clusters of the changed references and

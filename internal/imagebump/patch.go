@@ -110,18 +110,18 @@ func lineStarts(src []byte) []int {
 // value cannot be edited by replacing bytes.
 func valueOffset(src []byte, starts []int, n *yaml.Node) (int, byte, error) {
 	if n.Kind != yaml.ScalarNode {
-		return 0, 0, fmt.Errorf("line %d: not a scalar", n.Line)
+		return 0, 0, lineErrorf(n.Line, "not a scalar")
 	}
 	if n.Style&(yaml.LiteralStyle|yaml.FoldedStyle) != 0 {
-		return 0, 0, fmt.Errorf("line %d: block scalars (| or >) are not edited; write the value on one line", n.Line)
+		return 0, 0, lineErrorf(n.Line, "block scalars (| or >) are not edited; write the value on one line")
 	}
 	if n.Line < 1 || n.Line > len(starts) {
-		return 0, 0, fmt.Errorf("line %d: out of range", n.Line)
+		return 0, 0, lineErrorf(n.Line, "out of range")
 	}
 	off := starts[n.Line-1]
 	for col := 1; col < n.Column; col++ { // columns count characters
 		if off >= len(src) || src[off] == '\n' {
-			return 0, 0, fmt.Errorf("line %d: column %d out of range", n.Line, n.Column)
+			return 0, 0, lineErrorf(n.Line, "column %d out of range", n.Column)
 		}
 		_, size := utf8.DecodeRune(src[off:])
 		off += size
@@ -144,13 +144,13 @@ func valueOffset(src []byte, starts []int, n *yaml.Node) (int, byte, error) {
 	}
 	if quote != 0 {
 		if off >= len(src) || src[off] != quote {
-			return 0, 0, fmt.Errorf("line %d: expected %c", n.Line, quote)
+			return 0, 0, lineErrorf(n.Line, "expected %c", quote)
 		}
 		off++
 	}
 	end := off + len(n.Value)
 	if end > len(src) || !bytes.Equal(src[off:end], []byte(n.Value)) || (quote != 0 && (end >= len(src) || src[end] != quote)) {
-		return 0, 0, fmt.Errorf("line %d: the value %q is not written verbatim (escapes or line folding); write it on one line without escapes", n.Line, n.Value)
+		return 0, 0, lineErrorf(n.Line, "the value %q is not written verbatim (escapes or line folding); write it on one line without escapes", n.Value)
 	}
 	return off, quote, nil
 }
@@ -187,7 +187,7 @@ func (e nodeEdit) toBytes(src []byte, starts []int) (byteEdit, error) {
 		return byteEdit{off: off, end: off + len(e.node.Value), text: `"` + nv + `"`}, nil
 	}
 	if quote == '\'' && bytes.IndexByte([]byte(e.text), '\'') >= 0 || quote == '"' && bytes.ContainsAny([]byte(e.text), `"\`) {
-		return byteEdit{}, fmt.Errorf("line %d: %q cannot be written inside %c quotes", e.node.Line, e.text, quote)
+		return byteEdit{}, lineErrorf(e.node.Line, "%q cannot be written inside %c quotes", e.text, quote)
 	}
 	return byteEdit{off: off + e.from, end: off + e.to, text: e.text}, nil
 }
@@ -250,20 +250,32 @@ func verifyPatched(orig []*yaml.Node, patched []byte, want map[*yaml.Node]string
 		x, y := a[i], b[i]
 		if nv, edited := want[x]; edited {
 			if y.Kind != yaml.ScalarNode || y.Value != nv || y.Tag != "!!str" {
-				return fmt.Errorf("line %d: the patched value reads back as %s %q, want the string %q", y.Line, y.Tag, y.Value, nv)
+				return lineErrorf(y.Line, "the patched value reads back as %s %q, want the string %q", y.Tag, y.Value, nv)
 			}
 			continue
 		}
 		if x.Kind != y.Kind || x.Tag != y.Tag || x.Style != y.Style || x.Value != y.Value || x.Anchor != y.Anchor ||
 			x.HeadComment != y.HeadComment || x.LineComment != y.LineComment || x.FootComment != y.FootComment ||
 			len(x.Content) != len(y.Content) || x.Line != y.Line {
-			return fmt.Errorf("line %d: the patch changed more than the edited value (%q became %q)", x.Line, x.Value, y.Value)
+			return lineErrorf(x.Line, "the patch changed more than the edited value (%q became %q)", x.Value, y.Value)
 		}
 		if x.Kind == yaml.AliasNode && x.Alias != nil && y.Alias != nil && x.Alias.Value != y.Alias.Value {
 			if _, edited := want[x.Alias]; !edited {
-				return fmt.Errorf("line %d: alias target changed", x.Line)
+				return lineErrorf(x.Line, "alias target changed")
 			}
 		}
 	}
 	return nil
+}
+
+// lineError is an error at a line of the file being patched.
+type lineError struct {
+	line int
+	msg  string
+}
+
+func (e *lineError) Error() string { return fmt.Sprintf("line %d: %s", e.line, e.msg) }
+
+func lineErrorf(line int, format string, args ...any) error {
+	return &lineError{line: line, msg: fmt.Sprintf(format, args...)}
 }

@@ -58,6 +58,9 @@ type candidate struct {
 	tagNode, digNode *yaml.Node
 	repo             string // repository as written
 	curTag, curDig   string
+	// viaAlias: the edited value is reached through an alias (*a); the
+	// anchored value it points at is what changes.
+	viaAlias bool
 	problem          string // why it cannot be edited at all ("" = editable)
 }
 
@@ -129,9 +132,20 @@ type scanner struct {
 func newScanner(root, canonical string) *scanner {
 	return &scanner{
 		root: root, canonical: canonical,
-		needle: path.Base(canonical),
+		needle: needleOf(canonical),
 		files:  map[string]*sourceFile{},
 	}
+}
+
+// needleOf is the text every file referencing the repository contains:
+// its path without the registry (which Helm values often split off), and
+// for Docker Hub's library images the bare name ("nginx").
+func needleOf(canonical string) string {
+	_, p, ok := strings.Cut(canonical, "/")
+	if !ok {
+		return canonical
+	}
+	return strings.TrimPrefix(p, "library/")
 }
 
 // scanRoot walks every YAML file under the root, skipping hidden
@@ -289,6 +303,21 @@ func mapGet(m *yaml.Node, key string) *yaml.Node {
 	return resolve(v)
 }
 
+// isAlias reports whether key's value in mapping m is written as an alias.
+func isAlias(m *yaml.Node, key string) bool {
+	m = resolve(m)
+	if m == nil || m.Kind != yaml.MappingNode {
+		return false
+	}
+	var v *yaml.Node
+	for i := 0; i+1 < len(m.Content); i += 2 {
+		if m.Content[i].Value == key {
+			v = m.Content[i+1]
+		}
+	}
+	return v != nil && v.Kind == yaml.AliasNode
+}
+
 // scalarOf returns a scalar's value ("" for nil or non-scalars).
 func scalarOf(n *yaml.Node) string {
 	n = resolve(n)
@@ -410,6 +439,7 @@ func (w *walker) valuesImage(m *yaml.Node, p string, kind Kind) {
 	c := &candidate{kind: kind, field: join(p, "tag")}
 	if t := mapGet(m, "tag"); t != nil {
 		c.tagNode, c.anchor = t, t
+		c.viaAlias = isAlias(m, "tag")
 		c.curTag = scalarOf(t)
 		if !isScalar(t) {
 			c.problem = fmt.Sprintf("%s is not a string", join(p, "tag"))
@@ -440,6 +470,7 @@ func (w *walker) kustomizeImage(e *yaml.Node, p string) {
 	c := &candidate{kind: KindKustomizeImages, field: join(p, "newTag")}
 	if t := mapGet(e, "newTag"); t != nil {
 		c.tagNode, c.anchor, c.curTag = t, t, scalarOf(t)
+		c.viaAlias = isAlias(e, "newTag")
 	}
 	if d := mapGet(e, "digest"); d != nil {
 		c.digNode, c.curDig, c.digField = d, scalarOf(d), join(p, "digest")
