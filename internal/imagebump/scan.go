@@ -61,7 +61,7 @@ type candidate struct {
 	// viaAlias: the edited value is reached through an alias (*a); the
 	// anchored value it points at is what changes.
 	viaAlias bool
-	problem          string // why it cannot be edited at all ("" = editable)
+	problem  string // why it cannot be edited at all ("" = editable)
 }
 
 // image returns the reference as it reads now.

@@ -127,8 +127,8 @@ func TestWriteAllFailingRenameRestoresRenamedFiles(t *testing.T) {
 // rename fail: every file must keep its original bytes.
 func TestBumpAtomicity(t *testing.T) {
 	files := map[string][]byte{
-		"clusters/prod/values/a.yaml": []byte("image:\n  repository: registry.example/org/app\n  tag: 1.0.0\n"),
-		"clusters/prod/values/b.yaml": []byte("image: registry.example/org/app:1.0.0\n"),
+		"clusters/prod/values/a.yaml":               []byte("image:\n  repository: registry.example/org/app\n  tag: 1.0.0\n"),
+		"clusters/prod/values/b.yaml":               []byte("image: registry.example/org/app:1.0.0\n"),
 		"clusters/prod/apps/app/kustomization.yaml": []byte("images:\n- name: registry.example/org/app\n  newTag: 1.0.0\n"),
 	}
 	dir := writeTree(t, files)
