@@ -248,7 +248,14 @@ func (v *Validator) Validate(obj map[string]any) []Problem {
 	for _, e := range leaves {
 		out = append(out, v.problemsOf(obj, e, sops)...)
 	}
-	return dedupProblems(out)
+	out = dedupProblems(out)
+	slices.SortStableFunc(out, func(a, b Problem) int {
+		if c := strings.Compare(a.Field, b.Field); c != 0 {
+			return c
+		}
+		return strings.Compare(a.Message, b.Message)
+	})
+	return out
 }
 
 func dedupProblems(ps []Problem) []Problem {
@@ -313,6 +320,16 @@ func (v *Validator) problemsOf(obj map[string]any, e *jsonschema.ValidationError
 			want = k.Want
 		}
 		return []Problem{mk(path, fmt.Sprintf("expected %s, got %s", strings.Join(want, " or "), k.Got))}
+	case *kind.Enum:
+		vals := make([]string, 0, len(k.Want))
+		for _, w := range k.Want {
+			if w == nil {
+				vals = append(vals, "null")
+				continue
+			}
+			vals = append(vals, fmt.Sprintf("%v", w))
+		}
+		return []Problem{mk(path, fmt.Sprintf("must be one of %s", strings.Join(vals, ", ")))}
 	}
 	return []Problem{mk(path, e.ErrorKind.LocalizedString(v.printer))}
 }
