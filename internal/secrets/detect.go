@@ -1,0 +1,196 @@
+package secrets
+
+import (
+	"net/url"
+	"regexp"
+	"strings"
+	"unicode"
+)
+
+// credentialWords are last words of a key name that denote a credential.
+var credentialWords = map[string]bool{
+	"password": true, "passwd": true, "pwd": true, "pass": true, "passphrase": true,
+	"secret": true, "token": true, "apikey": true, "privatekey": true, "accesskey": true,
+	"secretkey": true, "clientsecret": true, "credential": true, "credentials": true,
+	"authkey": true, "masterkey": true, "signingkey": true, "encryptionkey": true,
+}
+
+// keyQualifiers make a trailing "key" a credential: api key, private key...
+var keyQualifiers = map[string]bool{
+	"api": true, "private": true, "access": true, "secret": true, "auth": true,
+	"master": true, "signing": true, "encryption": true, "license": true, "account": true,
+}
+
+// keyWords splits a key name into lower-case words at separators and
+// camelCase boundaries: "clientSecret" -> [client secret], "DB_PASSWORD" ->
+// [db password], "APIKey" -> [api key].
+func keyWords(name string) []string {
+	var words []string
+	var cur []rune
+	flush := func() {
+		if len(cur) > 0 {
+			words = append(words, strings.ToLower(string(cur)))
+			cur = cur[:0]
+		}
+	}
+	rs := []rune(name)
+	for i, r := range rs {
+		if !unicode.IsLetter(r) && !unicode.IsDigit(r) {
+			flush()
+			continue
+		}
+		if unicode.IsUpper(r) && len(cur) > 0 {
+			prev := rs[i-1]
+			nextLower := i+1 < len(rs) && unicode.IsLower(rs[i+1])
+			if unicode.IsLower(prev) || unicode.IsDigit(prev) || (unicode.IsUpper(prev) && nextLower) {
+				flush()
+			}
+		}
+		cur = append(cur, r)
+	}
+	flush()
+	return words
+}
+
+// isCredentialKey reports whether a key name denotes a credential by its
+// last word(s). References (existingSecret, *Ref, secretName) are not.
+func isCredentialKey(name string) bool {
+	w := keyWords(name)
+	if len(w) == 0 {
+		return false
+	}
+	for _, x := range w {
+		if x == "existing" || x == "ref" || x == "from" {
+			return false
+		}
+	}
+	last := w[len(w)-1]
+	if credentialWords[last] {
+		return true
+	}
+	if last == "key" && len(w) >= 2 && keyQualifiers[w[len(w)-2]] {
+		return true
+	}
+	return false
+}
+
+var (
+	reEnvRef      = regexp.MustCompile(`^\$[A-Za-z_][A-Za-z0-9_]*$`)
+	reNumber      = regexp.MustCompile(`^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$`)
+	reDuration    = regexp.MustCompile(`^(\d+(\.\d+)?(ns|us|µs|ms|s|m|h|d|w|y))+$`)
+	reFiller      = regexp.MustCompile(`^(x+|X+|\*+|\.+|-+|_+|#+|0+)$`)
+	reMarker      = regexp.MustCompile(`(?i)change[-_ .]?(me|it)|replace[-_ .]?(me|this)|^your[-_ ].*|redacted|placeholder|^(todo|tbd|fixme|none|null|nil|undefined|empty|secret|password|token|example|dummy|test|unset|n/?a)$|<[^>]*>|\{\{|\$\{|\$\(|%\{|%\(`)
+	reBool        = regexp.MustCompile(`(?i)^(true|false|yes|no|on|off|enabled|disabled)$`)
+	reReference   = regexp.MustCompile(`^(ref\+|vault:|arn:|secretsmanager:|sm://|akv://|gcpsm://|op://|awssm:|projects/[^/]+/secrets/)`)
+	reURLScheme   = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9+.-]*://`)
+	reWindowsPath = regexp.MustCompile(`^[A-Za-z]:[\\/]`)
+)
+
+// isPlaceholder reports whether a credential-named key's literal is not a
+// secret: empty, a reference, a template or placeholder, a number,
+// duration, boolean word, path or URL without userinfo.
+func isPlaceholder(v string) bool {
+	t := strings.TrimSpace(v)
+	if t == "" {
+		return true
+	}
+	switch {
+	case reEnvRef.MatchString(t), reNumber.MatchString(t), reDuration.MatchString(t),
+		reFiller.MatchString(t), reMarker.MatchString(t), reBool.MatchString(t), reReference.MatchString(t):
+		return true
+	case strings.HasPrefix(t, "/"), strings.HasPrefix(t, "./"), strings.HasPrefix(t, "../"),
+		strings.HasPrefix(t, "~/"), strings.HasPrefix(t, "file:"), reWindowsPath.MatchString(t):
+		return true
+	case reURLScheme.MatchString(t):
+		u, err := url.Parse(t)
+		if err != nil {
+			return false
+		}
+		_, hasPw := u.User.Password()
+		return !hasPw
+	}
+	return false
+}
+
+// tokenPattern is one well-known credential format.
+type tokenPattern struct {
+	name string
+	re   *regexp.Regexp
+}
+
+var tokenPatterns = []tokenPattern{
+	{"PEM private key", regexp.MustCompile(`-----BEGIN ((RSA|EC|DSA|OPENSSH|ENCRYPTED|PGP) )?PRIVATE KEY( BLOCK)?-----\s*[A-Za-z0-9+/=:\s,-]{40,}`)},
+	{"GitHub token", regexp.MustCompile(`\bgh[pousr]_[A-Za-z0-9]{36,255}\b`)},
+	{"GitHub fine-grained token", regexp.MustCompile(`\bgithub_pat_[A-Za-z0-9_]{22,255}\b`)},
+	{"GitLab token", regexp.MustCompile(`\bgl(pat|ptt|dt|rt|cbt|oas|ft|imt|soat)-[A-Za-z0-9_-]{20,}`)},
+	{"GitLab runner registration token", regexp.MustCompile(`\bGR1348941[A-Za-z0-9_-]{20,}`)},
+	{"Slack token", regexp.MustCompile(`\bxox[abposre]-[A-Za-z0-9-]{10,}`)},
+	{"Slack webhook URL", regexp.MustCompile(`https://hooks\.slack\.com/(services|workflows|triggers)/[A-Za-z0-9/_-]{20,}`)},
+	{"Stripe secret key", regexp.MustCompile(`\b(sk|rk)_(live|test)_[A-Za-z0-9]{16,}`)},
+	{"Stripe webhook secret", regexp.MustCompile(`\bwhsec_[A-Za-z0-9]{24,}`)},
+	{"Google API key", regexp.MustCompile(`\bAIza[0-9A-Za-z_-]{35}`)},
+	{"Google OAuth client secret", regexp.MustCompile(`\bGOCSPX-[A-Za-z0-9_-]{28}`)},
+}
+
+var (
+	reAWSKeyID     = regexp.MustCompile(`(?:^|[^A-Za-z0-9])((?:AKIA|ASIA|ABIA|ACCA)[A-Z2-7]{16})(?:[^A-Za-z0-9]|$)`)
+	reAWSSecret    = regexp.MustCompile(`^[A-Za-z0-9/+]{40}$`)
+	reURLPassword  = regexp.MustCompile(`[A-Za-z][A-Za-z0-9+.-]*://[^/\s:@]*:([^/\s@]+)@[^\s]`)
+	reAWSSecretKey = regexp.MustCompile(`(?i)(aws.?secret|secret.?access.?key)`)
+)
+
+// knownToken returns the name of the well-known credential format found in
+// v, or "". keyName helps recognise AWS secret access keys; awsPair
+// reports whether the same document holds both an AWS access key ID and a
+// secret-key-shaped value (an ID alone is an identifier, not a credential).
+func knownToken(v, keyName string, awsPair bool) string {
+	for _, p := range tokenPatterns {
+		if p.re.MatchString(v) {
+			return p.name
+		}
+	}
+	if m := reURLPassword.FindStringSubmatch(v); m != nil && !isPlaceholder(m[1]) {
+		return "URL with a password"
+	}
+	if looksLikeAWSSecret(v) && (reAWSSecretKey.MatchString(keyName) || awsPair) {
+		return "AWS secret access key"
+	}
+	if awsPair {
+		if id := awsKeyID(v); id != "" {
+			return "AWS access key ID (with a secret key in the same document)"
+		}
+	}
+	return ""
+}
+
+// awsKeyID returns an AWS access key ID in v, ignoring AWS's documented
+// example IDs.
+func awsKeyID(v string) string {
+	m := reAWSKeyID.FindStringSubmatch(v)
+	if m == nil || strings.Contains(m[1], "EXAMPLE") {
+		return ""
+	}
+	return m[1]
+}
+
+// looksLikeAWSSecret reports whether v could be an AWS secret access key.
+func looksLikeAWSSecret(v string) bool {
+	t := strings.TrimSpace(v)
+	return reAWSSecret.MatchString(t) && hasMixedChars(t) && !strings.Contains(t, "EXAMPLEKEY")
+}
+
+// hasMixedChars rejects all-letter or all-digit strings (words, hashes).
+func hasMixedChars(s string) bool {
+	var lower, upper, digit bool
+	for _, r := range s {
+		switch {
+		case r >= 'a' && r <= 'z':
+			lower = true
+		case r >= 'A' && r <= 'Z':
+			upper = true
+		case r >= '0' && r <= '9':
+			digit = true
+		}
+	}
+	return lower && upper && digit
+}

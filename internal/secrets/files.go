@@ -1,0 +1,239 @@
+package secrets
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"os/exec"
+	"path"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+
+	"gopkg.in/yaml.v3"
+)
+
+// listFiles returns the repo-relative files to scan: git's file list
+// (tracked plus untracked, not ignored) when root is in a git work tree,
+// else a walk that skips .git. paths restrict the list to those files or
+// directories. Files inside Helm chart templates directories are left to
+// the rendered-output scan.
+func listFiles(ctx context.Context, root string, paths []string, exclude func(string) bool) ([]string, error) {
+	all, err := gitFiles(ctx, root)
+	if err != nil {
+		all, err = walkFiles(root)
+		if err != nil {
+			return nil, err
+		}
+	}
+	charts := map[string]bool{}
+	for _, f := range all {
+		if path.Base(f) == "Chart.yaml" {
+			charts[path.Dir(f)] = true
+		}
+	}
+	var out []string
+	for _, f := range all {
+		if exclude != nil && exclude(f) {
+			continue
+		}
+		if len(paths) > 0 && !underAny(f, paths) {
+			continue
+		}
+		if inChartTemplates(f, charts) {
+			continue
+		}
+		out = append(out, f)
+	}
+	// explicit files git does not list (ignored, or outside a repo) are
+	// still scanned when named.
+	for _, p := range paths {
+		if slices.Contains(out, p) {
+			continue
+		}
+		if st, err := os.Stat(filepath.Join(root, filepath.FromSlash(p))); err == nil && st.Mode().IsRegular() {
+			out = append(out, p)
+		}
+	}
+	slices.Sort(out)
+	return slices.Compact(out), nil
+}
+
+func underAny(f string, paths []string) bool {
+	for _, p := range paths {
+		if p == "." || p == "" || f == p || strings.HasPrefix(f, strings.TrimSuffix(p, "/")+"/") {
+			return true
+		}
+	}
+	return false
+}
+
+func inChartTemplates(f string, charts map[string]bool) bool {
+	for d := path.Dir(f); d != "." && d != "/"; d = path.Dir(d) {
+		if path.Base(d) == "templates" && charts[path.Dir(d)] {
+			return true
+		}
+	}
+	return false
+}
+
+// gitFiles lists files with git; an error means "not a git work tree or
+// no git", and the caller walks instead.
+func gitFiles(ctx context.Context, root string) ([]string, error) {
+	cmd := exec.CommandContext(ctx, "git", "-C", root, "ls-files", "-z", "--cached", "--others", "--exclude-standard")
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	cmd.Env = append(os.Environ(), "GIT_OPTIONAL_LOCKS=0")
+	if err := cmd.Run(); err != nil {
+		return nil, fmt.Errorf("git ls-files: %w", err)
+	}
+	var out []string
+	for _, f := range strings.Split(stdout.String(), "\x00") {
+		if f == "" {
+			continue
+		}
+		if st, err := os.Lstat(filepath.Join(root, filepath.FromSlash(f))); err != nil || !st.Mode().IsRegular() {
+			continue // deleted in the work tree, symlink or submodule
+		}
+		out = append(out, f)
+	}
+	return out, nil
+}
+
+func walkFiles(root string) ([]string, error) {
+	var out []string
+	err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() {
+			if d.Name() == ".git" {
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		if !d.Type().IsRegular() {
+			return nil
+		}
+		rel, err := filepath.Rel(root, p)
+		if err != nil {
+			return err
+		}
+		out = append(out, filepath.ToSlash(rel))
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("listing files: %w", err)
+	}
+	return out, nil
+}
+
+// sopsConfig is one .sops.yaml: its creation rules' path regexes in order.
+type sopsConfig struct {
+	dir   string // repo-relative directory of the .sops.yaml
+	rules []creationRule
+}
+
+type creationRule struct {
+	pathRegex *regexp.Regexp // nil: matches every file
+}
+
+// loadSopsConfigs reads every .sops.yaml in the repo.
+func (s *scanner) loadSopsConfigs(ctx context.Context) error {
+	all, err := gitFiles(ctx, s.root)
+	if err != nil {
+		if all, err = walkFiles(s.root); err != nil {
+			return err
+		}
+	}
+	for _, f := range all {
+		if path.Base(f) != ".sops.yaml" {
+			continue
+		}
+		data, err := readLimited(filepath.Join(s.root, filepath.FromSlash(f)))
+		if err != nil {
+			continue
+		}
+		var c struct {
+			CreationRules []struct {
+				PathRegex string `yaml:"path_regex"`
+			} `yaml:"creation_rules"`
+		}
+		cfg := &sopsConfig{dir: path.Dir(f)}
+		if err := yaml.Unmarshal(data, &c); err != nil {
+			s.add(hit{rule: RuleUnparsable, file: f, line: 1, fp: fingerprintOfPlace(RuleUnparsable, f, ""),
+				msg: ".sops.yaml does not parse; its creation rules were not checked"})
+			continue
+		}
+		for i, r := range c.CreationRules {
+			cr := creationRule{}
+			if r.PathRegex != "" {
+				re, err := regexp.Compile(r.PathRegex)
+				if err != nil {
+					s.add(hit{rule: RuleUnparsable, file: f, line: 1, fp: fingerprintOfPlace(RuleUnparsable, f, fmt.Sprint(i)),
+						msg: fmt.Sprintf("creation_rules[%d].path_regex is not a valid regular expression", i)})
+					cr.pathRegex = neverMatch
+				} else {
+					cr.pathRegex = re
+				}
+			}
+			cfg.rules = append(cfg.rules, cr)
+		}
+		s.sopsConfigs[cfg.dir] = cfg
+	}
+	return nil
+}
+
+// mustBeEncrypted reports whether the nearest .sops.yaml's first matching
+// creation rule selects the file by path_regex. A catch-all rule (no
+// path_regex) says how to encrypt, not that every file must be encrypted.
+func (s *scanner) mustBeEncrypted(rel string) bool {
+	for d := path.Dir(rel); ; d = path.Dir(d) {
+		if c, ok := s.sopsConfigs[d]; ok {
+			p := rel
+			if d != "." {
+				p = strings.TrimPrefix(rel, d+"/")
+			}
+			for _, r := range c.rules {
+				if r.pathRegex == nil {
+					return false
+				}
+				if r.pathRegex.MatchString(p) {
+					return true
+				}
+			}
+			return false
+		}
+		if d == "." || d == "/" {
+			return false
+		}
+	}
+}
+
+// errOutsideRoot is returned for a PATH argument outside the root.
+var errOutsideRoot = errors.New("path is outside the root")
+
+// RelPaths turns command-line paths (absolute, or relative to cwd) into
+// repo-relative slash paths, checking that each exists inside root.
+func RelPaths(root, cwd string, args []string) ([]string, error) {
+	var out []string
+	for _, a := range args {
+		p := a
+		if !filepath.IsAbs(p) {
+			p = filepath.Join(cwd, p)
+		}
+		rel, err := filepath.Rel(root, p)
+		if err != nil || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
+			return nil, fmt.Errorf("%s: %w", a, errOutsideRoot)
+		}
+		if _, err := os.Stat(p); err != nil {
+			return nil, fmt.Errorf("%s: %w", a, err)
+		}
+		out = append(out, filepath.ToSlash(rel))
+	}
+	return out, nil
+}
