@@ -403,6 +403,17 @@ func (o Ownership) Owned() bool {
 	return false
 }
 
+// Exempt reports whether a GitLab !exclusion deliberately exempts the path
+// from code owner approval in a required section.
+func (o Ownership) Exempt() bool {
+	for _, r := range o.Rules {
+		if !r.Optional && r.Exclude {
+			return true
+		}
+	}
+	return false
+}
+
 // Owners returns the owners of path: for GitHub the last matching rule, for
 // GitLab the last matching rule of every section (an exclusion ends the
 // section's search, as GitLab documents).

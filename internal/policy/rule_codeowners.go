@@ -123,7 +123,7 @@ func (c *checker) checkDirOwned(co *CodeOwners, d requiredDir) {
 		}
 		total++
 		own := co.Owners(f)
-		if own.Owned() {
+		if own.Owned() || own.Exempt() {
 			continue
 		}
 		if len(unowned) == 0 {
