@@ -48,6 +48,8 @@ func (c *checker) checkSanity(cl *resource.Cluster, e *env) {
 		if p := projectName(app); p != "default" && e.projects[p] == nil {
 			c.add(appFinding(RuleAppSanity, cl, a, app.File, c.appLine(app, "spec", "project"),
 				fmt.Sprintf("project %q is not defined in the repo (no AppProject named %q in %s/ or shared files): Argo CD will refuse to sync the app", p, p, cl.Dir)), "")
+		} else if proj := e.projects[p]; proj != nil {
+			c.checkPermits(cl, a, proj)
 		}
 		c.checkSources(cl, a)
 		ns := app.Spec.Destination.Namespace
@@ -59,6 +61,25 @@ func (c *checker) checkSanity(cl *resource.Cluster, e *env) {
 	}
 	c.checkDuplicateApps(cl)
 	c.checkSharedResources(cl)
+}
+
+// checkPermits: the app's sources and destination are allowed by its project.
+func (c *checker) checkPermits(cl *resource.Cluster, a *resource.App, p *argo.AppProject) {
+	app := a.Application
+	for k, s := range app.Spec.AllSources() {
+		if s.RepoURL != "" && !sourcePermitted(p, s.RepoURL) {
+			c.add(appFinding(RuleAppSanity, cl, a, app.File, c.appLine(app, sourceField(app, k, "repoURL")...),
+				fmt.Sprintf("repoURL %q is not in the sourceRepos of AppProject %q (%s:%d): Argo CD will refuse to sync the app", s.RepoURL, p.Metadata.Name, p.File, p.Line)), "")
+		}
+	}
+	if d := app.Spec.Destination; !destinationPermitted(p, d) {
+		where := d.Server
+		if where == "" {
+			where = d.Name
+		}
+		c.add(appFinding(RuleAppSanity, cl, a, app.File, c.appLine(app, "spec", "destination"),
+			fmt.Sprintf("destination %s namespace %q is not allowed by the destinations of AppProject %q (%s:%d): Argo CD will refuse to sync the app", where, d.Namespace, p.Metadata.Name, p.File, p.Line)), "")
+	}
 }
 
 func createNamespace(a *argo.Application) bool {
