@@ -96,7 +96,7 @@ func (pc policyCase) run(t *testing.T, rule string) {
 	}
 	appText := pc.app.yaml()
 	files := map[string]string{
-		"clusters/" + cl + "/apps/web.yaml":       appText,
+		"clusters/" + cl + "/apps/web.yaml":      appText,
 		"clusters/shop-prod/web/deployment.yaml": "kind: Deployment\n",
 	}
 	if pc.projects != "" {
