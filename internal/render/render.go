@@ -4,11 +4,36 @@ package render
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"reflect"
+	"runtime"
+	"slices"
+	"sort"
+	"strings"
+	"sync"
 
+	"golang.org/x/sync/errgroup"
+
+	"github.com/render-check/render-check/internal/argo"
 	"github.com/render-check/render-check/internal/config"
+	"github.com/render-check/render-check/internal/render/helm"
+	"github.com/render-check/render-check/internal/repo"
 	"github.com/render-check/render-check/internal/report"
 	"github.com/render-check/render-check/internal/resource"
+)
+
+// Rules of render findings.
+const (
+	RuleFailed         = "render/failed"
+	RuleExternalSource = "render/external-source"
+	RuleUnsupported    = "render/unsupported"
+	RuleCycle          = "render/cycle"
+	RuleRepoURL        = "render/repo-url"
+	RuleMalformedYAML  = repo.RuleMalformedYAML
 )
 
 // Options selects what to render.
@@ -21,6 +46,10 @@ type Options struct {
 	Clusters []string
 	// KubeVersion overrides every cluster's target version ("" = config or default).
 	KubeVersion string
+	// ChartCacheDir overrides config.Render.ChartCacheDir.
+	ChartCacheDir string
+	// HelmOptions configure the Helm renderer (e.g. an HTTP client).
+	HelmOptions []helm.Option
 }
 
 // Result is the rendered desired state of every selected cluster and the
@@ -30,8 +59,570 @@ type Result struct {
 	Findings []report.Finding
 }
 
+// UnknownClusterError is returned when a requested cluster does not exist.
+type UnknownClusterError struct {
+	Name  string
+	Known []string
+}
+
+func (e *UnknownClusterError) Error() string {
+	return fmt.Sprintf("unknown cluster %q (known: %s)", e.Name, strings.Join(e.Known, ", "))
+}
+
+// renderer holds what one run shares between apps.
+type renderer struct {
+	repo     *repo.Repo
+	cfg      *config.Config
+	build    BuildOptions
+	helm     helmEngine
+	lines    *lineIndex
+	parallel int
+	repoCRDs []map[string]any
+
+	guessOnce sync.Once
+	guessed   bool
+}
+
 // Render discovers and renders every selected cluster. An error means the run
-// could not happen (unreadable root); a broken app is a finding.
+// could not happen (unreadable root, bad configuration); a broken app is a
+// finding.
 func Render(ctx context.Context, opts Options) (*Result, error) {
-	return nil, errors.New("render: not implemented yet")
+	cfg := opts.Config
+	if cfg == nil {
+		cfg = config.Default()
+	}
+	rp, err := repo.Open(opts.Root, cfg)
+	if err != nil {
+		return nil, err
+	}
+	build, err := ParseBuildOptions(cfg.Render.KustomizeBuildOptions)
+	if err != nil {
+		return nil, fmt.Errorf("render.kustomizeBuildOptions: %w", err)
+	}
+	dirs, err := rp.Clusters()
+	if err != nil {
+		return nil, err
+	}
+	if len(opts.Clusters) > 0 {
+		known := make([]string, 0, len(dirs))
+		byName := map[string]repo.ClusterDir{}
+		for _, d := range dirs {
+			known = append(known, d.Name)
+			byName[d.Name] = d
+		}
+		var sel []repo.ClusterDir
+		for _, n := range opts.Clusters {
+			d, ok := byName[n]
+			if !ok {
+				return nil, &UnknownClusterError{Name: n, Known: known}
+			}
+			if !slices.Contains(sel, d) {
+				sel = append(sel, d)
+			}
+		}
+		slices.SortFunc(sel, func(a, b repo.ClusterDir) int { return strings.Compare(a.Name, b.Name) })
+		dirs = sel
+	}
+	cacheDir := opts.ChartCacheDir
+	if cacheDir == "" {
+		cacheDir = cfg.Render.ChartCacheDir
+	}
+	par := cfg.Render.Parallelism
+	if par <= 0 {
+		par = runtime.NumCPU()
+	}
+	r := &renderer{repo: rp, cfg: cfg, build: build, lines: newLineIndex(), parallel: par}
+	if e, ok := any(helm.NewRenderer(cacheDir, opts.HelmOptions...)).(helmEngine); ok {
+		r.helm = e
+	}
+	r.repoCRDs, err = scanCRDs(rp)
+	if err != nil {
+		return nil, err
+	}
+	res := &Result{}
+	for _, d := range dirs {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		kv := opts.KubeVersion
+		if kv == "" {
+			kv = cfg.KubernetesVersionFor(d.Name)
+		}
+		if kv == "" {
+			kv = DefaultKubeVersion
+		}
+		c, fs, err := r.renderCluster(ctx, d, strings.TrimPrefix(kv, "v"))
+		if err != nil {
+			return nil, err
+		}
+		res.Clusters = append(res.Clusters, c)
+		res.Findings = append(res.Findings, fs...)
+	}
+	if r.guessed {
+		res.Findings = append(res.Findings, report.Finding{
+			Rule: RuleRepoURL, Severity: report.SeverityInfo,
+			Message: "the checkout has no git origin and no repoURLs are configured: a git source is read from the checkout when its path exists here (set repoURLs in " + config.FileName + ")",
+		})
+	}
+	res.Findings = report.Sort(res.Findings)
+	return res, nil
+}
+
+// cluster is one cluster being rendered.
+type cluster struct {
+	name, dir   string
+	kubeVersion string
+	apiVersions []string
+}
+
+// node is one Application of a cluster.
+type node struct {
+	app        *argo.Application
+	synthetic  bool
+	fromParent bool
+	result     *appResult
+}
+
+// appResult is one rendered Application.
+type appResult struct {
+	app      *resource.App
+	findings []report.Finding
+	children []*argo.Application
+}
+
+func (r *renderer) renderCluster(ctx context.Context, d repo.ClusterDir, kubeVersion string) (*resource.Cluster, []report.Finding, error) {
+	apps, findings, err := r.repo.Applications(d)
+	if err != nil {
+		return nil, nil, err
+	}
+	cl := &cluster{name: d.Name, dir: d.Dir, kubeVersion: kubeVersion}
+	cl.apiVersions = mergeSorted(builtinAPIVersions(kubeVersion), crdAPIVersions(r.repoCRDs))
+
+	nodes := map[string]*node{}
+	var wave []*node
+	if len(apps) == 0 && findKustomization(r.repo.Abs(d.Dir)) != "" {
+		n := &node{synthetic: true, app: &argo.Application{
+			APIVersion: "argoproj.io/v1alpha1", Kind: "Application",
+			Metadata: argo.ObjectMeta{Name: d.Name},
+			Spec:     argo.AppSpec{Source: &argo.Source{Path: d.Dir}},
+			File:     d.Dir + "/" + findKustomization(r.repo.Abs(d.Dir)),
+		}}
+		nodes[d.Name] = n
+		wave = append(wave, n)
+	}
+	for _, a := range apps {
+		if prev, ok := nodes[a.Metadata.Name]; ok {
+			findings = append(findings, report.Finding{
+				Rule: RuleDuplicate, Severity: report.SeverityWarning, Cluster: d.Name, App: a.Metadata.Name,
+				File: a.File, Line: a.Line,
+				Message: fmt.Sprintf("Application %s is also defined in %s:%d; only that one is rendered", a.Metadata.Name, prev.app.File, prev.app.Line),
+			})
+			continue
+		}
+		n := &node{app: a}
+		nodes[a.Metadata.Name] = n
+		wave = append(wave, n)
+	}
+	edges := map[string][]string{}
+	for len(wave) > 0 {
+		results := make([]*appResult, len(wave))
+		g, gctx := errgroup.WithContext(ctx)
+		g.SetLimit(r.parallel)
+		for i, n := range wave {
+			g.Go(func() error {
+				results[i] = r.renderApp(gctx, cl, n.app, n.synthetic)
+				return gctx.Err()
+			})
+		}
+		if err := g.Wait(); err != nil {
+			return nil, nil, err
+		}
+		var next []*node
+		for i, n := range wave {
+			n.result = results[i]
+			parent := n.app.Metadata.Name
+			for _, child := range results[i].children {
+				name := child.Metadata.Name
+				if !slices.Contains(edges[parent], name) {
+					edges[parent] = append(edges[parent], name)
+				}
+				if name == parent {
+					continue // an app managing its own Application: normal app-of-apps
+				}
+				ex, ok := nodes[name]
+				switch {
+				case !ok:
+					c := &node{app: child, fromParent: true}
+					nodes[name] = c
+					next = append(next, c)
+				case !ex.fromParent:
+					ex.fromParent = true
+					if !sameApplication(ex.app, child) {
+						// the parent's version is what Argo CD applies
+						child.File, child.Line = ex.app.File, ex.app.Line
+						ex.app, ex.synthetic = child, false
+						next = append(next, ex)
+					}
+				}
+			}
+		}
+		wave = next
+	}
+	findings = append(findings, cycles(d.Name, edges, nodes)...)
+
+	out := &resource.Cluster{Name: d.Name, Dir: d.Dir, KubernetesVersion: kubeVersion}
+	names := make([]string, 0, len(nodes))
+	for n := range nodes {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	sc := newScopes()
+	for _, o := range r.repoCRDs {
+		sc.addCRD(o)
+	}
+	for _, n := range names {
+		if res := nodes[n].result; res != nil {
+			for _, rs := range res.app.Resources {
+				sc.addCRD(rs.Object)
+			}
+		}
+	}
+	for _, n := range names {
+		res := nodes[n].result
+		if res == nil {
+			continue
+		}
+		findings = append(findings, res.findings...)
+		findings = append(findings, finalize(res.app, nodes[n].app.Spec.Destination.Namespace, sc, r.cfg.Render.ResourceExclusions)...)
+		out.Apps = append(out.Apps, res.app)
+	}
+	return out, findings, nil
+}
+
+// sameApplication reports whether two Application manifests have the same
+// name and spec.
+func sameApplication(a, b *argo.Application) bool {
+	if a.Metadata.Name != b.Metadata.Name {
+		return false
+	}
+	ja, err1 := json.Marshal(a.Spec)
+	jb, err2 := json.Marshal(b.Spec)
+	return err1 == nil && err2 == nil && reflect.DeepEqual(ja, jb)
+}
+
+// cycles reports every cycle of the app-of-apps graph (an app managing
+// itself is not one), once, at the Application with the smallest name.
+func cycles(clusterName string, edges map[string][]string, nodes map[string]*node) []report.Finding {
+	var findings []report.Finding
+	seen := map[string]bool{}
+	var names []string
+	for n := range edges {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, start := range names {
+		// find a path from a child of start back to start
+		var path []string
+		visited := map[string]bool{}
+		var dfs func(n string) bool
+		dfs = func(n string) bool {
+			if visited[n] {
+				return false
+			}
+			visited[n] = true
+			path = append(path, n)
+			for _, c := range edges[n] {
+				if c == n {
+					continue
+				}
+				if c == start {
+					return true
+				}
+				if c > start && dfs(c) {
+					return true
+				}
+			}
+			path = path[:len(path)-1]
+			return false
+		}
+		if !dfs(start) {
+			continue
+		}
+		key := strings.Join(path, ">")
+		if seen[key] {
+			continue
+		}
+		seen[key] = true
+		f := report.Finding{
+			Rule: RuleCycle, Severity: report.SeverityWarning, Cluster: clusterName, App: start,
+			Message: fmt.Sprintf("app-of-apps cycle: %s -> %s; each Application is rendered once", strings.Join(path, " -> "), start),
+		}
+		if n := nodes[start]; n != nil {
+			f.File, f.Line = n.app.File, n.app.Line
+		}
+		findings = append(findings, f)
+	}
+	return findings
+}
+
+func mergeSorted(a, b []string) []string {
+	out := append(append([]string{}, a...), b...)
+	slices.Sort(out)
+	return slices.Compact(out)
+}
+
+// renderApp renders every source of one Application.
+func (r *renderer) renderApp(ctx context.Context, cl *cluster, app *argo.Application, synthetic bool) *appResult {
+	ra := &resource.App{Name: app.Metadata.Name, Cluster: cl.name}
+	if !synthetic {
+		ra.Application = app
+	}
+	res := &appResult{app: ra}
+	fail := func(err error) {
+		res.findings = append(res.findings, r.failure(cl, app, err))
+	}
+	sources := app.Spec.AllSources()
+	if len(sources) == 0 {
+		fail(errors.New("the Application has no source"))
+		return res
+	}
+	multi := len(app.Spec.Sources) > 0
+	refs := map[string]string{}
+	if multi {
+		for _, s := range app.Spec.Sources {
+			if s.Ref != "" && r.isLocal(s) {
+				refs["$"+s.Ref] = r.repo.Root
+			}
+		}
+	}
+	var inputs []string
+	if app.File != "" && !synthetic {
+		inputs = append(inputs, app.File)
+	}
+	var types []string
+	var all []*resource.Resource
+	for i, s := range sources {
+		so := r.renderSource(ctx, cl, app, s, multi, refs)
+		if so.typ != "" {
+			types = append(types, so.typ)
+		}
+		inputs = append(inputs, so.inputs...)
+		res.findings = append(res.findings, so.findings...)
+		if so.err != nil {
+			if multi {
+				so.err = fmt.Errorf("source %d: %w", i+1, so.err)
+			}
+			fail(so.err)
+			continue
+		}
+		all = append(all, so.resources...)
+	}
+	switch {
+	case len(sources) > 1:
+		ra.SourceType = TypeMulti
+	case len(types) > 0:
+		ra.SourceType = types[0]
+	}
+	all = expandLists(all)
+	for _, rs := range all {
+		rs.Cluster, rs.App = cl.name, ra.Name
+		if argo.IsApplication(rs.Object) {
+			child, err := argo.DecodeApplication(rs.Object)
+			if err != nil {
+				res.findings = append(res.findings, report.Finding{
+					Rule: RuleFailed, Severity: report.SeverityError, Cluster: cl.name, App: ra.Name,
+					File: rs.Origin.File, Line: rs.Origin.Line, Message: fmt.Sprintf("invalid child Application: %v", err),
+				})
+				continue
+			}
+			if child.Metadata.Name != "" {
+				child.File, child.Line = rs.Origin.File, rs.Origin.Line
+				res.children = append(res.children, child)
+			}
+		}
+	}
+	ra.Resources = all
+	slices.Sort(inputs)
+	ra.Inputs = slices.Compact(inputs)
+	return res
+}
+
+// failure makes the render/failed finding for err: at the file the error
+// names, else at the Application.
+func (r *renderer) failure(cl *cluster, app *argo.Application, err error) report.Finding {
+	f := report.Finding{
+		Rule: RuleFailed, Severity: report.SeverityError, Cluster: cl.name, App: app.Metadata.Name,
+		File: app.File, Line: app.Line, Message: err.Error(),
+	}
+	var fe *FileError
+	var he *helm.Error
+	switch {
+	case errors.As(err, &fe) && fe.File != "":
+		f.File, f.Line = fe.File, fe.Line
+	case errors.As(err, &he) && he.File != "":
+		f.File, f.Line = he.File, he.Line
+	}
+	return f
+}
+
+// isLocal reports whether a git source is read from the checkout.
+func (r *renderer) isLocal(s argo.Source) bool {
+	if r.repo.IsThisRepo(s.RepoURL) {
+		return true
+	}
+	if r.repo.KnowsItself() {
+		return false
+	}
+	p, err := cleanSourcePath(s.Path)
+	if err != nil || !r.repo.Exists(p) {
+		return false
+	}
+	r.guessOnce.Do(func() { r.guessed = true })
+	return true
+}
+
+// sourceOut is one rendered source.
+type sourceOut struct {
+	typ       string
+	resources []*resource.Resource
+	inputs    []string
+	findings  []report.Finding
+	err       error
+}
+
+func (r *renderer) renderSource(ctx context.Context, cl *cluster, app *argo.Application, src argo.Source, multi bool, refs map[string]string) (out sourceOut) {
+	env := buildEnv(app, src, r.repo.Head)
+	hreq := helm.Request{
+		Root: r.repo.Root, Helm: src.Helm, AppName: app.Metadata.Name, Namespace: app.Spec.Destination.Namespace,
+		KubeVersion: kubeVersionFull(cl.kubeVersion), APIVersions: cl.apiVersions, Env: env, Refs: refs,
+	}
+	if src.Chart != "" {
+		out.typ = TypeHelm
+		hreq.RepoURL, hreq.Chart, hreq.Version = src.RepoURL, src.Chart, src.TargetRevision
+		ho, err := r.template(ctx, hreq)
+		if err != nil {
+			out.err = fmt.Errorf("helm chart %s from %s: %w", src.Chart, src.RepoURL, err)
+			return out
+		}
+		out.resources, out.inputs = helmResources(ho)
+		return out
+	}
+	if !r.isLocal(src) {
+		out.findings = append(out.findings, report.Finding{
+			Rule: RuleExternalSource, Severity: report.SeverityWarning, Cluster: cl.name, App: app.Metadata.Name,
+			File: app.File, Line: app.Line,
+			Message: fmt.Sprintf("source %s (path %q) is in another repository: not rendered (add its URL to repoURLs in %s if it is this one)", src.RepoURL, src.Path, config.FileName),
+		})
+		return out
+	}
+	if multi && src.Path == "" {
+		return out // a ref-only source renders nothing
+	}
+	dir, err := cleanSourcePath(src.Path)
+	if err != nil {
+		out.err = err
+		return out
+	}
+	if st, err := os.Stat(r.repo.Abs(dir)); err != nil || !st.IsDir() {
+		out.err = fmt.Errorf("app path %s does not exist", dir)
+		return out
+	}
+	src, read, err := applyOverrides(r.repo, src, dir, app.Metadata.Name)
+	out.inputs = append(out.inputs, read...)
+	if err != nil {
+		out.err = err
+		return out
+	}
+	typ, err := sourceType(src, r.repo.Abs(dir))
+	if err != nil {
+		out.err = err
+		return out
+	}
+	out.typ = typ
+	switch typ {
+	case TypeHelm:
+		hreq.ChartPath = r.repo.Abs(dir)
+		hreq.Helm = src.Helm
+		ho, err := r.template(ctx, hreq)
+		if err != nil {
+			out.err = err
+			return out
+		}
+		rs, in := helmResources(ho)
+		out.resources, out.inputs = rs, append(out.inputs, in...)
+	case TypeKustomize:
+		ko, err := r.buildKustomize(ctx, kustomizeRequest{
+			Dir: dir, Options: src.Kustomize, Env: env, KubeVersion: kubeVersionFull(cl.kubeVersion), APIVersions: cl.apiVersions,
+		})
+		if err != nil {
+			out.err = err
+			return out
+		}
+		out.resources, out.inputs = ko.resources, append(out.inputs, ko.inputs...)
+	case TypeDirectory:
+		do, err := r.renderDirectory(dir, src.Directory)
+		if err != nil {
+			out.err = err
+			return out
+		}
+		out.resources, out.inputs = do.resources, append(out.inputs, do.inputs...)
+		if len(do.jsonnet) > 0 || (src.Directory != nil && src.Directory.Jsonnet != nil && len(do.jsonnet) > 0) {
+			out.findings = append(out.findings, report.Finding{
+				Rule: RuleUnsupported, Severity: report.SeverityWarning, Cluster: cl.name, App: app.Metadata.Name,
+				File: do.jsonnet[0], Message: fmt.Sprintf("jsonnet is not supported: %d file(s) not rendered (%s)", len(do.jsonnet), strings.Join(do.jsonnet, ", ")),
+			})
+		}
+	case TypePlugin:
+		out.findings = append(out.findings, report.Finding{
+			Rule: RuleUnsupported, Severity: report.SeverityWarning, Cluster: cl.name, App: app.Metadata.Name,
+			File: app.File, Line: app.Line, Message: fmt.Sprintf("config management plugin sources are not supported: app %s is not rendered", app.Metadata.Name),
+		})
+	}
+	return out
+}
+
+// helmResources converts helm output to resources.
+func helmResources(ho *helm.Output) ([]*resource.Resource, []string) {
+	rs := make([]*resource.Resource, 0, len(ho.Manifests))
+	for _, m := range ho.Manifests {
+		rs = append(rs, &resource.Resource{Object: m.Object, Origin: resource.Origin{File: m.Template}, ValuesFiles: ho.ValueFiles})
+	}
+	return rs, ho.Inputs
+}
+
+// scanCRDs finds the CustomResourceDefinitions in the repo's YAML files
+// (charts' crds/ included): their kinds join the Helm capabilities and
+// their scopes drive namespace defaulting.
+func scanCRDs(rp *repo.Repo) ([]map[string]any, error) {
+	var out []map[string]any
+	err := filepath.WalkDir(rp.Root, func(p string, d os.DirEntry, err error) error {
+		if err != nil {
+			return nil
+		}
+		if d.IsDir() {
+			if p != rp.Root && strings.HasPrefix(d.Name(), ".") {
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		ext := strings.ToLower(filepath.Ext(p))
+		if ext != ".yaml" && ext != ".yml" {
+			return nil
+		}
+		data, err := os.ReadFile(p)
+		if err != nil || !strings.Contains(string(data), "CustomResourceDefinition") {
+			return nil
+		}
+		docs, _ := repo.ParseDocuments(rp.Rel(p), data)
+		for _, doc := range docs {
+			if k, _ := doc.Object["kind"].(string); k == "CustomResourceDefinition" {
+				out = append(out, doc.Object)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("scanning CRDs: %w", err)
+	}
+	return out, nil
 }

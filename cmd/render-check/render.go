@@ -1,0 +1,112 @@
+package main
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+
+	"github.com/spf13/cobra"
+
+	"github.com/render-check/render-check/internal/config"
+	"github.com/render-check/render-check/internal/render"
+	"github.com/render-check/render-check/internal/report"
+)
+
+func init() { register(newRenderCmd) }
+
+type renderOptions struct {
+	root        string
+	configPath  string
+	clusters    []string
+	kubeVersion string
+	outputDir   string
+}
+
+func newRenderCmd() *cobra.Command {
+	o := &renderOptions{}
+	cmd := &cobra.Command{
+		Use:   "render",
+		Short: "Render every cluster as Argo CD would and write the manifests, one file per app",
+		Long: `Render every selected cluster as Argo CD's repo-server would and write what
+Argo CD would apply to DIR/<cluster>/<app>.yaml, Secret values redacted.
+Render findings go to stderr; the exit code is 1 when rendering failed.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return runRender(cmd, o)
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&o.root, "root", defaultRoot(), "config repo root")
+	f.StringVar(&o.configPath, "config", "", "config file (default <root>/"+config.FileName+" if present)")
+	f.StringArrayVar(&o.clusters, "cluster", nil, "only render this cluster (repeatable)")
+	f.StringVar(&o.kubeVersion, "kube-version", "", "target Kubernetes version for every cluster (default: config, else "+render.DefaultKubeVersion+")")
+	f.StringVar(&o.outputDir, "output-dir", "", "directory to write DIR/<cluster>/<app>.yaml into (required)")
+	return cmd
+}
+
+func runRender(cmd *cobra.Command, o *renderOptions) error {
+	if o.outputDir == "" {
+		return usageErrorf("--output-dir is required")
+	}
+	root, cfg, err := loadRoot(o.root, o.configPath)
+	if err != nil {
+		return err
+	}
+	res, err := render.Render(cmd.Context(), render.Options{
+		Root: root, Config: cfg, Clusters: o.clusters, KubeVersion: o.kubeVersion,
+	})
+	if err != nil {
+		var uc *render.UnknownClusterError
+		if errors.As(err, &uc) {
+			return usageErrorf("--cluster: %w", err)
+		}
+		return err
+	}
+	for _, c := range res.Clusters {
+		dir := filepath.Join(o.outputDir, c.Name)
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return fmt.Errorf("writing manifests: %w", err)
+		}
+		for _, a := range render.SortedApps(c) {
+			var buf bytes.Buffer
+			if err := render.WriteManifests(&buf, a); err != nil {
+				return err
+			}
+			if err := os.WriteFile(filepath.Join(dir, a.Name+".yaml"), buf.Bytes(), 0o644); err != nil {
+				return fmt.Errorf("writing manifests: %w", err)
+			}
+		}
+	}
+	failed := writeRenderFindings(cmd.ErrOrStderr(), res.Findings)
+	if failed {
+		return errFindings
+	}
+	return nil
+}
+
+// writeRenderFindings prints findings one per line; it reports whether any
+// is an error.
+func writeRenderFindings(w io.Writer, fs []report.Finding) bool {
+	failed := false
+	for _, f := range fs {
+		loc := f.Location()
+		if loc != "" {
+			loc += ": "
+		}
+		scope := f.Cluster
+		if f.App != "" {
+			scope += "/" + f.App
+		}
+		if scope != "" {
+			scope = " [" + scope + "]"
+		}
+		fmt.Fprintf(w, "%s%s %s%s: %s\n", loc, f.Severity, f.Rule, scope, f.Message)
+		if f.Severity == report.SeverityError {
+			failed = true
+		}
+	}
+	return failed
+}

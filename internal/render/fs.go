@@ -1,0 +1,168 @@
+package render
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+
+	"sigs.k8s.io/kustomize/kyaml/filesys"
+)
+
+// errReadOnly is returned by every write to the overlay filesystem outside
+// its in-memory layer: rendering never modifies the checkout.
+var errReadOnly = errors.New("render: the checkout is read-only while rendering")
+
+// overlayFS is the filesystem kustomize builds from: the checkout on disk,
+// read-only, under an in-memory layer holding edited kustomizations and
+// generated files. It records which files were read (an app's inputs), and
+// can rewrite kustomization files as they are read (helmCharts inflation).
+type overlayFS struct {
+	filesys.FileSystem
+	root string
+
+	mu      sync.Mutex
+	mem     map[string][]byte
+	read    map[string]bool
+	last    string
+	rewrite func(path string, data []byte) ([]byte, error)
+}
+
+func newOverlayFS(root string) *overlayFS {
+	return &overlayFS{FileSystem: filesys.MakeFsOnDisk(), root: root, mem: map[string][]byte{}, read: map[string]bool{}}
+}
+
+func (o *overlayFS) virtual(path string) ([]byte, bool) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	b, ok := o.mem[filepath.Clean(path)]
+	return b, ok
+}
+
+// set puts a file in the in-memory layer.
+func (o *overlayFS) set(path string, data []byte) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.mem[filepath.Clean(path)] = data
+}
+
+func (o *overlayFS) noteRead(path string) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	p := filepath.Clean(path)
+	o.read[p] = true
+	o.last = p
+}
+
+// lastRead is the last file read, the likely culprit of a build error.
+func (o *overlayFS) lastRead() string {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return o.last
+}
+
+// inputs returns the repo-relative files read from disk, sorted.
+func (o *overlayFS) inputs() []string {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	var out []string
+	for p := range o.read {
+		if _, isMem := o.mem[p]; isMem && !o.onDisk(p) {
+			continue
+		}
+		rel, err := filepath.Rel(o.root, p)
+		if err != nil || strings.HasPrefix(rel, "..") {
+			continue
+		}
+		out = append(out, filepath.ToSlash(rel))
+	}
+	sort.Strings(out)
+	return out
+}
+
+func (o *overlayFS) onDisk(p string) bool {
+	_, err := os.Stat(p)
+	return err == nil
+}
+
+// ReadFile reads from the in-memory layer, else from disk.
+func (o *overlayFS) ReadFile(path string) ([]byte, error) {
+	data, ok := o.virtual(path)
+	if !ok {
+		var err error
+		data, err = o.FileSystem.ReadFile(path)
+		if err != nil {
+			return nil, err
+		}
+	}
+	o.noteRead(path)
+	if o.rewrite != nil && isKustomizationFile(path) {
+		return o.rewrite(filepath.Clean(path), data)
+	}
+	return data, nil
+}
+
+// Open is not used by kustomize's loaders for content; it is served
+// read-only from disk (virtual files are read through ReadFile).
+func (o *overlayFS) Open(path string) (filesys.File, error) {
+	if _, ok := o.virtual(path); ok {
+		return nil, fmt.Errorf("open %s: %w", path, fs.ErrInvalid)
+	}
+	return o.FileSystem.Open(path)
+}
+
+// Exists reports files of both layers.
+func (o *overlayFS) Exists(path string) bool {
+	if _, ok := o.virtual(path); ok {
+		return true
+	}
+	return o.FileSystem.Exists(path)
+}
+
+// CleanedAbs handles files of the in-memory layer, which have no inode.
+func (o *overlayFS) CleanedAbs(path string) (filesys.ConfirmedDir, string, error) {
+	if _, ok := o.virtual(path); ok {
+		d, _, err := o.FileSystem.CleanedAbs(filepath.Dir(path))
+		if err != nil {
+			return "", "", err
+		}
+		return d, filepath.Base(path), nil
+	}
+	return o.FileSystem.CleanedAbs(path)
+}
+
+// WriteFile writes to the in-memory layer only.
+func (o *overlayFS) WriteFile(path string, data []byte) error {
+	o.set(path, bytes.Clone(data))
+	return nil
+}
+
+// Create is refused: the checkout is read-only.
+func (o *overlayFS) Create(string) (filesys.File, error) { return nil, errReadOnly }
+
+// Mkdir is refused: the checkout is read-only.
+func (o *overlayFS) Mkdir(string) error { return errReadOnly }
+
+// MkdirAll is refused: the checkout is read-only.
+func (o *overlayFS) MkdirAll(string) error { return errReadOnly }
+
+// RemoveAll is refused: the checkout is read-only.
+func (o *overlayFS) RemoveAll(string) error { return errReadOnly }
+
+// kustomizationNames are the file names kustomize recognises, in its order.
+var kustomizationNames = []string{"kustomization.yaml", "kustomization.yml", "Kustomization"}
+
+func isKustomizationFile(path string) bool {
+	b := filepath.Base(path)
+	for _, n := range kustomizationNames {
+		if b == n {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,533 @@
+package render
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path"
+	"path/filepath"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/google/shlex"
+	"github.com/spf13/pflag"
+	"sigs.k8s.io/kustomize/api/krusty"
+	kutil "sigs.k8s.io/kustomize/api/pkg/util"
+	"sigs.k8s.io/kustomize/api/types"
+	"sigs.k8s.io/yaml"
+
+	"github.com/render-check/render-check/internal/argo"
+	"github.com/render-check/render-check/internal/render/helm"
+	"github.com/render-check/render-check/internal/repo"
+	"github.com/render-check/render-check/internal/resource"
+)
+
+// originAnnotation is kustomize's origin annotation (buildMetadata: [originAnnotations]).
+const originAnnotation = "config.kubernetes.io/origin"
+
+// BuildOptions are kustomize build options, parsed from the
+// argocd-cm-style string in config.Render.KustomizeBuildOptions.
+type BuildOptions struct {
+	// EnableHelm allows helmCharts: in kustomizations.
+	EnableHelm bool
+	// LoadRestrictionsNone lifts the default load restrictor.
+	LoadRestrictionsNone bool
+	// HelmKubeVersion and HelmAPIVersions override the capabilities given to
+	// helmCharts (default: the cluster's).
+	HelmKubeVersion string
+	HelmAPIVersions []string
+	// Reorder is legacy (kustomize build's default) or none.
+	Reorder string
+}
+
+// ParseBuildOptions parses kustomize build flags as Argo CD passes them to
+// `kustomize build`. Flags that need binaries or plugins are rejected.
+func ParseBuildOptions(s string) (BuildOptions, error) {
+	args, err := shlex.Split(s)
+	if err != nil {
+		return BuildOptions{}, fmt.Errorf("kustomize build options %q: %w", s, err)
+	}
+	var o BuildOptions
+	var restrictor string
+	fl := pflag.NewFlagSet("kustomize build", pflag.ContinueOnError)
+	fl.SetOutput(discard{})
+	fl.BoolVar(&o.EnableHelm, "enable-helm", false, "")
+	fl.StringVar(&restrictor, "load-restrictor", "LoadRestrictionsRootOnly", "")
+	fl.StringVar(&o.HelmKubeVersion, "helm-kube-version", "", "")
+	fl.StringSliceVar(&o.HelmAPIVersions, "helm-api-versions", nil, "")
+	fl.StringVar(&o.Reorder, "reorder", "legacy", "")
+	var helmCommand string
+	var managedBy, helmDebug bool
+	fl.StringVar(&helmCommand, "helm-command", "helm", "")
+	fl.BoolVar(&managedBy, "enable-managedby-label", false, "")
+	fl.BoolVar(&helmDebug, "helm-debug", false, "")
+	if err := fl.Parse(args); err != nil {
+		return BuildOptions{}, fmt.Errorf("kustomize build options %q: %w", s, err)
+	}
+	if fl.NArg() > 0 {
+		return BuildOptions{}, fmt.Errorf("kustomize build options %q: unexpected argument %q", s, fl.Arg(0))
+	}
+	switch restrictor {
+	case "LoadRestrictionsRootOnly":
+	case "LoadRestrictionsNone":
+		o.LoadRestrictionsNone = true
+	default:
+		return BuildOptions{}, fmt.Errorf("kustomize build options: unknown --load-restrictor %q", restrictor)
+	}
+	switch o.Reorder {
+	case "legacy", "none":
+	default:
+		return BuildOptions{}, fmt.Errorf("kustomize build options: unknown --reorder %q", o.Reorder)
+	}
+	return o, nil
+}
+
+type discard struct{}
+
+func (discard) Write(p []byte) (int, error) { return len(p), nil }
+
+// findKustomization returns the kustomization file name in dir ("" if none).
+func findKustomization(dir string) string {
+	for _, n := range kustomizationNames {
+		if st, err := os.Stat(filepath.Join(dir, n)); err == nil && !st.IsDir() {
+			return n
+		}
+	}
+	return ""
+}
+
+// kustomizeOut is the output of one kustomize build.
+type kustomizeOut struct {
+	resources []*resource.Resource
+	inputs    []string
+}
+
+// kustomizeRequest is one kustomize build of a repo directory.
+type kustomizeRequest struct {
+	// Dir is the repo-relative app path.
+	Dir     string
+	Options *argo.KustomizeSource
+	Env     map[string]string
+	// KubeVersion and APIVersions are the cluster's (for helmCharts).
+	KubeVersion string
+	APIVersions []string
+}
+
+// buildKustomize runs kustomize like `kustomize build <dir> <options>` after
+// applying the Application's kustomize options to an in-memory copy of the
+// kustomization, with origin annotations to locate every resource.
+func (r *renderer) buildKustomize(ctx context.Context, req kustomizeRequest) (*kustomizeOut, error) {
+	absDir := r.repo.Abs(req.Dir)
+	kname := findKustomization(absDir)
+	if kname == "" {
+		return nil, &FileError{File: req.Dir, Err: errors.New("no kustomization.yaml, kustomization.yml or Kustomization found")}
+	}
+	krel := path.Join(req.Dir, kname)
+	kabs := filepath.Join(absDir, kname)
+	data, err := os.ReadFile(kabs)
+	if err != nil {
+		return nil, &FileError{File: krel, Err: err}
+	}
+	var k types.Kustomization
+	if err := k.Unmarshal(data); err != nil {
+		return nil, &FileError{File: krel, Err: fmt.Errorf("invalid kustomization: %w", err)}
+	}
+	k.FixKustomization()
+	if req.Options != nil {
+		if err := applyKustomizeOptions(&k, req.Options, req.Env, absDir); err != nil {
+			return nil, &FileError{File: krel, Err: err}
+		}
+	}
+	userOrigins := slices.Contains(k.BuildMetadata, types.OriginAnnotations)
+	if !userOrigins {
+		k.BuildMetadata = append(k.BuildMetadata, types.OriginAnnotations)
+	}
+	edited, err := yaml.Marshal(&k)
+	if err != nil {
+		return nil, &FileError{File: krel, Err: fmt.Errorf("encoding kustomization: %w", err)}
+	}
+
+	fsys := newOverlayFS(r.repo.Root)
+	fsys.set(kabs, edited)
+	fsys.noteRead(kabs)
+	inflated := map[string][]helm.Manifest{} // virtual file -> manifests
+	if r.build.EnableHelm {
+		inf := &inflater{r: r, ctx: ctx, fs: fsys, req: req, out: inflated, rootNS: helmRootNamespaces(absDir, &k)}
+		fsys.rewrite = inf.rewrite
+	} else {
+		fsys.rewrite = refuseHelmCharts(r.repo.Rel)
+	}
+
+	opts := krusty.MakeDefaultOptions()
+	opts.Reorder = krusty.ReorderOption(r.build.Reorder)
+	if r.build.LoadRestrictionsNone {
+		opts.LoadRestrictions = types.LoadRestrictionsNone
+	}
+	opts.PluginConfig.HelmConfig.Enabled = r.build.EnableHelm
+	opts.PluginConfig.HelmConfig.Command = "render-check-in-process-helm"
+	resMap, err := krusty.MakeKustomizer(opts).Run(fsys, absDir)
+	if err != nil {
+		return nil, r.kustomizeError(fsys, krel, err)
+	}
+	out, err := resMap.AsYaml()
+	if err != nil {
+		return nil, &FileError{File: krel, Err: fmt.Errorf("encoding kustomize output: %w", err)}
+	}
+	docs, err := repo.ParseDocuments(krel, out)
+	if err != nil {
+		return nil, &FileError{File: krel, Err: fmt.Errorf("decoding kustomize output: %w", err)}
+	}
+	res := &kustomizeOut{inputs: fsys.inputs()}
+	for _, d := range docs {
+		if d.Object == nil {
+			continue
+		}
+		rs := &resource.Resource{Object: d.Object, Origin: resource.Origin{File: krel}}
+		if o, ok := takeOrigin(d.Object, !userOrigins); ok {
+			rs.Origin, rs.ValuesFiles = r.kustomizeOrigin(req.Dir, o, d.Object, inflated)
+		}
+		res.resources = append(res.resources, rs)
+	}
+	return res, nil
+}
+
+// kustomizeError turns a kustomize failure into a FileError naming the file
+// kustomize was reading when it failed (kustomize's errors carry no
+// structured location).
+func (r *renderer) kustomizeError(fsys *overlayFS, krel string, err error) error {
+	var fe *FileError
+	if errors.As(err, &fe) {
+		return err
+	}
+	var he *helm.Error
+	if errors.As(err, &he) {
+		return &FileError{File: he.File, Line: he.Line, Err: err}
+	}
+	file := krel
+	if last := fsys.lastRead(); last != "" {
+		if rel := r.repo.Rel(last); !filepath.IsAbs(rel) {
+			file = rel
+		}
+	}
+	return &FileError{File: file, Err: fmt.Errorf("kustomize build: %w", err)}
+}
+
+// applyKustomizeOptions edits a kustomization as Argo CD's `kustomize edit`
+// calls would, in Argo CD's order.
+func applyKustomizeOptions(k *types.Kustomization, o *argo.KustomizeSource, env map[string]string, absDir string) error {
+	if o.NamePrefix != "" {
+		k.NamePrefix = o.NamePrefix
+	}
+	if o.NameSuffix != "" {
+		k.NameSuffix = o.NameSuffix
+	}
+	if len(o.Images) > 0 {
+		if err := setImages(k, o.Images, env); err != nil {
+			return err
+		}
+	}
+	if len(o.Replicas) > 0 {
+		if err := setReplicas(k, o.Replicas); err != nil {
+			return err
+		}
+	}
+	if len(o.CommonLabels) > 0 {
+		labels := map[string]string{}
+		for n, v := range o.CommonLabels {
+			labels[n] = envsubst(v, env)
+		}
+		if o.LabelIncludeTemplates && !o.LabelWithoutSelector {
+			return errors.New("kustomize edit add label: --without-selector flag must be specified for --include-templates to work")
+		}
+		if o.LabelWithoutSelector {
+			if err := addLabelsWithoutSelector(k, labels, o.ForceCommonLabels, o.LabelIncludeTemplates); err != nil {
+				return err
+			}
+		} else {
+			if k.CommonLabels == nil {
+				k.CommonLabels = map[string]string{}
+			}
+			if err := addToMap(k.CommonLabels, labels, o.ForceCommonLabels, "label"); err != nil {
+				return err
+			}
+		}
+	}
+	if len(o.CommonAnnotations) > 0 {
+		anns := map[string]string{}
+		for n, v := range o.CommonAnnotations {
+			if o.CommonAnnotationsEnvsubst {
+				v = envsubst(v, env)
+			}
+			anns[n] = v
+		}
+		if k.CommonAnnotations == nil {
+			k.CommonAnnotations = map[string]string{}
+		}
+		if err := addToMap(k.CommonAnnotations, anns, o.ForceCommonAnnotations, "annotation"); err != nil {
+			return err
+		}
+	}
+	if o.Namespace != "" {
+		k.Namespace = o.Namespace
+	}
+	for i, p := range o.Patches {
+		b, err := json.Marshal(p)
+		if err != nil {
+			return fmt.Errorf("kustomize patch %d: %w", i+1, err)
+		}
+		var patch types.Patch
+		if err := json.Unmarshal(b, &patch); err != nil {
+			return fmt.Errorf("kustomize patch %d: %w", i+1, err)
+		}
+		k.Patches = append(k.Patches, patch)
+	}
+	for _, c := range o.Components {
+		if _, err := os.Stat(filepath.Join(absDir, filepath.FromSlash(c))); err != nil {
+			if o.IgnoreMissingComponents {
+				continue
+			}
+			return fmt.Errorf("kustomize edit add component %s: %w", c, err)
+		}
+		if !slices.Contains(k.Components, c) {
+			k.Components = append(k.Components, c)
+		}
+	}
+	return nil
+}
+
+// addToMap is `kustomize edit add label|annotation` on a map: an existing key
+// is an error unless forced. Keys are visited in order so the error is stable.
+func addToMap(dst, add map[string]string, force bool, kind string) error {
+	keys := make([]string, 0, len(add))
+	for k := range add {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, key := range keys {
+		if _, ok := dst[key]; ok && !force {
+			return fmt.Errorf("kustomize edit add %s: %s %s already in kustomization file (set the force option to override)", kind, kind, key)
+		}
+		dst[key] = add[key]
+	}
+	return nil
+}
+
+// addLabelsWithoutSelector is `kustomize edit add label --without-selector
+// [--include-templates]`: pairs go to the labels entry with those settings.
+func addLabelsWithoutSelector(k *types.Kustomization, labels map[string]string, force, templates bool) error {
+	idx := -1
+	for i, l := range k.Labels {
+		if !l.IncludeSelectors && l.IncludeTemplates == templates {
+			idx = i
+			break
+		}
+	}
+	if idx < 0 {
+		k.Labels = append(k.Labels, types.Label{Pairs: map[string]string{}, IncludeTemplates: templates})
+		idx = len(k.Labels) - 1
+	}
+	if k.Labels[idx].Pairs == nil {
+		k.Labels[idx].Pairs = map[string]string{}
+	}
+	return addToMap(k.Labels[idx].Pairs, labels, force, "label")
+}
+
+// setImages is `kustomize edit set image` with every image argument.
+func setImages(k *types.Kustomization, args []string, env map[string]string) error {
+	const keep = "*"
+	want := map[string]types.Image{}
+	for _, a := range args {
+		a = envsubst(a, env)
+		img, err := parseImageArg(a)
+		if err != nil {
+			return err
+		}
+		want[img.Name] = img
+	}
+	for _, im := range k.Images {
+		if w, ok := want[im.Name]; ok {
+			if w.NewName == keep {
+				w.NewName = im.NewName
+			}
+			if w.NewTag == keep {
+				w.NewTag = im.NewTag
+			}
+			if w.Digest == keep {
+				w.Digest = im.Digest
+			}
+			want[im.Name] = w
+			continue
+		}
+		want[im.Name] = im
+	}
+	images := make([]types.Image, 0, len(want))
+	for _, v := range want {
+		if v.NewName == keep {
+			v.NewName = ""
+		}
+		if v.NewTag == keep {
+			v.NewTag = ""
+		}
+		if v.Digest == keep {
+			v.Digest = ""
+		}
+		images = append(images, v)
+	}
+	sort.Slice(images, func(i, j int) bool { return images[i].Name < images[j].Name })
+	k.Images = images
+	return nil
+}
+
+// parseImageArg parses `[old=]new[:tag][@digest]`.
+func parseImageArg(arg string) (types.Image, error) {
+	key, value, hasKey := strings.Cut(arg, "=")
+	if !hasKey {
+		key, value = "", arg
+	}
+	name, tag, digest := kutil.SplitImageName(value)
+	if name == arg {
+		return types.Image{}, fmt.Errorf("kustomize edit set image %q: invalid format of image, use one of: image:tag, old_image=new_image:tag, image@digest, old_image=new_image@digest", arg)
+	}
+	img := types.Image{NewTag: tag, Digest: digest}
+	if key == "" {
+		img.Name = name
+	} else {
+		img.Name = key
+		img.NewName = name
+	}
+	return img, nil
+}
+
+// setReplicas is `kustomize edit set replicas name=count ...`.
+func setReplicas(k *types.Kustomization, reps []argo.KustomizeReplica) error {
+	want := map[string]types.Replica{}
+	for _, r := range reps {
+		n, err := replicaCount(r.Count)
+		if err != nil {
+			return fmt.Errorf("kustomize replicas %s: %w", r.Name, err)
+		}
+		want[r.Name] = types.Replica{Name: r.Name, Count: n}
+	}
+	for _, r := range k.Replicas {
+		if _, ok := want[r.Name]; !ok {
+			want[r.Name] = r
+		}
+	}
+	out := make([]types.Replica, 0, len(want))
+	for _, r := range want {
+		out = append(out, r)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	k.Replicas = out
+	return nil
+}
+
+func replicaCount(raw json.RawMessage) (int64, error) {
+	var n int64
+	if err := json.Unmarshal(raw, &n); err == nil {
+		return n, nil
+	}
+	var s string
+	if err := json.Unmarshal(raw, &s); err != nil {
+		return 0, fmt.Errorf("count must be an integer or a string holding one, got %s", string(raw))
+	}
+	n, err := strconv.ParseInt(s, 10, 64)
+	if err != nil {
+		return 0, fmt.Errorf("count %q is not an integer: %w", s, err)
+	}
+	return n, nil
+}
+
+// kustOrigin is the decoded origin annotation.
+type kustOrigin struct {
+	Path         string `json:"path"`
+	Repo         string `json:"repo"`
+	ConfiguredIn string `json:"configuredIn"`
+}
+
+// takeOrigin reads the origin annotation and, when strip, removes it (and
+// an annotations map it leaves empty).
+func takeOrigin(obj map[string]any, strip bool) (kustOrigin, bool) {
+	meta, _ := obj["metadata"].(map[string]any)
+	anns, _ := meta["annotations"].(map[string]any)
+	v, ok := anns[originAnnotation].(string)
+	if !ok {
+		return kustOrigin{}, false
+	}
+	if strip {
+		delete(anns, originAnnotation)
+		if len(anns) == 0 {
+			delete(meta, "annotations")
+		}
+	}
+	var o kustOrigin
+	if err := yaml.Unmarshal([]byte(v), &o); err != nil {
+		return kustOrigin{}, false
+	}
+	return o, true
+}
+
+// kustomizeOrigin maps an origin annotation to the file (and document line)
+// a person edits.
+func (r *renderer) kustomizeOrigin(dir string, o kustOrigin, obj map[string]any, inflated map[string][]helm.Manifest) (resource.Origin, []string) {
+	if o.Repo != "" {
+		return resource.Origin{File: path.Join(dir, kustomizationFileIn(r.repo, dir))}, nil
+	}
+	p := o.Path
+	if p == "" {
+		p = o.ConfiguredIn
+	}
+	if p == "" {
+		return resource.Origin{File: path.Join(dir, kustomizationFileIn(r.repo, dir))}, nil
+	}
+	rel := path.Clean(path.Join(dir, filepath.ToSlash(p)))
+	if ms, ok := inflated[filepath.Clean(r.repo.Abs(rel))]; ok {
+		m := matchManifest(ms, obj)
+		if m != nil {
+			return resource.Origin{File: m.Template}, nil
+		}
+		return resource.Origin{File: rel}, nil
+	}
+	if o.Path == "" {
+		// generated: point at the generator's kustomization
+		return resource.Origin{File: rel, Line: r.lines.generatorLine(r.repo, rel, obj)}, nil
+	}
+	return resource.Origin{File: rel, Line: r.lines.documentLine(r.repo, rel, obj)}, nil
+}
+
+func kustomizationFileIn(r *repo.Repo, dir string) string {
+	if n := findKustomization(r.Abs(dir)); n != "" {
+		return n
+	}
+	return "kustomization.yaml"
+}
+
+// matchManifest finds the inflated manifest an output object came from: same
+// kind, and the longest original name contained in the output name.
+func matchManifest(ms []helm.Manifest, obj map[string]any) *helm.Manifest {
+	kind, _ := obj["kind"].(string)
+	name := objName(obj)
+	var best *helm.Manifest
+	bestLen := -1
+	for i := range ms {
+		m := &ms[i]
+		if k, _ := m.Object["kind"].(string); k != kind {
+			continue
+		}
+		n := objName(m.Object)
+		if strings.Contains(name, n) && len(n) > bestLen {
+			best, bestLen = m, len(n)
+		}
+	}
+	return best
+}
+
+func objName(obj map[string]any) string {
+	meta, _ := obj["metadata"].(map[string]any)
+	n, _ := meta["name"].(string)
+	return n
+}

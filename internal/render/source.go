@@ -1,0 +1,227 @@
+package render
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path"
+	"path/filepath"
+	"strings"
+
+	"github.com/render-check/render-check/internal/argo"
+	"github.com/render-check/render-check/internal/repo"
+)
+
+// Source types, as in resource.App.SourceType.
+const (
+	TypeHelm      = "helm"
+	TypeKustomize = "kustomize"
+	TypeDirectory = "directory"
+	TypePlugin    = "plugin"
+	TypeMulti     = "multi"
+)
+
+// FileError is a render failure a repo file is at fault for.
+type FileError struct {
+	// File is repo-relative with forward slashes.
+	File string
+	// Line is 1-based; 0 when unknown.
+	Line int
+	Err  error
+}
+
+func (e *FileError) Error() string {
+	switch {
+	case e.Line > 0:
+		return fmt.Sprintf("%s:%d: %v", e.File, e.Line, e.Err)
+	case e.File != "":
+		return fmt.Sprintf("%s: %v", e.File, e.Err)
+	}
+	return e.Err.Error()
+}
+
+// Unwrap returns the underlying error.
+func (e *FileError) Unwrap() error { return e.Err }
+
+// cleanSourcePath checks source.path as the repo-server does: relative to
+// the repo root, "" is the root, absolute or escaping paths are errors. It
+// returns the repo-relative slash path ("." for the root).
+func cleanSourcePath(p string) (string, error) {
+	if p == "" {
+		return ".", nil
+	}
+	if path.IsAbs(p) || filepath.IsAbs(p) {
+		return "", fmt.Errorf("source path %q is absolute", p)
+	}
+	c := path.Clean(filepath.ToSlash(p))
+	if c == ".." || strings.HasPrefix(c, "../") {
+		return "", fmt.Errorf("source path %q escapes the repository", p)
+	}
+	return c, nil
+}
+
+// applyOverrides merges .argocd-source.yaml and then
+// .argocd-source-<app>.yaml from the app path onto the source, as JSON merge
+// patches (lists replaced); chart, path, repoURL and targetRevision are
+// restored afterwards. It returns the override files read.
+func applyOverrides(r *repo.Repo, src argo.Source, appPath, appName string) (argo.Source, []string, error) {
+	var read []string
+	for _, name := range []string{".argocd-source.yaml", ".argocd-source-" + appName + ".yaml"} {
+		rel := path.Join(appPath, name)
+		data, err := os.ReadFile(r.Abs(rel))
+		if errors.Is(err, fs.ErrNotExist) {
+			continue
+		}
+		if err != nil {
+			return src, read, &FileError{File: rel, Err: err}
+		}
+		read = append(read, rel)
+		docs, err := repo.ParseDocuments(rel, data)
+		if err != nil {
+			var ye *repo.YAMLError
+			if errors.As(err, &ye) {
+				return src, read, &FileError{File: rel, Line: ye.Line, Err: ye.Err}
+			}
+			return src, read, &FileError{File: rel, Err: err}
+		}
+		if len(docs) == 0 || docs[0].Object == nil {
+			continue
+		}
+		merged, err := mergePatchSource(src, docs[0].Object)
+		if err != nil {
+			return src, read, &FileError{File: rel, Line: docs[0].Line, Err: err}
+		}
+		src = merged
+	}
+	return src, read, nil
+}
+
+func mergePatchSource(src argo.Source, patch map[string]any) (argo.Source, error) {
+	b, err := json.Marshal(src)
+	if err != nil {
+		return src, fmt.Errorf("encoding source: %w", err)
+	}
+	var m map[string]any
+	if err := json.Unmarshal(b, &m); err != nil {
+		return src, fmt.Errorf("encoding source: %w", err)
+	}
+	out, _ := mergePatch(m, patch).(map[string]any)
+	b, err = json.Marshal(out)
+	if err != nil {
+		return src, fmt.Errorf("applying override: %w", err)
+	}
+	var merged argo.Source
+	if err := json.Unmarshal(b, &merged); err != nil {
+		return src, fmt.Errorf("applying override: %w", err)
+	}
+	merged.Chart, merged.Path, merged.RepoURL, merged.TargetRevision = src.Chart, src.Path, src.RepoURL, src.TargetRevision
+	return merged, nil
+}
+
+// mergePatch applies an RFC 7386 JSON merge patch.
+func mergePatch(target any, patch any) any {
+	pm, ok := patch.(map[string]any)
+	if !ok {
+		return patch
+	}
+	tm, ok := target.(map[string]any)
+	if !ok {
+		tm = map[string]any{}
+	}
+	for k, v := range pm {
+		if v == nil {
+			delete(tm, k)
+			continue
+		}
+		tm[k] = mergePatch(tm[k], v)
+	}
+	return tm
+}
+
+// sourceType decides how a source renders (ARGOCD.md step 2): an explicit
+// block wins, else detection from the files directly in the app path.
+func sourceType(src argo.Source, absDir string) (string, error) {
+	var explicit []string
+	if src.Helm != nil {
+		explicit = append(explicit, TypeHelm)
+	}
+	if src.Kustomize != nil {
+		explicit = append(explicit, TypeKustomize)
+	}
+	if src.Directory != nil {
+		explicit = append(explicit, TypeDirectory)
+	}
+	if src.Plugin != nil {
+		explicit = append(explicit, TypePlugin)
+	}
+	if len(explicit) > 1 {
+		return "", fmt.Errorf("multiple application sources defined: %s", strings.Join(explicit, ", "))
+	}
+	if len(explicit) == 1 {
+		return explicit[0], nil
+	}
+	if src.Chart != "" {
+		return TypeHelm, nil
+	}
+	entries, err := os.ReadDir(absDir)
+	if err != nil {
+		return "", err
+	}
+	helm, kust := false, false
+	for _, e := range entries {
+		if e.IsDir() {
+			continue
+		}
+		n := e.Name()
+		if strings.HasSuffix(n, "Chart.yaml") {
+			helm = true
+		}
+		if isKustomizationFile(n) {
+			kust = true
+		}
+	}
+	switch {
+	case kust:
+		return TypeKustomize, nil
+	case helm:
+		return TypeHelm, nil
+	}
+	return TypeDirectory, nil
+}
+
+// buildEnv is Argo CD's build environment for one source.
+func buildEnv(app *argo.Application, src argo.Source, revision string) map[string]string {
+	short := func(n int) string {
+		if len(revision) > n {
+			return revision[:n]
+		}
+		return revision
+	}
+	return map[string]string{
+		"ARGOCD_APP_NAME":                   app.Metadata.Name,
+		"ARGOCD_APP_NAMESPACE":              app.Spec.Destination.Namespace,
+		"ARGOCD_APP_REVISION":               revision,
+		"ARGOCD_APP_REVISION_SHORT":         short(7),
+		"ARGOCD_APP_REVISION_SHORT_8":       short(8),
+		"ARGOCD_APP_PROJECT_NAME":           app.Spec.Project,
+		"ARGOCD_APP_SOURCE_REPO_URL":        src.RepoURL,
+		"ARGOCD_APP_SOURCE_PATH":            src.Path,
+		"ARGOCD_APP_SOURCE_TARGET_REVISION": src.TargetRevision,
+	}
+}
+
+// envsubst substitutes $X and ${X} from env; unknown names become empty and
+// "$$" is a literal "$".
+func envsubst(s string, env map[string]string) string {
+	if !strings.Contains(s, "$") {
+		return s
+	}
+	return os.Expand(s, func(k string) string {
+		if k == "$" {
+			return "$"
+		}
+		return env[k]
+	})
+}

@@ -1,0 +1,199 @@
+// Package repo discovers what a config repo holds: its clusters, the Argo CD
+// Applications in each cluster directory, and which repository URLs mean
+// "this checkout".
+package repo
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"github.com/bmatcuk/doublestar/v4"
+
+	"github.com/render-check/render-check/internal/argo"
+	"github.com/render-check/render-check/internal/config"
+	"github.com/render-check/render-check/internal/report"
+)
+
+// RuleMalformedYAML is the rule of a YAML file that does not parse.
+const RuleMalformedYAML = "render/malformed-yaml"
+
+// Repo is an opened config repo checkout.
+type Repo struct {
+	// Root is the absolute path of the checkout.
+	Root string
+	// Config is the loaded configuration.
+	Config *config.Config
+	// Origin is the git origin URL of the checkout ("" when unknown).
+	Origin string
+	// Head is the checked-out commit ("" when unknown).
+	Head string
+	urls map[string]bool
+}
+
+// Open reads what discovery needs from the checkout at root: the git origin
+// and the configured repo URLs.
+func Open(root string, cfg *config.Config) (*Repo, error) {
+	if cfg == nil {
+		cfg = config.Default()
+	}
+	abs, err := filepath.Abs(root)
+	if err != nil {
+		return nil, fmt.Errorf("root: %w", err)
+	}
+	st, err := os.Stat(abs)
+	if err != nil {
+		return nil, fmt.Errorf("root: %w", err)
+	}
+	if !st.IsDir() {
+		return nil, fmt.Errorf("root %s is not a directory", abs)
+	}
+	origin, err := GitOrigin(abs)
+	if err != nil {
+		return nil, err
+	}
+	r := &Repo{Root: abs, Config: cfg, Origin: origin, Head: GitHead(abs), urls: map[string]bool{}}
+	if origin != "" {
+		r.urls[NormalizeURL(origin)] = true
+	}
+	for _, u := range cfg.RepoURLs {
+		r.urls[NormalizeURL(u)] = true
+	}
+	return r, nil
+}
+
+// KnowsItself reports whether the repo has any URL meaning "this repo" (a git
+// origin or configured repoURLs).
+func (r *Repo) KnowsItself() bool { return len(r.urls) > 0 }
+
+// IsThisRepo reports whether a source repoURL names this checkout.
+func (r *Repo) IsThisRepo(url string) bool { return r.urls[NormalizeURL(url)] }
+
+// ClusterDir is one cluster directory.
+type ClusterDir struct {
+	// Name is the directory's base name.
+	Name string
+	// Dir is relative to the root, with forward slashes.
+	Dir string
+}
+
+// Clusters returns the cluster directories matching the configured globs,
+// sorted by name. Two directories with the same base name are an error.
+func (r *Repo) Clusters() ([]ClusterDir, error) {
+	fsys := os.DirFS(r.Root)
+	seen := map[string]string{}
+	var out []ClusterDir
+	for _, g := range r.Config.Clusters {
+		matches, err := doublestar.Glob(fsys, strings.TrimPrefix(filepath.ToSlash(g), "./"))
+		if err != nil {
+			return nil, fmt.Errorf("cluster glob %q: %w", g, err)
+		}
+		for _, m := range matches {
+			st, err := os.Stat(filepath.Join(r.Root, filepath.FromSlash(m)))
+			if err != nil || !st.IsDir() {
+				continue
+			}
+			name := filepath.Base(m)
+			if strings.HasPrefix(name, ".") || strings.HasPrefix(name, "_") {
+				continue
+			}
+			if prev, ok := seen[name]; ok {
+				if prev == m {
+					continue
+				}
+				return nil, fmt.Errorf("cluster name %q is used by both %s and %s", name, prev, m)
+			}
+			seen[name] = m
+			out = append(out, ClusterDir{Name: name, Dir: m})
+		}
+	}
+	slices.SortFunc(out, func(a, b ClusterDir) int { return strings.Compare(a.Name, b.Name) })
+	return out, nil
+}
+
+// Applications returns the Argo CD Applications in YAML files under the
+// cluster directory (hidden directories skipped), in file and document order.
+// Files that do not parse are findings.
+func (r *Repo) Applications(c ClusterDir) ([]*argo.Application, []report.Finding, error) {
+	var apps []*argo.Application
+	var findings []report.Finding
+	base := filepath.Join(r.Root, filepath.FromSlash(c.Dir))
+	err := filepath.WalkDir(base, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() {
+			if p != base && strings.HasPrefix(d.Name(), ".") {
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		ext := strings.ToLower(filepath.Ext(p))
+		if ext != ".yaml" && ext != ".yml" {
+			return nil
+		}
+		rel := r.Rel(p)
+		data, err := os.ReadFile(p)
+		if err != nil {
+			return fmt.Errorf("reading %s: %w", rel, err)
+		}
+		docs, perr := ParseDocuments(rel, data)
+		for _, doc := range docs {
+			if doc.Object == nil || !argo.IsApplication(doc.Object) {
+				continue
+			}
+			app, err := argo.DecodeApplication(doc.Object)
+			if err != nil {
+				findings = append(findings, report.Finding{
+					Rule: "render/failed", Severity: report.SeverityError, Cluster: c.Name,
+					File: rel, Line: doc.Line, Message: fmt.Sprintf("invalid Application: %v", err),
+				})
+				continue
+			}
+			app.File, app.Line = rel, doc.Line
+			apps = append(apps, app)
+		}
+		if perr != nil {
+			var ye *YAMLError
+			line := 0
+			if errors.As(perr, &ye) {
+				line = ye.Line
+				perr = ye.Err
+			}
+			findings = append(findings, report.Finding{
+				Rule: RuleMalformedYAML, Severity: report.SeverityError, Cluster: c.Name,
+				File: rel, Line: line, Message: fmt.Sprintf("malformed YAML: %v", perr),
+			})
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, nil, fmt.Errorf("cluster %s: %w", c.Name, err)
+	}
+	return apps, findings, nil
+}
+
+// Rel returns p relative to the root with forward slashes (p unchanged when
+// outside the root).
+func (r *Repo) Rel(p string) string {
+	rel, err := filepath.Rel(r.Root, p)
+	if err != nil || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
+		return filepath.ToSlash(p)
+	}
+	return filepath.ToSlash(rel)
+}
+
+// Abs returns the absolute path of a repo-relative slash path.
+func (r *Repo) Abs(rel string) string {
+	return filepath.Join(r.Root, filepath.FromSlash(rel))
+}
+
+// Exists reports whether a repo-relative path exists.
+func (r *Repo) Exists(rel string) bool {
+	_, err := os.Stat(r.Abs(rel))
+	return err == nil
+}

@@ -1,0 +1,177 @@
+package repo
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+
+	"gopkg.in/yaml.v3"
+)
+
+// Document is one decoded YAML document of a file.
+type Document struct {
+	// Line is the 1-based line where the document's content starts.
+	Line int
+	// Object is the document decoded into JSON-compatible values (integers
+	// are int64, other numbers float64, maps have string keys); nil for an empty or null document.
+	Object map[string]any
+	// Value is the decoded document when it is not a mapping (a list or a
+	// scalar); nil otherwise.
+	Value any
+}
+
+// YAMLError is a document that could not be parsed, with the line it starts at
+// (or the line the parser names, when it names one).
+type YAMLError struct {
+	File string
+	Line int
+	Err  error
+}
+
+func (e *YAMLError) Error() string {
+	if e.File == "" {
+		return fmt.Sprintf("line %d: %v", e.Line, e.Err)
+	}
+	return fmt.Sprintf("%s:%d: %v", e.File, e.Line, e.Err)
+}
+
+func (e *YAMLError) Unwrap() error { return e.Err }
+
+// ParseDocuments decodes every document of a YAML stream. Documents decoded
+// before a syntax error are returned along with a *YAMLError locating it.
+func ParseDocuments(file string, data []byte) ([]Document, error) {
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	var docs []Document
+	lastLine := 1
+	for {
+		var n yaml.Node
+		err := dec.Decode(&n)
+		if errors.Is(err, io.EOF) {
+			return docs, nil
+		}
+		if err != nil {
+			return docs, &YAMLError{File: file, Line: errorLine(err, lastLine), Err: err}
+		}
+		line := n.Line
+		if len(n.Content) > 0 {
+			line = n.Content[0].Line
+		}
+		lastLine = line
+		var v any
+		if err := n.Decode(&v); err != nil {
+			return docs, &YAMLError{File: file, Line: line, Err: err}
+		}
+		jv, err := jsonCompatible(v)
+		if err != nil {
+			return docs, &YAMLError{File: file, Line: line, Err: err}
+		}
+		d := Document{Line: line}
+		switch t := jv.(type) {
+		case nil:
+		case map[string]any:
+			d.Object = t
+		default:
+			d.Value = t
+		}
+		docs = append(docs, d)
+	}
+}
+
+// errorLine extracts the line a yaml.v3 syntax error names ("yaml: line N:
+// ..."). The parser exposes no structured position for syntax errors, so this
+// only refines the location; fallback is used when no line is named.
+func errorLine(err error, fallback int) int {
+	var te *yaml.TypeError
+	if errors.As(err, &te) {
+		return fallback
+	}
+	msg := err.Error()
+	i := strings.Index(msg, "line ")
+	if i < 0 {
+		return fallback
+	}
+	var n int
+	if _, serr := fmt.Sscanf(msg[i:], "line %d", &n); serr != nil || n <= 0 {
+		return fallback
+	}
+	return n
+}
+
+// jsonCompatible converts yaml.v3 decoded values into what encoding/json
+// would produce for the same document, so every stage sees one value model.
+func jsonCompatible(v any) (any, error) {
+	norm, err := stringKeys(v)
+	if err != nil {
+		return nil, err
+	}
+	b, err := json.Marshal(norm)
+	if err != nil {
+		return nil, fmt.Errorf("converting to JSON: %w", err)
+	}
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.UseNumber()
+	var out any
+	if err := dec.Decode(&out); err != nil {
+		return nil, fmt.Errorf("converting to JSON: %w", err)
+	}
+	return numbers(out), nil
+}
+
+// numbers turns json.Number into int64 when integral, else float64 (the
+// value model of the helm package too).
+func numbers(v any) any {
+	switch t := v.(type) {
+	case map[string]any:
+		for k, e := range t {
+			t[k] = numbers(e)
+		}
+	case []any:
+		for i, e := range t {
+			t[i] = numbers(e)
+		}
+	case json.Number:
+		if i, err := t.Int64(); err == nil {
+			return i
+		}
+		f, _ := t.Float64()
+		return f
+	}
+	return v
+}
+
+func stringKeys(v any) (any, error) {
+	switch t := v.(type) {
+	case map[string]any:
+		for k, e := range t {
+			c, err := stringKeys(e)
+			if err != nil {
+				return nil, err
+			}
+			t[k] = c
+		}
+		return t, nil
+	case map[any]any:
+		m := make(map[string]any, len(t))
+		for k, e := range t {
+			c, err := stringKeys(e)
+			if err != nil {
+				return nil, err
+			}
+			m[fmt.Sprint(k)] = c
+		}
+		return m, nil
+	case []any:
+		for i, e := range t {
+			c, err := stringKeys(e)
+			if err != nil {
+				return nil, err
+			}
+			t[i] = c
+		}
+		return t, nil
+	}
+	return v, nil
+}
