@@ -14,6 +14,7 @@ import (
 
 	"github.com/render-check/render-check/internal/config"
 	"github.com/render-check/render-check/internal/imagebump"
+	"github.com/render-check/render-check/internal/images"
 	"github.com/render-check/render-check/internal/registry"
 )
 
@@ -118,7 +119,13 @@ func runBump(cmd *cobra.Command, o *bumpOptions) error {
 		Renderer: newBumpRenderer(root, cfg),
 	}
 	if opts.Verify || opts.Semver != "" {
-		opts.Registry = registryAdapter{c: registry.New()}
+		// The same client settings as the image check: credentials,
+		// insecure hosts, CA bundle and mirrors from the config.
+		client, err := images.NewClient(root, cfg.Images, nil)
+		if err != nil {
+			return usageErrorf("%w", err)
+		}
+		opts.Registry = registryAdapter{c: client}
 	}
 	res, err := imagebump.Bump(cmd.Context(), opts)
 	stdout, stderr := cmd.OutOrStdout(), cmd.ErrOrStderr()
@@ -127,19 +134,21 @@ func runBump(cmd *cobra.Command, o *bumpOptions) error {
 	switch {
 	case errors.As(err, &unknown):
 		return usageErrorf("--cluster: %w", err)
-	case errors.As(err, &refused):
+	case err != nil:
+		problems := []imagebump.Problem{{Message: err.Error()}}
+		if errors.As(err, &refused) {
+			problems = refused.Problems
+		}
 		if o.format == "json" {
-			if jerr := writeBumpJSON(stdout, nil, refused.Problems); jerr != nil {
+			canonical, _ := imagebump.ParseRepository(o.image)
+			partial := &imagebump.Result{Image: canonical, Tag: o.tag, Digest: o.digest, DryRun: o.dryRun, Files: []string{}, References: []imagebump.Reference{}}
+			if jerr := writeBumpJSON(stdout, partial, problems); jerr != nil {
 				return jerr
 			}
 		}
-		for _, p := range refused.Problems {
+		for _, p := range problems {
 			fmt.Fprintf(stderr, "render-check bump: %s\n", p)
 		}
-		fmt.Fprintln(stderr, "render-check bump: refused; nothing was written")
-		return errFindings
-	case err != nil:
-		fmt.Fprintf(stderr, "render-check bump: %v\n", err)
 		fmt.Fprintln(stderr, "render-check bump: refused; nothing was written")
 		return errFindings
 	}

@@ -204,7 +204,7 @@ func bump(ctx context.Context, opts Options, fsys fsOps) (*Result, error) {
 		return nil, refuse(Problem{Message: fmt.Sprintf("%s is referenced nowhere in the %d YAML files under the root: check the --image spelling against the files (kustomization images:, Helm values image.repository, image: fields)", canonical, sc.scanned)})
 	}
 
-	res := &Result{Image: canonical, DryRun: opts.DryRun}
+	res := &Result{Image: canonical, DryRun: opts.DryRun, References: []Reference{}}
 	target, verified, err := resolveTarget(ctx, opts, canonical)
 	if err != nil {
 		return nil, err
