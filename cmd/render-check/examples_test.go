@@ -64,12 +64,14 @@ func TestExampleWorkflowsActionlint(t *testing.T) {
 	if err := os.Mkdir(filepath.Join(project, ".git"), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	action, err := os.ReadFile(filepath.Join(root, "action.yml"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(project, "action.yml"), action, 0o644); err != nil {
-		t.Fatal(err)
+	for _, f := range []string{"action.yml", "Dockerfile"} {
+		data, err := os.ReadFile(filepath.Join(root, f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(project, f), data, 0o644); err != nil {
+			t.Fatal(err)
+		}
 	}
 	var local []string
 	for _, e := range examples {
