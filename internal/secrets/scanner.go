@@ -175,6 +175,19 @@ func mapGet(n *yaml.Node, key string) *yaml.Node {
 	return nil
 }
 
+// keyLineOf returns the line of key in a mapping node (0 if absent).
+func keyLineOf(n *yaml.Node, key string) int {
+	if n == nil || n.Kind != yaml.MappingNode {
+		return 0
+	}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		if n.Content[i].Value == key {
+			return n.Content[i].Line
+		}
+	}
+	return 0
+}
+
 func scalarString(n *yaml.Node) (string, bool) {
 	if n == nil || n.Kind != yaml.ScalarNode || n.ShortTag() != "!!str" {
 		return "", false

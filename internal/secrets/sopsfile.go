@@ -116,6 +116,7 @@ func (s *scanner) scanSopsFile(f *srcFile) {
 		return
 	}
 	meta := parseSopsMeta(first)
+	meta.line = keyLineOf(docRoot(f.docs[0]), "sops")
 	if len(meta.problems) > 0 {
 		s.add(hit{rule: RuleSopsMetadata, file: f.path, line: meta.line, keyPath: "sops",
 			fp:  fingerprintOfPlace(RuleSopsMetadata, f.path, "sops"),
