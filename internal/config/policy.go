@@ -35,13 +35,21 @@ type Adoption struct {
 // SeverityOff is the severity value that turns a rule off.
 const SeverityOff = "off"
 
+// normSeverity maps "false" (how YAML 1.1 reads a bare off) to off.
+func normSeverity(s string) string {
+	if s == "false" {
+		return SeverityOff
+	}
+	return s
+}
+
 // ValidatePolicy reports configuration errors in the policy section and in
 // the per-cluster severity overrides of repo rules.
 func (c *Config) ValidatePolicy() error {
 	check := func(where string, m map[string]string) error {
 		for _, k := range sortedKeys(m) {
 			switch m[k] {
-			case "error", "warning", "info", SeverityOff:
+			case "error", "warning", "info", SeverityOff, "false":
 			default:
 				return fmt.Errorf("%s: rule %s: severity %q: want error, warning, info or off", where, k, m[k])
 			}
@@ -96,11 +104,11 @@ func (c *Config) IsProduction(cluster string) bool {
 func (c *Config) RuleSeverity(cluster, rule, def string) string {
 	if cluster != "" {
 		if s, ok := c.ClusterSettings[cluster].Severity[rule]; ok {
-			return s
+			return normSeverity(s)
 		}
 	}
 	if s, ok := c.Policy.Severity[rule]; ok {
-		return s
+		return normSeverity(s)
 	}
 	return def
 }

@@ -11,7 +11,7 @@ clusterSettings:
   shop-prod: {production: false, severity: {repo/notifications: info}}
   edge: {production: true}
 policy:
-  severity: {repo/codeowners: warning, repo/notifications: "off"}
+  severity: {repo/codeowners: warning, repo/notifications: off}
   adoption: {adopted: [shop-prod/web]}
 `))
 	if err != nil {
