@@ -315,7 +315,7 @@ func classifyNetErr(err error) error {
 	return err
 }
 
-// repoEntry returns helm's repositories.yaml entry for a URL (or @name).
+// repoEntry returns helm's repositories.yaml entry for a repository URL.
 func (r *Renderer) repoEntry(repoURL string) *repo.Entry {
 	path := r.repoConfig
 	if path == "" {
@@ -325,13 +325,19 @@ func (r *Renderer) repoEntry(repoURL string) *repo.Entry {
 	if err != nil {
 		return nil
 	}
+	// the exact URL, else the longest entry that is a path prefix of it
 	want := strings.TrimSuffix(repoURL, "/")
+	var best *repo.Entry
 	for _, e := range f.Repositories {
-		if strings.TrimSuffix(e.URL, "/") == want {
+		u := strings.TrimSuffix(e.URL, "/")
+		if u == want {
 			return e
 		}
+		if strings.HasPrefix(want, u+"/") && (best == nil || len(u) > len(strings.TrimSuffix(best.URL, "/"))) {
+			best = e
+		}
 	}
-	return nil
+	return best
 }
 
 // repoByName returns the URL of a repository named in repositories.yaml.
