@@ -31,6 +31,9 @@ type overlayFS struct {
 	read    map[string]bool
 	last    string
 	rewrite func(path string, data []byte) ([]byte, error)
+	// rewriteErr is the first rewrite failure: kustomize reports a failed
+	// read of a kustomization as "not found", so the cause is kept here.
+	rewriteErr error
 }
 
 func newOverlayFS(root string) *overlayFS {
@@ -102,7 +105,15 @@ func (o *overlayFS) ReadFile(path string) ([]byte, error) {
 	}
 	o.noteRead(path)
 	if o.rewrite != nil && isKustomizationFile(path) {
-		return o.rewrite(filepath.Clean(path), data)
+		out, err := o.rewrite(filepath.Clean(path), data)
+		if err != nil {
+			o.mu.Lock()
+			if o.rewriteErr == nil {
+				o.rewriteErr = err
+			}
+			o.mu.Unlock()
+		}
+		return out, err
 	}
 	return data, nil
 }

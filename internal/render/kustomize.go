@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path"
 	"path/filepath"
@@ -199,6 +200,12 @@ func (r *renderer) buildKustomize(ctx context.Context, req kustomizeRequest) (*k
 // kustomize was reading when it failed (kustomize's errors carry no
 // structured location).
 func (r *renderer) kustomizeError(fsys *overlayFS, krel string, err error) error {
+	fsys.mu.Lock()
+	rerr := fsys.rewriteErr
+	fsys.mu.Unlock()
+	if rerr != nil {
+		err = rerr
+	}
 	var fe *FileError
 	if errors.As(err, &fe) {
 		return err
@@ -213,7 +220,22 @@ func (r *renderer) kustomizeError(fsys *overlayFS, krel string, err error) error
 			file = rel
 		}
 	}
-	return &FileError{File: file, Err: fmt.Errorf("kustomize build: %w", err)}
+	return &FileError{File: file, Err: &relError{msg: "kustomize build: " + relativize(err.Error(), r.repo.Root), err: err}}
+}
+
+// relError is an error whose message has the checkout's absolute path
+// removed (kustomize names files by absolute path).
+type relError struct {
+	msg string
+	err error
+}
+
+func (e *relError) Error() string { return e.msg }
+func (e *relError) Unwrap() error { return e.err }
+
+func relativize(msg, root string) string {
+	msg = strings.ReplaceAll(msg, root+string(filepath.Separator), "")
+	return strings.ReplaceAll(msg, root, ".")
 }
 
 // applyKustomizeOptions edits a kustomization as Argo CD's `kustomize edit`
@@ -290,7 +312,7 @@ func applyKustomizeOptions(k *types.Kustomization, o *argo.KustomizeSource, env 
 			if o.IgnoreMissingComponents {
 				continue
 			}
-			return fmt.Errorf("kustomize edit add component %s: %w", c, err)
+			return fmt.Errorf("kustomize edit add component %s: %w", c, fs.ErrNotExist)
 		}
 		if !slices.Contains(k.Components, c) {
 			k.Components = append(k.Components, c)

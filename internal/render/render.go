@@ -204,7 +204,7 @@ func (r *renderer) renderCluster(ctx context.Context, d repo.ClusterDir, kubeVer
 		n := &node{synthetic: true, app: &argo.Application{
 			APIVersion: "argoproj.io/v1alpha1", Kind: "Application",
 			Metadata: argo.ObjectMeta{Name: d.Name},
-			Spec:     argo.AppSpec{Source: &argo.Source{Path: d.Dir}},
+			Spec:     argo.AppSpec{Source: &argo.Source{RepoURL: syntheticRepoURL, Path: d.Dir}},
 			File:     d.Dir + "/" + findKustomization(r.repo.Abs(d.Dir)),
 		}}
 		nodes[d.Name] = n
@@ -459,15 +459,20 @@ func (r *renderer) failure(cl *cluster, app *argo.Application, err error) report
 	switch {
 	case errors.As(err, &fe) && fe.File != "":
 		f.File, f.Line = fe.File, fe.Line
+		f.Message = strings.Replace(f.Message, fe.Error(), fe.Err.Error(), 1)
 	case errors.As(err, &he) && he.File != "":
 		f.File, f.Line = he.File, he.Line
+		f.Message = strings.Replace(f.Message, he.Error(), he.Err.Error(), 1)
 	}
 	return f
 }
 
+// syntheticRepoURL marks the source of a cluster directory rendered as one app.
+const syntheticRepoURL = "render-check:checkout"
+
 // isLocal reports whether a git source is read from the checkout.
 func (r *renderer) isLocal(s argo.Source) bool {
-	if r.repo.IsThisRepo(s.RepoURL) {
+	if s.RepoURL == syntheticRepoURL || r.repo.IsThisRepo(s.RepoURL) {
 		return true
 	}
 	if r.repo.KnowsItself() {
@@ -507,6 +512,7 @@ func (r *renderer) renderSource(ctx context.Context, cl *cluster, app *argo.Appl
 		out.resources, out.inputs = helmResources(ho)
 		return out
 	}
+	out.typ = explicitType(src)
 	if !r.isLocal(src) {
 		out.findings = append(out.findings, report.Finding{
 			Rule: RuleExternalSource, Severity: report.SeverityWarning, Cluster: cl.name, App: app.Metadata.Name,

@@ -191,6 +191,15 @@ func sourceType(src argo.Source, absDir string) (string, error) {
 	return TypeDirectory, nil
 }
 
+// explicitType is the type an explicit block names ("" when none or several).
+func explicitType(src argo.Source) string {
+	t, err := sourceType(src, "")
+	if err != nil || src.Helm == nil && src.Kustomize == nil && src.Directory == nil && src.Plugin == nil {
+		return ""
+	}
+	return t
+}
+
 // buildEnv is Argo CD's build environment for one source.
 func buildEnv(app *argo.Application, src argo.Source, revision string) map[string]string {
 	short := func(n int) string {

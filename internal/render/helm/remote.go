@@ -20,6 +20,8 @@ import (
 	"helm.sh/helm/v3/pkg/helmpath"
 	"helm.sh/helm/v3/pkg/registry"
 	"helm.sh/helm/v3/pkg/repo"
+	"oras.land/oras-go/v2/errdef"
+	"oras.land/oras-go/v2/registry/remote/errcode"
 )
 
 // ErrChartNotFound is returned when a repository has no such chart or version.
@@ -189,7 +191,7 @@ func (r *Renderer) resolveVersion(ctx context.Context, rc remoteChart) (string, 
 		ref := ociRef(rc)
 		tags, err := c.Tags(ref)
 		if err != nil {
-			return "", fmt.Errorf("listing tags of %s: %w", ref, classifyNetErr(err))
+			return "", fmt.Errorf("listing tags of %s: %w", ref, classifyOCIErr(err))
 		}
 		v, err := registry.GetTagMatchingVersionOrConstraint(tags, rc.version)
 		if err != nil {
@@ -414,7 +416,8 @@ func classifyOCIErr(err error) error {
 	if errors.Is(err, ErrRepoUnreachable) {
 		return err
 	}
-	if strings.Contains(err.Error(), "not found") {
+	var resp *errcode.ErrorResponse
+	if errors.Is(err, errdef.ErrNotFound) || (errors.As(err, &resp) && resp.StatusCode == http.StatusNotFound) {
 		return fmt.Errorf("%w: %w", ErrChartNotFound, err)
 	}
 	return err
