@@ -1,0 +1,176 @@
+package repo
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"reflect"
+	"testing"
+
+	"github.com/render-check/render-check/internal/config"
+)
+
+func TestNormalizeURL(t *testing.T) {
+	same := []string{
+		"https://github.com/example-org/config.git",
+		"https://github.com/example-org/config",
+		"https://github.com/example-org/config/",
+		"https://GitHub.com/Example-Org/Config.git/",
+		"git@github.com:example-org/config.git",
+		"ssh://git@github.com/example-org/config.git",
+		"ssh://git@github.com:22/example-org/config",
+		"https://user:token@github.com/example-org/config.git",
+		"http://github.com/example-org/config.git",
+	}
+	want := "github.com/example-org/config"
+	for _, u := range same {
+		if got := NormalizeURL(u); got != want {
+			t.Errorf("NormalizeURL(%q) = %q, want %q", u, got, want)
+		}
+	}
+	different := []string{
+		"https://github.com/example-org/config-other.git",
+		"https://gitlab.com/example-org/config.git",
+		"https://github.com/other-org/config.git",
+	}
+	for _, u := range different {
+		if got := NormalizeURL(u); got == want {
+			t.Errorf("NormalizeURL(%q) = %q, should differ", u, got)
+		}
+	}
+	if NormalizeURL("") != "" {
+		t.Error("empty URL should normalise to empty")
+	}
+}
+
+func write(t *testing.T, root, rel, data string) {
+	t.Helper()
+	p := filepath.Join(root, filepath.FromSlash(rel))
+	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(p, []byte(data), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestGitOriginAndHead(t *testing.T) {
+	root := t.TempDir()
+	if o, err := GitOrigin(root); err != nil || o != "" {
+		t.Fatalf("no .git: got %q, %v", o, err)
+	}
+	write(t, root, ".git/config", "[core]\n\tbare = false\n[remote \"upstream\"]\n\turl = https://example.com/up.git\n[remote \"origin\"]\n\turl = git@example.com:org/repo.git\n")
+	write(t, root, ".git/HEAD", "ref: refs/heads/main\n")
+	write(t, root, ".git/packed-refs", "# pack-refs with: peeled\nabcdef0123456789abcdef0123456789abcdef01 refs/heads/main\n")
+	o, err := GitOrigin(root)
+	if err != nil || o != "git@example.com:org/repo.git" {
+		t.Fatalf("GitOrigin = %q, %v", o, err)
+	}
+	if h := GitHead(root); h != "abcdef0123456789abcdef0123456789abcdef01" {
+		t.Fatalf("GitHead (packed) = %q", h)
+	}
+	write(t, root, ".git/refs/heads/main", "1111111111111111111111111111111111111111\n")
+	if h := GitHead(root); h != "1111111111111111111111111111111111111111" {
+		t.Fatalf("GitHead (loose) = %q", h)
+	}
+	// a worktree: .git is a file pointing at the git dir
+	wt := t.TempDir()
+	write(t, wt, ".git", "gitdir: "+filepath.Join(root, ".git")+"\n")
+	if o, _ := GitOrigin(wt); o != "git@example.com:org/repo.git" {
+		t.Fatalf("worktree origin = %q", o)
+	}
+	r, err := Open(root, config.Default())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !r.IsThisRepo("https://example.com/org/repo") || r.IsThisRepo("https://example.com/up.git") {
+		t.Error("IsThisRepo does not follow the origin")
+	}
+}
+
+func TestParseDocuments(t *testing.T) {
+	data := "# comment\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\ndata:\n  n: 3\n---\n---\n- a list\n---\nkind: Second\nsize: 1.5\nbig: 123456789012\n"
+	docs, err := ParseDocuments("f.yaml", []byte(data))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var lines []int
+	for _, d := range docs {
+		lines = append(lines, d.Line)
+	}
+	if len(docs) != 4 {
+		t.Fatalf("got %d documents (%v), want 4", len(docs), lines)
+	}
+	if docs[0].Line != 2 || docs[0].Object["kind"] != "ConfigMap" {
+		t.Errorf("doc 0 = line %d %v", docs[0].Line, docs[0].Object)
+	}
+	if n := docs[0].Object["data"].(map[string]any)["n"]; n != int64(3) {
+		t.Errorf("integer decoded as %T %v, want int64", n, n)
+	}
+	if docs[1].Object != nil || docs[1].Value != nil {
+		t.Errorf("empty document decoded as %v", docs[1])
+	}
+	if docs[2].Value == nil || docs[2].Object != nil {
+		t.Errorf("list document: %+v", docs[2])
+	}
+	if docs[3].Line != 12 || docs[3].Object["size"] != 1.5 || docs[3].Object["big"] != int64(123456789012) {
+		t.Errorf("doc 3 = line %d %v", docs[3].Line, docs[3].Object)
+	}
+
+	_, err = ParseDocuments("bad.yaml", []byte("a: 1\n---\nb: [1, 2\nc: 3\n"))
+	var ye *YAMLError
+	if !errors.As(err, &ye) || ye.File != "bad.yaml" || ye.Line < 2 {
+		t.Fatalf("err = %#v, want a YAMLError at line >= 2 (the second document)", err)
+	}
+}
+
+func TestClustersAndApplications(t *testing.T) {
+	root := t.TempDir()
+	write(t, root, "clusters/b/apps/x.yaml", "apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n  name: x\nspec:\n  destination:\n    namespace: n\n---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: not-an-app\n---\n# second app\napiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n  name: y\n")
+	write(t, root, "clusters/b/.hidden/z.yaml", "apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n  name: hidden\n")
+	write(t, root, "clusters/b/values/broken.yaml", "a: [\n")
+	write(t, root, "clusters/a/README.md", "x")
+	write(t, root, "clusters/_shared/x.yaml", "a: 1\n")
+	write(t, root, "regions/eu/c/k.yaml", "a: 1\n")
+	write(t, root, "clusters/file.yaml", "a: 1\n")
+
+	r, err := Open(root, config.Default())
+	if err != nil {
+		t.Fatal(err)
+	}
+	cs, err := r.Clusters()
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []ClusterDir{{Name: "a", Dir: "clusters/a"}, {Name: "b", Dir: "clusters/b"}}
+	if !reflect.DeepEqual(cs, want) {
+		t.Fatalf("Clusters = %v, want %v", cs, want)
+	}
+	apps, findings, err := r.Applications(cs[1])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(apps) != 2 || apps[0].Metadata.Name != "x" || apps[0].Line != 1 || apps[1].Metadata.Name != "y" || apps[1].Line != 15 {
+		t.Fatalf("apps = %+v", apps)
+	}
+	if apps[0].File != "clusters/b/apps/x.yaml" {
+		t.Errorf("file = %q", apps[0].File)
+	}
+	if len(findings) != 1 || findings[0].Rule != RuleMalformedYAML || findings[0].File != "clusters/b/values/broken.yaml" || findings[0].Line == 0 {
+		t.Fatalf("findings = %+v", findings)
+	}
+
+	cfg := config.Default()
+	cfg.Clusters = []string{"regions/**/c", "clusters/a"}
+	r2, _ := Open(root, cfg)
+	cs, err = r2.Clusters()
+	if err != nil || len(cs) != 2 || cs[0].Name != "a" || cs[1].Dir != "regions/eu/c" {
+		t.Fatalf("custom globs: %v, %v", cs, err)
+	}
+	write(t, root, "regions/us/a/k.yaml", "a: 1\n")
+	cfg.Clusters = []string{"regions/*/*", "clusters/a"}
+	r3, _ := Open(root, cfg)
+	if _, err := r3.Clusters(); err == nil {
+		t.Fatal("two clusters named a: want an error")
+	}
+}
