@@ -311,9 +311,13 @@ func TestTemplateFailures(t *testing.T) {
 		{"unknown $ref", func(q *Request) { q.Helm = &argo.HelmSource{ValueFiles: []string{"$nope/values.yaml"}} }, ErrUnknownRef, "", 0},
 		{"bad values YAML", func(q *Request) { q.Helm = &argo.HelmSource{ValueFiles: []string{"bad-values.yaml"}} }, nil, "charts/app/bad-values.yaml", 0},
 		{"broken template", func(q *Request) { q.ChartPath = filepath.Join(root, "charts", "broken-tpl") }, nil, "charts/broken-tpl/templates/cm.yaml", 5},
-		{"fail in a template", func(q *Request) { q.Helm = &argo.HelmSource{Parameters: []argo.HelmParameter{{Name: "failme", Value: "true"}}} },
+		{"fail in a template", func(q *Request) {
+			q.Helm = &argo.HelmSource{Parameters: []argo.HelmParameter{{Name: "failme", Value: "true"}}}
+		},
 			nil, "charts/app/templates/fail.yaml", 1},
-		{"document without kind", func(q *Request) { q.Helm = &argo.HelmSource{Parameters: []argo.HelmParameter{{Name: "nokind", Value: "true"}}} },
+		{"document without kind", func(q *Request) {
+			q.Helm = &argo.HelmSource{Parameters: []argo.HelmParameter{{Name: "nokind", Value: "true"}}}
+		},
 			ErrMissingKind, "charts/app/templates/nokind.yaml", -1},
 		{"broken Chart.yaml", func(q *Request) { q.ChartPath = filepath.Join(root, "charts", "broken-chartyaml") }, nil, "charts/broken-chartyaml/Chart.yaml", 0},
 		{"library chart", func(q *Request) { q.ChartPath = filepath.Join(root, "charts", "library") }, ErrNotInstallable, "charts/library/Chart.yaml", -1},
