@@ -1,14 +1,61 @@
 package main
 
 import (
+	"context"
+	"slices"
+
 	"github.com/render-check/render-check/internal/config"
 	"github.com/render-check/render-check/internal/imagebump"
+	"github.com/render-check/render-check/internal/images"
+	"github.com/render-check/render-check/internal/render"
+	"github.com/render-check/render-check/internal/report"
 )
 
 // newBumpRenderer returns what bump uses to render clusters: exact reach
-// (the files each app reads) and the check after writing that the apps
-// deploy the new reference. It returns nil while internal/render is not
-// implemented; bump then approximates reach by path and skips the check.
+// (the files each app reads) and, after writing, the check that the apps
+// deploy the new reference (a bump that changes nothing deployed is rolled
+// back).
 func newBumpRenderer(root string, cfg *config.Config) imagebump.Renderer {
-	return nil
+	return bumpRenderer{root: root, cfg: cfg}
+}
+
+// bumpRenderer renders with internal/render, as `render-check check` does.
+type bumpRenderer struct {
+	root string
+	cfg  *config.Config
+}
+
+// Render renders the clusters and reports, per app, the files it read (its
+// Application manifest included: that is where kustomize.images and
+// helm.parameters live) and the images it deploys.
+func (r bumpRenderer) Render(ctx context.Context, clusters []string) ([]imagebump.RenderedApp, error) {
+	res, err := render.Render(ctx, render.Options{Root: r.root, Config: r.cfg, Clusters: clusters})
+	if err != nil {
+		return nil, err
+	}
+	failed := map[[2]string]string{}
+	for _, f := range res.Findings {
+		if f.Rule == render.RuleFailed && f.Severity == report.SeverityError {
+			k := [2]string{f.Cluster, f.App}
+			if _, seen := failed[k]; !seen {
+				failed[k] = f.Message
+			}
+		}
+	}
+	var out []imagebump.RenderedApp
+	for _, c := range res.Clusters {
+		for _, a := range c.Apps {
+			ra := imagebump.RenderedApp{Cluster: c.Name, Name: a.Name, Inputs: slices.Clone(a.Inputs), Failed: failed[[2]string{c.Name, a.Name}]}
+			if a.Application != nil && a.Application.File != "" && !slices.Contains(ra.Inputs, a.Application.File) {
+				ra.Inputs = append(ra.Inputs, a.Application.File)
+			}
+			for _, rs := range a.Resources {
+				for _, u := range images.Extract(rs.Object) {
+					ra.Images = append(ra.Images, u.Image)
+				}
+			}
+			out = append(out, ra)
+		}
+	}
+	return out, nil
 }

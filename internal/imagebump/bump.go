@@ -62,6 +62,9 @@ const (
 	StatusOtherCluster Status = "skipped-other-cluster"
 	// StatusUnused: no rendered app reads the file.
 	StatusUnused Status = "skipped-unused"
+	// StatusEmptyTag: the tag field is empty (""), so the chart's
+	// appVersion or another file decides; left alone.
+	StatusEmptyTag Status = "skipped-empty-tag"
 )
 
 // Reference is one reference to the image and what the bump did to it.
@@ -165,16 +168,28 @@ func bump(ctx context.Context, opts Options, fsys fsOps) (*Result, error) {
 	}
 
 	var reach reacher
-	rendered := opts.Renderer != nil
-	if rendered {
-		apps, err := opts.Renderer.Render(ctx, nil)
+	var failed []string // apps that did not render
+	renderer := opts.Renderer
+	if renderer != nil {
+		apps, err := renderer.Render(ctx, nil)
 		if err != nil {
 			return nil, fmt.Errorf("rendering to find which clusters each file reaches: %w", err)
 		}
-		reach = newRenderReach(apps)
-	} else {
+		for _, a := range apps {
+			if a.Failed != "" {
+				failed = append(failed, fmt.Sprintf("%s/%s: %s", a.Cluster, a.Name, a.Failed))
+			}
+		}
+		if len(apps) > 0 {
+			reach = newRenderReach(apps)
+		} else {
+			renderer = nil // no Argo CD apps: nothing to render, reach by path
+		}
+	}
+	if reach == nil {
 		reach = newPathReach(root, clusters)
 	}
+	rendered := renderer != nil
 	selected := func(cs []string) (any, all bool) {
 		if len(opts.Clusters) == 0 {
 			return len(cs) > 0 || !rendered, true
@@ -217,7 +232,7 @@ func bump(ctx context.Context, opts Options, fsys fsOps) (*Result, error) {
 		edit *nodeEdit
 	}
 	var plans []planned
-	inScope := 0
+	inScope, empty := 0, 0
 	var skippedShared []string
 	for _, c := range sc.cands {
 		cs := reach.clustersOf(c.file)
@@ -232,6 +247,9 @@ func bump(ctx context.Context, opts Options, fsys fsOps) (*Result, error) {
 		case !all && !opts.AllowShared:
 			ref.Status = StatusShared
 			skippedShared = append(skippedShared, fmt.Sprintf("%s:%d", c.file, ref.Line))
+		case c.emptyTag() && target.Tag != "":
+			ref.Status = StatusEmptyTag
+			empty++
 		}
 		if ref.Status != "" {
 			res.References = append(res.References, ref)
@@ -263,8 +281,13 @@ func bump(ctx context.Context, opts Options, fsys fsOps) (*Result, error) {
 		msg := fmt.Sprintf("%s is referenced (%d times) but not in a file that reaches cluster(s) %s", canonical, len(sc.cands), strings.Join(opts.Clusters, ", "))
 		if len(skippedShared) > 0 {
 			msg = fmt.Sprintf("every reference to %s reaching cluster(s) %s is shared with other clusters (%s): rerun with --allow-shared to change them for all of those clusters, or override the tag in the cluster's own files", canonical, strings.Join(opts.Clusters, ", "), strings.Join(skippedShared, ", "))
+		} else if empty > 0 {
+			msg = fmt.Sprintf("every reference to %s in scope has an empty tag (the chart's appVersion or another file decides): set the tag by hand once (e.g. tag: \"%s\"), then bumps can edit it", canonical, target.token())
 		} else if rendered && len(opts.Clusters) == 0 {
 			msg = fmt.Sprintf("%s is referenced only in files that no rendered app reads", canonical)
+			if len(failed) > 0 {
+				msg += fmt.Sprintf("; %d app(s) failed to render, so their files are unknown (first: %s): fix them with render-check check", len(failed), failed[0])
+			}
 		}
 		return nil, refuse(Problem{Message: msg})
 	}
@@ -324,8 +347,8 @@ func bump(ctx context.Context, opts Options, fsys fsOps) (*Result, error) {
 	if err := fsys.writeAll(writes); err != nil {
 		return nil, err
 	}
-	if opts.Renderer != nil {
-		if ps, err := checkRendered(ctx, opts.Renderer, canonical, target, res.References); err != nil || len(ps) > 0 {
+	if renderer != nil {
+		if ps, err := checkRendered(ctx, renderer, canonical, target, res.References); err != nil || len(ps) > 0 {
 			undo := make([]fileWrite, len(writes))
 			for i, w := range writes {
 				undo[i] = fileWrite{path: w.path, old: w.new, new: w.old, mode: w.mode}
@@ -505,9 +528,13 @@ func checkRendered(ctx context.Context, r Renderer, canonical string, t Target, 
 			continue
 		}
 		deployed := false
+		var failures []string
 		for _, a := range apps {
 			if !slices.Contains(a.Inputs, ref.File) {
 				continue
+			}
+			if a.Failed != "" {
+				failures = append(failures, fmt.Sprintf("%s/%s: %s", a.Cluster, a.Name, a.Failed))
 			}
 			for _, img := range a.Images {
 				if imageIs(img, canonical, t) {
@@ -515,7 +542,9 @@ func checkRendered(ctx context.Context, r Renderer, canonical string, t Target, 
 				}
 			}
 		}
-		if !deployed {
+		if !deployed && len(failures) > 0 {
+			ps = append(ps, Problem{File: ref.File, Line: ref.Line, Message: fmt.Sprintf("after editing %s, an app reading this file does not render (%s); the edit was rolled back: fix the app (render-check check) and bump again", ref.Field, strings.Join(failures, "; "))})
+		} else if !deployed {
 			ps = append(ps, Problem{File: ref.File, Line: ref.Line, Message: fmt.Sprintf("edited %s to %s, but no app reading this file deploys %s afterwards (the value is ignored or overridden, e.g. by a helm parameter or a kustomize images: entry); the edit was rolled back: bump the value that wins instead", ref.Field, ref.New, t.token())})
 		}
 	}

@@ -27,6 +27,8 @@ type RenderedApp struct {
 	Inputs []string
 	// Images are the container images the app deploys.
 	Images []string
+	// Failed is why the app did not render ("" when it did).
+	Failed string
 }
 
 // reacher tells which clusters a file reaches.

@@ -9,6 +9,7 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -62,6 +63,12 @@ type candidate struct {
 	// anchored value it points at is what changes.
 	viaAlias bool
 	problem  string // why it cannot be edited at all ("" = editable)
+}
+
+// emptyTag reports whether the reference has a tag field holding "" and
+// no digest: the tag is decided elsewhere (a chart's appVersion).
+func (c *candidate) emptyTag() bool {
+	return !c.str && c.tagNode != nil && c.tagNode.Kind == yaml.ScalarNode && c.tagNode.Value == "" && c.tagNode.Tag == "!!str" && c.curDig == ""
 }
 
 // image returns the reference as it reads now.
@@ -200,10 +207,16 @@ func (s *scanner) scanFile(rel, abs string) error {
 		return fmt.Errorf("reading %s: %w", rel, err)
 	}
 	s.scanned++
-	if !bytes.Contains(src, []byte(s.needle)) {
+	mentions := bytes.Contains(src, []byte(s.needle))
+	// An Application's helm.parameters may set only image.tag, for a
+	// repository named in the values: such files are read too.
+	if !mentions && !bytes.Contains(src, []byte("parameters")) {
 		return nil
 	}
 	docs, err := parseDocs(src)
+	if err != nil && !mentions {
+		return nil
+	}
 	if err != nil {
 		s.problems = append(s.problems, Problem{File: rel, Line: yamlErrorLine(err),
 			Message: fmt.Sprintf("not valid YAML (%v); it mentions %s, so render-check cannot tell whether it references the image: fix the YAML and run the bump again", err, s.needle)})
@@ -369,7 +382,7 @@ func (w *walker) walk(n *yaml.Node, p string, kind Kind) {
 					}
 				}
 			case k == "helm" && rv != nil && rv.Kind == yaml.MappingNode:
-				w.argoHelm(rv, join(p, k))
+				w.argoHelm(rv, join(p, k), n)
 			}
 			child := kind
 			if k == "valuesObject" {
@@ -528,8 +541,9 @@ func (sp imageSpan) shift(off int) imageSpan {
 	return sp
 }
 
-// argoHelm handles spec.source.helm: parameters pairs and the values string.
-func (w *walker) argoHelm(h *yaml.Node, p string) {
+// argoHelm handles spec.source.helm: parameters pairs and the values
+// string. src is the source holding it (for its path).
+func (w *walker) argoHelm(h *yaml.Node, p string, src *yaml.Node) {
 	if vals := mapGet(h, "values"); isScalar(vals) && strings.Contains(vals.Value, w.s.needle) {
 		w.s.problems = append(w.s.problems, Problem{File: w.file, Line: vals.Line,
 			Message: fmt.Sprintf("%s.values is a string that mentions %s; render-check cannot edit inside it: move those values to helm.valuesObject or a values file, or edit it by hand", p, w.s.canonical)})
@@ -583,6 +597,87 @@ func (w *walker) argoHelm(h *yaml.Node, p string) {
 				continue // the tag comes from the values; those are found there
 			}
 			w.add(c, repo, val)
+		case nm == "tag" || strings.HasSuffix(nm, ".tag"):
+			// A tag parameter alone overrides the tag of a repository set in
+			// the values: find which repository that is.
+			prefix := strings.TrimSuffix(nm, "tag")
+			if _, ok := byName[prefix+"repository"]; ok {
+				continue // the pair is handled with the repository
+			}
+			repo := w.valuesRepository(h, src, prefix)
+			if repo == "" {
+				continue
+			}
+			c := &candidate{kind: KindArgoHelmParameters, field: fp, tagNode: val, anchor: val, curTag: val.Value}
+			if d, ok := byName[prefix+"digest"]; ok {
+				c.digNode, c.curDig = d, d.Value
+				c.digField = fmt.Sprintf("%s.parameters[%d].value", p, index[prefix+"digest"])
+			}
+			w.add(c, repo, val)
 		}
 	}
+}
+
+// valuesRepository returns the image repository the Helm values of a
+// source set at prefix ("image." -> image.repository, with image.registry),
+// looking in the order Helm gives precedence: valuesObject, the value files
+// (last first), then the chart's values.yaml. "" when none is found here.
+func (w *walker) valuesRepository(h, src *yaml.Node, prefix string) string {
+	keys := strings.Split(strings.TrimSuffix(prefix, "."), ".")
+	if prefix == "" {
+		keys = nil
+	}
+	var layers []*yaml.Node
+	if vo := mapGet(h, "valuesObject"); vo != nil {
+		layers = append(layers, vo)
+	}
+	dir := path.Dir(w.file)
+	if strings.HasPrefix(w.base, ".argocd-source") {
+		// an override file sits in the app's path
+	} else if sp := scalarOf(mapGet(src, "path")); sp != "" && mapGet(src, "chart") == nil {
+		dir = path.Clean(sp)
+	} else {
+		dir = ""
+	}
+	if dir != "" {
+		var files []string
+		if vf := mapGet(h, "valueFiles"); vf != nil && vf.Kind == yaml.SequenceNode {
+			for _, f := range vf.Content {
+				files = append(files, scalarOf(f))
+			}
+		}
+		slices.Reverse(files)
+		files = append(files, "values.yaml")
+		for _, f := range files {
+			if f == "" || strings.ContainsAny(f, "$*?[") || strings.Contains(f, "://") {
+				continue
+			}
+			rel := path.Join(dir, f)
+			if strings.HasPrefix(f, "/") {
+				rel = path.Clean(strings.TrimPrefix(f, "/"))
+			}
+			if rel == ".." || strings.HasPrefix(rel, "../") {
+				continue
+			}
+			src, err := os.ReadFile(filepath.Join(w.s.root, filepath.FromSlash(rel)))
+			if err != nil {
+				continue
+			}
+			docs, err := parseDocs(src)
+			if err != nil || len(docs) == 0 {
+				continue
+			}
+			layers = append(layers, docs[0])
+		}
+	}
+	for _, l := range layers {
+		m := resolve(l)
+		for _, k := range keys {
+			m = mapGet(m, k)
+		}
+		if repo := scalarOf(mapGet(m, "repository")); repo != "" {
+			return joinRegistry(scalarOf(mapGet(m, "registry")), repo)
+		}
+	}
+	return ""
 }
