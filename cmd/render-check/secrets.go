@@ -1,0 +1,106 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/render-check/render-check/internal/report"
+	"github.com/render-check/render-check/internal/secrets"
+)
+
+func init() { register(newSecretsCmd) }
+
+type secretsOptions struct {
+	root          string
+	configPath    string
+	format        string
+	outputs       []string
+	failOn        string
+	writeBaseline bool
+}
+
+func newSecretsCmd() *cobra.Command {
+	o := &secretsOptions{}
+	cmd := &cobra.Command{
+		Use:   "secrets [flags] [PATH...]",
+		Short: "Scan files for plaintext secrets and incompletely encrypted SOPS files",
+		Long: "Scan the repo's YAML/JSON files (git's file list, or every file under --root), or only the\n" +
+			"given files and directories, for plaintext Kubernetes Secrets, credentials, well-known tokens,\n" +
+			"secretGenerator literals, files .sops.yaml says must be encrypted, and SOPS files with plaintext\n" +
+			"values, incomplete metadata or (with SOPS_AGE_KEY / SOPS_AGE_KEY_FILE) a MAC mismatch.\n" +
+			"Values are never printed. Exit 1 on findings at or above --fail-on, 2 on bad input.\n" +
+			"--write-baseline accepts every current finding into the baseline file (see docs/secrets.md).",
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return runSecrets(cmd, o, args)
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&o.root, "root", defaultRoot(), "config repo root")
+	f.StringVar(&o.configPath, "config", "", "config file (default <root>/.render-check.yaml if present)")
+	f.StringVar(&o.format, "format", "", "output format: "+strings.Join(report.Formats(), ", ")+" (default text; github under GitHub Actions)")
+	f.StringArrayVar(&o.outputs, "output", nil, "also write FORMAT=PATH (repeatable)")
+	f.StringVar(&o.failOn, "fail-on", "warning", "exit 1 on findings at or above: error, warning")
+	f.BoolVar(&o.writeBaseline, "write-baseline", false, "write every current finding's fingerprint to the baseline file and exit 0")
+	return cmd
+}
+
+func runSecrets(cmd *cobra.Command, o *secretsOptions, args []string) error {
+	failOn, err := report.ParseSeverity(o.failOn)
+	if err != nil {
+		return usageErrorf("--fail-on: %w", err)
+	}
+	if o.writeBaseline && len(args) > 0 {
+		return usageErrorf("--write-baseline scans the whole root: give no PATH")
+	}
+	outs, err := parseOutputs(o.format, o.outputs)
+	if err != nil {
+		return err
+	}
+	root, cfg, err := loadRoot(o.root, o.configPath)
+	if err != nil {
+		return err
+	}
+	cwd, err := os.Getwd()
+	if err != nil {
+		return fmt.Errorf("working directory: %w", err)
+	}
+	paths, err := secrets.RelPaths(root, cwd, args)
+	if err != nil {
+		return usageErrorf("%w", err)
+	}
+	keys, err := secrets.KeysFromEnv(os.LookupEnv)
+	if err != nil {
+		return usageErrorf("%w", err)
+	}
+	res, err := secrets.Scan(cmd.Context(), secrets.Options{
+		Root: root, Config: cfg.Secrets, Paths: paths, Keys: keys, NoBaseline: o.writeBaseline,
+	})
+	var cerr *secrets.ConfigError
+	if errors.As(err, &cerr) {
+		return usageErrorf("%w", err)
+	}
+	if err != nil {
+		return err
+	}
+	if o.writeBaseline {
+		path := secrets.BaselinePath(root, cfg.Secrets)
+		if err := secrets.NewBaseline(res.Findings).Write(path); err != nil {
+			return err
+		}
+		_, err := fmt.Fprintf(cmd.OutOrStdout(), "wrote %d accepted findings to %s\n", len(res.Findings), path)
+		return err
+	}
+	rep := &report.Report{Findings: res.Findings, Skipped: res.Skipped}
+	rep.Finalize()
+	if err := writeOutputs(cmd.OutOrStdout(), outs, rep); err != nil {
+		return err
+	}
+	if rep.Fails(failOn) {
+		return errFindings
+	}
+	return nil
+}
