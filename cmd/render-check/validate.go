@@ -69,7 +69,10 @@ func runValidate(cmd *cobra.Command, o *validateOptions, args []string) error {
 	if err != nil {
 		return usageErrorf("%w", err)
 	}
-	crds, findings := validate.CRDsFromInputs(inputs)
+	crds, findings, err := validate.CRDsFromInputs(cmd.Context(), inputs)
+	if err != nil {
+		return usageErrorf("%w", err)
+	}
 	extra, crdFindings, err := validate.CRDsFromPaths("", o.crds)
 	if err != nil {
 		return usageErrorf("--crds: %w", err)
@@ -103,7 +106,7 @@ func runValidate(cmd *cobra.Command, o *validateOptions, args []string) error {
 	return nil
 }
 
-// readInputs reads every argument: "-" is stdin, a directory is walked for
+// readInputs resolves every argument: "-" is stdin (read into memory), a directory is walked for
 // .yaml, .yml and .json files (hidden directories skipped), sorted.
 func readInputs(stdin io.Reader, args []string) ([]validate.Input, error) {
 	var inputs []validate.Input
@@ -118,7 +121,7 @@ func readInputs(stdin io.Reader, args []string) ([]validate.Input, error) {
 			if err != nil {
 				return nil, fmt.Errorf("reading stdin: %w", err)
 			}
-			inputs = append(inputs, validate.Input{Name: "<stdin>", Data: data})
+			inputs = append(inputs, validate.BytesInput("<stdin>", data))
 			continue
 		}
 		st, err := os.Stat(a)
@@ -126,11 +129,7 @@ func readInputs(stdin io.Reader, args []string) ([]validate.Input, error) {
 			return nil, err
 		}
 		if !st.IsDir() {
-			data, err := os.ReadFile(a)
-			if err != nil {
-				return nil, err
-			}
-			inputs = append(inputs, validate.Input{Name: filepath.ToSlash(filepath.Clean(a)), Data: data})
+			inputs = append(inputs, validate.FileInput(filepath.ToSlash(filepath.Clean(a)), a))
 			continue
 		}
 		var files []string
@@ -155,11 +154,7 @@ func readInputs(stdin io.Reader, args []string) ([]validate.Input, error) {
 		}
 		slices.Sort(files)
 		for _, p := range files {
-			data, err := os.ReadFile(p)
-			if err != nil {
-				return nil, err
-			}
-			inputs = append(inputs, validate.Input{Name: filepath.ToSlash(filepath.Clean(p)), Data: data})
+			inputs = append(inputs, validate.FileInput(filepath.ToSlash(filepath.Clean(p)), p))
 		}
 	}
 	if len(inputs) == 0 {

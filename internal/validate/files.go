@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -27,8 +28,19 @@ type FilesResult struct {
 type Input struct {
 	// Name is reported as the findings' file.
 	Name string
-	// Data is the stream's content.
-	Data []byte
+	// Open opens the stream; it may be called more than once (CRDs are
+	// collected in a first pass).
+	Open func() (io.ReadCloser, error)
+}
+
+// BytesInput returns an Input reading data.
+func BytesInput(name string, data []byte) Input {
+	return Input{Name: name, Open: func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(data)), nil }}
+}
+
+// FileInput returns an Input reading the file at path, reported as name.
+func FileInput(name, path string) Input {
+	return Input{Name: name, Open: func() (io.ReadCloser, error) { return os.Open(path) }}
 }
 
 // ValidateFiles validates every object of the inputs (multi-document YAML,
@@ -38,12 +50,13 @@ type Input struct {
 func ValidateFiles(ctx context.Context, v *Validator, inputs []Input) (*FilesResult, error) {
 	type job struct {
 		file  string
+		index int
 		chunk Chunk
 	}
+	// objKey is what duplicate detection keeps per object.
 	type objKey struct {
-		key, file string
-		line      int
-		ref       *report.ResourceRef
+		key, apiVersion string
+		file, line      int32
 	}
 	workers := max(runtime.GOMAXPROCS(0), 1)
 	jobs := make(chan job, workers*4)
@@ -79,7 +92,7 @@ func ValidateFiles(ctx context.Context, v *Validator, inputs []Input) (*FilesRes
 							Resource: ref, Message: problemMessage(p)})
 					}
 					if k := v.duplicateKey(d.Object); k != "" {
-						localKeys = append(localKeys, objKey{key: k, file: j.file, line: d.Line, ref: ref})
+						localKeys = append(localKeys, objKey{key: k, apiVersion: ref.APIVersion, file: int32(j.index), line: int32(d.Line)})
 					}
 				}
 			}
@@ -91,15 +104,17 @@ func ValidateFiles(ctx context.Context, v *Validator, inputs []Input) (*FilesRes
 		}()
 	}
 	var err error
-feed:
-	for _, in := range inputs {
-		for _, c := range SplitDocuments(in.Data) {
+	for i, in := range inputs {
+		err = streamInput(ctx, in, func(c Chunk) error {
 			select {
-			case jobs <- job{file: in.Name, chunk: c}:
+			case jobs <- job{file: in.Name, index: i, chunk: c}:
+				return nil
 			case <-ctx.Done():
-				err = ctx.Err()
-				break feed
+				return ctx.Err()
 			}
+		})
+		if err != nil {
+			break
 		}
 	}
 	close(jobs)
@@ -108,20 +123,14 @@ feed:
 		return nil, err
 	}
 	// Duplicates: the first occurrence in input order is the original.
-	order := map[string]int{}
-	for i, in := range inputs {
-		if _, ok := order[in.Name]; !ok {
-			order[in.Name] = i
-		}
-	}
 	slices.SortFunc(keys, func(a, b objKey) int {
 		if c := strings.Compare(a.key, b.key); c != 0 {
 			return c
 		}
-		if c := order[a.file] - order[b.file]; c != 0 {
+		if c := int(a.file) - int(b.file); c != 0 {
 			return c
 		}
-		return a.line - b.line
+		return int(a.line) - int(b.line)
 	})
 	for i := 1; i < len(keys); i++ {
 		if keys[i].key == keys[i-1].key {
@@ -129,12 +138,37 @@ feed:
 			for first > 0 && keys[first-1].key == keys[i].key {
 				first--
 			}
+			ref := refFromKey(keys[i].apiVersion, keys[i].key)
 			findings = append(findings, report.Finding{Rule: RuleDuplicate, Severity: report.SeverityError,
-				File: keys[i].file, Line: keys[i].line, Resource: keys[i].ref,
-				Message: fmt.Sprintf("%s is already defined at %s:%d", keys[i].ref, keys[first].file, keys[first].line)})
+				File: inputs[keys[i].file].Name, Line: int(keys[i].line), Resource: ref,
+				Message: fmt.Sprintf("%s is already defined at %s:%d", ref, inputs[keys[first].file].Name, keys[first].line)})
 		}
 	}
 	return &FilesResult{Findings: report.Sort(findings), Files: len(inputs), Resources: count}, nil
+}
+
+func streamInput(ctx context.Context, in Input, fn func(Chunk) error) error {
+	rc, err := in.Open()
+	if err != nil {
+		return err
+	}
+	defer rc.Close()
+	if err := StreamDocuments(rc, fn); err != nil {
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		return fmt.Errorf("reading %s: %w", in.Name, err)
+	}
+	return nil
+}
+
+// refFromKey rebuilds a reference from a duplicate key (group/kind/ns/name).
+func refFromKey(apiVersion, key string) *report.ResourceRef {
+	parts := strings.SplitN(key, "/", 4)
+	if len(parts) != 4 {
+		return nil
+	}
+	return &report.ResourceRef{APIVersion: apiVersion, Kind: parts[1], Namespace: parts[2], Name: parts[3]}
 }
 
 // problemMessage prefixes the message with the field path.
@@ -235,9 +269,13 @@ func CRDsFromPaths(root string, paths []string) ([]CRDSchema, []report.Finding, 
 }
 
 func crdsInData(name string, data []byte) ([]CRDSchema, []report.Finding) {
+	return crdsInChunks(name, SplitDocuments(data))
+}
+
+func crdsInChunks(name string, chunks []Chunk) ([]CRDSchema, []report.Finding) {
 	var crds []CRDSchema
 	var findings []report.Finding
-	for _, c := range SplitDocuments(data) {
+	for _, c := range chunks {
 		for _, d := range ParseChunk(c, false) {
 			if d.Err != nil || !IsCRD(d.Object) {
 				continue
@@ -258,16 +296,22 @@ func crdsInData(name string, data []byte) ([]CRDSchema, []report.Finding) {
 }
 
 // CRDsFromInputs returns the CRDs defined in the inputs themselves.
-func CRDsFromInputs(inputs []Input) ([]CRDSchema, []report.Finding) {
+func CRDsFromInputs(ctx context.Context, inputs []Input) ([]CRDSchema, []report.Finding, error) {
 	var crds []CRDSchema
 	var findings []report.Finding
 	for _, in := range inputs {
-		if !bytes.Contains(in.Data, []byte("CustomResourceDefinition")) {
-			continue
+		err := streamInput(ctx, in, func(c Chunk) error {
+			if !bytes.Contains(c.Data, []byte("CustomResourceDefinition")) {
+				return nil
+			}
+			cs, f := crdsInChunks(in.Name, []Chunk{c})
+			crds = append(crds, cs...)
+			findings = append(findings, f...)
+			return nil
+		})
+		if err != nil {
+			return nil, nil, err
 		}
-		c, f := crdsInData(in.Name, in.Data)
-		crds = append(crds, c...)
-		findings = append(findings, f...)
 	}
-	return crds, findings
+	return crds, findings, nil
 }

@@ -27,7 +27,7 @@ func readInputsDir(t *testing.T, dir string) []Input {
 		if err != nil {
 			t.Fatal(err)
 		}
-		inputs = append(inputs, Input{Name: e.Name(), Data: data})
+		inputs = append(inputs, BytesInput(e.Name(), data))
 	}
 	return inputs
 }
@@ -49,8 +49,8 @@ func formatFindings(fs []report.Finding) string {
 // per line). Run `go test -run TestGolden -update` to rewrite them.
 func TestGolden(t *testing.T) {
 	inputs := readInputsDir(t, "testdata/golden/manifests")
-	crds, crdFindings := CRDsFromInputs(inputs)
-	if len(crdFindings) > 0 {
+	crds, crdFindings, err := CRDsFromInputs(context.Background(), inputs)
+	if err != nil || len(crdFindings) > 0 {
 		t.Fatalf("CRD findings: %v", crdFindings)
 	}
 	for _, minor := range Versions() {

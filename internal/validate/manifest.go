@@ -1,8 +1,10 @@
 package validate
 
 import (
+	"bufio"
 	"bytes"
 	"fmt"
+	"io"
 	"math"
 	"strconv"
 	"strings"
@@ -50,35 +52,64 @@ type Chunk struct {
 // parsed in parallel.
 func SplitDocuments(data []byte) []Chunk {
 	var out []Chunk
-	start, startLine, line := 0, 1, 1
-	for i := 0; i <= len(data); {
-		end := bytes.IndexByte(data[i:], '\n')
-		var l []byte
-		next := len(data) + 1
-		if end >= 0 {
-			l = data[i : i+end]
-			next = i + end + 1
-		} else {
-			l = data[i:]
-		}
-		t := bytes.TrimRight(l, " \t\r")
-		if bytes.Equal(t, []byte("---")) || bytes.HasPrefix(l, []byte("--- ")) {
-			if i > start {
-				out = append(out, Chunk{Data: data[start:i], Line: startLine})
-			}
-			if bytes.Equal(t, []byte("---")) {
-				start, startLine = min(next, len(data)), line+1
-			} else {
-				start, startLine = i, line
-			}
-		}
-		i = next
-		line++
-	}
-	if start < len(data) {
-		out = append(out, Chunk{Data: data[start:], Line: startLine})
-	}
+	_ = StreamDocuments(bytes.NewReader(data), func(c Chunk) error {
+		out = append(out, c)
+		return nil
+	})
 	return out
+}
+
+// StreamDocuments reads a YAML stream and calls fn with each document (split
+// on "---" lines), holding one document in memory at a time. Each Chunk owns
+// its Data. It returns fn's first error or a read error.
+func StreamDocuments(r io.Reader, fn func(Chunk) error) error {
+	br := bufio.NewReaderSize(r, 64*1024)
+	var cur []byte
+	startLine, line := 1, 0
+	emit := func() error {
+		if len(bytes.TrimSpace(cur)) == 0 {
+			cur = cur[:0]
+			return nil
+		}
+		c := Chunk{Data: bytes.Clone(cur), Line: startLine}
+		cur = cur[:0]
+		return fn(c)
+	}
+	for {
+		lineStart := len(cur)
+		l, err := br.ReadSlice('\n')
+		for err == bufio.ErrBufferFull {
+			cur = append(cur, l...)
+			l, err = br.ReadSlice('\n')
+		}
+		cur = append(cur, l...)
+		if err != nil && err != io.EOF {
+			return err
+		}
+		if full := cur[lineStart:]; len(full) > 0 {
+			line++
+			t := bytes.TrimRight(full, " \t\r\n")
+			switch {
+			case bytes.Equal(t, []byte("---")):
+				cur = cur[:lineStart]
+				if e := emit(); e != nil {
+					return e
+				}
+				startLine = line + 1
+			case bytes.HasPrefix(full, []byte("--- ")):
+				rest := bytes.Clone(full)
+				cur = cur[:lineStart]
+				if e := emit(); e != nil {
+					return e
+				}
+				cur = append(cur, rest...)
+				startLine = line
+			}
+		}
+		if err == io.EOF {
+			return emit()
+		}
+	}
 }
 
 // ParseChunk decodes one document. Lists (kind List or *List with items) are
