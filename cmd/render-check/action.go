@@ -252,6 +252,8 @@ type actionRun struct {
 	gh     *githubactions.Action
 	stdout io.Writer
 	stderr io.Writer
+	// noPrefix: finding paths are already relative to the workspace.
+	noPrefix bool
 }
 
 func runAction(cmd *cobra.Command, in *actionInputs) error {
@@ -284,10 +286,24 @@ func runAction(cmd *cobra.Command, in *actionInputs) error {
 	if err := json.Unmarshal(out.Bytes(), &rep); err != nil {
 		return a.fail(fmt.Errorf("%s did not print a JSON report: %w", in.command, err))
 	}
+	if in.command == "validate" {
+		a.relativize(&rep)
+	}
 	if err := a.present(&rep); err != nil {
 		return a.fail(err)
 	}
 	return a.exit(code, "")
+}
+
+// relativize makes absolute finding paths (validate names files as given)
+// relative to the workspace, and the paths then need no prefix.
+func (a *actionRun) relativize(rep *report.Report) {
+	for i, f := range rep.Findings {
+		if filepath.IsAbs(f.File) {
+			rep.Findings[i].File = a.in.rel(f.File)
+		}
+	}
+	a.noPrefix = true
 }
 
 // present writes the annotations (or the chosen log format), the job
@@ -295,6 +311,9 @@ func runAction(cmd *cobra.Command, in *actionInputs) error {
 func (a *actionRun) present(rep *report.Report) error {
 	failOn, _ := report.ParseSeverity(a.in.failOn)
 	opts := report.Options{PathPrefix: a.in.pathPrefix(), FailOn: failOn, ToolVersion: versionString()}
+	if a.noPrefix {
+		opts.PathPrefix = ""
+	}
 	w, err := report.New(a.stdout, a.in.format, opts)
 	if err != nil {
 		return err

@@ -1,0 +1,512 @@
+package main
+
+import (
+	"bytes"
+	"debug/buildinfo"
+	"debug/elf"
+	"encoding/json"
+	"encoding/pem"
+	"errors"
+	"fmt"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/bmatcuk/doublestar/v4"
+
+	"github.com/google/go-containerregistry/pkg/name"
+	ggcrregistry "github.com/google/go-containerregistry/pkg/registry"
+	"github.com/google/go-containerregistry/pkg/v1/random"
+	"github.com/google/go-containerregistry/pkg/v1/remote"
+	"github.com/santhosh-tekuri/jsonschema/v6"
+
+	"github.com/render-check/render-check/internal/report"
+)
+
+// shipVersion is stamped into the test binary as the Dockerfile does.
+const shipVersion = "v9.9.9-ship"
+
+// buildShipBinary builds render-check the way the Dockerfile does: static,
+// CGO_ENABLED=0, -trimpath, version stamped with -ldflags.
+func buildShipBinary(t *testing.T) string {
+	t.Helper()
+	bin := filepath.Join(t.TempDir(), "render-check")
+	cmd := exec.Command("go", "build", "-trimpath", "-ldflags", "-X main.version="+shipVersion, "-o", bin, ".")
+	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	return bin
+}
+
+// runBin runs the binary with exactly env (nil: an empty environment) in dir.
+func runBin(t *testing.T, bin, dir string, env []string, args ...string) (code int, stdout, stderr string) {
+	t.Helper()
+	cmd := exec.Command(bin, args...)
+	cmd.Dir = dir
+	cmd.Env = env
+	if env == nil {
+		cmd.Env = []string{}
+	}
+	var o, e bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &o, &e
+	err := cmd.Run()
+	var ee *exec.ExitError
+	switch {
+	case errors.As(err, &ee):
+		code = ee.ExitCode()
+	case err != nil:
+		t.Fatalf("running %v: %v", args, err)
+	}
+	if strings.Contains(e.String(), "panic:") || strings.Contains(e.String(), "goroutine ") {
+		t.Fatalf("%v panicked:\n%s", args, e.String())
+	}
+	return code, o.String(), e.String()
+}
+
+func writeFiles(t *testing.T, root string, files map[string]string) {
+	t.Helper()
+	for name, body := range files {
+		p := filepath.Join(root, filepath.FromSlash(name))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// shipRepo is a one-cluster config repo whose web Deployment runs image.
+// broken adds a schema error (replicas: "two") and a plaintext Secret.
+func shipRepo(image string, broken bool) map[string]string {
+	replicas := "2"
+	if broken {
+		replicas = `"two"`
+	}
+	files := map[string]string{
+		".render-check.yaml": `repoURLs: [https://git.example/config.git]
+kubernetesVersion: "1.34"
+validate:
+  skipKinds: [argoproj.io/v1alpha1/Application]
+`,
+		"clusters/dev/apps/web.yaml": `apiVersion: argoproj.io/v1alpha1
+kind: Application
+metadata:
+  name: web
+  namespace: argocd
+spec:
+  project: default
+  destination:
+    server: https://kubernetes.default.svc
+    namespace: shop
+  source:
+    repoURL: https://git.example/config.git
+    targetRevision: HEAD
+    path: apps/web
+`,
+		"apps/web/deploy.yaml": `apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+spec:
+  replicas: ` + replicas + `
+  selector:
+    matchLabels: {app: web}
+  template:
+    metadata:
+      labels: {app: web}
+    spec:
+      containers:
+      - name: web
+        image: ` + image + `
+`,
+	}
+	if broken {
+		files["apps/web/secret.yaml"] = `apiVersion: v1
+kind: Secret
+metadata:
+  name: web-db
+stringData:
+  password: hunter2-correct-horse-battery
+`
+	}
+	return files
+}
+
+// TestShipBinary builds the binary as the container image does and checks
+// what can be checked without Docker: static, version stamped, runs with an
+// empty environment and no HOME, finds CA certificates from SSL_CERT_FILE,
+// and works as the GitHub Action in a simulated runner.
+func TestShipBinary(t *testing.T) {
+	bin := buildShipBinary(t)
+
+	t.Run("static", func(t *testing.T) {
+		f, err := elf.Open(bin)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer f.Close()
+		for _, p := range f.Progs {
+			if p.Type == elf.PT_INTERP || p.Type == elf.PT_DYNAMIC {
+				t.Errorf("binary has a %v program header: not static", p.Type)
+			}
+		}
+		for _, s := range []string{".interp", ".dynamic"} {
+			if f.Section(s) != nil {
+				t.Errorf("binary has a %s section", s)
+			}
+		}
+		if libs, err := f.ImportedLibraries(); err != nil || len(libs) > 0 {
+			t.Errorf("binary imports libraries %v (%v)", libs, err)
+		}
+		bi, err := buildinfo.ReadFile(bin)
+		if err != nil {
+			t.Fatal(err)
+		}
+		settings := map[string]string{}
+		for _, s := range bi.Settings {
+			settings[s.Key] = s.Value
+		}
+		if settings["CGO_ENABLED"] != "0" || settings["-trimpath"] != "true" || !strings.Contains(settings["-ldflags"], "main.version="+shipVersion) {
+			t.Errorf("build settings %v", settings)
+		}
+	})
+
+	t.Run("empty-environment", func(t *testing.T) {
+		dir := t.TempDir()
+		code, out, errOut := runBin(t, bin, dir, nil, "version")
+		if code != 0 || out != "render-check "+shipVersion+"\n" {
+			t.Fatalf("version: exit %d, %q %q", code, out, errOut)
+		}
+		root := filepath.Join(dir, "repo")
+		writeFiles(t, root, shipRepo("registry.invalid/shop/web:1.0", false))
+		code, out, errOut = runBin(t, bin, dir, nil, "check", "--root", root, "--images", "off", "--format", "json")
+		if code != exitOK {
+			t.Fatalf("check without HOME: exit %d\n%s\n%s", code, out, errOut)
+		}
+		var rep report.Report
+		if err := json.Unmarshal([]byte(out), &rep); err != nil || rep.Summary.Clusters != 1 || rep.Summary.Apps != 1 || rep.Summary.Resources != 1 {
+			t.Fatalf("check without HOME: %v %+v\n%s", err, rep.Summary, out)
+		}
+	})
+
+	t.Run("ssl-cert-file", func(t *testing.T) {
+		srv := httptest.NewTLSServer(ggcrregistry.New(ggcrregistry.Logger(nil)))
+		t.Cleanup(srv.Close)
+		host := strings.TrimPrefix(srv.URL, "https://")
+		img := host + "/shop/web:1.0"
+		ref, err := name.ParseReference(img)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ri, err := random.Image(256, 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := remote.Write(ref, ri, remote.WithTransport(srv.Client().Transport)); err != nil {
+			t.Fatal(err)
+		}
+		dir := t.TempDir()
+		ca := filepath.Join(dir, "ca.pem")
+		if err := os.WriteFile(ca, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: srv.Certificate().Raw}), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		root := filepath.Join(dir, "repo")
+		writeFiles(t, root, shipRepo(img, false))
+		// trusted through SSL_CERT_FILE: the image is found
+		code, out, errOut := runBin(t, bin, dir, []string{"SSL_CERT_FILE=" + ca}, "check", "--root", root, "--format", "json")
+		if code != exitOK {
+			t.Fatalf("with SSL_CERT_FILE: exit %d\n%s\n%s", code, out, errOut)
+		}
+		// the same run without it cannot verify the registry's certificate
+		code, out, errOut = runBin(t, bin, dir, nil, "check", "--root", root, "--format", "json")
+		var rep report.Report
+		if err := json.Unmarshal([]byte(out), &rep); err != nil {
+			t.Fatalf("exit %d: %v\n%s", code, err, errOut)
+		}
+		if code != exitFindings || len(rep.Findings) != 1 || rep.Findings[0].Check() != "image" {
+			t.Fatalf("without SSL_CERT_FILE: exit %d, findings %+v", code, rep.Findings)
+		}
+	})
+
+	t.Run("action-check", func(t *testing.T) {
+		ws := t.TempDir()
+		writeFiles(t, filepath.Join(ws, "config"), shipRepo("registry.invalid/shop/web:1.0", true))
+		r := runActionBin(t, bin, ws, map[string]string{
+			"root": "config", "images": "off", "outputs": "junit=out/junit.xml\ncodequality=out/cq.json",
+		})
+		if r.code != exitFindings {
+			t.Fatalf("exit %d, want 1\n%s\n%s", r.code, r.stdout, r.stderr)
+		}
+		var rep report.Report
+		data, err := os.ReadFile(filepath.Join(ws, r.outputs["report"]))
+		if err != nil {
+			t.Fatalf("report output %q: %v", r.outputs["report"], err)
+		}
+		if err := json.Unmarshal(data, &rep); err != nil {
+			t.Fatal(err)
+		}
+		if r.outputs["errors"] != fmt.Sprint(rep.Summary.Errors) || r.outputs["warnings"] != fmt.Sprint(rep.Summary.Warnings) || r.outputs["exit-code"] != "1" {
+			t.Errorf("outputs %v, report summary %+v", r.outputs, rep.Summary)
+		}
+		// one annotation per finding, at the file relative to the workspace
+		anns := annotations(r.stdout)
+		if len(anns) != len(rep.Findings) {
+			t.Errorf("%d annotations for %d findings:\n%s", len(anns), len(rep.Findings), r.stdout)
+		}
+		var schemaAt, secretAt bool
+		for _, a := range anns {
+			schemaAt = schemaAt || strings.HasPrefix(a, "::error file=config/apps/web/deploy.yaml,line=") && strings.Contains(a, "title=schema/")
+			secretAt = secretAt || strings.HasPrefix(a, "::error file=config/apps/web/secret.yaml,") && strings.Contains(a, "title=secret/")
+			if strings.Contains(a, "hunter2") {
+				t.Errorf("annotation leaks the secret value: %s", a)
+			}
+		}
+		if !schemaAt || !secretAt {
+			t.Errorf("want a schema error on config/apps/web/deploy.yaml and a secret error on config/apps/web/secret.yaml:\n%s", r.stdout)
+		}
+		if !strings.Contains(r.summary, "## render-check: ❌") || !strings.Contains(r.summary, "| dev | 1.34 | 1 |") || !strings.Contains(r.summary, "<details open><summary><b>dev</b>") {
+			t.Errorf("job summary:\n%s", r.summary)
+		}
+		for _, out := range []string{r.stdout, r.summary, string(data)} {
+			if strings.Contains(out, "hunter2") {
+				t.Error("a secret value reached the output")
+			}
+		}
+		sarif, err := os.ReadFile(filepath.Join(ws, r.outputs["sarif"]))
+		if err != nil {
+			t.Fatal(err)
+		}
+		validateSARIFFile(t, sarif)
+		if !bytes.Contains(sarif, []byte(`"uri": "config/apps/web/deploy.yaml"`)) {
+			t.Errorf("sarif lacks the repo-relative uri:\n%s", sarif)
+		}
+		for _, p := range []string{"out/junit.xml", "out/cq.json"} {
+			if st, err := os.Stat(filepath.Join(ws, p)); err != nil || st.Size() == 0 {
+				t.Errorf("extra output %s: %v", p, err)
+			}
+		}
+	})
+
+	t.Run("action-check-clean", func(t *testing.T) {
+		ws := t.TempDir()
+		writeFiles(t, ws, shipRepo("registry.invalid/shop/web:1.0", false))
+		r := runActionBin(t, bin, ws, map[string]string{"images": "off"})
+		if r.code != exitOK || r.outputs["errors"] != "0" || len(annotations(r.stdout)) != 0 {
+			t.Fatalf("exit %d, outputs %v\n%s\n%s", r.code, r.outputs, r.stdout, r.stderr)
+		}
+		if !strings.Contains(r.summary, "## render-check: ✅ no findings") || !strings.Contains(r.summary, "image: --images off") {
+			t.Errorf("job summary:\n%s", r.summary)
+		}
+	})
+
+	t.Run("action-validate", func(t *testing.T) {
+		ws := t.TempDir()
+		writeFiles(t, ws, map[string]string{"manifests/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\ndata:\n  a: 1\n"})
+		r := runActionBin(t, bin, ws, map[string]string{"command": "validate", "paths": "manifests", "kube-version": "1.34"})
+		anns := annotations(r.stdout)
+		if r.code != exitFindings || len(anns) == 0 || !strings.HasPrefix(anns[0], "::error file=manifests/cm.yaml,") {
+			t.Fatalf("exit %d, annotations %q\n%s\n%s", r.code, anns, r.stdout, r.stderr)
+		}
+	})
+
+	t.Run("action-bad-input", func(t *testing.T) {
+		ws := t.TempDir()
+		r := runActionBin(t, bin, ws, map[string]string{"command": "deploy"})
+		if r.code != exitError || !strings.Contains(r.stdout, "::error title=render-check::input command: want check") || r.outputs["exit-code"] != "2" {
+			t.Fatalf("exit %d, outputs %v\n%s\n%s", r.code, r.outputs, r.stdout, r.stderr)
+		}
+		r = runActionBin(t, bin, ws, map[string]string{"root": "missing"})
+		if r.code != exitError || !strings.Contains(r.stdout, "::error title=render-check check::") {
+			t.Fatalf("missing root: exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
+		}
+	})
+}
+
+type actionResult struct {
+	code           int
+	stdout, stderr string
+	outputs        map[string]string
+	summary        string
+}
+
+// runActionBin runs `render-check action` in a simulated GitHub runner: the
+// workspace as working directory, GITHUB_OUTPUT and GITHUB_STEP_SUMMARY
+// files, and the inputs as INPUT_* variables (as the runner passes them to
+// a container action: upper case, dashes kept).
+func runActionBin(t *testing.T, bin, ws string, inputs map[string]string) actionResult {
+	t.Helper()
+	files := t.TempDir()
+	outFile := filepath.Join(files, "github_output")
+	sumFile := filepath.Join(files, "step_summary")
+	for _, f := range []string{outFile, sumFile} {
+		if err := os.WriteFile(f, nil, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	env := []string{
+		"GITHUB_ACTIONS=true", "CI=true", "GITHUB_WORKSPACE=" + ws,
+		"GITHUB_OUTPUT=" + outFile, "GITHUB_STEP_SUMMARY=" + sumFile,
+		"HOME=" + filepath.Join(files, "home"), "RUNNER_TEMP=" + files,
+	}
+	for k, v := range inputs {
+		env = append(env, "INPUT_"+strings.ToUpper(k)+"="+v)
+	}
+	var r actionResult
+	r.code, r.stdout, r.stderr = runBin(t, bin, ws, env, "action")
+	r.outputs = readGitHubOutputs(t, outFile)
+	sum, err := os.ReadFile(sumFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.summary = string(sum)
+	return r
+}
+
+// validateSARIFFile validates against the SARIF 2.1.0 schema kept with the
+// report package's tests.
+func validateSARIFFile(t *testing.T, data []byte) {
+	t.Helper()
+	f, err := os.Open(filepath.Join("..", "..", "internal", "report", "testdata", "sarif-schema-2.1.0.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	doc, err := jsonschema.UnmarshalJSON(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := jsonschema.NewCompiler()
+	if err := c.AddResource("sarif.json", doc); err != nil {
+		t.Fatal(err)
+	}
+	sch, err := c.Compile("sarif.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	inst, err := jsonschema.UnmarshalJSON(bytes.NewReader(data))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := sch.Validate(inst); err != nil {
+		t.Fatalf("sarif from the action does not validate: %v", err)
+	}
+}
+
+// TestDockerfile checks the Dockerfile's stages and that .dockerignore keeps
+// every file the build reads (Docker itself cannot run here).
+func TestDockerfile(t *testing.T) {
+	root := repoRoot(t)
+	data, err := os.ReadFile(filepath.Join(root, "Dockerfile"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	type stage struct{ from, name, body string }
+	var stages []stage
+	for _, line := range strings.Split(string(data), "\n") {
+		f := strings.Fields(line)
+		if len(f) >= 2 && f[0] == "FROM" {
+			s := stage{from: f[1]}
+			if len(f) == 4 && strings.EqualFold(f[2], "AS") {
+				s.name = f[3]
+			}
+			stages = append(stages, s)
+			continue
+		}
+		if len(stages) > 0 {
+			stages[len(stages)-1].body += line + "\n"
+		}
+	}
+	byName := map[string]stage{}
+	for _, s := range stages {
+		byName[s.name] = s
+	}
+	build, image := byName["build"], byName["image"]
+	for _, want := range []string{"CGO_ENABLED=0", "-trimpath", "-X main.version=${VERSION}", "./cmd/render-check"} {
+		if !strings.Contains(build.body, want) {
+			t.Errorf("build stage lacks %s", want)
+		}
+	}
+	if !strings.Contains(image.body, "ca-certificates") || !strings.Contains(image.body, `ENTRYPOINT ["/usr/local/bin/render-check"]`) {
+		t.Errorf("image stage: want CA certificates and ENTRYPOINT render-check:\n%s", image.body)
+	}
+	users := regexp.MustCompile(`(?m)^USER\s+(\S+)`).FindAllStringSubmatch(image.body, -1)
+	if len(users) == 0 || strings.HasPrefix(users[len(users)-1][1], "0") || strings.HasPrefix(users[len(users)-1][1], "root") {
+		t.Errorf("image stage must run as a non-root user: %v", users)
+	}
+	if last := stages[len(stages)-1]; last.name != "action" || last.from != "image" {
+		t.Errorf("the last stage (what action.yml builds) is %+v, want action FROM image", last)
+	}
+
+	// .dockerignore keeps go.mod, go.sum and every Go and embedded file of
+	// the binary's packages in this module
+	ignore, err := os.ReadFile(filepath.Join(root, ".dockerignore"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var patterns []string
+	for _, l := range strings.Split(string(ignore), "\n") {
+		if l = strings.TrimSpace(l); l != "" && !strings.HasPrefix(l, "#") {
+			if strings.HasPrefix(l, "!") {
+				t.Fatalf(".dockerignore exception %q: extend this test", l)
+			}
+			patterns = append(patterns, strings.TrimPrefix(l, "/"))
+		}
+	}
+	ignored := func(rel string) bool {
+		for _, p := range patterns {
+			// a pattern excludes a path or anything under it
+			for d := rel; d != "."; d = filepath.ToSlash(filepath.Dir(d)) {
+				if ok, _ := doublestar.Match(p, d); ok {
+					return true
+				}
+			}
+		}
+		return false
+	}
+	cmd := exec.Command("go", "list", "-deps", "-json=Dir,GoFiles,EmbedFiles,Module", "./cmd/render-check")
+	cmd.Dir = root
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("go list: %v", err)
+	}
+	needed := []string{"go.mod", "go.sum"}
+	dec := json.NewDecoder(bytes.NewReader(out))
+	for dec.More() {
+		var p struct {
+			Dir        string
+			GoFiles    []string
+			EmbedFiles []string
+			Module     *struct{ Path string }
+		}
+		if err := dec.Decode(&p); err != nil {
+			t.Fatal(err)
+		}
+		if p.Module == nil || p.Module.Path != "github.com/render-check/render-check" {
+			continue
+		}
+		for _, f := range append(p.GoFiles, p.EmbedFiles...) {
+			rel, err := filepath.Rel(root, filepath.Join(p.Dir, f))
+			if err != nil {
+				t.Fatal(err)
+			}
+			needed = append(needed, filepath.ToSlash(rel))
+		}
+	}
+	if len(needed) < 20 {
+		t.Fatalf("go list found only %d files", len(needed))
+	}
+	for _, f := range needed {
+		if ignored(f) {
+			t.Errorf(".dockerignore excludes %s, which the build needs", f)
+		}
+	}
+	if !ignored(".git/config") || !ignored("bench/out/x.json") {
+		t.Error(".dockerignore should keep .git and bench output out of the build context")
+	}
+}
