@@ -1,0 +1,118 @@
+package validate
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"runtime"
+	"sync"
+	"testing"
+	"time"
+
+	kcresource "github.com/yannh/kubeconform/pkg/resource"
+	kcvalidator "github.com/yannh/kubeconform/pkg/validator"
+)
+
+// benchManifests returns n resources: Deployments, Services, ConfigMaps in turn.
+func benchManifests(n int) []byte {
+	var b bytes.Buffer
+	for i := 0; i < n; i++ {
+		switch i % 3 {
+		case 0:
+			fmt.Fprintf(&b, "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: app-%d\n  namespace: ns\nspec:\n  replicas: 2\n  selector:\n    matchLabels: {app: a%d}\n  template:\n    metadata:\n      labels: {app: a%d}\n    spec:\n      containers:\n        - name: app\n          image: registry.example/app:%d\n          ports: [{name: http, containerPort: 8080}]\n          resources: {requests: {cpu: 100m, memory: 128Mi}}\n          readinessProbe: {httpGet: {path: /ready, port: http}}\n---\n", i, i, i, i)
+		case 1:
+			fmt.Fprintf(&b, "apiVersion: v1\nkind: Service\nmetadata:\n  name: app-%d\n  namespace: ns\nspec:\n  selector: {app: a%d}\n  ports: [{port: 80, targetPort: http}]\n---\n", i, i)
+		default:
+			fmt.Fprintf(&b, "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: app-%d\n  namespace: ns\ndata:\n  index: \"%d\"\n---\n", i, i)
+		}
+	}
+	return b.Bytes()
+}
+
+const benchResources = 3000
+
+// BenchmarkValidateFiles measures render-check's engine on a stream.
+func BenchmarkValidateFiles(b *testing.B) {
+	data := benchManifests(benchResources)
+	v, err := New(Options{KubernetesVersion: "1.34", Strict: true})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.SetBytes(int64(len(data)))
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		res, err := ValidateFiles(context.Background(), v, []Input{BytesInput("bench.yaml", data)})
+		if err != nil || res.Resources != benchResources || len(res.Findings) != 0 {
+			b.Fatalf("%v %+v", err, res)
+		}
+	}
+	b.ReportMetric(float64(benchResources*b.N)/b.Elapsed().Seconds(), "resources/s")
+}
+
+// kubeconformRun validates data as the kubeconform CLI does: a stream of
+// resources fanned out to workers calling ValidateResource.
+func kubeconformRun(b *testing.B, kc kcvalidator.Validator, data []byte) {
+	resources, errs := kcresource.FromStream(context.Background(), "bench.yaml", io.NopCloser(bytes.NewReader(data)))
+	go func() {
+		for range errs {
+		}
+	}()
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	valid := 0
+	for range max(runtime.GOMAXPROCS(0), 1) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			n := 0
+			for r := range resources {
+				if kc.ValidateResource(r).Status == kcvalidator.Valid {
+					n++
+				}
+			}
+			mu.Lock()
+			valid += n
+			mu.Unlock()
+		}()
+	}
+	wg.Wait()
+	if valid != benchResources {
+		b.Fatalf("kubeconform: %d valid, want %d", valid, benchResources)
+	}
+}
+
+// BenchmarkCompareKubeconform runs render-check and kubeconform's validator
+// (on the exported schemas, strict) over the same stream in each iteration
+// and reports the time ratio kubeconform/render-check.
+func BenchmarkCompareKubeconform(b *testing.B) {
+	data := benchManifests(benchResources)
+	dir := b.TempDir()
+	if _, err := Export("1.34", dir); err != nil {
+		b.Fatal(err)
+	}
+	kc, err := kcvalidator.New([]string{dir}, kcvalidator.Opts{KubernetesVersion: "1.34.0", Strict: true})
+	if err != nil {
+		b.Fatal(err)
+	}
+	v, err := New(Options{KubernetesVersion: "1.34", Strict: true})
+	if err != nil {
+		b.Fatal(err)
+	}
+	var ours, theirs time.Duration
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		start := time.Now()
+		res, err := ValidateFiles(context.Background(), v, []Input{BytesInput("bench.yaml", data)})
+		if err != nil || len(res.Findings) != 0 {
+			b.Fatalf("%v %+v", err, res)
+		}
+		ours += time.Since(start)
+		start = time.Now()
+		kubeconformRun(b, kc, data)
+		theirs += time.Since(start)
+	}
+	b.ReportMetric(float64(theirs)/float64(ours), "kubeconform/render-check")
+	b.ReportMetric(float64(benchResources*b.N)/ours.Seconds(), "render-check-resources/s")
+	b.ReportMetric(float64(benchResources*b.N)/theirs.Seconds(), "kubeconform-resources/s")
+}
