@@ -1,0 +1,66 @@
+package pipeline
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/render-check/render-check/internal/config"
+	"github.com/render-check/render-check/internal/resource"
+)
+
+// TestSchemaStage runs the schema stage over a cluster rendered from
+// ../validate/testdata/repo: the Widget CRD is found in the checkout, the
+// cluster's version comes from the config, and findings point at source lines.
+func TestSchemaStage(t *testing.T) {
+	cfg, err := config.Parse("test", []byte("clusterSettings:\n  prod:\n    kubernetesVersion: \"1.31\"\nvalidate:\n  skipKinds: [ConfigMap]\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	widget := map[string]any{"apiVersion": "example.com/v1", "kind": "Widget",
+		"metadata": map[string]any{"name": "w", "namespace": "shop"},
+		"spec":     map[string]any{"size": "big", "colour": "red"}}
+	flow := map[string]any{"apiVersion": "flowcontrol.apiserver.k8s.io/v1beta3", "kind": "FlowSchema",
+		"metadata": map[string]any{"name": "f"}, "spec": map[string]any{"priorityLevelConfiguration": map[string]any{"name": "x"}}}
+	cm := map[string]any{"apiVersion": "v1", "kind": "ConfigMap", "metadata": map[string]any{"name": "c"}, "bogus": true}
+	in := &Input{Root: "../validate/testdata/repo", Config: cfg, Options: &Options{}, Clusters: []*resource.Cluster{{
+		Name: "prod", Apps: []*resource.App{{Name: "web", Cluster: "prod", Resources: []*resource.Resource{
+			{Cluster: "prod", App: "web", Object: widget, Origin: resource.Origin{File: "apps/web/widget.yaml", Line: 1}},
+			{Cluster: "prod", App: "web", Object: flow, Origin: resource.Origin{File: "apps/web/flow.yaml"}},
+			{Cluster: "prod", App: "web", Object: cm, Origin: resource.Origin{File: "apps/web/deployment.yaml", Line: 1}},
+		}}},
+	}}}
+	fs, skipped, err := runSchemaStage(context.Background(), in)
+	if err != nil || skipped != "" {
+		t.Fatalf("err %v, skipped %q", err, skipped)
+	}
+	var got []string
+	for _, f := range fs {
+		got = append(got, f.Location()+" "+f.Rule+" "+f.Message)
+	}
+	want := []string{
+		`apps/web/widget.yaml:7 schema/invalid spec.colour: unknown field "colour"`,
+		"apps/web/flow.yaml schema/deprecated-api flowcontrol.apiserver.k8s.io/v1beta3 FlowSchema is deprecated: Kubernetes 1.32 no longer serves it; use flowcontrol.apiserver.k8s.io/v1",
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("findings:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	// --kube-version overrides the config: 1.33 no longer serves v1beta3.
+	in.Options.KubeVersion = "1.33"
+	fs, _, err = runSchemaStage(context.Background(), in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	found := false
+	for _, f := range fs {
+		found = found || (f.Rule == "schema/removed-api" && f.Cluster == "prod")
+	}
+	if !found {
+		t.Errorf("want schema/removed-api at 1.33, got %+v", fs)
+	}
+	// An unknown version makes the stage fail (reported as schema/failed).
+	in.Options.KubeVersion = "1.2"
+	if _, _, err := runSchemaStage(context.Background(), in); err == nil {
+		t.Error("want error for unknown version")
+	}
+}
