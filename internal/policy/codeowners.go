@@ -132,12 +132,13 @@ func parseSection(line string) (name string, optional bool, defaults []string, o
 	if m == nil {
 		return "", false, nil, false
 	}
-	rest := strings.TrimSpace(stripComment(m[4]))
-	// "[abc]def @x" is a pattern with a character class, not a section.
-	if rest != "" && !strings.HasPrefix(rest, "@") && !strings.Contains(rest, "@") {
+	fields := strings.Fields(stripComment(m[4]))
+	// "[abc]*.md @x" is a pattern with a character class, not a section:
+	// what follows a header can only be owners.
+	if len(fields) > 0 && !strings.Contains(fields[0], "@") {
 		return "", false, nil, false
 	}
-	return strings.TrimSpace(m[2]), m[1] == "^", strings.Fields(rest), true
+	return strings.TrimSpace(m[2]), m[1] == "^", fields, true
 }
 
 // splitPattern splits the pattern (with \# and "\ " escapes) from the owners.

@@ -166,6 +166,11 @@ func TestParseGitLab(t *testing.T) {
 	if co2.Owners("README.md").Owned() {
 		t.Error("README.md owned only by an optional section counted as owned")
 	}
+	// A character class at the start of a pattern is not a section header.
+	co4 := ParseCodeOwners("CODEOWNERS", GitLab, []byte("[Docs] @docs\n[abc]*.md @x\n"))
+	if len(co4.Rules) != 1 || co4.Rules[0].Pattern != "[abc]*.md" || co4.Rules[0].Section != "Docs" || !co4.Owners("b1.md").Owned() {
+		t.Errorf("[abc]*.md: %+v", co4.Rules)
+	}
 	// A later line in an excluded section cannot include the file again.
 	co3 := ParseCodeOwners("CODEOWNERS", GitLab, []byte("* @a\n!*.rb\n/special/*.rb @ruby\n"))
 	if own := co3.Owners("special/x.rb"); own.Owned() {
