@@ -190,25 +190,28 @@ func bump(ctx context.Context, opts Options, fsys fsOps) (*Result, error) {
 		reach = newPathReach(root, clusters)
 	}
 	rendered := renderer != nil
-	selected := func(cs []string) (any, all bool) {
+	// selected tells whether a file reaching clusters cs is in scope
+	// (some) and whether all of cs are selected clusters (all).
+	selected := func(cs []string) (some, all bool) {
 		if len(opts.Clusters) == 0 {
 			return len(cs) > 0 || !rendered, true
 		}
 		all = true
 		for _, c := range cs {
 			if slices.Contains(opts.Clusters, c) {
-				any = true
+				some = true
 			} else {
 				all = false
 			}
 		}
-		return any, all
+		return some, all
 	}
 
-	// Problems found while scanning count when their file is in scope.
+	// Problems found while scanning count when their file is in scope
+	// (a file no rendered app reads cannot matter).
 	var problems []Problem
 	for _, p := range sc.problems {
-		if any, _ := selected(reach.clustersOf(p.File)); any || len(opts.Clusters) == 0 {
+		if some, _ := selected(reach.clustersOf(p.File)); some {
 			problems = append(problems, p)
 		}
 	}
@@ -238,11 +241,11 @@ func bump(ctx context.Context, opts Options, fsys fsOps) (*Result, error) {
 		cs := reach.clustersOf(c.file)
 		ref := Reference{File: c.file, Line: c.anchor.Line, Column: c.anchor.Column, Kind: c.kind, Field: c.field,
 			Old: c.image(), New: c.image(), Clusters: cs}
-		any, all := selected(cs)
+		some, all := selected(cs)
 		switch {
 		case rendered && len(cs) == 0:
 			ref.Status = StatusUnused
-		case !any:
+		case !some:
 			ref.Status = StatusOtherCluster
 		case !all && !opts.AllowShared:
 			ref.Status = StatusShared
