@@ -93,6 +93,9 @@ type Client struct {
 
 	mu    sync.Mutex
 	calls map[string]*call
+	// down remembers hosts that failed below HTTP (DNS, connection, TLS,
+	// timeout) after retries, so later references fail fast.
+	down map[string]string
 }
 
 type call struct {
@@ -100,7 +103,16 @@ type call struct {
 	res  Result
 }
 
-var errNoCertificates = errors.New("CA bundle contains no PEM certificates")
+var (
+	errNoCertificates = errors.New("CA bundle contains no PEM certificates")
+	errHostDown       = errors.New("registry unreachable earlier in this run")
+)
+
+// belowHTTP reports a failure without an HTTP answer (DNS, connection, TLS, timeout).
+func belowHTTP(err error) bool {
+	var te *transport.Error
+	return err != nil && !errors.As(err, &te) && !errors.Is(err, errNoCertificates)
+}
 
 // New returns a client; see the Option functions for defaults.
 func New(opts ...Option) *Client {
@@ -108,7 +120,7 @@ func New(opts ...Option) *Client {
 	for _, opt := range opts {
 		opt(o)
 	}
-	c := &Client{o: o, sem: make(chan struct{}, o.concurrency), calls: map[string]*call{}, err: o.caErr}
+	c := &Client{o: o, sem: make(chan struct{}, o.concurrency), calls: map[string]*call{}, down: map[string]string{}, err: o.caErr}
 	if o.cacheDir != "" {
 		c.cache = &diskCache{dir: o.cacheDir}
 	}
@@ -279,7 +291,24 @@ func (c *Client) check(ctx context.Context, r Ref, platforms []v1.Platform, key 
 	}
 	var res Result
 	for _, target := range targets {
-		res = c.checkAt(ctx, r, target, platforms)
+		host := r.Registry()
+		if target != "" {
+			host, _, _ = strings.Cut(target, "/")
+		}
+		c.mu.Lock()
+		why, isDown := c.down[normalizeHost(host)]
+		c.mu.Unlock()
+		if isDown {
+			res = Result{Ref: r.Original, Status: Unreachable, Registry: host, Err: errHostDown,
+				Detail: fmt.Sprintf("cannot reach registry %s: %s (an earlier request failed; not retried)", host, why)}
+		} else {
+			res = c.checkAt(ctx, r, target, platforms)
+			if res.Status == Unreachable && ctx.Err() == nil && belowHTTP(res.Err) {
+				c.mu.Lock()
+				c.down[normalizeHost(host)] = netReason(res.Err)
+				c.mu.Unlock()
+			}
+		}
 		if target != "" {
 			res.Detail = strings.TrimSpace(res.Detail + " (checked at mirror " + target + ")")
 		}

@@ -227,3 +227,35 @@ func TestCancelledContext(t *testing.T) {
 		t.Fatalf("after cancel: %v (%s)", res.Status, res.Detail)
 	}
 }
+
+func TestUnreachableHostFailsFastAfterFirstFailure(t *testing.T) {
+	hermetic(t)
+	release := make(chan struct{})
+	t.Cleanup(func() { close(release) })
+	f := newFront(t, func(w http.ResponseWriter, r *http.Request, n int) bool {
+		select {
+		case <-r.Context().Done():
+		case <-release:
+		}
+		return true
+	})
+	f.push(t, "team/app:1.0")
+	f.faults.Store(true)
+	c := registry.New(registry.WithConcurrency(1), registry.WithTimeout(100*time.Millisecond), registry.WithRetries(1, time.Millisecond, 2*time.Millisecond))
+	rs := c.CheckAll(context.Background(), []string{f.host + "/team/app:1.0", f.host + "/team/app:2.0", f.host + "/team/other:1.0"}, nil)
+	for i, r := range rs {
+		if r.Status != registry.Unreachable {
+			t.Fatalf("%s: %v (%s)", r.Ref, r.Status, r.Detail)
+		}
+		if i > 0 && !strings.Contains(r.Detail, "an earlier request failed") {
+			t.Errorf("%s: %s; want a fast failure", r.Ref, r.Detail)
+		}
+	}
+	total := 0
+	for _, p := range []string{"/v2/team/app/manifests/1.0", "/v2/team/app/manifests/2.0", "/v2/team/other/manifests/1.0"} {
+		total += f.count("HEAD " + p)
+	}
+	if total != 2 {
+		t.Fatalf("%d manifest requests, want 2 (the first reference and its retry)", total)
+	}
+}
