@@ -4,12 +4,14 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"reflect"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/render-check/render-check/internal/argo"
@@ -469,5 +471,41 @@ func BenchmarkTemplate(b *testing.B) {
 	}
 	if r.stats.loads != 1 {
 		b.Fatalf("chart loaded %d times", r.stats.loads)
+	}
+}
+
+func TestConcurrentRenders(t *testing.T) {
+	r := NewRenderer(t.TempDir())
+	root := testRoot(t)
+	errs := make(chan error, 24)
+	var wg sync.WaitGroup
+	for i := 0; i < 24; i++ {
+		wg.Add(1)
+		go func(i int) {
+			defer wg.Done()
+			req := appRequest(t, &argo.HelmSource{Parameters: []argo.HelmParameter{{Name: "level", Value: fmt.Sprint(i)}}})
+			req.AppName = fmt.Sprintf("app%d", i)
+			switch i % 3 {
+			case 1:
+				req.ChartPath = filepath.Join(root, "charts", "withlock")
+			case 2:
+				req.ChartPath = filepath.Join(root, "charts", "withsub")
+			}
+			out, err := r.Template(context.Background(), req)
+			if err != nil {
+				errs <- err
+				return
+			}
+			if i%3 == 0 {
+				if v := renderedValues(t, out, req.AppName)["level"]; v != float64(i) {
+					errs <- fmt.Errorf("render %d saw level %v", i, v)
+				}
+			}
+		}(i)
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
 	}
 }
