@@ -274,7 +274,11 @@ func expandBraces(p string) []string {
 
 // match reports whether the rule's pattern matches the repo-relative file path.
 func (r *OwnerRule) match(path string) bool {
-	segs := splitSegs(path)
+	return r.matchSplit(splitSegs(path))
+}
+
+// matchSplit is match for a path already split into segments.
+func (r *OwnerRule) matchSplit(segs []string) bool {
 	for _, m := range r.alts {
 		if m.match(segs) {
 			return true
@@ -419,10 +423,14 @@ func (o Ownership) Exempt() bool {
 // GitLab the last matching rule of every section (an exclusion ends the
 // section's search, as GitLab documents).
 func (co *CodeOwners) Owners(path string) Ownership {
+	return co.ownersSplit(splitSegs(path))
+}
+
+func (co *CodeOwners) ownersSplit(segs []string) Ownership {
 	var out Ownership
 	seen := map[string]int{}
 	for _, r := range co.Rules {
-		if !r.match(path) {
+		if !r.matchSplit(segs) {
 			continue
 		}
 		key := strings.ToLower(r.Section)

@@ -19,7 +19,7 @@ import (
 const thisRepo = "https://git.example.com/acme/gitops-config.git"
 
 // writeRepo creates a repo with the given files (path -> content).
-func writeRepo(t *testing.T, files map[string]string) string {
+func writeRepo(t testing.TB, files map[string]string) string {
 	t.Helper()
 	root := t.TempDir()
 	for p, content := range files {
@@ -36,7 +36,7 @@ func writeRepo(t *testing.T, files map[string]string) string {
 
 // loadApp decodes the Application manifest at file (a single document) and
 // wraps it as a rendered app with the given resources.
-func loadApp(t *testing.T, root, cluster, file string, resources ...*resource.Resource) *resource.App {
+func loadApp(t testing.TB, root, cluster, file string, resources ...*resource.Resource) *resource.App {
 	t.Helper()
 	data, err := os.ReadFile(filepath.Join(root, filepath.FromSlash(file)))
 	if err != nil {
@@ -58,7 +58,7 @@ func loadApp(t *testing.T, root, cluster, file string, resources ...*resource.Re
 }
 
 // obj builds a rendered resource from YAML.
-func obj(t *testing.T, file string, line int, text string) *resource.Resource {
+func obj(t testing.TB, file string, line int, text string) *resource.Resource {
 	t.Helper()
 	var m map[string]any
 	if err := yaml.Unmarshal([]byte(text), &m); err != nil {
@@ -67,7 +67,7 @@ func obj(t *testing.T, file string, line int, text string) *resource.Resource {
 	return &resource.Resource{Object: m, Origin: resource.Origin{File: file, Line: line}}
 }
 
-func testConfig(t *testing.T, text string) *config.Config {
+func testConfig(t testing.TB, text string) *config.Config {
 	t.Helper()
 	cfg, err := config.Parse("test.yaml", []byte("repoURLs: ["+thisRepo+"]\n"+text))
 	if err != nil {

@@ -93,10 +93,14 @@ func (c *checker) checkCodeOwners() {
 	for _, d := range required {
 		c.checkDirOwned(co, d)
 	}
+	split := make([][]string, len(c.files))
+	for i, f := range c.files {
+		split[i] = splitSegs(f)
+	}
 	for _, r := range co.Rules {
 		matched := false
-		for _, f := range c.files {
-			if r.match(f) {
+		for _, segs := range split {
+			if r.matchSplit(segs) {
 				matched = true
 				break
 			}
