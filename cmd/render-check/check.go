@@ -11,6 +11,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/render-check/render-check/internal/config"
+	imagecheck "github.com/render-check/render-check/internal/images"
 	"github.com/render-check/render-check/internal/pipeline"
 	"github.com/render-check/render-check/internal/report"
 )
@@ -23,6 +24,7 @@ type checkOptions struct {
 	clusters    []string
 	kubeVersion string
 	images      string
+	platforms   []string
 	format      string
 	outputs     []string
 	failOn      string
@@ -44,6 +46,7 @@ func newCheckCmd() *cobra.Command {
 	f.StringArrayVar(&o.clusters, "cluster", nil, "only check this cluster (repeatable)")
 	f.StringVar(&o.kubeVersion, "kube-version", "", "target Kubernetes version for every cluster (default: config, else newest embedded)")
 	f.StringVar(&o.images, "images", "", "image check: verify, warn or off (default: config, else verify)")
+	f.StringSliceVar(&o.platforms, "platforms", nil, "platforms every image must provide, e.g. linux/amd64,linux/arm64 (default: config)")
 	f.StringVar(&o.format, "format", "", "output format: "+strings.Join(report.Formats(), ", ")+" (default text; github under GitHub Actions)")
 	f.StringArrayVar(&o.outputs, "output", nil, "also write FORMAT=PATH (repeatable)")
 	f.StringVar(&o.failOn, "fail-on", "error", "exit 1 on findings at or above: error, warning")
@@ -88,12 +91,15 @@ func runCheck(cmd *cobra.Command, o *checkOptions) error {
 	default:
 		return usageErrorf("--images: want verify, warn or off, got %q", images)
 	}
+	if _, err := imagecheck.Platforms(o.platforms); err != nil {
+		return usageErrorf("--platforms: %w", err)
+	}
 	outs, err := parseOutputs(o.format, o.outputs)
 	if err != nil {
 		return err
 	}
 	rep, err := pipeline.Check(cmd.Context(), pipeline.Options{
-		Root: root, Config: cfg, Clusters: o.clusters, KubeVersion: o.kubeVersion, Images: images,
+		Root: root, Config: cfg, Clusters: o.clusters, KubeVersion: o.kubeVersion, Images: images, Platforms: o.platforms,
 	})
 	if err != nil {
 		return err

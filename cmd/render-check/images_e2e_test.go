@@ -109,6 +109,22 @@ spec:
 		t.Fatalf("--images warn with only warnings: exit %d\n%s", code, out)
 	}
 
+	_, rep, out = runJSON("--platforms", "linux/amd64,linux/arm64")
+	var platformFindings []report.Finding
+	for _, f := range rep.Findings {
+		if f.Rule == "image/platform-missing" {
+			platformFindings = append(platformFindings, f)
+		}
+	}
+	if len(platformFindings) != 1 || platformFindings[0].Line != 14 ||
+		platformFindings[0].Message != reg.Ref("shop/web", ":1.0")+": missing platform linux/arm64 (has linux/amd64)" {
+		t.Fatalf("--platforms: %+v\n%s", platformFindings, out)
+	}
+	var stdout, stderr bytes.Buffer
+	if code := run(context.Background(), []string{"check", "--root", root, "--platforms", "linux"}, strings.NewReader(""), &stdout, &stderr); code != exitError {
+		t.Fatalf("--platforms linux: exit %d, want %d\n%s", code, exitError, stderr.String())
+	}
+
 	_, rep, out = runJSON("--images", "off")
 	for _, f := range rep.Findings {
 		if f.Check() == "image" {

@@ -122,7 +122,7 @@ func Platforms(ss []string) ([]v1.Platform, error) {
 	for _, s := range ss {
 		p, err := v1.ParsePlatform(s)
 		if err != nil || p.OS == "" || p.Architecture == "" {
-			return nil, fmt.Errorf("images.platforms: bad platform %q (want os/arch[/variant])", s)
+			return nil, fmt.Errorf("bad platform %q (want os/arch[/variant])", s)
 		}
 		out = append(out, *p)
 	}
@@ -156,7 +156,7 @@ func Check(ctx context.Context, clusters []*resource.Cluster, opts Options) ([]r
 	}
 	platforms, err := Platforms(opts.Config.Platforms)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("images.platforms: %w", err)
 	}
 	total := DefaultTotalTimeout
 	if opts.Config.TotalTimeout != "" {

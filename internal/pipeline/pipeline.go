@@ -21,6 +21,9 @@ type Options struct {
 	KubeVersion string
 	// Images is verify, warn or off.
 	Images string
+	// Platforms every image must provide (e.g. linux/arm64); empty means
+	// the config's images.platforms.
+	Platforms []string
 }
 
 // Input is what every stage receives.

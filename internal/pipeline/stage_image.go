@@ -28,7 +28,11 @@ func runImageStage(ctx context.Context, in *Input) ([]report.Finding, string, er
 	if mode == images.ModeOff {
 		return nil, "--images off", nil
 	}
-	fs, err := images.Check(ctx, in.Clusters, images.Options{Root: in.Root, Config: cfg.Images, Mode: mode})
+	icfg := cfg.Images
+	if in.Options != nil && len(in.Options.Platforms) > 0 {
+		icfg.Platforms = in.Options.Platforms
+	}
+	fs, err := images.Check(ctx, in.Clusters, images.Options{Root: in.Root, Config: icfg, Mode: mode})
 	if err != nil {
 		return nil, "", err
 	}
