@@ -246,3 +246,49 @@ func TestBumpBadFlags(t *testing.T) {
 		}
 	}
 }
+
+func TestBumpDigestOfAnIndexAndUnauthorizedRegistry(t *testing.T) {
+	reg := registrytest.Start(t, registrytest.Options{})
+	repo := reg.Ref("org/multi", "")
+	dig := reg.PushIndex(t, repo+":2.0.0", registrytest.RandomIndex(t, "linux/amd64", "linux/arm64"))
+	root := bumpRepo(t, map[string]string{
+		"clusters/prod/values/app.yaml": "image:\n  repository: " + repo + "\n  tag: 1.0.0\n  digest: \"\"\n",
+	})
+	code, stdout, stderr := runCLI(t, "bump", "--root", root, "--image", repo, "--digest", dig)
+	if code != exitOK {
+		t.Fatalf("index digest: exit %d\n%s\n%s", code, stdout, stderr)
+	}
+	if got := readFile(t, filepath.Join(root, "clusters/prod/values/app.yaml")); !strings.Contains(got, `digest: "`+dig+`"`) || !strings.Contains(got, "tag: 1.0.0") {
+		t.Errorf("file:\n%s", got)
+	}
+
+	// A registry that wants credentials we do not have: refused, with advice.
+	auth := registrytest.Start(t, registrytest.Options{Auth: true})
+	arepo := auth.Ref("org/app", "")
+	root = bumpRepo(t, map[string]string{"clusters/prod/values/app.yaml": strings.ReplaceAll(valuesTmpl, "REPO", arepo)})
+	t.Setenv("DOCKER_CONFIG", t.TempDir()) // no credentials
+	code, _, stderr = runCLI(t, "bump", "--root", root, "--image", arepo, "--tag", "1.8.3")
+	if code != exitFindings || !strings.Contains(stderr, "cannot verify") || !strings.Contains(stderr, "--no-verify") {
+		t.Errorf("unauthorized: exit %d, stderr:\n%s", code, stderr)
+	}
+}
+
+func TestBumpSetsGitHubOutputs(t *testing.T) {
+	root := bumpRepo(t, map[string]string{"clusters/prod/values/app.yaml": strings.ReplaceAll(valuesTmpl, "REPO", "registry.example/org/app")})
+	outFile := filepath.Join(t.TempDir(), "github_output")
+	if err := os.WriteFile(outFile, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("GITHUB_ACTIONS", "true")
+	t.Setenv("GITHUB_OUTPUT", outFile)
+	code, _, stderr := runCLI(t, "bump", "--root", root, "--image", "registry.example/org/app", "--tag", "1.8.3", "--no-verify")
+	if code != exitOK {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	got := readFile(t, outFile)
+	for _, want := range []string{"changed<<", "\ntrue\n", "files<<", "clusters/prod/values/app.yaml", "tag<<", "1.8.3"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("GITHUB_OUTPUT lacks %q:\n%s", want, got)
+		}
+	}
+}

@@ -332,7 +332,10 @@ func bump(ctx context.Context, opts Options, fsys fsOps) (*Result, error) {
 		if err != nil {
 			return nil, err
 		}
-		writes = append(writes, fileWrite{path: abs, old: sf.src, new: newSrc, mode: sf.mode})
+		if !slices.ContainsFunc(writes, func(w fileWrite) bool { return w.path == abs }) {
+			// one write per real file, however many links lead to it
+			writes = append(writes, fileWrite{path: abs, old: sf.src, new: newSrc, mode: sf.mode})
+		}
 		res.Files = append(res.Files, rel)
 		diffs = append(diffs, string(diff.Diff("a/"+rel, sf.src, "b/"+rel, newSrc)))
 	}

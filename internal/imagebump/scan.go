@@ -128,6 +128,7 @@ func parseDocs(src []byte) ([]*yaml.Node, error) {
 // scanner finds references to one repository in the files of a repo.
 type scanner struct {
 	root      string
+	realRoot  string // root with symlinks resolved
 	canonical string // target repository, normalised
 	needle    string // last path element of the repository: cheap prefilter
 	files     map[string]*sourceFile
@@ -137,8 +138,12 @@ type scanner struct {
 }
 
 func newScanner(root, canonical string) *scanner {
+	realRoot, err := filepath.EvalSymlinks(root)
+	if err != nil {
+		realRoot = root
+	}
 	return &scanner{
-		root: root, canonical: canonical,
+		root: root, realRoot: realRoot, canonical: canonical,
 		needle: needleOf(canonical),
 		files:  map[string]*sourceFile{},
 	}
@@ -188,6 +193,12 @@ func (s *scanner) scanRoot() error {
 	})
 }
 
+// within reports whether p is root or below it.
+func within(root, p string) bool {
+	rel, err := filepath.Rel(root, p)
+	return err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator))
+}
+
 func isFile(p string) bool {
 	st, err := os.Stat(p)
 	return err == nil && st.Mode().IsRegular()
@@ -201,6 +212,9 @@ func (s *scanner) scanFile(rel, abs string) error {
 	}
 	if !st.Mode().IsRegular() {
 		return nil
+	}
+	if real, err := filepath.EvalSymlinks(abs); err != nil || !within(s.realRoot, real) {
+		return nil // a symlink leaving the repo: not the repo's to edit
 	}
 	src, err := os.ReadFile(abs)
 	if err != nil {

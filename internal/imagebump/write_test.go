@@ -157,3 +157,41 @@ func TestBumpAtomicity(t *testing.T) {
 		t.Fatalf("bump: %v %+v", err, res)
 	}
 }
+
+// TestBumpLeavesSymlinksOutOfTheRepoAlone: a values file symlinked from
+// outside the root is not edited; one symlinked inside is edited through
+// the link (the link stays a link).
+func TestBumpLeavesSymlinksOutOfTheRepoAlone(t *testing.T) {
+	outside := t.TempDir()
+	ext := filepath.Join(outside, "values.yaml")
+	content := []byte("image:\n  repository: registry.example/org/app\n  tag: 1.0.0\n")
+	if err := os.WriteFile(ext, content, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	dir := writeTree(t, map[string][]byte{"shared/values.yaml": content})
+	if err := os.MkdirAll(filepath.Join(dir, "clusters/prod"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(ext, filepath.Join(dir, "clusters/prod/ext.yaml")); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink("../../shared/values.yaml", filepath.Join(dir, "clusters/prod/in.yaml")); err != nil {
+		t.Fatal(err)
+	}
+	res, err := Bump(t.Context(), Options{Root: dir, Image: "registry.example/org/app", Tag: "2.0.0"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := os.ReadFile(ext); string(got) != string(content) {
+		t.Errorf("file outside the repo edited:\n%s", got)
+	}
+	if got, _ := os.ReadFile(filepath.Join(dir, "shared/values.yaml")); !strings.Contains(string(got), "tag: 2.0.0") {
+		t.Errorf("in-repo target not edited:\n%s", got)
+	}
+	if st, err := os.Lstat(filepath.Join(dir, "clusters/prod/in.yaml")); err != nil || st.Mode()&os.ModeSymlink == 0 {
+		t.Errorf("the in-repo symlink was replaced by a file: %v", err)
+	}
+	if len(res.Files) != 2 {
+		t.Errorf("files %v (the target through the link and directly)", res.Files)
+	}
+}
