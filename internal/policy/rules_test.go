@@ -296,6 +296,14 @@ func TestAppSanityRule(t *testing.T) {
 				return []want{{appFile, lineOf(t, a, "namespace: shop"), "info", `destination namespace "shop"`}}
 			}},
 		{name: "builtin namespace", app: appSpec{namespace: "kube-system"}},
+		{name: "AppProject that does not decode", app: appSpec{project: "shop", syncPolicy: manualSync},
+			projects: "apiVersion: argoproj.io/v1alpha1\nkind: AppProject\nmetadata:\n  name: shop\nspec:\n  syncWindows: none\n",
+			want: func(t *testing.T, a, _ string) []want {
+				return []want{
+					{"clusters/shop-prod/projects.yaml", 1, "error", `AppProject "shop" does not decode`},
+					{appFile, lineOf(t, a, "project: shop"), "error", `project "shop" is not defined in the repo`},
+				}
+			}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) { tt.run(t, RuleAppSanity) })
