@@ -82,8 +82,11 @@ type Validator struct {
 	loader   jsonschema.SchemeURLLoader
 	mu       sync.Mutex
 	lookups  map[string]*lookup
-	compMu   sync.Mutex
-	compiler *jsonschema.Compiler
+	shared   *sharedCompiler
+	// crdMu guards crdComp, the compiler of this Validator's CRD schemas
+	// (created on first use; it also holds the definitions for ObjectMeta).
+	crdMu   sync.Mutex
+	crdComp *jsonschema.Compiler
 }
 
 // lookup is the cached outcome of finding a schema for one apiVersion/kind.
@@ -145,16 +148,50 @@ func New(opts Options) (*Validator, error) {
 		}
 		v.loader = jsonschema.SchemeURLLoader{"file": jsonschema.FileLoader{}, "http": httpLoader, "https": httpLoader}
 	}
-	doc := c.doc
-	if !opts.Strict {
-		doc = relax(doc).(map[string]any)
-	}
-	v.compiler = jsonschema.NewCompiler()
-	v.compiler.DefaultDraft(jsonschema.Draft4)
-	if err := v.compiler.AddResource(v.defsURL, doc); err != nil {
-		return nil, fmt.Errorf("embedded schemas %s: %w", minor, err)
-	}
+	v.shared = sharedFor(c, opts.Strict)
 	return v, nil
+}
+
+// sharedCompiler compiles the built-in schemas of one minor and strictness
+// once per process, for every Validator: compiled schemas are immutable and
+// safe for concurrent use.
+type sharedCompiler struct {
+	mu       sync.Mutex
+	doc      map[string]any
+	compiler *jsonschema.Compiler
+	err      error
+}
+
+var (
+	sharedMu        sync.Mutex
+	sharedCompilers = map[string]*sharedCompiler{}
+)
+
+func sharedFor(c *catalog, strict bool) *sharedCompiler {
+	key := c.minor + "/" + strconv.FormatBool(strict)
+	sharedMu.Lock()
+	defer sharedMu.Unlock()
+	if s := sharedCompilers[key]; s != nil {
+		return s
+	}
+	s := &sharedCompiler{doc: c.doc}
+	if !strict {
+		s.doc = relax(c.doc).(map[string]any)
+	}
+	s.compiler = newDefsCompiler(schemaHost+"v"+c.minor+"/definitions.json", s.doc, &s.err)
+	sharedCompilers[key] = s
+	return s
+}
+
+// newDefsCompiler returns a draft-04 compiler holding the definitions
+// document at url.
+func newDefsCompiler(url string, doc map[string]any, errp *error) *jsonschema.Compiler {
+	c := jsonschema.NewCompiler()
+	c.DefaultDraft(jsonschema.Draft4)
+	if err := c.AddResource(url, doc); err != nil {
+		*errp = fmt.Errorf("embedded schemas: %w", err)
+	}
+	return c
 }
 
 // KubernetesVersion returns the minor the Validator validates for.
@@ -459,9 +496,13 @@ func (v *Validator) find(l *lookup, apiVersion, kindName string) {
 }
 
 func (v *Validator) compileBuiltin(def string) (*jsonschema.Schema, error) {
-	v.compMu.Lock()
-	defer v.compMu.Unlock()
-	s, err := v.compiler.Compile(v.defsURL + "#/definitions/" + def)
+	sc := v.shared
+	sc.mu.Lock()
+	defer sc.mu.Unlock()
+	if sc.err != nil {
+		return nil, sc.err
+	}
+	s, err := sc.compiler.Compile(v.defsURL + "#/definitions/" + def)
 	if err != nil {
 		return nil, fmt.Errorf("compiling %s: %w", def, err)
 	}
@@ -488,12 +529,20 @@ func (v *Validator) compileCRD(crd CRDSchema) (*jsonschema.Schema, error) {
 		doc = relax(doc).(map[string]any)
 	}
 	url := schemaHost + "crd/" + crd.APIVersion + "/" + crd.Kind + ".json"
-	v.compMu.Lock()
-	defer v.compMu.Unlock()
-	if err := v.compiler.AddResource(url, doc); err != nil {
+	v.crdMu.Lock()
+	defer v.crdMu.Unlock()
+	if v.crdComp == nil {
+		var err error
+		v.crdComp = newDefsCompiler(v.defsURL, v.shared.doc, &err)
+		if err != nil {
+			v.crdComp = nil
+			return nil, err
+		}
+	}
+	if err := v.crdComp.AddResource(url, doc); err != nil {
 		return nil, fmt.Errorf("CRD schema of %s %s (%s): %w", crd.APIVersion, crd.Kind, crd.Source, err)
 	}
-	s, err := v.compiler.Compile(url)
+	s, err := v.crdComp.Compile(url)
 	if err != nil {
 		return nil, fmt.Errorf("CRD schema of %s %s (%s): %w", crd.APIVersion, crd.Kind, crd.Source, err)
 	}
