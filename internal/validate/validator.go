@@ -71,18 +71,18 @@ type Problem struct {
 // Validator validates objects against the schemas of one Kubernetes minor.
 // It compiles each schema at most once and is safe for concurrent use.
 type Validator struct {
-	minor    string
-	strict   bool
-	builtin  *catalog
-	defsURL  string
-	crds     map[string]CRDSchema
-	regs     []registry.Registry
-	skip     map[string]bool
-	printer  *message.Printer
-	loader   jsonschema.SchemeURLLoader
-	mu       sync.Mutex
-	lookups  map[string]*lookup
-	shared   *sharedCompiler
+	minor   string
+	strict  bool
+	builtin *catalog
+	defsURL string
+	crds    map[string]CRDSchema
+	regs    []registry.Registry
+	skip    map[string]bool
+	printer *message.Printer
+	loader  jsonschema.SchemeURLLoader
+	mu      sync.Mutex
+	lookups map[string]*lookup
+	shared  *sharedCompiler
 	// crdMu guards crdComp, the compiler of this Validator's CRD schemas
 	// (created on first use; it also holds the definitions for ObjectMeta).
 	crdMu   sync.Mutex
