@@ -167,6 +167,17 @@ func bump(ctx context.Context, opts Options, fsys fsOps) (*Result, error) {
 		return nil, err
 	}
 
+	if len(sc.cands) == 0 && len(sc.problems) == 0 {
+		return nil, refuse(Problem{Message: fmt.Sprintf("%s is referenced nowhere in the %d YAML files under the root: check the --image spelling against the files (kustomization images:, Helm values image.repository, image: fields)", canonical, sc.scanned)})
+	}
+	// The registry first: it is cheaper than rendering every cluster.
+	res := &Result{Image: canonical, DryRun: opts.DryRun, References: []Reference{}}
+	target, verified, err := resolveTarget(ctx, opts, canonical)
+	if err != nil {
+		return nil, err
+	}
+	res.Tag, res.Digest, res.Verified = target.Tag, target.Digest, verified
+
 	var reach reacher
 	var failed []string // apps that did not render
 	renderer := opts.Renderer
@@ -218,16 +229,7 @@ func bump(ctx context.Context, opts Options, fsys fsOps) (*Result, error) {
 	if len(problems) > 0 {
 		return nil, refuse(problems...)
 	}
-	if len(sc.cands) == 0 {
-		return nil, refuse(Problem{Message: fmt.Sprintf("%s is referenced nowhere in the %d YAML files under the root: check the --image spelling against the files (kustomization images:, Helm values image.repository, image: fields)", canonical, sc.scanned)})
-	}
 
-	res := &Result{Image: canonical, DryRun: opts.DryRun, References: []Reference{}}
-	target, verified, err := resolveTarget(ctx, opts, canonical)
-	if err != nil {
-		return nil, err
-	}
-	res.Tag, res.Digest, res.Verified = target.Tag, target.Digest, verified
 
 	// Decide per reference.
 	type planned struct {
