@@ -162,6 +162,9 @@ func TestRemoteHTTPRepository(t *testing.T) {
 	if l := data(t, mustFind(t, out, "ConfigMap", "rem-remote"))["level"]; l != "extra" || len(out.ValueFiles) != 1 || out.ValueFiles[0] != "remote/values-extra.yaml" {
 		t.Errorf("level = %v, ValueFiles = %q", l, out.ValueFiles)
 	}
+	if len(out.Inputs) != 0 {
+		t.Errorf("a remote chart's values file reported as repo input: %q", out.Inputs)
+	}
 	if n := srv.requests("/index.yaml"); n != 1 {
 		t.Errorf("index fetched %d times in one run, want 1", n)
 	}

@@ -40,6 +40,9 @@ type pathEnv struct {
 	env     map[string]string // build environment
 	refs    map[string]string // "$name" -> root
 	display func(abs string) string
+	// inRepo reports whether a local file belongs to the checkout (an
+	// input), as opposed to a pulled chart.
+	inRepo func(abs string) bool
 }
 
 // resolved is a values file or file-parameter location.
@@ -335,7 +338,7 @@ func (r *Renderer) argoValues(ctx context.Context, pe *pathEnv, h *argo.HelmSour
 		}
 		base = mergeMaps(base, m)
 		files = append(files, name)
-		if !loc.remote {
+		if !loc.remote && pe.inRepo(loc.path) {
 			inputs = append(inputs, name)
 		}
 	}
@@ -406,7 +409,7 @@ func (r *Renderer) argoValues(ctx context.Context, pe *pathEnv, h *argo.HelmSour
 			}
 			return nil, nil, nil, fmt.Errorf("helm file parameter %q: failed parsing --set-file data: %w", k, err)
 		}
-		if !loc.remote {
+		if !loc.remote && pe.inRepo(loc.path) {
 			inputs = append(inputs, pe.display(loc.path))
 		}
 	}
