@@ -98,12 +98,21 @@ func ParseCodeOwners(file string, flavor Flavor, data []byte) *CodeOwners {
 			r.Exclude = true
 			pattern = pattern[1:]
 		}
+		invalid := false
 		for _, o := range fields {
 			if !validOwner(o, flavor) {
-				co.Problems = append(co.Problems, LineProblem{n, "invalid owner " + quote(o)})
+				invalid = true
+				msg := "invalid owner " + quote(o)
+				if flavor == GitHub {
+					msg += ": GitHub skips the whole line"
+				}
+				co.Problems = append(co.Problems, LineProblem{n, msg})
 				continue
 			}
 			r.Owners = append(r.Owners, o)
+		}
+		if invalid && flavor == GitHub {
+			continue // GitHub ignores a line with invalid syntax
 		}
 		if len(r.Owners) == 0 && !r.Exclude {
 			r.Owners = defaults

@@ -62,9 +62,12 @@ func TestCodeOwnersRule(t *testing.T) {
 			want:  []want{{".github/CODEOWNERS", 2, "error", "clusters/b-dev/ is not fully owned: 1 of 2 files have no code owner (e.g. clusters/b-dev/values/v.yaml)"}},
 		},
 		{
-			name:  "invalid owner",
-			files: map[string]string{".github/CODEOWNERS": "* @acme/platform acme-platform\n"},
-			want:  []want{{".github/CODEOWNERS", 1, "error", `GitHub CODEOWNERS: invalid owner "acme-platform"`}},
+			name:  "invalid owner: GitHub skips the line",
+			files: map[string]string{".github/CODEOWNERS": "* @acme/platform acme-platform\n/clusters/ @acme/sre\n"},
+			want: []want{
+				{".github/CODEOWNERS", 0, "error", "_base/ is not fully owned"},
+				{".github/CODEOWNERS", 1, "error", `GitHub CODEOWNERS: invalid owner "acme-platform": GitHub skips the whole line`},
+			},
 		},
 		{
 			name: "gitlab: sections, optional section does not count",
