@@ -52,7 +52,7 @@ func listFiles(ctx context.Context, root string, paths []string, exclude func(st
 	// explicit files git does not list (ignored, or outside a repo) are
 	// still scanned when named.
 	for _, p := range paths {
-		if slices.Contains(out, p) {
+		if slices.Contains(out, p) || (exclude != nil && exclude(p)) || inChartTemplates(p, charts) {
 			continue
 		}
 		if st, err := os.Stat(filepath.Join(root, filepath.FromSlash(p))); err == nil && st.Mode().IsRegular() {
