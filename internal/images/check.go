@@ -113,7 +113,11 @@ func NewClient(root string, cfg config.Images, getenv func(string) string) (*reg
 		}
 		opts = append(opts, registry.WithCacheDir(dir))
 	}
-	return registry.New(opts...), nil
+	c := registry.New(opts...)
+	if err := c.Err(); err != nil {
+		return nil, fmt.Errorf("images.caBundle: %w", err)
+	}
+	return c, nil
 }
 
 // Platforms parses the configured platforms ("linux/arm64/v8").

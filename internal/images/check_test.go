@@ -178,4 +178,33 @@ func TestCheckAuthTLSAndPlatforms(t *testing.T) {
 	if _, err := images.Check(context.Background(), clusters, images.Options{Root: root, Config: config.Images{CABundle: "missing.pem"}}); err == nil {
 		t.Error("a missing CA bundle must be an error")
 	}
+	if err := os.WriteFile(filepath.Join(root, "bad.pem"), []byte("not a certificate"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := images.Check(context.Background(), clusters, images.Options{Root: root, Config: config.Images{CABundle: "bad.pem"}}); err == nil {
+		t.Error("a CA bundle without certificates must be an error")
+	}
+}
+
+func TestCheckConfigErrors(t *testing.T) {
+	neg := -1
+	cases := map[string]images.Options{
+		"mode":          {Mode: "bogus"},
+		"timeout":       {Config: config.Images{Timeout: "soon"}},
+		"total timeout": {Config: config.Images{TotalTimeout: "-1s"}},
+		"skip glob":     {Config: config.Images{Skip: []string{"registry/["}}},
+		"retries":       {Config: config.Images{Retries: &neg}},
+		"rate limit":    {Config: config.Images{RateLimit: -1}},
+		"credentials":   {Config: config.Images{Credentials: []config.ImageCredential{{Registry: "ghcr.io"}}}},
+		"platform":      {Config: config.Images{Platforms: []string{"linux"}}},
+	}
+	for name, opts := range cases {
+		opts.Root = t.TempDir()
+		if _, err := images.Check(context.Background(), nil, opts); err == nil {
+			t.Errorf("%s: no error", name)
+		}
+	}
+	if fs, err := images.Check(context.Background(), nil, images.Options{Root: t.TempDir()}); err != nil || len(fs) != 0 {
+		t.Errorf("no clusters: %v %v", fs, err)
+	}
 }

@@ -144,6 +144,10 @@ func New(opts ...Option) *Client {
 	return c
 }
 
+// Err reports a configuration problem (e.g. a CA bundle without
+// certificates) that makes every check fail; nil when the client is usable.
+func (c *Client) Err() error { return c.err }
+
 // Concurrency is the client's bound on concurrent checks.
 func (c *Client) Concurrency() int { return c.o.concurrency }
 

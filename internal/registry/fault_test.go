@@ -259,3 +259,19 @@ func TestUnreachableHostFailsFastAfterFirstFailure(t *testing.T) {
 		t.Fatalf("%d manifest requests, want 2 (the first reference and its retry)", total)
 	}
 }
+
+func TestExcessiveRetryAfterIsReportedNotAwaited(t *testing.T) {
+	hermetic(t)
+	f := newFront(t, func(w http.ResponseWriter, r *http.Request, n int) bool {
+		w.Header().Set("Retry-After", "3600")
+		w.WriteHeader(http.StatusTooManyRequests)
+		return true
+	})
+	f.push(t, "team/app:1.0")
+	f.faults.Store(true)
+	c := registry.New(registry.WithRetries(3, time.Millisecond, 2*time.Millisecond))
+	assertAll(t, checkMany(t, c, f), registry.Unreachable, "rate limiting (HTTP 429)")
+	if n := f.count(headApp); n != 1 {
+		t.Fatalf("%d HEADs, want 1: an hour-long Retry-After is reported, not awaited", n)
+	}
+}
