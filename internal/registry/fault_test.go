@@ -2,6 +2,7 @@ package registry_test
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"log"
 	"net/http"
@@ -273,5 +274,31 @@ func TestExcessiveRetryAfterIsReportedNotAwaited(t *testing.T) {
 	assertAll(t, checkMany(t, c, f), registry.Unreachable, "rate limiting (HTTP 429)")
 	if n := f.count(headApp); n != 1 {
 		t.Fatalf("%d HEADs, want 1: an hour-long Retry-After is reported, not awaited", n)
+	}
+}
+
+func TestRateLimitSpacesRequests(t *testing.T) {
+	hermetic(t)
+	f := newFront(t, func(http.ResponseWriter, *http.Request, int) bool { return false })
+	f.push(t, "team/app:1.0")
+	f.faults.Store(true)
+	c := registry.New(registry.WithRateLimit(20, 1))
+	refs := []string{}
+	for i := range 5 {
+		refs = append(refs, fmt.Sprintf("%s/team/app:%d", f.host, i))
+	}
+	start := time.Now()
+	c.CheckAll(context.Background(), refs, nil)
+	// A lower bound only: 1 ping + 5 HEADs + GETs and tag probes for the
+	// missing tags at 20 requests/s with a burst of 1 cannot take less than
+	// (requests-1) x 50ms.
+	f.mu.Lock()
+	n := 0
+	for _, v := range f.counts {
+		n += v
+	}
+	f.mu.Unlock()
+	if min := time.Duration(n-1) * 50 * time.Millisecond; time.Since(start) < min {
+		t.Fatalf("%d requests in %v; a 20/s limit needs at least %v", n, time.Since(start), min)
 	}
 }
