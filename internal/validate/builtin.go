@@ -31,10 +31,25 @@ type catalog struct {
 	minor string
 	// kinds maps "apiVersion/Kind" to the kind.
 	kinds map[string]openapi.Kind
-	// doc is {"definitions": {...}}, shared read-only by every compiler.
-	doc map[string]any
-	// raw is the definitions document as stored, for export.
-	raw []byte
+	// raw is the definitions document as stored; definitions parses it
+	// on first use (status checks of other minors only need kinds).
+	raw     []byte
+	docOnce sync.Once
+	doc     map[string]any
+	docErr  error
+}
+
+// definitions returns {"definitions": {...}}, shared read-only by every
+// compiler.
+func (c *catalog) definitions() (map[string]any, error) {
+	c.docOnce.Do(func() {
+		dec := json.NewDecoder(bytes.NewReader(c.raw))
+		dec.UseNumber()
+		if err := dec.Decode(&c.doc); err != nil {
+			c.docErr = fmt.Errorf("schemas %s: definitions: %w", c.minor, err)
+		}
+	})
+	return c.doc, c.docErr
 }
 
 var (
@@ -174,14 +189,9 @@ func readCatalog(minor string) (*catalog, error) {
 			}
 		case "definitions.json":
 			c.raw = data
-			dec := json.NewDecoder(bytes.NewReader(data))
-			dec.UseNumber()
-			if err := dec.Decode(&c.doc); err != nil {
-				return nil, fmt.Errorf("schemas %s: definitions: %w", minor, err)
-			}
 		}
 	}
-	if c.doc == nil || len(kinds) == 0 {
+	if c.raw == nil || len(kinds) == 0 {
 		return nil, fmt.Errorf("schemas %s: incomplete archive", minor)
 	}
 	for _, k := range kinds {

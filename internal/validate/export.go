@@ -34,7 +34,11 @@ func Export(version, dir string) (*ExportResult, error) {
 	if err != nil {
 		return nil, err
 	}
-	defs, _ := c.doc["definitions"].(map[string]any)
+	doc, err := c.definitions()
+	if err != nil {
+		return nil, err
+	}
+	defs, _ := doc["definitions"].(map[string]any)
 	kv := c.minor + ".0"
 	res := &ExportResult{KubeconformVersion: kv}
 	for _, strict := range []bool{true, false} {

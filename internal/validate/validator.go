@@ -174,9 +174,14 @@ func sharedFor(c *catalog, strict bool) *sharedCompiler {
 	if s := sharedCompilers[key]; s != nil {
 		return s
 	}
-	s := &sharedCompiler{doc: c.doc}
+	s := &sharedCompiler{}
+	s.doc, s.err = c.definitions()
+	if s.err != nil {
+		sharedCompilers[key] = s
+		return s
+	}
 	if !strict {
-		s.doc = relax(c.doc).(map[string]any)
+		s.doc = relax(s.doc).(map[string]any)
 	}
 	s.compiler = newDefsCompiler(schemaHost+"v"+c.minor+"/definitions.json", s.doc, &s.err)
 	sharedCompilers[key] = s
@@ -532,6 +537,9 @@ func (v *Validator) compileCRD(crd CRDSchema) (*jsonschema.Schema, error) {
 	v.crdMu.Lock()
 	defer v.crdMu.Unlock()
 	if v.crdComp == nil {
+		if v.shared.err != nil {
+			return nil, v.shared.err
+		}
 		var err error
 		v.crdComp = newDefsCompiler(v.defsURL, v.shared.doc, &err)
 		if err != nil {
