@@ -296,7 +296,9 @@ func (m *matcher) walk(n *yaml.Node) {
 // "old=new:tag" form in an Application's kustomize.images).
 func (m *matcher) scalar(v *yaml.Node) {
 	s := strings.TrimSpace(v.Value)
-	if s == "" || !strings.ContainsAny(s, "/:@") && s != m.image {
+	if !strings.ContainsAny(s, "/:@") {
+		// A bare name ("nginx") also names containers, releases and charts;
+		// it is matched through an image or repository key instead.
 		return
 	}
 	if s == m.image {
