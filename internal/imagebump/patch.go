@@ -22,11 +22,13 @@ func (t Target) token() string {
 	return t.Tag
 }
 
-// nodeEdit replaces node.Value[from:to] with text.
+// nodeEdit replaces node.Value[from:to] with text. host is set when node
+// belongs to the YAML inside a block scalar.
 type nodeEdit struct {
 	node     *yaml.Node
 	from, to int
 	text     string
+	host     *hostBlock
 }
 
 // newValue is the node's value after the edit.
@@ -40,10 +42,25 @@ func (c *candidate) plan(t Target) (*nodeEdit, string) {
 	if c.problem != "" {
 		return nil, c.problem
 	}
+	var e *nodeEdit
+	var why string
 	if t.Digest != "" {
-		return c.planDigest(t.Digest)
+		e, why = c.planDigest(t.Digest)
+	} else {
+		e, why = c.planTag(t.Tag)
 	}
-	return c.planTag(t.Tag)
+	if e != nil {
+		e.host = c.host
+	}
+	return e, why
+}
+
+// line is the file line of a node of the candidate.
+func (c *candidate) line(n *yaml.Node) int {
+	if c.host != nil {
+		return c.host.line(n.Line)
+	}
+	return n.Line
 }
 
 func (c *candidate) planTag(tag string) (*nodeEdit, string) {

@@ -59,6 +59,10 @@ type candidate struct {
 	tagNode, digNode *yaml.Node
 	repo             string // repository as written
 	curTag, curDig   string
+	// host is set when the reference lives inside a YAML string (an
+	// Application's helm.values block): the nodes above belong to the
+	// document parsed from that string.
+	host *hostBlock
 	// viaAlias: the edited value is reached through an alias (*a); the
 	// anchored value it points at is what changes.
 	viaAlias bool
@@ -559,8 +563,7 @@ func (sp imageSpan) shift(off int) imageSpan {
 // string. src is the source holding it (for its path).
 func (w *walker) argoHelm(h *yaml.Node, p string, src *yaml.Node) {
 	if vals := mapGet(h, "values"); isScalar(vals) && strings.Contains(vals.Value, w.s.needle) {
-		w.s.problems = append(w.s.problems, Problem{File: w.file, Line: vals.Line,
-			Message: fmt.Sprintf("%s.values is a string that mentions %s; render-check cannot edit inside it: move those values to helm.valuesObject or a values file, or edit it by hand", p, w.s.canonical)})
+		w.helmValuesString(vals, join(p, "values"))
 	}
 	params := mapGet(h, "parameters")
 	if params == nil || params.Kind != yaml.SequenceNode {
@@ -694,4 +697,55 @@ func (w *walker) valuesRepository(h, src *yaml.Node, prefix string) string {
 		}
 	}
 	return ""
+}
+
+// KindArgoHelmValues is an image inside an Application's helm.values
+// string (a literal block of YAML).
+const KindArgoHelmValues Kind = "argocd-helm-values"
+
+// hostBlock is a literal block scalar holding YAML (helm.values: |).
+type hostBlock struct {
+	node *yaml.Node   // the block scalar in the file
+	docs []*yaml.Node // the documents parsed from its value
+}
+
+// line converts a line of the block's value (1-based) to a line of the file.
+func (h *hostBlock) line(l int) int { return h.node.Line + l }
+
+// helmValuesString finds references inside helm.values. They can be edited
+// when the string is a literal block (|), whose lines appear verbatim in the
+// file behind the indentation.
+func (w *walker) helmValuesString(n *yaml.Node, field string) {
+	docs, err := parseDocs([]byte(n.Value))
+	if err != nil {
+		w.s.problems = append(w.s.problems, Problem{File: w.file, Line: n.Line,
+			Message: fmt.Sprintf("%s mentions %s but is not valid YAML (%v): fix it, or edit it by hand", field, w.s.canonical, err)})
+		return
+	}
+	sub := &scanner{root: w.s.root, realRoot: w.s.realRoot, canonical: w.s.canonical, needle: w.s.needle, files: map[string]*sourceFile{}}
+	for _, d := range docs {
+		if len(d.Content) > 0 {
+			sw := walker{s: sub, file: w.file}
+			sw.doc(d.Content[0])
+		}
+	}
+	hb := &hostBlock{node: n, docs: docs}
+	for _, p := range sub.problems {
+		p.Line = hb.line(p.Line)
+		w.s.problems = append(w.s.problems, p)
+	}
+	if len(sub.cands) == 0 {
+		return
+	}
+	if n.Style&yaml.LiteralStyle == 0 {
+		w.s.problems = append(w.s.problems, Problem{File: w.file, Line: n.Line,
+			Message: fmt.Sprintf("%s holds %s in a string that is not a literal block: write it as `values: |` or move it to helm.valuesObject, then bump again", field, w.s.canonical)})
+		return
+	}
+	for _, c := range sub.cands {
+		c.host = hb
+		c.kind = KindArgoHelmValues
+		c.field = field + "|" + c.field
+		w.s.cands = append(w.s.cands, c)
+	}
 }
