@@ -43,7 +43,8 @@ var defaultIndex = NewIndex()
 // e.g. ["spec","template","spec","containers","0","image"].
 //
 // The document is found by origin.Line (the line where it starts), else by
-// kind and metadata.name, else it is the file's only document. When no key of
+// kind and metadata.name, else by kind alone when only one document has it,
+// else it is the file's only document. When no key of
 // path exists the document's line is returned; when the file cannot be read
 // origin.Line is returned (0 if unknown).
 func FieldLine(root string, origin resource.Origin, kind, name string, path []string) int {
@@ -60,7 +61,11 @@ func (ix *Index) FieldLine(root string, origin resource.Origin, kind, name strin
 		return origin.Line
 	}
 	if f.docs == nil {
-		return textLine(f.lines, origin.Line, path)
+		start := origin.Line
+		if start == 0 {
+			start = kindLine(f.lines, kind)
+		}
+		return textLine(f.lines, start, path)
 	}
 	d := f.find(origin.Line, kind, name)
 	if d == nil {
@@ -166,6 +171,19 @@ func (f *fileEntry) find(line int, kind, name string) *document {
 	if match != nil {
 		return match
 	}
+	// The name may be templated or prefixed: a kind found once will do.
+	for _, d := range f.docs {
+		if d.kind == kind && kind != "" {
+			if match != nil {
+				match = nil
+				break
+			}
+			match = d
+		}
+	}
+	if match != nil {
+		return match
+	}
 	if len(f.docs) == 1 {
 		return f.docs[0]
 	}
@@ -235,6 +253,26 @@ func maxLine(n *yaml.Node) int {
 		}
 	}
 	return l
+}
+
+// kindLine returns the first line of the document of a template that
+// declares kind (the line after its "---", or 1), else 0.
+func kindLine(lines []string, kind string) int {
+	if kind == "" {
+		return 0
+	}
+	docStart := 1
+	for i, l := range lines {
+		t := strings.TrimSpace(l)
+		if t == "---" || strings.HasPrefix(l, "--- ") {
+			docStart = i + 2
+			continue
+		}
+		if strings.HasPrefix(l, "kind:") && strings.Trim(strings.TrimSpace(strings.TrimPrefix(l, "kind:")), `"'`) == kind {
+			return docStart
+		}
+	}
+	return 0
 }
 
 // textLine finds path's keys in a file that is not YAML (a template): each key

@@ -34,6 +34,10 @@ func TestFieldLine(t *testing.T) {
 		{"missing file keeps origin line", resource.Origin{File: "nope.yaml", Line: 4}, "Secret", "x", []string{"data"}, 4},
 		{"template text search", resource.Origin{File: "template.yaml", Line: 1}, "Deployment", "x",
 			[]string{"spec", "template", "spec", "containers", "0", "resource", "limits"}, 12},
+		{"template with several documents, by kind", resource.Origin{File: "templates.yaml"}, "Deployment", "x",
+			[]string{"spec", "template", "spec", "containers", "0", "ports", "0", "containerPort"}, 20},
+		{"template with several documents, first kind", resource.Origin{File: "templates.yaml"}, "Service", "x",
+			[]string{"spec", "ports", "0", "port"}, 7},
 		{"template text search stops", resource.Origin{File: "template.yaml", Line: 1}, "Deployment", "x",
 			[]string{"spec", "replicas"}, 5},
 	}

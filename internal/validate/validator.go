@@ -270,7 +270,11 @@ func (v *Validator) Validate(obj map[string]any) []Problem {
 	}
 	l := v.lookup(apiVersion, kindName)
 	if l.err != nil {
-		return []Problem{{Rule: RuleMissing, Severity: report.SeverityError,
+		rule := RuleMissing
+		if _, ok := v.crds[apiVersion+"/"+kindName]; ok {
+			rule = RuleCRD
+		}
+		return []Problem{{Rule: rule, Severity: report.SeverityError,
 			Message: fmt.Sprintf("schema for %s %s cannot be used: %v", apiVersion, kindName, l.err)}}
 	}
 	out := slices.Clone(l.problems)
