@@ -50,6 +50,9 @@ type remoteChart struct {
 	name    string
 	version string // exact version or semver range ("" = latest)
 	devel   bool
+	// passCreds sends repository credentials to other hosts too (Argo CD's
+	// helm.passCredentials).
+	passCreds bool
 }
 
 func (rc remoteChart) isOCI() bool { return strings.HasPrefix(rc.repoURL, "oci://") }
@@ -225,7 +228,7 @@ func (r *Renderer) index(ctx context.Context, repoURL string) (*repo.IndexFile, 
 	r.mu.Unlock()
 	e.once.Do(func() {
 		u := repoURL + "/index.yaml"
-		data, err := r.httpGet(ctx, repoURL, u)
+		data, err := r.httpGet(ctx, repoURL, u, false)
 		if err != nil {
 			e.err = fmt.Errorf("fetching index of chart repository %s: %w", redactURL(repoURL), err)
 			return
@@ -267,7 +270,7 @@ func (r *Renderer) downloadHTTP(ctx context.Context, rc remoteChart, version str
 	if err != nil {
 		return nil, fmt.Errorf("chart %q: bad URL: %w", rc.name, err)
 	}
-	data, err := r.httpGet(ctx, rc.repoURL, u)
+	data, err := r.httpGet(ctx, rc.repoURL, u, rc.passCreds)
 	if err != nil {
 		return nil, fmt.Errorf("downloading chart %s-%s: %w", rc.name, version, err)
 	}
@@ -275,8 +278,8 @@ func (r *Renderer) downloadHTTP(ctx context.Context, rc remoteChart, version str
 }
 
 // httpGet fetches u, with the credentials configured for repoURL when u is
-// on the same host (or the repository passes credentials to all hosts).
-func (r *Renderer) httpGet(ctx context.Context, repoURL, u string) ([]byte, error) {
+// on the same host (or credentials are passed to all hosts).
+func (r *Renderer) httpGet(ctx context.Context, repoURL, u string, passAll bool) ([]byte, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
 	if err != nil {
 		return nil, err
@@ -284,7 +287,7 @@ func (r *Renderer) httpGet(ctx context.Context, repoURL, u string) ([]byte, erro
 	if e := r.repoEntry(repoURL); e != nil && (e.Username != "" || e.Password != "") {
 		ru, err1 := url.Parse(repoURL)
 		tu, err2 := url.Parse(u)
-		if e.PassCredentialsAll || (err1 == nil && err2 == nil && ru.Host == tu.Host) {
+		if passAll || e.PassCredentialsAll || (err1 == nil && err2 == nil && ru.Host == tu.Host) {
 			req.SetBasicAuth(e.Username, e.Password)
 		}
 	}

@@ -2,6 +2,7 @@ package helm
 
 import (
 	"context"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"io"
@@ -355,5 +356,93 @@ func TestDefaultCacheDirWithoutHome(t *testing.T) {
 	t.Setenv("XDG_CACHE_HOME", "/xdg")
 	if r := NewRenderer(""); r.cacheDir != "/xdg/render-check/charts" {
 		t.Errorf("cache dir = %q", r.cacheDir)
+	}
+}
+
+func TestRemoteOCIRegistryCredentials(t *testing.T) {
+	t.Setenv("DOCKER_CONFIG", t.TempDir()) // no fallback to the machine's docker credentials
+	reg := ggcrregistry.New(ggcrregistry.Logger(log.New(io.Discard, "", 0)))
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if u, p, ok := r.BasicAuth(); !ok || u != "robot" || p != "t0ken" {
+			w.Header().Set("WWW-Authenticate", `Basic realm="test"`)
+			w.WriteHeader(http.StatusUnauthorized)
+			return
+		}
+		reg.ServeHTTP(w, r)
+	}))
+	defer srv.Close()
+	host := strings.TrimPrefix(srv.URL, "http://")
+	creds := filepath.Join(t.TempDir(), "config.json")
+	auth := base64.StdEncoding.EncodeToString([]byte("robot:t0ken"))
+	if err := os.WriteFile(creds, []byte(`{"auths":{"`+host+`":{"auth":"`+auth+`"}}}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	client, err := helmregistry.NewClient(helmregistry.ClientOptPlainHTTP(), helmregistry.ClientOptWriter(io.Discard),
+		helmregistry.ClientOptCredentialsFile(creds))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(packageChart(t, t.TempDir(), "remote", "1.0.0"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := client.Push(b, host+"/charts/remote:1.0.0"); err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	r := NewRenderer(t.TempDir(), WithRegistryConfig(creds))
+	out, err := r.Template(ctx, remoteRequest(t, "oci://"+host+"/charts", "~1.0"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v := remoteVersion(t, out); v != "1.0.0" {
+		t.Errorf("version = %s", v)
+	}
+	// without credentials the pull fails, and no message shows the token
+	empty := filepath.Join(t.TempDir(), "config.json")
+	if err := os.WriteFile(empty, []byte(`{"auths":{}}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	r2 := NewRenderer(t.TempDir(), WithRegistryConfig(empty))
+	_, err = r2.Template(ctx, remoteRequest(t, "oci://"+host+"/charts", "1.0.0"))
+	if err == nil {
+		t.Fatal("pull without credentials succeeded")
+	}
+	if strings.Contains(err.Error(), "t0ken") || strings.Contains(err.Error(), auth) {
+		t.Error("error shows the credentials")
+	}
+}
+
+func TestPassCredentials(t *testing.T) {
+	// the index is on one host, the archive on another that wants the same credentials
+	files := newChartRepo(t, "user", "s3cret", "1.0.0")
+	dir := t.TempDir()
+	packageChart(t, dir, "remote", "1.0.0")
+	idx, err := repo.IndexDirectory(dir, strings.Replace(files.URL, "127.0.0.1", "localhost", 1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := idx.WriteFile(filepath.Join(dir, "index.yaml"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	index := httptest.NewServer(http.FileServer(http.Dir(dir)))
+	defer index.Close()
+	cfg := writeRepoConfig(t, index.URL, "user", "s3cret")
+	ctx := context.Background()
+
+	r := NewRenderer(t.TempDir(), WithRepositoryConfig(cfg))
+	_, err = r.Template(ctx, remoteRequest(t, index.URL, "1.0.0"))
+	var he *HTTPError
+	if !errors.As(err, &he) || he.StatusCode != http.StatusUnauthorized {
+		t.Fatalf("without passCredentials: err = %v, want HTTP 401 from the other host", err)
+	}
+	req := remoteRequest(t, index.URL, "1.0.0")
+	req.Helm = &argo.HelmSource{PassCredentials: true}
+	out, err := NewRenderer(t.TempDir(), WithRepositoryConfig(cfg)).Template(ctx, req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v := remoteVersion(t, out); v != "1.0.0" {
+		t.Errorf("version = %s", v)
 	}
 }

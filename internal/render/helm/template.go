@@ -88,7 +88,7 @@ func (r *Renderer) Template(ctx context.Context, req Request) (*Output, error) {
 		if req.Chart == "" || req.RepoURL == "" {
 			return nil, errors.New("helm: a remote chart needs chart and repoURL")
 		}
-		dir, err := r.pull(ctx, remoteChart{repoURL: normalizeRepoURL(req.RepoURL), name: req.Chart, version: req.Version})
+		dir, err := r.pull(ctx, remoteChart{repoURL: normalizeRepoURL(req.RepoURL), name: req.Chart, version: req.Version, passCreds: h.PassCredentials})
 		if err != nil {
 			return nil, err
 		}
