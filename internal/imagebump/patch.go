@@ -42,6 +42,9 @@ func (c *candidate) plan(t Target) (*nodeEdit, string) {
 	if c.problem != "" {
 		return nil, c.problem
 	}
+	if templated(c.curTag) || templated(c.curDig) {
+		return nil, fmt.Sprintf("ambiguous reference: the tag of %s is templated (%q), so a template decides it (e.g. an ApplicationSet generator): bump the template's input instead, or edit by hand", c.repo, c.curTag+c.curDig)
+	}
 	var e *nodeEdit
 	var why string
 	if t.Digest != "" {
