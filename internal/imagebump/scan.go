@@ -387,6 +387,7 @@ func (w *walker) walk(n *yaml.Node, p string, kind Kind) {
 		if repo := mapGet(n, "repository"); isScalar(repo) && (mapGet(n, "tag") != nil || mapGet(n, "digest") != nil) {
 			w.valuesImage(n, p, kind)
 		}
+		w.imageWithTagKey(n, p, kind)
 		for i := 0; i+1 < len(n.Content); i += 2 {
 			k, v := n.Content[i].Value, n.Content[i+1]
 			rv := resolve(v)
@@ -455,6 +456,31 @@ func (w *walker) imageString(n *yaml.Node, field string, kind Kind) {
 		c.curDig = v[sp.digStart:sp.digEnd]
 	}
 	w.add(c, sp.repo, n)
+}
+
+// imageWithTagKey handles charts that split an untagged image from its
+// tag: {image: repo, tag: 1.2} or {image: repo, imageTag: 1.2}.
+func (w *walker) imageWithTagKey(m *yaml.Node, p string, kind Kind) {
+	img := mapGet(m, "image")
+	if !isScalar(img) || templated(img.Value) {
+		return
+	}
+	sp, ok := parseImage(img.Value)
+	if !ok || sp.tagStart >= 0 || sp.digStart >= 0 {
+		return
+	}
+	for _, key := range []string{"tag", "imageTag"} {
+		t := mapGet(m, key)
+		if t == nil {
+			continue
+		}
+		c := &candidate{kind: kind, field: join(p, key), tagNode: t, anchor: t, curTag: scalarOf(t), viaAlias: isAlias(m, key)}
+		if !isScalar(t) {
+			c.problem = fmt.Sprintf("%s is not a string", join(p, key))
+		}
+		w.add(c, sp.repo, img)
+		return
+	}
 }
 
 // valuesImage handles a {registry?, repository, tag?, digest?} mapping.
