@@ -51,22 +51,29 @@ type Request struct {
 // InflateRequest is one kustomize `helmCharts:` entry (the fields of
 // kustomize's types.HelmChart) plus where it is inflated.
 type InflateRequest struct {
-	Name        string
-	Repo        string
-	Version     string
+	// Name, Repo (https or oci:// URL) and Version (exact or a range) locate the chart.
+	Name    string
+	Repo    string
+	Version string
+	// ReleaseName is the release name (default "release-name").
 	ReleaseName string
 	// NameTemplate is kustomize's nameTemplate (exclusive with ReleaseName).
 	NameTemplate string
-	Namespace    string
+	// Namespace is .Release.Namespace (default "default").
+	Namespace string
 	// AdditionalValuesFiles are applied after ValuesFile, relative to Dir.
 	AdditionalValuesFiles []string
-	ValuesInline          map[string]any
-	ValuesFile            string
+	// ValuesInline are inline values, combined with ValuesFile per ValuesMerge.
+	ValuesInline map[string]any
+	// ValuesFile replaces the chart's values.yaml as the -f file (relative to Dir).
+	ValuesFile string
 	// ValuesMerge is override (default), merge or replace.
 	ValuesMerge string
+	// IncludeCRDs renders crds/; SkipHooks drops every hook; SkipTests drops test hooks.
 	IncludeCRDs bool
 	SkipHooks   bool
 	SkipTests   bool
+	// ApiVersions and KubeVersion are the capabilities (kustomize's spelling).
 	ApiVersions []string //nolint:revive // kustomize's spelling
 	KubeVersion string
 	// Devel allows pre-release versions when Version is empty.
@@ -116,6 +123,7 @@ type Error struct {
 	Err  error
 }
 
+// Error formats the error as "file:line: message".
 func (e *Error) Error() string {
 	switch {
 	case e.File == "":

@@ -239,6 +239,7 @@ func (r *Renderer) read(ctx context.Context, loc resolved) ([]byte, error) {
 // HTTPError is a non-200 answer from a chart repository or values URL.
 type HTTPError struct{ StatusCode int }
 
+// Error returns the status line.
 func (e *HTTPError) Error() string {
 	return fmt.Sprintf("HTTP %d %s", e.StatusCode, http.StatusText(e.StatusCode))
 }
