@@ -38,7 +38,9 @@ JSON and SARIF reports, and the step outputs.`,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			in, err := readActionInputs(os.Getenv)
 			if err != nil {
-				return err
+				a := &actionRun{cmd: cmd, stdout: cmd.OutOrStdout(), stderr: cmd.ErrOrStderr(),
+					gh: githubactions.New(githubactions.WithWriter(cmd.OutOrStdout()))}
+				return a.fail(err)
 			}
 			return runAction(cmd, in)
 		},
@@ -484,8 +486,10 @@ func fileCommand(f func()) (err error) {
 	return nil
 }
 
-// fail reports an error that stopped the run as an annotation; exit 2.
+// fail reports an error that stopped the run as an annotation (and on
+// stderr); exit 2.
 func (a *actionRun) fail(err error) error {
+	fmt.Fprintf(a.stderr, "render-check action: %v\n", err)
 	fmt.Fprintln(a.stdout, (&githubactions.Command{
 		Name: "error", Properties: githubactions.CommandProperties{"title": "render-check"}, Message: err.Error(),
 	}).String())

@@ -37,10 +37,14 @@ func TestPreCommitHooks(t *testing.T) {
 
 	// Reuse this machine's Go caches: pre-commit points GOPATH at its own
 	// environment directory, which would otherwise download every module.
+	// Build as the Dockerfile and TestShipBinary do (static, -trimpath), so
+	// the clone's build hits the same build cache entries.
 	env := append(os.Environ(),
 		"PRE_COMMIT_HOME="+filepath.Join(t.TempDir(), "pre-commit"),
 		"GOMODCACHE="+goEnv(t, "GOMODCACHE"),
 		"GOCACHE="+goEnv(t, "GOCACHE"),
+		"CGO_ENABLED=0",
+		"GOFLAGS=-trimpath -buildvcs=false",
 		"GOTOOLCHAIN=local",
 		"NO_COLOR=1",
 	)

@@ -8,6 +8,8 @@ import (
 	"encoding/pem"
 	"errors"
 	"fmt"
+	"io"
+	"log"
 	"net/http/httptest"
 	"os"
 	"os/exec"
@@ -89,6 +91,7 @@ func shipRepo(image string, broken bool) map[string]string {
 		replicas = `"two"`
 	}
 	files := map[string]string{
+		".github/CODEOWNERS": "* @example-org/platform\n",
 		".render-check.yaml": `repoURLs: [https://git.example/config.git]
 kubernetesVersion: "1.34"
 validate:
@@ -108,6 +111,8 @@ spec:
     repoURL: https://git.example/config.git
     targetRevision: HEAD
     path: apps/web
+  syncPolicy:
+    syncOptions: [CreateNamespace=true]
 `,
 		"apps/web/deploy.yaml": `apiVersion: apps/v1
 kind: Deployment
@@ -172,7 +177,9 @@ func TestShipBinary(t *testing.T) {
 		for _, s := range bi.Settings {
 			settings[s.Key] = s.Value
 		}
-		if settings["CGO_ENABLED"] != "0" || settings["-trimpath"] != "true" || !strings.Contains(settings["-ldflags"], "main.version="+shipVersion) {
+		// (Go does not record -ldflags with -trimpath: the version stamp is
+		// checked by running `version` below.)
+		if settings["CGO_ENABLED"] != "0" || settings["-trimpath"] != "true" {
 			t.Errorf("build settings %v", settings)
 		}
 	})
@@ -196,7 +203,10 @@ func TestShipBinary(t *testing.T) {
 	})
 
 	t.Run("ssl-cert-file", func(t *testing.T) {
-		srv := httptest.NewTLSServer(ggcrregistry.New(ggcrregistry.Logger(nil)))
+		quiet := log.New(io.Discard, "", 0)
+		srv := httptest.NewUnstartedServer(ggcrregistry.New(ggcrregistry.Logger(quiet)))
+		srv.Config.ErrorLog = quiet // the run without the CA fails TLS handshakes on purpose
+		srv.StartTLS()
 		t.Cleanup(srv.Close)
 		host := strings.TrimPrefix(srv.URL, "https://")
 		img := host + "/shop/web:1.0"
