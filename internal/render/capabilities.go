@@ -6,6 +6,8 @@ import (
 
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/client-go/kubernetes/scheme"
+
+	"github.com/render-check/render-check/internal/validate"
 )
 
 // DefaultKubeVersion is the target Kubernetes minor when neither the flag
@@ -14,11 +16,23 @@ const DefaultKubeVersion = "1.37"
 
 // builtinAPIVersions returns the Helm capabilities of a cluster of the given
 // minor as Argo CD passes them from a live cluster: group/version and
-// group/version/Kind for every built-in kind. It is computed from client-go's
-// scheme (the newest built-in API set); the validate package's embedded,
-// per-version list can replace it.
+// group/version/Kind for every built-in kind, from the validate package's
+// embedded per-version catalogue; for a minor it does not embed, from
+// client-go's scheme (the newest built-in API set).
 func builtinAPIVersions(minor string) []string {
-	_ = minor
+	if v, err := validate.BuiltinAPIVersions(minor); err == nil && len(v) > 0 {
+		// the schema catalogue has list kinds too; discovery (what Argo CD
+		// reads) lists resources only
+		return slices.DeleteFunc(v, func(s string) bool {
+			kind := s[strings.LastIndex(s, "/")+1:]
+			return kind != "" && kind[0] >= 'A' && kind[0] <= 'Z' && (strings.HasSuffix(kind, "List") || nonResourceKinds[kind])
+		})
+	}
+	return schemeAPIVersions()
+}
+
+// schemeAPIVersions lists the built-in API versions client-go knows.
+func schemeAPIVersions() []string {
 	set := map[string]bool{}
 	for gvk := range scheme.Scheme.AllKnownTypes() {
 		if gvk.Version == runtime.APIVersionInternal || gvk.Version == "" {

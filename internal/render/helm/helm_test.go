@@ -36,7 +36,7 @@ func appRequest(t testing.TB, h *argo.HelmSource) Request {
 		Namespace:   "dest",
 		KubeVersion: "1.34.0",
 		APIVersions: []string{"v1", "v1/Pod", "batch/v1", "batch/v1/CronJob", "batch/v1/Job"},
-		Env:         map[string]string{"ARGOCD_APP_NAME": "myapp", "ARGOCD_APP_NAMESPACE": "dest", "SUFFIX": "a"},
+		Env:         map[string]string{"ARGOCD_APP_NAME": "myapp", "ARGOCD_APP_NAMESPACE": "dest", "SUFFIX": "a", "FILE": "file.txt"},
 	}
 }
 
@@ -128,6 +128,8 @@ func TestValuesPrecedence(t *testing.T) {
 		{"env substituted in --set values and value-file paths, not names", &argo.HelmSource{ValueFiles: []string{"values-$SUFFIX.yaml"},
 			Parameters: []argo.HelmParameter{{Name: "app", Value: "${ARGOCD_APP_NAME}-$ARGOCD_APP_NAMESPACE"}, {Name: "cost", Value: "$$5"}, {Name: "$SUFFIX", Value: "x"}}}, nil,
 			want{map[string]any{"fromA": true, "app": "myapp-dest", "cost": "$5", "$SUFFIX": "x"}, []string{"charts/app/values-a.yaml"}}},
+		{"env substituted in file-parameter paths", &argo.HelmSource{FileParameters: []argo.HelmFileParam{{Name: "f", Path: "${FILE}"}}}, nil,
+			want{values: map[string]any{"f": "hello, from a file\n"}}},
 		{"fileParameters over forceString", &argo.HelmSource{Parameters: []argo.HelmParameter{{Name: "file", Value: "p", ForceString: true}},
 			FileParameters: []argo.HelmFileParam{{Name: "file", Path: "file.txt"}}}, nil,
 			want{values: map[string]any{"file": "hello, from a file\n"}}},
@@ -293,6 +295,9 @@ func TestTemplateOptions(t *testing.T) {
 
 func TestTemplateFailures(t *testing.T) {
 	root := testRoot(t)
+	srv := httptest.NewServer(http.NotFoundHandler())
+	defer srv.Close()
+	deadURL := srv.URL
 	r := NewRenderer(t.TempDir())
 	tests := []struct {
 		name     string
@@ -323,6 +328,9 @@ func TestTemplateFailures(t *testing.T) {
 			ErrMissingKind, "charts/app/templates/nokind.yaml", -1},
 		{"broken Chart.yaml", func(q *Request) { q.ChartPath = filepath.Join(root, "charts", "broken-chartyaml") }, nil, "charts/broken-chartyaml/Chart.yaml", 0},
 		{"library chart", func(q *Request) { q.ChartPath = filepath.Join(root, "charts", "library") }, ErrNotInstallable, "charts/library/Chart.yaml", -1},
+		{"http values file not found", func(q *Request) { q.Helm = &argo.HelmSource{ValueFiles: []string{deadURL + "/v.yaml"}} }, nil, deadURL + "/v.yaml", -1},
+		{"missing file parameter", func(q *Request) { q.Helm = &argo.HelmSource{FileParameters: []argo.HelmFileParam{{Name: "f", Path: "nope.txt"}}} },
+			os.ErrNotExist, "charts/app/nope.txt", -1},
 		{"release name over 53 characters", func(q *Request) { q.AppName = strings.Repeat("a", 54) }, nil, "", 0},
 		{"chart outside the root", func(q *Request) { q.ChartPath = filepath.Join(root, "..", "refrepo") }, ErrOutsideRoot, "", 0},
 	}

@@ -1,0 +1,142 @@
+package render
+
+import (
+	"slices"
+	"testing"
+
+	"github.com/render-check/render-check/internal/argo"
+)
+
+func TestBuiltinAPIVersions(t *testing.T) {
+	for _, minor := range []string{"1.34", "1.37", "1.99"} {
+		got := builtinAPIVersions(minor)
+		for _, want := range []string{"v1", "v1/Pod", "apps/v1", "apps/v1/Deployment", "batch/v1/CronJob", "networking.k8s.io/v1/Ingress"} {
+			if !slices.Contains(got, want) {
+				t.Errorf("%s: capabilities lack %q", minor, want)
+			}
+		}
+		for _, bad := range []string{"v1/PodList", "v1/ListOptions", "v1/Status", "__internal"} {
+			if slices.Contains(got, bad) {
+				t.Errorf("%s: capabilities contain %q", minor, bad)
+			}
+		}
+		if !slices.IsSorted(got) {
+			t.Errorf("%s: not sorted", minor)
+		}
+	}
+	if kubeVersionFull("1.34") != "1.34.0" || kubeVersionFull("v1.30.2") != "1.30.2" {
+		t.Error("kubeVersionFull")
+	}
+}
+
+func TestParseBuildOptions(t *testing.T) {
+	o, err := ParseBuildOptions(`--enable-helm --load-restrictor=LoadRestrictionsNone --helm-kube-version 1.30.0 --helm-api-versions a/v1,b/v1 --reorder none`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !o.EnableHelm || !o.LoadRestrictionsNone || o.HelmKubeVersion != "1.30.0" || len(o.HelmAPIVersions) != 2 || o.Reorder != "none" {
+		t.Errorf("parsed %+v", o)
+	}
+	o, err = ParseBuildOptions("")
+	if err != nil || o.EnableHelm || o.LoadRestrictionsNone || o.Reorder != "legacy" {
+		t.Errorf("defaults %+v, %v", o, err)
+	}
+	for _, bad := range []string{"--enable-plugins-of-doom", "--load-restrictor Sometimes", "--reorder random", "stray", `--enable-helm "unterminated`} {
+		if _, err := ParseBuildOptions(bad); err == nil {
+			t.Errorf("ParseBuildOptions(%q): want an error", bad)
+		}
+	}
+}
+
+func TestGlobRegexp(t *testing.T) {
+	cases := []struct {
+		glob, path string
+		match      bool
+	}{
+		{"*.yaml", "a.yaml", true},
+		{"*.yaml", "sub/a.yaml", true},
+		{"*.yaml", "a.yml", false},
+		{"{*.yaml,*.json}", "x/y.json", true},
+		{"{a,b}/*", "c/x.yaml", false},
+		{"sub/?.yaml", "sub/a.yaml", true},
+		{"sub/[ab].yaml", "sub/c.yaml", false},
+		{"sub/[!ab].yaml", "sub/c.yaml", true},
+		{"config.yaml", "config.yaml", true},
+		{"config.yaml", "configxyaml", false},
+	}
+	for _, c := range cases {
+		re, err := globRegexp(c.glob)
+		if err != nil {
+			t.Fatalf("%q: %v", c.glob, err)
+		}
+		if got := re.MatchString(c.path); got != c.match {
+			t.Errorf("glob %q on %q = %v, want %v", c.glob, c.path, got, c.match)
+		}
+	}
+	for _, bad := range []string{"{a,b", "[ab"} {
+		if _, err := globRegexp(bad); err == nil {
+			t.Errorf("globRegexp(%q): want an error", bad)
+		}
+	}
+}
+
+func TestEnvsubst(t *testing.T) {
+	env := map[string]string{"ARGOCD_APP_NAME": "web", "X": "1"}
+	cases := map[string]string{
+		"$ARGOCD_APP_NAME":      "web",
+		"${ARGOCD_APP_NAME}-v2": "web-v2",
+		"$UNKNOWN!":             "!",
+		"$$HOME":                "$HOME",
+		"no dollars":            "no dollars",
+		"a$X$X":                 "a11",
+	}
+	for in, want := range cases {
+		if got := envsubst(in, env); got != want {
+			t.Errorf("envsubst(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+func TestMergePatchSource(t *testing.T) {
+	src := argo.Source{RepoURL: "https://x/r.git", Path: "p", TargetRevision: "main",
+		Helm: &argo.HelmSource{ValueFiles: []string{"a.yaml", "b.yaml"}, ReleaseName: "r"}}
+	got, err := mergePatchSource(src, map[string]any{
+		"path": "elsewhere", "repoURL": "https://evil/r.git",
+		"helm": map[string]any{"valueFiles": []any{"c.yaml"}, "releaseName": nil},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Path != "p" || got.RepoURL != "https://x/r.git" {
+		t.Errorf("path/repoURL not restored: %+v", got)
+	}
+	if len(got.Helm.ValueFiles) != 1 || got.Helm.ValueFiles[0] != "c.yaml" || got.Helm.ReleaseName != "" {
+		t.Errorf("merge patch: %+v", got.Helm)
+	}
+}
+
+func TestParseImageArg(t *testing.T) {
+	cases := map[string][3]string{ // arg -> name, newName, tag
+		"nginx:1.2":                 {"nginx", "", "1.2"},
+		"nginx=registry.io/nginx:3": {"nginx", "registry.io/nginx", "3"},
+		"localhost:5000/app:1.0":    {"localhost:5000/app", "", "1.0"},
+		"app=*:2.0":                 {"app", "*", "2.0"},
+	}
+	for arg, want := range cases {
+		img, err := parseImageArg(arg)
+		if err != nil {
+			t.Errorf("%q: %v", arg, err)
+			continue
+		}
+		if img.Name != want[0] || img.NewName != want[1] || img.NewTag != want[2] {
+			t.Errorf("%q = %+v, want %v", arg, img, want)
+		}
+	}
+	img, err := parseImageArg("alpine@sha256:24a0c4b4a4c0eb97a1aabb8e29f18e917d05abfe1b7a7c07857230879ce7d3d3")
+	if err != nil || img.Digest == "" {
+		t.Errorf("digest: %+v %v", img, err)
+	}
+	if _, err := parseImageArg("nginx"); err == nil {
+		t.Error("bare name: want an error")
+	}
+}
