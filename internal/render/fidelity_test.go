@@ -408,4 +408,3 @@ func helmTemplate(t *testing.T, bin, work string, app *argo.Application, src arg
 	}
 	return runCLI(t, chartDir, bin, args...)
 }
-
