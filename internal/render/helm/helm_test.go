@@ -329,7 +329,9 @@ func TestTemplateFailures(t *testing.T) {
 		{"broken Chart.yaml", func(q *Request) { q.ChartPath = filepath.Join(root, "charts", "broken-chartyaml") }, nil, "charts/broken-chartyaml/Chart.yaml", 0},
 		{"library chart", func(q *Request) { q.ChartPath = filepath.Join(root, "charts", "library") }, ErrNotInstallable, "charts/library/Chart.yaml", -1},
 		{"http values file not found", func(q *Request) { q.Helm = &argo.HelmSource{ValueFiles: []string{deadURL + "/v.yaml"}} }, nil, deadURL + "/v.yaml", -1},
-		{"missing file parameter", func(q *Request) { q.Helm = &argo.HelmSource{FileParameters: []argo.HelmFileParam{{Name: "f", Path: "nope.txt"}}} },
+		{"missing file parameter", func(q *Request) {
+			q.Helm = &argo.HelmSource{FileParameters: []argo.HelmFileParam{{Name: "f", Path: "nope.txt"}}}
+		},
 			os.ErrNotExist, "charts/app/nope.txt", -1},
 		{"release name over 53 characters", func(q *Request) { q.AppName = strings.Repeat("a", 54) }, nil, "", 0},
 		{"chart outside the root", func(q *Request) { q.ChartPath = filepath.Join(root, "..", "refrepo") }, ErrOutsideRoot, "", 0},
