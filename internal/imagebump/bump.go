@@ -272,10 +272,15 @@ func bump(ctx context.Context, opts Options, fsys fsOps) (*Result, error) {
 		} else {
 			ref.Status = StatusChanged
 			ref.New = newImage(c, target)
-			if edit.node == c.digNode && c.digField != "" {
+			if (edit.node == c.digNode || edit.insertKey == "digest") && c.digField != "" {
 				ref.Field = c.digField
 			}
 			ref.Line, ref.Column = c.line(edit.node), edit.node.Column
+			if edit.insertKey != "" && len(edit.node.Content) > 0 {
+				// the new pair's line, after the entry's last one
+				last := edit.node.Content[len(edit.node.Content)-1]
+				ref.Line, ref.Column = c.line(last)+1, edit.node.Column
+			}
 		}
 		res.References = append(res.References, ref)
 		plans = append(plans, planned{cand: c, edit: edit})
@@ -489,6 +494,7 @@ func patchFile(sf *sourceFile, edits []*nodeEdit, viaAlias map[*yaml.Node]int) (
 		}
 	}
 	want := map[*yaml.Node]string{}
+	inserts := map[*yaml.Node]insertion{}
 	var bes []byteEdit
 	seen := map[nodeEdit]bool{}
 	for _, e := range edits {
@@ -496,6 +502,18 @@ func patchFile(sf *sourceFile, edits []*nodeEdit, viaAlias map[*yaml.Node]int) (
 			continue // the same anchored value reached twice
 		}
 		seen[*e] = true
+		if e.insertKey != "" {
+			if _, dup := inserts[e.node]; dup {
+				return nil, lineErrorf(e.node.Line, "two insertions into one images: entry")
+			}
+			be, ins, err := e.insertBytes(sf.src, starts)
+			if err != nil {
+				return nil, err
+			}
+			inserts[e.node] = ins
+			bes = append(bes, be)
+			continue
+		}
 		if prev, ok := want[e.node]; ok && prev != e.newValue() {
 			return nil, lineErrorf(e.node.Line, "two references want different values in one field")
 		}
@@ -518,7 +536,7 @@ func patchFile(sf *sourceFile, edits []*nodeEdit, viaAlias map[*yaml.Node]int) (
 	if err != nil {
 		return nil, err
 	}
-	if err := verifyPatched(sf.docs, out, want); err != nil {
+	if err := verifyPatched(sf.docs, out, want, inserts); err != nil {
 		var le *lineError
 		if errors.As(err, &le) {
 			le.msg = "refusing a patch that does not read back as intended: " + le.msg
@@ -571,7 +589,7 @@ func patchHost(src []byte, starts []int, h *hostBlock, edits []*nodeEdit, viaAli
 	if err != nil {
 		return nil, "", err
 	}
-	if err := verifyPatched(h.docs, nv, want); err != nil {
+	if err := verifyPatched(h.docs, nv, want, nil); err != nil {
 		return nil, "", hostLineError(h, err)
 	}
 	var out []byteEdit

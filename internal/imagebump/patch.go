@@ -3,6 +3,7 @@ package imagebump
 import (
 	"bytes"
 	"fmt"
+	"strings"
 	"unicode/utf8"
 
 	"gopkg.in/yaml.v3"
@@ -24,11 +25,15 @@ func (t Target) token() string {
 
 // nodeEdit replaces node.Value[from:to] with text. host is set when node
 // belongs to the YAML inside a block scalar.
+//
+// With insertKey set, the edit adds the pair "insertKey: text" to the
+// mapping node (a kustomization images: entry without newTag or digest).
 type nodeEdit struct {
-	node     *yaml.Node
-	from, to int
-	text     string
-	host     *hostBlock
+	node      *yaml.Node
+	from, to  int
+	text      string
+	host      *hostBlock
+	insertKey string
 }
 
 // newValue is the node's value after the edit.
@@ -80,6 +85,9 @@ func (c *candidate) planTag(tag string) (*nodeEdit, string) {
 		}
 		return &nodeEdit{node: n, from: sp.repoEnd, to: sp.repoEnd, text: ":" + tag}, ""
 	}
+	if c.tagNode == nil && c.entry != nil {
+		return &nodeEdit{node: c.entry, insertKey: "newTag", text: tag}, ""
+	}
 	if c.tagNode == nil {
 		return nil, fmt.Sprintf("%s has no tag field next to the repository (the tag comes from elsewhere, e.g. the chart's appVersion): add %s: <tag> by hand once, then bumps can edit it", c.repo, c.field)
 	}
@@ -103,6 +111,9 @@ func (c *candidate) planDigest(dig string) (*nodeEdit, string) {
 		default:
 			return &nodeEdit{node: n, from: sp.repoEnd, to: sp.repoEnd, text: "@" + dig}, ""
 		}
+	}
+	if c.digNode == nil && c.entry != nil {
+		return &nodeEdit{node: c.entry, insertKey: "digest", text: dig}, ""
 	}
 	if c.digNode == nil {
 		return nil, fmt.Sprintf("%s has no digest field next to the repository: add one by hand (e.g. digest: \"\") if the chart or kustomization supports digests, or bump with --tag", c.repo)
@@ -212,6 +223,52 @@ func (e nodeEdit) toBytes(src []byte, starts []int) (byteEdit, error) {
 	return byteEdit{off: off + e.from, end: off + e.to, text: e.text}, nil
 }
 
+// insertion is a key/value pair added to a mapping, on a new line after
+// the line afterLine of the original file.
+type insertion struct {
+	key, value string
+	afterLine  int
+}
+
+// insertBytes adds "key: value" as the last pair of a block mapping, on
+// its own line after the mapping's last pair, with the same indentation and
+// line ending.
+func (e nodeEdit) insertBytes(src []byte, starts []int) (byteEdit, insertion, error) {
+	m := e.node
+	if m.Kind != yaml.MappingNode || len(m.Content) < 2 || m.Style&yaml.FlowStyle != 0 {
+		return byteEdit{}, insertion{}, lineErrorf(m.Line, "the images: entry is not a block mapping: add %s: %s by hand", e.insertKey, e.text)
+	}
+	lastKey, last := m.Content[len(m.Content)-2], m.Content[len(m.Content)-1]
+	if _, _, err := valueOffset(src, starts, last); err != nil || last.Line != lastKey.Line {
+		return byteEdit{}, insertion{}, lineErrorf(m.Line, "the images: entry's last value is not on one line: add %s: %s by hand", e.insertKey, e.text)
+	}
+	ls := starts[lastKey.Line-1]
+	prefix := ls
+	for col := 1; col < lastKey.Column; col++ {
+		if prefix >= len(src) || (src[prefix] != ' ' && src[prefix] != '-') {
+			return byteEdit{}, insertion{}, lineErrorf(lastKey.Line, "unusual indentation: add %s: %s by hand", e.insertKey, e.text)
+		}
+		prefix++
+	}
+	indent := strings.Repeat(" ", lastKey.Column-1)
+	v := e.text
+	if !resolvesToString(v) {
+		v = `"` + v + `"`
+	}
+	eol := "\n"
+	if i := bytes.IndexByte(src, '\n'); i > 0 && src[i-1] == '\r' {
+		eol = "\r\n"
+	}
+	pair := indent + e.insertKey + ": " + v
+	ins := insertion{key: e.insertKey, value: e.text, afterLine: last.Line}
+	if last.Line < len(starts) {
+		pos := starts[last.Line]
+		return byteEdit{off: pos, end: pos, text: pair + eol}, ins, nil
+	}
+	// The pair ends the file without a line break.
+	return byteEdit{off: len(src), end: len(src), text: eol + pair}, ins, nil
+}
+
 // applyBytes applies non-overlapping edits to src.
 func applyBytes(src []byte, edits []byteEdit) ([]byte, error) {
 	sorted := append([]byteEdit(nil), edits...)
@@ -255,34 +312,69 @@ func flatten(docs []*yaml.Node) []*yaml.Node {
 }
 
 // verifyPatched re-parses the patched file and checks that the edited
-// scalars hold their new values (as strings) and that every other node —
-// kind, tag, style, value, anchor, comments, shape — is unchanged.
-func verifyPatched(orig []*yaml.Node, patched []byte, want map[*yaml.Node]string) error {
+// scalars hold their new values (as strings), that inserted pairs are
+// exactly where intended, and that every other node — kind, tag, style,
+// value, anchor, comments, shape, line — is unchanged.
+func verifyPatched(orig []*yaml.Node, patched []byte, want map[*yaml.Node]string, inserts map[*yaml.Node]insertion) error {
 	docs, err := parseDocs(patched)
 	if err != nil {
 		return fmt.Errorf("the patched file is not valid YAML: %w", err)
 	}
-	a, b := flatten(orig), flatten(docs)
-	if len(a) != len(b) {
-		return fmt.Errorf("the patched file has %d nodes, the original %d", len(b), len(a))
+	if len(docs) != len(orig) {
+		return fmt.Errorf("the patched file has %d documents, the original %d", len(docs), len(orig))
 	}
-	for i := range a {
-		x, y := a[i], b[i]
+	lineOf := func(l int) int {
+		n := l
+		for _, ins := range inserts {
+			if l > ins.afterLine {
+				n++
+			}
+		}
+		return n
+	}
+	var cmp func(x, y *yaml.Node) error
+	cmp = func(x, y *yaml.Node) error {
 		if nv, edited := want[x]; edited {
 			if y.Kind != yaml.ScalarNode || y.Value != nv || y.Tag != "!!str" {
 				return lineErrorf(y.Line, "the patched value reads back as %s %q, want the string %q", y.Tag, y.Value, nv)
 			}
-			continue
+			return nil
 		}
 		if x.Kind != y.Kind || x.Tag != y.Tag || x.Style != y.Style || x.Value != y.Value || x.Anchor != y.Anchor ||
 			x.HeadComment != y.HeadComment || x.LineComment != y.LineComment || x.FootComment != y.FootComment ||
-			len(x.Content) != len(y.Content) || x.Line != y.Line {
+			lineOf(x.Line) != y.Line {
 			return lineErrorf(x.Line, "the patch changed more than the edited value (%q became %q)", x.Value, y.Value)
 		}
-		if x.Kind == yaml.AliasNode && x.Alias != nil && y.Alias != nil && x.Alias.Value != y.Alias.Value {
-			if _, edited := want[x.Alias]; !edited {
-				return lineErrorf(x.Line, "alias target changed")
+		if x.Kind == yaml.AliasNode {
+			if x.Alias != nil && y.Alias != nil && x.Alias.Value != y.Alias.Value {
+				if _, edited := want[x.Alias]; !edited {
+					return lineErrorf(x.Line, "alias target changed")
+				}
 			}
+			return nil
+		}
+		n := len(x.Content)
+		if ins, ok := inserts[x]; ok {
+			if len(y.Content) != n+2 {
+				return lineErrorf(x.Line, "the inserted %s did not land in this mapping", ins.key)
+			}
+			k, v := y.Content[n], y.Content[n+1]
+			if k.Value != ins.key || v.Kind != yaml.ScalarNode || v.Value != ins.value || v.Tag != "!!str" || k.HeadComment != "" || k.FootComment != "" || v.LineComment != "" {
+				return lineErrorf(k.Line, "the inserted pair reads back as %s: %q", k.Value, v.Value)
+			}
+		} else if len(y.Content) != n {
+			return lineErrorf(x.Line, "the patch changed the shape of this node")
+		}
+		for i := 0; i < n; i++ {
+			if err := cmp(x.Content[i], y.Content[i]); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	for i := range orig {
+		if err := cmp(orig[i], docs[i]); err != nil {
+			return err
 		}
 	}
 	return nil

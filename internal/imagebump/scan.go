@@ -59,6 +59,9 @@ type candidate struct {
 	tagNode, digNode *yaml.Node
 	repo             string // repository as written
 	curTag, curDig   string
+	// entry is the kustomization images: entry, where a missing newTag or
+	// digest key can be added.
+	entry *yaml.Node
 	// host is set when the reference lives inside a YAML string (an
 	// Application's helm.values block): the nodes above belong to the
 	// document parsed from that string.
@@ -524,7 +527,7 @@ func (w *walker) kustomizeImage(e *yaml.Node, p string) {
 	if !isScalar(nameNode) {
 		return
 	}
-	c := &candidate{kind: KindKustomizeImages, field: join(p, "newTag")}
+	c := &candidate{kind: KindKustomizeImages, field: join(p, "newTag"), entry: e, digField: join(p, "digest")}
 	if t := mapGet(e, "newTag"); t != nil {
 		c.tagNode, c.anchor, c.curTag = t, t, scalarOf(t)
 		c.viaAlias = isAlias(e, "newTag")

@@ -143,7 +143,7 @@ func TestVerifyPatchedRejectsCollateralChanges(t *testing.T) {
 	}
 	b := mapGet(docs[0], "b")
 	want := map[*yaml.Node]string{b: "y"}
-	if err := verifyPatched(docs, []byte("a: 1 # one\nb: y\n"), want); err != nil {
+	if err := verifyPatched(docs, []byte("a: 1 # one\nb: y\n"), want, nil); err != nil {
 		t.Errorf("intended patch rejected: %v", err)
 	}
 	for _, bad := range []string{
@@ -153,7 +153,7 @@ func TestVerifyPatchedRejectsCollateralChanges(t *testing.T) {
 		"a: 1 # one\nb: [y\n", // not YAML
 		"a: 1 # one\nb: y\nc: z\n",
 	} {
-		if err := verifyPatched(docs, []byte(bad), want); err == nil {
+		if err := verifyPatched(docs, []byte(bad), want, nil); err == nil {
 			t.Errorf("patch %q accepted", bad)
 		}
 	}
@@ -167,6 +167,28 @@ func TestNeedle(t *testing.T) {
 	} {
 		if got := needleOf(in); got != want {
 			t.Errorf("needleOf(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+func TestVerifyPatchedInsertion(t *testing.T) {
+	orig := []byte("images:\n  - name: app # x\n  - name: db\n")
+	docs, err := parseDocs(orig)
+	if err != nil {
+		t.Fatal(err)
+	}
+	entry := mapGet(docs[0], "images").Content[0]
+	ins := map[*yaml.Node]insertion{entry: {key: "newTag", value: "1.0", afterLine: 2}}
+	if err := verifyPatched(docs, []byte("images:\n  - name: app # x\n    newTag: \"1.0\"\n  - name: db\n"), nil, ins); err != nil {
+		t.Errorf("intended insertion rejected: %v", err)
+	}
+	for _, bad := range []string{
+		"images:\n  - name: app # x\n  - name: db\n    newTag: \"1.0\"\n", // into the wrong entry
+		"images:\n  - name: app # x\n    newTag: 1.0\n  - name: db\n",     // a float
+		"images:\n  - name: app # x\n    newTag: \"1.1\"\n  - name: db\n", // another value
+	} {
+		if err := verifyPatched(docs, []byte(bad), nil, ins); err == nil {
+			t.Errorf("patch %q accepted", bad)
 		}
 	}
 }
