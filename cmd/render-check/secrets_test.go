@@ -217,3 +217,73 @@ func TestSecretsGitFileList(t *testing.T) {
 		t.Fatalf("git-ignored files must not be scanned: %+v", fs)
 	}
 }
+
+// TestCheckRenderedSecretLeak runs `render-check check` on a small repo in
+// which a Helm chart renders a Secret from a plaintext values key with a
+// neutral name: only the rendered output reveals the leak, and the finding
+// points at the values file and key that supplied the value.
+func TestCheckRenderedSecretLeak(t *testing.T) {
+	t.Setenv("SOPS_AGE_KEY", "")
+	t.Setenv("SOPS_AGE_KEY_FILE", "")
+	t.Setenv("GITHUB_ACTIONS", "")
+	root := writeRepo(t, map[string]string{
+		".render-check.yaml": "repoURLs: [https://git.example.com/config.git]\nkubernetesVersion: \"1.34\"\n",
+		"clusters/a/apps/root.yaml": `apiVersion: argoproj.io/v1alpha1
+kind: Application
+metadata:
+  name: root
+  namespace: argocd
+spec:
+  project: default
+  source:
+    repoURL: https://git.example.com/config.git
+    targetRevision: main
+    path: clusters/a/apps
+  destination:
+    server: https://kubernetes.default.svc
+    namespace: argocd
+`,
+		"clusters/a/apps/db.yaml": `apiVersion: argoproj.io/v1alpha1
+kind: Application
+metadata:
+  name: db
+  namespace: argocd
+spec:
+  project: default
+  source:
+    repoURL: https://git.example.com/config.git
+    targetRevision: main
+    path: _base/charts/db
+    helm:
+      valueFiles:
+        - ../../../clusters/a/values/db.yaml
+  destination:
+    server: https://kubernetes.default.svc
+    namespace: db
+`,
+		"clusters/a/values/db.yaml":   "replicas: 1\ndatabase:\n  conn: " + e2ePassword + "\n",
+		"_base/charts/db/Chart.yaml":  "apiVersion: v2\nname: db\nversion: 1.0.0\n",
+		"_base/charts/db/values.yaml": "database:\n  conn: \"\"\n",
+		"_base/charts/db/templates/secret.yaml": "apiVersion: v1\nkind: Secret\nmetadata:\n  name: {{ .Release.Name }}-conn\n" +
+			"data:\n  conn: {{ .Values.database.conn | b64enc | quote }}\n",
+	})
+	var out, errb bytes.Buffer
+	code := run(context.Background(), []string{"check", "--root", root, "--images", "off", "--format", "json"}, strings.NewReader(""), &out, &errb)
+	if strings.Contains(out.String(), e2ePassword) || strings.Contains(errb.String(), e2ePassword) {
+		t.Fatal("check output contains the secret value")
+	}
+	var secretFs []report.Finding
+	for _, f := range findingsOf(t, out.String()) {
+		if f.Check() == "secret" {
+			secretFs = append(secretFs, f)
+		}
+	}
+	if code != exitFindings || len(secretFs) != 1 {
+		t.Fatalf("exit %d, secret findings %+v\nstdout:\n%s\nstderr:\n%s", code, secretFs, out.String(), errb.String())
+	}
+	f := secretFs[0]
+	if f.Rule != "secret/plaintext-secret" || f.File != "clusters/a/values/db.yaml" || f.Line != 3 ||
+		f.App != "db" || f.Resource == nil || f.Resource.Kind != "Secret" || !strings.Contains(f.Message, "database.conn") {
+		t.Fatalf("finding %+v", f)
+	}
+}
