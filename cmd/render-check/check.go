@@ -28,6 +28,8 @@ type checkOptions struct {
 	format      string
 	outputs     []string
 	failOn      string
+	shard       string
+	changed     string
 }
 
 func newCheckCmd() *cobra.Command {
@@ -46,6 +48,8 @@ func newCheckCmd() *cobra.Command {
 	f.StringArrayVar(&o.clusters, "cluster", nil, "only check this cluster (repeatable)")
 	f.StringVar(&o.kubeVersion, "kube-version", "", "target Kubernetes version for every cluster (default: config, else newest embedded)")
 	f.StringVar(&o.images, "images", "", "image check: verify, warn or off (default: config, else verify)")
+	f.StringVar(&o.shard, "shard", "", "check only shard I/N of the clusters (see `render-check list --shards N`); merge the JSON reports with `render-check merge`")
+	f.StringVar(&o.changed, "changed-since", "", "check only the apps whose inputs changed since this git revision (everything when unsure, and says so)")
 	f.StringSliceVar(&o.platforms, "platforms", nil, "platforms every image must provide, e.g. linux/amd64,linux/arm64 (default: config)")
 	f.StringVar(&o.format, "format", "", "output format: "+strings.Join(report.Formats(), ", ")+" (default text; github under GitHub Actions)")
 	f.StringArrayVar(&o.outputs, "output", nil, "also write FORMAT=PATH (repeatable)")
@@ -98,8 +102,17 @@ func runCheck(cmd *cobra.Command, o *checkOptions) error {
 	if err != nil {
 		return err
 	}
+	var shard *pipeline.Shard
+	if o.shard != "" {
+		s, err := pipeline.ParseShard(o.shard)
+		if err != nil {
+			return usageErrorf("--shard: %w", err)
+		}
+		shard = &s
+	}
 	rep, err := pipeline.Check(cmd.Context(), pipeline.Options{
 		Root: root, Config: cfg, Clusters: o.clusters, KubeVersion: o.kubeVersion, Images: images, Platforms: o.platforms,
+		Shard: shard, ChangedSince: o.changed,
 	})
 	if err != nil {
 		return err

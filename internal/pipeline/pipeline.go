@@ -5,6 +5,7 @@ package pipeline
 import (
 	"context"
 	"fmt"
+	"slices"
 
 	"github.com/render-check/render-check/internal/config"
 	"github.com/render-check/render-check/internal/render"
@@ -24,6 +25,12 @@ type Options struct {
 	// Platforms every image must provide (e.g. linux/arm64); empty means
 	// the config's images.platforms.
 	Platforms []string
+	// Shard, when set, limits the run to the clusters of one shard
+	// (see AssignShards); reports of all shards merge into the full report.
+	Shard *Shard
+	// ChangedSince, when set, checks only the apps whose inputs changed
+	// since this git revision (and scans only the changed files for secrets).
+	ChangedSince string
 }
 
 // Input is what every stage receives.
@@ -32,6 +39,9 @@ type Input struct {
 	Config   *config.Config
 	Clusters []*resource.Cluster
 	Options  *Options
+	// ChangedFiles, when non-nil, are the only repo files that file-based
+	// checks look at (changed-only runs), relative to Root.
+	ChangedFiles []string
 }
 
 // Stage is one check over the rendered clusters. It returns findings; an
@@ -52,21 +62,62 @@ func Stages() []Stage {
 
 // Check renders and checks; the report is finalized (sorted, summarised).
 func Check(ctx context.Context, opts Options) (*report.Report, error) {
+	clusters := opts.Clusters
+	var notes []string
+	if opts.Shard != nil {
+		names, err := ShardClusters(opts.Root, opts.Config, *opts.Shard)
+		if err != nil {
+			return nil, fmt.Errorf("shard %s: %w", opts.Shard, err)
+		}
+		if len(clusters) > 0 {
+			names = slices.DeleteFunc(names, func(n string) bool { return !slices.Contains(clusters, n) })
+		}
+		if len(names) == 0 {
+			rep := &report.Report{Skipped: []string{"shard " + opts.Shard.String() + ": no clusters in this shard"}}
+			rep.Finalize()
+			return rep, nil
+		}
+		clusters = names
+	}
+	var changed []string
+	if opts.ChangedSince != "" {
+		var err error
+		if changed, err = ChangedFiles(opts.Root, opts.ChangedSince); err != nil {
+			return nil, err
+		}
+	}
 	res, err := render.Render(ctx, render.Options{
-		Root: opts.Root, Config: opts.Config, Clusters: opts.Clusters, KubeVersion: opts.KubeVersion,
+		Root: opts.Root, Config: opts.Config, Clusters: clusters, KubeVersion: opts.KubeVersion,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("rendering: %w", err)
 	}
-	rep := &report.Report{Findings: res.Findings}
-	for _, c := range res.Clusters {
+	rendered := res.Clusters
+	if opts.ChangedSince != "" {
+		kept, unsure := selectChanged(res.Clusters, changed)
+		if unsure != "" {
+			notes = append(notes, "changed-since "+opts.ChangedSince+": checking everything ("+unsure+")")
+			changed = nil
+		} else {
+			notes = append(notes, fmt.Sprintf("changed-since %s: %d changed files, %d apps selected", opts.ChangedSince, len(changed), countApps(kept)))
+			rendered = kept
+			if changed == nil {
+				changed = []string{}
+			}
+			res.Findings = slices.DeleteFunc(res.Findings, func(f report.Finding) bool {
+				return f.App != "" && !hasApp(kept, f.Cluster, f.App)
+			})
+		}
+	}
+	rep := &report.Report{Findings: res.Findings, Notes: notes}
+	for _, c := range rendered {
 		rc := report.Cluster{Name: c.Name, KubernetesVersion: c.KubernetesVersion, Apps: []report.App{}}
 		for _, a := range c.Apps {
 			rc.Apps = append(rc.Apps, report.App{Name: a.Name, Source: a.SourceType, Resources: len(a.Resources)})
 		}
 		rep.Clusters = append(rep.Clusters, rc)
 	}
-	in := &Input{Root: opts.Root, Config: opts.Config, Clusters: res.Clusters, Options: &opts}
+	in := &Input{Root: opts.Root, Config: opts.Config, Clusters: rendered, Options: &opts, ChangedFiles: changed}
 	for _, st := range Stages() {
 		fs, skipped, err := st.Run(ctx, in)
 		if err != nil {
@@ -86,4 +137,26 @@ func Check(ctx context.Context, opts Options) (*report.Report, error) {
 	}
 	rep.Finalize()
 	return rep, nil
+}
+
+func countApps(cs []*resource.Cluster) int {
+	n := 0
+	for _, c := range cs {
+		n += len(c.Apps)
+	}
+	return n
+}
+
+func hasApp(cs []*resource.Cluster, cluster, app string) bool {
+	for _, c := range cs {
+		if c.Name != cluster {
+			continue
+		}
+		for _, a := range c.Apps {
+			if a.Name == app {
+				return true
+			}
+		}
+	}
+	return false
 }

@@ -25,7 +25,17 @@ func runSecretStage(ctx context.Context, in *Input) ([]report.Finding, string, e
 	if err != nil {
 		return nil, "", err
 	}
-	res, err := secrets.Scan(ctx, secrets.Options{Root: in.Root, Config: cfg.Secrets, Clusters: in.Clusters, Keys: keys})
+	opts := secrets.Options{Root: in.Root, Config: cfg.Secrets, Clusters: in.Clusters, Keys: keys}
+	if in.ChangedFiles != nil {
+		// changed-only run: scan the changed files and the selected apps'
+		// output. Apps are only selected through changed files, so no
+		// changed file means nothing to scan.
+		if len(in.ChangedFiles) == 0 {
+			return nil, "", nil
+		}
+		opts.Paths = in.ChangedFiles
+	}
+	res, err := secrets.Scan(ctx, opts)
 	if err != nil {
 		return nil, "", err
 	}

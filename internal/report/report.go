@@ -13,6 +13,8 @@ type Report struct {
 	// Skipped names checks that did not run and why (e.g. "image: --images off").
 	// A skipped check is never counted as passed.
 	Skipped []string `json:"skipped,omitempty"`
+	// Notes say how the run was scoped (shards, changed-only selection).
+	Notes   []string `json:"notes,omitempty"`
 	Summary Summary  `json:"summary"`
 }
 

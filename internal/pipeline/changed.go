@@ -1,0 +1,91 @@
+package pipeline
+
+import (
+	"bytes"
+	"fmt"
+	"os/exec"
+	"path"
+	"slices"
+	"strings"
+
+	"github.com/render-check/render-check/internal/config"
+	"github.com/render-check/render-check/internal/resource"
+)
+
+// ChangedFiles lists the files, relative to root with forward slashes, that
+// differ between the revision ref and the working tree (committed, staged,
+// unstaged and untracked changes alike). Files outside root are left out.
+func ChangedFiles(root, ref string) ([]string, error) {
+	if _, err := gitOut(root, "rev-parse", "--verify", "--quiet", ref+"^{commit}"); err != nil {
+		return nil, fmt.Errorf("--changed-since: %q is not a commit: %w", ref, err)
+	}
+	prefix, err := gitOut(root, "rev-parse", "--show-prefix")
+	if err != nil {
+		return nil, fmt.Errorf("--changed-since: %w", err)
+	}
+	prefix = strings.TrimSpace(prefix)
+	diff, err := gitOut(root, "diff", "--name-only", "--no-renames", "-z", ref, "--", ".")
+	if err != nil {
+		return nil, fmt.Errorf("--changed-since: %w", err)
+	}
+	untracked, err := gitOut(root, "ls-files", "--others", "--exclude-standard", "-z", "--full-name", "--", ".")
+	if err != nil {
+		return nil, fmt.Errorf("--changed-since: %w", err)
+	}
+	var out []string
+	for _, f := range strings.Split(diff+untracked, "\x00") {
+		if f == "" {
+			continue
+		}
+		// both commands print paths relative to the top of the work tree
+		if rel, ok := strings.CutPrefix(f, prefix); ok {
+			out = append(out, rel)
+		}
+	}
+	slices.Sort(out)
+	return slices.Compact(out), nil
+}
+
+func gitOut(dir string, args ...string) (string, error) {
+	cmd := exec.Command("git", append([]string{"-C", dir}, args...)...)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		return "", fmt.Errorf("git %s: %w: %s", strings.Join(args, " "), err, strings.TrimSpace(stderr.String()))
+	}
+	return string(out), nil
+}
+
+// selectChanged keeps the apps whose inputs (the files read to render them,
+// their Application manifest included) intersect changed. It returns
+// everything, with the reason, when it cannot be sure: the configuration
+// changed, or an app has no recorded inputs (e.g. it failed to render).
+func selectChanged(clusters []*resource.Cluster, changed []string) (kept []*resource.Cluster, unsure string) {
+	set := map[string]bool{}
+	for _, f := range changed {
+		set[f] = true
+		if path.Base(f) == config.FileName || path.Base(f) == ".argocd-source.yaml" {
+			unsure = f + " changed"
+		}
+	}
+	if unsure != "" {
+		return clusters, unsure
+	}
+	for _, c := range clusters {
+		nc := *c
+		nc.Apps = nil
+		for _, a := range c.Apps {
+			if len(a.Inputs) == 0 {
+				return clusters, "no recorded inputs for app " + c.Name + "/" + a.Name
+			}
+			if a.Application != nil && set[a.Application.File] || slices.ContainsFunc(a.Inputs, func(f string) bool { return set[f] }) {
+				nc.Apps = append(nc.Apps, a)
+			}
+		}
+		if len(nc.Apps) > 0 {
+			kept = append(kept, &nc)
+		}
+	}
+	return kept, ""
+}
