@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"time"
 
 	"sigs.k8s.io/yaml"
 )
@@ -88,7 +89,32 @@ func Parse(name string, data []byte) (*Config, error) {
 		return nil, fmt.Errorf("%s: %w", name, err)
 	}
 	c.applyDefaults()
+	if err := c.check(); err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
 	return c, nil
+}
+
+// check rejects values that decode but make no sense, so that a bad config
+// stops the run (exit 2) instead of surfacing as a finding later.
+func (c *Config) check() error {
+	switch c.Images.Mode {
+	case "verify", "warn", "off":
+	default:
+		return fmt.Errorf("images.mode: want verify, warn or off, got %q", c.Images.Mode)
+	}
+	for name, v := range map[string]string{"images.timeout": c.Images.Timeout, "images.totalTimeout": c.Images.TotalTimeout} {
+		if v == "" {
+			continue
+		}
+		if _, err := time.ParseDuration(v); err != nil {
+			return fmt.Errorf("%s: %w", name, err)
+		}
+	}
+	if c.Images.Concurrency < 0 {
+		return fmt.Errorf("images.concurrency must not be negative")
+	}
+	return c.ValidatePolicy()
 }
 
 // KubernetesVersionFor returns the configured version for a cluster: its own

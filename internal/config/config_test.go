@@ -1,0 +1,26 @@
+package config
+
+import (
+	"strings"
+	"testing"
+)
+
+func TestParseRejectsBadValues(t *testing.T) {
+	for _, tt := range []struct{ yaml, err string }{
+		{"images: {mode: maybe}", "images.mode"},
+		{"images: {timeout: soon}", "images.timeout"},
+		{"images: {concurrency: -1}", "images.concurrency"},
+		{"clustres: [x]", "unknown field"},
+	} {
+		if _, err := Parse("c.yaml", []byte(tt.yaml)); err == nil || !strings.Contains(err.Error(), tt.err) {
+			t.Errorf("%s: error %v, want %q", tt.yaml, err, tt.err)
+		}
+	}
+	c, err := Parse("c.yaml", []byte("kubernetesVersion: '1.33'\nclusterSettings: {a: {kubernetesVersion: '1.31'}}"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.KubernetesVersionFor("a") != "1.31" || c.KubernetesVersionFor("b") != "1.33" || c.Images.Mode != "verify" || c.Clusters[0] != "clusters/*" {
+		t.Fatalf("defaults/overrides wrong: %+v", c)
+	}
+}
