@@ -185,7 +185,7 @@ auth:
 		files: map[string]string{
 			"k/kustomization.yaml": "resources: []\nsecretGenerator:\n- name: app\n  literals:\n  - PASSWORD=" + secretLiteral + "\n  - EMPTY=\n  envs:\n  - plain.env\n  - enc.env\n  files:\n  - key=missing.txt\nconfigMapGenerator:\n- name: cfg\n  literals:\n  - LOG=debug\n  - DB_PASSWORD=" + secretDBPass + "\n",
 			"k/plain.env":          "PASSWORD=" + secretPassword + "\n",
-			"k/enc.env":            "PASSWORD=ENC[AES256_GCM,data:x,iv:y,tag:z,type:str]\nsops_mac=ENC[AES256_GCM,data:x,iv:y,tag:z,type:str]\n",
+			"k/enc.env":            "PASSWORD=ENC[AES256_GCM,data:x,iv:y,tag:z,type:str]\nsops_mac=ENC[AES256_GCM,data:x,iv:y,tag:z,type:str]\nsops_lastmodified=2026-01-01T00:00:00Z\n",
 		},
 		want: []string{"secret/credential-value k/kustomization.yaml:16", "secret/generator-literal k/kustomization.yaml:5", "secret/generator-literal k/kustomization.yaml:8"},
 	},
@@ -240,5 +240,25 @@ func TestRules(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+func TestListItems(t *testing.T) {
+	res := scanTree(t, map[string]string{"list.yaml": "apiVersion: v1\nkind: List\nitems:\n- apiVersion: v1\n  kind: ConfigMap\n  metadata:\n    name: a\n" +
+		"- apiVersion: v1\n  kind: Secret\n  metadata:\n    name: s\n  stringData:\n    password: " + secretPassword + "\n"}, Options{})
+	got := brief(res.Findings)
+	if len(got) != 1 || got[0] != "secret/plaintext-secret list.yaml:13" || !strings.Contains(res.Findings[0].Message, "items[1].stringData.password") {
+		t.Fatalf("findings %q %v", got, res.Findings)
+	}
+}
+
+func TestSopsDotenv(t *testing.T) {
+	enc := "ENC[AES256_GCM,data:x,iv:y,tag:z,type:str]"
+	res := scanTree(t, map[string]string{
+		"a.env": "# comment\nDB_PASSWORD=" + enc + "\nNEW_TOKEN=" + secretToken + "\nHOST_unencrypted=db\nsops_unencrypted_suffix=_unencrypted\nsops_mac=" + enc + "\nsops_lastmodified=2026-01-01T00:00:00Z\n",
+		"b.env": "A=" + secretPassword + "\n",
+	}, Options{})
+	if got := brief(res.Findings); len(got) != 1 || got[0] != "secret/sops-plaintext-value a.env:3" {
+		t.Fatalf("findings %q", got)
 	}
 }

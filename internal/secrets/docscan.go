@@ -65,6 +65,19 @@ func (d *docScan) scanNoFlush(kustomizationFile bool) {
 		group = ""
 	}
 	isManifest := apiVersion != "" && kind != ""
+	if items := mapGet(d.root, "items"); isManifest && strings.HasSuffix(kind, "List") && items != nil && items.Kind == yaml.SequenceNode {
+		// a List: each item is checked as its own object
+		for i, it := range items.Content {
+			sub := &docScan{s: d.s, file: d.file, doc: d.doc, root: it, skip: d.skip, sops: d.sops}
+			sub.scanNoFlush(false)
+			for _, h := range sub.hits {
+				h.path = append([]pathElem{{key: "items"}, {index: i, isIdx: true}}, h.path...)
+				h.keyPath = keyPathString(h.path)
+				d.hits = append(d.hits, h)
+			}
+		}
+		return
+	}
 	switch {
 	case kind == "Secret" && group == "":
 		if !d.sops {

@@ -134,6 +134,9 @@ func (s *scanner) scanPath(rel string) {
 			msg: "a .sops.yaml creation rule (path_regex) says this file must be SOPS-encrypted, but it is not"})
 	}
 	if !isYAMLOrJSON(rel) {
+		if sopsEncrypted {
+			s.scanSopsDotenv(f)
+		}
 		return
 	}
 	if f.parseErr != nil {

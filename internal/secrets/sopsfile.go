@@ -194,3 +194,46 @@ func (s *scanner) scanSopsFile(f *srcFile) {
 			msg: "MAC mismatch: values were added, removed, reordered or edited without sops"})
 	}
 }
+
+// scanSopsDotenv checks a SOPS-encrypted dotenv file (flattened sops_*
+// metadata lines): every value its rules encrypt must be ENC[...]. Its MAC
+// is not verified (dotenv trees are not YAML documents).
+func (s *scanner) scanSopsDotenv(f *srcFile) {
+	meta := map[string]string{}
+	for _, l := range f.lines {
+		if k, v, ok := strings.Cut(strings.TrimSpace(l), "="); ok && strings.HasPrefix(k, "sops_") {
+			meta[strings.TrimPrefix(k, "sops_")] = v
+		}
+	}
+	if meta["mac"] == "" {
+		return // INI or another format: only its presence is checked
+	}
+	s.sopsFiles++
+	var problems []string
+	if meta["lastmodified"] == "" {
+		problems = append(problems, "lastmodified is missing")
+	}
+	r := &sopsRules{unencryptedSuffix: meta["unencrypted_suffix"], encryptedSuffix: meta["encrypted_suffix"]}
+	var ok bool
+	for key, dst := range map[string]**regexpT{"unencrypted_regex": &r.unencryptedRegex, "encrypted_regex": &r.encryptedRegex} {
+		if *dst, ok = compileRule(meta[key]); !ok {
+			problems = append(problems, key+" is not a valid regular expression")
+		}
+	}
+	if len(problems) > 0 {
+		s.add(hit{rule: RuleSopsMetadata, file: f.path, line: 1, keyPath: "sops",
+			fp: fingerprintOfPlace(RuleSopsMetadata, f.path, "sops"), msg: "incomplete sops metadata: " + strings.Join(problems, "; ")})
+	}
+	for i, l := range f.lines {
+		t := strings.TrimSpace(l)
+		if t == "" || strings.HasPrefix(t, "#") {
+			continue
+		}
+		k, v, found := strings.Cut(t, "=")
+		if !found || strings.HasPrefix(k, "sops_") || v == "" || isEncrypted(v) || !r.shouldEncrypt([]string{k}, [][]string{{}}, false) {
+			continue
+		}
+		s.add(hit{rule: RuleSopsPlaintextValue, file: f.path, line: i + 1, keyPath: k, fp: fingerprintOf([]byte(v)),
+			msg: "value is not encrypted although this file's sops rules say it must be (added after encryption?): re-encrypt with sops"})
+	}
+}
