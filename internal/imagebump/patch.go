@@ -125,8 +125,13 @@ func (c *candidate) planDigest(dig string) (*nodeEdit, string) {
 }
 
 // lineStarts returns the byte offset of every line start.
+// A UTF-8 byte order mark is not part of the first line: YAML parsers skip
+// it before counting columns.
 func lineStarts(src []byte) []int {
 	starts := []int{0}
+	if bytes.HasPrefix(src, []byte("\xef\xbb\xbf")) {
+		starts[0] = 3
+	}
 	for i, b := range src {
 		if b == '\n' {
 			starts = append(starts, i+1)

@@ -1,6 +1,8 @@
 package imagebump
 
 import (
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -190,5 +192,18 @@ func TestVerifyPatchedInsertion(t *testing.T) {
 		if err := verifyPatched(docs, []byte(bad), nil, ins); err == nil {
 			t.Errorf("patch %q accepted", bad)
 		}
+	}
+}
+
+func TestBumpFileWithByteOrderMark(t *testing.T) {
+	src := []byte("\xef\xbb\xbfimage: registry.example/org/app:1.0.0 # bom\n")
+	dir := writeTree(t, map[string][]byte{"clusters/prod/values.yaml": src})
+	res, err := Bump(t.Context(), Options{Root: dir, Image: "registry.example/org/app", Tag: "2.0.0"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, _ := os.ReadFile(filepath.Join(dir, "clusters/prod/values.yaml"))
+	if want := "\xef\xbb\xbfimage: registry.example/org/app:2.0.0 # bom\n"; string(got) != want || !res.Changed {
+		t.Errorf("got %q", got)
 	}
 }
