@@ -1,12 +1,17 @@
 package secrets
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"strings"
 
 	"filippo.io/age"
 )
+
+// ErrBadKey means an age identity list does not parse. The cause is not
+// reported, since it could quote key material.
+var ErrBadKey = errors.New("not a valid list of age identities (AGE-SECRET-KEY-1...)")
 
 // Keys are the age identities used to verify SOPS MACs. The zero value has
 // no keys: MAC verification is then reported as skipped.
@@ -29,8 +34,8 @@ func (k *Keys) Len() int {
 func ParseKeys(text, source string) (*Keys, error) {
 	ids, err := age.ParseIdentities(strings.NewReader(text))
 	if err != nil {
-		// age's errors never include key material.
-		return nil, fmt.Errorf("parsing age identities from %s: %w", source, err)
+		// age's parse errors may quote a character of the key: not shown.
+		return nil, fmt.Errorf("%s: %w", source, ErrBadKey)
 	}
 	return &Keys{identities: ids, Source: source}, nil
 }

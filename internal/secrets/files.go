@@ -22,14 +22,7 @@ import (
 // else a walk that skips .git. paths restrict the list to those files or
 // directories. Files inside Helm chart templates directories are left to
 // the rendered-output scan.
-func listFiles(ctx context.Context, root string, paths []string, exclude func(string) bool) ([]string, error) {
-	all, err := gitFiles(ctx, root)
-	if err != nil {
-		all, err = walkFiles(root)
-		if err != nil {
-			return nil, err
-		}
-	}
+func listFiles(all, paths []string, root string, exclude func(string) bool) []string {
 	charts := map[string]bool{}
 	for _, f := range all {
 		if path.Base(f) == "Chart.yaml" {
@@ -60,7 +53,20 @@ func listFiles(ctx context.Context, root string, paths []string, exclude func(st
 		}
 	}
 	slices.Sort(out)
-	return slices.Compact(out), nil
+	return slices.Compact(out)
+}
+
+// repoFiles lists every file of the repo: git's list when root is in a
+// git work tree, else a walk.
+func repoFiles(ctx context.Context, root string) ([]string, error) {
+	all, err := gitFiles(ctx, root)
+	if err == nil {
+		return all, nil
+	}
+	if ctx.Err() != nil {
+		return nil, ctx.Err()
+	}
+	return walkFiles(root)
 }
 
 func underAny(f string, paths []string) bool {
@@ -143,13 +149,7 @@ type creationRule struct {
 }
 
 // loadSopsConfigs reads every .sops.yaml in the repo.
-func (s *scanner) loadSopsConfigs(ctx context.Context) error {
-	all, err := gitFiles(ctx, s.root)
-	if err != nil {
-		if all, err = walkFiles(s.root); err != nil {
-			return err
-		}
-	}
+func (s *scanner) loadSopsConfigs(all []string) {
 	for _, f := range all {
 		if path.Base(f) != ".sops.yaml" {
 			continue
@@ -185,7 +185,6 @@ func (s *scanner) loadSopsConfigs(ctx context.Context) error {
 		}
 		s.sopsConfigs[cfg.dir] = cfg
 	}
-	return nil
 }
 
 // mustBeEncrypted reports whether the nearest .sops.yaml's first matching

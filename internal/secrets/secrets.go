@@ -149,13 +149,12 @@ func Scan(ctx context.Context, opts Options) (*Result, error) {
 		}
 	}
 	s := newScanner(opts.Root, opts.Keys)
-	files, err := listFiles(ctx, opts.Root, opts.Paths, allow.exclude)
+	all, err := repoFiles(ctx, opts.Root)
 	if err != nil {
 		return nil, err
 	}
-	if err := s.loadSopsConfigs(ctx); err != nil {
-		return nil, err
-	}
+	s.loadSopsConfigs(all)
+	files := listFiles(all, opts.Paths, opts.Root, allow.exclude)
 	for _, f := range files {
 		if err := ctx.Err(); err != nil {
 			return nil, err
