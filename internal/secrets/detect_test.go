@@ -60,7 +60,7 @@ func TestKnownToken(t *testing.T) {
 	yes := map[string]string{
 		secretGHToken: "GitHub token", secretGLToken: "GitLab token", secretSlack: "Slack token", secretStripe: "Stripe secret key",
 		secretGoogle: "Google API key", "redis://:" + secretURLPass + "@redis:6379/0": "URL with a password",
-		"AGE-SECRET-KEY-1" + strings.Repeat("Q", 58): "age secret key",
+		"AGE-SECRET-KEY-1" + strings.Repeat("Q", 58):                                                    "age secret key",
 		"-----BEGIN OPENSSH PRIVATE KEY-----\n" + secretPEMBody + "\n-----END OPENSSH PRIVATE KEY-----": "PEM private key",
 	}
 	for v, want := range yes {
