@@ -262,3 +262,17 @@ func TestSopsDotenv(t *testing.T) {
 		t.Fatalf("findings %q", got)
 	}
 }
+
+// TestSopsCommentRegex: with encrypted_comment_regex only the values right
+// after a matching comment must be encrypted (sops.go shouldBeEncrypted).
+func TestSopsCommentRegex(t *testing.T) {
+	enc := "ENC[AES256_GCM,data:x,iv:y,tag:z,type:str]"
+	meta := "sops:\n  encrypted_comment_regex: sops:enc\n  mac: " + enc + "\n  lastmodified: \"2026-01-01T00:00:00Z\"\n  age:\n  - recipient: age1x\n    enc: x\n"
+	res := scanTree(t, map[string]string{
+		"ok.yaml":  "# sops:enc\npassword: " + enc + "\nhost: db\n" + meta,
+		"bad.yaml": "host: db\n# sops:enc\npassword: " + secretPassword + "\nport: 5432\n" + meta,
+	}, Options{})
+	if got := brief(res.Findings); len(got) != 1 || got[0] != "secret/sops-plaintext-value bad.yaml:3" {
+		t.Fatalf("findings %q", got)
+	}
+}
