@@ -224,6 +224,7 @@ func BuiltinAPIVersions(minor string) ([]string, error) {
 
 // KindInfo describes a built-in kind of one minor.
 type KindInfo struct {
+	// APIVersion is "group/version" ("v1" for core).
 	APIVersion string
 	Kind       string
 	// Namespaced is the kind's scope, nil when the OpenAPI documents do not

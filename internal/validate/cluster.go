@@ -23,7 +23,8 @@ type ClusterOptions struct {
 	Strict bool
 	// CRDs come from the checkout and configured paths; the cluster's
 	// rendered CRDs are added in front of them.
-	CRDs            []CRDSchema
+	CRDs []CRDSchema
+	// SchemaLocations, SchemaCacheDir and SkipKinds are as in Options.
 	SchemaLocations []string
 	SchemaCacheDir  string
 	SkipKinds       []string

@@ -10,8 +10,11 @@ import (
 // CRDSchema is the draft-04 schema of one served version of a custom
 // resource, converted from a CustomResourceDefinition.
 type CRDSchema struct {
+	// APIVersion is group/version of the served version.
 	APIVersion string
-	Kind       string
+	// Kind is spec.names.kind.
+	Kind string
+	// Namespaced is false for scope: Cluster.
 	Namespaced bool
 	// Schema is the strict draft-04 JSON schema; nil when the CRD has no
 	// schema for the version (then anything is accepted).
@@ -22,7 +25,9 @@ type CRDSchema struct {
 
 // CRDError is a CustomResourceDefinition that cannot be converted.
 type CRDError struct {
-	Name   string
+	// Name is the CRD's metadata.name.
+	Name string
+	// Reason says what is wrong.
 	Reason string
 }
 

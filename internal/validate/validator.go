@@ -61,11 +61,14 @@ type Options struct {
 // in the object (map keys and list indices); Field is its display form
 // (spec.template.spec.containers[0].resource).
 type Problem struct {
+	// Rule is one of the Rule* constants.
 	Rule     string
 	Severity report.Severity
-	Path     []string
-	Field    string
-	Message  string
+	// Path is nil for problems of the whole object.
+	Path  []string
+	Field string
+	// Message does not repeat Field.
+	Message string
 }
 
 // Validator validates objects against the schemas of one Kubernetes minor.
