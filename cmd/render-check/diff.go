@@ -16,6 +16,7 @@ import (
 	"github.com/render-check/render-check/internal/config"
 	"github.com/render-check/render-check/internal/diff"
 	"github.com/render-check/render-check/internal/render"
+	"github.com/render-check/render-check/internal/repo"
 	"github.com/render-check/render-check/internal/report"
 	"github.com/render-check/render-check/internal/resource"
 )
@@ -155,7 +156,7 @@ func revisionDiff(cmd *cobra.Command, o *diffOptions, root string) (*diff.Result
 		defer cleanHead()
 		headDir = d
 	}
-	origin := gitOrigin(root)
+	origin, _ := repo.GitOrigin(root) // "" when the checkout has none
 	load := func(dir string) (*config.Config, error) {
 		path := o.configPath
 		if path != "" && !filepath.IsAbs(path) {
@@ -357,13 +358,4 @@ func git(dir string, args ...string) (string, error) {
 		return "", fmt.Errorf("git %s: %w: %s", strings.Join(args, " "), err, strings.TrimSpace(stderr.String()))
 	}
 	return string(out), nil
-}
-
-// gitOrigin returns the remote.origin.url of the repo holding root, or "".
-func gitOrigin(root string) string {
-	out, err := git(root, "config", "--get", "remote.origin.url")
-	if err != nil {
-		return ""
-	}
-	return strings.TrimSpace(out)
 }
