@@ -173,7 +173,7 @@ func looksLikeManifest(data []byte) bool {
 func locate(rel string, err error) error {
 	var ye *repo.YAMLError
 	if errors.As(err, &ye) {
-		return &FileError{File: rel, Line: ye.Line, Err: fmt.Errorf("malformed YAML: %w", ye.Err)}
+		return &FileError{File: rel, Line: ye.Line, Err: &relError{msg: "malformed YAML: " + ye.Message(), err: ye}}
 	}
 	return &FileError{File: rel, Err: err}
 }

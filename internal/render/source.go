@@ -82,7 +82,7 @@ func applyOverrides(r *repo.Repo, src argo.Source, appPath, appName string) (arg
 		if err != nil {
 			var ye *repo.YAMLError
 			if errors.As(err, &ye) {
-				return src, read, &FileError{File: rel, Line: ye.Line, Err: ye.Err}
+				return src, read, &FileError{File: rel, Line: ye.Line, Err: &relError{msg: "malformed YAML: " + ye.Message(), err: ye}}
 			}
 			return src, read, &FileError{File: rel, Err: err}
 		}

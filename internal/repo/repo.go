@@ -159,14 +159,13 @@ func (r *Repo) Applications(c ClusterDir) ([]*argo.Application, []report.Finding
 		}
 		if perr != nil {
 			var ye *YAMLError
-			line := 0
+			line, msg := 0, perr.Error()
 			if errors.As(perr, &ye) {
-				line = ye.Line
-				perr = ye.Err
+				line, msg = ye.Line, ye.Message()
 			}
 			findings = append(findings, report.Finding{
 				Rule: RuleMalformedYAML, Severity: report.SeverityError, Cluster: c.Name,
-				File: rel, Line: line, Message: fmt.Sprintf("malformed YAML: %v", perr),
+				File: rel, Line: line, Message: "malformed YAML: " + msg,
 			})
 		}
 		return nil

@@ -8,6 +8,8 @@ import (
 	"io"
 	"strings"
 
+	goccy "github.com/goccy/go-yaml"
+	goccyparser "github.com/goccy/go-yaml/parser"
 	"gopkg.in/yaml.v3"
 )
 
@@ -33,12 +35,29 @@ type YAMLError struct {
 
 func (e *YAMLError) Error() string {
 	if e.File == "" {
-		return fmt.Sprintf("line %d: %v", e.Line, e.Err)
+		return fmt.Sprintf("line %d: %s", e.Line, e.Message())
 	}
-	return fmt.Sprintf("%s:%d: %v", e.File, e.Line, e.Err)
+	return fmt.Sprintf("%s:%d: %s", e.File, e.Line, e.Message())
 }
 
 func (e *YAMLError) Unwrap() error { return e.Err }
+
+// Message is the parser's message without its own "yaml: line N:" prefix
+// (the location is Line).
+func (e *YAMLError) Message() string {
+	msg := e.Err.Error()
+	rest, ok := strings.CutPrefix(msg, "yaml: ")
+	if !ok {
+		return msg
+	}
+	var n int
+	if _, err := fmt.Sscanf(rest, "line %d:", &n); err == nil {
+		if _, after, found := strings.Cut(rest, ": "); found {
+			return after
+		}
+	}
+	return rest
+}
 
 // ParseDocuments decodes every document of a YAML stream. Documents decoded
 // before a syntax error are returned along with a *YAMLError locating it.
@@ -53,7 +72,7 @@ func ParseDocuments(file string, data []byte) ([]Document, error) {
 			return docs, nil
 		}
 		if err != nil {
-			return docs, &YAMLError{File: file, Line: errorLine(err, lastLine), Err: err}
+			return docs, &YAMLError{File: file, Line: syntaxErrorLine(data, err, lastLine), Err: err}
 		}
 		line := n.Line
 		if len(n.Content) > 0 {
@@ -80,9 +99,24 @@ func ParseDocuments(file string, data []byte) ([]Document, error) {
 	}
 }
 
+// syntaxErrorLine locates a syntax error at the line where parsing broke.
+// yaml.v3 gives no structured position and, for parser errors, names the
+// line before the construct; so the text is also parsed with goccy/go-yaml,
+// whose errors carry the offending token, and the later of the two lines is
+// used (both parsers name a line at or before where the text went wrong).
+func syntaxErrorLine(data []byte, err error, fallback int) int {
+	line := errorLine(err, fallback)
+	if _, gerr := goccyparser.ParseBytes(data, 0); gerr != nil {
+		var ye goccy.Error
+		if errors.As(gerr, &ye) && ye.GetToken() != nil && ye.GetToken().Position != nil {
+			line = max(line, ye.GetToken().Position.Line)
+		}
+	}
+	return line
+}
+
 // errorLine extracts the line a yaml.v3 syntax error names ("yaml: line N:
-// ..."). The parser exposes no structured position for syntax errors, so this
-// only refines the location; fallback is used when no line is named.
+// ..."); fallback is used when no line is named.
 func errorLine(err error, fallback int) int {
 	var te *yaml.TypeError
 	if errors.As(err, &te) {
