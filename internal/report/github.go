@@ -60,8 +60,7 @@ func (g *githubWriter) Write(r *Report) error {
 		}
 		fmt.Fprintln(b, cmd.String())
 	}
-	fmt.Fprintf(b, "render-check: %s, %s, %s: %s, %s\n", plural(r.Summary.Clusters, "cluster"), plural(r.Summary.Apps, "app"),
-		plural(r.Summary.Resources, "resource"), plural(r.Summary.Errors, "error"), plural(r.Summary.Warnings, "warning"))
+	fmt.Fprintf(b, "render-check: %s\n", totalsLine(r.Summary))
 	if err := b.Flush(); err != nil {
 		return fmt.Errorf("writing github annotations: %w", err)
 	}

@@ -56,7 +56,9 @@ func (s *summaryWriter) Write(r *Report) error {
 		status = "ℹ️ " + plural(len(r.Findings), "note")
 	}
 	fmt.Fprintf(b, "## render-check: %s\n\n", status)
-	fmt.Fprintf(b, "%s, %s, %s rendered.\n\n", plural(r.Summary.Clusters, "cluster"), plural(r.Summary.Apps, "app"), plural(r.Summary.Resources, "resource"))
+	if line := countsLine(r.Summary); line != "" {
+		fmt.Fprintf(b, "%s.\n\n", line)
+	}
 
 	if len(r.Clusters) > 0 {
 		fmt.Fprintln(b, "| Cluster | Kubernetes | Apps | Resources | Errors | Warnings |")
@@ -147,6 +149,31 @@ func (s *summaryWriter) flush(b *bufio.Writer) error {
 		return fmt.Errorf("writing job summary: %w", err)
 	}
 	return nil
+}
+
+// countsLine says what the run covered: clusters, apps and resources
+// rendered by check, resources validated by validate, nothing for a file
+// scan (secrets).
+func countsLine(s Summary) string {
+	switch {
+	case s.Clusters > 0:
+		return fmt.Sprintf("%s, %s, %s rendered", plural(s.Clusters, "cluster"), plural(s.Apps, "app"), plural(s.Resources, "resource"))
+	case s.Resources > 0:
+		return plural(s.Resources, "resource") + " checked"
+	}
+	return ""
+}
+
+// totalsLine is the one-line summary ending the text and github formats.
+func totalsLine(s Summary) string {
+	totals := plural(s.Errors, "error") + ", " + plural(s.Warnings, "warning")
+	switch {
+	case s.Clusters > 0:
+		return fmt.Sprintf("%s, %s, %s: %s", plural(s.Clusters, "cluster"), plural(s.Apps, "app"), plural(s.Resources, "resource"), totals)
+	case s.Resources > 0:
+		return plural(s.Resources, "resource") + ": " + totals
+	}
+	return totals
 }
 
 func statusIcon(s Summary) string {

@@ -96,8 +96,7 @@ func (t *textWriter) Write(r *Report) error {
 	for _, s := range r.Skipped {
 		fmt.Fprintf(b, "%s %s\n", t.paint("33", "skipped:"), s)
 	}
-	fmt.Fprintf(b, "%s, %s, %s: %s, %s\n", plural(r.Summary.Clusters, "cluster"), plural(r.Summary.Apps, "app"),
-		plural(r.Summary.Resources, "resource"), plural(r.Summary.Errors, "error"), plural(r.Summary.Warnings, "warning"))
+	fmt.Fprintln(b, totalsLine(r.Summary))
 	if err := b.Flush(); err != nil {
 		return fmt.Errorf("writing text report: %w", err)
 	}

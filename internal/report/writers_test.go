@@ -163,3 +163,25 @@ func TestTextColour(t *testing.T) {
 func stripANSI(s string) string {
 	return regexp.MustCompile("\x1b\\[[0-9;]*m").ReplaceAllString(s, "")
 }
+
+// TestTotalsWithoutClusters: a secrets or validate run renders no cluster,
+// and the summaries do not claim "0 clusters, 0 apps".
+func TestTotalsWithoutClusters(t *testing.T) {
+	r := &Report{Findings: []Finding{{Rule: "secret/plaintext-secret", Severity: SeverityError, File: "a.yaml", Line: 1, Message: "m"}}}
+	r.Finalize()
+	for format, want := range map[string]string{
+		"text":   "\n1 error, 0 warnings\n",
+		"github": "\nrender-check: 1 error, 0 warnings\n",
+	} {
+		if out := string(render(t, format, r, Options{})); !strings.HasSuffix(out, want) || strings.Contains(out, "clusters") {
+			t.Errorf("%s: %q", format, out)
+		}
+	}
+	if out := string(render(t, "summary", r, Options{})); strings.Contains(out, "rendered") || strings.Contains(out, "| Cluster |") {
+		t.Errorf("summary of a file scan talks about clusters:\n%s", out)
+	}
+	r.Summary.Resources = 12
+	if out := string(render(t, "text", r, Options{})); !strings.HasSuffix(out, "\n12 resources: 1 error, 0 warnings\n") {
+		t.Errorf("validate-style totals: %q", out)
+	}
+}
