@@ -7,12 +7,17 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
+	"log"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	ggcrregistry "github.com/google/go-containerregistry/pkg/registry"
+	helmregistry "helm.sh/helm/v3/pkg/registry"
 
 	"github.com/render-check/render-check/internal/report"
 )
@@ -313,6 +318,42 @@ func TestCheckRemoteChart(t *testing.T) {
 		t.Fatalf("exit %d, findings %+v", code, rep.Findings)
 	}
 	if len(rep.Clusters) != 1 || len(rep.Clusters[0].Apps) != 1 || rep.Clusters[0].Apps[0].Resources != 1 || rep.Clusters[0].Apps[0].Source != "multi" {
+		t.Fatalf("clusters = %+v", rep.Clusters)
+	}
+}
+
+// TestCheckRemoteOCIChart renders an Application whose chart is pulled from
+// an in-process OCI registry.
+func TestCheckRemoteOCIChart(t *testing.T) {
+	srv := httptest.NewServer(ggcrregistry.New(ggcrregistry.Logger(log.New(io.Discard, "", 0))))
+	defer srv.Close()
+	host := strings.TrimPrefix(srv.URL, "http://")
+	client, err := helmregistry.NewClient(helmregistry.ClientOptPlainHTTP(), helmregistry.ClientOptWriter(io.Discard),
+		helmregistry.ClientOptCredentialsFile(filepath.Join(t.TempDir(), "config.json")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tgz := chartArchive(t, "queue", "0.4.0", map[string]string{
+		"values.yaml":       "name: jobs\n",
+		"templates/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ .Release.Name }}-{{ .Values.name }}\ndata:\n  chart: {{ .Chart.Version | quote }}\n",
+	})
+	if _, err := client.Push(tgz, host+"/charts/queue:0.4.0"); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("HELM_REGISTRY_CONFIG", filepath.Join(t.TempDir(), "config.json"))
+	root := checkRepo(t, map[string]string{
+		".github/CODEOWNERS":           checkOwners,
+		".render-check.yaml":           checkConfig + "render:\n  chartCacheDir: " + t.TempDir() + "\n",
+		"clusters/lab/apps/queue.yaml": checkApp("queue", "  source:\n    repoURL: oci://"+host+"/charts\n    chart: queue\n    targetRevision: 0.4.0\n    helm:\n      parameters:\n        - name: name\n          value: emails\n"),
+	})
+	code, rep, stderr := checkJSON(t, root)
+	if rep == nil {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	if code != exitOK || len(rep.Findings) != 0 {
+		t.Fatalf("exit %d, findings %+v", code, rep.Findings)
+	}
+	if len(rep.Clusters) != 1 || len(rep.Clusters[0].Apps) != 1 || rep.Clusters[0].Apps[0].Resources != 1 || rep.Clusters[0].Apps[0].Source != "helm" {
 		t.Fatalf("clusters = %+v", rep.Clusters)
 	}
 }
