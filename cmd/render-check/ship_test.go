@@ -325,6 +325,69 @@ func TestShipBinary(t *testing.T) {
 		}
 	})
 
+	t.Run("action-secrets", func(t *testing.T) {
+		ws := t.TempDir()
+		files := shipRepo("registry.invalid/shop/web:1.0", true)
+		writeFiles(t, filepath.Join(ws, "config"), files)
+		r := runActionBin(t, bin, ws, map[string]string{"command": "secrets", "root": "config"})
+		anns := annotations(r.stdout)
+		if r.code != exitFindings || len(anns) != 1 || !strings.HasPrefix(anns[0], "::error file=config/apps/web/secret.yaml,line=") ||
+			!strings.Contains(anns[0], "title=secret/") || r.outputs["errors"] != "1" {
+			t.Fatalf("exit %d, annotations %q, outputs %v\n%s", r.code, anns, r.outputs, r.stderr)
+		}
+		if strings.Contains(r.stdout+r.summary, "hunter2") || strings.Contains(r.summary, "0 clusters") {
+			t.Errorf("summary:\n%s", r.summary)
+		}
+	})
+
+	t.Run("action-bump", func(t *testing.T) {
+		ws := t.TempDir()
+		writeFiles(t, filepath.Join(ws, "config"), shipRepo("registry.example/shop/web:1.0", false))
+		r := runActionBin(t, bin, ws, map[string]string{
+			"command": "bump", "root": "config", "image": "registry.example/shop/web", "tag": "1.1", "verify": "false",
+		})
+		if r.code != exitOK || r.outputs["changed"] != "true" || r.outputs["files"] != "config/apps/web/deploy.yaml" {
+			t.Fatalf("exit %d, outputs %v\n%s\n%s", r.code, r.outputs, r.stdout, r.stderr)
+		}
+		data, err := os.ReadFile(filepath.Join(ws, "config", "apps", "web", "deploy.yaml"))
+		if err != nil || !strings.Contains(string(data), "image: registry.example/shop/web:1.1\n") {
+			t.Fatalf("deploy.yaml not bumped: %v\n%s", err, data)
+		}
+		if !strings.Contains(r.summary, "- `config/apps/web/deploy.yaml`") {
+			t.Errorf("job summary:\n%s", r.summary)
+		}
+		if _, err := os.Stat(filepath.Join(ws, "render-check-reports")); !errors.Is(err, os.ErrNotExist) {
+			t.Errorf("bump wrote report files into the workspace (a bump PR would commit them): %v", err)
+		}
+		// nothing references this image: refused, nothing changed
+		r = runActionBin(t, bin, ws, map[string]string{
+			"command": "bump", "root": "config", "image": "registry.example/shop/other", "tag": "1.1", "verify": "false",
+		})
+		if r.code != exitFindings || r.outputs["changed"] != "false" || r.outputs["files"] != "" || len(annotations(r.stdout)) == 0 {
+			t.Fatalf("refused bump: exit %d, outputs %v\n%s\n%s", r.code, r.outputs, r.stdout, r.stderr)
+		}
+	})
+
+	t.Run("action-render", func(t *testing.T) {
+		ws := t.TempDir()
+		writeFiles(t, ws, shipRepo("registry.example/shop/web:1.0", false))
+		r := runActionBin(t, bin, ws, map[string]string{"command": "render", "output-dir": "out/rendered"})
+		if r.code != exitOK || r.outputs["output-dir"] != "out/rendered" {
+			t.Fatalf("exit %d, outputs %v\n%s\n%s", r.code, r.outputs, r.stdout, r.stderr)
+		}
+		var found bool
+		err := filepath.WalkDir(filepath.Join(ws, "out", "rendered"), func(p string, d os.DirEntry, err error) error {
+			if err == nil && !d.IsDir() {
+				data, rerr := os.ReadFile(p)
+				found = found || rerr == nil && strings.Contains(string(data), "image: registry.example/shop/web:1.0")
+			}
+			return err
+		})
+		if err != nil || !found {
+			t.Fatalf("rendered Deployment not under out/rendered: %v", err)
+		}
+	})
+
 	t.Run("action-bad-input", func(t *testing.T) {
 		ws := t.TempDir()
 		r := runActionBin(t, bin, ws, map[string]string{"command": "deploy"})
