@@ -48,7 +48,7 @@ func newCheckCmd() *cobra.Command {
 	f.StringArrayVar(&o.clusters, "cluster", nil, "only check this cluster (repeatable)")
 	f.StringVar(&o.kubeVersion, "kube-version", "", "target Kubernetes version for every cluster (default: config, else newest embedded)")
 	f.StringVar(&o.images, "images", "", "image check: verify, warn or off (default: config, else verify)")
-	f.StringVar(&o.shard, "shard", "", "check only shard I/N of the clusters (see `render-check list --shards N`); merge the JSON reports with `render-check merge`")
+	f.StringVar(&o.shard, "shard", "", "check only shard I/N of the clusters (see: render-check list --shards N); merge the JSON reports with: render-check merge")
 	f.StringVar(&o.changed, "changed-since", "", "check only the apps whose inputs changed since this git revision (everything when unsure, and says so)")
 	f.StringSliceVar(&o.platforms, "platforms", nil, "platforms every image must provide, e.g. linux/amd64,linux/arm64 (default: config)")
 	f.StringVar(&o.format, "format", "", "output format: "+strings.Join(report.Formats(), ", ")+" (default text; github under GitHub Actions)")
