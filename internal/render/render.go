@@ -230,7 +230,7 @@ func (r *renderer) renderCluster(ctx context.Context, d repo.ClusterDir, kubeVer
 		g.SetLimit(r.parallel)
 		for i, n := range wave {
 			g.Go(func() error {
-				results[i] = r.renderApp(gctx, cl, n.app, n.synthetic)
+				results[i] = r.renderAppSafe(gctx, cl, n.app, n.synthetic)
 				return gctx.Err()
 			})
 		}
@@ -369,6 +369,21 @@ func mergeSorted(a, b []string) []string {
 	out := append(append([]string{}, a...), b...)
 	slices.Sort(out)
 	return slices.Compact(out)
+}
+
+// renderAppSafe is renderApp turning a panic in a renderer library into a
+// render/failed finding on that app: one broken app never stops the others.
+func (r *renderer) renderAppSafe(ctx context.Context, cl *cluster, app *argo.Application, synthetic bool) (res *appResult) {
+	defer func() {
+		if p := recover(); p != nil {
+			ra := &resource.App{Name: app.Metadata.Name, Cluster: cl.name}
+			if !synthetic {
+				ra.Application = app
+			}
+			res = &appResult{app: ra, findings: []report.Finding{r.failure(cl, app, fmt.Errorf("internal error while rendering: %v", p))}}
+		}
+	}()
+	return r.renderApp(ctx, cl, app, synthetic)
 }
 
 // renderApp renders every source of one Application.
