@@ -515,6 +515,30 @@ func (a *actionRun) exit(code int, stderr string) error {
 	return &exitCodeError{code: code}
 }
 
+// appendStepSummary appends the Markdown summary of rep to the job summary
+// ($GITHUB_STEP_SUMMARY), if there is one: the github format's companion
+// when a command runs in a workflow step without the action.
+func appendStepSummary(rep *report.Report) (err error) {
+	path := os.Getenv("GITHUB_STEP_SUMMARY")
+	if path == "" {
+		return nil
+	}
+	f, err := os.OpenFile(path, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644)
+	if err != nil {
+		return fmt.Errorf("job summary: %w", err)
+	}
+	defer func() {
+		if cerr := f.Close(); err == nil && cerr != nil {
+			err = fmt.Errorf("job summary: %w", cerr)
+		}
+	}()
+	w, err := report.New(f, "summary", report.Options{})
+	if err != nil {
+		return err
+	}
+	return w.Write(rep)
+}
+
 // writeReportFileWith writes one report file with the given options.
 func writeReportFileWith(path, format string, rep *report.Report, opts report.Options) (err error) {
 	f, err := os.Create(path)

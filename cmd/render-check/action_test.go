@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"os"
@@ -199,4 +200,32 @@ func annotations(log string) []string {
 		}
 	}
 	return out
+}
+
+// TestCheckGitHubFormatWritesJobSummary: a plain `render-check check` in a
+// workflow step prints annotations and also appends the job summary.
+func TestCheckGitHubFormatWritesJobSummary(t *testing.T) {
+	root := t.TempDir()
+	writeFiles(t, root, shipRepo("registry.invalid/shop/web:1.0", true))
+	sum := filepath.Join(t.TempDir(), "summary.md")
+	t.Setenv("GITHUB_ACTIONS", "true")
+	t.Setenv("GITHUB_STEP_SUMMARY", sum)
+	var stdout, stderr bytes.Buffer
+	code := run(context.Background(), []string{"check", "--root", root, "--images", "off"}, strings.NewReader(""), &stdout, &stderr)
+	if code != exitFindings || !strings.Contains(stdout.String(), "::error file=apps/web/deploy.yaml,") {
+		t.Fatalf("exit %d\n%s\n%s", code, stdout.String(), stderr.String())
+	}
+	data, err := os.ReadFile(sum)
+	if err != nil || !strings.Contains(string(data), "## render-check: ❌") || !strings.Contains(string(data), "| dev | 1.34 | 1 |") {
+		t.Fatalf("job summary: %v\n%s", err, data)
+	}
+	// --format text prints no annotations and leaves the summary alone
+	if err := os.Remove(sum); err != nil {
+		t.Fatal(err)
+	}
+	stdout.Reset()
+	run(context.Background(), []string{"check", "--root", root, "--images", "off", "--format", "text"}, strings.NewReader(""), &stdout, &stderr)
+	if _, err := os.Stat(sum); !errors.Is(err, os.ErrNotExist) || strings.Contains(stdout.String(), "::error") {
+		t.Errorf("text format touched the summary (%v) or annotated:\n%s", err, stdout.String())
+	}
 }

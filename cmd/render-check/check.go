@@ -164,6 +164,11 @@ func writeOutputs(stdout io.Writer, outs []output, rep *report.Report) error {
 			if err := w.Write(rep); err != nil {
 				return err
 			}
+			if o.format == "github" {
+				if err := appendStepSummary(rep); err != nil {
+					return err
+				}
+			}
 			continue
 		}
 		if err := writeReportFile(o.path, o.format, rep); err != nil {
