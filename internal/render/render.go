@@ -210,6 +210,7 @@ func (r *renderer) renderCluster(ctx context.Context, d repo.ClusterDir, kubeVer
 		nodes[d.Name] = n
 		wave = append(wave, n)
 	}
+	fileApps := map[string]string{} // file:line -> name of an Application found as a file
 	for _, a := range apps {
 		if prev, ok := nodes[a.Metadata.Name]; ok {
 			findings = append(findings, report.Finding{
@@ -221,6 +222,7 @@ func (r *renderer) renderCluster(ctx context.Context, d repo.ClusterDir, kubeVer
 		}
 		n := &node{app: a}
 		nodes[a.Metadata.Name] = n
+		fileApps[fmt.Sprintf("%s:%d", a.File, a.Line)] = a.Metadata.Name
 		wave = append(wave, n)
 	}
 	edges := map[string][]string{}
@@ -243,6 +245,13 @@ func (r *renderer) renderCluster(ctx context.Context, d repo.ClusterDir, kubeVer
 			parent := n.app.Metadata.Name
 			for _, child := range results[i].children {
 				name := child.Metadata.Name
+				// the parent renders a manifest also found as a file under
+				// another name (a name prefix): only the parent's exists
+				if fname, ok := fileApps[fmt.Sprintf("%s:%d", child.File, child.Line)]; ok && fname != name && child.Line > 0 {
+					if ex := nodes[fname]; ex != nil && !ex.fromParent {
+						delete(nodes, fname)
+					}
+				}
 				if !slices.Contains(edges[parent], name) {
 					edges[parent] = append(edges[parent], name)
 				}
