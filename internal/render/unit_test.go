@@ -1,10 +1,15 @@
 package render
 
 import (
+	"context"
+	"os"
+	"path/filepath"
 	"slices"
 	"testing"
 
 	"github.com/render-check/render-check/internal/argo"
+	"github.com/render-check/render-check/internal/config"
+	"github.com/render-check/render-check/internal/repo"
 )
 
 func TestBuiltinAPIVersions(t *testing.T) {
@@ -138,5 +143,69 @@ func TestParseImageArg(t *testing.T) {
 	}
 	if _, err := parseImageArg("nginx"); err == nil {
 		t.Error("bare name: want an error")
+	}
+}
+
+// TestDirectorySymlinks: a symlink inside the repo is followed, one
+// pointing outside fails the app.
+func TestDirectorySymlinks(t *testing.T) {
+	outside := t.TempDir()
+	if err := os.WriteFile(filepath.Join(outside, "secret.yaml"), []byte("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: outside\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	root := extract(t, "testdata/cases/no-origin.txtar")
+	if err := os.WriteFile(filepath.Join(root, ".render-check.yaml"), []byte("repoURLs: [https://git.example.com/whatever.git]\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.MkdirAll(filepath.Join(root, "linked"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(filepath.Join(root, "m", "cm.yaml"), filepath.Join(root, "linked", "in.yaml")); err != nil {
+		t.Fatal(err)
+	}
+	cfg, _ := config.Load(root, "")
+	r := &renderer{repo: mustOpen(t, root, cfg), lines: newLineIndex()}
+	out, err := r.renderDirectory("linked", nil)
+	if err != nil || len(out.resources) != 1 {
+		t.Fatalf("symlink inside the repo: %v, %+v", err, out)
+	}
+	if err := os.Symlink(filepath.Join(outside, "secret.yaml"), filepath.Join(root, "linked", "out.yaml")); err != nil {
+		t.Fatal(err)
+	}
+	_, err = r.renderDirectory("linked", nil)
+	var fe *FileError
+	if !errorsAs(err, &fe) || fe.File != "linked/out.yaml" {
+		t.Fatalf("symlink outside the repo: err = %v, want a FileError on linked/out.yaml", err)
+	}
+}
+
+func mustOpen(t *testing.T, root string, cfg *config.Config) *repo.Repo {
+	t.Helper()
+	r, err := repo.Open(root, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+// TestParallelismDoesNotChangeOutput renders the example with one worker
+// and with many: same bytes.
+func TestParallelismDoesNotChangeOutput(t *testing.T) {
+	root, _ := filepath.Abs("../../testdata/clusters")
+	var outs []string
+	for _, p := range []int{1, 16} {
+		cfg, err := config.Load(root, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		cfg.Render.Parallelism = p
+		res, err := Render(context.Background(), Options{Root: root, Config: cfg, ChartCacheDir: t.TempDir()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		outs = append(outs, dump(t, res))
+	}
+	if outs[0] != outs[1] {
+		t.Errorf("parallelism changes the output:\n%s", diffLines(outs[0], outs[1]))
 	}
 }
