@@ -450,6 +450,13 @@ func (r *renderer) renderApp(ctx context.Context, cl *cluster, app *argo.Applica
 	all = expandLists(all)
 	for _, rs := range all {
 		rs.Cluster, rs.App = cl.name, ra.Name
+		if isApplicationSet(rs.Object) {
+			res.findings = append(res.findings, report.Finding{
+				Rule: RuleUnsupported, Severity: report.SeverityWarning, Cluster: cl.name, App: ra.Name,
+				File: rs.Origin.File, Line: rs.Origin.Line, Resource: rs.Ref(),
+				Message: fmt.Sprintf("ApplicationSet %s: the Applications it generates are not rendered or checked", rs.Name()),
+			})
+		}
 		if argo.IsApplication(rs.Object) {
 			child, err := argo.DecodeApplication(rs.Object)
 			if err != nil {
@@ -469,6 +476,12 @@ func (r *renderer) renderApp(ctx context.Context, cl *cluster, app *argo.Applica
 	slices.Sort(inputs)
 	ra.Inputs = slices.Compact(inputs)
 	return res
+}
+
+func isApplicationSet(obj map[string]any) bool {
+	av, _ := obj["apiVersion"].(string)
+	k, _ := obj["kind"].(string)
+	return k == "ApplicationSet" && strings.HasPrefix(av, "argoproj.io/")
 }
 
 // failure makes the render/failed finding for err: at the file the error
