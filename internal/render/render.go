@@ -65,6 +65,7 @@ type UnknownClusterError struct {
 	Known []string
 }
 
+// Error names the cluster and the known ones.
 func (e *UnknownClusterError) Error() string {
 	return fmt.Sprintf("unknown cluster %q (known: %s)", e.Name, strings.Join(e.Known, ", "))
 }

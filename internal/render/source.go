@@ -32,6 +32,7 @@ type FileError struct {
 	Err  error
 }
 
+// Error formats the error with its location.
 func (e *FileError) Error() string {
 	switch {
 	case e.Line > 0:

@@ -33,6 +33,7 @@ type YAMLError struct {
 	Err  error
 }
 
+// Error formats the error with its location.
 func (e *YAMLError) Error() string {
 	if e.File == "" {
 		return fmt.Sprintf("line %d: %s", e.Line, e.Message())
@@ -40,6 +41,7 @@ func (e *YAMLError) Error() string {
 	return fmt.Sprintf("%s:%d: %s", e.File, e.Line, e.Message())
 }
 
+// Unwrap returns the parser error.
 func (e *YAMLError) Unwrap() error { return e.Err }
 
 // Message is the parser's message without its own "yaml: line N:" prefix
