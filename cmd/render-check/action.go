@@ -38,7 +38,7 @@ JSON and SARIF reports, and the step outputs.`,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			in, err := readActionInputs(os.Getenv)
 			if err != nil {
-				a := &actionRun{cmd: cmd, stdout: cmd.OutOrStdout(), stderr: cmd.ErrOrStderr(),
+				a := &actionRun{stdout: cmd.OutOrStdout(), stderr: cmd.ErrOrStderr(),
 					gh: githubactions.New(githubactions.WithWriter(cmd.OutOrStdout()))}
 				return a.fail(err)
 			}
@@ -249,7 +249,6 @@ func (in *actionInputs) argv() ([]string, error) {
 
 // actionRun is one run of the action.
 type actionRun struct {
-	cmd    *cobra.Command
 	in     *actionInputs
 	gh     *githubactions.Action
 	stdout io.Writer
@@ -260,7 +259,7 @@ type actionRun struct {
 
 func runAction(cmd *cobra.Command, in *actionInputs) error {
 	a := &actionRun{
-		cmd: cmd, in: in,
+		in:     in,
 		gh:     githubactions.New(githubactions.WithWriter(cmd.OutOrStdout())),
 		stdout: cmd.OutOrStdout(), stderr: cmd.ErrOrStderr(),
 	}
