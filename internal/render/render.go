@@ -595,9 +595,19 @@ func (r *renderer) renderSource(ctx context.Context, cl *cluster, app *argo.Appl
 		rs, in := helmResources(ho)
 		out.resources, out.inputs = rs, append(out.inputs, in...)
 	case TypeKustomize:
-		ko, err := r.buildKustomize(ctx, kustomizeRequest{
+		kreq := kustomizeRequest{
 			Dir: dir, Options: src.Kustomize, Env: env, KubeVersion: kubeVersionFull(cl.kubeVersion), APIVersions: cl.apiVersions,
-		})
+		}
+		if k := src.Kustomize; k != nil {
+			// the Application's kubeVersion/apiVersions replace the cluster's (helmCharts)
+			if k.KubeVersion != "" {
+				kreq.KubeVersion = k.KubeVersion
+			}
+			if len(k.APIVersions) > 0 {
+				kreq.APIVersions = k.APIVersions
+			}
+		}
+		ko, err := r.buildKustomize(ctx, kreq)
 		if err != nil {
 			out.err = err
 			return out
