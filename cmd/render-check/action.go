@@ -13,6 +13,7 @@ import (
 	"github.com/sethvargo/go-githubactions"
 	"github.com/spf13/cobra"
 
+	"github.com/render-check/render-check/internal/diff"
 	"github.com/render-check/render-check/internal/report"
 )
 
@@ -22,6 +23,8 @@ func init() { register(newActionCmd) }
 const (
 	actionReportJSON  = "report.json"
 	actionReportSARIF = "render-check.sarif"
+	// actionDiffMarkdown is the diff command's markdown view (PR comment, job summary).
+	actionDiffMarkdown = "diff.md"
 )
 
 func newActionCmd() *cobra.Command {
@@ -67,6 +70,9 @@ type actionInputs struct {
 	allowShared, verify, dryRun bool
 	// render
 	outputDir string
+	// diff
+	base, head   string
+	failOnChange bool
 }
 
 // readActionInputs reads and checks the inputs (a usage error, exit 2, when
@@ -107,6 +113,8 @@ func readActionInputs(getenv func(string) string) (*actionInputs, error) {
 		semver:      gh.GetInput("semver"),
 		digest:      gh.GetInput("digest"),
 		outputDir:   get("output-dir", "rendered"),
+		base:        gh.GetInput("base"),
+		head:        gh.GetInput("head"),
 	}
 	var err error
 	if in.summary, err = boolean("summary", true); err != nil {
@@ -121,6 +129,9 @@ func readActionInputs(getenv func(string) string) (*actionInputs, error) {
 	if in.dryRun, err = boolean("dry-run", false); err != nil {
 		return nil, err
 	}
+	if in.failOnChange, err = boolean("fail-on-change", false); err != nil {
+		return nil, err
+	}
 	if in.workspace == "" {
 		if in.workspace, err = os.Getwd(); err != nil {
 			return nil, fmt.Errorf("working directory: %w", err)
@@ -128,9 +139,9 @@ func readActionInputs(getenv func(string) string) (*actionInputs, error) {
 	}
 	in.root = in.abs(get("root", "."))
 	switch in.command {
-	case "check", "validate", "secrets", "bump", "render":
+	case "check", "validate", "secrets", "bump", "render", "diff":
 	default:
-		return nil, usageErrorf("input command: want check, validate, secrets, bump or render, got %q", in.command)
+		return nil, usageErrorf("input command: want check, validate, secrets, bump, render or diff, got %q", in.command)
 	}
 	if _, err := report.ParseSeverity(in.failOn); err != nil {
 		return nil, usageErrorf("input fail-on: %w", err)
@@ -243,6 +254,22 @@ func (in *actionInputs) argv() ([]string, error) {
 			args = append(args, "--kube-version", in.kubeVersion)
 		}
 		return args, nil
+	case "diff":
+		if in.base == "" {
+			return nil, usageErrorf("input base: diff needs the git revision to compare against")
+		}
+		args := common([]string{"diff", "--root", in.root, "--base", in.base, "--format", "json",
+			"--summary", filepath.Join(in.abs(in.reportDir), actionDiffMarkdown)})
+		if in.head != "" {
+			args = append(args, "--head", in.head)
+		}
+		if in.kubeVersion != "" {
+			args = append(args, "--kube-version", in.kubeVersion)
+		}
+		if in.failOnChange {
+			args = append(args, "--fail-on-change")
+		}
+		return args, nil
 	}
 	return nil, usageErrorf("input command: unknown command %q", in.command)
 }
@@ -267,6 +294,11 @@ func runAction(cmd *cobra.Command, in *actionInputs) error {
 	if err != nil {
 		return a.fail(err)
 	}
+	if in.command == "diff" {
+		if err := os.MkdirAll(in.abs(in.reportDir), 0o755); err != nil {
+			return a.fail(fmt.Errorf("report directory: %w", err))
+		}
+	}
 	var out, errOut bytes.Buffer
 	code := run(cmd.Context(), args, cmd.InOrStdin(), &out, io.MultiWriter(a.stderr, &errOut))
 	a.setOutput("exit-code", strconv.Itoa(code))
@@ -279,6 +311,8 @@ func runAction(cmd *cobra.Command, in *actionInputs) error {
 		}
 		a.setOutput("output-dir", in.rel(in.abs(in.outputDir)))
 		return a.exit(code, errOut.String())
+	case "diff":
+		return a.diffDone(code, out.Bytes(), errOut.String())
 	}
 	if code == exitError {
 		return a.exit(code, errOut.String())
@@ -554,4 +588,32 @@ func writeReportFileWith(path, format string, rep *report.Report, opts report.Op
 		return err
 	}
 	return w.Write(rep)
+}
+
+// diffDone presents a diff run: the markdown view in the log and the job
+// summary, and the outputs diff (its path) and changed.
+func (a *actionRun) diffDone(code int, out []byte, stderr string) error {
+	if code == exitError {
+		return a.exit(code, stderr)
+	}
+	var res diff.Result
+	if err := json.Unmarshal(out, &res); err != nil {
+		return a.fail(fmt.Errorf("diff did not print a JSON result: %w", err))
+	}
+	mdPath := filepath.Join(a.in.abs(a.in.reportDir), actionDiffMarkdown)
+	md, err := os.ReadFile(mdPath)
+	if err != nil {
+		return a.fail(fmt.Errorf("reading the diff summary: %w", err))
+	}
+	if _, err := a.stdout.Write(md); err != nil {
+		return err
+	}
+	if a.in.summary {
+		if err := fileCommand(func() { a.gh.AddStepSummary(string(md)) }); err != nil {
+			return a.fail(err)
+		}
+	}
+	a.setOutput("diff", a.in.rel(mdPath))
+	a.setOutput("changed", strconv.FormatBool(!res.Empty()))
+	return a.exit(code, "")
 }

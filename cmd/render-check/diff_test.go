@@ -257,3 +257,34 @@ func golden(t *testing.T, name, got string) {
 		t.Errorf("%s differs from the golden file; got:\n%s", name, got)
 	}
 }
+
+// TestActionDiff runs the action's diff command in a simulated runner: the
+// markdown view lands in the job summary and the diff output, changed is
+// set, and fail-on-change fails the step.
+func TestActionDiff(t *testing.T) {
+	bin := buildShipBinary(t)
+	ws := diffRepo(t)
+	r := runActionBin(t, bin, ws, map[string]string{"command": "diff", "base": "HEAD~1", "head": "HEAD"})
+	if r.code != exitOK {
+		t.Fatalf("exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
+	}
+	if r.outputs["changed"] != "true" || r.outputs["diff"] != "render-check-reports/diff.md" {
+		t.Fatalf("outputs %v", r.outputs)
+	}
+	if !strings.Contains(r.summary, "| prod | shop | 0 | 2 | 2 |") || !strings.Contains(r.summary, "<details>") {
+		t.Fatalf("job summary:\n%s", r.summary)
+	}
+	for _, s := range []string{r.summary, r.stdout, r.stderr} {
+		if strings.Contains(s, "base-password-Aa1") || strings.Contains(s, "head-password-Bb2") {
+			t.Fatal("a secret value reached the action's output")
+		}
+	}
+	r = runActionBin(t, bin, ws, map[string]string{"command": "diff", "base": "HEAD~1", "head": "HEAD", "fail-on-change": "true"})
+	if r.code != exitFindings {
+		t.Fatalf("fail-on-change: exit %d, want 1", r.code)
+	}
+	r = runActionBin(t, bin, ws, map[string]string{"command": "diff", "base": "HEAD", "head": "HEAD"})
+	if r.code != exitOK || r.outputs["changed"] != "false" {
+		t.Fatalf("no change: exit %d outputs %v", r.code, r.outputs)
+	}
+}

@@ -426,6 +426,7 @@ func runActionBin(t *testing.T, bin, ws string, inputs map[string]string) action
 		"GITHUB_ACTIONS=true", "CI=true", "GITHUB_WORKSPACE=" + ws,
 		"GITHUB_OUTPUT=" + outFile, "GITHUB_STEP_SUMMARY=" + sumFile,
 		"HOME=" + filepath.Join(files, "home"), "RUNNER_TEMP=" + files,
+		"PATH=" + os.Getenv("PATH"), // runners have one; diff runs git
 	}
 	for k, v := range inputs {
 		env = append(env, "INPUT_"+strings.ToUpper(k)+"="+v)
