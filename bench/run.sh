@@ -10,23 +10,31 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 out=${BENCH_OUT:-bench/out}
 mkdir -p "$out/bin"
-bin=$(cd "$out/bin" && pwd)
+out=$(cd "$out" && pwd)
+bin=$out/bin
 kube_minor=${KUBE_VERSION:-1.34}
 export KUBE_VERSION=$kube_minor.0
 
 build() { echo "building $1" >&2; shift; "$@"; }
 [ -x "$bin/render-check" ] || build render-check env CGO_ENABLED=0 go build -trimpath -o "$bin/render-check" ./cmd/render-check
-[ -x "$bin/helm" ] || build helm go build -trimpath -o "$bin/helm" helm.sh/helm/v3/cmd/helm
-[ -x "$bin/kubeconform" ] || build kubeconform go build -trimpath -o "$bin/kubeconform" github.com/yannh/kubeconform/cmd/kubeconform
-if [ ! -x "$bin/kustomize" ]; then
-  # kustomize/v5 v5.8.2 is the CLI release built on kustomize/api v0.21.2 (our go.mod).
+if [ ! -x "$bin/helm" ] || [ ! -x "$bin/kustomize" ] || [ ! -x "$bin/kubeconform" ]; then
+  # Build the upstream CLIs in a scratch module that carries our go.mod, so
+  # helm, kubeconform and kustomize/api are exactly the versions render-check
+  # links; kustomize/v5 v5.8.2 is the CLI release built on kustomize/api v0.21.2.
   tmp=$(mktemp -d)
-  (cd "$tmp" && go mod init kbuild >/dev/null 2>&1 && go get sigs.k8s.io/kustomize/kustomize/v5@v5.8.2 >/dev/null 2>&1 &&
-    go build -trimpath -o "$bin/kustomize" sigs.k8s.io/kustomize/kustomize/v5)
+  { echo "module benchcli"; tail -n +2 go.mod; } > "$tmp/go.mod"
+  cp go.sum "$tmp/go.sum"
+  (cd "$tmp" && export GOFLAGS=-mod=mod GOWORK=off CGO_ENABLED=0 &&
+    go mod edit -require=sigs.k8s.io/kustomize/kustomize/v5@v5.8.2 &&
+    echo "building helm, kubeconform, kustomize (upstream CLIs)" >&2 &&
+    go build -trimpath -o "$bin/helm" helm.sh/helm/v3/cmd/helm &&
+    go build -trimpath -o "$bin/kubeconform" github.com/yannh/kubeconform/cmd/kubeconform &&
+    go build -trimpath -o "$bin/kustomize" sigs.k8s.io/kustomize/kustomize/v5 &&
+    go list -m helm.sh/helm/v3 github.com/yannh/kubeconform sigs.k8s.io/kustomize/api >&2)
   rm -rf "$tmp"
 fi
 export HELM=$bin/helm KUSTOMIZE=$bin/kustomize KUBECONFORM=$bin/kubeconform
-export SCHEMAS=$(pwd)/$out/schemas
+export SCHEMAS=$out/schemas
 [ -d "$SCHEMAS" ] || "$bin/render-check" schemas export --kube-version "$kube_minor" "$SCHEMAS"
 
 secs() { python3 -c 'import sys;print(f"{float(sys.argv[1]):.2f}")' "$1"; }

@@ -30,6 +30,7 @@ type checkOptions struct {
 	failOn      string
 	shard       string
 	changed     string
+	progress    string
 }
 
 func newCheckCmd() *cobra.Command {
@@ -49,6 +50,7 @@ func newCheckCmd() *cobra.Command {
 	f.StringVar(&o.kubeVersion, "kube-version", "", "target Kubernetes version for every cluster (default: config, else newest embedded)")
 	f.StringVar(&o.images, "images", "", "image check: verify, warn or off (default: config, else verify)")
 	f.StringVar(&o.shard, "shard", "", "check only shard I/N of the clusters (see: render-check list --shards N); merge the JSON reports with: render-check merge")
+	f.StringVar(&o.progress, "progress", "auto", "progress on stderr: auto (a live line on a terminal, log lines under GitHub Actions or GitLab CI), tty, plain or off")
 	f.StringVar(&o.changed, "changed-since", "", "check only the apps whose inputs changed since this git revision (everything when unsure, and says so)")
 	f.StringSliceVar(&o.platforms, "platforms", nil, "platforms every image must provide, e.g. linux/amd64,linux/arm64 (default: config)")
 	f.StringVar(&o.format, "format", "", "output format: "+strings.Join(report.Formats(), ", ")+" (default text; github under GitHub Actions)")
@@ -102,6 +104,10 @@ func runCheck(cmd *cobra.Command, o *checkOptions) error {
 	if err != nil {
 		return err
 	}
+	progress, err := newProgress(o.progress, cmd.ErrOrStderr())
+	if err != nil {
+		return err
+	}
 	var shard *pipeline.Shard
 	if o.shard != "" {
 		s, err := pipeline.ParseShard(o.shard)
@@ -112,7 +118,7 @@ func runCheck(cmd *cobra.Command, o *checkOptions) error {
 	}
 	rep, err := pipeline.Check(cmd.Context(), pipeline.Options{
 		Root: root, Config: cfg, Clusters: o.clusters, KubeVersion: o.kubeVersion, Images: images, Platforms: o.platforms,
-		Shard: shard, ChangedSince: o.changed,
+		Shard: shard, ChangedSince: o.changed, Progress: progress,
 	})
 	if err != nil {
 		return err
@@ -200,6 +206,7 @@ func colorFor(w io.Writer) bool {
 	if _, ok := os.LookupEnv("NO_COLOR"); ok {
 		return false
 	}
-	f, ok := w.(*os.File)
-	return ok && isatty.IsTerminal(f.Fd())
+	return isTerminal(w)
 }
+
+func isattyTerminal(f *os.File) bool { return isatty.IsTerminal(f.Fd()) }

@@ -26,6 +26,7 @@ func Generate(dir, shell string, clusters, apps int) error {
 		}
 	}()
 	w.file(".render-check.yaml", fmt.Sprintf("repoURLs:\n- %s\n", RepoURL))
+	w.file(".github/CODEOWNERS", "* @bench/platform\n")
 	w.base()
 	for c := 0; c < clusters; c++ {
 		cl := fmt.Sprintf("cluster-%02d", c)
@@ -132,7 +133,7 @@ spec:
             args: ["--once"]
 `, name, name, i%10))
 		w.file(filepath.Join(d, "service-account.yaml"), fmt.Sprintf("apiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: %s\n", name))
-		w.lines = append(w.lines, fmt.Sprintf(`cat %s/*.yaml | %s`, filepath.ToSlash(d), validate))
+		w.lines = append(w.lines, fmt.Sprintf(`%s %s`, validate, filepath.ToSlash(d)))
 		w.file(filepath.Join(appsDir, name+".yaml"), application(name, ns, fmt.Sprintf(
 			"  source:\n    repoURL: %s\n    path: %s\n", RepoURL, filepath.ToSlash(d))))
 	}

@@ -6,6 +6,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"time"
 
 	"github.com/render-check/render-check/internal/config"
 	"github.com/render-check/render-check/internal/render"
@@ -31,6 +32,28 @@ type Options struct {
 	// ChangedSince, when set, checks only the apps whose inputs changed
 	// since this git revision (and scans only the changed files for secrets).
 	ChangedSince string
+	// Progress, when set, is told what the run is doing (for a progress
+	// display); it never receives findings or anything from the manifests
+	// beyond counts.
+	Progress func(Progress)
+}
+
+// Progress is one step of a run.
+type Progress struct {
+	// Stage is "render" or a check name (schema, image, secret, repo).
+	Stage string
+	// Done is false when the stage starts, true when it ends.
+	Done bool
+	// Message says what was done ("12 apps, 42 resources").
+	Message string
+	// Elapsed is the stage's duration (when Done).
+	Elapsed time.Duration
+}
+
+func (o *Options) progress(p Progress) {
+	if o.Progress != nil {
+		o.Progress(p)
+	}
 }
 
 // Input is what every stage receives.
@@ -86,12 +109,20 @@ func Check(ctx context.Context, opts Options) (*report.Report, error) {
 			return nil, err
 		}
 	}
+	start := time.Now()
+	opts.progress(Progress{Stage: "render", Message: "discovering and rendering clusters"})
 	res, err := render.Render(ctx, render.Options{
 		Root: opts.Root, Config: opts.Config, Clusters: clusters, KubeVersion: opts.KubeVersion,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("rendering: %w", err)
 	}
+	resources := 0
+	for _, c := range res.Clusters {
+		resources += len(c.All())
+	}
+	opts.progress(Progress{Stage: "render", Done: true, Elapsed: time.Since(start),
+		Message: fmt.Sprintf("%d clusters, %d apps, %d resources", len(res.Clusters), countApps(res.Clusters), resources)})
 	rendered := res.Clusters
 	if opts.ChangedSince != "" {
 		kept, unsure := selectChanged(res.Clusters, changed)
@@ -119,7 +150,17 @@ func Check(ctx context.Context, opts Options) (*report.Report, error) {
 	}
 	in := &Input{Root: opts.Root, Config: opts.Config, Clusters: rendered, Options: &opts, ChangedFiles: changed}
 	for _, st := range Stages() {
+		start := time.Now()
+		opts.progress(Progress{Stage: st.Name, Message: "checking"})
 		fs, skipped, err := st.Run(ctx, in)
+		msg := fmt.Sprintf("%d findings", len(fs))
+		switch {
+		case err != nil:
+			msg = "could not run"
+		case skipped != "":
+			msg += ", skipped: " + skipped
+		}
+		opts.progress(Progress{Stage: st.Name, Done: true, Elapsed: time.Since(start), Message: msg})
 		if err != nil {
 			if ctx.Err() != nil {
 				return nil, fmt.Errorf("%s check: %w", st.Name, err)

@@ -1,13 +1,10 @@
 package secrets
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
-	"io/fs"
 	"os"
-	"os/exec"
 	"path"
 	"path/filepath"
 	"regexp"
@@ -15,6 +12,8 @@ import (
 	"strings"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/render-check/render-check/internal/repo"
 )
 
 // listFiles returns the repo-relative files to scan: git's file list
@@ -56,17 +55,9 @@ func listFiles(all, paths []string, root string, exclude func(string) bool) []st
 	return slices.Compact(out)
 }
 
-// repoFiles lists every file of the repo: git's list when root is in a
-// git work tree, else a walk.
+// repoFiles lists every file of the repo (see repo.Files).
 func repoFiles(ctx context.Context, root string) ([]string, error) {
-	all, err := gitFiles(ctx, root)
-	if err == nil {
-		return all, nil
-	}
-	if ctx.Err() != nil {
-		return nil, ctx.Err()
-	}
-	return walkFiles(root)
+	return repo.Files(ctx, root)
 }
 
 func underAny(f string, paths []string) bool {
@@ -85,57 +76,6 @@ func inChartTemplates(f string, charts map[string]bool) bool {
 		}
 	}
 	return false
-}
-
-// gitFiles lists files with git; an error means "not a git work tree or
-// no git", and the caller walks instead.
-func gitFiles(ctx context.Context, root string) ([]string, error) {
-	cmd := exec.CommandContext(ctx, "git", "-C", root, "ls-files", "-z", "--cached", "--others", "--exclude-standard")
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	cmd.Env = append(os.Environ(), "GIT_OPTIONAL_LOCKS=0")
-	if err := cmd.Run(); err != nil {
-		return nil, fmt.Errorf("git ls-files: %w", err)
-	}
-	var out []string
-	for _, f := range strings.Split(stdout.String(), "\x00") {
-		if f == "" {
-			continue
-		}
-		if st, err := os.Lstat(filepath.Join(root, filepath.FromSlash(f))); err != nil || !st.Mode().IsRegular() {
-			continue // deleted in the work tree, symlink or submodule
-		}
-		out = append(out, f)
-	}
-	return out, nil
-}
-
-func walkFiles(root string) ([]string, error) {
-	var out []string
-	err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		if d.IsDir() {
-			if d.Name() == ".git" {
-				return filepath.SkipDir
-			}
-			return nil
-		}
-		if !d.Type().IsRegular() {
-			return nil
-		}
-		rel, err := filepath.Rel(root, p)
-		if err != nil {
-			return err
-		}
-		out = append(out, filepath.ToSlash(rel))
-		return nil
-	})
-	if err != nil {
-		return nil, fmt.Errorf("listing files: %w", err)
-	}
-	return out, nil
 }
 
 // sopsConfig is one .sops.yaml: its creation rules' path regexes in order.

@@ -126,7 +126,11 @@ func New(opts Options) (*Validator, error) {
 		printer: message.NewPrinter(language.English),
 		lookups: map[string]*lookup{},
 	}
-	for _, crd := range opts.CRDs {
+	crds, err := withArgoCDCRDs(opts.CRDs)
+	if err != nil {
+		return nil, err
+	}
+	for _, crd := range crds {
 		key := crd.APIVersion + "/" + crd.Kind
 		if _, ok := v.crds[key]; !ok {
 			v.crds[key] = crd

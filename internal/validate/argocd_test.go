@@ -1,0 +1,48 @@
+package validate
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/render-check/render-check/internal/resource"
+)
+
+func TestArgoCDKindsWithoutCRDs(t *testing.T) {
+	v, err := New(Options{KubernetesVersion: DefaultVersion(), Strict: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	objs, err := resource.DecodeAll([]byte(`apiVersion: argoproj.io/v1alpha1
+kind: Application
+metadata: {name: web, namespace: argocd}
+spec:
+  project: default
+  source: {repoURL: https://example.com/r.git, path: web, helm: {valueFiles: [a.yaml]}}
+  destination: {server: https://kubernetes.default.svc, namespace: web}
+---
+apiVersion: argoproj.io/v1alpha1
+kind: Application
+metadata: {name: broken, namespace: argocd}
+spec:
+  source: {repoURL: https://example.com/r.git, path: web}
+  destination: {server: https://kubernetes.default.svc, namespace: web}
+---
+apiVersion: argoproj.io/v1alpha1
+kind: AppProject
+metadata: {name: default, namespace: argocd}
+spec: {sourceRepos: ['*']}
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ps := v.Validate(normalize(objs[0]).(map[string]any)); len(ps) != 0 {
+		t.Errorf("a valid Application without its CRD in the repo: %+v", ps)
+	}
+	ps := v.Validate(normalize(objs[1]).(map[string]any))
+	if len(ps) == 0 || !strings.Contains(problemMessage(ps[0]), "project") {
+		t.Errorf("an Application without spec.project passed: %+v", ps)
+	}
+	if ps := v.Validate(normalize(objs[2]).(map[string]any)); len(ps) != 0 {
+		t.Errorf("AppProject: %+v", ps)
+	}
+}
