@@ -106,26 +106,8 @@ func index(clusters []*resource.Cluster) map[string]*entry {
 // Compare diffs the rendered clusters of a base and a head revision.
 func Compare(base, head []*resource.Cluster) *Result {
 	b, h := index(base), index(head)
-	apps := map[[2]string]*AppDiff{}
-	add := func(cluster, app string, d ResourceDiff) {
-		k := [2]string{cluster, app}
-		a := apps[k]
-		if a == nil {
-			a = &AppDiff{Cluster: cluster, App: app}
-			apps[k] = a
-		}
-		switch d.Change {
-		case Added:
-			a.Added++
-		case Removed:
-			a.Removed++
-		case Changed:
-			a.Changed++
-		case Moved:
-			a.Moved++
-		}
-		a.Resources = append(a.Resources, d)
-	}
+	apps := collector{}
+	add := apps.add
 	// resources removed from one app and added, identical, to another app of
 	// the same cluster are moves, not a removal plus an addition.
 	removedByKey := map[string][]*entry{}
@@ -165,7 +147,30 @@ func Compare(base, head []*resource.Cluster) *Result {
 	return finish(apps)
 }
 
-func finish(apps map[[2]string]*AppDiff) *Result {
+// collector groups resource changes per cluster and app.
+type collector map[[2]string]*AppDiff
+
+func (c collector) add(cluster, app string, d ResourceDiff) {
+	k := [2]string{cluster, app}
+	a := c[k]
+	if a == nil {
+		a = &AppDiff{Cluster: cluster, App: app}
+		c[k] = a
+	}
+	switch d.Change {
+	case Added:
+		a.Added++
+	case Removed:
+		a.Removed++
+	case Changed:
+		a.Changed++
+	case Moved:
+		a.Moved++
+	}
+	a.Resources = append(a.Resources, d)
+}
+
+func finish(apps collector) *Result {
 	res := &Result{Version: 1, Apps: []AppDiff{}}
 	for _, a := range apps {
 		slices.SortFunc(a.Resources, func(x, y ResourceDiff) int { return cmp.Compare(x.key, y.key) })

@@ -32,24 +32,8 @@ func Live(cluster string, apps []*resource.App, live []map[string]any) *Result {
 		r := &resource.Resource{Object: o}
 		liveByKey[r.Key()] = o
 	}
-	apps2 := map[[2]string]*AppDiff{}
-	add := func(app string, d ResourceDiff) {
-		k := [2]string{cluster, app}
-		a := apps2[k]
-		if a == nil {
-			a = &AppDiff{Cluster: cluster, App: app}
-			apps2[k] = a
-		}
-		switch d.Change {
-		case Added:
-			a.Added++
-		case Removed:
-			a.Removed++
-		case Changed:
-			a.Changed++
-		}
-		a.Resources = append(a.Resources, d)
-	}
+	apps2 := collector{}
+	add := func(app string, d ResourceDiff) { apps2.add(cluster, app, d) }
 	seen := map[string]bool{}
 	for _, a := range apps {
 		for _, r := range a.Resources {

@@ -11,6 +11,8 @@ import (
 	goccy "github.com/goccy/go-yaml"
 	goccyparser "github.com/goccy/go-yaml/parser"
 	"gopkg.in/yaml.v3"
+
+	"github.com/render-check/render-check/internal/resource"
 )
 
 // Document is one decoded YAML document of a file.
@@ -153,29 +155,7 @@ func jsonCompatible(v any) (any, error) {
 	if err := dec.Decode(&out); err != nil {
 		return nil, fmt.Errorf("converting to JSON: %w", err)
 	}
-	return numbers(out), nil
-}
-
-// numbers turns json.Number into int64 when integral, else float64 (the
-// value model of the helm package too).
-func numbers(v any) any {
-	switch t := v.(type) {
-	case map[string]any:
-		for k, e := range t {
-			t[k] = numbers(e)
-		}
-	case []any:
-		for i, e := range t {
-			t[i] = numbers(e)
-		}
-	case json.Number:
-		if i, err := t.Int64(); err == nil {
-			return i
-		}
-		f, _ := t.Float64()
-		return f
-	}
-	return v
+	return resource.NormalizeNumbers(out), nil
 }
 
 func stringKeys(v any) (any, error) {

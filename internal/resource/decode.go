@@ -2,6 +2,7 @@ package resource
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -49,4 +50,27 @@ func ExpandList(obj map[string]any) []map[string]any {
 		}
 	}
 	return out
+}
+
+// NormalizeNumbers turns json.Number values (from a decoder with UseNumber)
+// into int64 when integral, else float64, in place: the value model of
+// rendered objects, as Kubernetes decodes them.
+func NormalizeNumbers(v any) any {
+	switch t := v.(type) {
+	case map[string]any:
+		for k, e := range t {
+			t[k] = NormalizeNumbers(e)
+		}
+	case []any:
+		for i, e := range t {
+			t[i] = NormalizeNumbers(e)
+		}
+	case json.Number:
+		if i, err := t.Int64(); err == nil {
+			return i
+		}
+		f, _ := t.Float64()
+		return f
+	}
+	return v
 }

@@ -20,6 +20,8 @@ import (
 	"sigs.k8s.io/yaml"
 
 	"github.com/render-check/render-check/internal/argo"
+
+	"github.com/render-check/render-check/internal/resource"
 )
 
 // ErrMissingKind is returned (inside an *Error naming the template) for a
@@ -327,29 +329,9 @@ func decodeObject(js []byte) (map[string]any, error) {
 	if err := dec.Decode(&v); err != nil {
 		return nil, fmt.Errorf("decoding rendered manifest: %w", err)
 	}
-	obj, ok := convertNumbers(v).(map[string]any)
+	obj, ok := resource.NormalizeNumbers(v).(map[string]any)
 	if !ok {
 		return nil, fmt.Errorf("rendered document is not an object: %w", ErrMissingKind)
 	}
 	return obj, nil
-}
-
-func convertNumbers(v any) any {
-	switch t := v.(type) {
-	case map[string]any:
-		for k, x := range t {
-			t[k] = convertNumbers(x)
-		}
-	case []any:
-		for i, x := range t {
-			t[i] = convertNumbers(x)
-		}
-	case json.Number:
-		if i, err := t.Int64(); err == nil {
-			return i
-		}
-		f, _ := t.Float64()
-		return f
-	}
-	return v
 }
