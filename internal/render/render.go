@@ -447,6 +447,9 @@ func (r *renderer) renderApp(ctx context.Context, cl *cluster, app *argo.Applica
 		ra.SourceType = TypeMulti
 	case len(types) > 0:
 		ra.SourceType = types[0]
+	default:
+		// nothing could be read: an external or failed source
+		ra.SourceType = TypeUnknown
 	}
 	all = expandLists(all)
 	for _, rs := range all {

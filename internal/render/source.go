@@ -21,6 +21,9 @@ const (
 	TypeDirectory = "directory"
 	TypePlugin    = "plugin"
 	TypeMulti     = "multi"
+	// TypeUnknown is an app none of whose sources could be read (external
+	// repositories, or a failure before the type was known).
+	TypeUnknown = "unknown"
 )
 
 // FileError is a render failure a repo file is at fault for.
