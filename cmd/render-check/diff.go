@@ -287,7 +287,12 @@ func checkoutRevision(root, rev string) (string, func(), error) {
 	if p := strings.TrimSpace(prefix); p != "" {
 		treeish = rev + ":" + strings.TrimSuffix(p, "/")
 	}
-	data, err := git(root, "archive", "--format=tar", treeish)
+	top, err := git(root, "rev-parse", "--show-toplevel")
+	if err != nil {
+		return "", nil, usageErrorf("%s is not inside a git work tree: %w", root, err)
+	}
+	// from the top: inside a subdirectory git archive limits itself to it
+	data, err := git(strings.TrimSpace(top), "archive", "--format=tar", treeish)
 	if err != nil {
 		return "", nil, fmt.Errorf("reading %s from git: %w", rev, err)
 	}

@@ -288,3 +288,22 @@ func TestActionDiff(t *testing.T) {
 		t.Fatalf("no change: exit %d outputs %v", r.code, r.outputs)
 	}
 }
+
+// TestDiffRootInSubdirectory: the config repo is a directory of a bigger
+// git repository (as testdata/clusters is of this one).
+func TestDiffRootInSubdirectory(t *testing.T) {
+	top := t.TempDir()
+	root := filepath.Join(top, "deploy", "config")
+	writeTree(t, root, map[string]string{
+		".render-check.yaml":          checkConfig,
+		"clusters/prod/apps/web.yaml": checkApp("web", dirSource("clusters/prod/web")),
+		"clusters/prod/web/cm.yaml":   "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: web}\ndata: {a: '1'}\n",
+	})
+	writeTree(t, top, map[string]string{"README.md": "app code lives here\n"})
+	gitInit(t, top)
+	writeTree(t, root, map[string]string{"clusters/prod/web/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: web}\ndata: {a: '2'}\n"})
+	code, out, errOut := runCLI(t, "diff", "--root", root, "--base", "HEAD")
+	if code != exitOK || !strings.Contains(out, "ConfigMap/web/web changed") {
+		t.Fatalf("exit %d\n%s\n%s", code, out, errOut)
+	}
+}
