@@ -11,6 +11,7 @@ import (
 	"strings"
 	"sync"
 
+	"sigs.k8s.io/kustomize/api/types"
 	"sigs.k8s.io/kustomize/kyaml/filesys"
 )
 
@@ -34,6 +35,9 @@ type overlayFS struct {
 	// rewriteErr is the first rewrite failure: kustomize reports a failed
 	// read of a kustomization as "not found", so the cause is kept here.
 	rewriteErr error
+	// deprecated maps kustomization files read from disk to the deprecated
+	// fields they use (kustomize prints those warnings to os.Stderr itself).
+	deprecated map[string][]string
 }
 
 func newOverlayFS(root string) *overlayFS {
@@ -104,6 +108,9 @@ func (o *overlayFS) ReadFile(path string) ([]byte, error) {
 		}
 	}
 	o.noteRead(path)
+	if !ok && isKustomizationFile(path) {
+		o.noteDeprecated(path, data)
+	}
 	if o.rewrite != nil && isKustomizationFile(path) {
 		out, err := o.rewrite(filepath.Clean(path), data)
 		if err != nil {
@@ -177,3 +184,47 @@ func isKustomizationFile(path string) bool {
 	}
 	return false
 }
+
+// noteDeprecated records the deprecated fields a kustomization read from
+// disk uses. kustomize itself only prints them on os.Stderr; they become
+// findings on the file.
+func (o *overlayFS) noteDeprecated(path string, data []byte) {
+	var k types.Kustomization
+	if err := k.Unmarshal(data); err != nil {
+		return // kustomize reports it
+	}
+	msgs := k.CheckDeprecatedFields()
+	if msgs == nil || len(*msgs) == 0 {
+		return
+	}
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if o.deprecated == nil {
+		o.deprecated = map[string][]string{}
+	}
+	o.deprecated[filepath.Clean(path)] = *msgs
+}
+
+// deprecations returns the deprecated-field messages per repo-relative file,
+// sorted by file.
+func (o *overlayFS) deprecations(rel func(string) string) []fileMessage {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	var out []fileMessage
+	for p, msgs := range o.deprecated {
+		for _, m := range msgs {
+			m = strings.TrimSpace(strings.TrimPrefix(m, "# Warning:"))
+			out = append(out, fileMessage{file: rel(p), msg: m})
+		}
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].file != out[j].file {
+			return out[i].file < out[j].file
+		}
+		return out[i].msg < out[j].msg
+	})
+	return out
+}
+
+// fileMessage is a message about one file.
+type fileMessage struct{ file, msg string }

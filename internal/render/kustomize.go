@@ -105,6 +105,8 @@ func findKustomization(dir string) string {
 type kustomizeOut struct {
 	resources []*resource.Resource
 	inputs    []string
+	// deprecated are deprecated fields used by the kustomizations read.
+	deprecated []fileMessage
 }
 
 // kustomizeRequest is one kustomize build of a repo directory.
@@ -182,7 +184,7 @@ func (r *renderer) buildKustomize(ctx context.Context, req kustomizeRequest) (*k
 	if err != nil {
 		return nil, &FileError{File: krel, Err: fmt.Errorf("decoding kustomize output: %w", err)}
 	}
-	res := &kustomizeOut{inputs: fsys.inputs()}
+	res := &kustomizeOut{inputs: fsys.inputs(), deprecated: fsys.deprecations(r.repo.Rel)}
 	for _, d := range docs {
 		if d.Object == nil {
 			continue

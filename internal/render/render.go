@@ -33,6 +33,7 @@ const (
 	RuleUnsupported    = "render/unsupported"
 	RuleCycle          = "render/cycle"
 	RuleRepoURL        = "render/repo-url"
+	RuleDeprecated     = "render/deprecated"
 	RuleMalformedYAML  = repo.RuleMalformedYAML
 )
 
@@ -616,6 +617,12 @@ func (r *renderer) renderSource(ctx context.Context, cl *cluster, app *argo.Appl
 			return out
 		}
 		out.resources, out.inputs = ko.resources, append(out.inputs, ko.inputs...)
+		for _, d := range ko.deprecated {
+			out.findings = append(out.findings, report.Finding{
+				Rule: RuleDeprecated, Severity: report.SeverityInfo, Cluster: cl.name, App: app.Metadata.Name,
+				File: d.file, Message: "kustomization " + d.msg,
+			})
+		}
 	case TypeDirectory:
 		do, err := r.renderDirectory(dir, src.Directory)
 		if err != nil {
