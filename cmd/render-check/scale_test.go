@@ -194,3 +194,11 @@ func TestListShardsIsStable(t *testing.T) {
 		t.Fatalf("--shard 3/2: exit %d, want 2", code)
 	}
 }
+
+func TestCheckWithoutClustersFails(t *testing.T) {
+	root := t.TempDir()
+	code, rep, stderr := checkJSON(t, root)
+	if code != exitFindings || rep == nil || findRule(rep, "render/no-clusters", "") == nil {
+		t.Fatalf("a repo where the cluster glob matches nothing: exit %d, report %+v, stderr %s", code, rep, stderr)
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/render-check/render-check/internal/config"
@@ -85,6 +86,9 @@ func Stages() []Stage {
 
 // Check renders and checks; the report is finalized (sorted, summarised).
 func Check(ctx context.Context, opts Options) (*report.Report, error) {
+	if opts.Config == nil {
+		opts.Config = config.Default()
+	}
 	clusters := opts.Clusters
 	var notes []string
 	if opts.Shard != nil {
@@ -123,6 +127,14 @@ func Check(ctx context.Context, opts Options) (*report.Report, error) {
 	}
 	opts.progress(Progress{Stage: "render", Done: true, Elapsed: time.Since(start),
 		Message: fmt.Sprintf("%d clusters, %d apps, %d resources", len(res.Clusters), countApps(res.Clusters), resources)})
+	if len(res.Clusters) == 0 {
+		// a glob that matches nothing must not pass as "no findings"
+		res.Findings = append(res.Findings, report.Finding{
+			Rule: "render/no-clusters", Severity: report.SeverityError,
+			Message: fmt.Sprintf("no cluster directory matches %s under the root: nothing was checked (set clusters in %s)",
+				strings.Join(opts.Config.Clusters, ", "), config.FileName),
+		})
+	}
 	rendered := res.Clusters
 	if opts.ChangedSince != "" {
 		kept, unsure := selectChanged(res.Clusters, changed)
