@@ -25,20 +25,11 @@ func gitCommitAll(t *testing.T, root, msg string) {
 	}
 }
 
-func writeTree(t *testing.T, root string, files map[string]string) {
+// removeFiles deletes files of the tree.
+func removeFiles(t *testing.T, root string, rels ...string) {
 	t.Helper()
-	for rel, data := range files {
-		p := filepath.Join(root, filepath.FromSlash(rel))
-		if data == "" {
-			if err := os.Remove(p); err != nil {
-				t.Fatal(err)
-			}
-			continue
-		}
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(p, []byte(data), 0o644); err != nil {
+	for _, rel := range rels {
+		if err := os.Remove(filepath.Join(root, filepath.FromSlash(rel))); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -62,15 +53,14 @@ func diffRepo(t *testing.T) string {
 		"clusters/prod/steady/quota.yaml":   "apiVersion: v1\nkind: ResourceQuota\nmetadata: {name: q}\nspec: {hard: {pods: '10'}}\n",
 	})
 	gitInit(t, root)
-	writeTree(t, root, map[string]string{
+	writeFiles(t, root, map[string]string{
 		"clusters/prod/shop/settings.yaml":    "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: settings}\ndata: {LOG_LEVEL: debug}\n",
 		"clusters/prod/shop/db.yaml":          "apiVersion: v1\nkind: Secret\nmetadata: {name: db}\nstringData: {password: head-password-Bb2}\n",
-		"clusters/prod/shop/web-svc.yaml":     "",
 		"clusters/prod/frontend/web-svc.yaml": "apiVersion: v1\nkind: Service\nmetadata: {name: web}\nspec: {ports: [{port: 80}]}\n",
-		"clusters/prod/shop/legacy.yaml":      "",
 		"clusters/prod/frontend/banner.yaml":  "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: banner}\n",
 		"clusters/prod/steady/quota.yaml":     "kind: ResourceQuota\napiVersion: v1\nspec:\n  hard:\n    pods: \"10\"\nmetadata:\n  name: q\n",
 	})
+	removeFiles(t, root, "clusters/prod/shop/web-svc.yaml", "clusters/prod/shop/legacy.yaml")
 	gitCommitAll(t, root, "head")
 	return root
 }
@@ -132,8 +122,8 @@ func TestDiffMovedBetweenAppsIsAMove(t *testing.T) {
 		"clusters/prod/b/placeholder.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: stays}\n",
 	})
 	gitInit(t, root)
-	writeTree(t, root, map[string]string{
-		"clusters/prod/a/cm.yaml": "",
+	removeFiles(t, root, "clusters/prod/a/cm.yaml")
+	writeFiles(t, root, map[string]string{
 		"clusters/prod/b/cm.yaml": "data: {k: v}\nmetadata: {name: moved}\nkind: ConfigMap\napiVersion: v1\n",
 	})
 	// head is the working tree: uncommitted changes are diffed, nothing is touched
@@ -218,12 +208,12 @@ items:
   kind: ConfigMap
   metadata: {name: kube-root-ca.crt, namespace: web}
 `
-	writeTree(t, live, map[string]string{"export.yaml": exported})
+	writeFiles(t, live, map[string]string{"export.yaml": exported})
 	code, out, errOut := runCLI(t, "diff", "--root", root, "--live", live, "--cluster", "prod", "--app", "web", "--fail-on-change")
 	if code != exitOK {
 		t.Fatalf("a correctly exported workload must diff empty: exit %d\n%s\n%s", code, out, errOut)
 	}
-	writeTree(t, live, map[string]string{"export.yaml": strings.Replace(exported, "image: ghcr.io/shop/web:1.4.2", "image: ghcr.io/shop/web:1.3.9", 1) +
+	writeFiles(t, live, map[string]string{"export.yaml": strings.Replace(exported, "image: ghcr.io/shop/web:1.4.2", "image: ghcr.io/shop/web:1.3.9", 1) +
 		"- apiVersion: v1\n  kind: ConfigMap\n  metadata: {name: hand-made, namespace: web}\n"})
 	code, out, _ = runCLI(t, "diff", "--root", root, "--live", live, "--cluster", "prod", "--fail-on-change")
 	if code != exitFindings {
@@ -294,14 +284,14 @@ func TestActionDiff(t *testing.T) {
 func TestDiffRootInSubdirectory(t *testing.T) {
 	top := t.TempDir()
 	root := filepath.Join(top, "deploy", "config")
-	writeTree(t, root, map[string]string{
+	writeFiles(t, root, map[string]string{
 		".render-check.yaml":          checkConfig,
 		"clusters/prod/apps/web.yaml": checkApp("web", dirSource("clusters/prod/web")),
 		"clusters/prod/web/cm.yaml":   "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: web}\ndata: {a: '1'}\n",
 	})
-	writeTree(t, top, map[string]string{"README.md": "app code lives here\n"})
+	writeFiles(t, top, map[string]string{"README.md": "app code lives here\n"})
 	gitInit(t, top)
-	writeTree(t, root, map[string]string{"clusters/prod/web/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: web}\ndata: {a: '2'}\n"})
+	writeFiles(t, root, map[string]string{"clusters/prod/web/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: web}\ndata: {a: '2'}\n"})
 	code, out, errOut := runCLI(t, "diff", "--root", root, "--base", "HEAD")
 	if code != exitOK || !strings.Contains(out, "ConfigMap/web/web changed") {
 		t.Fatalf("exit %d\n%s\n%s", code, out, errOut)
