@@ -202,3 +202,12 @@ func TestCheckWithoutClustersFails(t *testing.T) {
 		t.Fatalf("a repo where the cluster glob matches nothing: exit %d, report %+v, stderr %s", code, rep, stderr)
 	}
 }
+
+func TestCheckBadSecretsConfigIsExit2(t *testing.T) {
+	root := policyExample(t)
+	policyEdit(t, root, ".render-check.yaml", "render:", "secrets:\n  allow:\n  - {paths: ['**'], rules: [secret/no-such-rule]}\nrender:")
+	code, _, stderr := checkJSON(t, root)
+	if code != exitError || !strings.Contains(stderr, "no-such-rule") {
+		t.Fatalf("exit %d, stderr %q: want 2 naming the bad rule", code, stderr)
+	}
+}

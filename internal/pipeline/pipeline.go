@@ -4,6 +4,7 @@ package pipeline
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -77,6 +78,16 @@ type Stage struct {
 	// run and the reason is reported.
 	Run func(ctx context.Context, in *Input) (findings []report.Finding, skipped string, err error)
 }
+
+// ConfigError is a stage's verdict that its section of the configuration is
+// unusable: the run stops instead of reporting a finding.
+type ConfigError struct {
+	Stage string
+	Err   error
+}
+
+func (e *ConfigError) Error() string { return e.Stage + " configuration: " + e.Err.Error() }
+func (e *ConfigError) Unwrap() error { return e.Err }
 
 // Stages returns the check stages in the order they run. Each stage lives in
 // stage_<name>.go and calls into its own package.
@@ -165,6 +176,10 @@ func Check(ctx context.Context, opts Options) (*report.Report, error) {
 		start := time.Now()
 		opts.progress(Progress{Stage: st.Name, Message: "checking"})
 		fs, skipped, err := st.Run(ctx, in)
+		var cfgErr *ConfigError
+		if errors.As(err, &cfgErr) {
+			return nil, err // a bad configuration stops the run (exit 2)
+		}
 		msg := fmt.Sprintf("%d findings", len(fs))
 		switch {
 		case err != nil:

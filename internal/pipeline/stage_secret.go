@@ -2,6 +2,7 @@ package pipeline
 
 import (
 	"context"
+	"errors"
 	"os"
 	"strings"
 
@@ -36,6 +37,10 @@ func runSecretStage(ctx context.Context, in *Input) ([]report.Finding, string, e
 		opts.Paths = in.ChangedFiles
 	}
 	res, err := secrets.Scan(ctx, opts)
+	var cfgErr *secrets.ConfigError
+	if errors.As(err, &cfgErr) {
+		return nil, "", &ConfigError{Stage: "secret", Err: err}
+	}
 	if err != nil {
 		return nil, "", err
 	}
