@@ -24,7 +24,10 @@ RUN CGO_ENABLED=0 go build -trimpath -ldflags "-s -w -X main.version=${VERSION}"
  && /out/render-check version
 
 FROM alpine:${ALPINE_VERSION} AS image
+# safe.directory: the workspace a CI system mounts belongs to another uid, and
+# git refuses such repositories (diff, --changed-since, the file lists) unless told.
 RUN apk add --no-cache ca-certificates git \
+ && git config --system --add safe.directory '*' \
  && adduser -D -u 10001 -h /home/render-check render-check
 COPY --from=build /out/render-check /usr/local/bin/render-check
 USER 10001:10001
