@@ -2,12 +2,11 @@ package main
 
 import (
 	"archive/tar"
-	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"io"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 
@@ -142,14 +141,14 @@ func renderForDiff(cmd *cobra.Command, label, root string, cfg *config.Config, o
 }
 
 func revisionDiff(cmd *cobra.Command, o *diffOptions, root string) (*diff.Result, error) {
-	baseDir, cleanBase, err := checkoutRevision(root, o.base)
+	baseDir, cleanBase, err := checkoutRevision(cmd.Context(), root, o.base)
 	if err != nil {
 		return nil, err
 	}
 	defer cleanBase()
 	headDir := root
 	if o.head != "" {
-		d, cleanHead, err := checkoutRevision(root, o.head)
+		d, cleanHead, err := checkoutRevision(cmd.Context(), root, o.head)
 		if err != nil {
 			return nil, err
 		}
@@ -275,10 +274,11 @@ func readLive(path string) ([]map[string]any, error) {
 
 // checkoutRevision extracts the config root as of rev into a temporary
 // directory with `git archive`, never touching the work tree or the index.
-func checkoutRevision(root, rev string) (string, func(), error) {
-	if _, err := git(root, "rev-parse", "--verify", "--quiet", rev+"^{commit}"); err != nil {
-		return "", nil, usageErrorf("--base/--head: %q is not a commit in %s", rev, root)
+func checkoutRevision(ctx context.Context, root, rev string) (string, func(), error) {
+	if err := repo.VerifyCommit(ctx, root, rev); err != nil {
+		return "", nil, usageErrorf("--base/--head: %w", err)
 	}
+	git := func(dir string, args ...string) (string, error) { return repo.Git(ctx, dir, args...) }
 	prefix, err := git(root, "rev-parse", "--show-prefix")
 	if err != nil {
 		return "", nil, usageErrorf("%s is not inside a git work tree: %w", root, err)
@@ -351,16 +351,4 @@ func untar(r io.Reader, dir string) error {
 			}
 		}
 	}
-}
-
-// git runs a git command in dir and returns its stdout.
-func git(dir string, args ...string) (string, error) {
-	cmd := exec.Command("git", append([]string{"-C", dir}, args...)...)
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	out, err := cmd.Output()
-	if err != nil {
-		return "", fmt.Errorf("git %s: %w: %s", strings.Join(args, " "), err, strings.TrimSpace(stderr.String()))
-	}
-	return string(out), nil
 }

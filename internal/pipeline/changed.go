@@ -1,34 +1,35 @@
 package pipeline
 
 import (
-	"bytes"
+	"context"
 	"fmt"
-	"os/exec"
 	"path"
 	"slices"
 	"strings"
 
 	"github.com/render-check/render-check/internal/config"
+	"github.com/render-check/render-check/internal/repo"
 	"github.com/render-check/render-check/internal/resource"
 )
 
 // ChangedFiles lists the files, relative to root with forward slashes, that
 // differ between the revision ref and the working tree (committed, staged,
 // unstaged and untracked changes alike). Files outside root are left out.
-func ChangedFiles(root, ref string) ([]string, error) {
-	if _, err := gitOut(root, "rev-parse", "--verify", "--quiet", ref+"^{commit}"); err != nil {
-		return nil, fmt.Errorf("--changed-since: %q is not a commit: %w", ref, err)
+func ChangedFiles(ctx context.Context, root, ref string) ([]string, error) {
+	if err := repo.VerifyCommit(ctx, root, ref); err != nil {
+		return nil, fmt.Errorf("--changed-since: %w", err)
 	}
-	prefix, err := gitOut(root, "rev-parse", "--show-prefix")
+	gitOut := func(args ...string) (string, error) { return repo.Git(ctx, root, args...) }
+	prefix, err := gitOut("rev-parse", "--show-prefix")
 	if err != nil {
 		return nil, fmt.Errorf("--changed-since: %w", err)
 	}
 	prefix = strings.TrimSpace(prefix)
-	diff, err := gitOut(root, "diff", "--name-only", "--no-renames", "-z", ref, "--", ".")
+	diff, err := gitOut("diff", "--name-only", "--no-renames", "-z", ref, "--", ".")
 	if err != nil {
 		return nil, fmt.Errorf("--changed-since: %w", err)
 	}
-	untracked, err := gitOut(root, "ls-files", "--others", "--exclude-standard", "-z", "--full-name", "--", ".")
+	untracked, err := gitOut("ls-files", "--others", "--exclude-standard", "-z", "--full-name", "--", ".")
 	if err != nil {
 		return nil, fmt.Errorf("--changed-since: %w", err)
 	}
@@ -44,17 +45,6 @@ func ChangedFiles(root, ref string) ([]string, error) {
 	}
 	slices.Sort(out)
 	return slices.Compact(out), nil
-}
-
-func gitOut(dir string, args ...string) (string, error) {
-	cmd := exec.Command("git", append([]string{"-C", dir}, args...)...)
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	out, err := cmd.Output()
-	if err != nil {
-		return "", fmt.Errorf("git %s: %w: %s", strings.Join(args, " "), err, strings.TrimSpace(stderr.String()))
-	}
-	return string(out), nil
 }
 
 // selectChanged keeps the apps whose inputs (the files read to render them,

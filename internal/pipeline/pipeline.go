@@ -120,7 +120,7 @@ func Check(ctx context.Context, opts Options) (*report.Report, error) {
 	var changed []string
 	if opts.ChangedSince != "" {
 		var err error
-		if changed, err = ChangedFiles(opts.Root, opts.ChangedSince); err != nil {
+		if changed, err = ChangedFiles(ctx, opts.Root, opts.ChangedSince); err != nil {
 			return nil, err
 		}
 	}

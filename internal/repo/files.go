@@ -1,7 +1,6 @@
 package repo
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"io/fs"
@@ -53,18 +52,11 @@ func Files(ctx context.Context, root string) ([]string, error) {
 // for root (no git, not a work tree, or root is ignored by its repository,
 // e.g. a generated tree under an ignored build directory).
 func gitFiles(ctx context.Context, root string) ([]string, bool) {
-	git, err := exec.LookPath("git")
-	if err != nil {
+	if _, err := exec.LookPath("git"); err != nil {
 		return nil, false
 	}
-	run := func(args ...string) ([]byte, error) {
-		cmd := exec.CommandContext(ctx, git, append([]string{"-C", root}, args...)...)
-		cmd.Env = append(os.Environ(), "GIT_OPTIONAL_LOCKS=0")
-		var stderr bytes.Buffer
-		cmd.Stderr = &stderr
-		return cmd.Output()
-	}
-	if out, err := run("rev-parse", "--is-inside-work-tree"); err != nil || strings.TrimSpace(string(out)) != "true" {
+	run := func(args ...string) (string, error) { return Git(ctx, root, args...) }
+	if out, err := run("rev-parse", "--is-inside-work-tree"); err != nil || strings.TrimSpace(out) != "true" {
 		return nil, false
 	}
 	if _, err := run("check-ignore", "-q", "."); err == nil {
@@ -75,7 +67,7 @@ func gitFiles(ctx context.Context, root string) ([]string, bool) {
 		return nil, false
 	}
 	var files []string
-	for _, f := range strings.Split(string(out), "\x00") {
+	for _, f := range strings.Split(out, "\x00") {
 		if f == "" {
 			continue
 		}
