@@ -5,6 +5,7 @@ package argo
 import (
 	"encoding/json"
 	"fmt"
+	"strings"
 )
 
 // Application is an argoproj.io/v1alpha1 Application.
@@ -156,7 +157,14 @@ type DirectorySource struct {
 func IsApplication(obj map[string]any) bool {
 	av, _ := obj["apiVersion"].(string)
 	k, _ := obj["kind"].(string)
-	return k == "Application" && len(av) >= len("argoproj.io/") && av[:len("argoproj.io/")] == "argoproj.io/"
+	return k == "Application" && strings.HasPrefix(av, "argoproj.io/")
+}
+
+// IsApplicationSet reports whether a decoded object is an Argo CD ApplicationSet.
+func IsApplicationSet(obj map[string]any) bool {
+	av, _ := obj["apiVersion"].(string)
+	k, _ := obj["kind"].(string)
+	return k == "ApplicationSet" && strings.HasPrefix(av, "argoproj.io/")
 }
 
 // DecodeApplication converts a decoded object into an Application.

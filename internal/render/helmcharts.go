@@ -80,7 +80,7 @@ func (in *inflater) rewrite(p string, data []byte) ([]byte, error) {
 			SkipTests: c.SkipTests, ApiVersions: apis, KubeVersion: kv, Devel: c.Devel,
 			ChartHome: chartHome, Root: in.r.repo.Root, Dir: dir, LoadRestrictionsNone: in.r.build.LoadRestrictionsNone,
 		}
-		out, err := in.r.inflate(in.ctx, ireq)
+		out, err := in.r.helm.Inflate(in.ctx, ireq)
 		if err != nil {
 			var he *helm.Error
 			if errors.As(err, &he) && he.File != "" {

@@ -35,16 +35,11 @@ var defaultExclusions = []config.ResourceFilter{
 func expandLists(in []*resource.Resource) []*resource.Resource {
 	out := make([]*resource.Resource, 0, len(in))
 	for _, r := range in {
-		items, ok := r.Object["items"].([]any)
-		if !ok {
+		if _, ok := r.Object["items"].([]any); !ok {
 			out = append(out, r)
 			continue
 		}
-		for _, it := range items {
-			obj, ok := it.(map[string]any)
-			if !ok {
-				continue
-			}
+		for _, obj := range resource.ExpandList(r.Object) {
 			out = append(out, &resource.Resource{
 				Cluster: r.Cluster, App: r.App, Object: obj, Origin: r.Origin, ValuesFiles: r.ValuesFiles,
 			})

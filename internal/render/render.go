@@ -76,7 +76,7 @@ type renderer struct {
 	repo     *repo.Repo
 	cfg      *config.Config
 	build    BuildOptions
-	helm     helmEngine
+	helm     *helm.Renderer
 	lines    *lineIndex
 	parallel int
 	repoCRDs []map[string]any
@@ -133,10 +133,8 @@ func Render(ctx context.Context, opts Options) (*Result, error) {
 	if par <= 0 {
 		par = runtime.NumCPU()
 	}
-	r := &renderer{repo: rp, cfg: cfg, build: build, lines: newLineIndex(), parallel: par}
-	if e, ok := any(helm.NewRenderer(cacheDir, opts.HelmOptions...)).(helmEngine); ok {
-		r.helm = e
-	}
+	r := &renderer{repo: rp, cfg: cfg, build: build, lines: newLineIndex(), parallel: par,
+		helm: helm.NewRenderer(cacheDir, opts.HelmOptions...)}
 	r.repoCRDs, err = scanCRDs(rp)
 	if err != nil {
 		return nil, err
@@ -455,7 +453,7 @@ func (r *renderer) renderApp(ctx context.Context, cl *cluster, app *argo.Applica
 	all = expandLists(all)
 	for _, rs := range all {
 		rs.Cluster, rs.App = cl.name, ra.Name
-		if isApplicationSet(rs.Object) {
+		if argo.IsApplicationSet(rs.Object) {
 			res.findings = append(res.findings, report.Finding{
 				Rule: RuleUnsupported, Severity: report.SeverityWarning, Cluster: cl.name, App: ra.Name,
 				File: rs.Origin.File, Line: rs.Origin.Line, Resource: rs.Ref(),
@@ -481,12 +479,6 @@ func (r *renderer) renderApp(ctx context.Context, cl *cluster, app *argo.Applica
 	slices.Sort(inputs)
 	ra.Inputs = slices.Compact(inputs)
 	return res
-}
-
-func isApplicationSet(obj map[string]any) bool {
-	av, _ := obj["apiVersion"].(string)
-	k, _ := obj["kind"].(string)
-	return k == "ApplicationSet" && strings.HasPrefix(av, "argoproj.io/")
 }
 
 // failure makes the render/failed finding for err: at the file the error
@@ -546,7 +538,7 @@ func (r *renderer) renderSource(ctx context.Context, cl *cluster, app *argo.Appl
 	if src.Chart != "" {
 		out.typ = TypeHelm
 		hreq.RepoURL, hreq.Chart, hreq.Version = src.RepoURL, src.Chart, src.TargetRevision
-		ho, err := r.template(ctx, hreq)
+		ho, err := r.helm.Template(ctx, hreq)
 		if err != nil {
 			out.err = fmt.Errorf("helm chart %s from %s: %w", src.Chart, src.RepoURL, err)
 			return out
@@ -591,7 +583,7 @@ func (r *renderer) renderSource(ctx context.Context, cl *cluster, app *argo.Appl
 	case TypeHelm:
 		hreq.ChartPath = r.repo.Abs(dir)
 		hreq.Helm = src.Helm
-		ho, err := r.template(ctx, hreq)
+		ho, err := r.helm.Template(ctx, hreq)
 		if err != nil {
 			out.err = err
 			return out

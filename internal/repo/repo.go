@@ -143,8 +143,9 @@ func (r *Repo) Applications(c ClusterDir) ([]*argo.Application, []report.Finding
 		}
 		docs, perr := ParseDocuments(rel, data)
 		for _, doc := range docs {
-			if isApplicationSet(doc.Object) {
-				name, _ := doc.Object["metadata"].(map[string]any)["name"].(string)
+			if argo.IsApplicationSet(doc.Object) {
+				md, _ := doc.Object["metadata"].(map[string]any)
+				name, _ := md["name"].(string)
 				findings = append(findings, report.Finding{
 					Rule: "render/unsupported", Severity: report.SeverityWarning, Cluster: c.Name,
 					File: rel, Line: doc.Line,
@@ -204,11 +205,4 @@ func (r *Repo) Abs(rel string) string {
 func (r *Repo) Exists(rel string) bool {
 	_, err := os.Stat(r.Abs(rel))
 	return err == nil
-}
-
-// isApplicationSet reports an argoproj.io ApplicationSet.
-func isApplicationSet(obj map[string]any) bool {
-	k, _ := obj["kind"].(string)
-	av, _ := obj["apiVersion"].(string)
-	return k == "ApplicationSet" && strings.HasPrefix(av, "argoproj.io/")
 }

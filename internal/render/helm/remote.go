@@ -311,11 +311,23 @@ func (r *Renderer) httpGet(ctx context.Context, repoURL, u string, passAll bool)
 
 // classifyNetErr marks connection failures as ErrRepoUnreachable.
 func classifyNetErr(err error) error {
+	err = withoutURL(err)
 	var ne net.Error
 	var oe *net.OpError
 	var de *net.DNSError
 	if errors.As(err, &oe) || errors.As(err, &de) || (errors.As(err, &ne) && ne.Timeout()) {
 		return fmt.Errorf("%w: %w", ErrRepoUnreachable, err)
+	}
+	return err
+}
+
+// withoutURL drops the *url.Error layer of an HTTP client error: its text
+// repeats the whole URL, credentials and query tokens included. Callers name
+// the URL themselves, redacted.
+func withoutURL(err error) error {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		return ue.Err
 	}
 	return err
 }

@@ -223,7 +223,7 @@ func (r *Renderer) read(ctx context.Context, loc resolved) ([]byte, error) {
 	}
 	resp, err := r.httpClient.Do(req)
 	if err != nil {
-		return nil, fmt.Errorf("fetching %s: %w", redactURL(loc.path), err)
+		return nil, fmt.Errorf("fetching %s: %w", redactURL(loc.path), withoutURL(err))
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
@@ -244,13 +244,17 @@ func (e *HTTPError) Error() string {
 	return fmt.Sprintf("HTTP %d %s", e.StatusCode, http.StatusText(e.StatusCode))
 }
 
-// redactURL drops user info from a URL for messages.
+// redactURL drops user info, query and fragment (where tokens travel) from
+// a URL for messages and file names.
 func redactURL(s string) string {
 	u, err := url.Parse(s)
-	if err != nil || u.User == nil {
+	if err != nil {
+		return "<unparsable URL>"
+	}
+	if u.User == nil && u.RawQuery == "" && u.Fragment == "" {
 		return s
 	}
-	u.User = nil
+	u.User, u.RawQuery, u.ForceQuery, u.Fragment, u.RawFragment = nil, "", false, "", ""
 	return u.String()
 }
 
@@ -401,7 +405,7 @@ func (r *Renderer) argoValues(ctx context.Context, pe *pathEnv, h *argo.HelmSour
 			return string(b), nil
 		}
 		if err := strvals.ParseIntoFile(k+"="+cleanSetParameter(loc.path), base, reader); err != nil {
-			name := loc.path
+			name := redactURL(loc.path)
 			if !loc.remote {
 				name = pe.display(loc.path)
 			}
