@@ -280,7 +280,7 @@ func (c *Client) check(ctx context.Context, r Ref, platforms []v1.Platform, key 
 	if c.err != nil {
 		return Result{Ref: r.Original, Status: Unreachable, Detail: c.err.Error(), Err: c.err}
 	}
-	if c.cache != nil && r.Digest != "" {
+	if c.cache != nil && r.Digest != "" && r.Tag == "" {
 		if d, ok := c.cache.get(key); ok {
 			return Result{Ref: r.Original, Status: Found, Digest: d, Detail: "cached", Registry: r.Registry()}
 		}
@@ -323,7 +323,7 @@ func (c *Client) check(ctx context.Context, r Ref, platforms []v1.Platform, key 
 			break
 		}
 	}
-	if res.Status == Found && c.cache != nil && r.Digest != "" {
+	if res.Status == Found && c.cache != nil && r.Digest != "" && r.Tag == "" {
 		c.cache.put(key, res.Digest)
 	}
 	return res

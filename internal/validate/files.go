@@ -228,8 +228,14 @@ func CRDsFromPaths(root string, paths []string) ([]CRDSchema, []report.Finding, 
 		if !filepath.IsAbs(abs) {
 			abs = filepath.Join(root, p)
 		}
+		// the whole repo (".") is scanned leniently: one unreadable file or
+		// dangling link must not stop the schema check; configured paths must read
+		lenient := p == "."
 		err := filepath.WalkDir(abs, func(path string, d fs.DirEntry, err error) error {
 			if err != nil {
+				if lenient && path != abs {
+					return nil
+				}
 				return err
 			}
 			if d.IsDir() {
@@ -247,6 +253,9 @@ func CRDsFromPaths(root string, paths []string) ([]CRDSchema, []report.Finding, 
 			}
 			data, err := os.ReadFile(path)
 			if err != nil {
+				if lenient {
+					return nil
+				}
 				return err
 			}
 			if !bytes.Contains(data, []byte("CustomResourceDefinition")) {

@@ -129,7 +129,7 @@ func ParseChunk(c Chunk, strict bool) []Document {
 	}
 	root := n.Content[0]
 	off := c.Line - 1
-	conv := &converter{strict: strict}
+	conv := &converter{strict: strict, budget: 10000 + 4*len(c.Data)}
 	v := conv.value(root, 0)
 	if conv.err != nil {
 		return []Document{{Line: root.Line + off, Err: conv.err, ErrLine: conv.errLine + off}}
@@ -214,6 +214,9 @@ type converter struct {
 	strict  bool
 	err     error
 	errLine int
+	// nodes counts converted nodes: alias fan-out ("billion laughs") must
+	// not turn a small file into an endless conversion.
+	nodes, budget int
 }
 
 const maxDepth = 200
@@ -228,6 +231,10 @@ func (c *converter) fail(n *yaml.Node, format string, args ...any) {
 func (c *converter) value(n *yaml.Node, depth int) any {
 	if depth > maxDepth {
 		c.fail(n, "document nests deeper than %d levels", maxDepth)
+		return nil
+	}
+	if c.nodes++; c.budget > 0 && c.nodes > c.budget {
+		c.fail(n, "document contains excessive aliasing")
 		return nil
 	}
 	switch n.Kind {

@@ -383,6 +383,11 @@ func (v *Validator) problemsOf(obj map[string]any, e *jsonschema.ValidationError
 			vals = append(vals, fmt.Sprintf("%v", w))
 		}
 		return []Problem{mk(path, fmt.Sprintf("must be one of %s", strings.Join(vals, ", ")))}
+	// the library's messages for these quote the value, which may be a secret
+	case *kind.Pattern:
+		return []Problem{mk(path, "does not match pattern "+strconv.Quote(k.Want))}
+	case *kind.Format:
+		return []Problem{mk(path, "is not a valid "+k.Want)}
 	}
 	return []Problem{mk(path, e.ErrorKind.LocalizedString(v.printer))}
 }
