@@ -6,13 +6,11 @@ package diff
 
 import (
 	"cmp"
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
 	"slices"
 	"strings"
 
-	"github.com/pmezard/go-difflib/difflib"
+	textdiff "github.com/rogpeppe/go-internal/diff"
 	"sigs.k8s.io/yaml"
 
 	"github.com/render-check/render-check/internal/report"
@@ -206,13 +204,9 @@ func Normalize(obj map[string]any) string {
 }
 
 // Redact returns a copy of obj where the values of a Secret's data and
-// stringData are replaced by "<redacted sha256:XXXXXXXX>" fingerprints.
+// stringData are replaced by "<redacted FINGERPRINT>" markers.
 func Redact(obj map[string]any) map[string]any {
-	if k, _ := obj["kind"].(string); k != "Secret" {
-		return obj
-	}
-	av, _ := obj["apiVersion"].(string)
-	if av != "v1" {
+	if !isSecret(obj) {
 		return obj
 	}
 	out := make(map[string]any, len(obj))
@@ -253,27 +247,14 @@ func Redact(obj map[string]any) map[string]any {
 // Fingerprint is the redaction marker for a secret value: a hash prefix,
 // never any part of the value.
 func Fingerprint(v string) string {
-	sum := sha256.Sum256([]byte(v))
-	return "<redacted sha256:" + hex.EncodeToString(sum[:4]) + ">"
+	return "<redacted " + report.SecretFingerprint([]byte(v)) + ">"
 }
 
 func unified(a, b string) string {
-	s, err := difflib.GetUnifiedDiffString(difflib.UnifiedDiff{
-		A: splitLines(a), B: splitLines(b), FromFile: "base", ToFile: "head", Context: 3,
-	})
-	if err != nil {
-		return ""
+	d := string(textdiff.Diff("base", []byte(a), "head", []byte(b)))
+	// drop the "diff base head" line: the ---/+++ header names both sides
+	if _, rest, ok := strings.Cut(d, "\n"); ok && strings.HasPrefix(d, "diff ") {
+		return rest
 	}
-	return s
-}
-
-func splitLines(s string) []string {
-	if s == "" {
-		return nil
-	}
-	lines := strings.SplitAfter(s, "\n")
-	if lines[len(lines)-1] == "" {
-		lines = lines[:len(lines)-1]
-	}
-	return lines
+	return d
 }

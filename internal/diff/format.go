@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"io"
 	"strings"
+
+	"github.com/render-check/render-check/internal/report"
 )
 
 // Formats are the output formats of a diff.
@@ -100,7 +102,7 @@ func Markdown(r *Result, limit int) string {
 			if len(d.Fields) > 0 {
 				s.WriteString("| Field | Desired | Live |\n|---|---|---|\n")
 				for _, f := range d.Fields {
-					fmt.Fprintf(&s, "| `%s` | `%s` | `%s` |\n", f.Path, mdCell(f.Desired), mdCell(f.Live))
+					fmt.Fprintf(&s, "| %s | %s | %s |\n", report.MarkdownCell(f.Path), mdCell(f.Desired), mdCell(f.Live))
 				}
 				s.WriteString("\n")
 			} else if d.Diff != "" {
@@ -117,12 +119,11 @@ func Markdown(r *Result, limit int) string {
 	return out
 }
 
+// mdCell shortens a value for a table cell (by runes, never mid-character)
+// and escapes it.
 func mdCell(s string) string {
-	s = strings.ReplaceAll(s, "|", "\\|")
-	s = strings.ReplaceAll(s, "`", "'")
-	s = strings.ReplaceAll(s, "\n", " ")
-	if len(s) > 120 {
-		s = s[:117] + "..."
+	if r := []rune(s); len(r) > 120 {
+		s = string(r[:117]) + "..."
 	}
-	return s
+	return report.MarkdownCell(s)
 }

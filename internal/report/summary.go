@@ -214,3 +214,6 @@ var mdCellReplacer = strings.NewReplacer(
 )
 
 func mdCell(s string) string { return mdCellReplacer.Replace(s) }
+
+// MarkdownCell escapes s for a Markdown table cell (also used by diff).
+func MarkdownCell(s string) string { return mdCell(s) }

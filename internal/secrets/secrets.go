@@ -6,8 +6,6 @@ package secrets
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
 	"slices"
 	"strings"
@@ -116,15 +114,9 @@ func (h hit) finding() report.Finding {
 	}
 }
 
-// fingerprintOf is a short, salted hash prefix identifying a value across
-// runs (for baselines and deduplication). 64 bits: enough to tell values
-// apart, far too short to be the value.
-func fingerprintOf(value []byte) string {
-	h := sha256.New()
-	h.Write([]byte("render-check/secret/v1\x00"))
-	h.Write(value)
-	return hex.EncodeToString(h.Sum(nil))[:16]
-}
+// fingerprintOf identifies a value across runs (baselines, deduplication)
+// with the fingerprint every output uses.
+func fingerprintOf(value []byte) string { return report.SecretFingerprint(value) }
 
 // fingerprintOfPlace identifies a finding without a value (missing
 // metadata, unencrypted file) by rule, file and key path.

@@ -10,7 +10,7 @@ import (
 
 func TestRemoteURLsNeverCarryCredentials(t *testing.T) {
 	for in, want := range map[string]string{
-		"https://user:pa55@example.com/v.yaml":          "https://example.com/v.yaml",
+		"https://user:pa55@example.com/v.yaml":         "https://example.com/v.yaml",
 		"https://example.com/v.yaml?token=s3cr3t#frag": "https://example.com/v.yaml",
 		"https://example.com/v.yaml":                   "https://example.com/v.yaml",
 	} {
