@@ -96,7 +96,8 @@ func (f Finding) Location() string {
 }
 
 // Compare orders findings deterministically: cluster, app, file, line, rule,
-// resource, message.
+// resource, message, severity, fingerprint. It is a total order on the
+// fields, so sorting and deduplicating never depend on input order.
 func Compare(a, b Finding) int {
 	if c := cmp.Compare(a.Cluster, b.Cluster); c != 0 {
 		return c
@@ -123,11 +124,17 @@ func Compare(a, b Finding) int {
 	if c := cmp.Compare(ar, br); c != 0 {
 		return c
 	}
-	return cmp.Compare(a.Message, b.Message)
+	if c := cmp.Compare(a.Message, b.Message); c != 0 {
+		return c
+	}
+	if c := cmp.Compare(a.Severity.Rank(), b.Severity.Rank()); c != 0 {
+		return c
+	}
+	return cmp.Compare(a.Fingerprint, b.Fingerprint)
 }
 
 // Sort sorts findings in place deterministically and drops exact duplicates.
 func Sort(fs []Finding) []Finding {
 	slices.SortFunc(fs, Compare)
-	return slices.CompactFunc(fs, func(a, b Finding) bool { return Compare(a, b) == 0 && a.Severity == b.Severity })
+	return slices.CompactFunc(fs, func(a, b Finding) bool { return Compare(a, b) == 0 })
 }

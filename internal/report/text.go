@@ -58,6 +58,31 @@ func (t *textWriter) Write(r *Report) error {
 		fmt.Fprintln(b, t.paint("1", "repository"))
 		printFindings(fs, "  ")
 	}
+	for _, app := range slices.Sorted(maps.Keys(byCluster[""])) {
+		if app != "" {
+			fmt.Fprintf(b, "%s: %s\n", t.paint("1", app), plural(len(byCluster[""][app]), "finding"))
+			printFindings(byCluster[""][app], "  ")
+		}
+	}
+	listed := map[string]bool{"": true}
+	for _, c := range r.Clusters {
+		listed[c.Name] = true
+	}
+	// clusters with findings but no summary (e.g. failed before rendering)
+	for _, name := range slices.Sorted(maps.Keys(byCluster)) {
+		if listed[name] {
+			continue
+		}
+		fmt.Fprintln(b, t.paint("1", name))
+		for _, app := range slices.Sorted(maps.Keys(byCluster[name])) {
+			indent := "  "
+			if app != "" {
+				fmt.Fprintf(b, "  %s: %s\n", app, plural(len(byCluster[name][app]), "finding"))
+				indent = "    "
+			}
+			printFindings(byCluster[name][app], indent)
+		}
+	}
 	for _, c := range r.Clusters {
 		errs, warns := 0, 0
 		for _, fs := range byCluster[c.Name] {
