@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"os"
 	"path"
@@ -15,6 +14,8 @@ import (
 	"strings"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/render-check/render-check/internal/repo"
 )
 
 // Kind is the shape of an image reference in a source file.
@@ -118,18 +119,11 @@ type sourceFile struct {
 
 // parseDocs decodes every document of a YAML stream.
 func parseDocs(src []byte) ([]*yaml.Node, error) {
-	dec := yaml.NewDecoder(bytes.NewReader(src))
-	var docs []*yaml.Node
-	for {
-		var n yaml.Node
-		if err := dec.Decode(&n); err != nil {
-			if errors.Is(err, io.EOF) {
-				return docs, nil
-			}
-			return nil, err
-		}
-		docs = append(docs, &n)
+	docs, err := repo.DecodeNodes(src)
+	if err != nil {
+		return nil, err
 	}
+	return docs, nil
 }
 
 // scanner finds references to one repository in the files of a repo.

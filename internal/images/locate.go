@@ -1,9 +1,6 @@
 package images
 
 import (
-	"bytes"
-	"errors"
-	"io"
 	"os"
 	"path"
 	"path/filepath"
@@ -13,6 +10,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/render-check/render-check/internal/registry"
+	"github.com/render-check/render-check/internal/repo"
 	"github.com/render-check/render-check/internal/resource"
 	"github.com/render-check/render-check/internal/source"
 )
@@ -169,23 +167,16 @@ func (l *Locator) docs(rel string) []*yaml.Node {
 	return out
 }
 
-// parseDocs decodes every YAML document, shifting lines by offset.
+// parseDocs decodes every YAML document, shifting lines by offset; the
+// documents before a syntax error are kept.
 func parseDocs(data []byte, offset int) []*yaml.Node {
-	var out []*yaml.Node
-	dec := yaml.NewDecoder(bytes.NewReader(data))
-	for {
-		var n yaml.Node
-		if err := dec.Decode(&n); err != nil {
-			if !errors.Is(err, io.EOF) {
-				return out
-			}
-			return out
+	out, _ := repo.DecodeNodes(data)
+	if offset != 0 {
+		for _, n := range out {
+			shift(n, offset)
 		}
-		if offset != 0 {
-			shift(&n, offset)
-		}
-		out = append(out, &n)
 	}
+	return out
 }
 
 func shift(n *yaml.Node, by int) {

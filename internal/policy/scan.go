@@ -8,10 +8,10 @@ import (
 	"path/filepath"
 	"strings"
 
-	"gopkg.in/yaml.v3"
 	sigsyaml "sigs.k8s.io/yaml"
 
 	"github.com/render-check/render-check/internal/argo"
+	"github.com/render-check/render-check/internal/repo"
 	"github.com/render-check/render-check/internal/resource"
 )
 
@@ -81,12 +81,9 @@ func (c *checker) scanRepo(ctx context.Context) *scan {
 			!bytes.Contains(data, []byte("Application")) {
 			continue
 		}
-		dec := yaml.NewDecoder(bytes.NewReader(data))
-		for {
-			var doc yaml.Node
-			if err := dec.Decode(&doc); err != nil {
-				break // end of file, or not YAML (a template): ignore the rest
-			}
+		// up to the end of file, or to what is not YAML (a template)
+		nodes, _ := repo.DecodeNodes(data)
+		for _, doc := range nodes {
 			if len(doc.Content) == 0 {
 				continue
 			}

@@ -63,11 +63,37 @@ func (e *YAMLError) Message() string {
 	return rest
 }
 
+// DecodeNodes decodes every document of a YAML stream into nodes. Documents
+// decoded before an error are returned with it. A panic of the YAML decoder
+// on hostile input becomes an error: one bad file never stops a run.
+func DecodeNodes(data []byte) (docs []*yaml.Node, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("YAML decoder failed: %v", p)
+		}
+	}()
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	for {
+		var n yaml.Node
+		if err := dec.Decode(&n); err != nil {
+			if errors.Is(err, io.EOF) {
+				return docs, nil
+			}
+			return docs, err
+		}
+		docs = append(docs, &n)
+	}
+}
+
 // ParseDocuments decodes every document of a YAML stream. Documents decoded
 // before a syntax error are returned along with a *YAMLError locating it.
-func ParseDocuments(file string, data []byte) ([]Document, error) {
+func ParseDocuments(file string, data []byte) (docs []Document, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = &YAMLError{File: file, Line: 1, Err: fmt.Errorf("YAML decoder failed: %v", p)}
+		}
+	}()
 	dec := yaml.NewDecoder(bytes.NewReader(data))
-	var docs []Document
 	lastLine := 1
 	for {
 		var n yaml.Node
