@@ -239,12 +239,20 @@ func (s *scanner) scanFile(rel, abs string) error {
 	}
 	f := &sourceFile{rel: rel, abs: abs, src: src, mode: st.Mode().Perm(), docs: docs}
 	s.files[rel] = f
+	before := len(s.cands)
 	for _, d := range docs {
 		if len(d.Content) == 0 {
 			continue
 		}
 		w := walker{s: s, file: rel, base: path.Base(rel)}
 		w.doc(d.Content[0])
+	}
+	if len(s.cands) > before && sopsEncrypted(docs) {
+		// its MAC covers the unencrypted values too: an edit breaks the file
+		s.cands = s.cands[:before]
+		delete(s.files, rel)
+		s.problems = append(s.problems, Problem{File: rel, Line: 1,
+			Message: fmt.Sprintf("SOPS-encrypted file references %s: an edit would break its MAC; change it with `sops` instead", s.canonical)})
 	}
 	return nil
 }
@@ -771,4 +779,27 @@ func (w *walker) helmValuesString(n *yaml.Node, field string) {
 		c.field = field + "|" + c.field
 		w.s.cands = append(w.s.cands, c)
 	}
+}
+
+// sopsEncrypted reports a SOPS file: a top-level sops mapping with a mac.
+// Its MAC covers unencrypted values too, so bump must not edit it.
+func sopsEncrypted(docs []*yaml.Node) bool {
+	for _, d := range docs {
+		if len(d.Content) == 0 || d.Content[0].Kind != yaml.MappingNode {
+			continue
+		}
+		m := d.Content[0]
+		for i := 0; i+1 < len(m.Content); i += 2 {
+			if m.Content[i].Value != "sops" || m.Content[i+1].Kind != yaml.MappingNode {
+				continue
+			}
+			sops := m.Content[i+1]
+			for j := 0; j+1 < len(sops.Content); j += 2 {
+				if sops.Content[j].Value == "mac" {
+					return true
+				}
+			}
+		}
+	}
+	return false
 }
