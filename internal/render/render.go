@@ -406,6 +406,10 @@ func (r *renderer) renderApp(ctx context.Context, cl *cluster, app *argo.Applica
 		res.findings = append(res.findings, r.failure(cl, app, err))
 	}
 	sources := app.Spec.AllSources()
+	for i := range sources {
+		// the controller normalises the spec before the repo-server sees it
+		sources[i] = sources[i].Normalized()
+	}
 	if len(sources) == 0 {
 		fail(errors.New("the Application has no source"))
 		return res
@@ -470,6 +474,10 @@ func (r *renderer) renderApp(ctx context.Context, cl *cluster, app *argo.Applica
 				continue
 			}
 			if child.Metadata.Name != "" {
+				if child.Metadata.Namespace == "" {
+					// synced into the parent's destination namespace
+					child.Metadata.Namespace = app.Spec.Destination.Namespace
+				}
 				child.File, child.Line = rs.Origin.File, rs.Origin.Line
 				res.children = append(res.children, child)
 			}
@@ -530,10 +538,15 @@ type sourceOut struct {
 }
 
 func (r *renderer) renderSource(ctx context.Context, cl *cluster, app *argo.Application, src argo.Source, multi bool, refs map[string]string) (out sourceOut) {
-	env := buildEnv(app, src, r.repo.Head)
+	cpns := r.cfg.Render.ControlPlaneNamespace
+	if cpns == "" {
+		cpns = config.DefaultControlPlaneNamespace
+	}
+	instance := app.InstanceName(cpns)
+	env := buildEnv(app, instance, src, r.repo.Head)
 	hreq := helm.Request{
 		Root: r.repo.Root, Helm: src.Helm, AppName: app.Metadata.Name, Namespace: app.Spec.Destination.Namespace,
-		KubeVersion: kubeVersionFull(cl.kubeVersion), APIVersions: cl.apiVersions, Env: env, Refs: refs,
+		KubeVersion: kubeVersionFull(cl.kubeVersion), APIVersions: cl.apiVersions, Env: env, Refs: refs, MultiSource: multi,
 	}
 	if src.Chart != "" {
 		out.typ = TypeHelm
@@ -567,7 +580,7 @@ func (r *renderer) renderSource(ctx context.Context, cl *cluster, app *argo.Appl
 		out.err = fmt.Errorf("app path %s does not exist", dir)
 		return out
 	}
-	src, read, err := applyOverrides(r.repo, src, dir, app.Metadata.Name)
+	src, read, err := applyOverrides(r.repo, src, dir, instance)
 	out.inputs = append(out.inputs, read...)
 	if err != nil {
 		out.err = err
@@ -591,6 +604,12 @@ func (r *renderer) renderSource(ctx context.Context, cl *cluster, app *argo.Appl
 		rs, in := helmResources(ho)
 		out.resources, out.inputs = rs, append(out.inputs, in...)
 	case TypeKustomize:
+		if k := src.Kustomize; k != nil && k.Version != "" {
+			if _, ok := r.cfg.Render.KustomizeVersions[k.Version]; !ok {
+				out.err = &KustomizeVersionError{Version: k.Version}
+				return out
+			}
+		}
 		kreq := kustomizeRequest{
 			Dir: dir, Options: src.Kustomize, Env: env, KubeVersion: kubeVersionFull(cl.kubeVersion), APIVersions: cl.apiVersions,
 		}
@@ -616,18 +635,12 @@ func (r *renderer) renderSource(ctx context.Context, cl *cluster, app *argo.Appl
 			})
 		}
 	case TypeDirectory:
-		do, err := r.renderDirectory(dir, src.Directory)
+		do, err := r.renderDirectory(ctx, dir, src.Directory, env)
 		if err != nil {
 			out.err = err
 			return out
 		}
 		out.resources, out.inputs = do.resources, append(out.inputs, do.inputs...)
-		if len(do.jsonnet) > 0 || (src.Directory != nil && src.Directory.Jsonnet != nil && len(do.jsonnet) > 0) {
-			out.findings = append(out.findings, report.Finding{
-				Rule: RuleUnsupported, Severity: report.SeverityWarning, Cluster: cl.name, App: app.Metadata.Name,
-				File: do.jsonnet[0], Message: fmt.Sprintf("jsonnet is not supported: %d file(s) not rendered (%s)", len(do.jsonnet), strings.Join(do.jsonnet, ", ")),
-			})
-		}
 	case TypePlugin:
 		out.findings = append(out.findings, report.Finding{
 			Rule: RuleUnsupported, Severity: report.SeverityWarning, Cluster: cl.name, App: app.Metadata.Name,

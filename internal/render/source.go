@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/render-check/render-check/internal/argo"
+	"github.com/render-check/render-check/internal/config"
 	"github.com/render-check/render-check/internal/repo"
 )
 
@@ -204,21 +205,38 @@ func explicitType(src argo.Source) string {
 	return t
 }
 
-// buildEnv is Argo CD's build environment for one source.
-func buildEnv(app *argo.Application, src argo.Source, revision string) map[string]string {
+// KustomizeVersionError is a kustomize.version that is not registered in
+// render.kustomizeVersions (argocd-cm kustomize.version.*): Argo CD fails
+// the app.
+type KustomizeVersionError struct {
+	Version string
+}
+
+// Error says what Argo CD says, and where to register the version.
+func (e *KustomizeVersionError) Error() string {
+	return fmt.Sprintf("kustomize version %s is not registered (Argo CD: kustomize.version.%s in argocd-cm; here: render.kustomizeVersions in %s)", e.Version, e.Version, config.FileName)
+}
+
+// buildEnv is Argo CD's build environment for one source; instance is the
+// app's instance name (ARGOCD_APP_NAME).
+func buildEnv(app *argo.Application, instance string, src argo.Source, revision string) map[string]string {
 	short := func(n int) string {
 		if len(revision) > n {
 			return revision[:n]
 		}
 		return revision
 	}
+	project := app.Spec.Project
+	if project == "" {
+		project = "default" // NormalizeApplicationSpec
+	}
 	return map[string]string{
-		"ARGOCD_APP_NAME":                   app.Metadata.Name,
+		"ARGOCD_APP_NAME":                   instance,
 		"ARGOCD_APP_NAMESPACE":              app.Spec.Destination.Namespace,
 		"ARGOCD_APP_REVISION":               revision,
 		"ARGOCD_APP_REVISION_SHORT":         short(7),
 		"ARGOCD_APP_REVISION_SHORT_8":       short(8),
-		"ARGOCD_APP_PROJECT_NAME":           app.Spec.Project,
+		"ARGOCD_APP_PROJECT_NAME":           project,
 		"ARGOCD_APP_SOURCE_REPO_URL":        src.RepoURL,
 		"ARGOCD_APP_SOURCE_PATH":            src.Path,
 		"ARGOCD_APP_SOURCE_TARGET_REVISION": src.TargetRevision,

@@ -46,6 +46,11 @@ type Request struct {
 	// Refs maps a multi-source ref ("$name" or "name") to the absolute root
 	// of that source's checkout.
 	Refs map[string]string
+	// MultiSource is set for a source of a multi-source app. Only there is
+	// "$name/..." a source reference; in a single-source app it is plain
+	// $X substitution (an unknown $values becomes empty, so the path is
+	// read from the repo root), as Argo CD resolves it.
+	MultiSource bool
 }
 
 // InflateRequest is one kustomize `helmCharts:` entry (the fields of

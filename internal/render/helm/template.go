@@ -124,7 +124,7 @@ func (r *Renderer) Template(ctx context.Context, req Request) (*Output, error) {
 		}
 	}
 
-	pe := &pathEnv{root: valuesRoot, appPath: chartDir, env: req.Env, refs: ps.refs, display: ps.display,
+	pe := &pathEnv{root: valuesRoot, appPath: chartDir, env: req.Env, refs: ps.refs, multi: req.MultiSource, display: ps.display,
 		inRepo: func(abs string) bool {
 			return strictlyInside(root, abs) && (ps.remoteDir == "" || !strictlyInside(ps.remoteDir, abs))
 		}}
