@@ -13,6 +13,7 @@ import (
 	"strings"
 
 	"github.com/bmatcuk/doublestar/v4"
+	"gopkg.in/yaml.v3"
 
 	"github.com/render-check/render-check/internal/argo"
 	"github.com/render-check/render-check/internal/config"
@@ -142,7 +143,8 @@ func (r *Repo) Applications(c ClusterDir) ([]*argo.Application, []report.Finding
 			return fmt.Errorf("reading %s: %w", rel, err)
 		}
 		docs, perr := ParseDocuments(rel, data)
-		for _, doc := range docs {
+		var nodes []*yaml.Node
+		for i, doc := range docs {
 			if argo.IsApplicationSet(doc.Object) {
 				md, _ := doc.Object["metadata"].(map[string]any)
 				name, _ := md["name"].(string)
@@ -166,6 +168,12 @@ func (r *Repo) Applications(c ClusterDir) ([]*argo.Application, []report.Finding
 			}
 			app.File, app.Line = rel, doc.Line
 			apps = append(apps, app)
+			if nodes == nil {
+				nodes, _ = DecodeNodes(data)
+			}
+			if i < len(nodes) {
+				findings = append(findings, yaml11Findings(c.Name, rel, nodes[i])...)
+			}
 		}
 		if perr != nil {
 			var ye *YAMLError

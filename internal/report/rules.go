@@ -70,6 +70,11 @@ var ruleDocs = map[string]RuleDoc{
 		Short: "Rendering the Application failed.",
 		Help:  "Argo CD would fail to generate manifests; the message carries the renderer's error.",
 	},
+	"render/yaml11-boolean": {
+		Short: "An Application field holds an unquoted y/n/yes/no/on/off that kubectl turns into a boolean.",
+		Help: "kubectl and Argo CD read YAML 1.1, where `y`, `yes`, `on` (and `n`, `no`, `off`) are booleans: " +
+			"the API server rejects a boolean where the Application wants a string. Quote the value.",
+	},
 }
 
 // DocFor returns the documentation of a rule: its own, else its check's,

@@ -1,0 +1,70 @@
+package repo
+
+import (
+	"fmt"
+	"strings"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/render-check/render-check/internal/report"
+)
+
+// RuleYAML11Boolean is an unquoted y/n/yes/no/on/off in an Application file
+// where Argo CD's CRD wants a string: kubectl reads YAML 1.1, makes it a
+// boolean, and the API server rejects the Application.
+const RuleYAML11Boolean = "render/yaml11-boolean"
+
+// yaml11Bools are the plain scalars YAML 1.1 (kubectl, sigs.k8s.io/yaml)
+// reads as booleans and YAML 1.2 as strings (true/false are booleans in both).
+var yaml11Bools = map[string]bool{
+	"y": true, "Y": true, "yes": true, "Yes": true, "YES": true, "on": true, "On": true, "ON": true,
+	"n": false, "N": false, "no": false, "No": false, "NO": false, "off": false, "Off": false, "OFF": false,
+}
+
+// applicationBoolFields are the boolean fields of the Application CRD, by
+// key: a YAML 1.1 boolean there is what the author meant.
+var applicationBoolFields = map[string]bool{
+	"prune": true, "selfHeal": true, "allowEmpty": true, "enabled": true, "refresh": true,
+	"passCredentials": true, "ignoreMissingValueFiles": true, "skipCrds": true, "skipTests": true,
+	"skipSchemaValidation": true, "forceString": true, "forceCommonLabels": true,
+	"forceCommonAnnotations": true, "commonAnnotationsEnvsubst": true, "labelWithoutSelector": true,
+	"labelIncludeTemplates": true, "ignoreMissingComponents": true, "recurse": true,
+	"disableExtensionFilter": true, "code": true, "preserveResourcesOnDeletion": true,
+}
+
+// yaml11Findings reports the string fields of one Application document
+// holding a plain scalar that kubectl would turn into a boolean. Free-form
+// subtrees (helm valuesObject, kustomize patch options) are left alone: the
+// API server accepts a boolean there.
+func yaml11Findings(cluster, file string, doc *yaml.Node) []report.Finding {
+	var out []report.Finding
+	var walk func(n *yaml.Node, path []string)
+	walk = func(n *yaml.Node, path []string) {
+		switch n.Kind {
+		case yaml.DocumentNode, yaml.SequenceNode:
+			for _, c := range n.Content {
+				walk(c, path)
+			}
+		case yaml.MappingNode:
+			for i := 0; i+1 < len(n.Content); i += 2 {
+				key, val := n.Content[i].Value, n.Content[i+1]
+				if key == "valuesObject" || key == "options" {
+					continue
+				}
+				walk(val, append(path, key))
+			}
+		case yaml.ScalarNode:
+			b, ok := yaml11Bools[n.Value]
+			if !ok || n.Style != 0 || n.Tag != "!!str" || len(path) == 0 || applicationBoolFields[path[len(path)-1]] {
+				return
+			}
+			out = append(out, report.Finding{
+				Rule: RuleYAML11Boolean, Severity: report.SeverityError, Cluster: cluster, File: file, Line: n.Line,
+				Message: fmt.Sprintf("%s: %s is the boolean %v for kubectl (YAML 1.1), and the API server rejects the Application: quote it (%q)",
+					strings.Join(path, "."), n.Value, b, n.Value),
+			})
+		}
+	}
+	walk(doc, nil)
+	return out
+}
