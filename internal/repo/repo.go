@@ -158,6 +158,14 @@ func (r *Repo) Applications(c ClusterDir) ([]*argo.Application, []report.Finding
 			if doc.Object == nil || !argo.IsApplication(doc.Object) {
 				continue
 			}
+			if nodes == nil {
+				nodes, _ = DecodeNodes(data)
+			}
+			if i < len(nodes) {
+				// kubectl reads the file as YAML 1.1
+				findings = append(findings, yaml11Findings(c.Name, rel, nodes[i])...)
+				applyYAML11Booleans(nodes[i], doc.Object, false)
+			}
 			app, err := argo.DecodeApplication(doc.Object)
 			if err != nil {
 				findings = append(findings, report.Finding{
@@ -168,12 +176,6 @@ func (r *Repo) Applications(c ClusterDir) ([]*argo.Application, []report.Finding
 			}
 			app.File, app.Line = rel, doc.Line
 			apps = append(apps, app)
-			if nodes == nil {
-				nodes, _ = DecodeNodes(data)
-			}
-			if i < len(nodes) {
-				findings = append(findings, yaml11Findings(c.Name, rel, nodes[i])...)
-			}
 		}
 		if perr != nil {
 			var ye *YAMLError

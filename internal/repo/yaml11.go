@@ -54,8 +54,8 @@ func yaml11Findings(cluster, file string, doc *yaml.Node) []report.Finding {
 				walk(val, append(path, key))
 			}
 		case yaml.ScalarNode:
-			b, ok := yaml11Bools[n.Value]
-			if !ok || n.Style != 0 || n.Tag != "!!str" || len(path) == 0 || applicationBoolFields[path[len(path)-1]] {
+			b, ok := yaml11Bool(n)
+			if !ok || len(path) == 0 || applicationBoolFields[path[len(path)-1]] {
 				return
 			}
 			out = append(out, report.Finding{
@@ -67,4 +67,55 @@ func yaml11Findings(cluster, file string, doc *yaml.Node) []report.Finding {
 	}
 	walk(doc, nil)
 	return out
+}
+
+// applyYAML11Booleans gives the decoded Application the values kubectl
+// would send where the API server accepts them: a y/yes/on/n/no/off plain
+// scalar becomes a boolean in the CRD's boolean fields and anywhere under a
+// free-form valuesObject. (In string fields it stays a string here; that
+// case is a yaml11Findings error.)
+func applyYAML11Booleans(n *yaml.Node, v any, free bool) {
+	switch n.Kind {
+	case yaml.DocumentNode:
+		if len(n.Content) == 1 {
+			applyYAML11Booleans(n.Content[0], v, free)
+		}
+	case yaml.MappingNode:
+		m, ok := v.(map[string]any)
+		if !ok {
+			return
+		}
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			k, val := n.Content[i].Value, n.Content[i+1]
+			if b, ok := yaml11Bool(val); ok && (free || applicationBoolFields[k]) {
+				if _, exists := m[k]; exists {
+					m[k] = b
+				}
+				continue
+			}
+			applyYAML11Booleans(val, m[k], free || k == "valuesObject")
+		}
+	case yaml.SequenceNode:
+		l, ok := v.([]any)
+		if !ok || len(l) != len(n.Content) {
+			return
+		}
+		for i, c := range n.Content {
+			if b, ok := yaml11Bool(c); ok && free {
+				l[i] = b
+				continue
+			}
+			applyYAML11Booleans(c, l[i], free)
+		}
+	}
+}
+
+// yaml11Bool is the YAML 1.1 boolean of a plain scalar that YAML 1.2 reads
+// as a string.
+func yaml11Bool(n *yaml.Node) (bool, bool) {
+	if n.Kind != yaml.ScalarNode || n.Style != 0 || n.Tag != "!!str" {
+		return false, false
+	}
+	b, ok := yaml11Bools[n.Value]
+	return b, ok
 }
