@@ -117,6 +117,7 @@ func (r *renderer) renderDirectory(ctx context.Context, dir string, opts *argo.D
 				if jsonnet, err = r.newJsonnetEvaluator(dir, opts.Jsonnet, env); err != nil {
 					return nil, err
 				}
+				defer jsonnet.close()
 			}
 			objs, err = jsonnet.evaluate(ctx, rel)
 			out.inputs = append(out.inputs, jsonnet.imported()...)

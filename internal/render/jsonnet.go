@@ -41,17 +41,18 @@ type jsonnetEvaluator struct {
 }
 
 func (r *renderer) newJsonnetEvaluator(appDir string, opts argo.JsonnetOptions, env map[string]string) (*jsonnetEvaluator, error) {
-	root, err := os.OpenRoot(r.repo.Root)
-	if err != nil {
-		return nil, fmt.Errorf("opening the repository root: %w", err)
-	}
 	jpaths := []string{appDir}
 	for _, l := range opts.Libs {
+		// relative to the repo root; a leading "/" means the root too
 		p := path.Clean(strings.TrimPrefix(filepath.ToSlash(l), "/"))
 		if p == ".." || strings.HasPrefix(p, "../") {
 			return nil, fmt.Errorf("jsonnet library path %q %w", l, errImportOutsideRepo)
 		}
 		jpaths = append(jpaths, p)
+	}
+	root, err := os.OpenRoot(r.repo.Root)
+	if err != nil {
+		return nil, fmt.Errorf("opening the repository root: %w", err)
 	}
 	return &jsonnetEvaluator{opts: opts, env: env, importer: &rootedImporter{root: root, jpaths: jpaths, cache: map[string]*importEntry{}}}, nil
 }
@@ -75,6 +76,9 @@ func (j *jsonnetEvaluator) vm() *jsonnet.VM {
 	vm.Importer(j.importer)
 	return vm
 }
+
+// close releases the root handle.
+func (j *jsonnetEvaluator) close() { _ = j.importer.root.Close() }
 
 // imported lists the repo files jsonnet has read so far (inputs).
 func (j *jsonnetEvaluator) imported() []string { return j.importer.found() }
