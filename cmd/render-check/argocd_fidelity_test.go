@@ -141,6 +141,14 @@ func TestArgoEmptyOptionBlocks(t *testing.T) {
 		"clusters/lab/apps/helm-set.yaml":      argoApp("helm-set", "argocd", "    path: kust\n    helm:\n      releaseName: x\n"),
 		"clusters/lab/apps/dir-include.yaml":   argoApp("dir-include", "argocd", "    path: kust\n    directory:\n      include: 'cm.yaml'\n"),
 		"clusters/lab/apps/kust-explicit.yaml": argoApp("kust-explicit", "argocd", "    path: kust\n    kustomize:\n      namePrefix: p-\n"),
+		// override files apply after normalisation: helm: {} there is explicit
+		"kust/.argocd-source-late-helm.yaml": "helm: {}\n",
+		"clusters/lab/apps/late-helm.yaml":   argoApp("late-helm", "argocd", "    path: kust\n"),
+		// and are read as YAML 1.1 (sigs.k8s.io/yaml): recurse: yes is true
+		"nested/cm.yaml":                     okConfigMap,
+		"nested/sub/sa.yaml":                 "apiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: sub\n",
+		"nested/.argocd-source-recurse.yaml": "directory:\n  recurse: yes\n",
+		"clusters/lab/apps/recurse.yaml":     argoApp("recurse", "argocd", "    path: nested\n"),
 	})
 	rendered, _, rep := renderAndCheck(t, root)
 	for app, want := range map[string]string{
@@ -159,6 +167,12 @@ func TestArgoEmptyOptionBlocks(t *testing.T) {
 		t.Errorf("helm-set: want one render/failed, got %+v", fs)
 	}
 	mustContain(t, "kust-explicit", rendered["lab/kust-explicit.yaml"], "name: p-settings")
+	if src, _ := appSource(rep, "late-helm"); src != "helm" || len(appFindings(rep, "render/failed", "late-helm")) != 1 {
+		t.Errorf("late-helm: source %q, findings %+v; want an explicit helm source failing", src, appFindings(rep, "render/", "late-helm"))
+	}
+	if src, n := appSource(rep, "recurse"); src != "directory" || n != 2 {
+		t.Errorf("recurse: %s with %d resources, want directory with 2", src, n)
+	}
 }
 
 // TestArgoDirectoryDecoding (causes 3-6): disableExtensionFilter; a List

@@ -1,6 +1,7 @@
 package render
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -9,6 +10,8 @@ import (
 	"path"
 	"path/filepath"
 	"strings"
+
+	sigsyaml "sigs.k8s.io/yaml"
 
 	"github.com/render-check/render-check/internal/argo"
 	"github.com/render-check/render-check/internal/config"
@@ -83,24 +86,47 @@ func applyOverrides(r *repo.Repo, src argo.Source, appPath, appName string) (arg
 			return src, read, &FileError{File: rel, Err: err}
 		}
 		read = append(read, rel)
-		docs, err := repo.ParseDocuments(rel, data)
+		patch, err := overridePatch(data)
 		if err != nil {
-			var ye *repo.YAMLError
-			if errors.As(err, &ye) {
-				return src, read, &FileError{File: rel, Line: ye.Line, Err: &relError{msg: "malformed YAML: " + ye.Message(), err: ye}}
+			// locate the syntax error when yaml.v3 can
+			if _, perr := repo.ParseDocuments(rel, data); perr != nil {
+				var ye *repo.YAMLError
+				if errors.As(perr, &ye) {
+					return src, read, &FileError{File: rel, Line: ye.Line, Err: &relError{msg: "malformed YAML: " + ye.Message(), err: ye}}
+				}
 			}
-			return src, read, &FileError{File: rel, Err: err}
+			return src, read, &FileError{File: rel, Err: fmt.Errorf("malformed override: %w", err)}
 		}
-		if len(docs) == 0 || docs[0].Object == nil {
+		if patch == nil {
 			continue
 		}
-		merged, err := mergePatchSource(src, docs[0].Object)
+		merged, err := mergePatchSource(src, patch)
 		if err != nil {
-			return src, read, &FileError{File: rel, Line: docs[0].Line, Err: err}
+			return src, read, &FileError{File: rel, Line: 1, Err: err}
 		}
 		src = merged
 	}
 	return src, read, nil
+}
+
+// overridePatch decodes an override file as Argo CD does (sigs.k8s.io/yaml
+// YAMLToJSON: the first document, YAML 1.1 scalars, duplicate keys keep the
+// last value); nil for an empty file.
+func overridePatch(data []byte) (map[string]any, error) {
+	j, err := sigsyaml.YAMLToJSON(data)
+	if err != nil {
+		return nil, err
+	}
+	if bytes.Equal(bytes.TrimSpace(j), []byte("null")) {
+		return nil, nil
+	}
+	dec := json.NewDecoder(bytes.NewReader(j))
+	dec.UseNumber()
+	var patch map[string]any
+	if err := dec.Decode(&patch); err != nil {
+		return nil, fmt.Errorf("an override file must hold one mapping: %w", err)
+	}
+	return patch, nil
 }
 
 func mergePatchSource(src argo.Source, patch map[string]any) (argo.Source, error) {
