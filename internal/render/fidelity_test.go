@@ -15,6 +15,7 @@ import (
 
 	"github.com/render-check/render-check/internal/argo"
 	"github.com/render-check/render-check/internal/config"
+	"github.com/render-check/render-check/internal/kube"
 	"github.com/render-check/render-check/internal/repo"
 	"github.com/render-check/render-check/internal/resource"
 )
@@ -152,8 +153,8 @@ func TestFidelityWithUpstreamCLIs(t *testing.T) {
 	build, _ := ParseBuildOptions(cfg.Render.KustomizeBuildOptions)
 	compared := 0
 	for _, c := range res.Clusters {
-		apis := mergeSorted(builtinAPIVersions(c.KubernetesVersion), crdAPIVersions(crds))
-		kv := kubeVersionFull(c.KubernetesVersion)
+		apis := mergeSorted(kube.APIVersions(c.KubernetesVersion), crdAPIVersions(crds))
+		kv := kube.FullVersion(c.KubernetesVersion)
 		for _, app := range c.Apps {
 			if app.Application == nil || app.SourceType == TypeDirectory {
 				continue // directories have no upstream CLI to compare with

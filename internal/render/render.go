@@ -20,6 +20,7 @@ import (
 
 	"github.com/render-check/render-check/internal/argo"
 	"github.com/render-check/render-check/internal/config"
+	"github.com/render-check/render-check/internal/kube"
 	"github.com/render-check/render-check/internal/render/helm"
 	"github.com/render-check/render-check/internal/repo"
 	"github.com/render-check/render-check/internal/report"
@@ -45,7 +46,8 @@ type Options struct {
 	Config *config.Config
 	// Clusters limits the run to these cluster names (all when empty).
 	Clusters []string
-	// KubeVersion overrides every cluster's target version ("" = config or default).
+	// KubeVersion overrides every cluster's target version ("" = config or
+	// default); kube.Target decides and validates it.
 	KubeVersion string
 	// ChartCacheDir overrides config.Render.ChartCacheDir.
 	ChartCacheDir string
@@ -97,6 +99,12 @@ func Render(ctx context.Context, opts Options) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
+	if opts.KubeVersion != "" {
+		// a bad flag stops the run even when no cluster is selected
+		if _, err := kube.Target(opts.KubeVersion, ""); err != nil {
+			return nil, err
+		}
+	}
 	build, err := ParseBuildOptions(cfg.Render.KustomizeBuildOptions)
 	if err != nil {
 		return nil, fmt.Errorf("render.kustomizeBuildOptions: %w", err)
@@ -144,14 +152,11 @@ func Render(ctx context.Context, opts Options) (*Result, error) {
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
-		kv := opts.KubeVersion
-		if kv == "" {
-			kv = cfg.KubernetesVersionFor(d.Name)
+		kv, err := kube.Target(opts.KubeVersion, cfg.KubernetesVersionFor(d.Name))
+		if err != nil {
+			return nil, err
 		}
-		if kv == "" {
-			kv = DefaultKubeVersion
-		}
-		c, fs, err := r.renderCluster(ctx, d, strings.TrimPrefix(kv, "v"))
+		c, fs, err := r.renderCluster(ctx, d, kv)
 		if err != nil {
 			return nil, err
 		}
@@ -196,7 +201,7 @@ func (r *renderer) renderCluster(ctx context.Context, d repo.ClusterDir, kubeVer
 		return nil, nil, err
 	}
 	cl := &cluster{name: d.Name, dir: d.Dir, kubeVersion: kubeVersion}
-	cl.apiVersions = mergeSorted(builtinAPIVersions(kubeVersion), crdAPIVersions(r.repoCRDs))
+	cl.apiVersions = mergeSorted(kube.APIVersions(kubeVersion), crdAPIVersions(r.repoCRDs))
 
 	nodes := map[string]*node{}
 	var wave []*node
@@ -533,7 +538,7 @@ func (r *renderer) renderSource(ctx context.Context, cl *cluster, app *argo.Appl
 	env := buildEnv(app, src, r.repo.Head)
 	hreq := helm.Request{
 		Root: r.repo.Root, Helm: src.Helm, AppName: app.Metadata.Name, Namespace: app.Spec.Destination.Namespace,
-		KubeVersion: kubeVersionFull(cl.kubeVersion), APIVersions: cl.apiVersions, Env: env, Refs: refs,
+		KubeVersion: kube.FullVersion(cl.kubeVersion), APIVersions: cl.apiVersions, Env: env, Refs: refs,
 	}
 	if src.Chart != "" {
 		out.typ = TypeHelm
@@ -592,7 +597,7 @@ func (r *renderer) renderSource(ctx context.Context, cl *cluster, app *argo.Appl
 		out.resources, out.inputs = rs, append(out.inputs, in...)
 	case TypeKustomize:
 		kreq := kustomizeRequest{
-			Dir: dir, Options: src.Kustomize, Env: env, KubeVersion: kubeVersionFull(cl.kubeVersion), APIVersions: cl.apiVersions,
+			Dir: dir, Options: src.Kustomize, Env: env, KubeVersion: kube.FullVersion(cl.kubeVersion), APIVersions: cl.apiVersions,
 		}
 		if k := src.Kustomize; k != nil {
 			// the Application's kubeVersion/apiVersions replace the cluster's (helmCharts)

@@ -15,6 +15,7 @@ import (
 	"golang.org/x/text/language"
 	"golang.org/x/text/message"
 
+	"github.com/render-check/render-check/internal/kube"
 	"github.com/render-check/render-check/internal/report"
 )
 
@@ -76,7 +77,7 @@ type Problem struct {
 type Validator struct {
 	minor   string
 	strict  bool
-	builtin *catalog
+	builtin *kube.Catalog
 	defsURL string
 	crds    map[string]CRDSchema
 	regs    []registry.Registry
@@ -108,11 +109,11 @@ const schemaHost = "https://schemas.render-check.invalid/"
 // New returns a Validator. It fails on an unknown Kubernetes version or a
 // malformed schema location.
 func New(opts Options) (*Validator, error) {
-	minor, err := ParseVersion(opts.KubernetesVersion)
+	minor, err := kube.ParseVersion(opts.KubernetesVersion)
 	if err != nil {
 		return nil, err
 	}
-	c, err := loadCatalog(minor)
+	c, err := kube.Load(minor)
 	if err != nil {
 		return nil, err
 	}
@@ -174,15 +175,15 @@ var (
 	sharedCompilers = map[string]*sharedCompiler{}
 )
 
-func sharedFor(c *catalog, strict bool) *sharedCompiler {
-	key := c.minor + "/" + strconv.FormatBool(strict)
+func sharedFor(c *kube.Catalog, strict bool) *sharedCompiler {
+	key := c.Minor + "/" + strconv.FormatBool(strict)
 	sharedMu.Lock()
 	defer sharedMu.Unlock()
 	if s := sharedCompilers[key]; s != nil {
 		return s
 	}
 	s := &sharedCompiler{}
-	s.doc, s.err = c.definitions()
+	s.doc, s.err = c.Definitions()
 	if s.err != nil {
 		sharedCompilers[key] = s
 		return s
@@ -190,7 +191,7 @@ func sharedFor(c *catalog, strict bool) *sharedCompiler {
 	if !strict {
 		s.doc = relax(s.doc).(map[string]any)
 	}
-	s.compiler = newDefsCompiler(schemaHost+"v"+c.minor+"/definitions.json", s.doc, &s.err)
+	s.compiler = newDefsCompiler(schemaHost+"v"+c.Minor+"/definitions.json", s.doc, &s.err)
 	sharedCompilers[key] = s
 	return s
 }
@@ -215,7 +216,7 @@ func (v *Validator) Namespaced(apiVersion, kind string) (namespaced, known bool)
 	if c, ok := v.crds[apiVersion+"/"+kind]; ok {
 		return c.Namespaced, true
 	}
-	if k, ok := v.builtin.kinds[apiVersion+"/"+kind]; ok && k.Namespaced != nil {
+	if k, ok := v.builtin.Kinds[apiVersion+"/"+kind]; ok && k.Namespaced != nil {
 		return *k.Namespaced, true
 	}
 	return false, false
@@ -468,7 +469,7 @@ func (v *Validator) find(l *lookup, apiVersion, kindName string) {
 		l.schema, l.err = v.compileCRD(crd)
 		return
 	}
-	if k, ok := v.builtin.kinds[key]; ok {
+	if k, ok := v.builtin.Kinds[key]; ok {
 		l.schema, l.err = v.compileBuiltin(k.Definition)
 		if st, err := statusOf(v.minor, apiVersion, kindName, true); err == nil && st.deprecated != "" {
 			l.problems = append(l.problems, Problem{Rule: RuleDeprecatedAPI, Severity: report.SeverityWarning, Message: st.deprecated})
