@@ -43,3 +43,58 @@ func TestBadKubeVersionIsAUsageErrorEverywhere(t *testing.T) {
 		t.Errorf("configured version: exit %d, stderr:\n%s", code, stderr)
 	}
 }
+
+// TestSeverityOverridesApplyToEveryCheck: policy.severity and
+// clusterSettings.*.severity are applied to every check's findings by rule
+// (not only to repo/...), and a rule name that does not exist is a
+// configuration error (exit 2), not silently ignored.
+func TestSeverityOverridesApplyToEveryCheck(t *testing.T) {
+	bad := "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\nbogus: true\n"
+	files := map[string]string{
+		"CODEOWNERS":                  checkOwners,
+		"clusters/prod/apps/web.yaml": checkApp("web", "  source:\n    repoURL: https://git.example.com/platform/config.git\n    path: apps/web\n"),
+		"apps/web/cm.yaml":            bad,
+	}
+	files[".render-check.yaml"] = checkConfig
+	root := checkRepo(t, files)
+	code, rep, stderr := checkJSON(t, root)
+	if code != exitFindings || findRule(rep, "schema/invalid", "web") == nil {
+		t.Fatalf("without overrides: exit %d, want 1 with schema/invalid; stderr:\n%s", code, stderr)
+	}
+	for _, tc := range []struct {
+		name, config string
+		code         int
+		sev          string // "" = no finding
+	}{
+		{"off", "policy:\n  severity:\n    schema/invalid: \"off\"\n", exitOK, ""},
+		{"bare off (YAML false)", "policy:\n  severity:\n    schema/invalid: off\n", exitOK, ""},
+		{"warning", "policy:\n  severity:\n    schema/invalid: warning\n", exitOK, "warning"},
+		{"per cluster", "policy:\n  severity:\n    schema/invalid: \"off\"\nclusterSettings:\n  prod:\n    severity:\n      schema/invalid: info\n", exitOK, "info"},
+		{"other cluster", "clusterSettings:\n  staging:\n    severity:\n      schema/invalid: \"off\"\n", exitFindings, "error"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			writeFiles(t, root, map[string]string{".render-check.yaml": checkConfig + tc.config})
+			code, rep, stderr := checkJSON(t, root)
+			if code != tc.code {
+				t.Fatalf("exit %d, want %d; stderr:\n%s", code, tc.code, stderr)
+			}
+			f := findRule(rep, "schema/invalid", "web")
+			switch {
+			case tc.sev == "" && f != nil:
+				t.Errorf("schema/invalid still reported: %+v", *f)
+			case tc.sev != "" && (f == nil || string(f.Severity) != tc.sev):
+				t.Errorf("schema/invalid = %+v, want severity %s", f, tc.sev)
+			}
+		})
+	}
+	for _, cfg := range []string{
+		"policy:\n  severity:\n    schema/invalidd: \"off\"\n",
+		"clusterSettings:\n  prod:\n    severity:\n      no-such/rule: warning\n",
+	} {
+		writeFiles(t, root, map[string]string{".render-check.yaml": checkConfig + cfg})
+		code, _, stderr := checkJSON(t, root)
+		if code != exitError || !strings.Contains(stderr, "unknown rule") {
+			t.Errorf("%q: exit %d, want 2 naming the unknown rule; stderr:\n%s", cfg, code, stderr)
+		}
+	}
+}

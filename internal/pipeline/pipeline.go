@@ -141,7 +141,7 @@ func Check(ctx context.Context, opts Options) (*report.Report, error) {
 	if len(res.Clusters) == 0 {
 		// a glob that matches nothing must not pass as "no findings"
 		res.Findings = append(res.Findings, report.Finding{
-			Rule: "render/no-clusters", Severity: report.SeverityError,
+			Rule: report.RuleRenderNoClusters, Severity: report.SeverityError,
 			Message: fmt.Sprintf("no cluster directory matches %s under the root: nothing was checked (set clusters in %s)",
 				strings.Join(opts.Config.Clusters, ", "), config.FileName),
 		})
@@ -203,6 +203,9 @@ func Check(ctx context.Context, opts Options) (*report.Report, error) {
 		}
 		rep.Findings = append(rep.Findings, fs...)
 	}
+	// severity overrides (policy.severity, clusterSettings.*.severity)
+	// apply to every check's findings, here, in one place
+	rep.Findings = opts.Config.ApplySeverities(rep.Findings)
 	rep.Finalize()
 	return rep, nil
 }

@@ -19,32 +19,9 @@ import (
 	"github.com/render-check/render-check/internal/source"
 )
 
-// Rule names.
-const (
-	RuleCodeOwners    = "repo/codeowners"
-	RuleSyncWindow    = "repo/sync-window"
-	RuleNotifications = "repo/notifications"
-	RuleAppSanity     = "repo/app-sanity"
-	RuleAdoption      = "repo/adoption"
-)
-
-// Rules lists every rule with its default severity.
-var Rules = []struct {
-	Name     string
-	Severity report.Severity
-}{
-	{RuleCodeOwners, report.SeverityError},
-	{RuleSyncWindow, report.SeverityError},
-	{RuleNotifications, report.SeverityWarning},
-	{RuleAppSanity, report.SeverityError},
-	{RuleAdoption, report.SeverityError},
-}
-
 func defaultSeverity(rule string) report.Severity {
-	for _, r := range Rules {
-		if r.Name == rule {
-			return r.Severity
-		}
+	if r, ok := report.LookupRule(rule); ok {
+		return r.Severity
 	}
 	return report.SeverityError
 }
@@ -134,24 +111,17 @@ func Check(ctx context.Context, in Input) ([]report.Finding, error) {
 	return report.Sort(c.findings), nil
 }
 
-// severity resolves the rule's severity in a cluster; ok is false when off.
-func (c *checker) severity(cluster, rule string) (report.Severity, bool) {
-	s := c.cfg.RuleSeverity(cluster, rule, string(defaultSeverity(rule)))
-	if s == config.SeverityOff {
-		return "", false
-	}
-	return report.Severity(s), true
-}
-
-// add records a finding with the rule's configured severity, at most max
-// ("" = no cap).
+// add records a finding with its rule's default severity, at most max ("" =
+// no cap), under the configured overrides (config.Severity, the one
+// resolver every check's findings go through).
 func (c *checker) add(f report.Finding, max report.Severity) {
-	sev, ok := c.severity(f.Cluster, f.Rule)
+	f.Severity = defaultSeverity(f.Rule)
+	if max != "" && f.Severity.Rank() > max.Rank() {
+		f.Severity = max
+	}
+	sev, ok := c.cfg.Severity(f)
 	if !ok {
 		return
-	}
-	if max != "" && sev.Rank() > max.Rank() {
-		sev = max
 	}
 	f.Severity = sev
 	c.findings = append(c.findings, f)
@@ -159,8 +129,7 @@ func (c *checker) add(f report.Finding, max report.Severity) {
 
 // enabled reports whether rule is on for the cluster.
 func (c *checker) enabled(cluster, rule string) bool {
-	_, ok := c.severity(cluster, rule)
-	return ok
+	return c.cfg.RuleSeverity(cluster, rule, "") != config.SeverityOff
 }
 
 // appLine returns the line of the deepest existing key of path in the

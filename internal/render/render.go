@@ -27,17 +27,6 @@ import (
 	"github.com/render-check/render-check/internal/resource"
 )
 
-// Rules of render findings.
-const (
-	RuleFailed         = "render/failed"
-	RuleExternalSource = "render/external-source"
-	RuleUnsupported    = "render/unsupported"
-	RuleCycle          = "render/cycle"
-	RuleRepoURL        = "render/repo-url"
-	RuleDeprecated     = "render/deprecated"
-	RuleMalformedYAML  = repo.RuleMalformedYAML
-)
-
 // Options selects what to render.
 type Options struct {
 	// Root is the config repo checkout.
@@ -165,7 +154,7 @@ func Render(ctx context.Context, opts Options) (*Result, error) {
 	}
 	if r.guessed {
 		res.Findings = append(res.Findings, report.Finding{
-			Rule: RuleRepoURL, Severity: report.SeverityInfo,
+			Rule: report.RuleRenderRepoURL, Severity: report.SeverityInfo,
 			Message: "the checkout has no git origin and no repoURLs are configured: a git source is read from the checkout when its path exists here (set repoURLs in " + config.FileName + ")",
 		})
 	}
@@ -219,7 +208,7 @@ func (r *renderer) renderCluster(ctx context.Context, d repo.ClusterDir, kubeVer
 	for _, a := range apps {
 		if prev, ok := nodes[a.Metadata.Name]; ok {
 			findings = append(findings, report.Finding{
-				Rule: RuleDuplicate, Severity: report.SeverityWarning, Cluster: d.Name, App: a.Metadata.Name,
+				Rule: report.RuleRenderDuplicateResource, Severity: report.SeverityWarning, Cluster: d.Name, App: a.Metadata.Name,
 				File: a.File, Line: a.Line,
 				Message: fmt.Sprintf("Application %s is also defined in %s:%d; only that one is rendered", a.Metadata.Name, prev.app.File, prev.app.Line),
 			})
@@ -368,7 +357,7 @@ func cycles(clusterName string, edges map[string][]string, nodes map[string]*nod
 		}
 		seen[key] = true
 		f := report.Finding{
-			Rule: RuleCycle, Severity: report.SeverityWarning, Cluster: clusterName, App: start,
+			Rule: report.RuleRenderCycle, Severity: report.SeverityWarning, Cluster: clusterName, App: start,
 			Message: fmt.Sprintf("app-of-apps cycle: %s -> %s; each Application is rendered once", strings.Join(path, " -> "), start),
 		}
 		if n := nodes[start]; n != nil {
@@ -460,7 +449,7 @@ func (r *renderer) renderApp(ctx context.Context, cl *cluster, app *argo.Applica
 		rs.Cluster, rs.App = cl.name, ra.Name
 		if argo.IsApplicationSet(rs.Object) {
 			res.findings = append(res.findings, report.Finding{
-				Rule: RuleUnsupported, Severity: report.SeverityWarning, Cluster: cl.name, App: ra.Name,
+				Rule: report.RuleRenderUnsupported, Severity: report.SeverityWarning, Cluster: cl.name, App: ra.Name,
 				File: rs.Origin.File, Line: rs.Origin.Line, Resource: rs.Ref(),
 				Message: fmt.Sprintf("ApplicationSet %s: the Applications it generates are not rendered or checked", rs.Name()),
 			})
@@ -469,7 +458,7 @@ func (r *renderer) renderApp(ctx context.Context, cl *cluster, app *argo.Applica
 			child, err := argo.DecodeApplication(rs.Object)
 			if err != nil {
 				res.findings = append(res.findings, report.Finding{
-					Rule: RuleFailed, Severity: report.SeverityError, Cluster: cl.name, App: ra.Name,
+					Rule: report.RuleRenderFailed, Severity: report.SeverityError, Cluster: cl.name, App: ra.Name,
 					File: rs.Origin.File, Line: rs.Origin.Line, Message: fmt.Sprintf("invalid child Application: %v", err),
 				})
 				continue
@@ -490,7 +479,7 @@ func (r *renderer) renderApp(ctx context.Context, cl *cluster, app *argo.Applica
 // names, else at the Application.
 func (r *renderer) failure(cl *cluster, app *argo.Application, err error) report.Finding {
 	f := report.Finding{
-		Rule: RuleFailed, Severity: report.SeverityError, Cluster: cl.name, App: app.Metadata.Name,
+		Rule: report.RuleRenderFailed, Severity: report.SeverityError, Cluster: cl.name, App: app.Metadata.Name,
 		File: app.File, Line: app.Line, Message: err.Error(),
 	}
 	var fe *FileError
@@ -554,7 +543,7 @@ func (r *renderer) renderSource(ctx context.Context, cl *cluster, app *argo.Appl
 	out.typ = explicitType(src)
 	if !r.isLocal(src) {
 		out.findings = append(out.findings, report.Finding{
-			Rule: RuleExternalSource, Severity: report.SeverityWarning, Cluster: cl.name, App: app.Metadata.Name,
+			Rule: report.RuleRenderExternalSource, Severity: report.SeverityWarning, Cluster: cl.name, App: app.Metadata.Name,
 			File: app.File, Line: app.Line,
 			Message: fmt.Sprintf("source %s (path %q) is in another repository: not rendered (add its URL to repoURLs in %s if it is this one)", src.RepoURL, src.Path, config.FileName),
 		})
@@ -616,7 +605,7 @@ func (r *renderer) renderSource(ctx context.Context, cl *cluster, app *argo.Appl
 		out.resources, out.inputs = ko.resources, append(out.inputs, ko.inputs...)
 		for _, d := range ko.deprecated {
 			out.findings = append(out.findings, report.Finding{
-				Rule: RuleDeprecated, Severity: report.SeverityInfo, Cluster: cl.name, App: app.Metadata.Name,
+				Rule: report.RuleRenderDeprecated, Severity: report.SeverityInfo, Cluster: cl.name, App: app.Metadata.Name,
 				File: d.file, Message: "kustomization " + d.msg,
 			})
 		}
@@ -629,13 +618,13 @@ func (r *renderer) renderSource(ctx context.Context, cl *cluster, app *argo.Appl
 		out.resources, out.inputs = do.resources, append(out.inputs, do.inputs...)
 		if len(do.jsonnet) > 0 || (src.Directory != nil && src.Directory.Jsonnet != nil && len(do.jsonnet) > 0) {
 			out.findings = append(out.findings, report.Finding{
-				Rule: RuleUnsupported, Severity: report.SeverityWarning, Cluster: cl.name, App: app.Metadata.Name,
+				Rule: report.RuleRenderUnsupported, Severity: report.SeverityWarning, Cluster: cl.name, App: app.Metadata.Name,
 				File: do.jsonnet[0], Message: fmt.Sprintf("jsonnet is not supported: %d file(s) not rendered (%s)", len(do.jsonnet), strings.Join(do.jsonnet, ", ")),
 			})
 		}
 	case TypePlugin:
 		out.findings = append(out.findings, report.Finding{
-			Rule: RuleUnsupported, Severity: report.SeverityWarning, Cluster: cl.name, App: app.Metadata.Name,
+			Rule: report.RuleRenderUnsupported, Severity: report.SeverityWarning, Cluster: cl.name, App: app.Metadata.Name,
 			File: app.File, Line: app.Line, Message: fmt.Sprintf("config management plugin sources are not supported: app %s is not rendered", app.Metadata.Name),
 		})
 	}

@@ -19,9 +19,6 @@ import (
 	"github.com/render-check/render-check/internal/report"
 )
 
-// RuleMalformedYAML is the rule of a YAML file that does not parse.
-const RuleMalformedYAML = "render/malformed-yaml"
-
 // Repo is an opened config repo checkout.
 type Repo struct {
 	// Root is the absolute path of the checkout.
@@ -147,7 +144,7 @@ func (r *Repo) Applications(c ClusterDir) ([]*argo.Application, []report.Finding
 				md, _ := doc.Object["metadata"].(map[string]any)
 				name, _ := md["name"].(string)
 				findings = append(findings, report.Finding{
-					Rule: "render/unsupported", Severity: report.SeverityWarning, Cluster: c.Name,
+					Rule: report.RuleRenderUnsupported, Severity: report.SeverityWarning, Cluster: c.Name,
 					File: rel, Line: doc.Line,
 					Message: fmt.Sprintf("ApplicationSet %s: the Applications it generates are not rendered or checked", name),
 				})
@@ -159,7 +156,7 @@ func (r *Repo) Applications(c ClusterDir) ([]*argo.Application, []report.Finding
 			app, err := argo.DecodeApplication(doc.Object)
 			if err != nil {
 				findings = append(findings, report.Finding{
-					Rule: "render/failed", Severity: report.SeverityError, Cluster: c.Name,
+					Rule: report.RuleRenderFailed, Severity: report.SeverityError, Cluster: c.Name,
 					File: rel, Line: doc.Line, Message: fmt.Sprintf("invalid Application: %v", err),
 				})
 				continue
@@ -174,7 +171,7 @@ func (r *Repo) Applications(c ClusterDir) ([]*argo.Application, []report.Finding
 				line, msg = ye.Line, ye.Message()
 			}
 			findings = append(findings, report.Finding{
-				Rule: RuleMalformedYAML, Severity: report.SeverityError, Cluster: c.Name,
+				Rule: report.RuleRenderMalformedYAML, Severity: report.SeverityError, Cluster: c.Name,
 				File: rel, Line: line, Message: "malformed YAML: " + msg,
 			})
 		}

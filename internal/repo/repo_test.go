@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/render-check/render-check/internal/config"
+	"github.com/render-check/render-check/internal/report"
 )
 
 func TestNormalizeURL(t *testing.T) {
@@ -156,7 +157,7 @@ func TestClustersAndApplications(t *testing.T) {
 	if apps[0].File != "clusters/b/apps/x.yaml" {
 		t.Errorf("file = %q", apps[0].File)
 	}
-	if len(findings) != 1 || findings[0].Rule != RuleMalformedYAML || findings[0].File != "clusters/b/values/broken.yaml" || findings[0].Line == 0 {
+	if len(findings) != 1 || findings[0].Rule != report.RuleRenderMalformedYAML || findings[0].File != "clusters/b/values/broken.yaml" || findings[0].Line == 0 {
 		t.Fatalf("findings = %+v", findings)
 	}
 

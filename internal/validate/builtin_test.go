@@ -11,6 +11,7 @@ import (
 	kcvalidator "github.com/yannh/kubeconform/pkg/validator"
 
 	"github.com/render-check/render-check/internal/kube"
+	"github.com/render-check/render-check/internal/report"
 )
 
 func TestEveryEmbeddedSchemaCompiles(t *testing.T) {
@@ -44,13 +45,13 @@ func TestRemovedAndDeprecated(t *testing.T) {
 		minor, apiVersion, kind string
 		rule, want              string
 	}{
-		{"1.30", "policy/v1beta1", "PodDisruptionBudget", RuleRemovedAPI, "removed in Kubernetes 1.25 (target 1.30); use policy/v1"},
-		{"1.34", "autoscaling/v2beta2", "HorizontalPodAutoscaler", RuleRemovedAPI, "removed in Kubernetes 1.26 (target 1.34); use autoscaling/v2"},
-		{"1.34", "extensions/v1beta1", "Deployment", RuleRemovedAPI, "removed in Kubernetes 1.16 (target 1.34); use apps/v1"},
-		{"1.32", "flowcontrol.apiserver.k8s.io/v1beta3", "FlowSchema", RuleRemovedAPI, "removed in Kubernetes 1.32 (target 1.32); use flowcontrol.apiserver.k8s.io/v1"},
-		{"1.31", "flowcontrol.apiserver.k8s.io/v1beta3", "FlowSchema", RuleDeprecatedAPI, "Kubernetes 1.32 no longer serves it; use flowcontrol.apiserver.k8s.io/v1"},
-		{"1.36", "resource.k8s.io/v1beta1", "ResourceClaim", RuleDeprecatedAPI, "deprecated"},
-		{"1.30", "resource.k8s.io/v1", "ResourceClaim", RuleMissing, "first served by Kubernetes 1.34"},
+		{"1.30", "policy/v1beta1", "PodDisruptionBudget", report.RuleSchemaRemovedAPI, "removed in Kubernetes 1.25 (target 1.30); use policy/v1"},
+		{"1.34", "autoscaling/v2beta2", "HorizontalPodAutoscaler", report.RuleSchemaRemovedAPI, "removed in Kubernetes 1.26 (target 1.34); use autoscaling/v2"},
+		{"1.34", "extensions/v1beta1", "Deployment", report.RuleSchemaRemovedAPI, "removed in Kubernetes 1.16 (target 1.34); use apps/v1"},
+		{"1.32", "flowcontrol.apiserver.k8s.io/v1beta3", "FlowSchema", report.RuleSchemaRemovedAPI, "removed in Kubernetes 1.32 (target 1.32); use flowcontrol.apiserver.k8s.io/v1"},
+		{"1.31", "flowcontrol.apiserver.k8s.io/v1beta3", "FlowSchema", report.RuleSchemaDeprecatedAPI, "Kubernetes 1.32 no longer serves it; use flowcontrol.apiserver.k8s.io/v1"},
+		{"1.36", "resource.k8s.io/v1beta1", "ResourceClaim", report.RuleSchemaDeprecatedAPI, "deprecated"},
+		{"1.30", "resource.k8s.io/v1", "ResourceClaim", report.RuleSchemaMissing, "first served by Kubernetes 1.34"},
 	}
 	for _, tt := range tests {
 		v, err := New(Options{KubernetesVersion: tt.minor, Strict: true})
