@@ -98,3 +98,33 @@ func TestSeverityOverridesApplyToEveryCheck(t *testing.T) {
 		}
 	}
 }
+
+// TestClusterDiscoveryIsShared: bump finds clusters the way check does (one
+// discovery): a "_" scratch directory matching the glob is not a cluster, so
+// both refuse --cluster _scratch (exit 2), and both accept the real one.
+func TestClusterDiscoveryIsShared(t *testing.T) {
+	values := strings.ReplaceAll(valuesTmpl, "REPO", "registry.example/org/app")
+	root := checkRepo(t, map[string]string{
+		".render-check.yaml":                checkConfig,
+		"CODEOWNERS":                        checkOwners,
+		"clusters/prod/apps/web.yaml":       checkApp("web", "  source:\n    repoURL: https://git.example.com/platform/config.git\n    path: apps/web\n"),
+		"clusters/prod/values/app.yaml":     values,
+		"clusters/_scratch/values/app.yaml": values,
+		"apps/web/cm.yaml":                  okConfigMap,
+	})
+	for _, args := range [][]string{
+		{"check", "--root", root, "--images", "off", "--cluster", "_scratch"},
+		{"bump", "--root", root, "--image", "registry.example/org/app", "--tag", "2.0.0", "--no-verify", "--cluster", "_scratch"},
+	} {
+		code, _, stderr := runCLI(t, args...)
+		if code != exitError || !strings.Contains(stderr, `unknown cluster "_scratch"`) {
+			t.Errorf("%s --cluster _scratch: exit %d, want 2; stderr:\n%s", args[0], code, stderr)
+		}
+	}
+	// prod is a cluster for both (the bump itself is refused: no app of
+	// prod reads the values file, but the cluster name is accepted)
+	code, _, stderr := runCLI(t, "bump", "--root", root, "--image", "registry.example/org/app", "--tag", "2.0.0", "--no-verify", "--cluster", "prod", "--dry-run")
+	if code == exitError || strings.Contains(stderr, "unknown cluster") {
+		t.Errorf("bump --cluster prod: exit %d\nstderr:\n%s", code, stderr)
+	}
+}

@@ -13,10 +13,10 @@ import (
 
 	"github.com/render-check/render-check/internal/argo"
 	"github.com/render-check/render-check/internal/config"
-	"github.com/render-check/render-check/internal/repo"
 	"github.com/render-check/render-check/internal/report"
 	"github.com/render-check/render-check/internal/resource"
 	"github.com/render-check/render-check/internal/source"
+	"github.com/render-check/render-check/internal/workspace"
 )
 
 func defaultSeverity(rule string) report.Severity {
@@ -34,8 +34,10 @@ type Input struct {
 	Config *config.Config
 	// Clusters are the rendered clusters selected for this run.
 	Clusters []*resource.Cluster
-	// Files are the repo's files relative to Root, sorted; nil means
-	// ListFiles(Root).
+	// Workspace is the opened checkout (nil: Root is opened with Config).
+	Workspace *workspace.Workspace
+	// Files are the repo's files relative to Root, sorted; nil means the
+	// workspace's file list.
 	Files []string
 }
 
@@ -48,7 +50,7 @@ type checker struct {
 	fileSet  map[string]bool
 	dirSet   map[string]bool
 	idx      *source.Index
-	repo     *repo.Repo
+	repo     *workspace.Workspace
 	scanned  *scan
 	findings []report.Finding
 }
@@ -63,10 +65,17 @@ func Check(ctx context.Context, in Input) ([]report.Finding, error) {
 	if err := cfg.ValidatePolicy(); err != nil {
 		return nil, fmt.Errorf("config: %w", err)
 	}
+	ws := in.Workspace
+	if ws == nil {
+		var err error
+		if ws, err = workspace.Open(ctx, in.Root, workspace.Settings{Config: cfg}); err != nil {
+			return nil, err
+		}
+	}
 	files := in.Files
 	if files == nil {
 		var err error
-		if files, err = ListFiles(ctx, in.Root); err != nil {
+		if files, err = ws.Files(ctx); err != nil {
 			return nil, err
 		}
 	}
@@ -88,9 +97,7 @@ func Check(ctx context.Context, in Input) ([]report.Finding, error) {
 			c.dirSet[d] = true
 		}
 	}
-	if r, err := repo.Open(in.Root, cfg); err == nil {
-		c.repo = r // else: no URL means "this repo"; source checks are skipped
-	}
+	c.repo = ws
 	c.scanned = c.scanRepo(ctx)
 	if err := ctx.Err(); err != nil {
 		return nil, err

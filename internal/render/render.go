@@ -8,7 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"path/filepath"
 	"reflect"
 	"runtime"
 	"slices"
@@ -22,9 +21,9 @@ import (
 	"github.com/render-check/render-check/internal/config"
 	"github.com/render-check/render-check/internal/kube"
 	"github.com/render-check/render-check/internal/render/helm"
-	"github.com/render-check/render-check/internal/repo"
 	"github.com/render-check/render-check/internal/report"
 	"github.com/render-check/render-check/internal/resource"
+	"github.com/render-check/render-check/internal/workspace"
 )
 
 // Options selects what to render.
@@ -38,6 +37,8 @@ type Options struct {
 	// KubeVersion overrides every cluster's target version ("" = config or
 	// default); kube.Target decides and validates it.
 	KubeVersion string
+	// Workspace is the opened checkout (nil: Root is opened with Config).
+	Workspace *workspace.Workspace
 	// ChartCacheDir overrides config.Render.ChartCacheDir.
 	ChartCacheDir string
 	// HelmOptions configure the Helm renderer (e.g. an HTTP client).
@@ -64,7 +65,7 @@ func (e *UnknownClusterError) Error() string {
 
 // renderer holds what one run shares between apps.
 type renderer struct {
-	repo     *repo.Repo
+	repo     *workspace.Workspace
 	cfg      *config.Config
 	build    BuildOptions
 	helm     *helm.Renderer
@@ -84,9 +85,12 @@ func Render(ctx context.Context, opts Options) (*Result, error) {
 	if cfg == nil {
 		cfg = config.Default()
 	}
-	rp, err := repo.Open(opts.Root, cfg)
-	if err != nil {
-		return nil, err
+	rp := opts.Workspace
+	if rp == nil {
+		var err error
+		if rp, err = workspace.Open(ctx, opts.Root, workspace.Settings{Config: cfg}); err != nil {
+			return nil, err
+		}
 	}
 	if opts.KubeVersion != "" {
 		// a bad flag stops the run even when no cluster is selected
@@ -104,12 +108,12 @@ func Render(ctx context.Context, opts Options) (*Result, error) {
 	}
 	if len(opts.Clusters) > 0 {
 		known := make([]string, 0, len(dirs))
-		byName := map[string]repo.ClusterDir{}
+		byName := map[string]workspace.ClusterDir{}
 		for _, d := range dirs {
 			known = append(known, d.Name)
 			byName[d.Name] = d
 		}
-		var sel []repo.ClusterDir
+		var sel []workspace.ClusterDir
 		for _, n := range opts.Clusters {
 			d, ok := byName[n]
 			if !ok {
@@ -119,7 +123,7 @@ func Render(ctx context.Context, opts Options) (*Result, error) {
 				sel = append(sel, d)
 			}
 		}
-		slices.SortFunc(sel, func(a, b repo.ClusterDir) int { return strings.Compare(a.Name, b.Name) })
+		slices.SortFunc(sel, func(a, b workspace.ClusterDir) int { return strings.Compare(a.Name, b.Name) })
 		dirs = sel
 	}
 	cacheDir := opts.ChartCacheDir
@@ -132,7 +136,7 @@ func Render(ctx context.Context, opts Options) (*Result, error) {
 	}
 	r := &renderer{repo: rp, cfg: cfg, build: build, lines: newLineIndex(), parallel: par,
 		helm: helm.NewRenderer(cacheDir, opts.HelmOptions...)}
-	r.repoCRDs, err = scanCRDs(rp)
+	r.repoCRDs, err = rp.CRDs(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -184,8 +188,8 @@ type appResult struct {
 	children []*argo.Application
 }
 
-func (r *renderer) renderCluster(ctx context.Context, d repo.ClusterDir, kubeVersion string) (*resource.Cluster, []report.Finding, error) {
-	apps, findings, err := r.repo.Applications(d)
+func (r *renderer) renderCluster(ctx context.Context, d workspace.ClusterDir, kubeVersion string) (*resource.Cluster, []report.Finding, error) {
+	apps, findings, err := r.repo.Applications(ctx, d)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -638,41 +642,4 @@ func helmResources(ho *helm.Output) ([]*resource.Resource, []string) {
 		rs = append(rs, &resource.Resource{Object: m.Object, Origin: resource.Origin{File: m.Template}, ValuesFiles: ho.ValueFiles})
 	}
 	return rs, ho.Inputs
-}
-
-// scanCRDs finds the CustomResourceDefinitions in the repo's YAML files
-// (charts' crds/ included): their kinds join the Helm capabilities and
-// their scopes drive namespace defaulting.
-func scanCRDs(rp *repo.Repo) ([]map[string]any, error) {
-	var out []map[string]any
-	err := filepath.WalkDir(rp.Root, func(p string, d os.DirEntry, err error) error {
-		if err != nil {
-			return nil
-		}
-		if d.IsDir() {
-			if p != rp.Root && strings.HasPrefix(d.Name(), ".") {
-				return filepath.SkipDir
-			}
-			return nil
-		}
-		ext := strings.ToLower(filepath.Ext(p))
-		if ext != ".yaml" && ext != ".yml" {
-			return nil
-		}
-		data, err := os.ReadFile(p)
-		if err != nil || !strings.Contains(string(data), "CustomResourceDefinition") {
-			return nil
-		}
-		docs, _ := repo.ParseDocuments(rp.Rel(p), data)
-		for _, doc := range docs {
-			if k, _ := doc.Object["kind"].(string); k == "CustomResourceDefinition" {
-				out = append(out, doc.Object)
-			}
-		}
-		return nil
-	})
-	if err != nil {
-		return nil, fmt.Errorf("scanning CRDs: %w", err)
-	}
-	return out, nil
 }

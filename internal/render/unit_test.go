@@ -8,7 +8,7 @@ import (
 
 	"github.com/render-check/render-check/internal/argo"
 	"github.com/render-check/render-check/internal/config"
-	"github.com/render-check/render-check/internal/repo"
+	"github.com/render-check/render-check/internal/workspace"
 )
 
 func TestParseBuildOptions(t *testing.T) {
@@ -156,9 +156,9 @@ func TestDirectorySymlinks(t *testing.T) {
 	}
 }
 
-func mustOpen(t *testing.T, root string, cfg *config.Config) *repo.Repo {
+func mustOpen(t *testing.T, root string, cfg *config.Config) *workspace.Workspace {
 	t.Helper()
-	r, err := repo.Open(root, cfg)
+	r, err := workspace.Open(t.Context(), root, workspace.Settings{Config: cfg})
 	if err != nil {
 		t.Fatal(err)
 	}

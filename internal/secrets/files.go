@@ -13,8 +13,8 @@ import (
 
 	"gopkg.in/yaml.v3"
 
-	"github.com/render-check/render-check/internal/repo"
 	"github.com/render-check/render-check/internal/report"
+	"github.com/render-check/render-check/internal/workspace"
 )
 
 // listFiles returns the repo-relative files to scan: git's file list
@@ -56,9 +56,9 @@ func listFiles(all, paths []string, root string, exclude func(string) bool) []st
 	return slices.Compact(out)
 }
 
-// repoFiles lists every file of the repo (see repo.Files).
+// repoFiles lists every file of the repo (see workspace.Files).
 func repoFiles(ctx context.Context, root string) ([]string, error) {
-	return repo.Files(ctx, root)
+	return workspace.Files(ctx, root)
 }
 
 func underAny(f string, paths []string) bool {
