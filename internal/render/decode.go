@@ -15,7 +15,7 @@ import (
 	kubeyaml "k8s.io/apimachinery/pkg/util/yaml"
 	"sigs.k8s.io/yaml"
 
-	"github.com/render-check/render-check/internal/repo"
+	"github.com/render-check/render-check/internal/workspace"
 )
 
 // decodeJSONManifest decodes a .json file of a directory source as Argo CD
@@ -42,8 +42,8 @@ var yamlErrLine = regexp.MustCompile(`line (\d+)`)
 // are booleans, duplicate keys keep the last value) into an object that
 // must have a kind; empty documents are skipped. It returns the documents
 // decoded before any error, and the line of the failing document.
-func decodeYAMLOrJSON(data []byte) ([]repo.Document, int, error) {
-	var docs []repo.Document
+func decodeYAMLOrJSON(data []byte) ([]workspace.Document, int, error) {
+	var docs []workspace.Document
 	if bytes.HasPrefix(bytes.TrimLeft(data, " \t\r\n"), []byte("{")) {
 		d := kubeyaml.NewYAMLOrJSONDecoder(bytes.NewReader(data), 4096)
 		for {
@@ -56,7 +56,7 @@ func decodeYAMLOrJSON(data []byte) ([]repo.Document, int, error) {
 				return docs, 1, err
 			}
 			if u != nil {
-				docs = append(docs, repo.Document{Line: 1, Object: u.Object})
+				docs = append(docs, workspace.Document{Line: 1, Object: u.Object})
 			}
 		}
 	}
@@ -94,7 +94,7 @@ func decodeYAMLOrJSON(data []byte) ([]repo.Document, int, error) {
 		if u == nil {
 			continue
 		}
-		docs = append(docs, repo.Document{Line: line, Object: u.Object})
+		docs = append(docs, workspace.Document{Line: line, Object: u.Object})
 	}
 }
 

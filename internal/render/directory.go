@@ -13,8 +13,8 @@ import (
 	"strings"
 
 	"github.com/render-check/render-check/internal/argo"
-	"github.com/render-check/render-check/internal/repo"
 	"github.com/render-check/render-check/internal/resource"
+	"github.com/render-check/render-check/internal/workspace"
 )
 
 // skipMarker excludes a file from a directory source (Argo CD v3.1+).
@@ -111,7 +111,7 @@ func (r *renderer) renderDirectory(ctx context.Context, dir string, opts *argo.D
 			continue
 		}
 		out.inputs = append(out.inputs, rel)
-		var objs []repo.Document
+		var objs []workspace.Document
 		if strings.HasSuffix(p, ".jsonnet") {
 			if jsonnet == nil {
 				if jsonnet, err = r.newJsonnetEvaluator(dir, opts.Jsonnet, env); err != nil {
@@ -140,13 +140,13 @@ func (r *renderer) renderDirectory(ctx context.Context, dir string, opts *argo.D
 // with kind). A .json file holds one object. Otherwise, when the first
 // document fails the file is ignored unless it looks like a manifest; a
 // failure after good documents is an error.
-func decodeManifestFile(rel string, data []byte) ([]repo.Document, error) {
+func decodeManifestFile(rel string, data []byte) ([]workspace.Document, error) {
 	if strings.HasSuffix(rel, ".json") {
 		obj, err := decodeJSONManifest(data)
 		if err != nil {
 			return nil, &FileError{File: rel, Line: 1, Err: err}
 		}
-		return []repo.Document{{Line: 1, Object: obj}}, nil
+		return []workspace.Document{{Line: 1, Object: obj}}, nil
 	}
 	docs, line, err := decodeYAMLOrJSON(data)
 	if err != nil {

@@ -17,7 +17,7 @@ import (
 	"github.com/google/go-jsonnet"
 
 	"github.com/render-check/render-check/internal/argo"
-	"github.com/render-check/render-check/internal/repo"
+	"github.com/render-check/render-check/internal/workspace"
 )
 
 // jsonnetTimeout bounds one jsonnet file's evaluation: repo content must not
@@ -85,7 +85,7 @@ func (j *jsonnetEvaluator) imported() []string { return j.importer.found() }
 
 // evaluate runs one file (repo-relative) and decodes its output: an array
 // of objects or one object, each needing a kind, as Argo CD unmarshals it.
-func (j *jsonnetEvaluator) evaluate(ctx context.Context, rel string) ([]repo.Document, error) {
+func (j *jsonnetEvaluator) evaluate(ctx context.Context, rel string) ([]workspace.Document, error) {
 	type result struct {
 		out string
 		err error
@@ -114,9 +114,9 @@ func (j *jsonnetEvaluator) evaluate(ctx context.Context, rel string) ([]repo.Doc
 	if err != nil {
 		return nil, &FileError{File: rel, Err: fmt.Errorf("failed to unmarshal generated json: %w", err)}
 	}
-	docs := make([]repo.Document, 0, len(objs))
+	docs := make([]workspace.Document, 0, len(objs))
 	for _, o := range objs {
-		docs = append(docs, repo.Document{Object: o})
+		docs = append(docs, workspace.Document{Object: o})
 	}
 	return docs, nil
 }

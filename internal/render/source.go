@@ -15,7 +15,7 @@ import (
 
 	"github.com/render-check/render-check/internal/argo"
 	"github.com/render-check/render-check/internal/config"
-	"github.com/render-check/render-check/internal/repo"
+	"github.com/render-check/render-check/internal/workspace"
 )
 
 // Source types, as in resource.App.SourceType.
@@ -74,7 +74,7 @@ func cleanSourcePath(p string) (string, error) {
 // .argocd-source-<app>.yaml from the app path onto the source, as JSON merge
 // patches (lists replaced); chart, path, repoURL and targetRevision are
 // restored afterwards. It returns the override files read.
-func applyOverrides(r *repo.Repo, src argo.Source, appPath, appName string) (argo.Source, []string, error) {
+func applyOverrides(r *workspace.Workspace, src argo.Source, appPath, appName string) (argo.Source, []string, error) {
 	var read []string
 	for _, name := range []string{".argocd-source.yaml", ".argocd-source-" + appName + ".yaml"} {
 		rel := path.Join(appPath, name)
@@ -89,8 +89,8 @@ func applyOverrides(r *repo.Repo, src argo.Source, appPath, appName string) (arg
 		patch, err := overridePatch(data)
 		if err != nil {
 			// locate the syntax error when yaml.v3 can
-			if _, perr := repo.ParseDocuments(rel, data); perr != nil {
-				var ye *repo.YAMLError
+			if _, perr := workspace.ParseDocuments(rel, data); perr != nil {
+				var ye *workspace.YAMLError
 				if errors.As(perr, &ye) {
 					return src, read, &FileError{File: rel, Line: ye.Line, Err: &relError{msg: "malformed YAML: " + ye.Message(), err: ye}}
 				}

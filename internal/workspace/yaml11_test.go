@@ -1,4 +1,4 @@
-package repo
+package workspace
 
 import (
 	"testing"
@@ -52,5 +52,45 @@ spec:
 	}
 	if obj["metadata"].(map[string]any)["labels"].(map[string]any)["team"] != "no" {
 		t.Errorf("a quoted value changed: %v", obj["metadata"])
+	}
+}
+
+// TestApplicationsYAML11SharedDocuments: Applications gives the decoded
+// Application kubectl's booleans, but the parsed documents other stages
+// share keep what the file says.
+func TestApplicationsYAML11SharedDocuments(t *testing.T) {
+	root := t.TempDir()
+	write(t, root, "clusters/c/app.yaml", `apiVersion: argoproj.io/v1alpha1
+kind: Application
+metadata:
+  name: a
+spec:
+  source:
+    directory:
+      recurse: yes
+  destination:
+    namespace: prod
+`)
+	w, err := Open(t.Context(), root, Settings{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	apps, findings, err := w.Applications(t.Context(), ClusterDir{Name: "c", Dir: "clusters/c"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(findings) != 0 || len(apps) != 1 {
+		t.Fatalf("apps = %d, findings = %+v", len(apps), findings)
+	}
+	if d := apps[0].Spec.Source.Directory; d == nil || !d.Recurse {
+		t.Errorf("recurse: yes not a boolean in the Application: %+v", d)
+	}
+	docs, err := w.Documents("clusters/c/app.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := docs[0].Object["spec"].(map[string]any)["source"].(map[string]any)["directory"].(map[string]any)
+	if dir["recurse"] != "yes" {
+		t.Errorf("shared document changed: recurse = %#v, want the string yes", dir["recurse"])
 	}
 }

@@ -1,4 +1,4 @@
-package repo
+package workspace
 
 import (
 	"fmt"
@@ -8,11 +8,6 @@ import (
 
 	"github.com/render-check/render-check/internal/report"
 )
-
-// RuleYAML11Boolean is an unquoted y/n/yes/no/on/off in an Application file
-// where Argo CD's CRD wants a string: kubectl reads YAML 1.1, makes it a
-// boolean, and the API server rejects the Application.
-const RuleYAML11Boolean = "render/yaml11-boolean"
 
 // yaml11Bools are the plain scalars YAML 1.1 (kubectl, sigs.k8s.io/yaml)
 // reads as booleans and YAML 1.2 as strings (true/false are booleans in both).
@@ -59,7 +54,7 @@ func yaml11Findings(cluster, file string, doc *yaml.Node) []report.Finding {
 				return
 			}
 			out = append(out, report.Finding{
-				Rule: RuleYAML11Boolean, Severity: report.SeverityError, Cluster: cluster, File: file, Line: n.Line,
+				Rule: report.RuleRenderYAML11Boolean, Severity: report.SeverityError, Cluster: cluster, File: file, Line: n.Line,
 				Message: fmt.Sprintf("%s: %s is the boolean %v for kubectl (YAML 1.1), and the API server rejects the Application: quote it (%q)",
 					strings.Join(path, "."), n.Value, b, n.Value),
 			})
@@ -108,6 +103,26 @@ func applyYAML11Booleans(n *yaml.Node, v any, free bool) {
 			applyYAML11Booleans(c, l[i], free)
 		}
 	}
+}
+
+// copyJSON deep-copies a JSON-compatible value (maps and slices), so that
+// a shared parsed document is never modified.
+func copyJSON(v any) any {
+	switch t := v.(type) {
+	case map[string]any:
+		m := make(map[string]any, len(t))
+		for k, e := range t {
+			m[k] = copyJSON(e)
+		}
+		return m
+	case []any:
+		l := make([]any, len(t))
+		for i, e := range t {
+			l[i] = copyJSON(e)
+		}
+		return l
+	}
+	return v
 }
 
 // yaml11Bool is the YAML 1.1 boolean of a plain scalar that YAML 1.2 reads
