@@ -2,6 +2,7 @@ package pipeline
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/render-check/render-check/internal/report"
@@ -34,12 +35,18 @@ func runSchemaStage(ctx context.Context, in *Input) ([]report.Finding, string, e
 		fs, err := validate.CheckCluster(ctx, c, validate.ClusterOptions{
 			Root: in.Root, KubernetesVersion: version, Strict: cfg.IsStrict(), CRDs: crds,
 			SchemaLocations: cfg.SchemaLocations, SchemaCacheDir: cfg.SchemaCacheDir, SkipKinds: cfg.SkipKinds,
+			MissingSchema: cfg.MissingSchema, NoCatalog: !cfg.UsesCatalog(),
 			Lines: lines,
 		})
 		if err != nil {
+			var pe *validate.PolicyError
+			if errors.As(err, &pe) {
+				return nil, "", &ConfigError{Stage: "schema", Err: err}
+			}
 			return nil, "", fmt.Errorf("cluster %s: %w", c.Name, err)
 		}
 		findings = append(findings, fs...)
 	}
-	return findings, "", nil
+	// one schema/missing finding per kind across clusters and apps
+	return validate.GroupMissing(findings), "", nil
 }

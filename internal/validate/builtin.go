@@ -18,6 +18,7 @@ import (
 )
 
 //go:generate go run ./gen -out schemas
+//go:generate go run ./gen -minors= -catalog catalog
 
 // schemaFS holds one gzipped tar per embedded Kubernetes minor, written by
 // ./gen from the OpenAPI v3 documents of k8s.io/kubernetes.

@@ -21,6 +21,10 @@ type CRDSchema struct {
 	Schema map[string]any
 	// Source names where the CRD came from ("file:line" or a description).
 	Source string
+	// StatusSubresource is true when the version enables the status
+	// subresource: the API server then ignores status on writes to the
+	// resource, so the schema accepts any status.
+	StatusSubresource bool
 }
 
 // CRDError is a CustomResourceDefinition that cannot be converted.
@@ -43,12 +47,19 @@ func IsCRD(obj map[string]any) bool {
 }
 
 // ConvertCRD converts every served version of a CustomResourceDefinition
-// (apiextensions.k8s.io/v1 or v1beta1) into a strict draft-04 schema:
+// (apiextensions.k8s.io/v1 or v1beta1) into a strict draft-04 schema that
+// judges a custom resource as the API server does:
 //   - objects reject unknown fields unless x-kubernetes-preserve-unknown-fields;
-//   - nullable: true also accepts null;
+//   - nullable: true also accepts null; a field that is not nullable accepts
+//     null too, since the server prunes it before validating (or defaults
+//     it), unless the field is required and has no default;
+//   - a required field with a default is not required (the server defaults it);
 //   - x-kubernetes-int-or-string accepts an integer or a string;
-//   - x-kubernetes-embedded-resource objects accept apiVersion, kind, metadata;
+//   - x-kubernetes-embedded-resource objects require apiVersion and kind and
+//     accept metadata;
 //   - apiVersion, kind and metadata are always allowed at the root;
+//   - with the status subresource, any status is accepted (the server
+//     ignores it on writes to the resource);
 //   - descriptions, formats, defaults, CEL rules are dropped, as are patterns
 //     Go's regexp cannot compile (ECMA-262 lookarounds).
 func ConvertCRD(obj map[string]any) ([]CRDSchema, error) {
@@ -96,9 +107,19 @@ func ConvertCRD(obj map[string]any) ([]CRDSchema, error) {
 			}
 		}
 		cs := CRDSchema{APIVersion: group + "/" + vname, Kind: kind, Namespaced: namespaced}
+		sub, _ := vm["subresources"].(map[string]any)
+		if sub == nil {
+			sub, _ = spec["subresources"].(map[string]any) // v1beta1
+		}
+		if _, ok := sub["status"]; ok {
+			cs.StatusSubresource = true
+		}
 		if s != nil {
 			conv := convertCRDSchema(s, false, true)
 			addRootFields(conv)
+			if cs.StatusSubresource {
+				conv["properties"].(map[string]any)["status"] = map[string]any{}
+			}
 			cs.Schema = conv
 		}
 		out = append(out, cs)
@@ -155,21 +176,43 @@ func convertCRDSchema(s map[string]any, inJunctor, strict bool) map[string]any {
 	default:
 		out["type"] = types
 	}
+	required, _ := out["required"].([]any)
 	if props, ok := s["properties"].(map[string]any); ok {
 		cp := make(map[string]any, len(props))
 		for n, p := range props {
 			if pm, ok := p.(map[string]any); ok {
-				cp[n] = convertCRDSchema(pm, inJunctor, strict && !preserve)
+				c := convertCRDSchema(pm, inJunctor, strict && !preserve)
+				_, hasDefault := pm["default"]
+				if hasDefault || !slices.Contains(required, any(n)) {
+					acceptNull(c)
+				}
+				cp[n] = c
 			}
 		}
 		out["properties"] = cp
+		if len(required) > 0 {
+			// a missing field with a default is defaulted before validation
+			kept := slices.DeleteFunc(slices.Clone(required), func(r any) bool {
+				name, _ := r.(string)
+				pm, _ := props[name].(map[string]any)
+				_, hasDefault := pm["default"]
+				return hasDefault
+			})
+			if len(kept) == 0 {
+				delete(out, "required")
+			} else {
+				out["required"] = kept
+			}
+		}
 	}
 	if items, ok := s["items"].(map[string]any); ok {
 		out["items"] = convertCRDSchema(items, inJunctor, strict)
 	}
 	switch ap := s["additionalProperties"].(type) {
 	case map[string]any:
-		out["additionalProperties"] = convertCRDSchema(ap, inJunctor, strict)
+		c := convertCRDSchema(ap, inJunctor, strict)
+		acceptNull(c)
+		out["additionalProperties"] = c
 	case bool:
 		out["additionalProperties"] = ap
 	}
@@ -198,6 +241,14 @@ func convertCRDSchema(s map[string]any, inJunctor, strict bool) map[string]any {
 			out["properties"] = props
 		}
 		addMetaFields(props)
+		// the server requires both in an embedded object
+		req, _ := out["required"].([]any)
+		for _, f := range []string{"apiVersion", "kind"} {
+			if !slices.Contains(req, any(f)) {
+				req = append(req, f)
+			}
+		}
+		out["required"] = req
 	}
 	isObject := typ == "object" || (typ == "" && out["properties"] != nil)
 	if isObject && strict && !inJunctor && !preserve {
@@ -206,6 +257,25 @@ func convertCRDSchema(s map[string]any, inJunctor, strict bool) map[string]any {
 		}
 	}
 	return out
+}
+
+// acceptNull makes a converted field schema accept null: the API server
+// prunes a null in a field that is not nullable before validating it
+// (apiextensions v1), so such a null is never an error by itself.
+func acceptNull(c map[string]any) {
+	switch t := c["type"].(type) {
+	case string:
+		if t != "null" {
+			c["type"] = []any{t, "null"}
+		}
+	case []any:
+		if !slices.Contains(t, any("null")) {
+			c["type"] = append(slices.Clone(t), "null")
+		}
+	}
+	if e, ok := c["enum"].([]any); ok && !slices.Contains(e, nil) {
+		c["enum"] = append(slices.Clone(e), nil)
+	}
 }
 
 func addMetaFields(props map[string]any) {

@@ -7,8 +7,13 @@
 //	  kinds.json        [{group, version, kind, definition, namespaced}] sorted
 //	  definitions.json  {"definitions": {name: draft-04 schema}} reachable from kinds
 //
+// With -catalog DIR it also writes the embedded CRD catalog, DIR/crds.json.gz:
+// the CustomResourceDefinitions of the upstream modules pinned in
+// catalogSources (catalog.go), trimmed to what validation reads, each with
+// its provenance (module, version, file).
+//
 // Run it with `go generate ./internal/validate` (network: Go module proxy only).
-// Usage: gen [-out DIR] [-minors 1.30,1.31,...] [-patch 0]
+// Usage: gen [-out DIR] [-minors 1.30,1.31,...] [-patch 0] [-catalog DIR]
 package main
 
 import (
@@ -32,7 +37,16 @@ func main() {
 	out := flag.String("out", "schemas", "output directory")
 	minors := flag.String("minors", "1.30,1.31,1.32,1.33,1.34,1.35,1.36,1.37", "comma-separated Kubernetes minors")
 	patch := flag.String("patch", "0", "patch release of k8s.io/kubernetes to read each minor from")
+	catalogDir := flag.String("catalog", "", "also write the CRD catalog into this directory")
 	flag.Parse()
+	if *catalogDir != "" {
+		if err := generateCatalog(*catalogDir); err != nil {
+			fail(fmt.Errorf("catalog: %w", err))
+		}
+	}
+	if *minors == "" {
+		return
+	}
 	if err := os.MkdirAll(*out, 0o755); err != nil {
 		fail(err)
 	}
