@@ -54,6 +54,17 @@ var checkDocs = map[string]RuleDoc{
 
 // ruleDocs describes individual rules where their check's text is too vague.
 var ruleDocs = map[string]RuleDoc{
+	"schema/missing": {
+		Short: "No schema is known for the apiVersion/kind (one finding per kind, at its first object).",
+		Help: "Add the kind's CustomResourceDefinition to the repository or to validate.crds, add a schema " +
+			"location (validate.schemaLocations), or set validate.missingSchema for the kind or group " +
+			"(error, warning or ignore). Kinds of render-check's embedded CRD catalog never need this.",
+	},
+	"schema/pruned-field": {
+		Short: "A field the schema does not declare; with strict validation off the API server drops it.",
+		Help: "The API server prunes undeclared fields and warns (field validation Warn); under strict " +
+			"validation it would reject the object. Remove or rename the field.",
+	},
 	"image/tag-not-found": {
 		Short: "The image tag does not exist in its registry.",
 		Help:  "Push the tag, or point the reference at a tag that exists (`render-check bump --image REPO --tag TAG`).",

@@ -92,15 +92,15 @@ type Validator struct {
 	regs    []registry.Registry
 	// regNames are the schema locations of regs, for messages.
 	regNames []string
-	// crdCat is the embedded CRD catalog, nil when disabled.
-	crdCat  *crdCatalog
-	missing MissingSchemaPolicy
-	skip    map[string]bool
-	printer *message.Printer
-	loader  jsonschema.SchemeURLLoader
-	mu      sync.Mutex
-	lookups map[string]*lookup
-	shared  *sharedCompiler
+	// useCatalog enables the embedded CRD catalog (loaded on first need).
+	useCatalog bool
+	missing    MissingSchemaPolicy
+	skip       map[string]bool
+	printer    *message.Printer
+	loader     jsonschema.SchemeURLLoader
+	mu         sync.Mutex
+	lookups    map[string]*lookup
+	shared     *sharedCompiler
 	// crdMu guards crdComp, the compiler of this Validator's CRD schemas
 	// (created on first use; it also holds the definitions for ObjectMeta).
 	crdMu   sync.Mutex
@@ -149,11 +149,7 @@ func New(opts Options) (*Validator, error) {
 	if err := v.missing.check(); err != nil {
 		return nil, err
 	}
-	if !opts.NoCatalog {
-		if v.crdCat, err = loadCRDCatalog(); err != nil {
-			return nil, err
-		}
-	}
+	v.useCatalog = !opts.NoCatalog
 	for _, crd := range opts.CRDs {
 		key := crd.APIVersion + "/" + crd.Kind
 		if _, ok := v.crds[key]; !ok {
@@ -240,12 +236,22 @@ func (v *Validator) Namespaced(apiVersion, kind string) (namespaced, known bool)
 	if k, ok := v.builtin.kinds[apiVersion+"/"+kind]; ok && k.Namespaced != nil {
 		return *k.Namespaced, true
 	}
-	if v.crdCat != nil {
-		if e := v.crdCat.byKey[apiVersion+"/"+kind]; e != nil {
+	if cat := v.crdCatalog(); cat != nil {
+		if e := cat.byKey[apiVersion+"/"+kind]; e != nil {
 			return e.entry.Namespaced, true
 		}
 	}
 	return false, false
+}
+
+// crdCatalog returns the embedded CRD catalog, nil when disabled or
+// unreadable (an unreadable catalog is reported by the lookup of a kind).
+func (v *Validator) crdCatalog() *crdCatalog {
+	if !v.useCatalog {
+		return nil
+	}
+	c, _ := loadCRDCatalog()
+	return c
 }
 
 // Skipped reports whether objects of apiVersion/kind are not validated.
@@ -547,8 +553,13 @@ func (v *Validator) find(l *lookup, apiVersion, kindName string) {
 			return
 		}
 	}
-	if v.crdCat != nil {
-		crd, ok, err := v.crdCat.schema(apiVersion, kindName)
+	if v.useCatalog {
+		cat, err := loadCRDCatalog()
+		if err != nil {
+			l.err = err
+			return
+		}
+		crd, ok, err := cat.schema(apiVersion, kindName)
 		if err != nil {
 			l.err = err
 			return

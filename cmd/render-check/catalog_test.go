@@ -1,0 +1,111 @@
+package main
+
+import (
+	"strconv"
+	"strings"
+	"testing"
+)
+
+// TestCheckCatalogCustomResources: custom resources whose CRDs the repo does
+// not carry are validated against the embedded catalog (no schema/missing),
+// a wrong field is reported at its source line, kinds without any schema
+// give one schema/missing per kind, and validate.missingSchema tunes it.
+func TestCheckCatalogCustomResources(t *testing.T) {
+	files := map[string]string{
+		".render-check.yaml":           checkConfig,
+		"CODEOWNERS":                   checkOwners,
+		"clusters/prod/apps/ops.yaml":  checkApp("ops", "  source:\n    repoURL: https://git.example.com/platform/config.git\n    path: apps/ops\n"),
+		"clusters/prod/apps/ops2.yaml": checkApp("ops2", "  source:\n    repoURL: https://git.example.com/platform/config.git\n    path: apps/ops2\n"),
+		"apps/ops/subscription.yaml": `apiVersion: operators.coreos.com/v1alpha1
+kind: Subscription
+metadata:
+  name: gitops
+  namespace: openshift-operators
+spec:
+  channel: latest
+  name: openshift-gitops-operator
+  source: redhat-operators
+  sourceNamespace: openshift-marketplace
+`,
+		"apps/ops/monitor.yaml": `apiVersion: monitoring.coreos.com/v1
+kind: ServiceMonitor
+metadata:
+  name: web
+spec:
+  selector:
+    matchLabels: {app: web}
+  endpoints:
+    - port: http
+      intervall: 30s
+`,
+		"apps/ops/widgets.yaml": "apiVersion: example.org/v1\nkind: Widget\nmetadata: {name: a}\n---\napiVersion: example.org/v1\nkind: Widget\nmetadata: {name: b}\n",
+		"apps/ops2/widget.yaml": "apiVersion: example.org/v1\nkind: Widget\nmetadata: {name: c}\n",
+		"apps/ops2/rollout.yaml": `apiVersion: argoproj.io/v1alpha1
+kind: Rollout
+metadata:
+  name: web
+spec:
+  replicas: null
+  selector:
+    matchLabels: {app: web}
+  template:
+    metadata:
+      labels: {app: web}
+    spec:
+      containers:
+        - name: web
+          image: nginx:1.27
+  strategy:
+    canary:
+      steps:
+        - setWeight: 20
+        - pause: {duration: 1h}
+status:
+  phase: Healthy
+`,
+	}
+	root := checkRepo(t, files)
+	code, rep, stderr := checkJSON(t, root)
+	if rep == nil {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	var missing, invalid []string
+	for _, f := range rep.Findings {
+		switch f.Rule {
+		case "schema/missing":
+			missing = append(missing, f.File+": "+f.Message)
+		case "schema/invalid":
+			invalid = append(invalid, f.File+":"+itoa(f.Line)+" "+f.Message)
+		}
+	}
+	if len(invalid) != 1 || !strings.HasPrefix(invalid[0], `apps/ops/monitor.yaml:10 spec.endpoints[0].intervall: unknown field "intervall"`) ||
+		!strings.Contains(invalid[0], "embedded catalog: github.com/prometheus-operator/prometheus-operator@v0.85.0") {
+		t.Errorf("schema/invalid = %q, want the planted field at its line, judged by the catalog", invalid)
+	}
+	if len(missing) != 1 || !strings.HasPrefix(missing[0], "apps/ops/widgets.yaml: Widget (3 resources in 2 apps): no schema for example.org/v1 Widget") ||
+		!strings.Contains(missing[0], "also at apps/ops/widgets.yaml:5, apps/ops2/widget.yaml:1") {
+		t.Errorf("schema/missing = %q, want one grouped finding for Widget only", missing)
+	}
+	if code != exitFindings {
+		t.Errorf("exit %d", code)
+	}
+
+	files[".render-check.yaml"] = checkConfig + "validate:\n  missingSchema: {Widget.example.org: warning}\n"
+	root = checkRepo(t, files)
+	_, rep, stderr = checkJSON(t, root)
+	if rep == nil {
+		t.Fatal(stderr)
+	}
+	f := findRule(rep, "schema/missing", "")
+	if f == nil || f.Severity != "warning" {
+		t.Errorf("missingSchema warning: %+v", f)
+	}
+
+	files[".render-check.yaml"] = checkConfig + "validate:\n  missingSchema: {example.org: fatal}\n"
+	root = checkRepo(t, files)
+	if code, _, stderr := checkJSON(t, root); code != exitError || !strings.Contains(stderr, "missingSchema") {
+		t.Errorf("bad missingSchema action: exit %d, %s", code, stderr)
+	}
+}
+
+func itoa(n int) string { return strconv.Itoa(n) }
