@@ -60,6 +60,9 @@ func IsCRD(obj map[string]any) bool {
 //   - apiVersion, kind and metadata are always allowed at the root;
 //   - with the status subresource, any status is accepted (the server
 //     ignores it on writes to the resource);
+//   - oneOf is judged as anyOf, and a not whose constraints were all dropped
+//     is left out: formats and CEL rules are not applied, so exactness
+//     would give false findings;
 //   - descriptions, formats, defaults, CEL rules are dropped, as are patterns
 //     Go's regexp cannot compile (ECMA-262 lookarounds).
 func ConvertCRD(obj map[string]any) ([]CRDSchema, error) {
@@ -217,21 +220,49 @@ func convertCRDSchema(s map[string]any, inJunctor, strict bool) map[string]any {
 		out["additionalProperties"] = ap
 	}
 	if !intOrString {
+		// required fields with a default are defaulted before validation,
+		// so junctor branches at this level do not require them either
+		var defaulted []any
+		if props, ok := s["properties"].(map[string]any); ok {
+			for n, p := range props {
+				if pm, ok := p.(map[string]any); ok {
+					if _, ok := pm["default"]; ok {
+						defaulted = append(defaulted, n)
+					}
+				}
+			}
+		}
 		for _, j := range []string{"allOf", "anyOf", "oneOf"} {
 			if list, ok := s[j].([]any); ok {
 				var cl []any
 				for _, e := range list {
 					if em, ok := e.(map[string]any); ok {
-						cl = append(cl, convertCRDSchema(em, true, false))
+						c := convertCRDSchema(em, true, false)
+						dropRequired(c, defaulted)
+						cl = append(cl, c)
 					}
 				}
-				if len(cl) > 0 {
+				switch {
+				case len(cl) == 0:
+				case j != "oneOf":
 					out[j] = cl
+				case out["anyOf"] == nil:
+					// formats, defaults inside branches and CEL rules are
+					// not applied, so more than one branch may match where
+					// the server sees exactly one: judge oneOf as anyOf
+					out["anyOf"] = cl
+				default:
+					all, _ := out["allOf"].([]any)
+					out["allOf"] = append(all, map[string]any{"anyOf": cl})
 				}
 			}
 		}
 		if n, ok := s["not"].(map[string]any); ok {
-			out["not"] = convertCRDSchema(n, true, false)
+			// a not whose constraints were all dropped (formats) would
+			// reject everything
+			if c := convertCRDSchema(n, true, false); len(c) > 0 {
+				out["not"] = c
+			}
 		}
 	}
 	if embedded {
@@ -257,6 +288,20 @@ func convertCRDSchema(s map[string]any, inJunctor, strict bool) map[string]any {
 		}
 	}
 	return out
+}
+
+// dropRequired removes names from c's required list.
+func dropRequired(c map[string]any, names []any) {
+	req, ok := c["required"].([]any)
+	if !ok || len(names) == 0 {
+		return
+	}
+	kept := slices.DeleteFunc(slices.Clone(req), func(r any) bool { return slices.Contains(names, r) })
+	if len(kept) == 0 {
+		delete(c, "required")
+	} else {
+		c["required"] = kept
+	}
 }
 
 // acceptNull makes a converted field schema accept null: the API server

@@ -73,6 +73,11 @@ func TestConvertCRD(t *testing.T) {
 			"{t: {metadata: {name: x}, spec: {}}}", []string{`spec.t.apiVersion: missing required field "apiVersion"`, `spec.t.kind: missing required field "kind"`}},
 		{"anyOf branches do not reject fields", "type: object\nproperties:\n  a: {type: string}\n  b: {type: string}\nanyOf:\n  - required: [a]\n  - required: [b]", "{b: x}", nil},
 		{"anyOf still applies", "type: object\nproperties:\n  a: {type: string}\n  b: {type: string}\nanyOf:\n  - required: [a]\n  - required: [b]", "{}", []string{"spec: 'anyOf' failed"}},
+		// formats and defaults are not applied inside branches: oneOf is judged as anyOf
+		{"oneOf judged as anyOf", "type: object\nproperties:\n  type: {type: string, default: IP}\n  value: {type: string}\noneOf:\n  - properties: {type: {enum: [IP]}}\n  - properties: {type: {not: {enum: [IP]}}}", "{value: x}", nil},
+		{"oneOf still needs a branch", "type: object\nproperties:\n  a: {type: string}\n  b: {type: string}\noneOf:\n  - required: [a]\n  - required: [b]", "{}", []string{"spec: 'anyOf' failed"}},
+		{"branch does not require a defaulted field", "type: object\nproperties:\n  a: {type: string, default: x}\nanyOf:\n  - required: [a]", "{}", nil},
+		{"not with only a format is dropped", "type: object\nproperties:\n  a: {type: string, not: {format: ipv4}}", "{a: x}", nil},
 		{"map values typed", "type: object\nadditionalProperties: {type: integer}", "{a: 1, b: x}", []string{"spec.b: expected integer, got string"}},
 		{"lookahead pattern dropped", "type: object\nproperties:\n  a: {type: string, pattern: '^(?!x).*$'}", "{a: xyz}", nil},
 		{"go pattern kept", "type: object\nproperties:\n  a: {type: string, pattern: '^[a-z]+$'}", "{a: X1}", []string{"spec.a:"}},
