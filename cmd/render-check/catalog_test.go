@@ -109,3 +109,45 @@ status:
 }
 
 func itoa(n int) string { return strconv.Itoa(n) }
+
+// TestCheckLocalChartCRDs: a CRD shipped in a local chart's crds/ validates
+// custom resources even when the app skips installing it (skipCrds), ahead of
+// the embedded catalog.
+func TestCheckLocalChartCRDs(t *testing.T) {
+	root := checkRepo(t, map[string]string{
+		".render-check.yaml": checkConfig,
+		"CODEOWNERS":         checkOwners,
+		"clusters/prod/apps/gadgets.yaml": checkApp("gadgets", "  source:\n    repoURL: https://git.example.com/platform/config.git\n"+
+			"    path: charts/gadgets\n    helm:\n      skipCrds: true\n"),
+		"charts/gadgets/Chart.yaml": "apiVersion: v2\nname: gadgets\nversion: 1.0.0\n",
+		"charts/gadgets/crds/gadget.yaml": `apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata: {name: gadgets.example.org}
+spec:
+  group: example.org
+  scope: Namespaced
+  names: {kind: Gadget, plural: gadgets}
+  versions:
+    - name: v1
+      served: true
+      storage: true
+      schema:
+        openAPIV3Schema:
+          type: object
+          properties:
+            spec: {type: object, properties: {size: {type: integer}}}
+`,
+		"charts/gadgets/templates/gadget.yaml": "apiVersion: example.org/v1\nkind: Gadget\nmetadata:\n  name: g\nspec:\n  size: 1\n  colour: red\n",
+	})
+	_, rep, stderr := checkJSON(t, root)
+	if rep == nil {
+		t.Fatal(stderr)
+	}
+	f := findRule(rep, "schema/invalid", "gadgets")
+	if f == nil || f.File != "charts/gadgets/templates/gadget.yaml" || !strings.HasPrefix(f.Message, `spec.colour: unknown field "colour"`) {
+		t.Fatalf("finding = %+v, want spec.colour judged by the chart's CRD", f)
+	}
+	if m := findRule(rep, "schema/missing", ""); m != nil {
+		t.Errorf("unexpected %+v", m)
+	}
+}
