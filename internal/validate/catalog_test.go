@@ -1,6 +1,7 @@
 package validate
 
 import (
+	"context"
 	"encoding/json"
 	"os"
 	"path/filepath"
@@ -8,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/render-check/render-check/internal/report"
+	"github.com/render-check/render-check/internal/resource"
 )
 
 // TestCatalogKinds checks that the kinds real Argo CD repos use most are in
@@ -288,5 +290,40 @@ func TestGroupMissing(t *testing.T) {
 	want := "Subscription (4 resources in 3 apps): " + msg + "; also at apps/a/sub.yaml:2, apps/b/sub.yaml:3, apps/c/sub.yaml:4"
 	if g.File != "apps/a/sub.yaml" || g.Line != 1 || g.Message != want {
 		t.Errorf("grouped finding = %s:%d %q\nwant %q", g.File, g.Line, g.Message, want)
+	}
+}
+
+// TestRenderedCRDWinsOverCatalog: a CRD in the cluster's rendered output
+// (e.g. a chart's crds/) judges its kind before the embedded catalog.
+func TestRenderedCRDWinsOverCatalog(t *testing.T) {
+	crd := mustYAML(t, `apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata: {name: certificates.cert-manager.io}
+spec:
+  group: cert-manager.io
+  scope: Namespaced
+  names: {kind: Certificate, plural: certificates}
+  versions:
+    - name: v1
+      served: true
+      storage: true
+      schema: {openAPIV3Schema: {type: object, properties: {spec: {type: object, properties: {secretName: {type: string}, extra: {type: integer}}}}}}
+`)
+	cert := mustYAML(t, "apiVersion: cert-manager.io/v1\nkind: Certificate\nmetadata: {name: c, namespace: shop}\nspec: {secretName: s, extra: 1}\n")
+	cluster := func(objs ...map[string]any) *resource.Cluster {
+		app := &resource.App{Name: "certs"}
+		for i, o := range objs {
+			app.Resources = append(app.Resources, &resource.Resource{Cluster: "prod", App: "certs", Object: o,
+				Origin: resource.Origin{File: "certs.yaml", Line: 1 + 10*i}})
+		}
+		return &resource.Cluster{Name: "prod", KubernetesVersion: "1.34", Apps: []*resource.App{app}}
+	}
+	fs, err := CheckCluster(context.Background(), cluster(crd, cert), ClusterOptions{Strict: true})
+	if err != nil || len(fs) != 0 {
+		t.Fatalf("with the rendered CRD: %+v %v", fs, err)
+	}
+	fs, err = CheckCluster(context.Background(), cluster(cert), ClusterOptions{Strict: true})
+	if err != nil || len(fs) != 2 || !strings.Contains(fs[0].Message+fs[1].Message, "embedded catalog") {
+		t.Fatalf("catalog only: %+v %v", fs, err)
 	}
 }
