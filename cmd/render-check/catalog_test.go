@@ -1,6 +1,8 @@
 package main
 
 import (
+	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -149,5 +151,44 @@ spec:
 	}
 	if m := findRule(rep, "schema/missing", ""); m != nil {
 		t.Errorf("unexpected %+v", m)
+	}
+}
+
+// TestSchemasCatalogAndExport: `schemas catalog` lists each catalogued kind
+// with its source module and file; `schemas export` writes the catalog in
+// kubeconform's layout.
+func TestSchemasCatalogAndExport(t *testing.T) {
+	r := runValidateCmd(t, "", "schemas", "catalog")
+	if r.code != 0 {
+		t.Fatalf("exit %d: %s", r.code, r.stderr)
+	}
+	for _, want := range []string{
+		"operators.coreos.com/v1alpha1",
+		"Subscription",
+		"github.com/operator-framework/api@v0.31.0",
+		"crds/operators.coreos.com_subscriptions.yaml",
+	} {
+		if !strings.Contains(r.stdout, want) {
+			t.Errorf("schemas catalog lacks %q:\n%s", want, r.stdout)
+		}
+	}
+	scoped := false
+	for _, line := range strings.Split(r.stdout, "\n") {
+		if f := strings.Fields(line); len(f) == 5 && f[0] == "cert-manager.io/v1" && f[1] == "ClusterIssuer" {
+			scoped = f[2] == "Cluster"
+		}
+	}
+	if !scoped {
+		t.Errorf("ClusterIssuer is not listed as cluster-scoped:\n%s", r.stdout)
+	}
+	dir := t.TempDir()
+	r = runValidateCmd(t, "", "schemas", "export", "--kube-version", "1.34", dir)
+	if r.code != 0 || !strings.Contains(r.stdout, "custom resource schemas (CRD catalog)") {
+		t.Fatalf("export: exit %d: %s %s", r.code, r.stdout, r.stderr)
+	}
+	for _, f := range []string{"subscription-operators-v1alpha1.json", "servicemonitor-monitoring-v1.json", "rollout-argoproj-v1alpha1.json"} {
+		if _, err := os.Stat(filepath.Join(dir, "v1.34.0-standalone-strict", f)); err != nil {
+			t.Error(err)
+		}
 	}
 }
