@@ -6,6 +6,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/render-check/render-check/internal/kube"
 	"github.com/render-check/render-check/internal/validate"
 )
 
@@ -23,9 +24,9 @@ func newSchemasCmd() *cobra.Command {
 		Short: "Write the embedded schemas of one Kubernetes version and the CRD catalog for kubeconform's -schema-location",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			minor, err := validate.ParseVersion(kubeVersion)
+			minor, err := kube.Target(kubeVersion, "")
 			if err != nil {
-				return usageErrorf("--kube-version: %w", err)
+				return usageErrorf("%w", err)
 			}
 			res, err := validate.Export(minor, args[0])
 			if err != nil {
@@ -39,7 +40,7 @@ func newSchemasCmd() *cobra.Command {
 			return err
 		},
 	}
-	export.Flags().StringVar(&kubeVersion, "kube-version", "", "Kubernetes version (embedded: "+fmt.Sprint(validate.Versions())+"; default newest)")
+	export.Flags().StringVar(&kubeVersion, "kube-version", "", "Kubernetes version (embedded: "+fmt.Sprint(kube.Versions())+"; default newest)")
 	catalog := &cobra.Command{
 		Use:   "catalog",
 		Short: "List the custom resources of the embedded CRD catalog and where each schema comes from",

@@ -3,7 +3,6 @@ package pipeline
 import (
 	"context"
 	"errors"
-	"fmt"
 
 	"github.com/render-check/render-check/internal/report"
 	"github.com/render-check/render-check/internal/source"
@@ -25,15 +24,9 @@ func runSchemaStage(ctx context.Context, in *Input) ([]report.Finding, string, e
 	}
 	lines := source.NewIndex()
 	for _, c := range in.Clusters {
-		version := ""
-		if in.Options != nil {
-			version = in.Options.KubeVersion
-		}
-		if version == "" && c.KubernetesVersion == "" {
-			version = in.Config.KubernetesVersionFor(c.Name)
-		}
+		// c.KubernetesVersion was decided (and validated) once, by render
 		fs, err := validate.CheckCluster(ctx, c, validate.ClusterOptions{
-			Root: in.Root, KubernetesVersion: version, Strict: cfg.IsStrict(), CRDs: crds,
+			Root: in.Root, Strict: cfg.IsStrict(), CRDs: crds,
 			SchemaLocations: cfg.SchemaLocations, SchemaCacheDir: cfg.SchemaCacheDir, SkipKinds: cfg.SkipKinds,
 			MissingSchema: cfg.MissingSchema, NoCatalog: !cfg.UsesCatalog(),
 			Lines: lines,
@@ -43,7 +36,7 @@ func runSchemaStage(ctx context.Context, in *Input) ([]report.Finding, string, e
 			if errors.As(err, &pe) {
 				return nil, "", &ConfigError{Stage: "schema", Err: err}
 			}
-			return nil, "", fmt.Errorf("cluster %s: %w", c.Name, err)
+			return nil, "", err
 		}
 		findings = append(findings, fs...)
 	}

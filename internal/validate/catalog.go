@@ -12,7 +12,9 @@ import (
 	"sync"
 )
 
-// catalogGz is the embedded CRD catalog written by ./gen -catalog: the
+//go:generate go run ./gen -catalog catalog
+
+// catalogGz is the embedded CRD catalog written by ./gen: the
 // CustomResourceDefinitions of the operators most used with Argo CD, from
 // their Go modules at pinned versions, trimmed to what validation reads.
 //

@@ -94,7 +94,7 @@ func TestCatalogValidatesCustomResources(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if ps := off.Validate(mustYAML(t, certificate)); len(ps) != 1 || ps[0].Rule != RuleMissing {
+	if ps := off.Validate(mustYAML(t, certificate)); len(ps) != 1 || ps[0].Rule != report.RuleSchemaMissing {
 		t.Errorf("without the catalog: %+v", ps)
 	}
 }
@@ -209,9 +209,9 @@ func TestUnknownFieldPrunedOrRejected(t *testing.T) {
 			t.Fatal(err)
 		}
 		ps := v.Validate(mustYAML(t, obj))
-		want, sev := RuleInvalid, report.SeverityError
+		want, sev := report.RuleSchemaInvalid, report.SeverityError
 		if !strict {
-			want, sev = RulePrunedField, report.SeverityWarning
+			want, sev = report.RuleSchemaPrunedField, report.SeverityWarning
 		}
 		if len(ps) != 1 || ps[0].Rule != want || ps[0].Severity != sev || ps[0].Field != "spec.duration2" {
 			t.Errorf("strict=%v: %s", strict, problemMessages(ps))
@@ -220,7 +220,7 @@ func TestUnknownFieldPrunedOrRejected(t *testing.T) {
 	// built-in kinds alike
 	v, _ := New(Options{Strict: false})
 	ps := v.Validate(mustYAML(t, "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\ndatta: {}\n"))
-	if len(ps) != 1 || ps[0].Rule != RulePrunedField {
+	if len(ps) != 1 || ps[0].Rule != report.RuleSchemaPrunedField {
 		t.Errorf("ConfigMap non-strict: %s", problemMessages(ps))
 	}
 }
@@ -251,7 +251,7 @@ func TestMissingSchemaPolicy(t *testing.T) {
 			switch {
 			case c.want == "" && len(ps) != 0:
 				t.Errorf("%v: %s", tt.policy, problemMessages(ps))
-			case c.want != "" && (len(ps) != 1 || ps[0].Rule != RuleMissing || ps[0].Severity != c.want):
+			case c.want != "" && (len(ps) != 1 || ps[0].Rule != report.RuleSchemaMissing || ps[0].Severity != c.want):
 				t.Errorf("%v: want %s, got %s", tt.policy, c.want, problemMessages(ps))
 			}
 		}
@@ -278,12 +278,12 @@ func TestGroupMissing(t *testing.T) {
 	msg := "no schema for operators.coreos.com/v1alpha1 Subscription in Kubernetes 1.34: add it"
 	var in []report.Finding
 	for i, app := range []string{"a", "a", "b", "c"} {
-		in = append(in, report.Finding{Rule: RuleMissing, Severity: report.SeverityError, Cluster: "prod", App: app,
+		in = append(in, report.Finding{Rule: report.RuleSchemaMissing, Severity: report.SeverityError, Cluster: "prod", App: app,
 			File: "apps/" + app + "/sub.yaml", Line: i + 1, Resource: ref(app), Message: msg})
 	}
-	in = append(in, report.Finding{Rule: RuleInvalid, Severity: report.SeverityError, File: "x.yaml", Line: 3, Message: "spec.a: bad"})
+	in = append(in, report.Finding{Rule: report.RuleSchemaInvalid, Severity: report.SeverityError, File: "x.yaml", Line: 3, Message: "spec.a: bad"})
 	out := GroupMissing(in)
-	if len(out) != 2 || out[0].Rule != RuleInvalid {
+	if len(out) != 2 || out[0].Rule != report.RuleSchemaInvalid {
 		t.Fatalf("GroupMissing = %+v", out)
 	}
 	g := out[1]

@@ -87,7 +87,7 @@ func GroupMissing(findings []report.Finding) []report.Finding {
 	var order []string
 	sorted := report.Sort(slices.Clone(findings))
 	for i, f := range sorted {
-		if f.Rule != RuleMissing || f.Resource == nil {
+		if f.Rule != report.RuleSchemaMissing || f.Resource == nil {
 			continue
 		}
 		key := string(f.Severity) + "\x00" + f.Resource.APIVersion + "\x00" + f.Resource.Kind + "\x00" + f.Message
@@ -106,7 +106,7 @@ func GroupMissing(findings []report.Finding) []report.Finding {
 	}
 	out := make([]report.Finding, 0, len(findings))
 	for _, f := range findings {
-		if f.Rule != RuleMissing || f.Resource == nil {
+		if f.Rule != report.RuleSchemaMissing || f.Resource == nil {
 			out = append(out, f)
 		}
 	}
