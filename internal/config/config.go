@@ -29,6 +29,9 @@ type Config struct {
 	KubernetesVersion string `json:"kubernetesVersion,omitempty"`
 	// ClusterSettings holds per-cluster settings, keyed by cluster name.
 	ClusterSettings map[string]ClusterSettings `json:"clusterSettings,omitempty"`
+	// ArgoClusters declares clusters Argo CD knows (as its cluster Secrets
+	// would) for ApplicationSet clusters generators and destinations.
+	ArgoClusters []ArgoCluster `json:"argoClusters,omitempty"`
 
 	Render   Render   `json:"render,omitempty"`
 	Validate Validate `json:"validate,omitempty"`
@@ -113,6 +116,9 @@ func (c *Config) check() error {
 	}
 	if c.Images.Concurrency < 0 {
 		return fmt.Errorf("images.concurrency must not be negative")
+	}
+	if err := c.checkArgoClusters(); err != nil {
+		return err
 	}
 	return c.ValidatePolicy()
 }

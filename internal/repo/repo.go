@@ -33,6 +33,7 @@ type Repo struct {
 	// Head is the checked-out commit ("" when unknown).
 	Head string
 	urls map[string]bool
+	as   appSetCache
 }
 
 // Open reads what discovery needs from the checkout at root: the git origin
@@ -116,7 +117,8 @@ func (r *Repo) Clusters() ([]ClusterDir, error) {
 }
 
 // Applications returns the Argo CD Applications in YAML files under the
-// cluster directory (hidden directories skipped), in file and document order.
+// cluster directory (hidden directories skipped), in file and document order,
+// then the Applications ApplicationSets generate for this cluster.
 // Files that do not parse are findings.
 func (r *Repo) Applications(c ClusterDir) ([]*argo.Application, []report.Finding, error) {
 	var apps []*argo.Application
@@ -144,14 +146,7 @@ func (r *Repo) Applications(c ClusterDir) ([]*argo.Application, []report.Finding
 		docs, perr := ParseDocuments(rel, data)
 		for _, doc := range docs {
 			if argo.IsApplicationSet(doc.Object) {
-				md, _ := doc.Object["metadata"].(map[string]any)
-				name, _ := md["name"].(string)
-				findings = append(findings, report.Finding{
-					Rule: "render/unsupported", Severity: report.SeverityWarning, Cluster: c.Name,
-					File: rel, Line: doc.Line,
-					Message: fmt.Sprintf("ApplicationSet %s: the Applications it generates are not rendered or checked", name),
-				})
-				continue
+				continue // expanded by generated (appsets.go)
 			}
 			if doc.Object == nil || !argo.IsApplication(doc.Object) {
 				continue
@@ -183,7 +178,11 @@ func (r *Repo) Applications(c ClusterDir) ([]*argo.Application, []report.Finding
 	if err != nil {
 		return nil, nil, fmt.Errorf("cluster %s: %w", c.Name, err)
 	}
-	return apps, findings, nil
+	gen, gf, err := r.generated(c)
+	if err != nil {
+		return nil, nil, err
+	}
+	return append(apps, gen...), append(findings, gf...), nil
 }
 
 // Rel returns p relative to the root with forward slashes (p unchanged when
