@@ -275,3 +275,43 @@ func hiddenPath(p string) bool {
 	}
 	return false
 }
+
+// GenerateAppSets expands the ApplicationSets in files (paths as given on a
+// command line) against this repo's inventory and checkout, as Argo CD
+// would. A file that cannot be read is an error; one that does not parse,
+// or holds no ApplicationSet, is a finding.
+func (r *Repo) GenerateAppSets(files []string) (appset.Result, error) {
+	env, err := r.AppSetEnv()
+	if err != nil {
+		return appset.Result{}, err
+	}
+	var ins []appset.Input
+	var findings []report.Finding
+	for _, f := range files {
+		abs, err := filepath.Abs(f)
+		if err != nil {
+			return appset.Result{}, fmt.Errorf("%s: %w", f, err)
+		}
+		data, err := os.ReadFile(abs)
+		if err != nil {
+			return appset.Result{}, fmt.Errorf("reading ApplicationSet file: %w", err)
+		}
+		rel := r.Rel(abs)
+		nodes, perr := DecodeNodes(data)
+		found := 0
+		for _, n := range nodes {
+			if in, ok := appSetInput(n, rel); ok {
+				ins = append(ins, in)
+				found++
+			}
+		}
+		if perr != nil {
+			findings = append(findings, report.Finding{Rule: RuleMalformedYAML, Severity: report.SeverityError, File: rel, Message: "malformed YAML: " + perr.Error()})
+		} else if found == 0 {
+			findings = append(findings, report.Finding{Rule: appset.RuleGenerator, Severity: report.SeverityWarning, File: rel, Message: "no ApplicationSet in this file"})
+		}
+	}
+	res := appset.ExpandAll(ins, env)
+	res.Findings = report.Sort(append(findings, res.Findings...))
+	return res, nil
+}
