@@ -7,8 +7,8 @@ import (
 	"sigs.k8s.io/yaml"
 
 	"github.com/render-check/render-check/internal/config"
-	"github.com/render-check/render-check/internal/report"
 	"github.com/render-check/render-check/internal/repo"
+	"github.com/render-check/render-check/internal/report"
 )
 
 func init() { register(newAppSetCmd) }
