@@ -106,6 +106,9 @@ type App struct {
 	Line int
 	// Cluster is the destination cluster (nil when unknown).
 	Cluster *Cluster
+	// Inputs are the repo files its parameters were read from (git files,
+	// cluster Secrets), sorted.
+	Inputs []string
 }
 
 // Result is the expansion of one or more ApplicationSets.
@@ -248,7 +251,7 @@ func (e *expander) generateApps(spec map[string]any) ([]App, error) {
 				if line == 0 {
 					line = e.lineAt("spec.template")
 				}
-				apps = append(apps, App{Name: name, Object: obj, AppSet: e.name, File: e.in.File, Line: line})
+				apps = append(apps, App{Name: name, Object: obj, AppSet: e.name, File: e.in.File, Line: line, Inputs: ps.inputs})
 				if len(apps) > maxParamSets {
 					return nil, &genError{gp, fmt.Errorf("more than %d Applications: not expanded", maxParamSets)}
 				}

@@ -23,6 +23,9 @@ import (
 type paramSet struct {
 	params map[string]any
 	line   int
+	// inputs are the repo files the parameters were read from (a git file,
+	// a cluster Secret)
+	inputs []string
 }
 
 // transformResult is the parameter sets of one generator and the template
@@ -325,6 +328,7 @@ func (e *expander) clusterParams(spec map[string]any, p string) ([]paramSet, err
 	line := e.lineAt(p)
 
 	var out []map[string]any
+	var files []string
 	hasLocal := false
 	for _, c := range e.env.Clusters {
 		lbls := maps.Clone(c.Labels)
@@ -362,6 +366,7 @@ func (e *expander) clusterParams(spec map[string]any, p string) ([]paramSet, err
 			return nil, &genError{p + ".values", fmt.Errorf("error appending templated values for cluster: %w", err)}
 		}
 		out = append(out, params)
+		files = append(files, c.File)
 	}
 	if !ignoreLocal && !hasLocal {
 		params := map[string]any{"name": InClusterName, "nameNormalized": InClusterName, "server": InClusterServer, "project": ""}
@@ -369,17 +374,18 @@ func (e *expander) clusterParams(spec map[string]any, p string) ([]paramSet, err
 			return nil, &genError{p + ".values", fmt.Errorf("error appending templated values for local cluster: %w", err)}
 		}
 		out = append(out, params)
+		files = append(files, "")
 	}
 	if flat {
 		list := make([]any, len(out))
 		for i, o := range out {
 			list[i] = o
 		}
-		return []paramSet{{params: map[string]any{"clusters": list}, line: line}}, nil
+		return []paramSet{{params: map[string]any{"clusters": list}, line: line, inputs: nonEmpty(files...)}}, nil
 	}
 	res := make([]paramSet, len(out))
 	for i, o := range out {
-		res[i] = paramSet{params: o, line: line}
+		res[i] = paramSet{params: o, line: line, inputs: nonEmpty(files[i])}
 	}
 	return res, nil
 }
@@ -491,7 +497,7 @@ func (e *expander) gitParams(spec map[string]any, p string) ([]paramSet, error) 
 				return nil, &genError{p, fmt.Errorf("error generating params from git: unable to process file '%s' from repository '%s': %w", name, repoURL, err)}
 			}
 			for _, x := range ps {
-				out = append(out, paramSet{params: x, line: line})
+				out = append(out, paramSet{params: x, line: line, inputs: []string{name}})
 			}
 			if len(out) > maxParamSets {
 				return nil, &genError{p, fmt.Errorf("more than %d parameter sets: not expanded", maxParamSets)}
@@ -772,7 +778,7 @@ func (e *expander) matrixParams(spec map[string]any, p string, depth int) ([]par
 			if b.line > line && e.isElementLine(b.line) {
 				line = b.line
 			}
-			out = append(out, paramSet{params: m, line: line})
+			out = append(out, paramSet{params: m, line: line, inputs: nonEmpty(append(slices.Clone(a.inputs), b.inputs...)...)})
 			if len(out) > maxParamSets {
 				return nil, &genError{p, fmt.Errorf("more than %d parameter sets: not expanded", maxParamSets)}
 			}
@@ -856,6 +862,7 @@ func (e *expander) mergeParams(spec map[string]any, p string, depth int) ([]para
 			if o.line > 0 && e.isElementLine(o.line) {
 				b.line = o.line
 			}
+			b.inputs = nonEmpty(append(b.inputs, o.inputs...)...)
 			base[k] = b
 		}
 	}
@@ -890,7 +897,7 @@ func byMergeKey(keys []string, sets []paramSet, p string) (map[string]paramSet, 
 		} else {
 			params = deepCopy(params).(map[string]any)
 		}
-		out[string(b)] = paramSet{params: params, line: s.line}
+		out[string(b)] = paramSet{params: params, line: s.line, inputs: s.inputs}
 		order = append(order, string(b))
 	}
 	return out, order, nil
@@ -931,6 +938,18 @@ func join(prefix, k string) string {
 		return k
 	}
 	return prefix + "." + k
+}
+
+// nonEmpty returns the non-empty strings, sorted and deduplicated.
+func nonEmpty(s ...string) []string {
+	var out []string
+	for _, x := range s {
+		if x != "" {
+			out = append(out, x)
+		}
+	}
+	slices.Sort(out)
+	return slices.Compact(out)
 }
 
 func sortedKeys[V any](m map[string]V) []string {

@@ -24,6 +24,9 @@ type Application struct {
 	// GeneratedBy names the ApplicationSet that generated this Application
 	// ("" for an Application written as a manifest).
 	GeneratedBy string `json:"-"`
+	// GeneratorInputs are the repo files an ApplicationSet generator read to
+	// generate it (git files, cluster Secrets).
+	GeneratorInputs []string `json:"-"`
 }
 
 // ObjectMeta is the subset of Kubernetes object metadata we use.

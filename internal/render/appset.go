@@ -43,7 +43,7 @@ func (r *renderer) expandRendered(cl *cluster, parent string, rs *resource.Resou
 			})
 			continue
 		}
-		child.File, child.Line, child.GeneratedBy = a.File, a.Line, a.AppSet
+		child.File, child.Line, child.GeneratedBy, child.GeneratorInputs = a.File, a.Line, a.AppSet, a.Inputs
 		children = append(children, child)
 	}
 	return children, findings

@@ -422,6 +422,7 @@ func (r *renderer) renderApp(ctx context.Context, cl *cluster, app *argo.Applica
 	var inputs []string
 	if app.File != "" && !synthetic {
 		inputs = append(inputs, app.File)
+		inputs = append(inputs, app.GeneratorInputs...)
 	}
 	var types []string
 	var all []*resource.Resource

@@ -105,6 +105,10 @@ stringData:
 	if got, want := names(ClusterDir{Name: "spoke", Dir: "clusters/spoke"}), "addon-logs@addons:clusters/hub/apps.yaml addon-metrics@addons:clusters/hub/apps.yaml guestbook-spoke@fleet:clusters/hub/apps.yaml"; got != want {
 		t.Errorf("spoke: %s, want %s", got, want)
 	}
+	spoke, _, _ := r.Applications(ClusterDir{Name: "spoke", Dir: "clusters/spoke"})
+	if got := strings.Join(spoke[2].GeneratorInputs, ","); spoke[2].Metadata.Name != "guestbook-spoke" || got != "clusters/hub/secrets/spoke.yaml" {
+		t.Errorf("%s generator inputs %q, want the cluster Secret (a change there changes the app)", spoke[2].Metadata.Name, got)
+	}
 	if !r.IsDiscoveredAppSet("clusters/hub/apps.yaml", "fleet") {
 		t.Error("fleet not marked as discovered")
 	}

@@ -159,7 +159,7 @@ func (r *Repo) expandAppSets() (*appSetState, error) {
 			})
 			continue
 		}
-		app.File, app.Line, app.GeneratedBy = a.File, a.Line, a.AppSet
+		app.File, app.Line, app.GeneratedBy, app.GeneratorInputs = a.File, a.Line, a.AppSet, a.Inputs
 		st.apps[c] = append(st.apps[c], app)
 	}
 	return st, nil
