@@ -631,3 +631,35 @@ func TestClusterFromSecret(t *testing.T) {
 		t.Fatalf("problem %q", problem)
 	}
 }
+
+func TestHostileTemplatesAreBounded(t *testing.T) {
+	run(t, []tcase{
+		{name: "until", spec: `  goTemplate: true
+  generators:
+  - list: {elements: [{name: a}]}
+  template:
+    metadata: {name: '{{.name}}', annotations: {x: '{{range until 1000000000}}x{{end}}'}}
+    spec: {project: default, source: {repoURL: x, path: p}, destination: {server: https://kubernetes.default.svc}}
+`, findings: []string{"render/appset-generator@11: more than 100000 items"}},
+		{name: "output size", spec: `  goTemplate: true
+  generators:
+  - list: {elements: [{name: a}]}
+  template:
+    metadata: {name: '{{.name}}', annotations: {x: '{{range until 90000}}xxxxxxxxxxxxxxxxxxxx{{end}}'}}
+    spec: {project: default, source: {repoURL: x, path: p}, destination: {server: https://kubernetes.default.svc}}
+`, findings: []string{"render/appset-generator@11: template output larger than"}},
+	})
+}
+
+func TestMatrixExplosionIsBounded(t *testing.T) {
+	var a, b strings.Builder
+	for i := range 200 {
+		fmt.Fprintf(&a, "{x: 'a%d'},", i)
+		fmt.Fprintf(&b, "{y: 'b%d'},", i)
+	}
+	spec := "  generators:\n  - matrix:\n      generators:\n      - list: {elements: [" + a.String() + "]}\n      - list: {elements: [" + b.String() + "]}\n" + tmplLegacy
+	res := Expand(input(t, header+spec), &Env{})
+	if len(res.Apps) != 0 || len(res.Findings) != 1 || !strings.Contains(res.Findings[0].Message, "more than 10000 parameter sets") {
+		t.Fatalf("%d apps, findings %+v", len(res.Apps), res.Findings)
+	}
+}

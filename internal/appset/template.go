@@ -28,8 +28,49 @@ var funcMap = func() template.FuncMap {
 	m["toYaml"] = toYAML
 	m["fromYaml"] = fromYAML
 	m["fromYamlArray"] = fromYAMLArray
+	// bounded versions of the functions that allocate what a template asks
+	// for: the repo is hostile input and must not exhaust the runner
+	until, untilStep, repeat := m["until"].(func(int) []int), m["untilStep"].(func(int, int, int) []int), m["repeat"].(func(int, string) string)
+	m["until"] = func(n int) ([]int, error) {
+		if n > maxListLen || n < -maxListLen {
+			return nil, fmt.Errorf("until %d: more than %d items", n, maxListLen)
+		}
+		return until(n), nil
+	}
+	m["untilStep"] = func(start, stop, step int) ([]int, error) {
+		if step == 0 || (stop-start)/step > maxListLen || (stop-start)/step < -maxListLen {
+			if step != 0 {
+				return nil, fmt.Errorf("untilStep: more than %d items", maxListLen)
+			}
+			return []int{}, nil
+		}
+		return untilStep(start, stop, step), nil
+	}
+	m["repeat"] = func(n int, s string) (string, error) {
+		if n > 0 && len(s)*n > maxOutput {
+			return "", fmt.Errorf("repeat: more than %d bytes", maxOutput)
+		}
+		return repeat(n, s), nil
+	}
+	delete(m, "seq")
 	return template.FuncMap(m)
 }()
+
+// Bounds on what one template string may produce.
+const (
+	maxListLen = 100000
+	maxOutput  = 1 << 20
+)
+
+// limitedBuffer fails a template once its output passes maxOutput.
+type limitedBuffer struct{ bytes.Buffer }
+
+func (b *limitedBuffer) Write(p []byte) (int, error) {
+	if b.Len()+len(p) > maxOutput {
+		return 0, fmt.Errorf("template output larger than %d bytes", maxOutput)
+	}
+	return b.Buffer.Write(p)
+}
 
 var invalidDNSChars = regexp.MustCompile(`[^-a-z0-9.]`)
 
@@ -161,7 +202,7 @@ func (r *renderer) replace(s string, params map[string]any) (string, error) {
 		r.cache[s] = t
 		r.mu.Unlock()
 	}
-	var buf bytes.Buffer
+	var buf limitedBuffer
 	if err := t.Execute(&buf, params); err != nil {
 		return "", fmt.Errorf("failed to execute go template %s: %w", s, err)
 	}
