@@ -29,10 +29,14 @@ type appSetCache struct {
 	once sync.Once
 	st   *appSetState
 	err  error
+
+	envOnce  sync.Once
+	env      *appset.Env
+	envErr   error
+	problems []report.Finding // unreadable cluster Secrets
 }
 
 type appSetState struct {
-	env *appset.Env
 	// apps and findings by cluster directory name
 	apps     map[string][]*argo.Application
 	findings map[string][]report.Finding
@@ -44,11 +48,41 @@ type appSetState struct {
 // cluster inventory (cluster Secrets in the repo, then argoClusters of the
 // configuration), the cluster directories and the checkout.
 func (r *Repo) AppSetEnv() (*appset.Env, error) {
-	st, err := r.appSets()
+	r.as.envOnce.Do(func() { r.as.env, r.as.envErr = r.appSetEnv() })
+	return r.as.env, r.as.envErr
+}
+
+// appSetEnv lists the files and reads the cluster Secrets (only when some
+// ApplicationSet needs them).
+func (r *Repo) appSetEnv() (*appset.Env, error) {
+	dirs, err := r.Clusters()
 	if err != nil {
 		return nil, err
 	}
-	return st.env, nil
+	var names []string
+	for _, d := range dirs {
+		names = append(names, d.Name)
+	}
+	files, err := Files(context.Background(), r.Root)
+	if err != nil {
+		return nil, err
+	}
+	secrets, problems := r.clusterSecrets(files)
+	var declared []appset.Cluster
+	for _, ac := range r.Config.ArgoClusters {
+		declared = append(declared, appset.Cluster{Name: ac.Name, Server: ac.Server, Project: ac.Project,
+			Labels: ac.Labels, Annotations: ac.Annotations, KubernetesVersion: ac.KubernetesVersion, File: ".render-check.yaml"})
+	}
+	r.as.problems = problems
+	return &appset.Env{
+		Clusters:    appset.Inventory(secrets, declared),
+		ClusterDirs: names,
+		Checkout: &appset.FSCheckout{FS: os.DirFS(r.Root), List: files, URLs: func(u string) bool {
+			// without any URL for itself, a git generator is read from the
+			// checkout, as render does for sources
+			return r.IsThisRepo(u) || !r.KnowsItself()
+		}},
+	}, nil
 }
 
 // IsDiscoveredAppSet reports whether the ApplicationSet named name in file
@@ -85,10 +119,6 @@ func (r *Repo) expandAppSets() (*appSetState, error) {
 	if err != nil {
 		return nil, err
 	}
-	files, err := Files(context.Background(), r.Root)
-	if err != nil {
-		return nil, err
-	}
 	st := &appSetState{apps: map[string][]*argo.Application{}, findings: map[string][]report.Finding{}, discovered: map[string]bool{}}
 	var names []string
 	for _, d := range dirs {
@@ -102,23 +132,12 @@ func (r *Repo) expandAppSets() (*appSetState, error) {
 		}
 		docs = append(docs, ds...)
 	}
-	secrets, problems := r.clusterSecrets(files)
-	var declared []appset.Cluster
-	for _, ac := range r.Config.ArgoClusters {
-		declared = append(declared, appset.Cluster{Name: ac.Name, Server: ac.Server, Project: ac.Project,
-			Labels: ac.Labels, Annotations: ac.Annotations, KubernetesVersion: ac.KubernetesVersion, File: ".render-check.yaml"})
-	}
-	st.env = &appset.Env{
-		Clusters:    appset.Inventory(secrets, declared),
-		ClusterDirs: names,
-		Checkout: &appset.FSCheckout{FS: os.DirFS(r.Root), List: files, URLs: func(u string) bool {
-			// without any URL for itself, a git generator is read from the
-			// checkout, as render does for sources
-			return r.IsThisRepo(u) || !r.KnowsItself()
-		}},
-	}
 	if len(docs) == 0 {
 		return st, nil
+	}
+	env, err := r.AppSetEnv()
+	if err != nil {
+		return nil, err
 	}
 	clusterOf := func(file string) string {
 		for _, d := range dirs {
@@ -128,7 +147,7 @@ func (r *Repo) expandAppSets() (*appSetState, error) {
 		}
 		return docs[0].cluster
 	}
-	for _, p := range problems {
+	for _, p := range r.as.problems {
 		c := clusterOf(p.File)
 		p.Cluster = c
 		st.findings[c] = append(st.findings[c], p)
@@ -140,7 +159,7 @@ func (r *Repo) expandAppSets() (*appSetState, error) {
 		name, _ := md["name"].(string)
 		st.discovered[d.in.File+"\x00"+name] = true
 	}
-	res := appset.ExpandAll(ins, st.env)
+	res := appset.ExpandAll(ins, env)
 	for _, f := range res.Findings {
 		c := clusterOf(f.File)
 		f.Cluster = c
