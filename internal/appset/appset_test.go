@@ -663,3 +663,26 @@ func TestMatrixExplosionIsBounded(t *testing.T) {
 		t.Fatalf("%d apps, findings %+v", len(res.Apps), res.Findings)
 	}
 }
+
+// TestMalformedSpecsNeverPanic feeds shapes the CRD would reject (the repo is
+// hostile input): each is a finding or nothing, never a panic.
+func TestMalformedSpecsNeverPanic(t *testing.T) {
+	for _, spec := range []string{
+		"  generators: x\n",
+		"  generators: [x, 3, null]\n",
+		"  generators: [{list: {elements: x}}]\n  template: x\n",
+		"  generators: [{list: {elements: [1, [2], null]}}]\n",
+		"  generators: [{list: {elementsYaml: '{a: [}'}}]\n",
+		"  generators: [{clusters: {selector: x, values: {a: [1]}}}]\n",
+		"  generators: [{clusters: {selector: {matchLabels: {'bad key!': v}}}}]\n",
+		"  generators: [{git: {repoURL: https://git.example/config.git, files: [x, {path: 3}], directories: x}}]\n",
+		"  generators: [{matrix: {generators: x}}, {merge: {generators: [x, y], mergeKeys: x}}]\n",
+		"  generators: [{matrix: {generators: [{list: {elements: [{a: b}]}}, {}]}}]\n",
+		"  generators: [{list: {elements: [{a: b}]}, selector: {matchExpressions: [{key: a, operator: Gt, values: [x]}]}}]\n",
+		"  goTemplate: true\n  goTemplateOptions: [bogus]\n  generators: [{list: {elements: [{a: b}]}}]\n  template: {metadata: {name: '{{.a}}'}}\n",
+		"  generators: [{list: {elements: [{a: b}]}}]\n  templatePatch: '[1, 2]'\n  template: {metadata: {name: x}, spec: 3}\n",
+		"  generators: [{list: {elements: [{a: b}]}}]\n  template: {metadata: {name: x, labels: [1]}, spec: {destination: x}}\n",
+	} {
+		Expand(input(t, header+spec), &Env{Checkout: checkout(repoFiles), Clusters: twoClusters})
+	}
+}
