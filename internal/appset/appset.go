@@ -28,6 +28,9 @@ const (
 	RuleDestination = "render/appset-destination"
 	// RuleDuplicate: two generated Applications have the same name.
 	RuleDuplicate = "render/appset-duplicate"
+	// RuleCluster: the cluster inventory is incomplete (an unreadable
+	// cluster Secret, or none at all for a clusters generator).
+	RuleCluster = "render/appset-cluster"
 	// RuleUnsupported: a generator needs a live API (shared with render).
 	RuleUnsupported = "render/unsupported"
 	// RuleExternalSource: a git generator reads another repository (shared with render).
@@ -129,6 +132,8 @@ type expander struct {
 	lines    map[string]int
 	elements map[int]bool
 	findings []report.Finding
+	// noInventory is set once the empty inventory was reported
+	noInventory bool
 }
 
 // Expand expands one ApplicationSet.

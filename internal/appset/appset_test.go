@@ -287,6 +287,10 @@ func TestClustersGenerator(t *testing.T) {
 		{name: "all secrets plus in-cluster", spec: `  generators:
   - clusters: {}
 ` + tmplLegacy, env: Env{Clusters: twoClusters}, apps: []string{"in-cluster-app", "prod-eu-app", "staging-app"}},
+		{name: "no inventory: in-cluster only, said once", spec: `  generators:
+  - clusters: {}
+  - clusters: {values: {x: z}}
+` + tmplLegacy, findings: []string{"render/appset-cluster@8: sees only in-cluster", "render/appset-duplicate@12: duplicate name: in-cluster-app (2 of them)"}},
 		{name: "in-cluster not added when a secret has its server", spec: `  generators:
   - clusters: {}
 ` + tmplLegacy, env: Env{Clusters: []Cluster{{Name: "local", Server: "https://kubernetes.default.svc"}}}, apps: []string{"local-app"}},

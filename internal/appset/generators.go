@@ -15,6 +15,8 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
 	"sigs.k8s.io/yaml"
+
+	"github.com/render-check/render-check/internal/report"
 )
 
 // paramSet is one set of generator parameters and the line of the
@@ -323,6 +325,11 @@ func (e *expander) clusterParams(spec map[string]any, p string) ([]paramSet, err
 		return nil, &genError{p + ".selector", fmt.Errorf("error getting cluster secrets: error converting label selector: %w", err)}
 	}
 	ignoreLocal := len(ls.MatchLabels) > 0 || len(ls.MatchExpressions) > 0
+	if len(e.env.Clusters) == 0 && !e.noInventory {
+		e.noInventory = true
+		e.add(report.Finding{Rule: RuleCluster, Severity: report.SeverityInfo, File: e.in.File, Line: e.lineAt(p),
+			Message: fmt.Sprintf("ApplicationSet %s: the repository has no Argo CD cluster Secret and .render-check.yaml no argoClusters: the clusters generator sees only in-cluster here (declare the clusters Argo CD knows to check their Applications)", e.name)})
+	}
 	values, _ := spec["values"].(map[string]any)
 	flat, _ := spec["flatList"].(bool)
 	line := e.lineAt(p)

@@ -20,7 +20,7 @@ import (
 
 // RuleClusterSecret is the rule of a cluster Secret whose name or server
 // cannot be read.
-const RuleClusterSecret = "render/appset-cluster"
+const RuleClusterSecret = appset.RuleCluster
 
 // appSetCache holds the expansion of every ApplicationSet in the cluster
 // directories, computed once per Repo: generated Applications may land in

@@ -90,7 +90,7 @@ var ruleDocs = map[string]RuleDoc{
 			"the Application. Make the template's metadata.name unique.",
 	},
 	"render/appset-cluster": {
-		Short: "An Argo CD cluster Secret's name or server cannot be read.",
+		Short: "An Argo CD cluster Secret's name or server cannot be read, or the repo declares no cluster for a clusters generator.",
 		Help: "Encrypt only the credentials (e.g. SOPS encrypted_regex: ^(config)$) so name, server and labels stay " +
 			"readable, or declare the cluster under argoClusters in .render-check.yaml.",
 	},
