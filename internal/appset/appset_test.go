@@ -563,6 +563,41 @@ func TestMatrixAndMerge(t *testing.T) {
       source: {repoURL: x, path: p}
       destination: {server: https://kubernetes.default.svc}
 `, env: env, apps: []string{"a-over-kept", "b-base-kept"}},
+		{name: "matrix of a merge and a git generator", spec: `  goTemplate: true
+  generators:
+  - matrix:
+      generators:
+      - merge:
+          mergeKeys: [name]
+          generators:
+          - clusters: {selector: {matchExpressions: [{key: env, operator: Exists}]}}
+          - list: {elements: [{name: staging, size: small}]}
+      - git:
+          repoURL: https://git.example/config.git
+          directories: [{path: 'apps/*'}, {path: apps/skip, exclude: true}]
+  template:
+    metadata: {name: '{{.path.basename}}-{{.name}}-{{.size | default "std"}}'}
+    spec:
+      project: default
+      source: {repoURL: x, path: '{{.path.path}}'}
+      destination: {server: '{{.server}}'}
+`, env: env, apps: []string{"a-prod-eu-std", "a-staging-small", "b-prod-eu-std", "b-staging-small"}},
+		{name: "merge of a matrix and a list", spec: `  generators:
+  - merge:
+      mergeKeys: [app]
+      generators:
+      - matrix:
+          generators:
+          - list: {elements: [{app: web}, {app: api}]}
+          - list: {elements: [{tier: std}]}
+      - list: {elements: [{app: api, tier: gold}]}
+  template:
+    metadata: {name: '{{app}}-{{tier}}'}
+    spec:
+      project: default
+      source: {repoURL: x, path: p}
+      destination: {server: https://kubernetes.default.svc}
+`, env: env, apps: []string{"api-gold", "web-std"}},
 		{name: "merge duplicate keys", spec: `  generators:
   - merge:
       mergeKeys: [name]

@@ -124,10 +124,16 @@ func (c *Config) check() error {
 }
 
 // KubernetesVersionFor returns the configured version for a cluster: its own
-// setting, else the global one, else "" (the caller's default).
+// setting, else that of the argoClusters entry of its name, else the global
+// one, else "" (the caller's default).
 func (c *Config) KubernetesVersionFor(cluster string) string {
 	if s, ok := c.ClusterSettings[cluster]; ok && s.KubernetesVersion != "" {
 		return s.KubernetesVersion
+	}
+	for _, ac := range c.ArgoClusters {
+		if ac.Name == cluster && ac.KubernetesVersion != "" {
+			return ac.KubernetesVersion
+		}
 	}
 	return c.KubernetesVersion
 }
