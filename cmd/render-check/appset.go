@@ -7,8 +7,8 @@ import (
 	"sigs.k8s.io/yaml"
 
 	"github.com/render-check/render-check/internal/config"
-	"github.com/render-check/render-check/internal/repo"
 	"github.com/render-check/render-check/internal/report"
+	"github.com/render-check/render-check/internal/workspace"
 )
 
 func init() { register(newAppSetCmd) }
@@ -33,11 +33,11 @@ func newAppSetCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			rp, err := repo.Open(abs, cfg)
+			ws, err := workspace.Open(cmd.Context(), abs, workspace.Settings{Config: cfg})
 			if err != nil {
 				return usageErrorf("%w", err)
 			}
-			res, err := rp.GenerateAppSets(args)
+			res, err := ws.GenerateAppSets(cmd.Context(), args)
 			if err != nil {
 				return usageErrorf("%w", err)
 			}

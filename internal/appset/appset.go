@@ -21,20 +21,20 @@ import (
 const (
 	// RuleGenerator: a generator or the template failed; Argo CD creates no
 	// Application of the ApplicationSet.
-	RuleGenerator = "render/appset-generator"
+	RuleGenerator = report.RuleRenderAppSetGenerator
 	// RuleInvalid: a generated Application fails validation; only it is not created.
-	RuleInvalid = "render/appset-invalid"
+	RuleInvalid = report.RuleRenderAppSetInvalid
 	// RuleDestination: a generated Application's destination is no known cluster.
-	RuleDestination = "render/appset-destination"
+	RuleDestination = report.RuleRenderAppSetDestination
 	// RuleDuplicate: two generated Applications have the same name.
-	RuleDuplicate = "render/appset-duplicate"
+	RuleDuplicate = report.RuleRenderAppSetDuplicate
 	// RuleCluster: the cluster inventory is incomplete (an unreadable
 	// cluster Secret, or none at all for a clusters generator).
-	RuleCluster = "render/appset-cluster"
+	RuleCluster = report.RuleRenderAppSetCluster
 	// RuleUnsupported: a generator needs a live API (shared with render).
-	RuleUnsupported = "render/unsupported"
+	RuleUnsupported = report.RuleRenderUnsupported
 	// RuleExternalSource: a git generator reads another repository (shared with render).
-	RuleExternalSource = "render/external-source"
+	RuleExternalSource = report.RuleRenderExternalSource
 )
 
 // Argo CD constants.

@@ -3,6 +3,8 @@ package config
 import (
 	"fmt"
 	"strings"
+
+	"github.com/render-check/render-check/internal/kube"
 )
 
 // ArgoCluster is a cluster registered in Argo CD, declared in the
@@ -34,6 +36,11 @@ func (c *Config) checkArgoClusters() error {
 			return fmt.Errorf("argoClusters: cluster %q is declared twice", ac.Name)
 		}
 		seen[ac.Name] = true
+		if ac.KubernetesVersion != "" {
+			if _, err := kube.ParseVersion(ac.KubernetesVersion); err != nil {
+				return fmt.Errorf("argoClusters[%d].kubernetesVersion: %w", i, err)
+			}
+		}
 	}
 	return nil
 }

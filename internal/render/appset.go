@@ -1,6 +1,7 @@
 package render
 
 import (
+	"context"
 	"fmt"
 
 	"github.com/render-check/render-check/internal/appset"
@@ -13,14 +14,14 @@ import (
 // (app-of-apps): the Applications it generates become children of that app,
 // in the same cluster. One already expanded at discovery (a manifest in the
 // cluster directory) adds nothing.
-func (r *renderer) expandRendered(cl *cluster, parent string, rs *resource.Resource) ([]*argo.Application, []report.Finding) {
-	if r.repo.IsDiscoveredAppSet(rs.Origin.File, rs.Name()) {
+func (r *renderer) expandRendered(ctx context.Context, cl *cluster, parent string, rs *resource.Resource) ([]*argo.Application, []report.Finding) {
+	if r.repo.IsDiscoveredAppSet(ctx, rs.Origin.File, rs.Name()) {
 		return nil, nil
 	}
-	env, err := r.repo.AppSetEnv()
+	env, err := r.repo.AppSetEnv(ctx)
 	if err != nil {
 		return nil, []report.Finding{{
-			Rule: RuleFailed, Severity: report.SeverityError, Cluster: cl.name, App: parent,
+			Rule: report.RuleRenderFailed, Severity: report.SeverityError, Cluster: cl.name, App: parent,
 			File: rs.Origin.File, Line: rs.Origin.Line, Message: fmt.Sprintf("ApplicationSet %s: %v", rs.Name(), err),
 		}}
 	}

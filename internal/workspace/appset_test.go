@@ -1,4 +1,4 @@
-package repo
+package workspace
 
 import (
 	"os"
@@ -81,12 +81,12 @@ stringData:
 	if err != nil {
 		t.Fatal(err)
 	}
-	r, err := Open(root, cfg)
+	r, err := Open(t.Context(), root, Settings{Config: cfg})
 	if err != nil {
 		t.Fatal(err)
 	}
 	names := func(c ClusterDir) string {
-		apps, findings, err := r.Applications(c)
+		apps, findings, err := r.Applications(t.Context(), c)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -105,11 +105,11 @@ stringData:
 	if got, want := names(ClusterDir{Name: "spoke", Dir: "clusters/spoke"}), "addon-logs@addons:clusters/hub/apps.yaml addon-metrics@addons:clusters/hub/apps.yaml guestbook-spoke@fleet:clusters/hub/apps.yaml"; got != want {
 		t.Errorf("spoke: %s, want %s", got, want)
 	}
-	spoke, _, _ := r.Applications(ClusterDir{Name: "spoke", Dir: "clusters/spoke"})
+	spoke, _, _ := r.Applications(t.Context(), ClusterDir{Name: "spoke", Dir: "clusters/spoke"})
 	if got := strings.Join(spoke[2].GeneratorInputs, ","); spoke[2].Metadata.Name != "guestbook-spoke" || got != "clusters/hub/secrets/spoke.yaml" {
 		t.Errorf("%s generator inputs %q, want the cluster Secret (a change there changes the app)", spoke[2].Metadata.Name, got)
 	}
-	if !r.IsDiscoveredAppSet("clusters/hub/apps.yaml", "fleet") {
+	if !r.IsDiscoveredAppSet(t.Context(), "clusters/hub/apps.yaml", "fleet") {
 		t.Error("fleet not marked as discovered")
 	}
 }
@@ -135,11 +135,11 @@ spec:
 `,
 		"clusters/prod/secret.yaml": "apiVersion: v1\nkind: Secret\nmetadata:\n  name: c\n  labels: {argocd.argoproj.io/secret-type: cluster}\nstringData: {name: 'ENC[AES256_GCM,data:x]', server: https://x}\n",
 	})
-	r, err := Open(root, config.Default())
+	r, err := Open(t.Context(), root, Settings{Config: config.Default()})
 	if err != nil {
 		t.Fatal(err)
 	}
-	apps, findings, err := r.Applications(ClusterDir{Name: "prod", Dir: "clusters/prod"})
+	apps, findings, err := r.Applications(t.Context(), ClusterDir{Name: "prod", Dir: "clusters/prod"})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,9 +1,8 @@
-package repo
+package workspace
 
 import (
 	"context"
 	"fmt"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"slices"
@@ -20,10 +19,10 @@ import (
 
 // RuleClusterSecret is the rule of a cluster Secret whose name or server
 // cannot be read.
-const RuleClusterSecret = appset.RuleCluster
+const RuleClusterSecret = report.RuleRenderAppSetCluster
 
 // appSetCache holds the expansion of every ApplicationSet in the cluster
-// directories, computed once per Repo: generated Applications may land in
+// directories, computed once per Workspace: generated Applications may land in
 // another cluster directory than their ApplicationSet's.
 type appSetCache struct {
 	once sync.Once
@@ -47,14 +46,14 @@ type appSetState struct {
 // AppSetEnv returns what ApplicationSet expansion reads from this repo: the
 // cluster inventory (cluster Secrets in the repo, then argoClusters of the
 // configuration), the cluster directories and the checkout.
-func (r *Repo) AppSetEnv() (*appset.Env, error) {
-	r.as.envOnce.Do(func() { r.as.env, r.as.envErr = r.appSetEnv() })
+func (r *Workspace) AppSetEnv(ctx context.Context) (*appset.Env, error) {
+	r.as.envOnce.Do(func() { r.as.env, r.as.envErr = r.appSetEnv(ctx) })
 	return r.as.env, r.as.envErr
 }
 
 // appSetEnv lists the files and reads the cluster Secrets (only when some
 // ApplicationSet needs them).
-func (r *Repo) appSetEnv() (*appset.Env, error) {
+func (r *Workspace) appSetEnv(ctx context.Context) (*appset.Env, error) {
 	dirs, err := r.Clusters()
 	if err != nil {
 		return nil, err
@@ -63,7 +62,7 @@ func (r *Repo) appSetEnv() (*appset.Env, error) {
 	for _, d := range dirs {
 		names = append(names, d.Name)
 	}
-	files, err := Files(context.Background(), r.Root)
+	files, err := r.Files(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -77,7 +76,7 @@ func (r *Repo) appSetEnv() (*appset.Env, error) {
 	return &appset.Env{
 		Clusters:    appset.Inventory(secrets, declared),
 		ClusterDirs: names,
-		Checkout: &appset.FSCheckout{FS: os.DirFS(r.Root), List: files, URLs: func(u string) bool {
+		Checkout: &appset.FSCheckout{FS: r.FS(), List: files, URLs: func(u string) bool {
 			// without any URL for itself, a git generator is read from the
 			// checkout, as render does for sources
 			return r.IsThisRepo(u) || !r.KnowsItself()
@@ -88,23 +87,23 @@ func (r *Repo) appSetEnv() (*appset.Env, error) {
 // IsDiscoveredAppSet reports whether the ApplicationSet named name in file
 // was already expanded by discovery (so a parent rendering the same
 // manifest adds nothing).
-func (r *Repo) IsDiscoveredAppSet(file, name string) bool {
-	st, err := r.appSets()
+func (r *Workspace) IsDiscoveredAppSet(ctx context.Context, file, name string) bool {
+	st, err := r.appSets(ctx)
 	return err == nil && st.discovered[file+"\x00"+name]
 }
 
 // generated returns the Applications ApplicationSets generate for cluster
 // directory c, and the findings of those ApplicationSets located there.
-func (r *Repo) generated(c ClusterDir) ([]*argo.Application, []report.Finding, error) {
-	st, err := r.appSets()
+func (r *Workspace) generated(ctx context.Context, c ClusterDir) ([]*argo.Application, []report.Finding, error) {
+	st, err := r.appSets(ctx)
 	if err != nil {
 		return nil, nil, err
 	}
 	return st.apps[c.Name], st.findings[c.Name], nil
 }
 
-func (r *Repo) appSets() (*appSetState, error) {
-	r.as.once.Do(func() { r.as.st, r.as.err = r.expandAppSets() })
+func (r *Workspace) appSets(ctx context.Context) (*appSetState, error) {
+	r.as.once.Do(func() { r.as.st, r.as.err = r.expandAppSets(ctx) })
 	return r.as.st, r.as.err
 }
 
@@ -114,7 +113,7 @@ type appSetDoc struct {
 	cluster string
 }
 
-func (r *Repo) expandAppSets() (*appSetState, error) {
+func (r *Workspace) expandAppSets(ctx context.Context) (*appSetState, error) {
 	dirs, err := r.Clusters()
 	if err != nil {
 		return nil, err
@@ -126,7 +125,7 @@ func (r *Repo) expandAppSets() (*appSetState, error) {
 	}
 	var docs []appSetDoc
 	for _, d := range dirs {
-		ds, err := r.findAppSets(d)
+		ds, err := r.findAppSets(ctx, d)
 		if err != nil {
 			return nil, err
 		}
@@ -135,7 +134,7 @@ func (r *Repo) expandAppSets() (*appSetState, error) {
 	if len(docs) == 0 {
 		return st, nil
 	}
-	env, err := r.AppSetEnv()
+	env, err := r.AppSetEnv(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -187,40 +186,26 @@ func (r *Repo) expandAppSets() (*appSetState, error) {
 // findAppSets returns the ApplicationSets in YAML files under a cluster
 // directory (hidden directories skipped), in file and document order.
 // Malformed files are reported by Applications.
-func (r *Repo) findAppSets(c ClusterDir) ([]appSetDoc, error) {
+func (r *Workspace) findAppSets(ctx context.Context, c ClusterDir) ([]appSetDoc, error) {
+	files, err := r.YAMLFiles(ctx, c.Dir)
+	if err != nil {
+		return nil, fmt.Errorf("cluster %s: %w", c.Name, err)
+	}
 	var out []appSetDoc
-	base := filepath.Join(r.Root, filepath.FromSlash(c.Dir))
-	err := filepath.WalkDir(base, func(p string, d fs.DirEntry, err error) error {
+	for _, rel := range files {
+		data, err := r.ReadFile(rel)
 		if err != nil {
-			return err
-		}
-		if d.IsDir() {
-			if p != base && strings.HasPrefix(d.Name(), ".") {
-				return filepath.SkipDir
-			}
-			return nil
-		}
-		ext := strings.ToLower(filepath.Ext(p))
-		if (ext != ".yaml" && ext != ".yml") || !d.Type().IsRegular() {
-			return nil
-		}
-		data, err := os.ReadFile(p)
-		if err != nil {
-			return fmt.Errorf("reading %s: %w", r.Rel(p), err)
+			return nil, fmt.Errorf("reading %s: %w", rel, err)
 		}
 		if !strings.Contains(string(data), "ApplicationSet") {
-			return nil
+			continue
 		}
 		nodes, _ := DecodeNodes(data)
 		for _, n := range nodes {
-			if in, ok := appSetInput(n, r.Rel(p)); ok {
+			if in, ok := appSetInput(n, rel); ok {
 				out = append(out, appSetDoc{in: in, cluster: c.Name})
 			}
 		}
-		return nil
-	})
-	if err != nil {
-		return nil, fmt.Errorf("cluster %s: %w", c.Name, err)
 	}
 	return out, nil
 }
@@ -258,7 +243,7 @@ func appSetInput(n *yaml.Node, file string) (appset.Input, bool) {
 
 // clusterSecrets reads the Argo CD cluster Secrets among the repo's YAML
 // files (hidden directories skipped), in file order.
-func (r *Repo) clusterSecrets(files []string) ([]appset.Cluster, []report.Finding) {
+func (r *Workspace) clusterSecrets(files []string) ([]appset.Cluster, []report.Finding) {
 	var out []appset.Cluster
 	var problems []report.Finding
 	for _, f := range files {
@@ -266,11 +251,11 @@ func (r *Repo) clusterSecrets(files []string) ([]appset.Cluster, []report.Findin
 		if ext != ".yaml" && ext != ".yml" || hiddenPath(f) {
 			continue
 		}
-		data, err := os.ReadFile(r.Abs(f))
+		data, err := r.ReadFile(f)
 		if err != nil || !strings.Contains(string(data), appset.SecretTypeLabel) {
 			continue
 		}
-		docs, _ := ParseDocuments(f, data)
+		docs, _ := r.Documents(f)
 		for _, d := range docs {
 			if d.Object == nil || !appset.IsClusterSecret(d.Object) {
 				continue
@@ -299,8 +284,8 @@ func hiddenPath(p string) bool {
 // command line) against this repo's inventory and checkout, as Argo CD
 // would. A file that cannot be read is an error; one that does not parse,
 // or holds no ApplicationSet, is a finding.
-func (r *Repo) GenerateAppSets(files []string) (appset.Result, error) {
-	env, err := r.AppSetEnv()
+func (r *Workspace) GenerateAppSets(ctx context.Context, files []string) (appset.Result, error) {
+	env, err := r.AppSetEnv(ctx)
 	if err != nil {
 		return appset.Result{}, err
 	}
@@ -325,7 +310,7 @@ func (r *Repo) GenerateAppSets(files []string) (appset.Result, error) {
 			}
 		}
 		if perr != nil {
-			findings = append(findings, report.Finding{Rule: RuleMalformedYAML, Severity: report.SeverityError, File: rel, Message: "malformed YAML: " + perr.Error()})
+			findings = append(findings, report.Finding{Rule: report.RuleRenderMalformedYAML, Severity: report.SeverityError, File: rel, Message: "malformed YAML: " + perr.Error()})
 		} else if found == 0 {
 			findings = append(findings, report.Finding{Rule: appset.RuleGenerator, Severity: report.SeverityWarning, File: rel, Message: "no ApplicationSet in this file"})
 		}
