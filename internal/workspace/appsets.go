@@ -99,7 +99,13 @@ func (r *Workspace) generated(ctx context.Context, c ClusterDir) ([]*argo.Applic
 	if err != nil {
 		return nil, nil, err
 	}
-	return st.apps[c.Name], st.findings[c.Name], nil
+	// copies: each caller may adjust its Applications, as with decoded ones
+	apps := make([]*argo.Application, len(st.apps[c.Name]))
+	for i, a := range st.apps[c.Name] {
+		cp := *a
+		apps[i] = &cp
+	}
+	return apps, slices.Clone(st.findings[c.Name]), nil
 }
 
 func (r *Workspace) appSets(ctx context.Context) (*appSetState, error) {
