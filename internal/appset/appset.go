@@ -407,12 +407,10 @@ func (e *expander) validate(apps []App, spec map[string]any) []App {
 		dest := destinationOf(a.Object)
 		c, msg, known := e.resolve(dest)
 		if !known {
-			sev := report.SeverityWarning
-			if len(e.env.Clusters) > 0 {
-				sev = report.SeverityError
-			}
-			e.add(report.Finding{Rule: RuleDestination, Severity: sev, App: a.Name, File: a.File, Line: a.Line,
-				Message: fmt.Sprintf("ApplicationSet %s: Application %s is not created: application destination spec is invalid: %s", e.name, a.Name, msg)})
+			// a warning: the cluster may be registered in Argo CD by other
+			// means than a Secret in this repository
+			e.add(report.Finding{Rule: RuleDestination, Severity: report.SeverityWarning, App: a.Name, File: a.File, Line: a.Line,
+				Message: fmt.Sprintf("ApplicationSet %s: Application %s is not created: application destination spec is invalid: %s (if Argo CD knows this cluster, declare it under argoClusters in .render-check.yaml)", e.name, a.Name, msg)})
 			continue
 		}
 		a.Cluster = c
