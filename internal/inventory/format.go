@@ -36,6 +36,9 @@ func short(sha string) string {
 	return sha
 }
 
+// maxSubject is how much of a commit subject the text and markdown views show.
+const maxSubject = 60
+
 // who is a one-line account of a change: "abc123 2026-03-01 Ann: subject".
 func (c *Change) who() string {
 	if c == nil {
@@ -45,7 +48,11 @@ func (c *Change) who() string {
 		return "not committed yet"
 	}
 	date, _, _ := strings.Cut(c.Date, "T")
-	return fmt.Sprintf("%s %s %s: %s", short(c.Commit), date, c.Author, c.Subject)
+	subject := c.Subject
+	if r := []rune(subject); len(r) > maxSubject {
+		subject = string(r[:maxSubject-1]) + "…"
+	}
+	return fmt.Sprintf("%s %s %s: %s", short(c.Commit), date, c.Author, subject)
 }
 
 func at(file string, line int) string {

@@ -118,7 +118,7 @@ func Build(ctx context.Context, opts Options) (*Inventory, error) {
 		if r.Tag != "" || r.Digest != "" {
 			return nil, fmt.Errorf("image: give the repository without tag or digest, got %q", opts.Image)
 		}
-		want = r.Repository.Name()
+		want = displayRepo(r.Repository.Name())
 	}
 	res, err := render.Render(ctx, render.Options{Root: opts.Root, Config: opts.Config, Clusters: opts.Clusters})
 	if err != nil {
@@ -134,6 +134,15 @@ func Build(ctx context.Context, opts Options) (*Inventory, error) {
 		}
 	}
 	return inv, nil
+}
+
+// displayRepo spells Docker Hub as people write it (docker.io, not
+// go-containerregistry's index.docker.io).
+func displayRepo(name string) string {
+	if rest, ok := strings.CutPrefix(name, "index.docker.io/"); ok {
+		return "docker.io/" + rest
+	}
+	return name
 }
 
 // fromRender lists the images and charts of a render result.
@@ -177,7 +186,7 @@ func appImages(loc *images.Locator, a *resource.App, want string) []Image {
 			ref, err := registry.Parse(use.Image)
 			img := Image{Image: strings.TrimSpace(use.Image)}
 			if err == nil {
-				img.Repository, img.Tag, img.Digest = ref.Repository.Name(), ref.Tag, ref.Digest
+				img.Repository, img.Tag, img.Digest = displayRepo(ref.Repository.Name()), ref.Tag, ref.Digest
 			}
 			if want != "" && img.Repository != want {
 				continue
