@@ -21,10 +21,16 @@ func newGitRepo(t *testing.T) *gitRepo {
 	return g
 }
 
+// gitCmd runs git in root as a fixed test identity.
+func gitCmd(root string, args ...string) (string, error) {
+	cmd := exec.Command("git", append([]string{"-C", root, "-c", "user.email=x@example.com", "-c", "user.name=tester", "-c", "commit.gpgsign=false"}, args...)...)
+	out, err := cmd.CombinedOutput()
+	return string(out), err
+}
+
 func (g *gitRepo) git(args ...string) string {
 	g.t.Helper()
-	cmd := exec.Command("git", append([]string{"-C", g.root, "-c", "user.email=x@example.com", "-c", "user.name=tester", "-c", "commit.gpgsign=false"}, args...)...)
-	out, err := cmd.CombinedOutput()
+	out, err := gitCmd(g.root, args...)
 	if err != nil {
 		g.t.Fatalf("git %v: %v\n%s", args, err, out)
 	}
