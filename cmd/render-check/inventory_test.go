@@ -315,3 +315,28 @@ func TestRollbackRestoresPreviousTagInOneCluster(t *testing.T) {
 		})
 	}
 }
+
+// Without git history the inventory still lists everything and says why
+// the last changes are missing; rollback refuses.
+func TestInventoryWithoutHistory(t *testing.T) {
+	src, _ := historyRepo(t, "registry.example/org/web")
+	root := t.TempDir()
+	if out, err := exec.Command("cp", "-r", src+"/.", root).CombinedOutput(); err != nil {
+		t.Fatalf("cp: %v\n%s", err, out)
+	}
+	if err := os.RemoveAll(filepath.Join(root, ".git")); err != nil {
+		t.Fatal(err)
+	}
+	code, stdout, stderr := runCLI(t, "inventory", "--root", root, "--cluster", "prod")
+	if code != exitOK {
+		t.Fatalf("exit %d\n%s", code, stderr)
+	}
+	if !strings.Contains(stdout, "prod/web\timage\tregistry.example/org/web:1.2.0\tclusters/prod/overlays/web/kustomization.yaml:6\n") ||
+		!strings.Contains(stdout, "\nhistory: reading history: ") {
+		t.Errorf("stdout:\n%s", stdout)
+	}
+	code, _, stderr = runCLI(t, "rollback", "--root", root, "--cluster", "prod", "--image", "registry.example/org/web", "--no-verify")
+	if code != exitFindings || !strings.Contains(stderr, "the history is needed") {
+		t.Errorf("rollback without history: exit %d\n%s", code, stderr)
+	}
+}

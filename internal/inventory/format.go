@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"unicode"
 
 	"github.com/render-check/render-check/internal/report"
 )
@@ -73,17 +74,17 @@ func writeText(w io.Writer, inv *Inventory) error {
 		for _, a := range c.Apps {
 			name := c.Name + "/" + a.Name
 			if a.Failed != "" {
-				fmt.Fprintf(&b, "%s\tfailed\t%s\n", name, oneLine(a.Failed))
+				fmt.Fprintf(&b, "%s\tfailed\t%s\n", oneLine(name), oneLine(a.Failed))
 			}
 			for _, i := range a.Images {
-				fmt.Fprintf(&b, "%s\timage\t%s\t%s", name, i.Image, at(i.File, i.Line))
+				fmt.Fprintf(&b, "%s\timage\t%s\t%s", oneLine(name), oneLine(i.Image), oneLine(at(i.File, i.Line)))
 				if i.Changed != nil {
 					fmt.Fprintf(&b, "\t%s", oneLine(i.Changed.who()))
 				}
 				b.WriteByte('\n')
 			}
 			for _, ch := range a.Charts {
-				fmt.Fprintf(&b, "%s\tchart\t%s %s (%s)\t%s", name, ch.Name, ch.Version, ch.Repo, at(ch.File, ch.Line))
+				fmt.Fprintf(&b, "%s\tchart\t%s\t%s", oneLine(name), oneLine(ch.Name+" "+ch.Version+" ("+ch.Repo+")"), oneLine(at(ch.File, ch.Line)))
 				if ch.Changed != nil {
 					fmt.Fprintf(&b, "\t%s", oneLine(ch.Changed.who()))
 				}
@@ -92,14 +93,23 @@ func writeText(w io.Writer, inv *Inventory) error {
 		}
 	}
 	if inv.HistoryError != "" {
-		fmt.Fprintf(&b, "history unavailable: %s\n", oneLine(inv.HistoryError))
+		fmt.Fprintf(&b, "history: %s\n", oneLine(inv.HistoryError))
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
 }
 
+// oneLine makes s one line of printable text: whitespace runs become one
+// space, other control characters "?" (names and subjects come from the
+// repo and its history, and must not forge lines or terminal escapes).
 func oneLine(s string) string {
-	return strings.Join(strings.Fields(s), " ")
+	s = strings.Join(strings.Fields(s), " ")
+	return strings.Map(func(r rune) rune {
+		if unicode.IsControl(r) {
+			return '?'
+		}
+		return r
+	}, s)
 }
 
 // writeMarkdown prints a section per cluster with an images table and a
@@ -158,7 +168,7 @@ func writeMarkdown(w io.Writer, inv *Inventory) error {
 		}
 	}
 	if inv.HistoryError != "" {
-		fmt.Fprintf(&b, "_History unavailable: %s_\n", cell(oneLine(inv.HistoryError)))
+		fmt.Fprintf(&b, "History: %s\n", cell(oneLine(inv.HistoryError)))
 	}
 	_, err := io.WriteString(w, b.String())
 	return err

@@ -46,8 +46,10 @@ const commitMarker = "\x00commit\x00"
 // maps each line back through every hunk, as git blame does along a single
 // line of history. A merge commit is charged with what it brought to the
 // first parent (the pull request's merge). Lines of files git does not
-// track are absent from the result. An error means git could not run or
-// root is not inside a work tree.
+// track are absent from the result. In a shallow clone the lines older than
+// the fetched history are absent too and the error is a *ShallowError with
+// the rest of the result; any other error means git could not run or root
+// is not inside a work tree.
 func Blame(ctx context.Context, root string, lines []LineRef) (map[LineRef]Change, error) {
 	out := map[LineRef]Change{}
 	if len(lines) == 0 {
@@ -70,10 +72,17 @@ func Blame(ctx context.Context, root string, lines []LineRef) (map[LineRef]Chang
 		files = append(files, f)
 	}
 	sort.Strings(files)
-	specs := make([]string, len(files))
-	for i, f := range files {
+	specs := make([]string, 0, len(files))
+	size := 0
+	for _, f := range files {
 		// literal: a file name from the repo is never a glob or magic
-		specs[i] = ":(literal)" + f
+		specs = append(specs, ":(literal)"+f)
+		size += len(f) + 11
+	}
+	if size > maxPathspecBytes {
+		// too long for a command line: walk every file's history and keep
+		// the tracked ones (the parser ignores the others)
+		specs = []string{"."}
 	}
 	if _, err := repo.Git(ctx, root, "rev-parse", "--verify", "--quiet", "HEAD^{commit}"); err != nil {
 		return nil, fmt.Errorf("reading history: %w", err)
@@ -98,7 +107,54 @@ func Blame(ctx context.Context, root string, lines []LineRef) (map[LineRef]Chang
 	if err := w.parse(strings.NewReader(hist), nil); err != nil {
 		return nil, err
 	}
-	return out, nil
+	return out, shallowCheck(ctx, root, out)
+}
+
+// maxPathspecBytes bounds the file list passed on git's command line.
+const maxPathspecBytes = 128 << 10
+
+// ShallowError means the checkout is a shallow clone: the lines last
+// changed before the fetched history are unknown (left out of the
+// result), because its oldest commit shows every line as added.
+type ShallowError struct {
+	// Unknown is the number of lines left out.
+	Unknown int
+}
+
+func (e *ShallowError) Error() string {
+	return fmt.Sprintf("shallow clone: the last change of %d line(s) is older than the fetched history; fetch the whole history (actions/checkout fetch-depth: 0, or git fetch --unshallow)", e.Unknown)
+}
+
+// shallowCheck drops the lines charged to the boundary commits of a
+// shallow clone (they look parentless, so everything in them looks added)
+// and reports a *ShallowError when there were any.
+func shallowCheck(ctx context.Context, root string, out map[LineRef]Change) error {
+	s, err := repo.Git(ctx, root, "rev-parse", "--is-shallow-repository")
+	if err != nil {
+		return fmt.Errorf("reading history: %w", err)
+	}
+	if strings.TrimSpace(s) != "true" {
+		return nil
+	}
+	roots, err := repo.Git(ctx, root, "rev-list", "--first-parent", "--max-parents=0", "HEAD")
+	if err != nil {
+		return fmt.Errorf("reading history: %w", err)
+	}
+	boundary := map[string]bool{}
+	for _, r := range strings.Fields(roots) {
+		boundary[r] = true
+	}
+	n := 0
+	for l, c := range out {
+		if boundary[c.Commit] {
+			delete(out, l)
+			n++
+		}
+	}
+	if n == 0 {
+		return nil
+	}
+	return &ShallowError{Unknown: n}
 }
 
 // walk maps lines back through the patches of the history, newest first.

@@ -2,6 +2,7 @@ package inventory
 
 import (
 	"context"
+	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -132,5 +133,33 @@ func TestPreviousToken(t *testing.T) {
 		if got != c.want || ok != (c.want != "") {
 			t.Errorf("%q <- %q: got %q %v, want %q", c.cur, c.prev, got, ok, c.want)
 		}
+	}
+}
+
+// A shallow clone's oldest commit shows every line as added: those lines
+// are unknown, not charged to it.
+func TestBlameShallowClone(t *testing.T) {
+	g := newGitRepo(t)
+	g.write("v.yaml", "a: 1\nb: 1\n")
+	g.commit("one", "ann")
+	g.write("v.yaml", "a: 1\nb: 2\n")
+	g.commit("two", "bob")
+	g.write("w.yaml", "c: 1\n")
+	c3 := g.commit("three", "cat")
+	clone := filepath.Join(t.TempDir(), "clone")
+	if out, err := exec.Command("git", "clone", "-q", "--depth", "1", "file://"+g.root, clone).CombinedOutput(); err != nil {
+		t.Fatalf("clone: %v\n%s", err, out)
+	}
+	got, err := Blame(context.Background(), clone, []LineRef{{"v.yaml", 1}, {"v.yaml", 2}, {"w.yaml", 1}})
+	var shallow *ShallowError
+	if !errors.As(err, &shallow) || shallow.Unknown != 3 || len(got) != 0 {
+		t.Fatalf("depth 1: err %v, got %v", err, got)
+	}
+	if out, err := exec.Command("git", "-C", clone, "fetch", "-q", "--deepen", "1").CombinedOutput(); err != nil {
+		t.Fatalf("deepen: %v\n%s", err, out)
+	}
+	got, err = Blame(context.Background(), clone, []LineRef{{"v.yaml", 1}, {"v.yaml", 2}, {"w.yaml", 1}})
+	if !errors.As(err, &shallow) || shallow.Unknown != 2 || got[LineRef{"w.yaml", 1}].Commit != c3 {
+		t.Fatalf("depth 2: err %v, got %v", err, got)
 	}
 }

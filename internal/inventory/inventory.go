@@ -370,7 +370,8 @@ func (inv *Inventory) addHistory(ctx context.Context, root string) error {
 		lines = append(lines, LineRef{File: file, Line: line})
 	})
 	changes, err := Blame(ctx, root, lines)
-	if err != nil {
+	var shallow *ShallowError
+	if err != nil && !errors.As(err, &shallow) {
 		return err
 	}
 	inv.each(func(file string, line int, ch **Change) {
@@ -378,7 +379,7 @@ func (inv *Inventory) addHistory(ctx context.Context, root string) error {
 			*ch = &c
 		}
 	})
-	return nil
+	return err
 }
 
 // each calls fn for the location of every image and chart.
