@@ -128,6 +128,11 @@ func TestPreviousToken(t *testing.T) {
 		{`  tag: 1.2`, `  tag: "1.1"`, "1.2", ""},                 // quoting changed
 		{`  tag: 1.2`, `  tag: 1.2`, "1.2", ""},                   // no change
 		{`  digest: sha256:aa`, `  digest: sha256:bb`, "sha256:aa", "sha256:bb"},
+		{`image: reg/app:1.2 # 1.2`, `image: reg/app:1.2 # 1.1`, "1.2", ""}, // only the comment changed
+		{`  - image: reg/app:1.2@sha256:aa`, `  - image: reg/app:1.1@sha256:aa`, "1.2", "1.1"},
+		{`  - reg/app=reg/new:1.2`, `  - reg/app=reg/new:1.0`, "1.2", "1.0"},
+		{`      value: "1.0.1"   # hotfix`, `      value: "1.0.0"   # hotfix`, "1.0.1", "1.0.0"},
+		{`  tag: |`, `  tag: 1.0`, "1.2", ""},
 	} {
 		got, ok := previousToken(c.cur, c.prev, c.token)
 		if got != c.want || ok != (c.want != "") {

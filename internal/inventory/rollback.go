@@ -8,6 +8,8 @@ import (
 	"slices"
 	"strings"
 
+	"gopkg.in/yaml.v3"
+
 	"github.com/render-check/render-check/internal/imagebump"
 )
 
@@ -182,15 +184,66 @@ func lineText(root, rel string, n int) (string, error) {
 	return "", fmt.Errorf("no line %d", n)
 }
 
+// tokenSpan finds token (a tag or digest) in the YAML value of one line
+// ("key: value", "- value", "- key: value"), as its byte range: the whole
+// value, or the tag or digest part of an image reference.
+func tokenSpan(line, token string) (int, int, bool) {
+	body := strings.TrimLeft(line, " ")
+	off := len(line) - len(body)
+	for strings.HasPrefix(body, "- ") {
+		trimmed := strings.TrimLeft(body[2:], " ")
+		off += len(body) - len(trimmed)
+		body = trimmed
+	}
+	var doc yaml.Node
+	if err := yaml.Unmarshal([]byte(body), &doc); err != nil || len(doc.Content) != 1 {
+		return 0, 0, false
+	}
+	v := doc.Content[0]
+	if v.Kind == yaml.MappingNode {
+		if len(v.Content) != 2 {
+			return 0, 0, false
+		}
+		v = v.Content[1]
+	}
+	if v.Kind != yaml.ScalarNode || v.Line != 1 || v.Column < 1 {
+		return 0, 0, false
+	}
+	start := off + v.Column - 1
+	switch v.Style {
+	case yaml.DoubleQuotedStyle, yaml.SingleQuotedStyle:
+		start++
+	case 0:
+	default:
+		return 0, 0, false
+	}
+	end := start + len(v.Value)
+	if end > len(line) || line[start:end] != v.Value {
+		return 0, 0, false // escapes or non-ASCII before the value
+	}
+	val := v.Value
+	var i int
+	switch {
+	case val == token:
+		i = 0
+	case strings.HasSuffix(val, ":"+token) || strings.HasSuffix(val, "@"+token):
+		i = len(val) - len(token)
+	case strings.Contains(val, ":"+token+"@"):
+		i = strings.LastIndex(val, ":"+token+"@") + 1
+	default:
+		return 0, 0, false
+	}
+	return start + i, start + i + len(token), true
+}
+
 // previousToken returns what token (a tag or digest, as it is in cur) read
 // in prev: the two lines must differ only inside the token.
 func previousToken(cur, prev, token string) (string, bool) {
 	prev = strings.TrimSuffix(prev, "\r")
-	start := strings.LastIndex(cur, token)
-	if start < 0 || cur == prev {
+	start, end, ok := tokenSpan(cur, token)
+	if !ok || cur == prev {
 		return "", false
 	}
-	end := start + len(token)
 	p := 0
 	for p < len(cur) && p < len(prev) && cur[p] == prev[p] {
 		p++
