@@ -165,8 +165,8 @@ func fromRender(root string, res *render.Result, want string) *Inventory {
 			app := App{Name: a.Name, Images: appImages(loc, a, want), Charts: []Chart{}, Failed: failed[[2]string{c.Name, a.Name}]}
 			if want == "" {
 				app.Charts = charts.of(a)
-			} else if len(app.Images) == 0 {
-				continue
+			} else if len(app.Images) == 0 && app.Failed == "" {
+				continue // (a failed app stays: it may deploy the image)
 			}
 			cl.Apps = append(cl.Apps, app)
 		}
