@@ -340,3 +340,47 @@ func TestInventoryWithoutHistory(t *testing.T) {
 		t.Errorf("rollback without history: exit %d\n%s", code, stderr)
 	}
 }
+
+// A digest-pinned image rolls back to the digest it had before.
+func TestRollbackDigest(t *testing.T) {
+	srv := httptest.NewServer(ggcrregistry.New(ggcrregistry.Logger(log.New(io.Discard, "", 0))))
+	t.Cleanup(srv.Close)
+	web := strings.TrimPrefix(srv.URL, "http://") + "/org/web"
+	push := func(tag string) string {
+		img := registrytest.RandomImage(t, "linux/amd64")
+		r, err := name.ParseReference(web + ":" + tag)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := remote.Write(r, img); err != nil {
+			t.Fatal(err)
+		}
+		d, err := img.Digest()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return d.String()
+	}
+	d1, d2 := push("a"), push("b")
+	root, _ := historyRepo(t, web)
+	overlay := func(d string) string {
+		return "resources:\n  - ../../../../_base/web\nimages:\n  - name: " + web + "\n    digest: " + d + "\n"
+	}
+	file := filepath.Join(root, "clusters/prod/overlays/web/kustomization.yaml")
+	writeFiles(t, root, map[string]string{"clusters/prod/overlays/web/kustomization.yaml": overlay(d1)})
+	gitAs(t, root, "Eve", "pin web")
+	writeFiles(t, root, map[string]string{"clusters/prod/overlays/web/kustomization.yaml": overlay(d2)})
+	pinned := gitAs(t, root, "Fay", "web to digest b")
+
+	code, stdout, stderr := runCLI(t, "inventory", "--root", root, "--cluster", "prod", "--image", web, "--format", "json")
+	if code != exitOK || !strings.Contains(stdout, `"digest": "`+d2+`"`) || !strings.Contains(stdout, pinned) {
+		t.Fatalf("inventory: exit %d\n%s\n%s", code, stdout, stderr)
+	}
+	code, stdout, stderr = runCLI(t, "rollback", "--root", root, "--image", web, "--cluster", "prod")
+	if code != exitOK || !strings.Contains(stdout, d2+" -> "+d1) || !strings.Contains(stdout, "verified") {
+		t.Fatalf("rollback: exit %d\n%s\n%s", code, stdout, stderr)
+	}
+	if got := readFile(t, file); got != overlay(d1) {
+		t.Errorf("after rollback:\n%s", got)
+	}
+}
