@@ -206,7 +206,7 @@ func RollBackChart(ctx context.Context, opts ChartRollbackOptions) (*ChartRollba
 			}
 		}
 		for _, f := range res.Findings {
-			if f.Rule == render.RuleFailed && f.Severity == report.SeverityError && users[f.App] {
+			if f.Rule == report.RuleRenderFailed && f.Severity == report.SeverityError && users[f.App] {
 				failed = append(failed, f.App+": "+f.Message)
 			}
 		}

@@ -9,7 +9,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/render-check/render-check/internal/repo"
+	"github.com/render-check/render-check/internal/workspace"
 )
 
 // Change is the last commit that changed a line.
@@ -55,6 +55,7 @@ func Blame(ctx context.Context, root string, lines []LineRef) (map[LineRef]Chang
 	if len(lines) == 0 {
 		return out, nil
 	}
+	git := workspace.Git{Dir: root}
 	// tracked: per file, current line (in the version being walked) ->
 	// the line in the working tree it stands for.
 	tracked := map[string]map[int]int{}
@@ -84,12 +85,12 @@ func Blame(ctx context.Context, root string, lines []LineRef) (map[LineRef]Chang
 		// the tracked ones (the parser ignores the others)
 		specs = []string{"."}
 	}
-	if _, err := repo.Git(ctx, root, "rev-parse", "--verify", "--quiet", "HEAD^{commit}"); err != nil {
+	if _, err := git.Run(ctx, "rev-parse", "--verify", "--quiet", "HEAD^{commit}"); err != nil {
 		return nil, fmt.Errorf("reading history: %w", err)
 	}
 	diffArgs := []string{"-c", "core.quotePath=false", "diff", "--no-color", "--no-ext-diff", "--no-textconv",
 		"--no-renames", "--relative", "-U0", "HEAD", "--"}
-	wt, err := repo.Git(ctx, root, append(diffArgs, specs...)...)
+	wt, err := git.Run(ctx, append(diffArgs, specs...)...)
 	if err != nil {
 		return nil, fmt.Errorf("reading uncommitted changes: %w", err)
 	}
@@ -100,7 +101,7 @@ func Blame(ctx context.Context, root string, lines []LineRef) (map[LineRef]Chang
 	logArgs := []string{"-c", "core.quotePath=false", "log", "-p", "-U0", "--no-color", "--no-ext-diff", "--no-textconv",
 		"--no-renames", "--relative", "--first-parent", "--diff-merges=first-parent",
 		"--format=" + strings.ReplaceAll(commitMarker, "\x00", "%x00") + "%H%x00%an%x00%aI%x00%s", "HEAD", "--"}
-	hist, err := repo.Git(ctx, root, append(logArgs, specs...)...)
+	hist, err := git.Run(ctx, append(logArgs, specs...)...)
 	if err != nil {
 		return nil, fmt.Errorf("reading history: %w", err)
 	}
@@ -129,14 +130,15 @@ func (e *ShallowError) Error() string {
 // shallow clone (they look parentless, so everything in them looks added)
 // and reports a *ShallowError when there were any.
 func shallowCheck(ctx context.Context, root string, out map[LineRef]Change) error {
-	s, err := repo.Git(ctx, root, "rev-parse", "--is-shallow-repository")
+	git := workspace.Git{Dir: root}
+	s, err := git.Run(ctx, "rev-parse", "--is-shallow-repository")
 	if err != nil {
 		return fmt.Errorf("reading history: %w", err)
 	}
 	if strings.TrimSpace(s) != "true" {
 		return nil
 	}
-	roots, err := repo.Git(ctx, root, "rev-list", "--first-parent", "--max-parents=0", "HEAD")
+	roots, err := git.Run(ctx, "rev-list", "--first-parent", "--max-parents=0", "HEAD")
 	if err != nil {
 		return fmt.Errorf("reading history: %w", err)
 	}

@@ -23,9 +23,9 @@ import (
 	"github.com/render-check/render-check/internal/images"
 	"github.com/render-check/render-check/internal/registry"
 	"github.com/render-check/render-check/internal/render"
-	"github.com/render-check/render-check/internal/repo"
 	"github.com/render-check/render-check/internal/report"
 	"github.com/render-check/render-check/internal/resource"
+	"github.com/render-check/render-check/internal/workspace"
 )
 
 // Version is the version of the JSON form.
@@ -149,7 +149,7 @@ func displayRepo(name string) string {
 func fromRender(root string, res *render.Result, want string) *Inventory {
 	failed := map[[2]string]string{}
 	for _, f := range res.Findings {
-		if f.Rule == render.RuleFailed && f.Severity == report.SeverityError {
+		if f.Rule == report.RuleRenderFailed && f.Severity == report.SeverityError {
 			k := [2]string{f.Cluster, f.App}
 			if _, seen := failed[k]; !seen {
 				failed[k] = f.Message
@@ -239,7 +239,7 @@ func (f *chartFinder) docs(rel string) []*yaml.Node {
 	}
 	var out []*yaml.Node
 	if data, err := readInRoot(f.root, rel); err == nil {
-		out, _ = repo.DecodeNodes(data)
+		out, _ = workspace.DecodeNodes(data)
 	}
 	f.parsed[rel] = out
 	return out
