@@ -120,7 +120,11 @@ func Build(ctx context.Context, opts Options) (*Inventory, error) {
 		}
 		want = displayRepo(r.Repository.Name())
 	}
-	res, err := render.Render(ctx, render.Options{Root: opts.Root, Config: opts.Config, Clusters: opts.Clusters})
+	ws, err := workspace.Open(ctx, opts.Root, workspace.Settings{Config: opts.Config})
+	if err != nil {
+		return nil, err
+	}
+	res, err := render.Render(ctx, render.Options{Root: opts.Root, Config: opts.Config, Clusters: opts.Clusters, Workspace: ws})
 	if err != nil {
 		return nil, err
 	}
