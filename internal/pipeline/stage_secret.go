@@ -27,6 +27,11 @@ func runSecretStage(ctx context.Context, in *Input) ([]report.Finding, string, e
 		return nil, "", err
 	}
 	opts := secrets.Options{Root: in.Root, Config: cfg.Secrets, Clusters: in.Clusters, Keys: keys}
+	if in.Workspace != nil {
+		if opts.Files, err = in.Workspace.Files(ctx); err != nil {
+			return nil, "", err
+		}
+	}
 	if in.ChangedFiles != nil {
 		// changed-only run: scan the changed files and the selected apps'
 		// output. Apps are only selected through changed files, so no
