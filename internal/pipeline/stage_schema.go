@@ -16,11 +16,24 @@ var schemaStage = Stage{Name: "schema", Run: runSchemaStage}
 
 func runSchemaStage(ctx context.Context, in *Input) ([]report.Finding, string, error) {
 	cfg := in.Config.Validate
-	paths := append([]string{"."}, cfg.CRDs...)
-	crds, findings, err := validate.CRDsFromPaths(in.Root, paths)
+	var crds []validate.CRDSchema
+	var findings []report.Finding
+	paths := cfg.CRDs
+	if in.Workspace != nil {
+		// the checkout's CRDs from the workspace's one file list
+		files, err := in.Workspace.Files(ctx)
+		if err != nil {
+			return nil, "", err
+		}
+		crds, findings = validate.CRDsFromFiles(files, in.Workspace.ReadFile)
+	} else {
+		paths = append([]string{"."}, paths...)
+	}
+	extra, fs, err := validate.CRDsFromPaths(in.Root, paths)
 	if err != nil {
 		return nil, "", err
 	}
+	crds, findings = append(crds, extra...), append(findings, fs...)
 	lines := source.NewIndex()
 	for _, c := range in.Clusters {
 		// c.KubernetesVersion was decided (and validated) once, by render

@@ -7,6 +7,7 @@ import (
 
 	"github.com/render-check/render-check/internal/config"
 	"github.com/render-check/render-check/internal/resource"
+	"github.com/render-check/render-check/internal/workspace"
 )
 
 // TestSchemaStage runs the schema stage over a cluster rendered from
@@ -44,6 +45,23 @@ func TestSchemaStage(t *testing.T) {
 	}
 	if strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Errorf("findings:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	// through the workspace's file list: the same CRDs, the same findings
+	ws, err := workspace.Open(t.Context(), in.Root, workspace.Settings{Config: cfg})
+	if err != nil {
+		t.Fatal(err)
+	}
+	in.Workspace = ws
+	fs2, _, err := runSchemaStage(context.Background(), in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got2 []string
+	for _, f := range fs2 {
+		got2 = append(got2, f.Location()+" "+f.Rule+" "+f.Message)
+	}
+	if strings.Join(got2, "\n") != strings.Join(want, "\n") {
+		t.Errorf("with a workspace:\n%s\nwant:\n%s", strings.Join(got2, "\n"), strings.Join(want, "\n"))
 	}
 	// 1.33 no longer serves v1beta3.
 	in.Clusters[0].KubernetesVersion = "1.33"
