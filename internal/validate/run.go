@@ -1,51 +1,50 @@
-package pipeline
+package validate
 
 import (
 	"context"
 
+	"github.com/render-check/render-check/internal/check"
 	"github.com/render-check/render-check/internal/report"
 	"github.com/render-check/render-check/internal/source"
-	"github.com/render-check/render-check/internal/validate"
 )
 
-// schemaStage validates every rendered resource of every cluster against the
-// schemas of the cluster's Kubernetes version (embedded built-ins, CRDs from
-// the checkout, the configured paths and the rendered output, configured
-// schema locations), and reports removed APIs and duplicate resources.
-var schemaStage = Stage{Name: "schema", Run: runSchemaStage}
-
-func runSchemaStage(ctx context.Context, in *Input) ([]report.Finding, string, error) {
+// Run is the schema check of `render-check check`: every rendered resource
+// of every cluster against the schemas of the cluster's Kubernetes version
+// (embedded built-ins, CRDs from the checkout, the configured paths and the
+// rendered output, configured schema locations), plus removed APIs and
+// duplicate resources.
+func Run(ctx context.Context, in *check.Input) (check.Result, error) {
 	cfg := in.Config.Validate
-	var crds []validate.CRDSchema
+	var crds []CRDSchema
 	var findings []report.Finding
 	paths := cfg.CRDs
 	if in.Workspace != nil {
 		// the checkout's CRDs from the workspace's one file list
 		files, err := in.Workspace.Files(ctx)
 		if err != nil {
-			return nil, "", err
+			return check.Result{}, err
 		}
-		crds, findings = validate.CRDsFromFiles(files, in.Workspace.ReadFile)
+		crds, findings = CRDsFromFiles(files, in.Workspace.ReadFile)
 	} else {
 		paths = append([]string{"."}, paths...)
 	}
-	extra, fs, err := validate.CRDsFromPaths(in.Root, paths)
+	extra, fs, err := CRDsFromPaths(in.Root, paths)
 	if err != nil {
-		return nil, "", err
+		return check.Result{}, err
 	}
 	crds, findings = append(crds, extra...), append(findings, fs...)
 	lines := source.NewIndex()
 	for _, c := range in.Clusters {
 		// c.KubernetesVersion was decided (and validated) once, by render
-		fs, err := validate.CheckCluster(ctx, c, validate.ClusterOptions{
+		fs, err := CheckCluster(ctx, c, ClusterOptions{
 			Root: in.Root, Strict: cfg.IsStrict(), CRDs: crds,
 			SchemaLocations: cfg.SchemaLocations, SchemaCacheDir: cfg.SchemaCacheDir, SkipKinds: cfg.SkipKinds,
 			Lines: lines,
 		})
 		if err != nil {
-			return nil, "", err
+			return check.Result{}, err
 		}
 		findings = append(findings, fs...)
 	}
-	return findings, "", nil
+	return check.Result{Findings: findings}, nil
 }
