@@ -45,6 +45,7 @@ const (
 	RuleSchemaMalformed         = "schema/malformed"
 	RuleSchemaCRDInvalid        = "schema/crd-invalid"
 	RuleSchemaFailed            = "schema/failed"
+	RuleSchemaPrunedField       = "schema/pruned-field"
 
 	RuleImageTagNotFound      = "image/tag-not-found"
 	RuleImageUnauthorized     = "image/unauthorized"
@@ -90,13 +91,19 @@ var rules = []Rule{
 		"Set clusters in .render-check.yaml to the globs of the cluster directories."},
 
 	{RuleSchemaInvalid, SeverityError, "A field does not match its schema.", ""},
-	{RuleSchemaMissing, SeverityError, "No schema for the apiVersion/kind.", ""},
+	{RuleSchemaMissing, SeverityError, "No schema for the apiVersion/kind (one finding per kind, at its first object).",
+		"Add the kind's CustomResourceDefinition to the repository or to validate.crds, add a schema " +
+			"location (validate.schemaLocations), or set validate.missingSchema for the kind or group " +
+			"(error, warning or ignore). Kinds of render-check's embedded CRD catalog never need this."},
 	{RuleSchemaRemovedAPI, SeverityError, "The target Kubernetes version no longer serves the apiVersion/kind.", ""},
 	{RuleSchemaDeprecatedAPI, SeverityWarning, "The apiVersion/kind is deprecated: a newer Kubernetes version removes it.", ""},
 	{RuleSchemaDuplicateResource, SeverityError, "The same object is rendered twice in one cluster.", ""},
 	{RuleSchemaMalformed, SeverityError, "Not a Kubernetes object.", ""},
 	{RuleSchemaCRDInvalid, SeverityError, "A CustomResourceDefinition cannot be converted to a schema.", ""},
 	{RuleSchemaFailed, SeverityError, "The schema check could not run.", ""},
+	{RuleSchemaPrunedField, SeverityWarning, "Strict validation off: a field the schema does not declare, which the API server drops.",
+		"The API server prunes undeclared fields and warns (field validation Warn); under strict " +
+			"validation it would reject the object. Remove or rename the field."},
 
 	{RuleImageTagNotFound, SeverityError, "The image tag does not exist in its registry.",
 		"Push the tag, or point the reference at a tag that exists (`render-check bump --image REPO --tag TAG`)."},

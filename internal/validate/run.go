@@ -2,6 +2,7 @@ package validate
 
 import (
 	"context"
+	"errors"
 
 	"github.com/render-check/render-check/internal/check"
 	"github.com/render-check/render-check/internal/report"
@@ -39,12 +40,18 @@ func Run(ctx context.Context, in *check.Input) (check.Result, error) {
 		fs, err := CheckCluster(ctx, c, ClusterOptions{
 			Root: in.Root, Strict: cfg.IsStrict(), CRDs: crds,
 			SchemaLocations: cfg.SchemaLocations, SchemaCacheDir: cfg.SchemaCacheDir, SkipKinds: cfg.SkipKinds,
+			MissingSchema: cfg.MissingSchema, NoCatalog: !cfg.UsesCatalog(),
 			Lines: lines,
 		})
 		if err != nil {
+			var pe *PolicyError
+			if errors.As(err, &pe) {
+				return check.Result{}, &check.ConfigError{Check: "schema", Err: err}
+			}
 			return check.Result{}, err
 		}
 		findings = append(findings, fs...)
 	}
-	return check.Result{Findings: findings}, nil
+	// one schema/missing finding per kind across clusters and apps
+	return check.Result{Findings: GroupMissing(findings)}, nil
 }
