@@ -137,7 +137,7 @@ func (r *renderer) buildKustomize(ctx context.Context, req kustomizeRequest) (*k
 	}
 	var k types.Kustomization
 	if err := k.Unmarshal(data); err != nil {
-		return nil, &FileError{File: krel, Err: fmt.Errorf("invalid kustomization: %w", err)}
+		return nil, locateKustomizationField(krel, data, fmt.Errorf("invalid kustomization: %w", err))
 	}
 	k.FixKustomization()
 	if req.Options != nil {
@@ -215,6 +215,10 @@ func (r *renderer) kustomizeError(fsys *overlayFS, krel string, err error) error
 	var he *helm.Error
 	if errors.As(err, &he) {
 		return &FileError{File: he.File, Line: he.Line, Err: err}
+	}
+	raw := "kustomize build: " + relativize(err.Error(), r.repo.Root)
+	if fe := r.locateMissingEntry(fsys, err, raw); fe != nil {
+		return fe
 	}
 	file := krel
 	if last := fsys.lastRead(); last != "" {

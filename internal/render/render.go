@@ -497,9 +497,28 @@ func (r *renderer) failure(cl *cluster, app *argo.Application, err error) report
 	case errors.As(err, &he) && he.File != "":
 		f.File, f.Line = he.File, he.Line
 		f.Message = strings.Replace(f.Message, he.Error(), he.Err.Error(), 1)
+		if errors.Is(err, helm.ErrValuesFileNotFound) {
+			f.Cause = "missing:" + he.File
+		}
+	}
+	var mp *MissingPathError
+	if errors.As(err, &mp) {
+		f.Cause = "missing:" + mp.Path
+	}
+	var ke *kustomizeEntryError
+	if errors.As(err, &ke) {
+		f.Message, f.Detail = ke.short, ke.raw
 	}
 	return f
 }
+
+// MissingPathError says an Application's source path is not in the repo.
+type MissingPathError struct {
+	// Path is repo-relative.
+	Path string
+}
+
+func (e *MissingPathError) Error() string { return fmt.Sprintf("app path %s does not exist", e.Path) }
 
 // syntheticRepoURL marks the source of a cluster directory rendered as one app.
 const syntheticRepoURL = "render-check:checkout"
@@ -564,7 +583,7 @@ func (r *renderer) renderSource(ctx context.Context, cl *cluster, app *argo.Appl
 		return out
 	}
 	if st, err := os.Stat(r.repo.Abs(dir)); err != nil || !st.IsDir() {
-		out.err = fmt.Errorf("app path %s does not exist", dir)
+		out.err = &MissingPathError{Path: dir}
 		return out
 	}
 	src, read, err := applyOverrides(r.repo, src, dir, app.Metadata.Name)

@@ -117,15 +117,17 @@ func (o Options) failOn() Severity {
 	return o.FailOn
 }
 
-// where names the cluster and app of a finding: "cluster/app", "cluster" or "".
+// where names the clusters and apps of a finding: "cluster/app", "cluster"
+// or "", several separated by ", " when one mistake affects several.
 func where(f Finding) string {
-	switch {
-	case f.Cluster != "" && f.App != "":
-		return f.Cluster + "/" + f.App
-	case f.Cluster != "":
-		return f.Cluster
+	ts := f.Targets()
+	names := make([]string, 0, len(ts))
+	for _, t := range ts {
+		if s := t.String(); s != "" {
+			names = append(names, s)
+		}
 	}
-	return f.App
+	return strings.Join(names, ", ")
 }
 
 // longMessage is the finding's message with its resource and cluster/app,
