@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -10,6 +11,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/render-check/render-check/internal/registry/registrytest"
 )
 
 // exampleCopy copies testdata/clusters (the bundled example repo) into a
@@ -106,9 +109,9 @@ func TestNewUserMistakes(t *testing.T) {
 		title, msg  string
 	}
 	for _, tc := range []struct {
-		name  string
+		name   string
 		break_ func(t *testing.T, root string)
-		want  want
+		want   want
 	}{
 		{
 			name: "typo in a values file path",
@@ -188,6 +191,23 @@ func TestNewUserMistakes(t *testing.T) {
 				"malformed YAML"},
 		},
 		{
+			name: "wrong value type in a cluster's values file",
+			break_: func(t *testing.T, root string) {
+				edit(t, root, "clusters/erp-saas-prod/values/tenant-portal.yaml", "containerPort: 3000\n", "containerPort: 3000\nreplicaCount: three\n")
+			},
+			want: want{"error", "clusters/erp-saas-prod/values/tenant-portal.yaml", 5, "schema/invalid (erp-saas-prod/tenant-portal)",
+				"spec.replicas: expected integer, got string (value of replicaCount, used by _base/charts/web-service/templates/deployment.yaml:9)"},
+		},
+		{
+			name: "value rejected by the chart's values.schema.json",
+			break_: func(t *testing.T, root string) {
+				writeFiles(t, root, map[string]string{"_base/charts/web-service/values.schema.json": `{"type": "object", "properties": {"replicaCount": {"type": "integer"}}}`})
+				edit(t, root, "clusters/erp-saas-prod/values/tenant-portal.yaml", "containerPort: 3000\n", "containerPort: 3000\nreplicaCount: three\n")
+			},
+			want: want{"error", "clusters/erp-saas-prod/values/tenant-portal.yaml", 5, "render/failed (erp-saas-prod/tenant-portal)",
+				"replicaCount: got string, want integer (the chart's values.schema.json)"},
+		},
+		{
 			name: "unknown field in a base shared by two clusters",
 			break_: func(t *testing.T, root string) {
 				edit(t, root, "_base/kustomize/api-service/deployment.yaml", "  replicas: 2", "  replica: 2")
@@ -211,5 +231,33 @@ func TestNewUserMistakes(t *testing.T) {
 				t.Errorf("got %s %s:%d %q %q\nwant %s %s:%d title containing %q, message containing %q", a.level, a.file, a.line, a.title, a.message, w.level, w.file, w.line, w.title, w.msg)
 			}
 		})
+	}
+}
+
+// TestMistakeImageTagInHelmChartsValues: a wrong tag in the values file of
+// a kustomize helmCharts chart is reported at that values file's tag line,
+// not at the Application.
+func TestMistakeImageTagInHelmChartsValues(t *testing.T) {
+	t.Setenv("GITHUB_STEP_SUMMARY", "")
+	t.Setenv("DOCKER_CONFIG", t.TempDir())
+	reg := registrytest.Start(t, registrytest.Options{})
+	reg.Push(t, reg.Ref("example-org/route-planner", ":0.14.1"), registrytest.RandomImage(t, "linux/amd64"))
+	root := exampleCopy(t)
+	cfg, err := os.ReadFile(filepath.Join(root, ".render-check.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	writeFiles(t, root, map[string]string{".render-check.yaml": string(cfg) + fmt.Sprintf(
+		"images:\n  insecure: [%q]\n  skip: [\"ghcr.io/**\", \"index.docker.io/**\"]\n", reg.Host)})
+	edit(t, root, "clusters/distrib-prod/overlays/route-planner/values.yaml",
+		"  repository: ghcr.io/example-org/route-planner\n  tag: 0.14.1\n",
+		"  repository: "+reg.Host+"/example-org/route-planner\n  tag: 0.14.9\n")
+	code, got, log := checkGitHub(t, root, "--images", "verify")
+	if code != exitFindings || len(got) != 1 {
+		t.Fatalf("exit %d, %d annotations, want 1:\n%s", code, len(got), log)
+	}
+	a := got[0]
+	if a.file != "clusters/distrib-prod/overlays/route-planner/values.yaml" || a.line != 3 || !strings.Contains(a.title, "image/tag-not-found (distrib-prod/route-planner)") {
+		t.Errorf("got %s:%d %q %q, want the tag line of the chart's values file", a.file, a.line, a.title, a.message)
 	}
 }

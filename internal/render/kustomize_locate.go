@@ -29,6 +29,9 @@ type kustomizeEntryError struct {
 func (e *kustomizeEntryError) Error() string { return e.short }
 func (e *kustomizeEntryError) Unwrap() error { return e.err }
 
+// Detail is kustomize's own text.
+func (e *kustomizeEntryError) Detail() string { return e.raw }
+
 // missingPathRE finds the path kustomize could not open in its error text
 // (kustomize's errors carry no structured location).
 var missingPathRE = []*regexp.Regexp{

@@ -505,12 +505,15 @@ func (r *renderer) failure(cl *cluster, app *argo.Application, err error) report
 	if errors.As(err, &mp) {
 		f.Cause = "missing:" + mp.Path
 	}
-	var ke *kustomizeEntryError
-	if errors.As(err, &ke) {
-		f.Message, f.Detail = ke.short, ke.raw
+	var d detailer
+	if errors.As(err, &d) {
+		f.Detail = d.Detail()
 	}
 	return f
 }
+
+// detailer is an error with a short message and the renderer's raw text.
+type detailer interface{ Detail() string }
 
 // MissingPathError says an Application's source path is not in the repo.
 type MissingPathError struct {

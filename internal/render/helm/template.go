@@ -159,7 +159,7 @@ func (r *Renderer) Template(ctx context.Context, req Request) (*Output, error) {
 		mapper: mapper,
 	})
 	if err != nil {
-		return nil, err
+		return nil, locateSchemaError(root, valueFiles, err)
 	}
 	return &Output{Manifests: ms, ValueFiles: valueFiles, Inputs: sortUnique(inputs)}, nil
 }
