@@ -261,3 +261,24 @@ func TestMistakeImageTagInHelmChartsValues(t *testing.T) {
 		t.Errorf("got %s:%d %q %q, want the tag line of the chart's values file", a.file, a.line, a.title, a.message)
 	}
 }
+
+// TestMistakeUnusedValuesKey: a misspelled key in a cluster's values file
+// (the chart never reads it) is one warning at that key, with the key the
+// chart does read; the clean example repo has none.
+func TestMistakeUnusedValuesKey(t *testing.T) {
+	t.Setenv("GITHUB_STEP_SUMMARY", "")
+	root := exampleCopy(t)
+	if code, got, log := checkGitHub(t, root); code != exitOK || len(got) != 0 {
+		t.Fatalf("clean example: exit %d, %d annotations:\n%s", code, len(got), log)
+	}
+	edit(t, root, "clusters/erp-saas-prod/values/tenant-portal.yaml", "containerPort: 3000\n", "containerPort: 3000\nreplicaCont: 5\n")
+	code, got, log := checkGitHub(t, root)
+	if code != exitOK || len(got) != 1 {
+		t.Fatalf("exit %d, %d annotations, want one warning:\n%s", code, len(got), log)
+	}
+	a := got[0]
+	if a.level != "warning" || a.file != "clusters/erp-saas-prod/values/tenant-portal.yaml" || a.line != 5 ||
+		!strings.Contains(a.title, "render/unused-value (erp-saas-prod/tenant-portal)") || !strings.Contains(a.message, `did you mean "replicaCount"?`) {
+		t.Errorf("got %+v", a)
+	}
+}

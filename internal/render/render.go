@@ -28,7 +28,9 @@ import (
 
 // Rules of render findings.
 const (
-	RuleFailed         = "render/failed"
+	RuleFailed = "render/failed"
+	// RuleUnusedValue is a values-file key the chart never reads.
+	RuleUnusedValue    = "render/unused-value"
 	RuleExternalSource = "render/external-source"
 	RuleUnsupported    = "render/unsupported"
 	RuleCycle          = "render/cycle"
@@ -566,6 +568,7 @@ func (r *renderer) renderSource(ctx context.Context, cl *cluster, app *argo.Appl
 			return out
 		}
 		out.resources, out.inputs = helmResources(ho)
+		out.findings = append(out.findings, unusedValueFindings(cl, app, src.Chart, ho)...)
 		return out
 	}
 	out.typ = explicitType(src)
@@ -612,6 +615,7 @@ func (r *renderer) renderSource(ctx context.Context, cl *cluster, app *argo.Appl
 		}
 		rs, in := helmResources(ho)
 		out.resources, out.inputs = rs, append(out.inputs, in...)
+		out.findings = append(out.findings, unusedValueFindings(cl, app, dir, ho)...)
 	case TypeKustomize:
 		kreq := kustomizeRequest{
 			Dir: dir, Options: src.Kustomize, Env: env, KubeVersion: kubeVersionFull(cl.kubeVersion), APIVersions: cl.apiVersions,
@@ -654,6 +658,23 @@ func (r *renderer) renderSource(ctx context.Context, cl *cluster, app *argo.Appl
 		out.findings = append(out.findings, report.Finding{
 			Rule: RuleUnsupported, Severity: report.SeverityWarning, Cluster: cl.name, App: app.Metadata.Name,
 			File: app.File, Line: app.Line, Message: fmt.Sprintf("config management plugin sources are not supported: app %s is not rendered", app.Metadata.Name),
+		})
+	}
+	return out
+}
+
+// unusedValueFindings are the render/unused-value warnings of a chart's
+// values files.
+func unusedValueFindings(cl *cluster, app *argo.Application, chart string, ho *helm.Output) []report.Finding {
+	var out []report.Finding
+	for _, u := range ho.Unused {
+		msg := fmt.Sprintf("values key %s is not read by chart %s: no template uses .Values.%s", u.Key, chart, u.Key)
+		if u.Suggestion != "" {
+			msg += fmt.Sprintf("; did you mean %q?", u.Suggestion)
+		}
+		out = append(out, report.Finding{
+			Rule: RuleUnusedValue, Severity: report.SeverityWarning, Cluster: cl.name, App: app.Metadata.Name,
+			File: u.File, Line: u.Line, Message: msg,
 		})
 	}
 	return out

@@ -161,7 +161,8 @@ func (r *Renderer) Template(ctx context.Context, req Request) (*Output, error) {
 	if err != nil {
 		return nil, locateSchemaError(root, valueFiles, err)
 	}
-	return &Output{Manifests: ms, ValueFiles: valueFiles, Inputs: sortUnique(inputs)}, nil
+	return &Output{Manifests: ms, ValueFiles: valueFiles, Inputs: sortUnique(inputs),
+		Unused: unusedValues(ch, root, chartDir, valueFiles)}, nil
 }
 
 func sortUnique(s []string) []string {
