@@ -27,12 +27,15 @@ type Options struct {
 	FailOn Severity
 	// ToolVersion is the render-check version recorded in sarif output.
 	ToolVersion string
+	// Verbose makes the text format list every app, also those without
+	// findings, and the details (a renderer's raw error) of findings.
+	Verbose bool
 }
 
 type factory func(w io.Writer, o Options) Writer
 
 var formats = map[string]factory{
-	"text": func(w io.Writer, o Options) Writer { return &textWriter{w: w, color: o.Color} },
+	"text": func(w io.Writer, o Options) Writer { return &textWriter{w: w, color: o.Color, verbose: o.Verbose} },
 	"json": func(w io.Writer, _ Options) Writer { return &jsonWriter{w: w} },
 }
 

@@ -1,0 +1,70 @@
+package main
+
+import (
+	"regexp"
+	"strings"
+	"testing"
+)
+
+// TestVersionNamesBundledVersions: version prints the Go version, the
+// bundled Helm and Kustomize module versions and the schema versions.
+func TestVersionNamesBundledVersions(t *testing.T) {
+	code, out, _ := runCLI(t, "version")
+	if code != exitOK {
+		t.Fatalf("exit %d", code)
+	}
+	for _, re := range []string{`(?m)^render-check \S+$`, `(?m)^  go: +go1\.`, `(?m)^  helm: +v3\.\d+`, `(?m)^  kustomize: +v0\.\d+`,
+		`(?m)^  kubernetes schemas: +1\.\d+.*\(default 1\.\d+\)$`, `(?m)^  commit: +\S+`} {
+		if !regexp.MustCompile(re).MatchString(out) {
+			t.Errorf("version output lacks %s:\n%s", re, out)
+		}
+	}
+}
+
+// TestCheckTextQuietByDefault: the text format lists failing apps and the
+// cluster totals; --verbose lists every app and the raw renderer errors.
+func TestCheckTextQuietByDefault(t *testing.T) {
+	root := exampleCopy(t)
+	edit(t, root, "clusters/distrib-prod/overlays/warehouse/kustomization.yaml", "_base/kustomize/worker", "_base/kustomize/workr")
+	code, out, _ := runCLI(t, "check", "--root", root, "--images", "off", "--format", "text")
+	if code != exitFindings {
+		t.Fatalf("exit %d:\n%s", code, out)
+	}
+	if strings.Contains(out, ": ok") || strings.Contains(out, "telemetry-ingest") {
+		t.Errorf("default text output lists apps without findings:\n%s", out)
+	}
+	for _, want := range []string{"  warehouse (kustomize, 0 resources): 1 finding\n",
+		"clusters/distrib-prod/overlays/warehouse/kustomization.yaml:5: error render/failed resources entry",
+		"distrib-prod (kubernetes 1.37): 4 apps, 1 error, 0 warnings\n", "3 clusters, 12 apps, "} {
+		if !strings.Contains(out, want) {
+			t.Errorf("text output lacks %q:\n%s", want, out)
+		}
+	}
+	if strings.Contains(out, "accumulating resources") {
+		t.Errorf("kustomize's raw text printed without --verbose:\n%s", out)
+	}
+	_, out, _ = runCLI(t, "check", "--root", root, "--images", "off", "--format", "text", "--verbose")
+	if !strings.Contains(out, "  telemetry-ingest (helm, 4 resources): ok") || !strings.Contains(out, "| kustomize build: accumulating resources") {
+		t.Errorf("--verbose lacks the ok apps or the raw error:\n%s", out)
+	}
+}
+
+// TestCheckHelpAndCompletion: help has examples and exit codes; flag
+// values complete.
+func TestCheckHelpAndCompletion(t *testing.T) {
+	_, out, _ := runCLI(t, "check", "--help")
+	for _, want := range []string{"Examples:", "Exit codes:", "  2  the run could not happen", "--verbose"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("check --help lacks %q", want)
+		}
+	}
+	_, out, _ = runCLI(t, "__complete", "check", "--format", "")
+	if !strings.Contains(out, "sarif\n") || !strings.Contains(out, "junit\n") {
+		t.Errorf("--format completion: %q", out)
+	}
+	root := exampleCopy(t)
+	_, out, _ = runCLI(t, "__complete", "check", "--root", root, "--cluster", "er")
+	if !strings.HasPrefix(out, "erp-saas-prod\n:4") {
+		t.Errorf("--cluster completion: %q", out)
+	}
+}
