@@ -57,4 +57,3 @@ func completeOutputs(_ *cobra.Command, _ []string, prefix string) ([]string, cob
 	}
 	return out, cobra.ShellCompDirectiveNoSpace
 }
-
