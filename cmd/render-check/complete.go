@@ -1,12 +1,14 @@
 package main
 
 import (
+	"context"
 	"strings"
 
 	"github.com/spf13/cobra"
 
 	"github.com/render-check/render-check/internal/pipeline"
 	"github.com/render-check/render-check/internal/report"
+	"github.com/render-check/render-check/internal/workspace"
 )
 
 // exitCodesHelp ends the long help of the commands that run checks.
@@ -27,12 +29,20 @@ func completeFlags(cmd *cobra.Command, values map[string][]string) {
 // completeClusters completes --cluster with the clusters found under the
 // --root (and --config) given so far on the command line.
 func completeClusters(root, configPath *string) func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
-	return func(_ *cobra.Command, _ []string, prefix string) ([]string, cobra.ShellCompDirective) {
+	return func(cmd *cobra.Command, _ []string, prefix string) ([]string, cobra.ShellCompDirective) {
 		abs, cfg, err := loadRoot(*root, *configPath)
 		if err != nil {
 			return nil, cobra.ShellCompDirectiveNoFileComp
 		}
-		all, err := pipeline.Discover(abs, cfg)
+		ctx := cmd.Context()
+		if ctx == nil {
+			ctx = context.Background()
+		}
+		ws, err := workspace.Open(ctx, abs, workspace.Settings{Config: cfg})
+		if err != nil {
+			return nil, cobra.ShellCompDirectiveNoFileComp
+		}
+		all, err := pipeline.Discover(ctx, ws)
 		if err != nil {
 			return nil, cobra.ShellCompDirectiveNoFileComp
 		}

@@ -9,7 +9,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/render-check/render-check/internal/validate"
+	"github.com/render-check/render-check/internal/kube"
 )
 
 // version is stamped at build time with -ldflags "-X main.version=...".
@@ -74,8 +74,8 @@ func writeVersion(w io.Writer) error {
 		}
 		fmt.Fprintf(&b, "  %-21s %s\n", m.label+":", v)
 	}
-	vs := validate.Versions()
-	fmt.Fprintf(&b, "  %-21s %s (default %s)\n", "kubernetes schemas:", strings.Join(vs, ", "), validate.DefaultVersion())
+	vs := kube.Versions()
+	fmt.Fprintf(&b, "  %-21s %s (default %s)\n", "kubernetes schemas:", strings.Join(vs, ", "), kube.DefaultVersion())
 	_, err := io.WriteString(w, b.String())
 	return err
 }

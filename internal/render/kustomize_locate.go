@@ -13,8 +13,8 @@ import (
 	"gopkg.in/yaml.v3"
 	"sigs.k8s.io/kustomize/api/types"
 
-	"github.com/render-check/render-check/internal/repo"
 	"github.com/render-check/render-check/internal/suggest"
+	"github.com/render-check/render-check/internal/workspace"
 )
 
 // kustomizeEntryError is a kustomize failure located at the kustomization
@@ -127,7 +127,7 @@ func (r *renderer) findReadEntry(fsys *overlayFS, match func(dir, value string) 
 		if rerr != nil {
 			continue
 		}
-		docs, derr := repo.DecodeNodes(data)
+		docs, derr := workspace.DecodeNodes(data)
 		if derr != nil || len(docs) == 0 {
 			continue
 		}
@@ -222,7 +222,7 @@ func locateKustomizationField(krel string, data []byte, err error) *FileError {
 	if field == "" {
 		return fe
 	}
-	docs, derr := repo.DecodeNodes(data)
+	docs, derr := workspace.DecodeNodes(data)
 	if derr != nil || len(docs) == 0 || len(docs[0].Content) == 0 || docs[0].Content[0].Kind != yaml.MappingNode {
 		return fe
 	}

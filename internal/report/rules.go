@@ -4,8 +4,187 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"path"
+	"slices"
 	"strings"
 )
+
+// Rule is one finding rule: the one table of rule names, default severities
+// and documentation. Config validation accepts only these names in severity
+// overrides, the pipeline applies overrides to every finding by rule, and
+// the SARIF rule metadata and docs come from here.
+type Rule struct {
+	// Name is "<check>/<name>".
+	Name string
+	// Severity is the default severity (a rule may report some findings
+	// lower, e.g. image/* as warnings under --images warn).
+	Severity Severity
+	// Short is one sentence shown where space is limited.
+	Short string
+	// Help tells a person what to do about a finding of this rule ("" means
+	// the check's help text).
+	Help string
+}
+
+// Rule names. Every check names its findings with these constants.
+const (
+	RuleRenderFailed            = "render/failed"
+	RuleRenderMalformedYAML     = "render/malformed-yaml"
+	RuleRenderExternalSource    = "render/external-source"
+	RuleRenderUnsupported       = "render/unsupported"
+	RuleRenderCycle             = "render/cycle"
+	RuleRenderDuplicateResource = "render/duplicate-resource"
+	RuleRenderRepoURL           = "render/repo-url"
+	RuleRenderDeprecated        = "render/deprecated"
+	RuleRenderNoClusters        = "render/no-clusters"
+	RuleRenderUnusedValue       = "render/unused-value"
+
+	RuleSchemaInvalid           = "schema/invalid"
+	RuleSchemaMissing           = "schema/missing"
+	RuleSchemaRemovedAPI        = "schema/removed-api"
+	RuleSchemaDeprecatedAPI     = "schema/deprecated-api"
+	RuleSchemaDuplicateResource = "schema/duplicate-resource"
+	RuleSchemaMalformed         = "schema/malformed"
+	RuleSchemaCRDInvalid        = "schema/crd-invalid"
+	RuleSchemaFailed            = "schema/failed"
+
+	RuleImageTagNotFound      = "image/tag-not-found"
+	RuleImageUnauthorized     = "image/unauthorized"
+	RuleImageUnreachable      = "image/unreachable"
+	RuleImagePlatformMissing  = "image/platform-missing"
+	RuleImageDigestMismatch   = "image/digest-mismatch"
+	RuleImageMutableTag       = "image/mutable-tag"
+	RuleImageInvalidReference = "image/invalid-reference"
+	RuleImageFailed           = "image/failed"
+
+	RuleSecretPlaintext          = "secret/plaintext-secret"
+	RuleSecretSopsPlaintextValue = "secret/sops-plaintext-value"
+	RuleSecretSopsMetadata       = "secret/sops-metadata"
+	RuleSecretSopsMACMismatch    = "secret/sops-mac-mismatch"
+	RuleSecretUnencryptedFile    = "secret/unencrypted-file"
+	RuleSecretGeneratorLiteral   = "secret/generator-literal"
+	RuleSecretCredentialValue    = "secret/credential-value"
+	RuleSecretKnownToken         = "secret/known-token"
+	RuleSecretUnparsable         = "secret/unparsable"
+	RuleSecretFailed             = "secret/failed"
+
+	RuleRepoCodeOwners    = "repo/codeowners"
+	RuleRepoSyncWindow    = "repo/sync-window"
+	RuleRepoNotifications = "repo/notifications"
+	RuleRepoAppSanity     = "repo/app-sanity"
+	RuleRepoAdoption      = "repo/adoption"
+	RuleRepoFailed        = "repo/failed"
+)
+
+// rules is the table, in documentation order.
+var rules = []Rule{
+	{RuleRenderFailed, SeverityError, "Rendering the Application failed.",
+		"Argo CD would fail to generate manifests. The finding points at the entry to fix (a kustomization " +
+			"`resources:` entry, a values-file key, a template line) with the renderer's own text as detail."},
+	{RuleRenderMalformedYAML, SeverityError, "A YAML file under a cluster directory does not parse.",
+		"Fix the YAML syntax at the reported line (indentation, a missing colon or quote)."},
+	{RuleRenderExternalSource, SeverityWarning, "A source in another git repository is not rendered.",
+		"Add the repository's URL to repoURLs in .render-check.yaml if it is this repository."},
+	{RuleRenderUnsupported, SeverityWarning, "A plugin source, jsonnet file or ApplicationSet is not rendered.",
+		"The source is not rendered, so its resources are not checked; check them in the repository that produces them."},
+	{RuleRenderCycle, SeverityWarning, "An app-of-apps cycle: each Application is rendered once.",
+		"An app-of-apps renders an Application that (directly or not) renders it again; remove one of the links."},
+	{RuleRenderDuplicateResource, SeverityWarning, "An app renders an object twice, or two Application files share a name.",
+		"The last definition wins in Argo CD; remove or rename one of them."},
+	{RuleRenderRepoURL, SeverityInfo, "No git origin and no repoURLs: a git source is read from the checkout when its path exists.",
+		"Set `repoURLs` in .render-check.yaml so sources of this repository are recognised by URL, not by path."},
+	{RuleRenderDeprecated, SeverityInfo, "A kustomization uses a deprecated field.",
+		"Run `kustomize edit fix` or rename the field as the message says; a later kustomize will reject it."},
+	{RuleRenderUnusedValue, SeverityWarning, "A key of a values file that the Helm chart never reads.",
+		"No template of the chart (or its subcharts) uses this key, so it has no effect: most often a " +
+			"misspelled key (`replicaCont`). Fix the spelling or remove the key. Keys under `global`, subchart " +
+			"names and charts that read `.Values` as a whole are never reported."},
+	{RuleRenderNoClusters, SeverityError, "No cluster directory matches the configured globs: nothing was checked.",
+		"Set clusters in .render-check.yaml to the globs of the cluster directories."},
+
+	{RuleSchemaInvalid, SeverityError, "A field does not match its schema.",
+		"The API server would reject the object. Fix the field named at the start of the message; when the " +
+			"value came from a Helm values file the finding points at that key."},
+	{RuleSchemaMissing, SeverityError, "No schema for the apiVersion/kind.",
+		"The object cannot be validated: the kind is served only by a newer Kubernetes, the apiVersion is " +
+			"misspelled, or the CRD is not in the repository. Fix the apiVersion, or add the CRD (or a schema " +
+			"location) to .render-check.yaml."},
+	{RuleSchemaRemovedAPI, SeverityError, "The target Kubernetes version no longer serves the apiVersion/kind.",
+		"Move the object to the replacement apiVersion named in the message."},
+	{RuleSchemaDeprecatedAPI, SeverityWarning, "The apiVersion/kind is deprecated: a newer Kubernetes version removes it.",
+		"Move the object to the replacement apiVersion before upgrading the cluster."},
+	{RuleSchemaDuplicateResource, SeverityError, "The same object is rendered twice in one cluster.",
+		"Argo CD would apply both and they would fight; keep the object in one app."},
+	{RuleSchemaMalformed, SeverityError, "Not a Kubernetes object.",
+		"Fix the YAML, or add the missing `apiVersion`/`kind`."},
+	{RuleSchemaCRDInvalid, SeverityError, "A CustomResourceDefinition cannot be converted to a schema.",
+		"Fix the CRD (group, kind, at least one served version with a schema)."},
+	{RuleSchemaFailed, SeverityError, "The schema check could not run.",
+		"The schema check stopped before it could judge anything (see the message); the run is not a pass. Fix the cause and run again."},
+
+	{RuleImageTagNotFound, SeverityError, "The image tag does not exist in its registry.",
+		"Push the tag, or point the reference at a tag that exists (`render-check bump --image REPO --tag TAG`)."},
+	{RuleImageUnauthorized, SeverityError, "The registry refused access to the image with the credentials available.",
+		"Give the check read credentials for the registry (docker config or images.credentials), or fix the repository name."},
+	{RuleImageUnreachable, SeverityError, "The registry could not be reached.",
+		"A network, TLS or rate-limit failure, not a missing tag. Rerun, configure a mirror, or skip the registry in images.skip."},
+	{RuleImagePlatformMissing, SeverityError, "The image lacks a required platform.",
+		"Build and push the image for every platform listed in images.platforms."},
+	{RuleImageDigestMismatch, SeverityWarning, "The tag of a tag@digest reference moved or vanished.",
+		"The pinned digest still pulls; update the tag or the digest so they agree."},
+	{RuleImageMutableTag, SeverityWarning, "The image has no tag, or the latest tag.",
+		"Pin a version tag (or a digest) so a sync deploys what was reviewed."},
+	{RuleImageInvalidReference, SeverityError, "The image reference does not parse.",
+		"Fix the reference (registry/repository:tag or @sha256:digest)."},
+	{RuleImageFailed, SeverityError, "The image check could not run.",
+		"The image check stopped before it could judge anything (see the message); the run is not a pass. Fix the cause and run again."},
+
+	{RuleSecretPlaintext, SeverityError, "A Kubernetes Secret is committed in plaintext.",
+		"Encrypt the Secret with SOPS (`sops --encrypt --in-place FILE`) and rotate the credential."},
+	{RuleSecretSopsPlaintextValue, SeverityError, "A SOPS file holds a value its own rules say must be encrypted.",
+		"Re-encrypt the file with sops (`sops --encrypt --in-place FILE`); a key added after encryption is plaintext."},
+	{RuleSecretSopsMetadata, SeverityError, "A SOPS file's metadata is incomplete or invalid.",
+		"Re-create the file with sops; never edit the `sops` metadata by hand."},
+	{RuleSecretSopsMACMismatch, SeverityError, "A SOPS file does not authenticate: it was edited without sops.",
+		"The file was edited without sops; edit it with `sops FILE` so values and MAC agree."},
+	{RuleSecretUnencryptedFile, SeverityError, "A file that must be SOPS-encrypted is not encrypted.",
+		"Encrypt the file with SOPS before committing it."},
+	{RuleSecretGeneratorLiteral, SeverityError, "A kustomize secretGenerator has plaintext literals or files.",
+		"Generate the Secret from a SOPS-encrypted file, or use a SealedSecret/ExternalSecret."},
+	{RuleSecretCredentialValue, SeverityWarning, "A credential-named key holds a literal value.",
+		"Move the value to a SOPS-encrypted Secret and reference it."},
+	{RuleSecretKnownToken, SeverityError, "A value has the format of a well-known credential.",
+		"Remove it, rotate the credential, and store it encrypted with SOPS."},
+	{RuleSecretUnparsable, SeverityWarning, "A file could not be parsed, so it was not fully scanned.",
+		"Fix the file's syntax at the reported line."},
+	{RuleSecretFailed, SeverityError, "The secret check could not run.",
+		"The secret check stopped before it could judge anything (see the message); the run is not a pass. Fix the cause and run again."},
+
+	{RuleRepoCodeOwners, SeverityError, "CODEOWNERS does not cover the cluster and base directories, or has a dead or malformed line.",
+		"Add an owner for the path to CODEOWNERS."},
+	{RuleRepoSyncWindow, SeverityError, "A production Application has no sync window.",
+		"Add a sync window to the AppProject, or mark the cluster as not production."},
+	{RuleRepoNotifications, SeverityWarning, "A production Application has no notification subscription.",
+		"Add a notifications.argoproj.io subscription annotation to the Application."},
+	{RuleRepoAppSanity, SeverityError, "Applications do not make sense together (project, paths, values files, names, namespaces, ownership).",
+		"Fix the field at the reported line: a source path or values file that does not exist, a project that is not defined, a destination namespace no app creates."},
+	{RuleRepoAdoption, SeverityError, "Automated sync is on for an Application that was not adopted.",
+		"See policy.adoption in .render-check.yaml for what each app must have."},
+	{RuleRepoFailed, SeverityError, "The repo check could not run.",
+		"The repo check stopped before it could judge anything (see the message); the run is not a pass. Fix the cause and run again."},
+}
+
+// Rules returns the rule table, in documentation order.
+func Rules() []Rule { return slices.Clone(rules) }
+
+// LookupRule returns the rule named name.
+func LookupRule(name string) (Rule, bool) {
+	for _, r := range rules {
+		if r.Name == name {
+			return r, true
+		}
+	}
+	return Rule{}, false
+}
 
 // RuleDoc describes a rule for formats that carry rule metadata (sarif).
 type RuleDoc struct {
@@ -15,8 +194,8 @@ type RuleDoc struct {
 	Help string
 }
 
-// checkDocs describes each check, the part of a rule before the slash. A rule
-// without its own entry in ruleDocs is described by its check.
+// checkDocs describes each check, the part of a rule before the slash; a
+// rule without its own help text is helped by its check's.
 var checkDocs = map[string]RuleDoc{
 	"render": {
 		Short: "An Application could not be rendered the way Argo CD would render it.",
@@ -52,183 +231,20 @@ var checkDocs = map[string]RuleDoc{
 	},
 }
 
-// ruleDocs describes every rule: its own short text and what to do about
-// it (SARIF rule help, the docs tables). A rule missing here falls back to
-// its check's text; a test keeps every rule of the code base listed.
-var ruleDocs = map[string]RuleDoc{
-	"render/failed": {
-		Short: "Rendering the Application failed.",
-		Help: "Argo CD would fail to generate manifests. The finding points at the entry to fix (a kustomization " +
-			"`resources:` entry, a values-file key, a template line) with the renderer's own text as detail.",
-	},
-	"render/malformed-yaml": {
-		Short: "A YAML file under a cluster directory does not parse.",
-		Help:  "Fix the YAML syntax at the reported line (indentation, a missing colon or quote).",
-	},
-	"render/external-source": {
-		Short: "A source in another git repository is not rendered.",
-		Help:  "Add the repository's URL to `repoURLs` in .render-check.yaml if it is this repository; otherwise it is checked where it lives.",
-	},
-	"render/unsupported": {
-		Short: "A source type render-check cannot render offline (plugin, jsonnet, ApplicationSet).",
-		Help:  "The source is not rendered, so its resources are not checked; check them in the repository that produces them.",
-	},
-	"render/cycle": {
-		Short: "Applications render each other in a cycle.",
-		Help:  "An app-of-apps renders an Application that (directly or not) renders it again; remove one of the links.",
-	},
-	"render/duplicate-resource": {
-		Short: "One app renders the same object twice, or two Application files share a name.",
-		Help:  "The last definition wins in Argo CD; remove or rename one of them.",
-	},
-	"render/repo-url": {
-		Short: "The repository does not know its own URL.",
-		Help:  "Set `repoURLs` in .render-check.yaml so sources of this repository are recognised by URL, not by path.",
-	},
-	"render/deprecated": {
-		Short: "A kustomization uses a deprecated field.",
-		Help:  "Run `kustomize edit fix` or rename the field as the message says; a later kustomize will reject it.",
-	},
-	"render/unused-value": {
-		Short: "A key of a values file that the Helm chart never reads.",
-		Help: "No template of the chart (or its subcharts) uses this key, so it has no effect: most often a " +
-			"misspelled key (`replicaCont`). Fix the spelling or remove the key. Keys under `global`, subchart " +
-			"names and charts that read `.Values` as a whole are never reported.",
-	},
-	"render/no-clusters": {
-		Short: "No cluster matched: nothing was checked.",
-		Help:  "Set `clusters` in .render-check.yaml to the globs of your cluster directories, or pass --cluster.",
-	},
-	"schema/invalid": {
-		Short: "A field does not match its Kubernetes schema.",
-		Help: "The API server would reject the object. Fix the field named at the start of the message; when the " +
-			"value came from a Helm values file the finding points at that key.",
-	},
-	"schema/missing": {
-		Short: "No schema is known for the object's apiVersion and kind.",
-		Help: "The object cannot be validated: the kind is served only by a newer Kubernetes, the apiVersion is " +
-			"misspelled, or the CRD is not in the repository. Fix the apiVersion, or add the CRD (or a schema " +
-			"location) to .render-check.yaml.",
-	},
-	"schema/removed-api": {
-		Short: "The cluster's Kubernetes version no longer serves this apiVersion.",
-		Help:  "Move the object to the replacement apiVersion named in the message.",
-	},
-	"schema/deprecated-api": {
-		Short: "This apiVersion is deprecated and removed in a later Kubernetes version.",
-		Help:  "Move the object to the replacement apiVersion before upgrading the cluster.",
-	},
-	"schema/duplicate-resource": {
-		Short: "Two apps of one cluster define the same object.",
-		Help:  "Argo CD would apply both and they would fight; keep the object in one app.",
-	},
-	"schema/malformed": {
-		Short: "A document is not a Kubernetes object.",
-		Help:  "Fix the YAML, or add the missing `apiVersion`/`kind`.",
-	},
-	"schema/crd-invalid": {
-		Short: "A CustomResourceDefinition cannot be used as a schema.",
-		Help:  "Fix the CRD (group, kind, at least one served version with a schema).",
-	},
-	"image/tag-not-found": {
-		Short: "The image tag does not exist in its registry.",
-		Help:  "Push the tag, or point the reference at a tag that exists (`render-check bump --image REPO --tag TAG`).",
-	},
-	"image/unauthorized": {
-		Short: "The registry refused access to the image.",
-		Help:  "Give the check read credentials for the registry (docker config or images.credentials), or fix the repository name.",
-	},
-	"image/unreachable": {
-		Short: "The registry could not be reached.",
-		Help:  "A network, TLS or rate-limit failure, not a missing tag. Rerun, configure a mirror, or skip the registry in images.skip.",
-	},
-	"image/platform-missing": {
-		Short: "The image lacks a required platform.",
-		Help:  "Build and push the image for every platform listed in images.platforms.",
-	},
-	"image/digest-mismatch": {
-		Short: "The tag of a tag@digest reference moved or vanished.",
-		Help:  "The pinned digest still pulls; update the tag or the digest so they agree.",
-	},
-	"image/mutable-tag": {
-		Short: "The image has no tag or uses `latest`.",
-		Help:  "Pin a version tag (or a digest) so a sync deploys what was reviewed.",
-	},
-	"image/invalid-reference": {
-		Short: "The image reference does not parse.",
-		Help:  "Fix the reference (registry/repository:tag or @sha256:digest).",
-	},
-	"image/other": {
-		Short: "The registry returned an unexpected error.",
-		Help:  "See the message; rerun if it was transient.",
-	},
-	"secret/plaintext-secret": {
-		Short: "A Kubernetes Secret is committed in plaintext.",
-		Help:  "Encrypt the Secret with SOPS (`sops --encrypt --in-place FILE`) and rotate the credential.",
-	},
-	"secret/unencrypted-file": {
-		Short: "A file that must be SOPS-encrypted is not encrypted.",
-		Help:  "Encrypt the file with SOPS before committing it.",
-	},
-	"secret/sops-plaintext-value": {
-		Short: "A SOPS file holds a value that sops would encrypt in plaintext.",
-		Help:  "Re-encrypt the file with sops (`sops --encrypt --in-place FILE`); a key added after encryption is plaintext.",
-	},
-	"secret/sops-metadata": {
-		Short: "A SOPS file's metadata is incomplete or invalid.",
-		Help:  "Re-create the file with sops; never edit the `sops` metadata by hand.",
-	},
-	"secret/sops-mac-mismatch": {
-		Short: "A SOPS file's MAC does not match its values.",
-		Help:  "The file was edited without sops; edit it with `sops FILE` so values and MAC agree.",
-	},
-	"secret/generator-literal": {
-		Short: "A kustomize secretGenerator holds plaintext values.",
-		Help:  "Generate the Secret from a SOPS-encrypted file, or use a SealedSecret/ExternalSecret.",
-	},
-	"secret/credential-value": {
-		Short: "A credential-named key holds a literal value.",
-		Help:  "Move the value to a SOPS-encrypted Secret and reference it.",
-	},
-	"secret/known-token": {
-		Short: "A well-known credential format (private key, cloud or SaaS token) is committed.",
-		Help:  "Remove it, rotate the credential, and store it encrypted with SOPS.",
-	},
-	"secret/unparsable": {
-		Short: "A file could not be parsed, so it was not fully scanned for secrets.",
-		Help:  "Fix the file's syntax at the reported line.",
-	},
-	"repo/codeowners": {
-		Short: "A cluster or base directory has no CODEOWNERS entry.",
-		Help:  "Add an owner for the path to CODEOWNERS.",
-	},
-	"repo/sync-window": {
-		Short: "A production cluster's AppProject has no sync window.",
-		Help:  "Add a sync window to the AppProject, or mark the cluster as not production.",
-	},
-	"repo/notifications": {
-		Short: "A production app has no notification subscription.",
-		Help:  "Add a notifications.argoproj.io subscription annotation to the Application.",
-	},
-	"repo/app-sanity": {
-		Short: "An Application's fields are inconsistent with the repository.",
-		Help:  "Fix the field at the reported line: a source path or values file that does not exist, a project that is not defined, a destination namespace no app creates.",
-	},
-	"repo/adoption": {
-		Short: "An app does not meet the adoption policy.",
-		Help:  "See policy.adoption in .render-check.yaml for what each app must have.",
-	},
-}
-
 // DocFor returns the documentation of a rule: its own, else its check's,
 // else a generic text.
 func DocFor(rule string) RuleDoc {
-	if d, ok := ruleDocs[rule]; ok {
+	check, _, _ := strings.Cut(rule, "/")
+	cd, hasCheck := checkDocs[check]
+	if r, ok := LookupRule(rule); ok {
+		d := RuleDoc{Short: r.Short, Help: r.Help}
+		if d.Help == "" {
+			d.Help = cd.Help
+		}
 		return d
 	}
-	check, _, _ := strings.Cut(rule, "/")
-	if d, ok := checkDocs[check]; ok {
-		return d
+	if hasCheck {
+		return cd
 	}
 	return RuleDoc{Short: "render-check rule " + rule + ".", Help: "See the finding's message."}
 }

@@ -11,8 +11,8 @@ import (
 	"gopkg.in/yaml.v3"
 	"helm.sh/helm/v3/pkg/chart"
 
-	"github.com/render-check/render-check/internal/repo"
 	"github.com/render-check/render-check/internal/suggest"
+	"github.com/render-check/render-check/internal/workspace"
 )
 
 // UnusedValue is a key of a values file that no template of the chart reads
@@ -100,7 +100,7 @@ func unusedValues(ch *chart.Chart, root, chartDir string, valueFiles []string) [
 		if err != nil || strings.Contains(string(data), "{{") {
 			continue
 		}
-		docs, err := repo.DecodeNodes(data)
+		docs, err := workspace.DecodeNodes(data)
 		if err != nil || len(docs) == 0 || len(docs[0].Content) == 0 {
 			continue
 		}
