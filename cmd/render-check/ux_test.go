@@ -68,3 +68,28 @@ func TestCheckHelpAndCompletion(t *testing.T) {
 		t.Errorf("--cluster completion: %q", out)
 	}
 }
+
+// TestCheckJUnitOneCasePerFinding: junit has one test case per finding with
+// its file and line; the SOPS MAC check that could not run (no age key) is
+// one skipped case, not every app's secret check.
+func TestCheckJUnitOneCasePerFinding(t *testing.T) {
+	root := exampleCopy(t)
+	edit(t, root, "_base/kustomize/api-service/deployment.yaml", "  replicas: 2", "  replica: 2")
+	code, out, _ := runCLI(t, "check", "--root", root, "--images", "off", "--format", "junit")
+	if code != exitFindings {
+		t.Fatalf("exit %d:\n%s", code, out)
+	}
+	failing := regexp.MustCompile(`<testcase name="field-sensors-api: schema/invalid _base/kustomize/api-service/deployment.yaml:8" classname="agritech-prod.field-sensors-api" file="_base/kustomize/api-service/deployment.yaml" line="8">\s*<failure `)
+	if !failing.MatchString(out) {
+		t.Errorf("no test case with file and line for the finding:\n%s", out)
+	}
+	if n := strings.Count(out, "<failure "); n != 1 {
+		t.Errorf("%d failures, want 1 (one mistake)", n)
+	}
+	if !strings.Contains(out, `<testcase name="telemetry-ingest: secret" classname="agritech-prod.telemetry-ingest"></testcase>`) {
+		t.Errorf("an app's secret check is marked skipped for the repo-wide SOPS MAC skip:\n%s", out)
+	}
+	if !strings.Contains(out, `name="(repository): secret/sops-mac-mismatch"`) {
+		t.Errorf("the SOPS MAC skip has no test case of its own:\n%s", out)
+	}
+}
