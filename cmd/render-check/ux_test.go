@@ -1,6 +1,8 @@
 package main
 
 import (
+	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -91,5 +93,37 @@ func TestCheckJUnitOneCasePerFinding(t *testing.T) {
 	}
 	if !strings.Contains(out, `name="(repository): secret/sops-mac-mismatch"`) {
 		t.Errorf("the SOPS MAC skip has no test case of its own:\n%s", out)
+	}
+}
+
+// TestCheckJobSummaryTotalsAndLinks: repo-level findings get a row of the
+// summary table (the totals add up) and locations link to the file and line
+// of the commit.
+func TestCheckJobSummaryTotalsAndLinks(t *testing.T) {
+	root := exampleCopy(t)
+	writeFiles(t, root, map[string]string{"clusters/agritech-prod/manifests/alerting/smtp-secret.yaml": "apiVersion: v1\nkind: Secret\nmetadata:\n  name: smtp\n  namespace: monitoring\nstringData:\n  password: hunter2-Xq9vTz7wLp\n"})
+	edit(t, root, "_base/kustomize/api-service/deployment.yaml", "  replicas: 2", "  replica: 2")
+	sum := filepath.Join(t.TempDir(), "summary.md")
+	t.Setenv("GITHUB_STEP_SUMMARY", sum)
+	t.Setenv("GITHUB_SERVER_URL", "https://github.com")
+	t.Setenv("GITHUB_REPOSITORY", "example-org/config")
+	t.Setenv("GITHUB_SHA", "0123abc")
+	if code, _, _ := runCLI(t, "check", "--root", root, "--images", "off", "--format", "github"); code != exitFindings {
+		t.Fatalf("exit %d", code)
+	}
+	data, err := os.ReadFile(sum)
+	if err != nil {
+		t.Fatal(err)
+	}
+	md := string(data)
+	for _, want := range []string{
+		"| _repository_ | | | | 1 | 0 |\n",
+		"| **total** | | 12 | 43 | 2 | 0 |\n",
+		"| field-sensors-api (also distrib-prod/warehouse) |",
+		"[`_base/kustomize/api-service/deployment.yaml:8`](https://github.com/example-org/config/blob/0123abc/_base/kustomize/api-service/deployment.yaml#L8)",
+	} {
+		if !strings.Contains(md, want) {
+			t.Errorf("job summary lacks %q:\n%s", want, md)
+		}
 	}
 }

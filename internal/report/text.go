@@ -55,14 +55,7 @@ func (t *textWriter) Write(r *Report) error {
 			if f.Resource != nil {
 				res = " [" + f.Resource.String() + "]"
 			}
-			also := ""
-			if len(f.Affected) > 1 {
-				var others []string
-				for _, a := range f.Affected[1:] {
-					others = append(others, a.String())
-				}
-				also = " (also " + strings.Join(others, ", ") + ")"
-			}
+			also := alsoIn(f)
 			fmt.Fprintf(b, "%s%s%s %s%s %s%s\n", indent, loc, t.sev(f.Severity), t.paint("2", f.Rule), res, continueLines(f.Message, indent+"  | "), also)
 			if t.verbose && f.Detail != "" {
 				fmt.Fprintf(b, "%s  | %s\n", indent, continueLines(f.Detail, indent+"  | "))
