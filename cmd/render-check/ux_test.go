@@ -127,3 +127,13 @@ func TestCheckJobSummaryTotalsAndLinks(t *testing.T) {
 		}
 	}
 }
+
+// TestCheckProgressCountsApps: the render stage reports apps rendered out
+// of apps found while it runs.
+func TestCheckProgressCountsApps(t *testing.T) {
+	root := exampleCopy(t)
+	_, _, stderr := runCLI(t, "check", "--root", root, "--images", "off", "--format", "json", "--progress", "plain")
+	if !regexp.MustCompile(`(?m)^render-check: render: \d+/\d+ apps$`).MatchString(stderr) {
+		t.Errorf("no per-app render progress:\n%s", stderr)
+	}
+}

@@ -14,6 +14,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"golang.org/x/sync/errgroup"
 
@@ -43,6 +44,11 @@ type Options struct {
 	ChartCacheDir string
 	// HelmOptions configure the Helm renderer (e.g. an HTTP client).
 	HelmOptions []helm.Option
+	// Progress, when set, is called after each app is rendered with the
+	// apps rendered so far and the apps found so far (children of
+	// app-of-apps add to the total as they are found). It may be called
+	// concurrently.
+	Progress func(done, total int)
 }
 
 // Result is the rendered desired state of every selected cluster and the
@@ -65,13 +71,16 @@ func (e *UnknownClusterError) Error() string {
 
 // renderer holds what one run shares between apps.
 type renderer struct {
-	repo     *workspace.Workspace
-	cfg      *config.Config
-	build    BuildOptions
-	helm     *helm.Renderer
-	lines    *lineIndex
-	parallel int
-	repoCRDs []map[string]any
+	// progress is Options.Progress; done and found count apps for it.
+	progress    func(done, total int)
+	done, found atomic.Int64
+	repo        *workspace.Workspace
+	cfg         *config.Config
+	build       BuildOptions
+	helm        *helm.Renderer
+	lines       *lineIndex
+	parallel    int
+	repoCRDs    []map[string]any
 
 	guessOnce sync.Once
 	guessed   bool
@@ -135,7 +144,7 @@ func Render(ctx context.Context, opts Options) (*Result, error) {
 		par = runtime.NumCPU()
 	}
 	r := &renderer{repo: rp, cfg: cfg, build: build, lines: newLineIndex(), parallel: par,
-		helm: helm.NewRenderer(cacheDir, opts.HelmOptions...)}
+		helm: helm.NewRenderer(cacheDir, opts.HelmOptions...), progress: opts.Progress}
 	r.repoCRDs, err = rp.CRDs(ctx)
 	if err != nil {
 		return nil, err
@@ -228,9 +237,13 @@ func (r *renderer) renderCluster(ctx context.Context, d workspace.ClusterDir, ku
 		results := make([]*appResult, len(wave))
 		g, gctx := errgroup.WithContext(ctx)
 		g.SetLimit(r.parallel)
+		r.found.Add(int64(len(wave)))
 		for i, n := range wave {
 			g.Go(func() error {
 				results[i] = r.renderAppSafe(gctx, cl, n.app, n.synthetic)
+				if r.progress != nil {
+					r.progress(int(r.done.Add(1)), int(r.found.Load()))
+				}
 				return gctx.Err()
 			})
 		}
