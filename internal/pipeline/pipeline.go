@@ -7,7 +7,9 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/render-check/render-check/internal/check"
@@ -56,6 +58,33 @@ type Progress struct {
 	Message string
 	// Elapsed is the stage's duration (when Done).
 	Elapsed time.Duration
+}
+
+// renderProgress reports rendered apps ("render 1,240/2,480 apps"), at
+// most once a second so a CI log is not flooded.
+func (o *Options) renderProgress() func(done, total int) {
+	if o.Progress == nil {
+		return nil
+	}
+	var mu sync.Mutex
+	var last time.Time
+	return func(done, total int) {
+		mu.Lock()
+		defer mu.Unlock()
+		if now := time.Now(); now.Sub(last) >= time.Second {
+			last = now
+			o.progress(Progress{Stage: "render", Message: fmt.Sprintf("%s/%s apps", thousands(done), thousands(total))})
+		}
+	}
+}
+
+// thousands formats n with comma separators: 2480 -> "2,480".
+func thousands(n int) string {
+	s := strconv.Itoa(n)
+	for i := len(s) - 3; i > 0; i -= 3 {
+		s = s[:i] + "," + s[i:]
+	}
+	return s
 }
 
 func (o *Options) progress(p Progress) {
@@ -120,6 +149,7 @@ func Check(ctx context.Context, opts Options) (*report.Report, error) {
 	opts.progress(Progress{Stage: "render", Message: "discovering and rendering clusters"})
 	res, err := render.Render(ctx, render.Options{
 		Root: opts.Root, Config: opts.Config, Workspace: ws, Clusters: clusters, KubeVersion: opts.KubeVersion,
+		Progress: opts.renderProgress(),
 	})
 	if err != nil {
 		return nil, fmt.Errorf("rendering: %w", err)

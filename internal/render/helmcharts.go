@@ -25,6 +25,7 @@ type inflater struct {
 	fs     *overlayFS
 	req    kustomizeRequest
 	out    map[string][]helm.Manifest
+	values map[string][]string // virtual file -> the chart's values files
 	rootNS map[string]string
 
 	mu   sync.Mutex
@@ -101,6 +102,9 @@ func (in *inflater) rewrite(p string, data []byte) ([]byte, error) {
 		virt := filepath.Join(dir, fmt.Sprintf(".render-check-helmchart-%d-%s.yaml", i, sanitize(c.Name)))
 		in.fs.set(virt, []byte(b.String()))
 		in.out[virt] = out.Manifests
+		if in.values != nil {
+			in.values[virt] = out.ValueFiles
+		}
 		k.Resources = append(k.Resources, filepath.Base(virt))
 		for _, f := range out.Inputs {
 			in.fs.noteRead(in.r.repo.Abs(f))

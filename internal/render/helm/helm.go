@@ -106,6 +106,9 @@ type Output struct {
 	ValueFiles []string
 	// Inputs are the repo-relative files read, sorted.
 	Inputs []string
+	// Unused are keys of the repo's values files that the chart never
+	// reads (Template only).
+	Unused []UnusedValue
 }
 
 // Manifest is one rendered object.

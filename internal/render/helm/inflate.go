@@ -215,7 +215,7 @@ func (r *Renderer) Inflate(ctx context.Context, req InflateRequest) (*Output, er
 	}
 	ms, err := r.run(ctx, j)
 	if err != nil {
-		return nil, err
+		return nil, locateSchemaError(root, valueFiles, err)
 	}
 	return &Output{Manifests: ms, ValueFiles: valueFiles, Inputs: sortUnique(inputs)}, nil
 }

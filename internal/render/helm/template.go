@@ -159,9 +159,10 @@ func (r *Renderer) Template(ctx context.Context, req Request) (*Output, error) {
 		mapper: mapper,
 	})
 	if err != nil {
-		return nil, err
+		return nil, locateSchemaError(root, valueFiles, err)
 	}
-	return &Output{Manifests: ms, ValueFiles: valueFiles, Inputs: sortUnique(inputs)}, nil
+	return &Output{Manifests: ms, ValueFiles: valueFiles, Inputs: sortUnique(inputs),
+		Unused: unusedValues(ch, root, chartDir, valueFiles)}, nil
 }
 
 func sortUnique(s []string) []string {
