@@ -27,6 +27,10 @@ type Config struct {
 	RepoURLs []string `json:"repoURLs,omitempty"`
 	// KubernetesVersion is the default target version for all clusters.
 	KubernetesVersion string `json:"kubernetesVersion,omitempty"`
+	// ArgoCDNamespace is the namespace Argo CD runs in (its Applications
+	// live there), e.g. openshift-gitops. Default: "argocd", plus every
+	// namespace the repo's own Applications are in.
+	ArgoCDNamespace string `json:"argocdNamespace,omitempty"`
 	// ClusterSettings holds per-cluster settings, keyed by cluster name.
 	ClusterSettings map[string]ClusterSettings `json:"clusterSettings,omitempty"`
 

@@ -166,6 +166,10 @@ func Check(ctx context.Context, opts Options) (*report.Report, error) {
 	rep := &report.Report{Findings: res.Findings, Notes: notes}
 	for _, c := range rendered {
 		rc := report.Cluster{Name: c.Name, KubernetesVersion: c.KubernetesVersion, Apps: []report.App{}}
+		rc.Production, rc.ProductionReason = opts.Config.ProductionReason(c.Name)
+		if !rc.Production {
+			rc.ProductionReason = ""
+		}
 		for _, a := range c.Apps {
 			rc.Apps = append(rc.Apps, report.App{Name: a.Name, Source: a.SourceType, Resources: len(a.Resources)})
 		}

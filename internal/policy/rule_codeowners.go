@@ -73,12 +73,23 @@ func (c *checker) checkCodeOwners() {
 	file, flavor, create := FindCodeOwners(c.root)
 	required := c.requiredDirs()
 	if file == "" {
-		for _, d := range required {
-			c.add(report.Finding{
-				Rule: RuleCodeOwners, Cluster: d.cluster, File: create,
-				Message: fmt.Sprintf("%s/ is owned by nobody: the repo has no CODEOWNERS file; create %s with a line such as \"/%s/ @org/team\"", d.dir, create, d.dir),
-			}, "")
+		// A repo without CODEOWNERS has not opted into the rule: one finding,
+		// a warning unless repo/codeowners is given a severity in the config.
+		if len(required) == 0 {
+			return
 		}
+		dirs := make([]string, 0, len(required))
+		for _, d := range required {
+			dirs = append(dirs, d.dir+"/")
+		}
+		if len(dirs) > 5 {
+			dirs = append(dirs[:5], fmt.Sprintf("and %d more", len(required)-5))
+		}
+		c.addUnlessOptedIn(report.Finding{
+			Rule: RuleCodeOwners, File: create,
+			Message: fmt.Sprintf("the repo has no CODEOWNERS file, so %s are owned by nobody; create %s with a line such as \"/%s/ @org/team\"",
+				strings.Join(dirs, ", "), create, required[0].dir),
+		})
 		return
 	}
 	data, err := os.ReadFile(filepath.Join(c.root, filepath.FromSlash(file)))

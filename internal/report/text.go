@@ -95,7 +95,11 @@ func (t *textWriter) Write(r *Report) error {
 				}
 			}
 		}
-		fmt.Fprintf(b, "%s (kubernetes %s): %s, %s, %s\n", t.paint("1", c.Name), c.KubernetesVersion, plural(len(c.Apps), "app"), plural(errs, "error"), plural(warns, "warning"))
+		prod := ""
+		if c.Production {
+			prod = ", production: " + c.ProductionReason
+		}
+		fmt.Fprintf(b, "%s (kubernetes %s%s): %s, %s, %s\n", t.paint("1", c.Name), c.KubernetesVersion, prod, plural(len(c.Apps), "app"), plural(errs, "error"), plural(warns, "warning"))
 		if fs := byCluster[c.Name][""]; len(fs) > 0 {
 			printFindings(fs, "    ")
 		}
