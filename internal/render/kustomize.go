@@ -43,6 +43,29 @@ type BuildOptions struct {
 	HelmAPIVersions []string
 	// Reorder is legacy (kustomize build's default) or none.
 	Reorder string
+	// NotApplied are the options accepted (Argo CD passes them to
+	// `kustomize build`) that render-check cannot honour in-process: it runs
+	// no plugins, exec or container functions, and always uses the Helm SDK.
+	// Each is reported once per run (render/unsupported, info).
+	NotApplied []string
+}
+
+// notAppliedOptions explains, per flag, what an accepted but unapplied
+// kustomize build option means for the render.
+var notAppliedOptions = map[string]string{
+	"enable-alpha-plugins":   "render-check runs no kustomize plugins or KRM functions: a kustomization that uses them fails to render",
+	"enable-exec":            "render-check runs no exec KRM functions: a kustomization that uses them fails to render",
+	"enable-star":            "render-check runs no Starlark KRM functions: a kustomization that uses them fails to render",
+	"network":                "render-check runs no container KRM functions",
+	"network-name":           "render-check runs no container KRM functions",
+	"mount":                  "render-check runs no container KRM functions",
+	"env":                    "render-check runs no KRM functions, so their environment is unused",
+	"as-current-user":        "render-check runs no container KRM functions",
+	"helm-command":           "render-check renders helmCharts with the Helm SDK, not a helm binary",
+	"helm-debug":             "Helm debug output does not change what renders",
+	"enable-managedby-label": "the app.kubernetes.io/managed-by label kustomize would add is not added",
+	"output":                 "the build output is checked in memory, not written",
+	"stack-trace":            "only changes how kustomize prints errors",
 }
 
 // ParseBuildOptions parses kustomize build flags as Argo CD passes them to
@@ -61,14 +84,31 @@ func ParseBuildOptions(s string) (BuildOptions, error) {
 	fl.StringVar(&o.HelmKubeVersion, "helm-kube-version", "", "")
 	fl.StringSliceVar(&o.HelmAPIVersions, "helm-api-versions", nil, "")
 	fl.StringVar(&o.Reorder, "reorder", "legacy", "")
-	var helmCommand string
-	var managedBy, helmDebug bool
-	fl.StringVar(&helmCommand, "helm-command", "helm", "")
-	fl.BoolVar(&managedBy, "enable-managedby-label", false, "")
-	fl.BoolVar(&helmDebug, "helm-debug", false, "")
+	var ignoredStr string
+	var ignoredBool bool
+	var ignoredList []string
+	fl.StringVar(&ignoredStr, "helm-command", "helm", "")
+	fl.BoolVar(&ignoredBool, "enable-managedby-label", false, "")
+	fl.BoolVar(&ignoredBool, "helm-debug", false, "")
+	fl.BoolVar(&ignoredBool, "enable-alpha-plugins", false, "")
+	fl.BoolVar(&ignoredBool, "enable-exec", false, "")
+	fl.BoolVar(&ignoredBool, "enable-star", false, "")
+	fl.BoolVar(&ignoredBool, "network", false, "")
+	fl.StringVar(&ignoredStr, "network-name", "bridge", "")
+	fl.StringArrayVar(&ignoredList, "mount", nil, "")
+	fl.StringArrayVarP(&ignoredList, "env", "e", nil, "")
+	fl.BoolVar(&ignoredBool, "as-current-user", false, "")
+	fl.StringVarP(&ignoredStr, "output", "o", "", "")
+	fl.BoolVar(&ignoredBool, "stack-trace", false, "")
 	if err := fl.Parse(args); err != nil {
 		return BuildOptions{}, fmt.Errorf("kustomize build options %q: %w", s, err)
 	}
+	fl.Visit(func(f *pflag.Flag) {
+		if _, ok := notAppliedOptions[f.Name]; ok && !slices.Contains(o.NotApplied, f.Name) {
+			o.NotApplied = append(o.NotApplied, f.Name)
+		}
+	})
+	slices.Sort(o.NotApplied)
 	if fl.NArg() > 0 {
 		return BuildOptions{}, fmt.Errorf("kustomize build options %q: unexpected argument %q", s, fl.Arg(0))
 	}

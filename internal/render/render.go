@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path"
 	"path/filepath"
 	"reflect"
 	"runtime"
@@ -158,6 +159,12 @@ func Render(ctx context.Context, opts Options) (*Result, error) {
 		res.Clusters = append(res.Clusters, c)
 		res.Findings = append(res.Findings, fs...)
 	}
+	for _, name := range build.NotApplied {
+		res.Findings = append(res.Findings, report.Finding{
+			Rule: RuleUnsupported, Severity: report.SeverityInfo,
+			Message: fmt.Sprintf("kustomize build option --%s (render.kustomizeBuildOptions) is accepted but not applied: %s", name, notAppliedOptions[name]),
+		})
+	}
 	if r.guessed {
 		res.Findings = append(res.Findings, report.Finding{
 			Rule: RuleRepoURL, Severity: report.SeverityInfo,
@@ -200,15 +207,25 @@ func (r *renderer) renderCluster(ctx context.Context, d repo.ClusterDir, kubeVer
 
 	nodes := map[string]*node{}
 	var wave []*node
-	if len(apps) == 0 && findKustomization(r.repo.Abs(d.Dir)) != "" {
-		n := &node{synthetic: true, app: &argo.Application{
-			APIVersion: "argoproj.io/v1alpha1", Kind: "Application",
-			Metadata: argo.ObjectMeta{Name: d.Name},
-			Spec:     argo.AppSpec{Source: &argo.Source{RepoURL: syntheticRepoURL, Path: d.Dir}},
-			File:     d.Dir + "/" + findKustomization(r.repo.Abs(d.Dir)),
-		}}
-		nodes[d.Name] = n
-		wave = append(wave, n)
+	if len(apps) == 0 {
+		// a cluster directory that is itself a kustomization or a Helm chart
+		// (e.g. a chart of Applications) is rendered as the cluster's root
+		file := ""
+		if k := findKustomization(r.repo.Abs(d.Dir)); k != "" {
+			file = path.Join(d.Dir, k)
+		} else if repo.IsChartDir(r.repo.Abs(d.Dir)) {
+			file = path.Join(d.Dir, "Chart.yaml")
+		}
+		if file != "" {
+			n := &node{synthetic: true, app: &argo.Application{
+				APIVersion: "argoproj.io/v1alpha1", Kind: "Application",
+				Metadata: argo.ObjectMeta{Name: d.Name},
+				Spec:     argo.AppSpec{Source: &argo.Source{RepoURL: syntheticRepoURL, Path: d.Dir}},
+				File:     file,
+			}}
+			nodes[d.Name] = n
+			wave = append(wave, n)
+		}
 	}
 	fileApps := map[string]string{} // file:line -> name of an Application found as a file
 	for _, a := range apps {

@@ -130,6 +130,10 @@ func (r *Repo) Applications(c ClusterDir) ([]*argo.Application, []report.Finding
 			if p != base && strings.HasPrefix(d.Name(), ".") {
 				return filepath.SkipDir
 			}
+			if IsChartDir(p) {
+				// a Helm chart is rendered, never read as manifests
+				return filepath.SkipDir
+			}
 			return nil
 		}
 		ext := strings.ToLower(filepath.Ext(p))
@@ -184,6 +188,13 @@ func (r *Repo) Applications(c ClusterDir) ([]*argo.Application, []report.Finding
 		return nil, nil, fmt.Errorf("cluster %s: %w", c.Name, err)
 	}
 	return apps, findings, nil
+}
+
+// IsChartDir reports whether the directory at the absolute path dir is a
+// Helm chart (has a Chart.yaml file).
+func IsChartDir(dir string) bool {
+	st, err := os.Stat(filepath.Join(dir, "Chart.yaml"))
+	return err == nil && st.Mode().IsRegular()
 }
 
 // Rel returns p relative to the root with forward slashes (p unchanged when
