@@ -18,9 +18,16 @@ const FileName = ".render-check.yaml"
 
 // Config is the whole configuration. Each stage owns one section.
 type Config struct {
-	// Clusters are globs, relative to the root, of cluster directories.
-	// Default: ["clusters/*"].
+	// Clusters are globs, relative to the root, of cluster directories
+	// ("." is the root itself), or of root Application files when the
+	// glob's last segment names YAML files (bootstrap/*-root.yaml).
+	// Default: ["clusters/*"], and when that matches nothing the layout is
+	// detected (see docs/layouts.md).
 	Clusters []string `json:"clusters,omitempty"`
+	// ClusterName names clusters from the segments the cluster glob's
+	// wildcards matched: "{1}-{2}" for clusters/*/* gives eu-prod. Default:
+	// the matched directory's (or file's) base name.
+	ClusterName string `json:"clusterName,omitempty"`
 	// BaseDir is the shared bases directory. Default: "_base".
 	BaseDir string `json:"baseDir,omitempty"`
 	// RepoURLs are extra URLs that mean "this repo", besides the git origin.
@@ -39,7 +46,14 @@ type Config struct {
 	Images   Images   `json:"images,omitempty"`
 	Secrets  Secrets  `json:"secrets,omitempty"`
 	Policy   Policy   `json:"policy,omitempty"`
+
+	// clustersDefaulted is true when Clusters was not configured.
+	clustersDefaulted bool
 }
+
+// ClustersConfigured reports whether the cluster globs come from the
+// configuration (not the default), so discovery must not guess.
+func (c *Config) ClustersConfigured() bool { return !c.clustersDefaulted }
 
 // ClusterSettings are per-cluster settings.
 type ClusterSettings struct {
@@ -61,6 +75,7 @@ func Default() *Config {
 func (c *Config) applyDefaults() {
 	if len(c.Clusters) == 0 {
 		c.Clusters = []string{"clusters/*"}
+		c.clustersDefaulted = true
 	}
 	if c.BaseDir == "" {
 		c.BaseDir = "_base"

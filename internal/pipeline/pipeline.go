@@ -16,6 +16,14 @@ import (
 	"github.com/render-check/render-check/internal/resource"
 )
 
+// Rules of the run itself.
+const (
+	// RuleNoClusters: the run found no cluster, so nothing was checked.
+	RuleNoClusters = "render/no-clusters"
+	// RuleNoApps: a cluster has nothing to render, so nothing in it was checked.
+	RuleNoApps = "render/no-apps"
+)
+
 // Options configure a check run.
 type Options struct {
 	Root     string
@@ -140,12 +148,24 @@ func Check(ctx context.Context, opts Options) (*report.Report, error) {
 		Message: fmt.Sprintf("%d clusters, %d apps, %d resources", len(res.Clusters), countApps(res.Clusters), resources)})
 	if len(res.Clusters) == 0 {
 		// a glob that matches nothing must not pass as "no findings"
-		res.Findings = append(res.Findings, report.Finding{
-			Rule: "render/no-clusters", Severity: report.SeverityError,
-			Message: fmt.Sprintf("no cluster directory matches %s under the root: nothing was checked (set clusters in %s)",
-				strings.Join(opts.Config.Clusters, ", "), config.FileName),
-		})
+		msg := fmt.Sprintf("no cluster directory matches %s under the root: nothing was checked (set clusters in %s)",
+			strings.Join(opts.Config.Clusters, ", "), config.FileName)
+		if !opts.Config.ClustersConfigured() {
+			msg = fmt.Sprintf("no clusters found: %s matches nothing, and neither envs/*, environments/* nor any root Application (an Application manifest, or a Helm chart of Applications, that no other Application's path covers) exists: nothing was checked (set clusters in %s; `render-check init` writes one)",
+				strings.Join(opts.Config.Clusters, ", "), config.FileName)
+		}
+		res.Findings = append(res.Findings, report.Finding{Rule: RuleNoClusters, Severity: report.SeverityError, Message: msg})
 	}
+	for _, c := range res.Clusters {
+		if len(c.Apps) == 0 {
+			// a cluster that renders nothing checks nothing: say so
+			res.Findings = append(res.Findings, report.Finding{
+				Rule: RuleNoApps, Severity: report.SeverityWarning, Cluster: c.Name,
+				Message: fmt.Sprintf("cluster %s (%s) has no Application, kustomization or Helm chart: nothing in it was rendered or checked", c.Name, c.Dir),
+			})
+		}
+	}
+	notes = append(notes, res.Notes...)
 	rendered := res.Clusters
 	if opts.ChangedSince != "" {
 		kept, unsure := selectChanged(res.Clusters, changed)

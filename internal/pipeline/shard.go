@@ -34,6 +34,9 @@ func ParseShard(s string) (Shard, error) {
 type ClusterInfo struct {
 	Name string `json:"name"`
 	Dir  string `json:"dir"`
+	// Paths are the files and directories the cluster is read from when it
+	// is not just Dir (root Application files, app-centric directories).
+	Paths []string `json:"paths,omitempty"`
 	// Applications counts the Application manifests under the cluster
 	// directory (children rendered by app-of-apps are not counted).
 	Applications int `json:"applications"`
@@ -44,23 +47,34 @@ type ClusterInfo struct {
 // Discover lists the clusters of the repo with their Application counts,
 // without rendering anything.
 func Discover(root string, cfg *config.Config) ([]ClusterInfo, error) {
+	cs, _, err := DiscoverWithNote(root, cfg)
+	return cs, err
+}
+
+// DiscoverWithNote is Discover that also says how the clusters were found
+// when they were detected rather than configured ("" when configured).
+func DiscoverWithNote(root string, cfg *config.Config) ([]ClusterInfo, string, error) {
 	rp, err := repo.Open(root, cfg)
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
-	dirs, err := rp.Clusters()
+	dirs, note, err := rp.DiscoverClusters()
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
 	out := make([]ClusterInfo, 0, len(dirs))
 	for _, d := range dirs {
 		apps, _, err := rp.Applications(d)
 		if err != nil {
-			return nil, err
+			return nil, "", err
 		}
-		out = append(out, ClusterInfo{Name: d.Name, Dir: d.Dir, Applications: len(apps)})
+		ci := ClusterInfo{Name: d.Name, Dir: d.Dir, Applications: len(apps)}
+		for _, m := range d.Members {
+			ci.Paths = append(ci.Paths, m.Path)
+		}
+		out = append(out, ci)
 	}
-	return out, nil
+	return out, note, nil
 }
 
 // AssignShards spreads clusters over n shards, balancing Application

@@ -59,6 +59,8 @@ type Options struct {
 type Result struct {
 	Clusters []*resource.Cluster
 	Findings []report.Finding
+	// Notes say how the clusters were found when they were detected.
+	Notes []string
 }
 
 // UnknownClusterError is returned when a requested cluster does not exist.
@@ -102,7 +104,7 @@ func Render(ctx context.Context, opts Options) (*Result, error) {
 	if err != nil {
 		return nil, fmt.Errorf("render.kustomizeBuildOptions: %w", err)
 	}
-	dirs, err := rp.Clusters()
+	dirs, note, err := rp.DiscoverClusters()
 	if err != nil {
 		return nil, err
 	}
@@ -119,7 +121,7 @@ func Render(ctx context.Context, opts Options) (*Result, error) {
 			if !ok {
 				return nil, &UnknownClusterError{Name: n, Known: known}
 			}
-			if !slices.Contains(sel, d) {
+			if !slices.ContainsFunc(sel, func(x repo.ClusterDir) bool { return x.Name == d.Name }) {
 				sel = append(sel, d)
 			}
 		}
@@ -141,6 +143,9 @@ func Render(ctx context.Context, opts Options) (*Result, error) {
 		return nil, err
 	}
 	res := &Result{}
+	if note != "" {
+		res.Notes = append(res.Notes, note)
+	}
 	for _, d := range dirs {
 		if err := ctx.Err(); err != nil {
 			return nil, err
@@ -210,20 +215,26 @@ func (r *renderer) renderCluster(ctx context.Context, d repo.ClusterDir, kubeVer
 	if len(apps) == 0 {
 		// a cluster directory that is itself a kustomization or a Helm chart
 		// (e.g. a chart of Applications) is rendered as the cluster's root
-		file := ""
-		if k := findKustomization(r.repo.Abs(d.Dir)); k != "" {
-			file = path.Join(d.Dir, k)
-		} else if repo.IsChartDir(r.repo.Abs(d.Dir)) {
-			file = path.Join(d.Dir, "Chart.yaml")
-		}
-		if file != "" {
+		for _, m := range d.Paths() {
+			if m.File {
+				continue
+			}
+			file := ""
+			if k := findKustomization(r.repo.Abs(m.Path)); k != "" {
+				file = path.Join(m.Path, k)
+			} else if repo.IsChartDir(r.repo.Abs(m.Path)) {
+				file = path.Join(m.Path, "Chart.yaml")
+			}
+			if file == "" || nodes[m.App] != nil {
+				continue
+			}
 			n := &node{synthetic: true, app: &argo.Application{
 				APIVersion: "argoproj.io/v1alpha1", Kind: "Application",
-				Metadata: argo.ObjectMeta{Name: d.Name},
-				Spec:     argo.AppSpec{Source: &argo.Source{RepoURL: syntheticRepoURL, Path: d.Dir}},
+				Metadata: argo.ObjectMeta{Name: m.App},
+				Spec:     argo.AppSpec{Source: &argo.Source{RepoURL: syntheticRepoURL, Path: m.Path}},
 				File:     file,
 			}}
-			nodes[d.Name] = n
+			nodes[m.App] = n
 			wave = append(wave, n)
 		}
 	}

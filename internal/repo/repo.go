@@ -9,10 +9,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"slices"
 	"strings"
-
-	"github.com/bmatcuk/doublestar/v4"
 
 	"github.com/render-check/render-check/internal/argo"
 	"github.com/render-check/render-check/internal/config"
@@ -73,73 +70,28 @@ func (r *Repo) KnowsItself() bool { return len(r.urls) > 0 }
 // IsThisRepo reports whether a source repoURL names this checkout.
 func (r *Repo) IsThisRepo(url string) bool { return r.urls[NormalizeURL(url)] }
 
-// ClusterDir is one cluster directory.
-type ClusterDir struct {
-	// Name is the directory's base name.
-	Name string
-	// Dir is relative to the root, with forward slashes.
-	Dir string
-}
-
-// Clusters returns the cluster directories matching the configured globs,
-// sorted by name. Two directories with the same base name are an error.
-func (r *Repo) Clusters() ([]ClusterDir, error) {
-	fsys := os.DirFS(r.Root)
-	seen := map[string]string{}
-	var out []ClusterDir
-	for _, g := range r.Config.Clusters {
-		matches, err := doublestar.Glob(fsys, strings.TrimPrefix(filepath.ToSlash(g), "./"))
-		if err != nil {
-			return nil, fmt.Errorf("cluster glob %q: %w", g, err)
-		}
-		for _, m := range matches {
-			st, err := os.Stat(filepath.Join(r.Root, filepath.FromSlash(m)))
-			if err != nil || !st.IsDir() {
-				continue
-			}
-			name := filepath.Base(m)
-			if strings.HasPrefix(name, ".") || strings.HasPrefix(name, "_") {
-				continue
-			}
-			if prev, ok := seen[name]; ok {
-				if prev == m {
-					continue
-				}
-				return nil, fmt.Errorf("cluster name %q is used by both %s and %s", name, prev, m)
-			}
-			seen[name] = m
-			out = append(out, ClusterDir{Name: name, Dir: m})
-		}
-	}
-	slices.SortFunc(out, func(a, b ClusterDir) int { return strings.Compare(a.Name, b.Name) })
-	return out, nil
-}
-
-// Applications returns the Argo CD Applications in YAML files under the
-// cluster directory (hidden directories skipped), in file and document order.
-// Files that do not parse are findings.
+// Applications returns the Argo CD Applications of a cluster: those in YAML
+// files under its directories (hidden directories and Helm charts skipped)
+// and in its root Application files, in path and document order. Files
+// that do not parse are findings.
 func (r *Repo) Applications(c ClusterDir) ([]*argo.Application, []report.Finding, error) {
 	var apps []*argo.Application
 	var findings []report.Finding
-	base := filepath.Join(r.Root, filepath.FromSlash(c.Dir))
-	err := filepath.WalkDir(base, func(p string, d fs.DirEntry, err error) error {
+	for _, m := range c.Paths() {
+		a, f, err := r.memberApplications(c.Name, m)
 		if err != nil {
-			return err
+			return nil, nil, fmt.Errorf("cluster %s: %w", c.Name, err)
 		}
-		if d.IsDir() {
-			if p != base && strings.HasPrefix(d.Name(), ".") {
-				return filepath.SkipDir
-			}
-			if IsChartDir(p) {
-				// a Helm chart is rendered, never read as manifests
-				return filepath.SkipDir
-			}
-			return nil
-		}
-		ext := strings.ToLower(filepath.Ext(p))
-		if ext != ".yaml" && ext != ".yml" {
-			return nil
-		}
+		apps = append(apps, a...)
+		findings = append(findings, f...)
+	}
+	return apps, findings, nil
+}
+
+func (r *Repo) memberApplications(cluster string, m Member) ([]*argo.Application, []report.Finding, error) {
+	var apps []*argo.Application
+	var findings []report.Finding
+	readFile := func(p string) error {
 		rel := r.Rel(p)
 		data, err := os.ReadFile(p)
 		if err != nil {
@@ -151,7 +103,7 @@ func (r *Repo) Applications(c ClusterDir) ([]*argo.Application, []report.Finding
 				md, _ := doc.Object["metadata"].(map[string]any)
 				name, _ := md["name"].(string)
 				findings = append(findings, report.Finding{
-					Rule: "render/unsupported", Severity: report.SeverityWarning, Cluster: c.Name,
+					Rule: "render/unsupported", Severity: report.SeverityWarning, Cluster: cluster,
 					File: rel, Line: doc.Line,
 					Message: fmt.Sprintf("ApplicationSet %s: the Applications it generates are not rendered or checked", name),
 				})
@@ -163,7 +115,7 @@ func (r *Repo) Applications(c ClusterDir) ([]*argo.Application, []report.Finding
 			app, err := argo.DecodeApplication(doc.Object)
 			if err != nil {
 				findings = append(findings, report.Finding{
-					Rule: "render/failed", Severity: report.SeverityError, Cluster: c.Name,
+					Rule: "render/failed", Severity: report.SeverityError, Cluster: cluster,
 					File: rel, Line: doc.Line, Message: fmt.Sprintf("invalid Application: %v", err),
 				})
 				continue
@@ -178,16 +130,39 @@ func (r *Repo) Applications(c ClusterDir) ([]*argo.Application, []report.Finding
 				line, msg = ye.Line, ye.Message()
 			}
 			findings = append(findings, report.Finding{
-				Rule: RuleMalformedYAML, Severity: report.SeverityError, Cluster: c.Name,
+				Rule: RuleMalformedYAML, Severity: report.SeverityError, Cluster: cluster,
 				File: rel, Line: line, Message: "malformed YAML: " + msg,
 			})
 		}
 		return nil
-	})
-	if err != nil {
-		return nil, nil, fmt.Errorf("cluster %s: %w", c.Name, err)
 	}
-	return apps, findings, nil
+	base := r.Abs(m.Path)
+	if m.File {
+		return apps, findings, readFile(base)
+	}
+	err := filepath.WalkDir(base, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() {
+			if p != base && strings.HasPrefix(d.Name(), ".") {
+				return filepath.SkipDir
+			}
+			if p != base && IsChartDir(p) {
+				// a Helm chart is rendered, never read as manifests
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		if !isYAMLName(p) {
+			return nil
+		}
+		if p != base && IsChartDir(base) {
+			return nil // the cluster directory is itself a chart
+		}
+		return readFile(p)
+	})
+	return apps, findings, err
 }
 
 // IsChartDir reports whether the directory at the absolute path dir is a

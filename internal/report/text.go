@@ -54,6 +54,9 @@ func (t *textWriter) Write(r *Report) error {
 			fmt.Fprintf(b, "%s%s%s %s%s %s\n", indent, loc, t.sev(f.Severity), t.paint("2", f.Rule), res, continueLines(f.Message, indent+"  | "))
 		}
 	}
+	for _, n := range r.Notes {
+		fmt.Fprintf(b, "%s %s\n", t.paint("36", "note:"), continueLines(n, "  "))
+	}
 	if fs := byCluster[""][""]; len(fs) > 0 {
 		fmt.Fprintln(b, t.paint("1", "repository"))
 		printFindings(fs, "  ")
