@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/render-check/render-check/internal/report"
@@ -80,10 +81,12 @@ func (c *checker) checkCodeOwners() {
 		}
 		dirs := make([]string, 0, len(required))
 		for _, d := range required {
-			dirs = append(dirs, d.dir+"/")
+			if !slices.Contains(dirs, d.dir+"/") {
+				dirs = append(dirs, d.dir+"/")
+			}
 		}
-		if len(dirs) > 5 {
-			dirs = append(dirs[:5], fmt.Sprintf("and %d more", len(required)-5))
+		if n := len(dirs); n > 5 {
+			dirs = append(dirs[:5], fmt.Sprintf("and %d more", n-5))
 		}
 		c.addUnlessOptedIn(report.Finding{
 			Rule: RuleCodeOwners, File: create,

@@ -1,0 +1,174 @@
+package main
+
+import (
+	"bufio"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/render-check/render-check/internal/report"
+)
+
+// TestLayoutsCorpus runs `check` on reconstructed shapes of public Argo CD
+// config repos (testdata/layouts/<shape>/) and compares every error and
+// warning with testdata/layouts/<shape>.want: a finding not listed there is
+// a wrong finding, a listed one that is missing is a miss. Lines of a want
+// file:
+//
+//	<severity> <rule> <file>:<line> | <message substring>
+//	note: <substring of a report note>
+//	production: <cluster> <reason>
+//	clusters: <name> <name>...
+//
+// Info findings are not compared.
+func TestLayoutsCorpus(t *testing.T) {
+	shapes, err := filepath.Glob(filepath.Join("..", "..", "testdata", "layouts", "*.want"))
+	if err != nil || len(shapes) == 0 {
+		t.Fatalf("no shapes: %v", err)
+	}
+	total, wrong := 0, 0
+	for _, wantFile := range shapes {
+		name := strings.TrimSuffix(filepath.Base(wantFile), ".want")
+		t.Run(name, func(t *testing.T) {
+			root := t.TempDir()
+			if err := os.CopyFS(root, os.DirFS(strings.TrimSuffix(wantFile, ".want"))); err != nil {
+				t.Fatal(err)
+			}
+			code, rep, stderr := checkJSON(t, root)
+			if rep == nil {
+				t.Fatalf("check could not run (exit %d): %s", code, stderr)
+			}
+			var wantFindings []string
+			var notes, prods []string
+			var clusters string
+			f, err := os.Open(wantFile)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer f.Close()
+			sc := bufio.NewScanner(f)
+			for sc.Scan() {
+				l := strings.TrimSpace(sc.Text())
+				switch {
+				case l == "" || strings.HasPrefix(l, "#"):
+				case strings.HasPrefix(l, "note: "):
+					notes = append(notes, strings.TrimPrefix(l, "note: "))
+				case strings.HasPrefix(l, "production: "):
+					prods = append(prods, strings.TrimPrefix(l, "production: "))
+				case strings.HasPrefix(l, "clusters: "):
+					clusters = strings.TrimPrefix(l, "clusters: ")
+				default:
+					wantFindings = append(wantFindings, l)
+				}
+			}
+			var names []string
+			var gotProds []string
+			for _, c := range rep.Clusters {
+				names = append(names, c.Name)
+				if c.Production {
+					gotProds = append(gotProds, c.Name+" "+c.ProductionReason)
+				}
+			}
+			if clusters != "" && strings.Join(names, " ") != clusters {
+				t.Errorf("clusters = %v, want %s", names, clusters)
+			}
+			if !slices.Equal(gotProds, prods) {
+				t.Errorf("production clusters = %q, want %q", gotProds, prods)
+			}
+			for _, n := range notes {
+				if !slices.ContainsFunc(rep.Notes, func(s string) bool { return strings.Contains(s, n) }) {
+					t.Errorf("no note containing %q in %q", n, rep.Notes)
+				}
+			}
+			matched := make([]bool, len(wantFindings))
+			for _, got := range rep.Findings {
+				if got.Severity == report.SeverityInfo {
+					continue
+				}
+				total++
+				ok := false
+				for i, w := range wantFindings {
+					if !matched[i] && findingMatches(got, w) {
+						matched[i], ok = true, true
+						break
+					}
+				}
+				if !ok {
+					wrong++
+					t.Errorf("wrong finding: %s %s %s:%d | %s", got.Severity, got.Rule, got.File, got.Line, got.Message)
+				}
+			}
+			for i, w := range wantFindings {
+				if !matched[i] {
+					t.Errorf("missing finding: %s", w)
+				}
+			}
+		})
+	}
+	t.Logf("layouts corpus: %d error and warning findings, %d wrong", total, wrong)
+}
+
+// findingMatches reports whether a finding matches a want line
+// "<severity> <rule> <file>:<line> | <message substring>".
+func findingMatches(f report.Finding, want string) bool {
+	head, msg, _ := strings.Cut(want, " | ")
+	return head == fmt.Sprintf("%s %s %s:%d", f.Severity, f.Rule, f.File, f.Line) && strings.Contains(f.Message, strings.TrimSpace(msg))
+}
+
+// TestSecretsRealRepoFalsePositives: what real config repos hold that is
+// not a secret gives no finding, while real secrets next to it still do.
+func TestSecretsRealRepoFalsePositives(t *testing.T) {
+	root := writeRepo(t, map[string]string{
+		"values/platform.yaml": `ingress:
+  tlsSecret: my-tls
+longhorn:
+  defaultSettings:
+    backupTargetCredentialSecret: minio-credentials
+traefik:
+  basicAuth:
+    secret: traefik-basic-auth
+externalSecret:
+  data:
+    - secretKey: db-password
+      remoteRef:
+        key: prod/db
+        property: password
+argocd:
+  webhookSecret: $argo-webhook-secret:secret
+  dexSecret: $dex.github.clientSecret
+grafana:
+  adminPassword: $__env{GF_SECURITY_ADMIN_PASSWORD}
+db:
+  password: UPDATE_ME
+  token: REPLACE_WITH_TOKEN
+kafka:
+  keyStorePath: /etc/kafka/keystore.jks
+  keyStorePassword: /etc/kafka/keystore-password
+`,
+		"infra/stack.yaml":          "Resources:\n  DB:\n    Properties:\n      MasterUserPassword: !Find [Secrets, db, password]\n      Token: !Ref DbToken\n",
+		"clusters/prod/secret.yaml": "apiVersion: v1\nkind: Secret\nmetadata:\n  name: demo\ndata:\n  password: Y2hhbmdlbWU=\nstringData:\n  keystore: /etc/ssl/keystore.jks\n",
+		".vscode/settings.json":     "{\n  // editor settings\n  \"yaml.schemas\": {\"a\": \"b\"}, /* block */\n  \"x\": [1, 2,],\n}\n",
+		// real secrets beside them
+		"values/real.yaml":          "oauth:\n  clientSecret: 8fJ2kLq9xZ3mN7pR4tV1wY6bC0dE5gH\n  tlsSecret: " + e2eToken + "\n",
+		"clusters/prod/real.yaml":   "apiVersion: v1\nkind: Secret\nmetadata:\n  name: real\nstringData:\n  password: " + e2ePassword + "\n",
+		".vscode/bad-settings.json": "{\n  \"token\": \"" + e2eToken + "\", // leaked\n}\n",
+	})
+	r := runSecretsCmd(t, "--root", root, "--format", "json")
+	var got []string
+	for _, f := range findingsOf(t, r.stdout) {
+		got = append(got, fmt.Sprintf("%s %s:%d", f.Rule, f.File, f.Line))
+	}
+	slices.Sort(got)
+	want := []string{
+		"secret/credential-value values/real.yaml:2",
+		"secret/known-token .vscode/bad-settings.json:2",
+		"secret/known-token values/real.yaml:3",
+		"secret/plaintext-secret clusters/prod/real.yaml:6",
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("findings:\n  %s\nwant:\n  %s", strings.Join(got, "\n  "), strings.Join(want, "\n  "))
+	}
+}
