@@ -75,7 +75,7 @@ func isCredentialKey(name string) bool {
 }
 
 var (
-	reEnvRef      = regexp.MustCompile(`^\$[A-Za-z_][A-Za-z0-9_]*$`)
+	reEnvRef = regexp.MustCompile(`^\$[A-Za-z_][A-Za-z0-9_]*$`)
 	// reArgoSecretRef is Argo CD's reference to a key of a Secret in its
 	// namespace ($argo-webhook-secret:secret, $dex.github.clientSecret).
 	reArgoSecretRef = regexp.MustCompile(`^\$[A-Za-z0-9][-A-Za-z0-9_.]*(:[-A-Za-z0-9_.]+)?$`)
@@ -86,14 +86,14 @@ var (
 	reFillIn = regexp.MustCompile(`(?i)(^|[^a-z])(change|update|replace|set|fill|insert|enter|put|add)[-_ .]?(me|it|this|here|with|your|in)([^a-z]|$)`)
 	// reResourceName is a Kubernetes object name (DNS-1123 subdomain).
 	reResourceName = regexp.MustCompile(`^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$`)
-	reNumber      = regexp.MustCompile(`^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$`)
-	reDuration    = regexp.MustCompile(`^(\d+(\.\d+)?(ns|us|µs|ms|s|m|h|d|w|y))+$`)
-	reFiller      = regexp.MustCompile(`^(x+|X+|\*+|\.+|-+|_+|#+|0+)$`)
-	reMarker      = regexp.MustCompile(`(?i)change[-_ .]?(me|it)|replace[-_ .]?(me|this)|^your[-_ ].*|redacted|placeholder|^(todo|tbd|fixme|none|null|nil|undefined|empty|secret|password|token|example|dummy|test|unset|n/?a)$|<[^>]*>|\{\{|\$\{|\$\(|%\{|%\(`)
-	reBool        = regexp.MustCompile(`(?i)^(true|false|yes|no|on|off|enabled|disabled)$`)
-	reReference   = regexp.MustCompile(`^(ref\+|vault:|arn:|secretsmanager:|sm://|akv://|gcpsm://|op://|awssm:|projects/[^/]+/secrets/)`)
-	reURLScheme   = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9+.-]*://`)
-	reWindowsPath = regexp.MustCompile(`^[A-Za-z]:[\\/]`)
+	reNumber       = regexp.MustCompile(`^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$`)
+	reDuration     = regexp.MustCompile(`^(\d+(\.\d+)?(ns|us|µs|ms|s|m|h|d|w|y))+$`)
+	reFiller       = regexp.MustCompile(`^(x+|X+|\*+|\.+|-+|_+|#+|0+)$`)
+	reMarker       = regexp.MustCompile(`(?i)change[-_ .]?(me|it)|replace[-_ .]?(me|this)|^your[-_ ].*|redacted|placeholder|^(todo|tbd|fixme|none|null|nil|undefined|empty|secret|password|token|example|dummy|test|unset|n/?a)$|<[^>]*>|\{\{|\$\{|\$\(|%\{|%\(`)
+	reBool         = regexp.MustCompile(`(?i)^(true|false|yes|no|on|off|enabled|disabled)$`)
+	reReference    = regexp.MustCompile(`^(ref\+|vault:|arn:|secretsmanager:|sm://|akv://|gcpsm://|op://|awssm:|projects/[^/]+/secrets/)`)
+	reURLScheme    = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9+.-]*://`)
+	reWindowsPath  = regexp.MustCompile(`^[A-Za-z]:[\\/]`)
 )
 
 // isPlaceholder reports whether a credential-named key's literal is not a
