@@ -172,3 +172,33 @@ kafka:
 		t.Errorf("findings:\n  %s\nwant:\n  %s", strings.Join(got, "\n  "), strings.Join(want, "\n  "))
 	}
 }
+
+// TestCheckPlacesKustomizeFindings: a failing remote resource is reported at
+// its resources: entry (not at the local file read before it), and the
+// app's own kustomization gets its deprecation notice like nested ones.
+func TestCheckPlacesKustomizeFindings(t *testing.T) {
+	app := func(name string) string {
+		return checkApp(name, "  source:\n    repoURL: https://git.example.com/platform/config.git\n    path: apps/"+name+"\n")
+	}
+	root := checkRepo(t, map[string]string{
+		".render-check.yaml":             checkConfig,
+		"CODEOWNERS":                     checkOwners,
+		"clusters/dev/apps.yaml":         app("remote") + "---\n" + app("old"),
+		"apps/remote/kustomization.yaml": "resources:\n  - cm.yaml\n  - http://127.0.0.1:1/base/deployment.yaml\n",
+		"apps/remote/cm.yaml":            okConfigMap,
+		"apps/old/kustomization.yaml":    "commonLabels:\n  team: shop\nresources:\n  - cm.yaml\n",
+		"apps/old/cm.yaml":               okConfigMap,
+	})
+	_, rep, stderr := checkJSON(t, root)
+	if rep == nil {
+		t.Fatal(stderr)
+	}
+	f := findRule(rep, "render/failed", "remote")
+	if f == nil || f.File != "apps/remote/kustomization.yaml" || f.Line != 3 {
+		t.Errorf("remote resource failure: %+v, want apps/remote/kustomization.yaml:3", f)
+	}
+	d := findRule(rep, "render/deprecated", "old")
+	if d == nil || d.File != "apps/old/kustomization.yaml" || !strings.Contains(d.Message, "commonLabels") {
+		t.Errorf("own kustomization deprecation: %+v", d)
+	}
+}

@@ -16,6 +16,7 @@ import (
 
 	"github.com/google/shlex"
 	"github.com/spf13/pflag"
+	yamlv3 "gopkg.in/yaml.v3"
 	"sigs.k8s.io/kustomize/api/krusty"
 	kutil "sigs.k8s.io/kustomize/api/pkg/util"
 	"sigs.k8s.io/kustomize/api/types"
@@ -197,6 +198,9 @@ func (r *renderer) buildKustomize(ctx context.Context, req kustomizeRequest) (*k
 	fsys := newOverlayFS(r.repo.Root)
 	fsys.set(kabs, edited)
 	fsys.noteRead(kabs)
+	// the app's own kustomization is served edited from memory: its
+	// deprecated fields are those of the file on disk
+	fsys.noteDeprecated(kabs, data)
 	inflated := map[string][]helm.Manifest{} // virtual file -> manifests
 	if r.build.EnableHelm {
 		inf := &inflater{r: r, ctx: ctx, fs: fsys, req: req, out: inflated, rootNS: helmRootNamespaces(absDir, &k)}
@@ -256,6 +260,11 @@ func (r *renderer) kustomizeError(fsys *overlayFS, krel string, err error) error
 	if errors.As(err, &he) {
 		return &FileError{File: he.File, Line: he.Line, Err: err}
 	}
+	if file, line := r.blameEntry(fsys, err.Error()); file != "" {
+		// the error names an entry of a kustomization read (a remote
+		// resource that does not load, a missing path): point at that entry
+		return &FileError{File: file, Line: line, Err: &relError{msg: "kustomize build: " + relativize(err.Error(), r.repo.Root), err: err}}
+	}
 	file := krel
 	if last := fsys.lastRead(); last != "" {
 		if rel := r.repo.Rel(last); !filepath.IsAbs(rel) {
@@ -263,6 +272,55 @@ func (r *renderer) kustomizeError(fsys *overlayFS, krel string, err error) error
 		}
 	}
 	return &FileError{File: file, Err: &relError{msg: "kustomize build: " + relativize(err.Error(), r.repo.Root), err: err}}
+}
+
+// blameEntry finds the resources/components/bases entry, among the
+// kustomizations the build read, that a kustomize error quotes
+// ("accumulating resources from 'https://...'"): its file and line. Remote
+// entries win over local ones; "" when none is quoted.
+func (r *renderer) blameEntry(fsys *overlayFS, msg string) (string, int) {
+	fsys.mu.Lock()
+	var files []string
+	for p := range fsys.read {
+		if isKustomizationFile(p) {
+			files = append(files, p)
+		}
+	}
+	fsys.mu.Unlock()
+	sort.Strings(files)
+	bestFile, bestLine, bestRemote := "", 0, false
+	for _, p := range files {
+		rel := r.repo.Rel(p)
+		if filepath.IsAbs(rel) {
+			continue
+		}
+		data, err := os.ReadFile(p)
+		if err != nil {
+			continue
+		}
+		var doc yamlv3.Node
+		if yamlv3.Unmarshal(data, &doc) != nil || len(doc.Content) == 0 || doc.Content[0].Kind != yamlv3.MappingNode {
+			continue
+		}
+		m := doc.Content[0]
+		for i := 0; i+1 < len(m.Content); i += 2 {
+			switch m.Content[i].Value {
+			case "resources", "components", "bases":
+			default:
+				continue
+			}
+			for _, e := range m.Content[i+1].Content {
+				if e.Kind != yamlv3.ScalarNode || e.Value == "" || !strings.Contains(msg, "'"+e.Value+"'") {
+					continue
+				}
+				remote := strings.Contains(e.Value, "://") || strings.HasPrefix(e.Value, "github.com/") || strings.Contains(e.Value, "?ref=")
+				if bestFile == "" || (remote && !bestRemote) {
+					bestFile, bestLine, bestRemote = rel, e.Line, remote
+				}
+			}
+		}
+	}
+	return bestFile, bestLine
 }
 
 // relError is an error whose message has the checkout's absolute path
