@@ -3,6 +3,8 @@ package main
 import (
 	"bufio"
 	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"slices"
@@ -200,5 +202,60 @@ func TestCheckPlacesKustomizeFindings(t *testing.T) {
 	d := findRule(rep, "render/deprecated", "old")
 	if d == nil || d.File != "apps/old/kustomization.yaml" || !strings.Contains(d.Message, "commonLabels") {
 		t.Errorf("own kustomization deprecation: %+v", d)
+	}
+}
+
+// TestCheckRemoteChartFindingsPointAtTheApplication: a finding about an
+// object of a remote chart (whose templates are not in the repo) points at
+// the Application line that chose the chart and names chart, version and
+// template; a template failure too.
+func TestCheckRemoteChartFindingsPointAtTheApplication(t *testing.T) {
+	good := chartArchive(t, "web", "2.0.1", map[string]string{
+		"templates/deploy.yaml": "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: {{ .Release.Name }}\nspec:\n  replicas: \"many\"\n  selector:\n    matchLabels: {app: web}\n  template:\n    metadata:\n      labels: {app: web}\n    spec:\n      containers:\n        - name: web\n          image: registry.example.com/web:1\n",
+	})
+	broken := chartArchive(t, "broken", "0.1.0", map[string]string{
+		"templates/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ .Values.missing.field }}\n",
+	})
+	var srv *httptest.Server
+	srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/index.yaml":
+			fmt.Fprintf(w, "apiVersion: v1\nentries:\n  web:\n    - {apiVersion: v2, name: web, version: 2.0.1, urls: [%[1]s/web-2.0.1.tgz]}\n  broken:\n    - {apiVersion: v2, name: broken, version: 0.1.0, urls: [%[1]s/broken-0.1.0.tgz]}\n", srv.URL)
+		case "/web-2.0.1.tgz":
+			_, _ = w.Write(good)
+		case "/broken-0.1.0.tgz":
+			_, _ = w.Write(broken)
+		default:
+			http.NotFound(w, r)
+		}
+	}))
+	defer srv.Close()
+	chartApp := func(name, chart, version string) string {
+		return checkApp(name, "  source:\n    repoURL: "+srv.URL+"\n    chart: "+chart+"\n    targetRevision: "+version+"\n")
+	}
+	root := checkRepo(t, map[string]string{
+		".github/CODEOWNERS":            checkOwners,
+		".render-check.yaml":            checkConfig + "render:\n  chartCacheDir: " + t.TempDir() + "\n",
+		"clusters/lab/apps/web.yaml":    chartApp("web", "web", "2.0.1"),
+		"clusters/lab/apps/broken.yaml": chartApp("broken", "broken", "0.1.0"),
+	})
+	_, rep, stderr := checkJSON(t, root)
+	if rep == nil {
+		t.Fatal(stderr)
+	}
+	chartLine := 10 // "    chart: ..." in checkApp's layout
+	s := findRule(rep, "schema/invalid", "web")
+	if s == nil || s.File != "clusters/lab/apps/web.yaml" || s.Line != chartLine ||
+		!strings.Contains(s.Message, "rendered from chart web 2.0.1 ("+srv.URL+"), template web/templates/deploy.yaml") {
+		t.Errorf("schema finding of a remote chart: %+v", s)
+	}
+	b := findRule(rep, "render/failed", "broken")
+	if b == nil || b.File != "clusters/lab/apps/broken.yaml" || b.Line != chartLine || !strings.Contains(b.Message, "chart broken 0.1.0") || !strings.Contains(b.Message, "broken/templates/cm.yaml") {
+		t.Errorf("template failure of a remote chart: %+v", b)
+	}
+	for _, f := range rep.Findings {
+		if strings.Contains(f.File, "templates/") {
+			t.Errorf("finding points at a template that is not in the repo: %+v", f)
+		}
 	}
 }

@@ -227,8 +227,37 @@ func Check(ctx context.Context, opts Options) (*report.Report, error) {
 		}
 		rep.Findings = append(rep.Findings, fs...)
 	}
+	describeRemoteCharts(rep.Findings, rendered)
 	rep.Finalize()
 	return rep, nil
+}
+
+// describeRemoteCharts says, in the message of every finding about an
+// object rendered from a remote chart (whose templates are not in the repo,
+// so the finding points at the Application line that chose the chart),
+// which chart, version and template produced it.
+func describeRemoteCharts(findings []report.Finding, clusters []*resource.Cluster) {
+	charts := map[string]string{}
+	for _, c := range clusters {
+		for _, a := range c.Apps {
+			for _, r := range a.Resources {
+				if r.Origin.Chart != "" {
+					charts[c.Name+"\x00"+a.Name+"\x00"+r.Ref().String()+"\x00"+r.Origin.File] = r.Origin.Chart
+				}
+			}
+		}
+	}
+	if len(charts) == 0 {
+		return
+	}
+	for i, f := range findings {
+		if f.Resource == nil {
+			continue
+		}
+		if ch, ok := charts[f.Cluster+"\x00"+f.App+"\x00"+f.Resource.String()+"\x00"+f.File]; ok && !strings.Contains(f.Message, ch) {
+			findings[i].Message += " (rendered from " + ch + ")"
+		}
+	}
 }
 
 func countApps(cs []*resource.Cluster) int {

@@ -14,6 +14,7 @@ import (
 	"runtime"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 
@@ -25,6 +26,7 @@ import (
 	"github.com/render-check/render-check/internal/repo"
 	"github.com/render-check/render-check/internal/report"
 	"github.com/render-check/render-check/internal/resource"
+	"github.com/render-check/render-check/internal/source"
 )
 
 // Rules of render findings.
@@ -567,11 +569,23 @@ func (r *renderer) renderSource(ctx context.Context, cl *cluster, app *argo.Appl
 		out.typ = TypeHelm
 		hreq.RepoURL, hreq.Chart, hreq.Version = src.RepoURL, src.Chart, src.TargetRevision
 		ho, err := r.helm.Template(ctx, hreq)
+		chartLine := r.chartLine(app, src)
 		if err != nil {
+			var he *helm.Error
+			if errors.As(err, &he) && he.File != "" && !r.repo.Exists(he.File) {
+				// a remote chart's template: blame the line that chose the chart
+				err = &FileError{File: app.File, Line: chartLine, Err: fmt.Errorf("chart %s %s (%s), template %s: %w", src.Chart, src.TargetRevision, src.RepoURL, he.File, he.Err)}
+			}
 			out.err = fmt.Errorf("helm chart %s from %s: %w", src.Chart, src.RepoURL, err)
 			return out
 		}
 		out.resources, out.inputs = helmResources(ho)
+		for _, rs := range out.resources {
+			if rs.Origin.File == "" || !r.repo.Exists(rs.Origin.File) {
+				rs.Origin = resource.Origin{File: app.File, Line: chartLine,
+					Chart: fmt.Sprintf("chart %s %s (%s), template %s", src.Chart, src.TargetRevision, src.RepoURL, rs.Origin.File)}
+			}
+		}
 		return out
 	}
 	out.typ = explicitType(src)
@@ -663,6 +677,22 @@ func (r *renderer) renderSource(ctx context.Context, cl *cluster, app *argo.Appl
 		})
 	}
 	return out
+}
+
+// chartLine is the line of the Application that chose a remote chart (its
+// source's chart field), else the Application's line.
+func (r *renderer) chartLine(app *argo.Application, src argo.Source) int {
+	field := []string{"spec", "source", "chart"}
+	for i, s := range app.Spec.Sources {
+		if s.Chart == src.Chart && s.RepoURL == src.RepoURL {
+			field = []string{"spec", "sources", strconv.Itoa(i), "chart"}
+			break
+		}
+	}
+	if app.File == "" {
+		return app.Line
+	}
+	return source.FieldLine(r.repo.Root, resource.Origin{File: app.File, Line: app.Line}, "Application", app.Metadata.Name, field)
 }
 
 // helmResources converts helm output to resources.
