@@ -28,8 +28,12 @@ func (c *checker) checkSyncWindows(cl *resource.Cluster, e *env) {
 		valid[name] = c.validWindows(cl, e.projects[name])
 		anyWindow = anyWindow || len(e.projects[name].Spec.SyncWindows) > 0
 	}
-	// A repo none of whose projects has a sync window has not adopted them
-	// yet: its missing windows are warnings unless the rule is configured.
+	for _, p := range c.scanned.projects {
+		anyWindow = anyWindow || len(p.Spec.SyncWindows) > 0
+	}
+	// A repo none of whose AppProjects (in its files or this cluster's
+	// output) has a sync window has not adopted them yet: its missing
+	// windows are warnings unless the rule is configured.
 	add := func(f report.Finding) {
 		if anyWindow {
 			c.add(f, "")
