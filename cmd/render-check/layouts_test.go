@@ -259,3 +259,67 @@ func TestCheckRemoteChartFindingsPointAtTheApplication(t *testing.T) {
 		}
 	}
 }
+
+// TestInitWritesWhatItSees: init on a zero-configuration repo writes a
+// config naming the detected clusters, production marks and argocd-cm's
+// build options; check with it sees the same clusters; init keeps an
+// existing file.
+func TestInitWritesWhatItSees(t *testing.T) {
+	root := t.TempDir()
+	if err := os.CopyFS(root, os.DirFS(filepath.Join("..", "..", "testdata", "layouts", "openshift-bootstrap"))); err != nil {
+		t.Fatal(err)
+	}
+	writeFiles(t, root, map[string]string{"argocd/argocd-cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: argocd-cm\n  namespace: openshift-gitops\ndata:\n  kustomize.buildOptions: --enable-helm --enable-alpha-plugins\n"})
+	code, stdout, stderr := runCLI(t, "init", "--root", root)
+	if code != exitOK || !strings.Contains(stdout, "wrote ") {
+		t.Fatalf("init: exit %d, %s %s", code, stdout, stderr)
+	}
+	for _, s := range []string{"found: cluster prod (bootstrap): production (name segment \"prod\")", "found: kustomize.buildOptions from argocd/argocd-cm.yaml"} {
+		if !strings.Contains(stderr, s) {
+			t.Errorf("init stderr lacks %q:\n%s", s, stderr)
+		}
+	}
+	written := readFile(t, filepath.Join(root, ".render-check.yaml"))
+	for _, s := range []string{`- "bootstrap/prod-root.yaml"  # cluster prod`, `- "bootstrap/staging-root.yaml"  # cluster staging`, `production: true  # name segment "prod"`, `kustomizeBuildOptions: "--enable-helm --enable-alpha-plugins"`} {
+		if !strings.Contains(written, s) {
+			t.Errorf("written config lacks %q:\n%s", s, written)
+		}
+	}
+	_, rep, errOut := checkJSON(t, root)
+	if rep == nil {
+		t.Fatal(errOut)
+	}
+	var names []string
+	for _, c := range rep.Clusters {
+		names = append(names, c.Name)
+	}
+	if strings.Join(names, " ") != "prod staging" || len(rep.Notes) != 0 || rep.Summary.Errors != 0 {
+		t.Errorf("check with the written config: clusters %v, notes %q, %d errors", names, rep.Notes, rep.Summary.Errors)
+	}
+	if code, _, stderr := runCLI(t, "init", "--root", root); code != exitError || !strings.Contains(stderr, "already exists") {
+		t.Errorf("second init: exit %d, %s", code, stderr)
+	}
+}
+
+// TestListSaysWhyNothing: list on a repo without clusters says why, and
+// names what it detected otherwise.
+func TestListSaysWhyNothing(t *testing.T) {
+	root := checkRepo(t, map[string]string{"README.md": "# nothing here\n"})
+	code, stdout, stderr := runCLI(t, "list", "--root", root)
+	if code != exitOK || stdout != "" || !strings.Contains(stderr, "no clusters: clusters/* matches nothing") {
+		t.Errorf("list on an empty repo: exit %d, stdout %q, stderr %q", code, stdout, stderr)
+	}
+	_, rep, _ := checkJSON(t, root)
+	if f := findRule(rep, "render/no-clusters", ""); f == nil || f.Severity != report.SeverityError || !strings.Contains(f.Message, "render-check init") {
+		t.Errorf("check on an empty repo: %+v", rep.Findings)
+	}
+	root = checkRepo(t, map[string]string{"envs/dev/kustomization.yaml": "resources: [cm.yaml]\n", "envs/dev/cm.yaml": okConfigMap, "envs/prod/README.md": "empty\n"})
+	code, stdout, stderr = runCLI(t, "list", "--root", root)
+	if code != exitOK || !strings.Contains(stdout, "dev\tenvs/dev\t") || !strings.Contains(stderr, "detected 2 clusters: dev (envs/dev), prod (envs/prod) (envs/* directories)") {
+		t.Errorf("list of envs/*: exit %d, stdout %q, stderr %q", code, stdout, stderr)
+	}
+	_, rep, _ = checkJSON(t, root)
+	if f := findRule(rep, "render/no-apps", ""); f == nil || f.Cluster != "prod" || f.Severity != report.SeverityWarning {
+		t.Errorf("a cluster that renders nothing: %+v", rep.Findings)
+	}
+}
