@@ -572,9 +572,14 @@ func (r *renderer) renderSource(ctx context.Context, cl *cluster, app *argo.Appl
 		chartLine := r.chartLine(app, src)
 		if err != nil {
 			var he *helm.Error
-			if errors.As(err, &he) && he.File != "" && !r.repo.Exists(he.File) {
+			var fe *FileError
+			switch {
+			case errors.As(err, &he) && he.File != "" && !r.repo.Exists(he.File):
 				// a remote chart's template: blame the line that chose the chart
 				err = &FileError{File: app.File, Line: chartLine, Err: fmt.Errorf("chart %s %s (%s), template %s: %w", src.Chart, src.TargetRevision, src.RepoURL, he.File, he.Err)}
+			case (he == nil || he.File == "") && !errors.As(err, &fe) && app.File != "":
+				// the chart could not be fetched or loaded: the chart line chose it
+				err = &FileError{File: app.File, Line: chartLine, Err: err}
 			}
 			out.err = fmt.Errorf("helm chart %s from %s: %w", src.Chart, src.RepoURL, err)
 			return out

@@ -119,7 +119,9 @@ func (r *Repo) rootClusters() ([]ClusterDir, error) {
 					continue
 				}
 				p := path.Clean(strings.TrimPrefix(s.Path, "/"))
-				if !r.Exists(p) {
+				if !r.Exists(p) || (p == "." && !r.IsThisRepo(s.RepoURL)) {
+					// the root exists in every repo: only a source known to be
+					// this one covers it
 					continue
 				}
 				af.paths = append(af.paths, p)
