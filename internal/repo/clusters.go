@@ -98,9 +98,9 @@ func (r *Repo) matchClusters(globs []string, namePattern string) ([]ClusterDir, 
 			matches = []string{"."}
 		}
 		for _, m := range matches {
-			st, err := os.Stat(r.Abs(m))
-			if err != nil {
-				continue
+			st, err := os.Lstat(r.Abs(m))
+			if err != nil || st.Mode()&os.ModeSymlink != 0 {
+				continue // symlinks are never followed: they may point outside the checkout
 			}
 			base := path.Base(m)
 			if m != "." && (strings.HasPrefix(base, ".") || strings.HasPrefix(base, "_")) {

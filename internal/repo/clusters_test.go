@@ -1,6 +1,8 @@
 package repo
 
 import (
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -61,6 +63,42 @@ func TestClusterGlobs(t *testing.T) {
 		}
 		if got := strings.Join(parts, ";"); got != tt.want {
 			t.Errorf("%v %q: %s, want %s", tt.globs, tt.pattern, got, tt.want)
+		}
+	}
+}
+
+// TestClusterSymlinksNotFollowed: a root Application file or cluster
+// directory that is a symlink (possibly to outside the checkout) is not read.
+func TestClusterSymlinksNotFollowed(t *testing.T) {
+	outside := t.TempDir()
+	write(t, outside, "secret.yaml", strings.Replace(strings.Replace(testApp, "%s", "outside", 1), "%s", "x", 1))
+	root := t.TempDir()
+	write(t, root, "bootstrap/real-root.yaml", strings.Replace(strings.Replace(testApp, "%s", "real", 1), "%s", "x", 1))
+	if err := os.Symlink(filepath.Join(outside, "secret.yaml"), filepath.Join(root, "bootstrap", "evil-root.yaml")); err != nil {
+		t.Skip("symlinks not supported:", err)
+	}
+	if err := os.Symlink(outside, filepath.Join(root, "bootstrap", "evil")); err != nil {
+		t.Fatal(err)
+	}
+	cfg := config.Default()
+	cfg.Clusters = []string{"bootstrap/*.yaml", "bootstrap/*"}
+	r, _ := Open(root, cfg)
+	cs, err := r.Clusters()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range cs {
+		apps, _, err := r.Applications(c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, a := range apps {
+			if a.Metadata.Name == "outside" {
+				t.Errorf("cluster %s read an Application through a symlink", c.Name)
+			}
+		}
+		if c.Name == "evil" {
+			t.Errorf("a symlinked directory became cluster %s", c.Name)
 		}
 	}
 }

@@ -154,8 +154,8 @@ func (r *Repo) memberApplications(cluster string, m Member) ([]*argo.Application
 			}
 			return nil
 		}
-		if !isYAMLName(p) {
-			return nil
+		if !isYAMLName(p) || !d.Type().IsRegular() {
+			return nil // symlinks are never followed
 		}
 		if p != base && IsChartDir(base) {
 			return nil // the cluster directory is itself a chart
