@@ -531,6 +531,12 @@ func (r *renderer) failure(cl *cluster, app *argo.Application, err error) report
 	return f
 }
 
+// isSynthetic reports whether the app stands for a cluster directory (no
+// Application manifest to point at).
+func isSynthetic(app *argo.Application) bool {
+	return app.Spec.Source != nil && app.Spec.Source.RepoURL == syntheticRepoURL
+}
+
 // syntheticRepoURL marks the source of a cluster directory rendered as one app.
 const syntheticRepoURL = "render-check:checkout"
 
@@ -612,6 +618,9 @@ func (r *renderer) renderSource(ctx context.Context, cl *cluster, app *argo.Appl
 	}
 	if st, err := os.Stat(r.repo.Abs(dir)); err != nil || !st.IsDir() {
 		out.err = fmt.Errorf("app path %s does not exist", dir)
+		if app.File != "" && !isSynthetic(app) {
+			out.err = &FileError{File: app.File, Line: r.sourceFieldLine(app, src, "path"), Err: out.err}
+		}
 		return out
 	}
 	src, read, err := applyOverrides(r.repo, src, dir, app.Metadata.Name)
@@ -687,17 +696,23 @@ func (r *renderer) renderSource(ctx context.Context, cl *cluster, app *argo.Appl
 // chartLine is the line of the Application that chose a remote chart (its
 // source's chart field), else the Application's line.
 func (r *renderer) chartLine(app *argo.Application, src argo.Source) int {
-	field := []string{"spec", "source", "chart"}
+	return r.sourceFieldLine(app, src, "chart")
+}
+
+// sourceFieldLine is the line of a field of the Application's source src
+// (spec.source.F, or spec.sources[i].F), else the Application's line.
+func (r *renderer) sourceFieldLine(app *argo.Application, src argo.Source, field string) int {
+	p := []string{"spec", "source", field}
 	for i, s := range app.Spec.Sources {
-		if s.Chart == src.Chart && s.RepoURL == src.RepoURL {
-			field = []string{"spec", "sources", strconv.Itoa(i), "chart"}
+		if s.Chart == src.Chart && s.RepoURL == src.RepoURL && s.Path == src.Path {
+			p = []string{"spec", "sources", strconv.Itoa(i), field}
 			break
 		}
 	}
 	if app.File == "" {
 		return app.Line
 	}
-	return source.FieldLine(r.repo.Root, resource.Origin{File: app.File, Line: app.Line}, "Application", app.Metadata.Name, field)
+	return source.FieldLine(r.repo.Root, resource.Origin{File: app.File, Line: app.Line}, "Application", app.Metadata.Name, p)
 }
 
 // helmResources converts helm output to resources.
