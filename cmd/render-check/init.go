@@ -10,7 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/render-check/render-check/internal/config"
-	"github.com/render-check/render-check/internal/repo"
+	"github.com/render-check/render-check/internal/workspace"
 )
 
 func init() { register(newInitCmd) }
@@ -45,7 +45,7 @@ func newInitCmd() *cobra.Command {
 			} else if !errors.Is(err, fs.ErrNotExist) {
 				return usageErrorf("%w", err)
 			}
-			rp, err := repo.Open(root, cfg)
+			rp, err := workspace.Open(cmd.Context(), root, workspace.Settings{Config: cfg})
 			if err != nil {
 				return usageErrorf("%w", err)
 			}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/render-check/render-check/internal/config"
 	"github.com/render-check/render-check/internal/pipeline"
+	"github.com/render-check/render-check/internal/workspace"
 )
 
 func init() { register(newListCmd) }
@@ -49,7 +50,11 @@ func newListCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			all, note, err := pipeline.DiscoverWithNote(root, cfg)
+			ws, err := workspace.Open(cmd.Context(), root, workspace.Settings{Config: cfg})
+			if err != nil {
+				return usageErrorf("%w", err)
+			}
+			all, note, err := pipeline.DiscoverWithNote(cmd.Context(), ws)
 			if err != nil {
 				return usageErrorf("%w", err)
 			}

@@ -11,6 +11,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/render-check/render-check/internal/config"
+	"github.com/render-check/render-check/internal/kube"
 	"github.com/render-check/render-check/internal/render"
 	"github.com/render-check/render-check/internal/report"
 )
@@ -42,7 +43,7 @@ Render findings go to stderr; the exit code is 1 when rendering failed.`,
 	f.StringVar(&o.root, "root", defaultRoot(), "config repo root")
 	f.StringVar(&o.configPath, "config", "", "config file (default <root>/"+config.FileName+" if present)")
 	f.StringArrayVar(&o.clusters, "cluster", nil, "only render this cluster (repeatable)")
-	f.StringVar(&o.kubeVersion, "kube-version", "", "target Kubernetes version for every cluster (default: config, else "+render.DefaultKubeVersion+")")
+	f.StringVar(&o.kubeVersion, "kube-version", "", "target Kubernetes version for every cluster (default: config, else "+kube.DefaultVersion()+")")
 	f.StringVar(&o.outputDir, "output-dir", "", "directory to write DIR/<cluster>/<app>.yaml into (required)")
 	return cmd
 }
@@ -50,6 +51,9 @@ Render findings go to stderr; the exit code is 1 when rendering failed.`,
 func runRender(cmd *cobra.Command, o *renderOptions) error {
 	if o.outputDir == "" {
 		return usageErrorf("--output-dir is required")
+	}
+	if err := checkKubeVersion(o.kubeVersion); err != nil {
+		return err
 	}
 	root, cfg, err := loadRoot(o.root, o.configPath)
 	if err != nil {

@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"sigs.k8s.io/yaml"
+
+	"github.com/render-check/render-check/internal/kube"
 )
 
 // FileName is the config file looked up at the repo root.
@@ -132,6 +134,18 @@ func (c *Config) check() error {
 	}
 	if c.Images.Concurrency < 0 {
 		return fmt.Errorf("images.concurrency must not be negative")
+	}
+	if c.KubernetesVersion != "" {
+		if _, err := kube.ParseVersion(c.KubernetesVersion); err != nil {
+			return fmt.Errorf("kubernetesVersion: %w", err)
+		}
+	}
+	for _, name := range sortedKeys(c.ClusterSettings) {
+		if v := c.ClusterSettings[name].KubernetesVersion; v != "" {
+			if _, err := kube.ParseVersion(v); err != nil {
+				return fmt.Errorf("clusterSettings.%s.kubernetesVersion: %w", name, err)
+			}
+		}
 	}
 	return c.ValidatePolicy()
 }

@@ -14,14 +14,7 @@ import (
 	"github.com/render-check/render-check/internal/render"
 	"github.com/render-check/render-check/internal/report"
 	"github.com/render-check/render-check/internal/resource"
-)
-
-// Rules of the run itself.
-const (
-	// RuleNoClusters: the run found no cluster, so nothing was checked.
-	RuleNoClusters = "render/no-clusters"
-	// RuleNoApps: a cluster has nothing to render, so nothing in it was checked.
-	RuleNoApps = "render/no-apps"
+	"github.com/render-check/render-check/internal/workspace"
 )
 
 // Options configure a check run.
@@ -68,10 +61,12 @@ func (o *Options) progress(p Progress) {
 
 // Input is what every stage receives.
 type Input struct {
-	Root     string
-	Config   *config.Config
-	Clusters []*resource.Cluster
-	Options  *Options
+	Root   string
+	Config *config.Config
+	// Workspace is the checkout, opened once for the run.
+	Workspace *workspace.Workspace
+	Clusters  []*resource.Cluster
+	Options   *Options
 	// ChangedFiles, when non-nil, are the only repo files that file-based
 	// checks look at (changed-only runs), relative to Root.
 	ChangedFiles []string
@@ -108,10 +103,15 @@ func Check(ctx context.Context, opts Options) (*report.Report, error) {
 	if opts.Config == nil {
 		opts.Config = config.Default()
 	}
+	// the checkout is opened once; every stage reads it through ws
+	ws, err := workspace.Open(ctx, opts.Root, workspace.Settings{Config: opts.Config})
+	if err != nil {
+		return nil, err
+	}
 	clusters := opts.Clusters
 	var notes []string
 	if opts.Shard != nil {
-		names, err := ShardClusters(opts.Root, opts.Config, *opts.Shard)
+		names, err := ShardClusters(ctx, ws, *opts.Shard)
 		if err != nil {
 			return nil, fmt.Errorf("shard %s: %w", opts.Shard, err)
 		}
@@ -128,14 +128,14 @@ func Check(ctx context.Context, opts Options) (*report.Report, error) {
 	var changed []string
 	if opts.ChangedSince != "" {
 		var err error
-		if changed, err = ChangedFiles(ctx, opts.Root, opts.ChangedSince); err != nil {
+		if changed, err = ChangedFiles(ctx, ws, opts.ChangedSince); err != nil {
 			return nil, err
 		}
 	}
 	start := time.Now()
 	opts.progress(Progress{Stage: "render", Message: "discovering and rendering clusters"})
 	res, err := render.Render(ctx, render.Options{
-		Root: opts.Root, Config: opts.Config, Clusters: clusters, KubeVersion: opts.KubeVersion,
+		Root: opts.Root, Config: opts.Config, Workspace: ws, Clusters: clusters, KubeVersion: opts.KubeVersion,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("rendering: %w", err)
@@ -154,13 +154,13 @@ func Check(ctx context.Context, opts Options) (*report.Report, error) {
 			msg = fmt.Sprintf("no clusters found: %s matches nothing, and neither envs/*, environments/* nor any root Application (an Application manifest, or a Helm chart of Applications, that no other Application's path covers) exists: nothing was checked (set clusters in %s; `render-check init` writes one)",
 				strings.Join(opts.Config.Clusters, ", "), config.FileName)
 		}
-		res.Findings = append(res.Findings, report.Finding{Rule: RuleNoClusters, Severity: report.SeverityError, Message: msg})
+		res.Findings = append(res.Findings, report.Finding{Rule: report.RuleRenderNoClusters, Severity: report.SeverityError, Message: msg})
 	}
 	for _, c := range res.Clusters {
 		if len(c.Apps) == 0 {
 			// a cluster that renders nothing checks nothing: say so
 			res.Findings = append(res.Findings, report.Finding{
-				Rule: RuleNoApps, Severity: report.SeverityWarning, Cluster: c.Name,
+				Rule: report.RuleRenderNoApps, Severity: report.SeverityWarning, Cluster: c.Name,
 				Message: fmt.Sprintf("cluster %s (%s) has no Application, kustomization or Helm chart: nothing in it was rendered or checked", c.Name, c.Dir),
 			})
 		}
@@ -195,7 +195,7 @@ func Check(ctx context.Context, opts Options) (*report.Report, error) {
 		}
 		rep.Clusters = append(rep.Clusters, rc)
 	}
-	in := &Input{Root: opts.Root, Config: opts.Config, Clusters: rendered, Options: &opts, ChangedFiles: changed}
+	in := &Input{Root: opts.Root, Config: opts.Config, Workspace: ws, Clusters: rendered, Options: &opts, ChangedFiles: changed}
 	for _, st := range Stages() {
 		start := time.Now()
 		opts.progress(Progress{Stage: st.Name, Message: "checking"})
@@ -227,6 +227,9 @@ func Check(ctx context.Context, opts Options) (*report.Report, error) {
 		}
 		rep.Findings = append(rep.Findings, fs...)
 	}
+	// severity overrides (policy.severity, clusterSettings.*.severity)
+	// apply to every check's findings, here, in one place
+	rep.Findings = opts.Config.ApplySeverities(rep.Findings)
 	describeRemoteCharts(rep.Findings, rendered)
 	rep.Finalize()
 	return rep, nil

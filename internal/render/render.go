@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"os"
 	"path"
-	"path/filepath"
 	"reflect"
 	"runtime"
 	"slices"
@@ -22,22 +21,12 @@ import (
 
 	"github.com/render-check/render-check/internal/argo"
 	"github.com/render-check/render-check/internal/config"
+	"github.com/render-check/render-check/internal/kube"
 	"github.com/render-check/render-check/internal/render/helm"
-	"github.com/render-check/render-check/internal/repo"
 	"github.com/render-check/render-check/internal/report"
 	"github.com/render-check/render-check/internal/resource"
 	"github.com/render-check/render-check/internal/source"
-)
-
-// Rules of render findings.
-const (
-	RuleFailed         = "render/failed"
-	RuleExternalSource = "render/external-source"
-	RuleUnsupported    = "render/unsupported"
-	RuleCycle          = "render/cycle"
-	RuleRepoURL        = "render/repo-url"
-	RuleDeprecated     = "render/deprecated"
-	RuleMalformedYAML  = repo.RuleMalformedYAML
+	"github.com/render-check/render-check/internal/workspace"
 )
 
 // Options selects what to render.
@@ -48,8 +37,11 @@ type Options struct {
 	Config *config.Config
 	// Clusters limits the run to these cluster names (all when empty).
 	Clusters []string
-	// KubeVersion overrides every cluster's target version ("" = config or default).
+	// KubeVersion overrides every cluster's target version ("" = config or
+	// default); kube.Target decides and validates it.
 	KubeVersion string
+	// Workspace is the opened checkout (nil: Root is opened with Config).
+	Workspace *workspace.Workspace
 	// ChartCacheDir overrides config.Render.ChartCacheDir.
 	ChartCacheDir string
 	// HelmOptions configure the Helm renderer (e.g. an HTTP client).
@@ -78,7 +70,7 @@ func (e *UnknownClusterError) Error() string {
 
 // renderer holds what one run shares between apps.
 type renderer struct {
-	repo     *repo.Repo
+	repo     *workspace.Workspace
 	cfg      *config.Config
 	build    BuildOptions
 	helm     *helm.Renderer
@@ -98,9 +90,18 @@ func Render(ctx context.Context, opts Options) (*Result, error) {
 	if cfg == nil {
 		cfg = config.Default()
 	}
-	rp, err := repo.Open(opts.Root, cfg)
-	if err != nil {
-		return nil, err
+	rp := opts.Workspace
+	if rp == nil {
+		var err error
+		if rp, err = workspace.Open(ctx, opts.Root, workspace.Settings{Config: cfg}); err != nil {
+			return nil, err
+		}
+	}
+	if opts.KubeVersion != "" {
+		// a bad flag stops the run even when no cluster is selected
+		if _, err := kube.Target(opts.KubeVersion, ""); err != nil {
+			return nil, err
+		}
 	}
 	build, err := ParseBuildOptions(cfg.Render.KustomizeBuildOptions)
 	if err != nil {
@@ -112,22 +113,22 @@ func Render(ctx context.Context, opts Options) (*Result, error) {
 	}
 	if len(opts.Clusters) > 0 {
 		known := make([]string, 0, len(dirs))
-		byName := map[string]repo.ClusterDir{}
+		byName := map[string]workspace.ClusterDir{}
 		for _, d := range dirs {
 			known = append(known, d.Name)
 			byName[d.Name] = d
 		}
-		var sel []repo.ClusterDir
+		var sel []workspace.ClusterDir
 		for _, n := range opts.Clusters {
 			d, ok := byName[n]
 			if !ok {
 				return nil, &UnknownClusterError{Name: n, Known: known}
 			}
-			if !slices.ContainsFunc(sel, func(x repo.ClusterDir) bool { return x.Name == d.Name }) {
+			if !slices.ContainsFunc(sel, func(x workspace.ClusterDir) bool { return x.Name == d.Name }) {
 				sel = append(sel, d)
 			}
 		}
-		slices.SortFunc(sel, func(a, b repo.ClusterDir) int { return strings.Compare(a.Name, b.Name) })
+		slices.SortFunc(sel, func(a, b workspace.ClusterDir) int { return strings.Compare(a.Name, b.Name) })
 		dirs = sel
 	}
 	cacheDir := opts.ChartCacheDir
@@ -140,7 +141,7 @@ func Render(ctx context.Context, opts Options) (*Result, error) {
 	}
 	r := &renderer{repo: rp, cfg: cfg, build: build, lines: newLineIndex(), parallel: par,
 		helm: helm.NewRenderer(cacheDir, opts.HelmOptions...)}
-	r.repoCRDs, err = scanCRDs(rp)
+	r.repoCRDs, err = rp.CRDs(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -152,14 +153,11 @@ func Render(ctx context.Context, opts Options) (*Result, error) {
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
-		kv := opts.KubeVersion
-		if kv == "" {
-			kv = cfg.KubernetesVersionFor(d.Name)
+		kv, err := kube.Target(opts.KubeVersion, cfg.KubernetesVersionFor(d.Name))
+		if err != nil {
+			return nil, err
 		}
-		if kv == "" {
-			kv = DefaultKubeVersion
-		}
-		c, fs, err := r.renderCluster(ctx, d, strings.TrimPrefix(kv, "v"))
+		c, fs, err := r.renderCluster(ctx, d, kv)
 		if err != nil {
 			return nil, err
 		}
@@ -168,13 +166,13 @@ func Render(ctx context.Context, opts Options) (*Result, error) {
 	}
 	for _, name := range build.NotApplied {
 		res.Findings = append(res.Findings, report.Finding{
-			Rule: RuleUnsupported, Severity: report.SeverityInfo,
+			Rule: report.RuleRenderUnsupported, Severity: report.SeverityInfo,
 			Message: fmt.Sprintf("kustomize build option --%s (render.kustomizeBuildOptions) is accepted but not applied: %s", name, notAppliedOptions[name]),
 		})
 	}
 	if r.guessed {
 		res.Findings = append(res.Findings, report.Finding{
-			Rule: RuleRepoURL, Severity: report.SeverityInfo,
+			Rule: report.RuleRenderRepoURL, Severity: report.SeverityInfo,
 			Message: "the checkout has no git origin and no repoURLs are configured: a git source is read from the checkout when its path exists here (set repoURLs in " + config.FileName + ")",
 		})
 	}
@@ -204,13 +202,13 @@ type appResult struct {
 	children []*argo.Application
 }
 
-func (r *renderer) renderCluster(ctx context.Context, d repo.ClusterDir, kubeVersion string) (*resource.Cluster, []report.Finding, error) {
-	apps, findings, err := r.repo.Applications(d)
+func (r *renderer) renderCluster(ctx context.Context, d workspace.ClusterDir, kubeVersion string) (*resource.Cluster, []report.Finding, error) {
+	apps, findings, err := r.repo.Applications(ctx, d)
 	if err != nil {
 		return nil, nil, err
 	}
 	cl := &cluster{name: d.Name, dir: d.Dir, kubeVersion: kubeVersion}
-	cl.apiVersions = mergeSorted(builtinAPIVersions(kubeVersion), crdAPIVersions(r.repoCRDs))
+	cl.apiVersions = mergeSorted(kube.APIVersions(kubeVersion), crdAPIVersions(r.repoCRDs))
 
 	nodes := map[string]*node{}
 	var wave []*node
@@ -224,7 +222,7 @@ func (r *renderer) renderCluster(ctx context.Context, d repo.ClusterDir, kubeVer
 			file := ""
 			if k := findKustomization(r.repo.Abs(m.Path)); k != "" {
 				file = path.Join(m.Path, k)
-			} else if repo.IsChartDir(r.repo.Abs(m.Path)) {
+			} else if workspace.IsChartDir(r.repo.Abs(m.Path)) {
 				file = path.Join(m.Path, "Chart.yaml")
 			}
 			if file == "" || nodes[m.App] != nil {
@@ -244,7 +242,7 @@ func (r *renderer) renderCluster(ctx context.Context, d repo.ClusterDir, kubeVer
 	for _, a := range apps {
 		if prev, ok := nodes[a.Metadata.Name]; ok {
 			findings = append(findings, report.Finding{
-				Rule: RuleDuplicate, Severity: report.SeverityWarning, Cluster: d.Name, App: a.Metadata.Name,
+				Rule: report.RuleRenderDuplicateResource, Severity: report.SeverityWarning, Cluster: d.Name, App: a.Metadata.Name,
 				File: a.File, Line: a.Line,
 				Message: fmt.Sprintf("Application %s is also defined in %s:%d; only that one is rendered", a.Metadata.Name, prev.app.File, prev.app.Line),
 			})
@@ -393,7 +391,7 @@ func cycles(clusterName string, edges map[string][]string, nodes map[string]*nod
 		}
 		seen[key] = true
 		f := report.Finding{
-			Rule: RuleCycle, Severity: report.SeverityWarning, Cluster: clusterName, App: start,
+			Rule: report.RuleRenderCycle, Severity: report.SeverityWarning, Cluster: clusterName, App: start,
 			Message: fmt.Sprintf("app-of-apps cycle: %s -> %s; each Application is rendered once", strings.Join(path, " -> "), start),
 		}
 		if n := nodes[start]; n != nil {
@@ -485,7 +483,7 @@ func (r *renderer) renderApp(ctx context.Context, cl *cluster, app *argo.Applica
 		rs.Cluster, rs.App = cl.name, ra.Name
 		if argo.IsApplicationSet(rs.Object) {
 			res.findings = append(res.findings, report.Finding{
-				Rule: RuleUnsupported, Severity: report.SeverityWarning, Cluster: cl.name, App: ra.Name,
+				Rule: report.RuleRenderUnsupported, Severity: report.SeverityWarning, Cluster: cl.name, App: ra.Name,
 				File: rs.Origin.File, Line: rs.Origin.Line, Resource: rs.Ref(),
 				Message: fmt.Sprintf("ApplicationSet %s: the Applications it generates are not rendered or checked", rs.Name()),
 			})
@@ -494,7 +492,7 @@ func (r *renderer) renderApp(ctx context.Context, cl *cluster, app *argo.Applica
 			child, err := argo.DecodeApplication(rs.Object)
 			if err != nil {
 				res.findings = append(res.findings, report.Finding{
-					Rule: RuleFailed, Severity: report.SeverityError, Cluster: cl.name, App: ra.Name,
+					Rule: report.RuleRenderFailed, Severity: report.SeverityError, Cluster: cl.name, App: ra.Name,
 					File: rs.Origin.File, Line: rs.Origin.Line, Message: fmt.Sprintf("invalid child Application: %v", err),
 				})
 				continue
@@ -515,7 +513,7 @@ func (r *renderer) renderApp(ctx context.Context, cl *cluster, app *argo.Applica
 // names, else at the Application.
 func (r *renderer) failure(cl *cluster, app *argo.Application, err error) report.Finding {
 	f := report.Finding{
-		Rule: RuleFailed, Severity: report.SeverityError, Cluster: cl.name, App: app.Metadata.Name,
+		Rule: report.RuleRenderFailed, Severity: report.SeverityError, Cluster: cl.name, App: app.Metadata.Name,
 		File: app.File, Line: app.Line, Message: err.Error(),
 	}
 	var fe *FileError
@@ -569,7 +567,7 @@ func (r *renderer) renderSource(ctx context.Context, cl *cluster, app *argo.Appl
 	env := buildEnv(app, src, r.repo.Head)
 	hreq := helm.Request{
 		Root: r.repo.Root, Helm: src.Helm, AppName: app.Metadata.Name, Namespace: app.Spec.Destination.Namespace,
-		KubeVersion: kubeVersionFull(cl.kubeVersion), APIVersions: cl.apiVersions, Env: env, Refs: refs,
+		KubeVersion: kube.FullVersion(cl.kubeVersion), APIVersions: cl.apiVersions, Env: env, Refs: refs,
 	}
 	if src.Chart != "" {
 		out.typ = TypeHelm
@@ -602,7 +600,7 @@ func (r *renderer) renderSource(ctx context.Context, cl *cluster, app *argo.Appl
 	out.typ = explicitType(src)
 	if !r.isLocal(src) {
 		out.findings = append(out.findings, report.Finding{
-			Rule: RuleExternalSource, Severity: report.SeverityWarning, Cluster: cl.name, App: app.Metadata.Name,
+			Rule: report.RuleRenderExternalSource, Severity: report.SeverityWarning, Cluster: cl.name, App: app.Metadata.Name,
 			File: app.File, Line: app.Line,
 			Message: fmt.Sprintf("source %s (path %q) is in another repository: not rendered (add its URL to repoURLs in %s if it is this one)", src.RepoURL, src.Path, config.FileName),
 		})
@@ -648,7 +646,7 @@ func (r *renderer) renderSource(ctx context.Context, cl *cluster, app *argo.Appl
 		out.resources, out.inputs = rs, append(out.inputs, in...)
 	case TypeKustomize:
 		kreq := kustomizeRequest{
-			Dir: dir, Options: src.Kustomize, Env: env, KubeVersion: kubeVersionFull(cl.kubeVersion), APIVersions: cl.apiVersions,
+			Dir: dir, Options: src.Kustomize, Env: env, KubeVersion: kube.FullVersion(cl.kubeVersion), APIVersions: cl.apiVersions,
 		}
 		if k := src.Kustomize; k != nil {
 			// the Application's kubeVersion/apiVersions replace the cluster's (helmCharts)
@@ -667,7 +665,7 @@ func (r *renderer) renderSource(ctx context.Context, cl *cluster, app *argo.Appl
 		out.resources, out.inputs = ko.resources, append(out.inputs, ko.inputs...)
 		for _, d := range ko.deprecated {
 			out.findings = append(out.findings, report.Finding{
-				Rule: RuleDeprecated, Severity: report.SeverityInfo, Cluster: cl.name, App: app.Metadata.Name,
+				Rule: report.RuleRenderDeprecated, Severity: report.SeverityInfo, Cluster: cl.name, App: app.Metadata.Name,
 				File: d.file, Message: "kustomization " + d.msg,
 			})
 		}
@@ -680,13 +678,13 @@ func (r *renderer) renderSource(ctx context.Context, cl *cluster, app *argo.Appl
 		out.resources, out.inputs = do.resources, append(out.inputs, do.inputs...)
 		if len(do.jsonnet) > 0 || (src.Directory != nil && src.Directory.Jsonnet != nil && len(do.jsonnet) > 0) {
 			out.findings = append(out.findings, report.Finding{
-				Rule: RuleUnsupported, Severity: report.SeverityWarning, Cluster: cl.name, App: app.Metadata.Name,
+				Rule: report.RuleRenderUnsupported, Severity: report.SeverityWarning, Cluster: cl.name, App: app.Metadata.Name,
 				File: do.jsonnet[0], Message: fmt.Sprintf("jsonnet is not supported: %d file(s) not rendered (%s)", len(do.jsonnet), strings.Join(do.jsonnet, ", ")),
 			})
 		}
 	case TypePlugin:
 		out.findings = append(out.findings, report.Finding{
-			Rule: RuleUnsupported, Severity: report.SeverityWarning, Cluster: cl.name, App: app.Metadata.Name,
+			Rule: report.RuleRenderUnsupported, Severity: report.SeverityWarning, Cluster: cl.name, App: app.Metadata.Name,
 			File: app.File, Line: app.Line, Message: fmt.Sprintf("config management plugin sources are not supported: app %s is not rendered", app.Metadata.Name),
 		})
 	}
@@ -722,41 +720,4 @@ func helmResources(ho *helm.Output) ([]*resource.Resource, []string) {
 		rs = append(rs, &resource.Resource{Object: m.Object, Origin: resource.Origin{File: m.Template}, ValuesFiles: ho.ValueFiles})
 	}
 	return rs, ho.Inputs
-}
-
-// scanCRDs finds the CustomResourceDefinitions in the repo's YAML files
-// (charts' crds/ included): their kinds join the Helm capabilities and
-// their scopes drive namespace defaulting.
-func scanCRDs(rp *repo.Repo) ([]map[string]any, error) {
-	var out []map[string]any
-	err := filepath.WalkDir(rp.Root, func(p string, d os.DirEntry, err error) error {
-		if err != nil {
-			return nil
-		}
-		if d.IsDir() {
-			if p != rp.Root && strings.HasPrefix(d.Name(), ".") {
-				return filepath.SkipDir
-			}
-			return nil
-		}
-		ext := strings.ToLower(filepath.Ext(p))
-		if ext != ".yaml" && ext != ".yml" {
-			return nil
-		}
-		data, err := os.ReadFile(p)
-		if err != nil || !strings.Contains(string(data), "CustomResourceDefinition") {
-			return nil
-		}
-		docs, _ := repo.ParseDocuments(rp.Rel(p), data)
-		for _, doc := range docs {
-			if k, _ := doc.Object["kind"].(string); k == "CustomResourceDefinition" {
-				out = append(out, doc.Object)
-			}
-		}
-		return nil
-	})
-	if err != nil {
-		return nil, fmt.Errorf("scanning CRDs: %w", err)
-	}
-	return out, nil
 }

@@ -4,9 +4,146 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"path"
-	"sort"
+	"slices"
 	"strings"
 )
+
+// Rule is one finding rule: the one table of rule names, default severities
+// and documentation. Config validation accepts only these names in severity
+// overrides, the pipeline applies overrides to every finding by rule, and
+// the SARIF rule metadata and docs come from here.
+type Rule struct {
+	// Name is "<check>/<name>".
+	Name string
+	// Severity is the default severity (a rule may report some findings
+	// lower, e.g. image/* as warnings under --images warn).
+	Severity Severity
+	// Short is one sentence shown where space is limited.
+	Short string
+	// Help tells a person what to do about a finding of this rule ("" means
+	// the check's help text).
+	Help string
+}
+
+// Rule names. Every check names its findings with these constants.
+const (
+	RuleRenderFailed            = "render/failed"
+	RuleRenderMalformedYAML     = "render/malformed-yaml"
+	RuleRenderExternalSource    = "render/external-source"
+	RuleRenderUnsupported       = "render/unsupported"
+	RuleRenderCycle             = "render/cycle"
+	RuleRenderDuplicateResource = "render/duplicate-resource"
+	RuleRenderRepoURL           = "render/repo-url"
+	RuleRenderDeprecated        = "render/deprecated"
+	RuleRenderNoClusters        = "render/no-clusters"
+	RuleRenderNoApps            = "render/no-apps"
+
+	RuleSchemaInvalid           = "schema/invalid"
+	RuleSchemaMissing           = "schema/missing"
+	RuleSchemaRemovedAPI        = "schema/removed-api"
+	RuleSchemaDeprecatedAPI     = "schema/deprecated-api"
+	RuleSchemaDuplicateResource = "schema/duplicate-resource"
+	RuleSchemaMalformed         = "schema/malformed"
+	RuleSchemaCRDInvalid        = "schema/crd-invalid"
+	RuleSchemaFailed            = "schema/failed"
+
+	RuleImageTagNotFound      = "image/tag-not-found"
+	RuleImageUnauthorized     = "image/unauthorized"
+	RuleImageUnreachable      = "image/unreachable"
+	RuleImagePlatformMissing  = "image/platform-missing"
+	RuleImageDigestMismatch   = "image/digest-mismatch"
+	RuleImageMutableTag       = "image/mutable-tag"
+	RuleImageInvalidReference = "image/invalid-reference"
+	RuleImageFailed           = "image/failed"
+
+	RuleSecretPlaintext          = "secret/plaintext-secret"
+	RuleSecretSopsPlaintextValue = "secret/sops-plaintext-value"
+	RuleSecretSopsMetadata       = "secret/sops-metadata"
+	RuleSecretSopsMACMismatch    = "secret/sops-mac-mismatch"
+	RuleSecretUnencryptedFile    = "secret/unencrypted-file"
+	RuleSecretGeneratorLiteral   = "secret/generator-literal"
+	RuleSecretCredentialValue    = "secret/credential-value"
+	RuleSecretKnownToken         = "secret/known-token"
+	RuleSecretUnparsable         = "secret/unparsable"
+	RuleSecretFailed             = "secret/failed"
+
+	RuleRepoCodeOwners    = "repo/codeowners"
+	RuleRepoSyncWindow    = "repo/sync-window"
+	RuleRepoNotifications = "repo/notifications"
+	RuleRepoAppSanity     = "repo/app-sanity"
+	RuleRepoAdoption      = "repo/adoption"
+	RuleRepoFailed        = "repo/failed"
+)
+
+// rules is the table, in documentation order.
+var rules = []Rule{
+	{RuleRenderFailed, SeverityError, "Rendering the Application failed.",
+		"Argo CD would fail to generate manifests; the message carries the renderer's error and the finding points at the line that chose the failing input where it can."},
+	{RuleRenderMalformedYAML, SeverityError, "A YAML file of a cluster does not parse.", "Fix the YAML at the reported line. Helm chart directories (Chart.yaml) are never read as manifests, only rendered."},
+	{RuleRenderExternalSource, SeverityWarning, "A source in another git repository is not rendered.",
+		"Add the repository's URL to repoURLs in .render-check.yaml if it is this repository."},
+	{RuleRenderUnsupported, SeverityWarning, "A plugin source, jsonnet file, ApplicationSet or kustomize build option is not rendered or applied.", "The app is not fully checked; the message says what was skipped (plugins, jsonnet, ApplicationSets, kustomize build options render-check cannot apply)."},
+	{RuleRenderCycle, SeverityWarning, "An app-of-apps cycle: each Application is rendered once.", "Each Application is rendered once; break the cycle unless it is intended."},
+	{RuleRenderDuplicateResource, SeverityWarning, "An app renders an object twice, or two Application files share a name.", "Remove one of the two definitions; Argo CD keeps the last one."},
+	{RuleRenderRepoURL, SeverityInfo, "No git origin and no repoURLs: a git source is read from the checkout when its path exists.", "Set repoURLs in .render-check.yaml so that sources of this repo are read from the checkout and others are not."},
+	{RuleRenderDeprecated, SeverityInfo, "A kustomization uses a deprecated field.", "Run `kustomize edit fix` or move to the field named in the message (e.g. labels instead of commonLabels)."},
+	{RuleRenderNoApps, SeverityWarning, "A cluster has no Application, kustomization or Helm chart: nothing in it was checked.",
+		"Point clusters at the directories or root Application files that define the cluster (docs/layouts.md)."},
+	{RuleRenderNoClusters, SeverityError, "No cluster was found: nothing was checked.",
+		"Set clusters in .render-check.yaml (globs of cluster directories, root Application files or \".\"), or run `render-check init`; see docs/layouts.md."},
+
+	{RuleSchemaInvalid, SeverityError, "A field does not match its schema.", "Fix the field named in the message."},
+	{RuleSchemaMissing, SeverityError, "No schema for the apiVersion/kind.", "Add the CRD to the repo or to validate.crds, or list schema locations."},
+	{RuleSchemaRemovedAPI, SeverityError, "The target Kubernetes version no longer serves the apiVersion/kind.", "Move to the replacement API version named in the message."},
+	{RuleSchemaDeprecatedAPI, SeverityWarning, "The apiVersion/kind is deprecated: a newer Kubernetes version removes it.", "Move to the replacement API version named in the message."},
+	{RuleSchemaDuplicateResource, SeverityError, "The same object is rendered twice in one cluster.", "Only one app may own an object: remove it from one of them."},
+	{RuleSchemaMalformed, SeverityError, "Not a Kubernetes object.", "Fix the manifest or template that produced it."},
+	{RuleSchemaCRDInvalid, SeverityError, "A CustomResourceDefinition cannot be converted to a schema.", "Fix the CRD; objects of its kinds are checked against it."},
+	{RuleSchemaFailed, SeverityError, "The schema check could not run.", "The message says why the check could not run."},
+
+	{RuleImageTagNotFound, SeverityError, "The image tag does not exist in its registry.",
+		"Push the tag, or point the reference at a tag that exists (`render-check bump --image REPO --tag TAG`)."},
+	{RuleImageUnauthorized, SeverityError, "The registry refused access to the image with the credentials available.", "Give the CI job credentials for the registry, or skip the registry in images.skip."},
+	{RuleImageUnreachable, SeverityError, "The registry could not be reached.", "Check the registry host, or mark it insecure or mirrored in the images settings."},
+	{RuleImagePlatformMissing, SeverityError, "The image lacks a required platform.", "Build and push the image for the platforms in images.platforms."},
+	{RuleImageDigestMismatch, SeverityWarning, "The tag of a tag@digest reference moved or vanished.", "Update the digest (or the tag) so both name the same image."},
+	{RuleImageMutableTag, SeverityWarning, "The image has no tag, or the latest tag.", "Pin a version tag or a digest."},
+	{RuleImageInvalidReference, SeverityError, "The image reference does not parse.", "Fix the reference (registry/repository:tag or @sha256:digest)."},
+	{RuleImageFailed, SeverityError, "The image check could not run.", "The message says why the check could not run."},
+
+	{RuleSecretPlaintext, SeverityError, "A Kubernetes Secret is committed in plaintext.",
+		"Encrypt the Secret with SOPS (`sops --encrypt --in-place FILE`) and rotate the credential."},
+	{RuleSecretSopsPlaintextValue, SeverityError, "A SOPS file holds a value its own rules say must be encrypted.", "Re-encrypt the file with sops so every value is encrypted (or adjust unencrypted_regex)."},
+	{RuleSecretSopsMetadata, SeverityError, "A SOPS file's metadata is incomplete or invalid.", "Re-encrypt the file with sops."},
+	{RuleSecretSopsMACMismatch, SeverityError, "A SOPS file does not authenticate: it was edited without sops.", "Edit the file with `sops FILE`, or re-encrypt it."},
+	{RuleSecretUnencryptedFile, SeverityError, "A file that must be SOPS-encrypted is not encrypted.",
+		"Encrypt the file with SOPS before committing it."},
+	{RuleSecretGeneratorLiteral, SeverityError, "A kustomize secretGenerator has plaintext literals or files.", "Generate the Secret from a SOPS-encrypted file instead."},
+	{RuleSecretCredentialValue, SeverityWarning, "A credential-named key holds a literal value.", "Reference a Secret (existingSecret, secretKeyRef) or encrypt the file with SOPS. Names of Secrets (tlsSecret: my-tls), references ($secret:key, $__env{VAR}, ${VAR}), YAML function tags and placeholders are not reported."},
+	{RuleSecretKnownToken, SeverityError, "A value has the format of a well-known credential.", "Move it to a SOPS-encrypted file and rotate it."},
+	{RuleSecretUnparsable, SeverityWarning, "A file could not be parsed, so it was not fully scanned.", "Fix the file; JSON with comments (JSONC) is read as such."},
+	{RuleSecretFailed, SeverityError, "The secret check could not run.", "The message says why the check could not run."},
+
+	{RuleRepoCodeOwners, SeverityError, "CODEOWNERS does not cover the cluster and base directories, or has a dead or malformed line.", "Add CODEOWNERS lines; without a CODEOWNERS file this is one warning until the rule is given a severity in policy.severity."},
+	{RuleRepoSyncWindow, SeverityError, "A production Application has no sync window.", "Add syncWindows to the AppProject; warnings until some AppProject in the repo has a window or the rule is given a severity."},
+	{RuleRepoNotifications, SeverityWarning, "A production Application has no notification subscription.", "Add a notifications.argoproj.io/subscribe.* annotation to the Application or its AppProject."},
+	{RuleRepoAppSanity, SeverityError, "Applications do not make sense together (project, paths, values files, names, namespaces, ownership).", "Fix the field at the reported line; an undefined project is a warning when the repo defines no AppProject at all."},
+	{RuleRepoAdoption, SeverityError, "Automated sync is on for an Application that was not adopted.", "Run `render-check diff --live` and list the app in policy.adoption.adopted."},
+	{RuleRepoFailed, SeverityError, "The repo check could not run.", "The message says why the check could not run."},
+}
+
+// Rules returns the rule table, in documentation order.
+func Rules() []Rule { return slices.Clone(rules) }
+
+// LookupRule returns the rule named name.
+func LookupRule(name string) (Rule, bool) {
+	for _, r := range rules {
+		if r.Name == name {
+			return r, true
+		}
+	}
+	return Rule{}, false
+}
 
 // RuleDoc describes a rule for formats that carry rule metadata (sarif).
 type RuleDoc struct {
@@ -16,8 +153,8 @@ type RuleDoc struct {
 	Help string
 }
 
-// checkDocs describes each check, the part of a rule before the slash. A rule
-// without its own entry in ruleDocs is described by its check.
+// checkDocs describes each check, the part of a rule before the slash; a
+// rule without its own help text is helped by its check's.
 var checkDocs = map[string]RuleDoc{
 	"render": {
 		Short: "An Application could not be rendered the way Argo CD would render it.",
@@ -53,198 +190,20 @@ var checkDocs = map[string]RuleDoc{
 	},
 }
 
-// ruleDocs describes every rule (a test checks each rule in the code has an
-// entry, and docs/rules.md lists them).
-var ruleDocs = map[string]RuleDoc{
-	"image/digest-mismatch": {
-		Short: "The image's tag and digest name different images.",
-		Help:  "Update the digest (or the tag) so both name the same image.",
-	},
-	"image/failed": {
-		Short: "The image check could not run.",
-		Help:  "The message says why.",
-	},
-	"image/invalid-reference": {
-		Short: "An image reference does not parse.",
-		Help:  "Fix the reference (registry/repository:tag or @sha256:digest).",
-	},
-	"image/mutable-tag": {
-		Short: "An image uses a mutable tag such as latest.",
-		Help:  "Pin a version tag or a digest.",
-	},
-	"image/platform-missing": {
-		Short: "The image does not provide a required platform.",
-		Help:  "Build and push the image for the platforms in images.platforms.",
-	},
-	"image/tag-not-found": {
-		Short: "The image tag does not exist in its registry.",
-		Help:  "Push the tag, or point the reference at a tag that exists (`render-check bump --image REPO --tag TAG`).",
-	},
-	"image/unauthorized": {
-		Short: "The registry refused access to the image.",
-		Help:  "Give the CI job credentials for the registry, or skip the registry in images.skip.",
-	},
-	"image/unreachable": {
-		Short: "The registry could not be reached.",
-		Help:  "Check the registry host, or mark it insecure/mirrored in the images settings.",
-	},
-	"render/cycle": {
-		Short: "Applications manage each other in a cycle.",
-		Help:  "Each Application is rendered once; break the cycle unless it is intended.",
-	},
-	"render/deprecated": {
-		Short: "A kustomization uses a deprecated field.",
-		Help:  "Run `kustomize edit fix` or move to the field named in the message (e.g. labels instead of commonLabels).",
-	},
-	"render/duplicate-resource": {
-		Short: "An app renders the same object twice; Argo CD keeps the last one.",
-		Help:  "Remove one of the two definitions.",
-	},
-	"render/external-source": {
-		Short: "A source in another git repository was not rendered.",
-		Help:  "List the repository's URL in repoURLs if it is this checkout, or accept that it is not checked.",
-	},
-	"render/failed": {
-		Short: "Rendering the Application failed.",
-		Help:  "Argo CD would fail to generate manifests; the message carries the renderer's error and the finding points at the line that chose the failing input where it can.",
-	},
-	"render/malformed-yaml": {
-		Short: "A YAML file that Argo CD reads does not parse.",
-		Help:  "Fix the YAML at the reported line. Helm chart directories (Chart.yaml) are never read as manifests, only rendered.",
-	},
-	"render/no-apps": {
-		Short: "A cluster has no Application, kustomization or Helm chart, so nothing in it was checked.",
-		Help:  "Point clusters at the directories or root Application files that define the cluster.",
-	},
-	"render/no-clusters": {
-		Short: "No cluster was found, so nothing was checked.",
-		Help:  "Set clusters in .render-check.yaml (globs of cluster directories, root Application files or \".\"), or run `render-check init`.",
-	},
-	"render/repo-url": {
-		Short: "The checkout does not know its own repository URL.",
-		Help:  "Set repoURLs in .render-check.yaml so that sources of this repo are read from the checkout and others are not.",
-	},
-	"render/unsupported": {
-		Short: "A source or option render-check cannot render or apply (plugins, jsonnet, ApplicationSets, some kustomize build options).",
-		Help:  "The app is not fully checked; the message says what was skipped.",
-	},
-	"repo/adoption": {
-		Short: "An Application has automated sync but was not adopted (diffed against the live cluster).",
-		Help:  "Run `render-check diff --live` and list the app in policy.adoption.adopted.",
-	},
-	"repo/app-sanity": {
-		Short: "An Application does not make sense with the rest of the repo (project, paths, values files, namespaces, ownership).",
-		Help:  "Fix the field at the reported line; an undefined project is a warning when the repo defines no AppProject at all.",
-	},
-	"repo/codeowners": {
-		Short: "A cluster or the base directory is not owned in CODEOWNERS.",
-		Help:  "Add CODEOWNERS lines; without a CODEOWNERS file this is a warning until the rule is given a severity.",
-	},
-	"repo/failed": {
-		Short: "The repo check could not run.",
-		Help:  "The message says why.",
-	},
-	"repo/notifications": {
-		Short: "A production Application has no notification subscription.",
-		Help:  "Add a notifications.argoproj.io/subscribe.* annotation to it or its AppProject.",
-	},
-	"repo/sync-window": {
-		Short: "A production Application with automated sync has no sync window.",
-		Help:  "Add syncWindows to its AppProject; warnings until the repo defines a window or sets the rule's severity.",
-	},
-	"schema/crd-invalid": {
-		Short: "A CustomResourceDefinition in the repo or output is not valid.",
-		Help:  "Fix the CRD; objects of its kinds are checked against it.",
-	},
-	"schema/deprecated-api": {
-		Short: "An object uses an API version that is deprecated in the target Kubernetes version.",
-		Help:  "Move to the replacement API version named in the message.",
-	},
-	"schema/duplicate-resource": {
-		Short: "Two apps of one cluster render the same object.",
-		Help:  "Only one app may own an object: remove it from one of them.",
-	},
-	"schema/failed": {
-		Short: "The schema check could not run.",
-		Help:  "The message says why (e.g. an unreadable schema location).",
-	},
-	"schema/invalid": {
-		Short: "A rendered object does not validate against its schema.",
-		Help:  "Fix the field named in the message.",
-	},
-	"schema/malformed": {
-		Short: "A rendered object is not a valid Kubernetes object (no kind, apiVersion or name).",
-		Help:  "Fix the manifest or template that produced it.",
-	},
-	"schema/missing": {
-		Short: "No schema is known for a rendered object's kind.",
-		Help:  "Add the CRD to the repo or to validate.crds, or list schema locations.",
-	},
-	"schema/removed-api": {
-		Short: "An object uses an API version that the target Kubernetes version no longer serves.",
-		Help:  "Move to the replacement API version named in the message.",
-	},
-	"secret/credential-value": {
-		Short: "A credential-named key holds a literal value.",
-		Help:  "Reference a Secret (existingSecret, secretKeyRef) or encrypt the file with SOPS. Names of Secrets (tlsSecret: my-tls), references ($secret:key, $__env{VAR}, ${VAR}) and placeholders are not reported.",
-	},
-	"secret/failed": {
-		Short: "The secret check could not run.",
-		Help:  "The message says why.",
-	},
-	"secret/generator-literal": {
-		Short: "A kustomize secretGenerator holds a literal credential.",
-		Help:  "Generate the Secret from a SOPS-encrypted file instead.",
-	},
-	"secret/known-token": {
-		Short: "A value matches a well-known credential format (GitHub, Slack, AWS, PEM key...).",
-		Help:  "Move it to a SOPS-encrypted file and rotate it.",
-	},
-	"secret/plaintext-secret": {
-		Short: "A Kubernetes Secret is committed in plaintext.",
-		Help:  "Encrypt the Secret with SOPS (`sops --encrypt --in-place FILE`) and rotate the credential. Placeholders (changeme, file paths) are not reported.",
-	},
-	"secret/sops-mac-mismatch": {
-		Short: "A SOPS file was edited without sops (its MAC does not match).",
-		Help:  "Edit the file with `sops FILE`, or re-encrypt it.",
-	},
-	"secret/sops-metadata": {
-		Short: "A SOPS file's metadata is missing or broken.",
-		Help:  "Re-encrypt the file with sops.",
-	},
-	"secret/sops-plaintext-value": {
-		Short: "A SOPS file holds a value that is not encrypted.",
-		Help:  "Re-encrypt the file with sops so every value is encrypted (or adjust unencrypted_regex).",
-	},
-	"secret/unencrypted-file": {
-		Short: "A file that must be SOPS-encrypted is not encrypted.",
-		Help:  "Encrypt the file with SOPS before committing it.",
-	},
-	"secret/unparsable": {
-		Short: "A YAML or JSON file does not parse, so it was not fully scanned.",
-		Help:  "Fix the file; JSON with comments (JSONC) is read as such.",
-	},
-}
-
-// RuleNames returns the documented rules, sorted.
-func RuleNames() []string {
-	names := make([]string, 0, len(ruleDocs))
-	for k := range ruleDocs {
-		names = append(names, k)
-	}
-	sort.Strings(names)
-	return names
-}
-
 // DocFor returns the documentation of a rule: its own, else its check's,
 // else a generic text.
 func DocFor(rule string) RuleDoc {
-	if d, ok := ruleDocs[rule]; ok {
+	check, _, _ := strings.Cut(rule, "/")
+	cd, hasCheck := checkDocs[check]
+	if r, ok := LookupRule(rule); ok {
+		d := RuleDoc{Short: r.Short, Help: r.Help}
+		if d.Help == "" {
+			d.Help = cd.Help
+		}
 		return d
 	}
-	check, _, _ := strings.Cut(rule, "/")
-	if d, ok := checkDocs[check]; ok {
-		return d
+	if hasCheck {
+		return cd
 	}
 	return RuleDoc{Short: "render-check rule " + rule + ".", Help: "See the finding's message."}
 }

@@ -1,4 +1,4 @@
-package repo
+package workspace
 
 import (
 	"fmt"
@@ -27,7 +27,7 @@ type Proposal struct {
 // why, Argo CD's namespace when the Applications live elsewhere than
 // argocd, and argocd-cm's kustomize.buildOptions when the repo holds
 // argocd-cm.
-func (r *Repo) ProposeConfig() (*Proposal, error) {
+func (r *Workspace) ProposeConfig() (*Proposal, error) {
 	cs, note, err := r.DiscoverClusters()
 	if err != nil {
 		return nil, err
@@ -134,7 +134,7 @@ type argocdCM struct {
 
 // scanArgoSettings reads the namespaces of the repo's Application files and
 // argocd-cm's kustomize.buildOptions (when the repo holds argocd-cm).
-func (r *Repo) scanArgoSettings() (namespaces, argocdCM) {
+func (r *Workspace) scanArgoSettings() (namespaces, argocdCM) {
 	ns := namespaces{}
 	var cm argocdCM
 	_ = filepath.WalkDir(r.Root, func(p string, d fs.DirEntry, err error) error {

@@ -1,6 +1,8 @@
-package repo
+package workspace
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path"
@@ -11,6 +13,9 @@ import (
 	"strings"
 
 	"github.com/bmatcuk/doublestar/v4"
+
+	"github.com/render-check/render-check/internal/argo"
+	"github.com/render-check/render-check/internal/report"
 )
 
 // ClusterDir is one cluster: by default a directory whose YAML files hold
@@ -50,7 +55,7 @@ func (c ClusterDir) Paths() []Member {
 }
 
 // Clusters returns the clusters (see DiscoverClusters).
-func (r *Repo) Clusters() ([]ClusterDir, error) {
+func (r *Workspace) Clusters() ([]ClusterDir, error) {
 	cs, _, err := r.DiscoverClusters()
 	return cs, err
 }
@@ -71,7 +76,7 @@ func (r *Repo) Clusters() ([]ClusterDir, error) {
 //
 // When clusters are not configured and the default clusters/* matches
 // nothing, the layout is detected (see detectClusters).
-func (r *Repo) DiscoverClusters() ([]ClusterDir, string, error) {
+func (r *Workspace) DiscoverClusters() ([]ClusterDir, string, error) {
 	out, err := r.matchClusters(r.Config.Clusters, r.Config.ClusterName)
 	if err != nil || len(out) > 0 || r.Config.ClustersConfigured() {
 		return out, "", err
@@ -80,7 +85,7 @@ func (r *Repo) DiscoverClusters() ([]ClusterDir, string, error) {
 }
 
 // matchClusters expands cluster globs into clusters.
-func (r *Repo) matchClusters(globs []string, namePattern string) ([]ClusterDir, error) {
+func (r *Workspace) matchClusters(globs []string, namePattern string) ([]ClusterDir, error) {
 	fsys := os.DirFS(r.Root)
 	byName := map[string]*ClusterDir{}
 	globOf := map[string]string{}
@@ -239,4 +244,120 @@ func checkClusterName(name, match string) error {
 func isYAMLName(n string) bool {
 	ext := strings.ToLower(path.Ext(n))
 	return ext == ".yaml" || ext == ".yml"
+}
+
+// IsChartDir reports whether the directory at the absolute path dir is a
+// Helm chart (has a Chart.yaml file).
+func IsChartDir(dir string) bool {
+	st, err := os.Lstat(filepath.Join(dir, "Chart.yaml"))
+	return err == nil && st.Mode().IsRegular()
+}
+
+// chartDirs are the directories of the file list holding a Chart.yaml.
+func (r *Workspace) chartDirs(ctx context.Context) (map[string]bool, error) {
+	files, err := r.Files(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]bool{}
+	for _, f := range files {
+		if path.Base(f) == "Chart.yaml" {
+			out[path.Dir(f)] = true
+		}
+	}
+	return out, nil
+}
+
+// inChart reports whether a file lies in a chart directory at or below
+// root ("" for any).
+func inChart(charts map[string]bool, file, root string) bool {
+	for d := path.Dir(file); ; d = path.Dir(d) {
+		if charts[d] && (root == "" || root == "." || d == root || strings.HasPrefix(d, root+"/")) {
+			return true
+		}
+		if d == "." || d == "/" || d == root {
+			return false
+		}
+	}
+}
+
+// Applications returns the Argo CD Applications of a cluster: those in YAML
+// files under its directories (hidden directories and Helm charts skipped:
+// a chart is rendered, never read as manifests) and in its root Application
+// files, in path and document order. Files that do not parse are findings.
+func (r *Workspace) Applications(ctx context.Context, c ClusterDir) ([]*argo.Application, []report.Finding, error) {
+	charts, err := r.chartDirs(ctx)
+	if err != nil {
+		return nil, nil, fmt.Errorf("cluster %s: %w", c.Name, err)
+	}
+	var apps []*argo.Application
+	var findings []report.Finding
+	for _, m := range c.Paths() {
+		var files []string
+		if m.File {
+			files = []string{m.Path}
+		} else {
+			all, err := r.YAMLFiles(ctx, m.Path)
+			if err != nil {
+				return nil, nil, fmt.Errorf("cluster %s: %w", c.Name, err)
+			}
+			for _, f := range all {
+				if !inChart(charts, f, m.Path) {
+					files = append(files, f)
+				}
+			}
+		}
+		for _, rel := range files {
+			a, f, err := r.fileApplications(c.Name, rel)
+			if err != nil {
+				return nil, nil, fmt.Errorf("cluster %s: %w", c.Name, err)
+			}
+			apps = append(apps, a...)
+			findings = append(findings, f...)
+		}
+	}
+	return apps, findings, nil
+}
+
+// fileApplications reads the Applications of one YAML file.
+func (r *Workspace) fileApplications(cluster, rel string) ([]*argo.Application, []report.Finding, error) {
+	var apps []*argo.Application
+	var findings []report.Finding
+	docs, perr := r.Documents(rel)
+	var ye *YAMLError
+	if perr != nil && !errors.As(perr, &ye) {
+		return nil, nil, perr
+	}
+	for _, doc := range docs {
+		if argo.IsApplicationSet(doc.Object) {
+			md, _ := doc.Object["metadata"].(map[string]any)
+			name, _ := md["name"].(string)
+			findings = append(findings, report.Finding{
+				Rule: report.RuleRenderUnsupported, Severity: report.SeverityWarning, Cluster: cluster,
+				File: rel, Line: doc.Line,
+				Message: fmt.Sprintf("ApplicationSet %s: the Applications it generates are not rendered or checked", name),
+			})
+			continue
+		}
+		if doc.Object == nil || !argo.IsApplication(doc.Object) {
+			continue
+		}
+		app, err := argo.DecodeApplication(doc.Object)
+		if err != nil {
+			findings = append(findings, report.Finding{
+				Rule: report.RuleRenderFailed, Severity: report.SeverityError, Cluster: cluster,
+				File: rel, Line: doc.Line, Message: fmt.Sprintf("invalid Application: %v", err),
+			})
+			continue
+		}
+		app.File, app.Line = rel, doc.Line
+		apps = append(apps, app)
+	}
+	if perr != nil {
+		findings = append(findings, report.Finding{
+			Rule: report.RuleRenderMalformedYAML, Severity: report.SeverityError, Cluster: cluster,
+			File: rel, Line: ye.Line, Message: "malformed YAML: " + ye.Message(),
+		})
+	}
+	return apps, findings, nil
 }

@@ -1,4 +1,4 @@
-package repo
+package workspace
 
 import (
 	"os"
@@ -35,7 +35,7 @@ func TestClusterGlobs(t *testing.T) {
 	} {
 		cfg := config.Default()
 		cfg.Clusters, cfg.ClusterName = tt.globs, tt.pattern
-		r, err := Open(root, cfg)
+		r, err := Open(t.Context(), root, Settings{Config: cfg})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -82,13 +82,13 @@ func TestClusterSymlinksNotFollowed(t *testing.T) {
 	}
 	cfg := config.Default()
 	cfg.Clusters = []string{"bootstrap/*.yaml", "bootstrap/*"}
-	r, _ := Open(root, cfg)
+	r, _ := Open(t.Context(), root, Settings{Config: cfg})
 	cs, err := r.Clusters()
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, c := range cs {
-		apps, _, err := r.Applications(c)
+		apps, _, err := r.Applications(t.Context(), c)
 		if err != nil {
 			t.Fatal(err)
 		}

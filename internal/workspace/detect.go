@@ -1,4 +1,4 @@
-package repo
+package workspace
 
 import (
 	"bytes"
@@ -29,7 +29,7 @@ const maxDetectFileSize = 1 << 20
 // two or more app-of-apps roots in one directory (bootstrap/prod-root.yaml,
 // bootstrap/staging-root.yaml) are one cluster each. The note says what was
 // detected.
-func (r *Repo) detectClusters() ([]ClusterDir, string, error) {
+func (r *Workspace) detectClusters() ([]ClusterDir, string, error) {
 	tried := strings.Join(r.Config.Clusters, ", ")
 	for _, g := range detectDirGlobs {
 		cs, err := r.matchClusters([]string{g}, "")
@@ -70,7 +70,7 @@ type appFile struct {
 }
 
 // rootClusters detects clusters from root Applications.
-func (r *Repo) rootClusters() ([]ClusterDir, error) {
+func (r *Workspace) rootClusters() ([]ClusterDir, error) {
 	var files []appFile
 	var charts []string // Helm charts whose templates hold Applications
 	err := filepath.WalkDir(r.Root, func(p string, d fs.DirEntry, err error) error {
