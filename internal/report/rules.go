@@ -46,6 +46,7 @@ const (
 	RuleSchemaMalformed         = "schema/malformed"
 	RuleSchemaCRDInvalid        = "schema/crd-invalid"
 	RuleSchemaFailed            = "schema/failed"
+	RuleSchemaPrunedField       = "schema/pruned-field"
 
 	RuleImageTagNotFound      = "image/tag-not-found"
 	RuleImageUnauthorized     = "image/unauthorized"
@@ -93,13 +94,19 @@ var rules = []Rule{
 		"Set clusters in .render-check.yaml (globs of cluster directories, root Application files or \".\"), or run `render-check init`; see docs/layouts.md."},
 
 	{RuleSchemaInvalid, SeverityError, "A field does not match its schema.", "Fix the field named in the message."},
-	{RuleSchemaMissing, SeverityError, "No schema for the apiVersion/kind.", "Add the CRD to the repo or to validate.crds, or list schema locations."},
+	{RuleSchemaMissing, SeverityError, "No schema for the apiVersion/kind (one finding per kind, at its first object).",
+		"Add the kind's CustomResourceDefinition to the repository or to validate.crds, add a schema " +
+			"location (validate.schemaLocations), or set validate.missingSchema for the kind or group " +
+			"(error, warning or ignore). Kinds of render-check's embedded CRD catalog never need this."},
 	{RuleSchemaRemovedAPI, SeverityError, "The target Kubernetes version no longer serves the apiVersion/kind.", "Move to the replacement API version named in the message."},
 	{RuleSchemaDeprecatedAPI, SeverityWarning, "The apiVersion/kind is deprecated: a newer Kubernetes version removes it.", "Move to the replacement API version named in the message."},
 	{RuleSchemaDuplicateResource, SeverityError, "The same object is rendered twice in one cluster.", "Only one app may own an object: remove it from one of them."},
 	{RuleSchemaMalformed, SeverityError, "Not a Kubernetes object.", "Fix the manifest or template that produced it."},
 	{RuleSchemaCRDInvalid, SeverityError, "A CustomResourceDefinition cannot be converted to a schema.", "Fix the CRD; objects of its kinds are checked against it."},
 	{RuleSchemaFailed, SeverityError, "The schema check could not run.", "The message says why the check could not run."},
+	{RuleSchemaPrunedField, SeverityWarning, "Strict validation off: a field the schema does not declare, which the API server drops.",
+		"The API server prunes undeclared fields and warns (field validation Warn); under strict " +
+			"validation it would reject the object. Remove or rename the field."},
 
 	{RuleImageTagNotFound, SeverityError, "The image tag does not exist in its registry.",
 		"Push the tag, or point the reference at a tag that exists (`render-check bump --image REPO --tag TAG`)."},
