@@ -316,7 +316,12 @@ func (r *Workspace) Applications(ctx context.Context, c ClusterDir) ([]*argo.App
 			findings = append(findings, f...)
 		}
 	}
-	return apps, findings, nil
+	// then the Applications ApplicationSets generate for this cluster
+	gen, gf, err := r.generated(ctx, c)
+	if err != nil {
+		return nil, nil, err
+	}
+	return append(apps, gen...), append(findings, gf...), nil
 }
 
 // fileApplications reads the Applications of one YAML file.
@@ -330,14 +335,7 @@ func (r *Workspace) fileApplications(cluster, rel string) ([]*argo.Application, 
 	}
 	for _, doc := range docs {
 		if argo.IsApplicationSet(doc.Object) {
-			md, _ := doc.Object["metadata"].(map[string]any)
-			name, _ := md["name"].(string)
-			findings = append(findings, report.Finding{
-				Rule: report.RuleRenderUnsupported, Severity: report.SeverityWarning, Cluster: cluster,
-				File: rel, Line: doc.Line,
-				Message: fmt.Sprintf("ApplicationSet %s: the Applications it generates are not rendered or checked", name),
-			})
-			continue
+			continue // expanded by generated (appsets.go)
 		}
 		if doc.Object == nil || !argo.IsApplication(doc.Object) {
 			continue

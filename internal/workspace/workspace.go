@@ -62,6 +62,8 @@ type Workspace struct {
 	docs   map[string]*parsed
 	hashes map[string]string
 	crds   *crdScan
+
+	as appSetCache
 }
 
 // parsed is one file's documents, parsed once.
