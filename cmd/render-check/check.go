@@ -20,7 +20,7 @@ func init() { register(newCheckCmd) }
 
 type checkOptions struct {
 	root        string
-	configPath  string
+	conf        configFlags
 	clusters    []string
 	kubeVersion string
 	images      string
@@ -45,7 +45,7 @@ func newCheckCmd() *cobra.Command {
 	}
 	f := cmd.Flags()
 	f.StringVar(&o.root, "root", defaultRoot(), "config repo root")
-	f.StringVar(&o.configPath, "config", "", "config file (default <root>/"+config.FileName+" if present)")
+	o.conf.add(f)
 	f.StringArrayVar(&o.clusters, "cluster", nil, "only check this cluster (repeatable)")
 	f.StringVar(&o.kubeVersion, "kube-version", "", "target Kubernetes version for every cluster (default: config, else newest embedded)")
 	f.StringVar(&o.images, "images", "", "image check: verify, warn or off (default: config, else verify)")
@@ -60,7 +60,7 @@ func newCheckCmd() *cobra.Command {
 }
 
 // loadRoot resolves --root and --config (exit 2 on failure).
-func loadRoot(root, configPath string) (string, *config.Config, error) {
+func loadRoot(root string, conf *configFlags) (string, *config.Config, error) {
 	abs, err := filepath.Abs(root)
 	if err != nil {
 		return "", nil, usageErrorf("root %q: %w", root, err)
@@ -72,7 +72,11 @@ func loadRoot(root, configPath string) (string, *config.Config, error) {
 	if !st.IsDir() {
 		return "", nil, usageErrorf("root %s is not a directory", root)
 	}
-	cfg, err := config.Load(abs, configPath)
+	lo, err := conf.loadOptions(abs)
+	if err != nil {
+		return "", nil, err
+	}
+	cfg, err := config.LoadWith(lo)
 	if err != nil {
 		return "", nil, usageErrorf("%w", err)
 	}
@@ -84,7 +88,7 @@ func runCheck(cmd *cobra.Command, o *checkOptions) error {
 	if err != nil {
 		return usageErrorf("--fail-on: %w", err)
 	}
-	root, cfg, err := loadRoot(o.root, o.configPath)
+	root, cfg, err := loadRoot(o.root, &o.conf)
 	if err != nil {
 		return err
 	}

@@ -23,7 +23,8 @@ import (
 func init() { register(newDiffCmd) }
 
 type diffOptions struct {
-	root, configPath    string
+	root                string
+	conf                configFlags
 	base, head          string
 	live                string
 	clusters            []string
@@ -47,7 +48,7 @@ Secret values never appear: a changed Secret value shows as a changed fingerprin
 	}
 	f := cmd.Flags()
 	f.StringVar(&o.root, "root", defaultRoot(), "config repo root (inside a git work tree for --base)")
-	f.StringVar(&o.configPath, "config", "", "config file (default <root>/"+config.FileName+" if present)")
+	o.conf.add(f)
 	f.StringVar(&o.base, "base", "", "git revision to compare against")
 	f.StringVar(&o.head, "head", "", "git revision to compare (default: the working tree)")
 	f.StringVar(&o.live, "live", "", "directory (or file) of exported live manifests to compare the desired state with")
@@ -70,7 +71,7 @@ func runDiff(cmd *cobra.Command, o *diffOptions) error {
 	if !containsStr(diff.Formats, o.format) {
 		return usageErrorf("--format: unknown diff format %q (known: %s)", o.format, strings.Join(diff.Formats, ", "))
 	}
-	root, cfg, err := loadRoot(o.root, o.configPath)
+	root, cfg, err := loadRoot(o.root, &o.conf)
 	if err != nil {
 		return err
 	}
@@ -157,11 +158,16 @@ func revisionDiff(cmd *cobra.Command, o *diffOptions, root string) (*diff.Result
 	}
 	origin, _ := repo.GitOrigin(root) // "" when the checkout has none
 	load := func(dir string) (*config.Config, error) {
-		path := o.configPath
+		path := o.conf.path
 		if path != "" && !filepath.IsAbs(path) {
 			path = filepath.Join(dir, path)
 		}
-		cfg, err := config.Load(dir, path)
+		lo, err := o.conf.loadOptions(dir)
+		if err != nil {
+			return nil, err
+		}
+		lo.Path = path
+		cfg, err := config.LoadWith(lo)
 		if err != nil {
 			return nil, usageErrorf("%w", err)
 		}

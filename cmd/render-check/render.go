@@ -10,7 +10,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/render-check/render-check/internal/config"
 	"github.com/render-check/render-check/internal/render"
 	"github.com/render-check/render-check/internal/report"
 )
@@ -19,7 +18,7 @@ func init() { register(newRenderCmd) }
 
 type renderOptions struct {
 	root        string
-	configPath  string
+	conf        configFlags
 	clusters    []string
 	kubeVersion string
 	outputDir   string
@@ -40,7 +39,7 @@ Render findings go to stderr; the exit code is 1 when rendering failed.`,
 	}
 	f := cmd.Flags()
 	f.StringVar(&o.root, "root", defaultRoot(), "config repo root")
-	f.StringVar(&o.configPath, "config", "", "config file (default <root>/"+config.FileName+" if present)")
+	o.conf.add(f)
 	f.StringArrayVar(&o.clusters, "cluster", nil, "only render this cluster (repeatable)")
 	f.StringVar(&o.kubeVersion, "kube-version", "", "target Kubernetes version for every cluster (default: config, else "+render.DefaultKubeVersion+")")
 	f.StringVar(&o.outputDir, "output-dir", "", "directory to write DIR/<cluster>/<app>.yaml into (required)")
@@ -51,7 +50,7 @@ func runRender(cmd *cobra.Command, o *renderOptions) error {
 	if o.outputDir == "" {
 		return usageErrorf("--output-dir is required")
 	}
-	root, cfg, err := loadRoot(o.root, o.configPath)
+	root, cfg, err := loadRoot(o.root, &o.conf)
 	if err != nil {
 		return err
 	}

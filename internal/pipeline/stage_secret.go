@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"os"
+	"path/filepath"
 	"strings"
 
 	"github.com/render-check/render-check/internal/config"
@@ -27,6 +28,21 @@ func runSecretStage(ctx context.Context, in *Input) ([]report.Finding, string, e
 		return nil, "", err
 	}
 	opts := secrets.Options{Root: in.Root, Config: cfg.Secrets, Clusters: in.Clusters, Keys: keys}
+	var trustFindings []report.Finding
+	if cfg.Trust.Untrusted && (cfg.Trust.RepoFile || !filepath.IsAbs(cfg.Secrets.Baseline)) {
+		// a baseline in the checkout is the pull request's to edit: on an
+		// untrusted run only a trusted config naming one outside it counts
+		opts.NoBaseline = true
+		bp := secrets.BaselinePath(in.Root, cfg.Secrets)
+		if st, err := os.Stat(bp); err == nil && st.Mode().IsRegular() {
+			rel, _ := filepath.Rel(in.Root, bp)
+			trustFindings = append(trustFindings, report.Finding{
+				Rule: "repo/untrusted-setting", Severity: report.SeverityWarning, File: filepath.ToSlash(rel),
+				Message: "the secrets baseline in the checkout is not applied: this is an untrusted run (" + cfg.Trust.Reason +
+					"); name a baseline outside the checkout with secrets.baseline in --config FILE from a trusted checkout (docs/security.md)",
+			})
+		}
+	}
 	if in.ChangedFiles != nil {
 		// changed-only run: scan the changed files and the selected apps'
 		// output. Apps are only selected through changed files, so no
@@ -44,5 +60,5 @@ func runSecretStage(ctx context.Context, in *Input) ([]report.Finding, string, e
 	if err != nil {
 		return nil, "", err
 	}
-	return res.Findings, strings.Join(res.Skipped, "; "), nil
+	return append(trustFindings, res.Findings...), strings.Join(res.Skipped, "; "), nil
 }

@@ -164,6 +164,7 @@ func (r *renderer) buildKustomize(ctx context.Context, req kustomizeRequest) (*k
 	} else {
 		fsys.rewrite = refuseHelmCharts(r.repo.Rel)
 	}
+	fsys.rewrite = guardRemotes(r.repo.Rel, r.network, fsys.rewrite)
 
 	opts := krusty.MakeDefaultOptions()
 	opts.Reorder = krusty.ReorderOption(r.build.Reorder)

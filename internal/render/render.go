@@ -20,6 +20,7 @@ import (
 
 	"github.com/render-check/render-check/internal/argo"
 	"github.com/render-check/render-check/internal/config"
+	"github.com/render-check/render-check/internal/netpolicy"
 	"github.com/render-check/render-check/internal/render/helm"
 	"github.com/render-check/render-check/internal/repo"
 	"github.com/render-check/render-check/internal/report"
@@ -51,6 +52,9 @@ type Options struct {
 	ChartCacheDir string
 	// HelmOptions configure the Helm renderer (e.g. an HTTP client).
 	HelmOptions []helm.Option
+	// Network is the remote-fetch policy for charts, value files and
+	// kustomize remote bases (zero value: everything allowed).
+	Network netpolicy.Policy
 }
 
 // Result is the rendered desired state of every selected cluster and the
@@ -76,6 +80,7 @@ type renderer struct {
 	repo     *repo.Repo
 	cfg      *config.Config
 	build    BuildOptions
+	network  netpolicy.Policy
 	helm     *helm.Renderer
 	lines    *lineIndex
 	parallel int
@@ -133,13 +138,18 @@ func Render(ctx context.Context, opts Options) (*Result, error) {
 	if par <= 0 {
 		par = runtime.NumCPU()
 	}
-	r := &renderer{repo: rp, cfg: cfg, build: build, lines: newLineIndex(), parallel: par,
-		helm: helm.NewRenderer(cacheDir, opts.HelmOptions...)}
+	network := opts.Network
+	if network.Mode == "" {
+		network = cfg.Trust.Network
+	}
+	hopts := append([]helm.Option{helm.WithNetworkPolicy(network)}, opts.HelmOptions...)
+	r := &renderer{repo: rp, cfg: cfg, build: build, network: network, lines: newLineIndex(), parallel: par,
+		helm: helm.NewRenderer(cacheDir, hopts...)}
 	r.repoCRDs, err = scanCRDs(rp)
 	if err != nil {
 		return nil, err
 	}
-	res := &Result{}
+	res := &Result{Findings: UntrustedSettings(cfg)}
 	for _, d := range dirs {
 		if err := ctx.Err(); err != nil {
 			return nil, err
@@ -166,6 +176,25 @@ func Render(ctx context.Context, opts Options) (*Result, error) {
 	}
 	res.Findings = report.Sort(res.Findings)
 	return res, nil
+}
+
+// RuleUntrustedSetting is a setting of the repository's own config file
+// that an untrusted run does not apply (it grants trust or reaches outside
+// the checkout).
+const RuleUntrustedSetting = "repo/untrusted-setting"
+
+// UntrustedSettings returns one finding per setting the trust split dropped
+// from the configuration.
+func UntrustedSettings(cfg *config.Config) []report.Finding {
+	var out []report.Finding
+	for _, ig := range cfg.Trust.Ignored {
+		out = append(out, report.Finding{
+			Rule: RuleUntrustedSetting, Severity: report.SeverityWarning, File: ig.File, Line: ig.Line,
+			Message: fmt.Sprintf("%s is ignored: this is an untrusted run (%s) and the setting comes from the checkout; "+
+				"set it with a flag or --config FILE from a trusted checkout (docs/security.md)", ig.Key, cfg.Trust.Reason),
+		})
+	}
+	return out
 }
 
 // cluster is one cluster being rendered.
@@ -497,6 +526,10 @@ func (r *renderer) failure(cl *cluster, app *argo.Application, err error) report
 	case errors.As(err, &he) && he.File != "":
 		f.File, f.Line = he.File, he.Line
 		f.Message = strings.Replace(f.Message, he.Error(), he.Err.Error(), 1)
+	}
+	if isRefused(err) {
+		// left unrendered on purpose: a finding, never a silent pass
+		f.Rule, f.Severity = RuleRemoteRefused, report.SeverityWarning
 	}
 	return f
 }

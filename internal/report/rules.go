@@ -66,6 +66,18 @@ var ruleDocs = map[string]RuleDoc{
 		Short: "A file that must be SOPS-encrypted is not encrypted.",
 		Help:  "Encrypt the file with SOPS before committing it.",
 	},
+	"render/remote-refused": {
+		Short: "A remote source was not fetched because of the network policy; the Application was not rendered.",
+		Help: "On an untrusted run (a pull request) nothing remote is fetched unless the trusted side lists its host: " +
+			"pass --network HOST[,HOST] (or RENDER_CHECK_NETWORK) from the workflow, not from the repository. See docs/security.md.",
+	},
+	"repo/untrusted-setting": {
+		Short: "A setting of the repository's own config was ignored because the run is untrusted.",
+		Help: "Settings that grant trust or reach outside the checkout (credentials, insecure registries, mirrors, CA bundles, " +
+			"cache dirs, schema locations, kustomize load restrictor, network policy, secret allowlists and baselines, " +
+			"severity overrides below error) apply on a pull request only from a trusted source: flags, environment, or " +
+			"--config FILE outside the checkout (e.g. from the base branch). See docs/security.md.",
+	},
 	"render/failed": {
 		Short: "Rendering the Application failed.",
 		Help:  "Argo CD would fail to generate manifests; the message carries the renderer's error.",

@@ -81,6 +81,9 @@ func isExactVersion(v string) bool {
 // pull makes a remote chart available as an extracted directory in the
 // cache, resolving the version, downloading only when not cached.
 func (r *Renderer) pull(ctx context.Context, rc remoteChart) (string, error) {
+	if err := r.network.Check("helm chart repository", rc.repoURL); err != nil {
+		return "", err
+	}
 	if rc.version == "" && rc.devel {
 		rc.version = ">0.0.0-0"
 	}
@@ -280,6 +283,9 @@ func (r *Renderer) downloadHTTP(ctx context.Context, rc remoteChart, version str
 // httpGet fetches u, with the credentials configured for repoURL when u is
 // on the same host (or credentials are passed to all hosts).
 func (r *Renderer) httpGet(ctx context.Context, repoURL, u string, passAll bool) ([]byte, error) {
+	if err := r.network.Check("helm chart download", u); err != nil {
+		return nil, err
+	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
 	if err != nil {
 		return nil, err

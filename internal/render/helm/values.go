@@ -217,6 +217,9 @@ func (r *Renderer) read(ctx context.Context, loc resolved) ([]byte, error) {
 	if !loc.remote {
 		return os.ReadFile(loc.path)
 	}
+	if err := r.network.Check("remote value file", loc.path); err != nil {
+		return nil, err
+	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, loc.path, nil)
 	if err != nil {
 		return nil, fmt.Errorf("fetching %s: %w", redactURL(loc.path), err)
