@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -228,4 +229,143 @@ func TestSecurityRepoConfigCannotLiftLoadRestrictor(t *testing.T) {
 	if f := findRule(rep, "repo/untrusted-setting", ""); f == nil || !strings.HasPrefix(f.Message, "render.kustomizeBuildOptions") {
 		t.Fatalf("want repo/untrusted-setting, got %+v", rep.Findings)
 	}
+}
+
+// outsideSecret is a directory outside the checkout holding a file whose
+// content must never reach any output.
+const outsideSecretValue = "TOPSECRET-OUTSIDE-THE-ROOT"
+
+func outsideDir(t *testing.T) string {
+	t.Helper()
+	d := t.TempDir()
+	writeFiles(t, d, map[string]string{
+		"env":                     "GITHUB_TOKEN=" + outsideSecretValue + "\n",
+		"templates/cm.yaml":       "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: stolen\ndata:\n  v: " + outsideSecretValue + "\n",
+		"manifests/cm.yaml":       "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: stolen\ndata:\n  v: " + outsideSecretValue + "\n",
+		"base/kustomization.yaml": "resources:\n  - cm.yaml\n",
+		"base/cm.yaml":            "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: stolen\ndata:\n  v: " + outsideSecretValue + "\n",
+		"chart/Chart.yaml":        "apiVersion: v2\nname: dep\nversion: 1.0.0\n",
+		"chart/templates/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: stolen\ndata:\n  v: " + outsideSecretValue + "\n",
+		"values.yaml":             "v: " + outsideSecretValue + "\n",
+	})
+	return d
+}
+
+func symlink(t *testing.T, target, link string) {
+	t.Helper()
+	if err := os.MkdirAll(filepath.Dir(link), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(target, link); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestSecuritySymlinksOutOfTheRoot: every way a pull request can point a
+// read outside the checkout (Helm .Files through a symlink, a symlinked
+// templates/ dir, a file:// dependency outside, a symlinked value file, a
+// source path through a symlinked directory, a kustomize base reached by
+// symlink) is refused with a finding naming the link, and the outside
+// content reaches neither the report nor `render` output.
+func TestSecuritySymlinksOutOfTheRoot(t *testing.T) {
+	clearCIEnv(t)
+	out := outsideDir(t)
+	app := func(name, path, extra string) string {
+		return checkApp(name, `  source:
+    repoURL: https://git.example.com/platform/config.git
+    targetRevision: main
+    path: `+path+"\n"+extra)
+	}
+	chart := func(dir string) map[string]string {
+		return map[string]string{
+			dir + "/Chart.yaml":        "apiVersion: v2\nname: " + filepath.Base(dir) + "\nversion: 1.0.0\n",
+			dir + "/templates/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: files\ndata:\n  env: {{ .Files.Get \"files/env\" | quote }}\n  v: {{ .Values.v | default \"none\" | quote }}\n",
+		}
+	}
+	files := map[string]string{
+		".github/CODEOWNERS":             checkOwners,
+		".render-check.yaml":             checkConfig,
+		"clusters/lab/apps/files.yaml":   app("files", "charts/files", ""),
+		"clusters/lab/apps/tpl.yaml":     app("tpl", "charts/tpl", ""),
+		"clusters/lab/apps/dep.yaml":     app("dep", "charts/dep", ""),
+		"clusters/lab/apps/values.yaml":  app("values", "charts/values", "    helm:\n      valueFiles: [values-link.yaml]\n"),
+		"clusters/lab/apps/dir.yaml":     app("dir", "apps/linked/manifests", ""),
+		"clusters/lab/apps/kust.yaml":    app("kust", "apps/kust", ""),
+		"apps/kust/kustomization.yaml":   "resources:\n  - ../base-link\n",
+		"charts/tpl/Chart.yaml":          "apiVersion: v2\nname: tpl\nversion: 1.0.0\n",
+		"charts/dep/Chart.yaml":          "apiVersion: v2\nname: dep\nversion: 1.0.0\ndependencies:\n  - name: dep\n    version: 1.0.0\n    repository: file://" + filepath.Join(out, "chart") + "\n",
+		"charts/dep/templates/none.yaml": "# nothing\n",
+	}
+	for k, v := range chart("charts/files") {
+		files[k] = v
+	}
+	for k, v := range chart("charts/values") {
+		files[k] = v
+	}
+	root := checkRepo(t, files)
+	symlink(t, filepath.Join(out, "env"), filepath.Join(root, "charts/files/files/env"))
+	symlink(t, filepath.Join(out, "templates"), filepath.Join(root, "charts/tpl/templates"))
+	symlink(t, filepath.Join(out, "values.yaml"), filepath.Join(root, "charts/values/values-link.yaml"))
+	symlink(t, out, filepath.Join(root, "apps/linked"))
+	symlink(t, filepath.Join(out, "base"), filepath.Join(root, "apps/base-link"))
+
+	args := []string{"check", "--root", root, "--format", "json", "--images", "off"}
+	var stdout, stderr strings.Builder
+	code := run(t.Context(), args, strings.NewReader(""), &stdout, &stderr)
+	if strings.Contains(stdout.String()+stderr.String(), outsideSecretValue) {
+		t.Fatalf("content from outside the root reached the report:\n%s", stdout.String())
+	}
+	if code != exitFindings {
+		t.Fatalf("exit %d: %s", code, stderr.String())
+	}
+	rep := decodeReport(t, stdout.String())
+	want := map[string]string{ // app -> file of its failure
+		"files":  "charts/files/files/env",
+		"tpl":    "charts/tpl/templates",
+		"values": "charts/values/values-link.yaml",
+		"dir":    "apps/linked",
+		"kust":   "",
+		"dep":    "charts/dep/Chart.yaml",
+	}
+	for app, file := range want {
+		f := findRule(rep, "render/failed", app)
+		if f == nil {
+			t.Errorf("%s: not refused; findings %+v", app, rep.Findings)
+			continue
+		}
+		if file != "" && f.File != file {
+			t.Errorf("%s: finding at %s, want the link %s (%s)", app, f.File, file, f.Message)
+		}
+	}
+	links := 0
+	for _, f := range rep.Findings {
+		if f.Rule == "render/symlink-out-of-bounds" {
+			links++
+		}
+	}
+	if links != 5 {
+		t.Errorf("want 5 render/symlink-out-of-bounds findings, got %d: %+v", links, rep.Findings)
+	}
+
+	// render --output-dir: nothing from outside is written either
+	dir := t.TempDir()
+	stdout.Reset()
+	run(t.Context(), []string{"render", "--root", root, "--output-dir", dir}, strings.NewReader(""), &stdout, &stderr)
+	_ = filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
+		if err == nil && !d.IsDir() {
+			if b, _ := os.ReadFile(p); strings.Contains(string(b), outsideSecretValue) {
+				t.Errorf("render wrote outside content into %s", p)
+			}
+		}
+		return nil
+	})
+}
+
+func decodeReport(t *testing.T, s string) *report.Report {
+	t.Helper()
+	var rep report.Report
+	if err := json.Unmarshal([]byte(s), &rep); err != nil {
+		t.Fatalf("not JSON: %v\n%s", err, s)
+	}
+	return &rep
 }

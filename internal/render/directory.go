@@ -104,7 +104,7 @@ func (r *renderer) renderDirectory(dir string, opts *argo.DirectorySource) (*dir
 			out.jsonnet = append(out.jsonnet, rel)
 			continue
 		}
-		data, err := os.ReadFile(p)
+		data, err := r.fs.ReadFile(p)
 		if err != nil {
 			return nil, &FileError{File: rel, Err: err}
 		}

@@ -131,7 +131,7 @@ func (r *renderer) buildKustomize(ctx context.Context, req kustomizeRequest) (*k
 	}
 	krel := path.Join(req.Dir, kname)
 	kabs := filepath.Join(absDir, kname)
-	data, err := os.ReadFile(kabs)
+	data, err := r.fs.ReadFile(kabs)
 	if err != nil {
 		return nil, &FileError{File: krel, Err: err}
 	}
@@ -154,7 +154,7 @@ func (r *renderer) buildKustomize(ctx context.Context, req kustomizeRequest) (*k
 		return nil, &FileError{File: krel, Err: fmt.Errorf("encoding kustomization: %w", err)}
 	}
 
-	fsys := newOverlayFS(r.repo.Root)
+	fsys := newOverlayFS(r.fs, r.repo.Root, r.cloneDir)
 	fsys.set(kabs, edited)
 	fsys.noteRead(kabs)
 	inflated := map[string][]helm.Manifest{} // virtual file -> manifests

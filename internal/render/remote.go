@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/url"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
@@ -204,4 +205,19 @@ func lineOf(data []byte, s string) int {
 func isRefused(err error) bool {
 	var re *netpolicy.RefusedError
 	return errors.As(err, &re)
+}
+
+// cloneDir reports whether abs is inside a clone kustomize made of a remote
+// base (os.MkdirTemp("", "kustomize-")): readable only when the network
+// policy lets remote bases be fetched at all.
+func (r *renderer) cloneDir(abs string) bool {
+	if r.network.Mode == netpolicy.Off {
+		return false
+	}
+	rel, err := filepath.Rel(os.TempDir(), abs)
+	if err != nil || !filepath.IsLocal(rel) {
+		return false
+	}
+	first, _, _ := strings.Cut(filepath.ToSlash(rel), "/")
+	return strings.HasPrefix(first, "kustomize-")
 }

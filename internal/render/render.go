@@ -25,6 +25,7 @@ import (
 	"github.com/render-check/render-check/internal/repo"
 	"github.com/render-check/render-check/internal/report"
 	"github.com/render-check/render-check/internal/resource"
+	"github.com/render-check/render-check/internal/rootfs"
 )
 
 // Rules of render findings.
@@ -81,6 +82,7 @@ type renderer struct {
 	cfg      *config.Config
 	build    BuildOptions
 	network  netpolicy.Policy
+	fs       *rootfs.FS
 	helm     *helm.Renderer
 	lines    *lineIndex
 	parallel int
@@ -143,13 +145,28 @@ func Render(ctx context.Context, opts Options) (*Result, error) {
 		network = cfg.Trust.Network
 	}
 	hopts := append([]helm.Option{helm.WithNetworkPolicy(network)}, opts.HelmOptions...)
-	r := &renderer{repo: rp, cfg: cfg, build: build, network: network, lines: newLineIndex(), parallel: par,
+	rfs, err := rootfs.Open(rp.Root)
+	if err != nil {
+		return nil, err
+	}
+	defer rfs.Close()
+	r := &renderer{repo: rp, cfg: cfg, build: build, network: network, fs: rfs, lines: newLineIndex(), parallel: par,
 		helm: helm.NewRenderer(cacheDir, hopts...)}
 	r.repoCRDs, err = scanCRDs(rp)
 	if err != nil {
 		return nil, err
 	}
 	res := &Result{Findings: UntrustedSettings(cfg)}
+	oob, err := rfs.OutOfBounds(".")
+	if err != nil {
+		return nil, err
+	}
+	for _, o := range oob {
+		res.Findings = append(res.Findings, report.Finding{
+			Rule: RuleSymlink, Severity: report.SeverityError, File: o.Link,
+			Message: fmt.Sprintf("symlink to %s points outside the repository: render-check never follows it, and Argo CD refuses to generate manifests from a repository containing one", o.Target),
+		})
+	}
 	for _, d := range dirs {
 		if err := ctx.Err(); err != nil {
 			return nil, err
@@ -177,6 +194,9 @@ func Render(ctx context.Context, opts Options) (*Result, error) {
 	res.Findings = report.Sort(res.Findings)
 	return res, nil
 }
+
+// RuleSymlink is a symlink in the checkout whose target is outside it.
+const RuleSymlink = "render/symlink-out-of-bounds"
 
 // RuleUntrustedSetting is a setting of the repository's own config file
 // that an untrusted run does not apply (it grants trust or reaches outside
@@ -596,7 +616,12 @@ func (r *renderer) renderSource(ctx context.Context, cl *cluster, app *argo.Appl
 		out.err = err
 		return out
 	}
-	if st, err := os.Stat(r.repo.Abs(dir)); err != nil || !st.IsDir() {
+	if st, err := r.fs.Stat(dir); err != nil || !st.IsDir() {
+		var oob *rootfs.OutOfBoundsError
+		if errors.As(err, &oob) {
+			out.err = &FileError{File: oob.Link, Err: fmt.Errorf("app path %s: symlink to %s points outside the repository", dir, oob.Target)}
+			return out
+		}
 		out.err = fmt.Errorf("app path %s does not exist", dir)
 		return out
 	}

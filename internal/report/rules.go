@@ -71,6 +71,11 @@ var ruleDocs = map[string]RuleDoc{
 		Help: "On an untrusted run (a pull request) nothing remote is fetched unless the trusted side lists its host: " +
 			"pass --network HOST[,HOST] (or RENDER_CHECK_NETWORK) from the workflow, not from the repository. See docs/security.md.",
 	},
+	"render/symlink-out-of-bounds": {
+		Short: "A symlink in the repository points outside it.",
+		Help: "render-check never reads through it, and Argo CD refuses to generate manifests from a repository that " +
+			"contains one. Replace the link with the file, or point it at a path inside the repository.",
+	},
 	"repo/untrusted-setting": {
 		Short: "A setting of the repository's own config was ignored because the run is untrusted.",
 		Help: "Settings that grant trust or reach outside the checkout (credentials, insecure registries, mirrors, CA bundles, " +

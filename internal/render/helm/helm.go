@@ -18,6 +18,7 @@ import (
 
 	"github.com/render-check/render-check/internal/argo"
 	"github.com/render-check/render-check/internal/netpolicy"
+	"github.com/render-check/render-check/internal/rootfs"
 )
 
 // Request is one Argo CD Helm source to render.
@@ -177,6 +178,7 @@ type Renderer struct {
 	repoConfig     string
 	registryConfig string
 	network        netpolicy.Policy
+	roots          map[string]*rootfs.FS // readable roots, guarded by mu
 
 	mu      sync.Mutex
 	charts  map[string]*chartEntry // loaded charts by key

@@ -115,7 +115,7 @@ func (r *Renderer) fetchAndExtract(ctx context.Context, rc remoteChart, version,
 	base := filepath.Join(r.cacheDir, key)
 	extracted := filepath.Join(base, "chart")
 	if d, err := chartSubdir(extracted); err == nil {
-		return d, nil
+		return d, r.addRoot(r.cacheDir)
 	}
 	var data []byte
 	var err error
@@ -144,6 +144,9 @@ func (r *Renderer) fetchAndExtract(ctx context.Context, rc remoteChart, version,
 	defer os.RemoveAll(tmp)
 	if err := chartutil.ExpandFile(tmp, tgz); err != nil {
 		return "", fmt.Errorf("extracting chart %s-%s: %w", rc.name, version, err)
+	}
+	if err := r.addRoot(r.cacheDir); err != nil {
+		return "", fmt.Errorf("chart cache: %w", err)
 	}
 	if err := os.Rename(tmp, extracted); err != nil {
 		if d, err2 := chartSubdir(extracted); err2 == nil {
