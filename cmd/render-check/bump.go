@@ -9,7 +9,6 @@ import (
 	"os"
 	"strings"
 
-	"github.com/sethvargo/go-githubactions"
 	"github.com/spf13/cobra"
 
 	"github.com/render-check/render-check/internal/imagebump"
@@ -222,12 +221,17 @@ func setGitHubOutputs(res *imagebump.Result) error {
 	if os.Getenv("GITHUB_ACTIONS") != "true" || os.Getenv("GITHUB_OUTPUT") == "" {
 		return nil
 	}
-	gh := githubactions.New()
-	gh.SetOutput("changed", fmt.Sprint(res.Changed))
-	gh.SetOutput("files", strings.Join(res.Files, "\n"))
-	gh.SetOutput("image", res.Image)
-	gh.SetOutput("tag", res.Tag)
-	gh.SetOutput("digest", res.Digest)
+	for _, o := range []struct{ name, value string }{
+		{"changed", fmt.Sprint(res.Changed)},
+		{"files", strings.Join(res.Files, "\n")},
+		{"image", res.Image},
+		{"tag", res.Tag},
+		{"digest", res.Digest},
+	} {
+		if err := setStepOutput(o.name, o.value); err != nil {
+			return err
+		}
+	}
 	return nil
 }
 

@@ -14,6 +14,7 @@ import (
 	imagecheck "github.com/render-check/render-check/internal/images"
 	"github.com/render-check/render-check/internal/pipeline"
 	"github.com/render-check/render-check/internal/report"
+	"github.com/render-check/render-check/internal/rootfs"
 )
 
 func init() { register(newCheckCmd) }
@@ -127,7 +128,7 @@ func runCheck(cmd *cobra.Command, o *checkOptions) error {
 	if err != nil {
 		return err
 	}
-	if err := writeOutputs(cmd.OutOrStdout(), outs, rep); err != nil {
+	if err := writeOutputs(cmd.OutOrStdout(), outs, rep, root); err != nil {
 		return err
 	}
 	if rep.Fails(failOn) {
@@ -164,7 +165,9 @@ func parseOutputs(format string, extra []string) ([]output, error) {
 	return outs, nil
 }
 
-func writeOutputs(stdout io.Writer, outs []output, rep *report.Report) error {
+// writeOutputs writes the report to stdout and the --output files; guard
+// is the checkout, whose symlinks a report file is never written through.
+func writeOutputs(stdout io.Writer, outs []output, rep *report.Report, guard string) error {
 	for _, o := range outs {
 		if o.path == "" {
 			w, err := report.New(stdout, o.format, report.Options{Color: colorFor(stdout)})
@@ -181,15 +184,15 @@ func writeOutputs(stdout io.Writer, outs []output, rep *report.Report) error {
 			}
 			continue
 		}
-		if err := writeReportFile(o.path, o.format, rep); err != nil {
+		if err := writeReportFile(o.path, o.format, rep, guard); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-func writeReportFile(path, format string, rep *report.Report) (err error) {
-	f, err := os.Create(path)
+func writeReportFile(path, format string, rep *report.Report, guard string) (err error) {
+	f, err := rootfs.Create(path, guard)
 	if err != nil {
 		return fmt.Errorf("writing %s report: %w", format, err)
 	}

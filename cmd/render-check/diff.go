@@ -18,6 +18,7 @@ import (
 	"github.com/render-check/render-check/internal/repo"
 	"github.com/render-check/render-check/internal/report"
 	"github.com/render-check/render-check/internal/resource"
+	"github.com/render-check/render-check/internal/rootfs"
 )
 
 func init() { register(newDiffCmd) }
@@ -103,7 +104,7 @@ func runDiff(cmd *cobra.Command, o *diffOptions) error {
 }
 
 func appendFile(path, s string) error {
-	f, err := os.OpenFile(path, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644)
+	f, err := rootfs.Append(path, "")
 	if err != nil {
 		return fmt.Errorf("writing summary: %w", err)
 	}
@@ -314,7 +315,15 @@ func checkoutRevision(ctx context.Context, root, rev string) (string, func(), er
 	return dir, cleanup, nil
 }
 
+// untar extracts a git archive into dir through an os.Root: no entry is
+// written outside dir, also not through a symlink an earlier entry made (a
+// tree can hold both a symlink "a" and a directory "a/").
 func untar(r io.Reader, dir string) error {
+	root, err := os.OpenRoot(dir)
+	if err != nil {
+		return err
+	}
+	defer root.Close()
 	tr := tar.NewReader(r)
 	for {
 		h, err := tr.Next()
@@ -324,22 +333,28 @@ func untar(r io.Reader, dir string) error {
 		if err != nil {
 			return err
 		}
-		target := filepath.Join(dir, filepath.FromSlash(h.Name))
-		if !strings.HasPrefix(target, dir+string(filepath.Separator)) && target != dir {
+		name := filepath.Clean(filepath.FromSlash(h.Name))
+		if !filepath.IsLocal(name) {
 			return fmt.Errorf("archive entry %q escapes the directory", h.Name)
 		}
+		parent := filepath.Dir(name)
 		switch h.Typeflag {
 		case tar.TypeDir:
-			if err := os.MkdirAll(target, 0o755); err != nil {
-				return err
+			if err := root.MkdirAll(name, 0o755); err != nil {
+				return fmt.Errorf("archive entry %q: %w", h.Name, err)
 			}
 		case tar.TypeReg:
-			if err := os.MkdirAll(filepath.Dir(target), 0o755); err != nil {
-				return err
+			if parent != "." {
+				if err := root.MkdirAll(parent, 0o755); err != nil {
+					return fmt.Errorf("archive entry %q: %w", h.Name, err)
+				}
 			}
-			f, err := os.OpenFile(target, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, os.FileMode(h.Mode)&0o777|0o600)
+			if st, err := root.Lstat(name); err == nil && !st.Mode().IsRegular() {
+				return fmt.Errorf("archive entry %q: duplicate entry over a %s", h.Name, st.Mode().Type())
+			}
+			f, err := root.OpenFile(name, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, os.FileMode(h.Mode)&0o777|0o600)
 			if err != nil {
-				return err
+				return fmt.Errorf("archive entry %q: %w", h.Name, err)
 			}
 			if _, err := io.Copy(f, tr); err != nil {
 				f.Close()
@@ -349,11 +364,13 @@ func untar(r io.Reader, dir string) error {
 				return err
 			}
 		case tar.TypeSymlink:
-			if err := os.MkdirAll(filepath.Dir(target), 0o755); err != nil {
-				return err
+			if parent != "." {
+				if err := root.MkdirAll(parent, 0o755); err != nil {
+					return fmt.Errorf("archive entry %q: %w", h.Name, err)
+				}
 			}
-			if err := os.Symlink(h.Linkname, target); err != nil {
-				return err
+			if err := root.Symlink(h.Linkname, name); err != nil {
+				return fmt.Errorf("archive entry %q: %w", h.Name, err)
 			}
 		}
 	}

@@ -5,13 +5,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 
 	"github.com/spf13/cobra"
 
 	"github.com/render-check/render-check/internal/render"
 	"github.com/render-check/render-check/internal/report"
+	"github.com/render-check/render-check/internal/rootfs"
 )
 
 func init() { register(newRenderCmd) }
@@ -65,16 +65,23 @@ func runRender(cmd *cobra.Command, o *renderOptions) error {
 		return err
 	}
 	for _, c := range res.Clusters {
-		dir := filepath.Join(o.outputDir, c.Name)
-		if err := os.MkdirAll(dir, 0o755); err != nil {
-			return fmt.Errorf("writing manifests: %w", err)
+		if err := rootfs.ValidPathElement(c.Name); err != nil {
+			return fmt.Errorf("writing manifests: cluster %w", err)
 		}
 		for _, a := range render.SortedApps(c) {
+			if err := rootfs.ValidAppName(a.Name); err != nil {
+				// a name from content never becomes a path unchecked
+				res.Findings = append(res.Findings, report.Finding{
+					Rule: render.RuleFailed, Severity: report.SeverityError, Cluster: c.Name, App: a.Name,
+					Message: fmt.Sprintf("not written to --output-dir: %v", err),
+				})
+				continue
+			}
 			var buf bytes.Buffer
 			if err := render.WriteManifests(&buf, a); err != nil {
 				return err
 			}
-			if err := os.WriteFile(filepath.Join(dir, a.Name+".yaml"), buf.Bytes(), 0o644); err != nil {
+			if err := rootfs.WriteIn(o.outputDir, filepath.Join(c.Name, a.Name+".yaml"), buf.Bytes()); err != nil {
 				return fmt.Errorf("writing manifests: %w", err)
 			}
 		}

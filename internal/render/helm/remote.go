@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"path"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -22,6 +23,8 @@ import (
 	"helm.sh/helm/v3/pkg/repo"
 	"oras.land/oras-go/v2/errdef"
 	"oras.land/oras-go/v2/registry/remote/errcode"
+
+	"github.com/render-check/render-check/internal/rootfs"
 )
 
 // ErrChartNotFound is returned when a repository has no such chart or version.
@@ -84,6 +87,9 @@ func (r *Renderer) pull(ctx context.Context, rc remoteChart) (string, error) {
 	if err := r.network.Check("helm chart repository", rc.repoURL); err != nil {
 		return "", err
 	}
+	if err := rootfs.ValidChartName(rc.name); err != nil {
+		return "", err // it becomes a cache path part
+	}
 	if rc.version == "" && rc.devel {
 		rc.version = ">0.0.0-0"
 	}
@@ -94,6 +100,9 @@ func (r *Renderer) pull(ctx context.Context, rc remoteChart) (string, error) {
 			return "", err
 		}
 		version = v
+	}
+	if _, err := semver.NewVersion(version); err != nil || rootfs.ValidPathElement(version) != nil {
+		return "", fmt.Errorf("chart %s: version %q is not a semantic version", rc.name, version)
 	}
 	key := cacheKey(rc.repoURL, rc.name, version)
 	r.mu.Lock()
@@ -133,7 +142,7 @@ func (r *Renderer) fetchAndExtract(ctx context.Context, rc remoteChart, version,
 	if err := os.MkdirAll(base, 0o755); err != nil {
 		return "", fmt.Errorf("chart cache: %w", err)
 	}
-	tgz := filepath.Join(base, rc.name+"-"+version+".tgz")
+	tgz := filepath.Join(base, path.Base(rc.name)+"-"+version+".tgz")
 	if err := writeAtomic(tgz, data); err != nil {
 		return "", fmt.Errorf("chart cache: %w", err)
 	}
