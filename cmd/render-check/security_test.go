@@ -369,3 +369,68 @@ func decodeReport(t *testing.T, s string) *report.Report {
 	}
 	return &rep
 }
+
+// TestSecurityBounds: runaway apps (a deep flow YAML, a Helm loop past the
+// deadline, too many documents, exponential app-of-apps fan-out) each
+// become a render/limit finding naming the app and the limit, and the rest
+// of the run goes on.
+func TestSecurityBounds(t *testing.T) {
+	clearCIEnv(t)
+	local := func(name, path string) string {
+		return checkApp(name, "  source:\n    repoURL: https://git.example.com/platform/config.git\n    targetRevision: main\n    path: "+path+"\n")
+	}
+	root := checkRepo(t, map[string]string{
+		".github/CODEOWNERS": checkOwners,
+		".render-check.yaml": checkConfig + "render:\n  limits: {timeout: 300ms, maxDocuments: 50, maxAppsPerCluster: 12}\n",
+		"clusters/lab/apps/deep.yaml":  local("deep", "deep"),
+		"deep/cm.yaml":                 "a: " + strings.Repeat("[", 40000) + strings.Repeat("]", 40000) + "\n",
+		"clusters/lab/apps/loop.yaml":  local("loop", "charts/loop"),
+		"charts/loop/Chart.yaml":       "apiVersion: v2\nname: loop\nversion: 1.0.0\n",
+		"charts/loop/templates/x.yaml": "{{- range until 200 }}{{ range until 1000000 }}{{ end }}{{ end }}\n",
+		"clusters/lab/apps/many.yaml":  local("many", "charts/many"),
+		"charts/many/Chart.yaml":       "apiVersion: v2\nname: many\nversion: 1.0.0\n",
+		"charts/many/templates/x.yaml": "{{- range until 60 }}\n---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm-{{ . }}\n{{- end }}\n",
+		"clusters/lab/apps/fan.yaml":   local("fan", "charts/fan"),
+		"charts/fan/Chart.yaml":        "apiVersion: v2\nname: fan\nversion: 1.0.0\n",
+		"charts/fan/templates/x.yaml": `{{- range list "a" "b" }}
+---
+apiVersion: argoproj.io/v1alpha1
+kind: Application
+metadata:
+  name: {{ $.Release.Name }}-{{ . }}
+  namespace: argocd
+spec:
+  project: default
+  destination: {server: https://kubernetes.default.svc, namespace: fan}
+  source: {repoURL: https://git.example.com/platform/config.git, targetRevision: main, path: charts/fan}
+{{- end }}
+`,
+		"clusters/lab/apps/fine.yaml": local("fine", "fine"),
+		"fine/cm.yaml":                okConfigMap,
+	})
+	code, rep, stderr := checkJSON(t, root)
+	if rep == nil {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	for app, limit := range map[string]string{"deep": "YAML depth", "loop": "render deadline", "many": "documents", "fan": "apps per cluster"} {
+		found := false
+		for _, f := range rep.Findings {
+			if f.Rule == "render/limit" && strings.Contains(f.Message, limit) && (f.App == app || strings.HasPrefix(f.App, app+"-")) {
+				found = true
+			}
+		}
+		if !found {
+			t.Errorf("%s: no render/limit finding for %s: %+v", app, limit, rep.Findings)
+		}
+	}
+	if f := findRule(rep, "render/failed", "fine"); f != nil {
+		t.Errorf("the fine app failed: %+v", f)
+	}
+	apps := 0
+	for _, c := range rep.Clusters {
+		apps += len(c.Apps)
+	}
+	if apps > 12 {
+		t.Errorf("%d apps rendered, the cap is 12", apps)
+	}
+}

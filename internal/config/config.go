@@ -105,6 +105,11 @@ func (c *Config) check() error {
 	if c.Images.Concurrency < 0 {
 		return fmt.Errorf("images.concurrency must not be negative")
 	}
+	if t := c.Render.Limits.Timeout; t != "" {
+		if d, err := time.ParseDuration(t); err != nil || d <= 0 {
+			return fmt.Errorf("render.limits.timeout: want a positive Go duration, got %q", t)
+		}
+	}
 	if c.Network != "" {
 		if _, err := netpolicy.Parse(c.Network); err != nil {
 			return err

@@ -233,6 +233,7 @@ func (c *Config) dropUntrusted(file string, data []byte) []Ignored {
 	drop("images.cacheDir", im.CacheDir != "", func() { im.CacheDir = "" })
 	rd := &c.Render
 	drop("render.kustomizeBuildOptions", liftsRestrictions(rd.KustomizeBuildOptions), func() { rd.KustomizeBuildOptions = keepSafeBuildOptions(rd.KustomizeBuildOptions) })
+	drop("render.limits", rd.Limits != (Limits{}), func() { rd.Limits = Limits{} })
 	drop("render.chartCacheDir", rd.ChartCacheDir != "", func() { rd.ChartCacheDir = "" })
 	va := &c.Validate
 	drop("validate.schemaLocations", len(va.SchemaLocations) > 0, func() { va.SchemaLocations = nil })

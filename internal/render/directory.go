@@ -112,6 +112,9 @@ func (r *renderer) renderDirectory(dir string, opts *argo.DirectorySource) (*dir
 			continue
 		}
 		out.inputs = append(out.inputs, rel)
+		if err := repo.CheckYAMLBounds(data); err != nil {
+			return nil, &FileError{File: rel, Err: err}
+		}
 		objs, err := decodeManifestFile(rel, data)
 		if err != nil {
 			return nil, err

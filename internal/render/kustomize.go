@@ -181,6 +181,9 @@ func (r *renderer) buildKustomize(ctx context.Context, req kustomizeRequest) (*k
 	if err != nil {
 		return nil, &FileError{File: krel, Err: fmt.Errorf("encoding kustomize output: %w", err)}
 	}
+	if maxBytes := r.cfg.Render.Limits.MaxBytesOrDefault(); len(out) > maxBytes {
+		return nil, &FileError{File: krel, Err: &repo.LimitError{Limit: "rendered bytes", Detail: fmt.Sprintf("%d bytes, the limit is %d (render.limits.maxBytes)", len(out), maxBytes)}}
+	}
 	docs, err := repo.ParseDocuments(krel, out)
 	if err != nil {
 		return nil, &FileError{File: krel, Err: fmt.Errorf("decoding kustomize output: %w", err)}

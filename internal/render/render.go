@@ -195,6 +195,10 @@ func Render(ctx context.Context, opts Options) (*Result, error) {
 	return res, nil
 }
 
+// RuleLimit is a bound hit while rendering an app (deadline, output size,
+// documents, apps per cluster, file size, YAML depth).
+const RuleLimit = "render/limit"
+
 // RuleSymlink is a symlink in the checkout whose target is outside it.
 const RuleSymlink = "render/symlink-out-of-bounds"
 
@@ -275,6 +279,8 @@ func (r *renderer) renderCluster(ctx context.Context, d repo.ClusterDir, kubeVer
 		wave = append(wave, n)
 	}
 	edges := map[string][]string{}
+	maxApps := r.cfg.Render.Limits.MaxAppsPerClusterOrDefault()
+	capped := false
 	for len(wave) > 0 {
 		results := make([]*appResult, len(wave))
 		g, gctx := errgroup.WithContext(ctx)
@@ -308,6 +314,16 @@ func (r *renderer) renderCluster(ctx context.Context, d repo.ClusterDir, kubeVer
 					continue // an app managing its own Application: normal app-of-apps
 				}
 				ex, ok := nodes[name]
+				if !ok && len(nodes) >= maxApps {
+					if !capped {
+						capped = true
+						findings = append(findings, report.Finding{
+							Rule: RuleLimit, Severity: report.SeverityError, Cluster: d.Name, App: parent, File: child.File, Line: child.Line,
+							Message: fmt.Sprintf("limit apps per cluster exceeded: more than %d Applications (render.limits.maxAppsPerCluster); %s and later children are not rendered", maxApps, name),
+						})
+					}
+					continue
+				}
 				switch {
 				case !ok:
 					c := &node{app: child, fromParent: true}
@@ -431,17 +447,53 @@ func mergeSorted(a, b []string) []string {
 
 // renderAppSafe is renderApp turning a panic in a renderer library into a
 // render/failed finding on that app: one broken app never stops the others.
-func (r *renderer) renderAppSafe(ctx context.Context, cl *cluster, app *argo.Application, synthetic bool) (res *appResult) {
-	defer func() {
-		if p := recover(); p != nil {
-			ra := &resource.App{Name: app.Metadata.Name, Cluster: cl.name}
-			if !synthetic {
-				ra.Application = app
+func (r *renderer) renderAppSafe(ctx context.Context, cl *cluster, app *argo.Application, synthetic bool) *appResult {
+	timeout := r.cfg.Render.Limits.TimeoutOrDefault()
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	done := make(chan *appResult, 1)
+	go func() {
+		var res *appResult
+		defer func() {
+			if p := recover(); p != nil {
+				res = r.unrendered(cl, app, synthetic, r.failure(cl, app, fmt.Errorf("internal error while rendering: %v", p)))
 			}
-			res = &appResult{app: ra, findings: []report.Finding{r.failure(cl, app, fmt.Errorf("internal error while rendering: %v", p))}}
-		}
+			done <- res
+		}()
+		res = r.renderApp(ctx, cl, app, synthetic)
 	}()
-	return r.renderApp(ctx, cl, app, synthetic)
+	select {
+	case res := <-done:
+		if res != nil {
+			r.capDocuments(cl, app, res)
+		}
+		return res
+	case <-ctx.Done():
+		if ctx.Err() == context.DeadlineExceeded {
+			// the renderer libraries do not stop on a context: the render
+			// is abandoned, the rest of the run goes on
+			return r.unrendered(cl, app, synthetic, r.failure(cl, app, &repo.LimitError{Limit: "render deadline", Detail: fmt.Sprintf("the app did not render within %s (render.limits.timeout)", timeout)}))
+		}
+		return r.unrendered(cl, app, synthetic, r.failure(cl, app, ctx.Err()))
+	}
+}
+
+// unrendered is the result of an app that could not be rendered.
+func (r *renderer) unrendered(cl *cluster, app *argo.Application, synthetic bool, f report.Finding) *appResult {
+	ra := &resource.App{Name: app.Metadata.Name, Cluster: cl.name, SourceType: TypeUnknown}
+	if !synthetic {
+		ra.Application = app
+	}
+	return &appResult{app: ra, findings: []report.Finding{f}}
+}
+
+// capDocuments drops an app's output above the document cap.
+func (r *renderer) capDocuments(cl *cluster, app *argo.Application, res *appResult) {
+	maxDocs := r.cfg.Render.Limits.MaxDocumentsOrDefault()
+	if n := len(res.app.Resources); n > maxDocs {
+		res.app.Resources, res.children = nil, nil
+		res.findings = append(res.findings, r.failure(cl, app, &repo.LimitError{Limit: "documents", Detail: fmt.Sprintf("%d resources rendered, the limit is %d (render.limits.maxDocuments)", n, maxDocs)}))
+	}
 }
 
 // renderApp renders every source of one Application.
@@ -546,6 +598,10 @@ func (r *renderer) failure(cl *cluster, app *argo.Application, err error) report
 	case errors.As(err, &he) && he.File != "":
 		f.File, f.Line = he.File, he.Line
 		f.Message = strings.Replace(f.Message, he.Error(), he.Err.Error(), 1)
+	}
+	var le *repo.LimitError
+	if errors.As(err, &le) {
+		f.Rule = RuleLimit
 	}
 	if isRefused(err) {
 		// left unrendered on purpose: a finding, never a silent pass

@@ -71,6 +71,11 @@ var ruleDocs = map[string]RuleDoc{
 		Help: "On an untrusted run (a pull request) nothing remote is fetched unless the trusted side lists its host: " +
 			"pass --network HOST[,HOST] (or RENDER_CHECK_NETWORK) from the workflow, not from the repository. See docs/security.md.",
 	},
+	"render/limit": {
+		Short: "Rendering an Application hit a bound (deadline, output size, documents, apps per cluster, file size, YAML depth).",
+		Help: "The app was not rendered (or its later children were not): the message names the limit. Fix the runaway " +
+			"template or file, or raise render.limits in a trusted config. See docs/security.md.",
+	},
 	"render/symlink-out-of-bounds": {
 		Short: "A symlink in the repository points outside it.",
 		Help: "render-check never reads through it, and Argo CD refuses to generate manifests from a repository that " +
