@@ -30,8 +30,8 @@ func TestSecurityChartNameCannotWriteOutsideTheCache(t *testing.T) {
 	work := t.TempDir()
 	cache := filepath.Join(work, "a", "b", "cache")
 	root := checkRepo(t, map[string]string{
-		".github/CODEOWNERS": checkOwners,
-		".render-check.yaml": checkConfig,
+		".github/CODEOWNERS":          checkOwners,
+		".render-check.yaml":          checkConfig,
 		"clusters/lab/apps/name.yaml": checkApp("name", "  source:\n    repoURL: "+srv.URL+"\n    chart: ../../X\n    targetRevision: 1.0.0\n"),
 		"clusters/lab/apps/ver.yaml":  checkApp("ver", "  source:\n    repoURL: "+srv.URL+"\n    chart: ok\n    targetRevision: '*'\n"),
 	})

@@ -380,8 +380,8 @@ func TestSecurityBounds(t *testing.T) {
 		return checkApp(name, "  source:\n    repoURL: https://git.example.com/platform/config.git\n    targetRevision: main\n    path: "+path+"\n")
 	}
 	root := checkRepo(t, map[string]string{
-		".github/CODEOWNERS": checkOwners,
-		".render-check.yaml": checkConfig + "render:\n  limits: {timeout: 300ms, maxDocuments: 50, maxAppsPerCluster: 12}\n",
+		".github/CODEOWNERS":           checkOwners,
+		".render-check.yaml":           checkConfig + "render:\n  limits: {timeout: 300ms, maxDocuments: 50, maxAppsPerCluster: 12}\n",
 		"clusters/lab/apps/deep.yaml":  local("deep", "deep"),
 		"deep/cm.yaml":                 "a: " + strings.Repeat("[", 40000) + strings.Repeat("]", 40000) + "\n",
 		"clusters/lab/apps/loop.yaml":  local("loop", "charts/loop"),
