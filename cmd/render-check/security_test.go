@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -432,5 +433,69 @@ spec:
 	}
 	if apps > 12 {
 		t.Errorf("%d apps rendered, the cap is 12", apps)
+	}
+}
+
+// fakeToken has the shape of a GitHub token (the detectors recognise it).
+const fakeToken = "ghp_" + "0123456789abcdefghijABCDEFGHIJ012345"
+
+// TestSecurityRedaction: credentials quoted by kustomize, kyaml or Helm in
+// an error, and credentials in non-Secret kinds, never reach the report,
+// `render` output or `diff`.
+func TestSecurityRedaction(t *testing.T) {
+	clearCIEnv(t)
+	local := func(name, path string) string {
+		return checkApp(name, "  source:\n    repoURL: https://git.example.com/platform/config.git\n    targetRevision: main\n    path: "+path+"\n")
+	}
+	root := checkRepo(t, map[string]string{
+		".github/CODEOWNERS":          checkOwners,
+		".render-check.yaml":          checkConfig,
+		"clusters/lab/apps/kust.yaml": local("kust", "kust"),
+		"kust/kustomization.yaml": `resources: [cm.yaml]
+patches:
+  - patch: |-
+      apiVersion: v1
+      kind: Secret
+      metadata:
+        name: db
+      stringData:
+        password: ` + fakeToken + `
+      - broken: [
+`,
+		"kust/cm.yaml":                 okConfigMap,
+		"clusters/lab/apps/tpl.yaml":   local("tpl", "charts/tpl"),
+		"charts/tpl/Chart.yaml":        "apiVersion: v2\nname: tpl\nversion: 1.0.0\n",
+		"charts/tpl/values.yaml":       "token: \"" + fakeToken + " {{ .Values.nope.deeper }}\"\n",
+		"charts/tpl/templates/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\ndata:\n  v: {{ tpl .Values.token . | quote }}\n",
+		"clusters/lab/apps/env.yaml":   local("env", "env"),
+		"env/deploy.yaml":              "apiVersion: v1\nkind: Pod\nmetadata:\n  name: web\nspec:\n  containers:\n    - name: web\n      image: nginx:1.27\n      env:\n        - name: DB_PASSWORD\n          value: hunter2-plaintext-value\n        - name: TOKEN\n          value: " + fakeToken + "\n",
+		"env/pem.yaml":                 "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: tls\ndata:\n  key.pem: |\n    -----BEGIN RSA PRIVATE KEY-----\n    MIIEowIBAAKCAQEA0000000000000000000000000000000000000000000000000000\n    -----END RSA PRIVATE KEY-----\n",
+	})
+	var stdout, stderr bytes.Buffer
+	run(t.Context(), []string{"check", "--root", root, "--format", "json", "--images", "off"}, strings.NewReader(""), &stdout, &stderr)
+	rep := decodeReport(t, stdout.String())
+	for _, app := range []string{"kust", "tpl"} {
+		if findRule(rep, "render/failed", app) == nil {
+			t.Errorf("%s: want a render failure, got %+v", app, rep.Findings)
+		}
+	}
+	out := t.TempDir()
+	var rout, rerr bytes.Buffer
+	run(t.Context(), []string{"render", "--root", root, "--output-dir", out}, strings.NewReader(""), &rout, &rerr)
+	all := stdout.String() + stderr.String() + rout.String() + rerr.String()
+	_ = filepath.WalkDir(out, func(p string, d os.DirEntry, err error) error {
+		if err == nil && !d.IsDir() {
+			b, _ := os.ReadFile(p)
+			all += string(b)
+		}
+		return nil
+	})
+	for _, secret := range []string{fakeToken, "hunter2-plaintext-value", "MIIEowIBAAKCAQEA"} {
+		if strings.Contains(all, secret) {
+			t.Errorf("%s reached the output:\n%s", secret, all)
+		}
+	}
+	if b, err := os.ReadFile(filepath.Join(out, "lab", "env.yaml")); err != nil || !strings.Contains(string(b), "<redacted>") || !strings.Contains(string(b), "nginx:1.27") {
+		t.Errorf("env.yaml: %v\n%s", err, b)
 	}
 }

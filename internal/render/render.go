@@ -26,6 +26,7 @@ import (
 	"github.com/render-check/render-check/internal/report"
 	"github.com/render-check/render-check/internal/resource"
 	"github.com/render-check/render-check/internal/rootfs"
+	"github.com/render-check/render-check/internal/secrets"
 )
 
 // Rules of render findings.
@@ -603,6 +604,9 @@ func (r *renderer) failure(cl *cluster, app *argo.Application, err error) report
 	if errors.As(err, &le) {
 		f.Rule = RuleLimit
 	}
+	// kustomize dumps failing patches, kyaml node contents, Helm's tpl the
+	// value: no credential they quote reaches a report
+	f.Message = secrets.RedactText(f.Message)
 	if isRefused(err) {
 		// left unrendered on purpose: a finding, never a silent pass
 		f.Rule, f.Severity = RuleRemoteRefused, report.SeverityWarning
