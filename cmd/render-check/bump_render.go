@@ -35,7 +35,7 @@ func (r bumpRenderer) Render(ctx context.Context, clusters []string) ([]imagebum
 	}
 	failed := map[[2]string]string{}
 	for _, f := range res.Findings {
-		if f.Rule == render.RuleFailed && f.Severity == report.SeverityError {
+		if f.Rule == report.RuleRenderFailed && f.Severity == report.SeverityError {
 			k := [2]string{f.Cluster, f.App}
 			if _, seen := failed[k]; !seen {
 				failed[k] = f.Message

@@ -12,6 +12,7 @@ import (
 
 	"github.com/render-check/render-check/internal/config"
 	imagecheck "github.com/render-check/render-check/internal/images"
+	"github.com/render-check/render-check/internal/kube"
 	"github.com/render-check/render-check/internal/pipeline"
 	"github.com/render-check/render-check/internal/report"
 	"github.com/render-check/render-check/internal/rootfs"
@@ -60,6 +61,15 @@ func newCheckCmd() *cobra.Command {
 	return cmd
 }
 
+// checkKubeVersion validates --kube-version the one way every command does
+// (kube.Target): an unsupported version is a usage error (exit 2).
+func checkKubeVersion(v string) error {
+	if _, err := kube.Target(v, ""); err != nil {
+		return &usageError{err: err}
+	}
+	return nil
+}
+
 // loadRoot resolves --root and --config (exit 2 on failure).
 func loadRoot(root string, conf *configFlags) (string, *config.Config, error) {
 	abs, err := filepath.Abs(root)
@@ -88,6 +98,9 @@ func runCheck(cmd *cobra.Command, o *checkOptions) error {
 	failOn, err := report.ParseSeverity(o.failOn)
 	if err != nil {
 		return usageErrorf("--fail-on: %w", err)
+	}
+	if err := checkKubeVersion(o.kubeVersion); err != nil {
+		return err
 	}
 	root, cfg, err := loadRoot(o.root, &o.conf)
 	if err != nil {

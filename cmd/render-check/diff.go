@@ -15,10 +15,10 @@ import (
 	"github.com/render-check/render-check/internal/config"
 	"github.com/render-check/render-check/internal/diff"
 	"github.com/render-check/render-check/internal/render"
-	"github.com/render-check/render-check/internal/repo"
 	"github.com/render-check/render-check/internal/report"
 	"github.com/render-check/render-check/internal/resource"
 	"github.com/render-check/render-check/internal/rootfs"
+	"github.com/render-check/render-check/internal/workspace"
 )
 
 func init() { register(newDiffCmd) }
@@ -157,7 +157,7 @@ func revisionDiff(cmd *cobra.Command, o *diffOptions, root string) (*diff.Result
 		defer cleanHead()
 		headDir = d
 	}
-	origin, _ := repo.GitOrigin(root) // "" when the checkout has none
+	origin := workspace.Origin(cmd.Context(), root) // "" when the checkout has none
 	load := func(dir string) (*config.Config, error) {
 		path := o.conf.path
 		if path != "" && !filepath.IsAbs(path) {
@@ -282,24 +282,23 @@ func readLive(path string) ([]map[string]any, error) {
 // checkoutRevision extracts the config root as of rev into a temporary
 // directory with `git archive`, never touching the work tree or the index.
 func checkoutRevision(ctx context.Context, root, rev string) (string, func(), error) {
-	if err := repo.VerifyCommit(ctx, root, rev); err != nil {
+	ws, err := workspace.Open(ctx, root, workspace.Settings{})
+	if err != nil {
+		return "", nil, usageErrorf("%w", err)
+	}
+	g := ws.GitRunner()
+	if err := g.VerifyCommit(ctx, rev); err != nil {
 		return "", nil, usageErrorf("--base/--head: %w", err)
 	}
-	git := func(dir string, args ...string) (string, error) { return repo.Git(ctx, dir, args...) }
-	prefix, err := git(root, "rev-parse", "--show-prefix")
-	if err != nil {
-		return "", nil, usageErrorf("%s is not inside a git work tree: %w", root, err)
+	if !ws.Git.InWorkTree() {
+		return "", nil, usageErrorf("%s is not inside a git work tree", root)
 	}
 	treeish := rev
-	if p := strings.TrimSpace(prefix); p != "" {
+	if p := ws.Git.Prefix; p != "" {
 		treeish = rev + ":" + strings.TrimSuffix(p, "/")
 	}
-	top, err := git(root, "rev-parse", "--show-toplevel")
-	if err != nil {
-		return "", nil, usageErrorf("%s is not inside a git work tree: %w", root, err)
-	}
 	// from the top: inside a subdirectory git archive limits itself to it
-	data, err := git(strings.TrimSpace(top), "archive", "--format=tar", treeish)
+	data, err := workspace.Git{Dir: ws.Git.TopLevel}.Run(ctx, "archive", "--format=tar", treeish)
 	if err != nil {
 		return "", nil, fmt.Errorf("reading %s from git: %w", rev, err)
 	}

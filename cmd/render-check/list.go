@@ -8,6 +8,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/render-check/render-check/internal/pipeline"
+	"github.com/render-check/render-check/internal/workspace"
 )
 
 func init() { register(newListCmd) }
@@ -45,7 +46,11 @@ func newListCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			all, err := pipeline.Discover(root, cfg)
+			ws, err := workspace.Open(cmd.Context(), root, workspace.Settings{Config: cfg})
+			if err != nil {
+				return usageErrorf("%w", err)
+			}
+			all, err := pipeline.Discover(cmd.Context(), ws)
 			if err != nil {
 				return usageErrorf("%w", err)
 			}

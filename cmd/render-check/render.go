@@ -9,6 +9,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/render-check/render-check/internal/kube"
 	"github.com/render-check/render-check/internal/render"
 	"github.com/render-check/render-check/internal/report"
 	"github.com/render-check/render-check/internal/rootfs"
@@ -41,7 +42,7 @@ Render findings go to stderr; the exit code is 1 when rendering failed.`,
 	f.StringVar(&o.root, "root", defaultRoot(), "config repo root")
 	o.conf.add(f)
 	f.StringArrayVar(&o.clusters, "cluster", nil, "only render this cluster (repeatable)")
-	f.StringVar(&o.kubeVersion, "kube-version", "", "target Kubernetes version for every cluster (default: config, else "+render.DefaultKubeVersion+")")
+	f.StringVar(&o.kubeVersion, "kube-version", "", "target Kubernetes version for every cluster (default: config, else "+kube.DefaultVersion()+")")
 	f.StringVar(&o.outputDir, "output-dir", "", "directory to write DIR/<cluster>/<app>.yaml into (required)")
 	return cmd
 }
@@ -49,6 +50,9 @@ Render findings go to stderr; the exit code is 1 when rendering failed.`,
 func runRender(cmd *cobra.Command, o *renderOptions) error {
 	if o.outputDir == "" {
 		return usageErrorf("--output-dir is required")
+	}
+	if err := checkKubeVersion(o.kubeVersion); err != nil {
+		return err
 	}
 	root, cfg, err := loadRoot(o.root, &o.conf)
 	if err != nil {
@@ -72,7 +76,7 @@ func runRender(cmd *cobra.Command, o *renderOptions) error {
 			if err := rootfs.ValidAppName(a.Name); err != nil {
 				// a name from content never becomes a path unchecked
 				res.Findings = append(res.Findings, report.Finding{
-					Rule: render.RuleFailed, Severity: report.SeverityError, Cluster: c.Name, App: a.Name,
+					Rule: report.RuleRenderFailed, Severity: report.SeverityError, Cluster: c.Name, App: a.Name,
 					Message: fmt.Sprintf("not written to --output-dir: %v", err),
 				})
 				continue

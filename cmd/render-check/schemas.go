@@ -5,6 +5,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/render-check/render-check/internal/kube"
 	"github.com/render-check/render-check/internal/validate"
 )
 
@@ -22,9 +23,9 @@ func newSchemasCmd() *cobra.Command {
 		Short: "Write the embedded schemas of one Kubernetes version for kubeconform's -schema-location",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			minor, err := validate.ParseVersion(kubeVersion)
+			minor, err := kube.Target(kubeVersion, "")
 			if err != nil {
-				return usageErrorf("--kube-version: %w", err)
+				return usageErrorf("%w", err)
 			}
 			res, err := validate.Export(minor, args[0])
 			if err != nil {
@@ -38,7 +39,7 @@ func newSchemasCmd() *cobra.Command {
 			return err
 		},
 	}
-	export.Flags().StringVar(&kubeVersion, "kube-version", "", "Kubernetes version (embedded: "+fmt.Sprint(validate.Versions())+"; default newest)")
+	export.Flags().StringVar(&kubeVersion, "kube-version", "", "Kubernetes version (embedded: "+fmt.Sprint(kube.Versions())+"; default newest)")
 	cmd.AddCommand(export)
 	return cmd
 }

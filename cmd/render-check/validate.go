@@ -12,6 +12,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/render-check/render-check/internal/kube"
 	"github.com/render-check/render-check/internal/report"
 	"github.com/render-check/render-check/internal/validate"
 )
@@ -43,7 +44,7 @@ func newValidateCmd() *cobra.Command {
 		},
 	}
 	f := cmd.Flags()
-	f.StringVar(&o.kubeVersion, "kube-version", "", "target Kubernetes version (embedded: "+strings.Join(validate.Versions(), ", ")+"; default newest)")
+	f.StringVar(&o.kubeVersion, "kube-version", "", "target Kubernetes version (embedded: "+strings.Join(kube.Versions(), ", ")+"; default newest)")
 	f.BoolVar(&o.strict, "strict", true, "reject fields the schema does not declare and duplicate keys (--strict=false to allow)")
 	f.StringArrayVar(&o.crds, "crds", nil, "file or directory of CustomResourceDefinitions (repeatable)")
 	f.StringArrayVar(&o.schemaLocations, "schema-location", nil, "kubeconform schema location template, path or URL (repeatable)")
@@ -62,8 +63,8 @@ func runValidate(cmd *cobra.Command, o *validateOptions, args []string) error {
 	if !report.IsFormat(o.format) {
 		return usageErrorf("--format: unknown format %q (known: %s)", o.format, strings.Join(report.Formats(), ", "))
 	}
-	if _, err := validate.ParseVersion(o.kubeVersion); err != nil {
-		return usageErrorf("--kube-version: %w", err)
+	if err := checkKubeVersion(o.kubeVersion); err != nil {
+		return err
 	}
 	inputs, err := readInputs(cmd.InOrStdin(), args)
 	if err != nil {

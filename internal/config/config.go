@@ -8,6 +8,7 @@ import (
 
 	"sigs.k8s.io/yaml"
 
+	"github.com/render-check/render-check/internal/kube"
 	"github.com/render-check/render-check/internal/netpolicy"
 )
 
@@ -113,6 +114,18 @@ func (c *Config) check() error {
 	if c.Network != "" {
 		if _, err := netpolicy.Parse(c.Network); err != nil {
 			return err
+		}
+	}
+	if c.KubernetesVersion != "" {
+		if _, err := kube.ParseVersion(c.KubernetesVersion); err != nil {
+			return fmt.Errorf("kubernetesVersion: %w", err)
+		}
+	}
+	for _, name := range sortedKeys(c.ClusterSettings) {
+		if v := c.ClusterSettings[name].KubernetesVersion; v != "" {
+			if _, err := kube.ParseVersion(v); err != nil {
+				return fmt.Errorf("clusterSettings.%s.kubernetesVersion: %w", name, err)
+			}
 		}
 	}
 	return c.ValidatePolicy()

@@ -5,12 +5,15 @@ import (
 	"path"
 	"slices"
 	"strings"
+
+	"github.com/render-check/render-check/internal/report"
 )
 
 // Policy configures the repo/... rules (see docs/policy.md).
 type Policy struct {
-	// Severity overrides the default severity of repo rules for every
-	// cluster: rule -> error|warning|info|off. ClusterSettings[name].Severity
+	// Severity overrides the default severity of any rule (render/...,
+	// schema/..., image/..., secret/..., repo/...) for every cluster:
+	// rule -> error|warning|info|off. ClusterSettings[name].Severity
 	// overrides it again for one cluster.
 	Severity map[string]string `json:"severity,omitempty"`
 	// Production are globs of cluster names that the production-only rules
@@ -44,10 +47,14 @@ func normSeverity(s string) string {
 }
 
 // ValidatePolicy reports configuration errors in the policy section and in
-// the per-cluster severity overrides of repo rules.
+// the per-cluster severity overrides: unknown rule names, unknown severities,
+// bad globs.
 func (c *Config) ValidatePolicy() error {
 	check := func(where string, m map[string]string) error {
 		for _, k := range sortedKeys(m) {
+			if _, ok := report.LookupRule(k); !ok {
+				return fmt.Errorf("%s: unknown rule %q", where, k)
+			}
 			switch m[k] {
 			case "error", "warning", "info", SeverityOff, "false":
 			default:
@@ -120,4 +127,45 @@ func sortedKeys[V any](m map[string]V) []string {
 	}
 	slices.Sort(keys)
 	return keys
+}
+
+// Severity resolves the severity of a finding under the overrides of its
+// rule: the cluster's override, else the policy-wide one. ok is false when
+// the rule is off (the finding is dropped). A finding a check reported below
+// its rule's default severity (a capped finding, an image failure under
+// --images warn) never rises above what it was reported at; otherwise the
+// override replaces the severity. Without an override the finding is
+// unchanged. Applying it twice gives the same result.
+func (c *Config) Severity(f report.Finding) (sev report.Severity, ok bool) {
+	def := f.Severity
+	if r, known := report.LookupRule(f.Rule); known {
+		def = r.Severity
+	}
+	s := c.RuleSeverity(f.Cluster, f.Rule, "")
+	switch s {
+	case "":
+		return f.Severity, true
+	case SeverityOff:
+		return "", false
+	}
+	over := report.Severity(s)
+	if f.Severity != "" && f.Severity.Rank() < def.Rank() && over.Rank() > f.Severity.Rank() {
+		return f.Severity, true
+	}
+	return over, true
+}
+
+// ApplySeverities applies the severity overrides to every finding (see
+// Severity), dropping those whose rule is off.
+func (c *Config) ApplySeverities(fs []report.Finding) []report.Finding {
+	out := fs[:0:0]
+	for _, f := range fs {
+		sev, ok := c.Severity(f)
+		if !ok {
+			continue
+		}
+		f.Severity = sev
+		out = append(out, f)
+	}
+	return out
 }

@@ -8,14 +8,16 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"path/filepath"
 	"slices"
 	"sort"
 	"strings"
 
 	"github.com/rogpeppe/go-internal/diff"
-
 	"gopkg.in/yaml.v3"
+
+	"github.com/render-check/render-check/internal/workspace"
 )
 
 // Options describe one bump.
@@ -153,7 +155,8 @@ func bump(ctx context.Context, opts Options, fsys fsOps) (*Result, error) {
 	if len(globs) == 0 {
 		globs = []string{"clusters/*"}
 	}
-	clusters, err := Clusters(root, globs)
+	// the one cluster discovery (as check: "_" and "." directories are not clusters)
+	clusters, err := workspace.FindClusters(os.DirFS(root), globs)
 	if err != nil {
 		return nil, err
 	}

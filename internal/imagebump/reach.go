@@ -10,6 +10,8 @@ import (
 	"strings"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/render-check/render-check/internal/workspace"
 )
 
 // Renderer renders clusters as Argo CD would, for reach and for checking
@@ -37,41 +39,7 @@ type reacher interface {
 }
 
 // Cluster is a cluster directory of the repo.
-type Cluster struct {
-	Name string
-	Dir  string // repo-relative, forward slashes
-}
-
-// Clusters lists the cluster directories matching the globs (relative to
-// root), sorted by name.
-func Clusters(root string, globs []string) ([]Cluster, error) {
-	seen := map[string]bool{}
-	var out []Cluster
-	for _, g := range globs {
-		matches, err := filepath.Glob(filepath.Join(root, filepath.FromSlash(g)))
-		if err != nil {
-			return nil, err
-		}
-		for _, m := range matches {
-			st, err := os.Stat(m)
-			if err != nil || !st.IsDir() {
-				continue
-			}
-			rel, err := filepath.Rel(root, m)
-			if err != nil {
-				return nil, err
-			}
-			rel = filepath.ToSlash(rel)
-			if seen[rel] {
-				continue
-			}
-			seen[rel] = true
-			out = append(out, Cluster{Name: path.Base(rel), Dir: rel})
-		}
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
-	return out, nil
-}
+type Cluster = workspace.ClusterDir
 
 // renderReach is exact: a file reaches the clusters of the apps that read it.
 type renderReach map[string][]string

@@ -15,7 +15,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
-	"github.com/render-check/render-check/internal/repo"
+	"github.com/render-check/render-check/internal/workspace"
 )
 
 // Kind is the shape of an image reference in a source file.
@@ -119,7 +119,7 @@ type sourceFile struct {
 
 // parseDocs decodes every document of a YAML stream.
 func parseDocs(src []byte) ([]*yaml.Node, error) {
-	docs, err := repo.DecodeNodes(src)
+	docs, err := workspace.DecodeNodes(src)
 	if err != nil {
 		return nil, err
 	}

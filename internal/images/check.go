@@ -19,17 +19,6 @@ import (
 	"github.com/render-check/render-check/internal/resource"
 )
 
-// Rules reported by the image check.
-const (
-	RuleNotFound        = "image/tag-not-found"
-	RuleUnauthorized    = "image/unauthorized"
-	RuleUnreachable     = "image/unreachable"
-	RuleMutableTag      = "image/mutable-tag"
-	RulePlatformMissing = "image/platform-missing"
-	RuleDigestMismatch  = "image/digest-mismatch"
-	RuleInvalid         = "image/invalid-reference"
-)
-
 // Modes of the check.
 const (
 	ModeVerify = "verify"
@@ -228,14 +217,14 @@ func Check(ctx context.Context, clusters []*resource.Cluster, opts Options) ([]r
 			f.Cluster = g.res.Cluster
 		}
 		if g.err != nil {
-			f.Rule, f.Severity = RuleInvalid, report.SeverityError
+			f.Rule, f.Severity = report.RuleImageInvalidReference, report.SeverityError
 			f.Message = fmt.Sprintf("%q is not a valid image reference", g.use.Image)
 			out = append(out, f)
 			continue
 		}
 		if g.ref.Mutable() {
 			m := f
-			m.Rule, m.Severity = RuleMutableTag, report.SeverityWarning
+			m.Rule, m.Severity = report.RuleImageMutableTag, report.SeverityWarning
 			if g.ref.Tag == "" {
 				m.Message = fmt.Sprintf("%s: no tag (means latest, which changes under you); pin a version or digest", g.use.Image)
 			} else {
@@ -264,19 +253,19 @@ func ruleFor(s registry.Status) (string, report.Severity) {
 	case registry.Found:
 		return "", ""
 	case registry.NotFound:
-		return RuleNotFound, report.SeverityError
+		return report.RuleImageTagNotFound, report.SeverityError
 	case registry.Unauthorized:
-		return RuleUnauthorized, report.SeverityError
+		return report.RuleImageUnauthorized, report.SeverityError
 	case registry.PlatformMissing:
-		return RulePlatformMissing, report.SeverityError
+		return report.RuleImagePlatformMissing, report.SeverityError
 	case registry.DigestMismatch:
 		// The runtime pulls the pinned digest, so the workload runs; the
 		// tag in the reference just no longer says what it runs.
-		return RuleDigestMismatch, report.SeverityWarning
+		return report.RuleImageDigestMismatch, report.SeverityWarning
 	case registry.Invalid:
-		return RuleInvalid, report.SeverityError
+		return report.RuleImageInvalidReference, report.SeverityError
 	default:
-		return RuleUnreachable, report.SeverityError
+		return report.RuleImageUnreachable, report.SeverityError
 	}
 }
 

@@ -8,12 +8,13 @@ import (
 	"strings"
 	"testing"
 
+	"sigs.k8s.io/yaml"
+
 	"github.com/render-check/render-check/internal/config"
 	"github.com/render-check/render-check/internal/images"
 	"github.com/render-check/render-check/internal/registry/registrytest"
 	"github.com/render-check/render-check/internal/report"
 	"github.com/render-check/render-check/internal/resource"
-	"sigs.k8s.io/yaml"
 )
 
 // deployment writes a Deployment with the given images to root/file and
@@ -121,7 +122,7 @@ func TestCheckFindings(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, f := range fs {
-		if f.Severity == report.SeverityError && f.Rule != images.RuleInvalid {
+		if f.Severity == report.SeverityError && f.Rule != report.RuleImageInvalidReference {
 			t.Errorf("warn mode left an error: %+v", f)
 		}
 	}

@@ -92,9 +92,9 @@ func TestExampleRepoImages(t *testing.T) {
 			continue
 		}
 		switch f.Rule {
-		case images.RuleNotFound:
+		case report.RuleImageTagNotFound:
 			notFound = append(notFound, f)
-		case images.RuleMutableTag:
+		case report.RuleImageMutableTag:
 		default:
 			t.Errorf("unexpected finding %s %s:%d %s", f.Rule, f.File, f.Line, f.Message)
 		}

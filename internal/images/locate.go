@@ -10,9 +10,9 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/render-check/render-check/internal/registry"
-	"github.com/render-check/render-check/internal/repo"
 	"github.com/render-check/render-check/internal/resource"
 	"github.com/render-check/render-check/internal/source"
+	"github.com/render-check/render-check/internal/workspace"
 )
 
 // Scores of a candidate line; higher is a more certain "this is where the
@@ -170,7 +170,7 @@ func (l *Locator) docs(rel string) []*yaml.Node {
 // parseDocs decodes every YAML document, shifting lines by offset; the
 // documents before a syntax error are kept.
 func parseDocs(data []byte, offset int) []*yaml.Node {
-	out, _ := repo.DecodeNodes(data)
+	out, _ := workspace.DecodeNodes(data)
 	if offset != 0 {
 		for _, n := range out {
 			shift(n, offset)

@@ -8,23 +8,20 @@ import (
 	"strings"
 
 	"github.com/render-check/render-check/internal/config"
-	"github.com/render-check/render-check/internal/repo"
 	"github.com/render-check/render-check/internal/resource"
+	"github.com/render-check/render-check/internal/workspace"
 )
 
-// ChangedFiles lists the files, relative to root with forward slashes, that
+// ChangedFiles lists the files, relative to the root with forward slashes, that
 // differ between the revision ref and the working tree (committed, staged,
 // unstaged and untracked changes alike). Files outside root are left out.
-func ChangedFiles(ctx context.Context, root, ref string) ([]string, error) {
-	if err := repo.VerifyCommit(ctx, root, ref); err != nil {
+func ChangedFiles(ctx context.Context, ws *workspace.Workspace, ref string) ([]string, error) {
+	g := ws.GitRunner()
+	if err := g.VerifyCommit(ctx, ref); err != nil {
 		return nil, fmt.Errorf("--changed-since: %w", err)
 	}
-	gitOut := func(args ...string) (string, error) { return repo.Git(ctx, root, args...) }
-	prefix, err := gitOut("rev-parse", "--show-prefix")
-	if err != nil {
-		return nil, fmt.Errorf("--changed-since: %w", err)
-	}
-	prefix = strings.TrimSpace(prefix)
+	gitOut := func(args ...string) (string, error) { return g.Run(ctx, args...) }
+	prefix := ws.Git.Prefix
 	diff, err := gitOut("diff", "--name-only", "--no-renames", "-z", ref, "--", ".")
 	if err != nil {
 		return nil, fmt.Errorf("--changed-since: %w", err)

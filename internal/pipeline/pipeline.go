@@ -14,6 +14,7 @@ import (
 	"github.com/render-check/render-check/internal/render"
 	"github.com/render-check/render-check/internal/report"
 	"github.com/render-check/render-check/internal/resource"
+	"github.com/render-check/render-check/internal/workspace"
 )
 
 // Options configure a check run.
@@ -60,10 +61,12 @@ func (o *Options) progress(p Progress) {
 
 // Input is what every stage receives.
 type Input struct {
-	Root     string
-	Config   *config.Config
-	Clusters []*resource.Cluster
-	Options  *Options
+	Root   string
+	Config *config.Config
+	// Workspace is the checkout, opened once for the run.
+	Workspace *workspace.Workspace
+	Clusters  []*resource.Cluster
+	Options   *Options
 	// ChangedFiles, when non-nil, are the only repo files that file-based
 	// checks look at (changed-only runs), relative to Root.
 	ChangedFiles []string
@@ -100,10 +103,15 @@ func Check(ctx context.Context, opts Options) (*report.Report, error) {
 	if opts.Config == nil {
 		opts.Config = config.Default()
 	}
+	// the checkout is opened once; every stage reads it through ws
+	ws, err := workspace.Open(ctx, opts.Root, workspace.Settings{Config: opts.Config})
+	if err != nil {
+		return nil, err
+	}
 	clusters := opts.Clusters
 	var notes []string
 	if opts.Shard != nil {
-		names, err := ShardClusters(opts.Root, opts.Config, *opts.Shard)
+		names, err := ShardClusters(ctx, ws, *opts.Shard)
 		if err != nil {
 			return nil, fmt.Errorf("shard %s: %w", opts.Shard, err)
 		}
@@ -120,14 +128,14 @@ func Check(ctx context.Context, opts Options) (*report.Report, error) {
 	var changed []string
 	if opts.ChangedSince != "" {
 		var err error
-		if changed, err = ChangedFiles(ctx, opts.Root, opts.ChangedSince); err != nil {
+		if changed, err = ChangedFiles(ctx, ws, opts.ChangedSince); err != nil {
 			return nil, err
 		}
 	}
 	start := time.Now()
 	opts.progress(Progress{Stage: "render", Message: "discovering and rendering clusters"})
 	res, err := render.Render(ctx, render.Options{
-		Root: opts.Root, Config: opts.Config, Clusters: clusters, KubeVersion: opts.KubeVersion,
+		Root: opts.Root, Config: opts.Config, Workspace: ws, Clusters: clusters, KubeVersion: opts.KubeVersion,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("rendering: %w", err)
@@ -141,7 +149,7 @@ func Check(ctx context.Context, opts Options) (*report.Report, error) {
 	if len(res.Clusters) == 0 {
 		// a glob that matches nothing must not pass as "no findings"
 		res.Findings = append(res.Findings, report.Finding{
-			Rule: "render/no-clusters", Severity: report.SeverityError,
+			Rule: report.RuleRenderNoClusters, Severity: report.SeverityError,
 			Message: fmt.Sprintf("no cluster directory matches %s under the root: nothing was checked (set clusters in %s)",
 				strings.Join(opts.Config.Clusters, ", "), config.FileName),
 		})
@@ -171,7 +179,7 @@ func Check(ctx context.Context, opts Options) (*report.Report, error) {
 		}
 		rep.Clusters = append(rep.Clusters, rc)
 	}
-	in := &Input{Root: opts.Root, Config: opts.Config, Clusters: rendered, Options: &opts, ChangedFiles: changed}
+	in := &Input{Root: opts.Root, Config: opts.Config, Workspace: ws, Clusters: rendered, Options: &opts, ChangedFiles: changed}
 	for _, st := range Stages() {
 		start := time.Now()
 		opts.progress(Progress{Stage: st.Name, Message: "checking"})
@@ -203,6 +211,9 @@ func Check(ctx context.Context, opts Options) (*report.Report, error) {
 		}
 		rep.Findings = append(rep.Findings, fs...)
 	}
+	// severity overrides (policy.severity, clusterSettings.*.severity)
+	// apply to every check's findings, here, in one place
+	rep.Findings = opts.Config.ApplySeverities(rep.Findings)
 	rep.Finalize()
 	return rep, nil
 }

@@ -2,13 +2,13 @@ package pipeline
 
 import (
 	"cmp"
+	"context"
 	"fmt"
 	"slices"
 	"strconv"
 	"strings"
 
-	"github.com/render-check/render-check/internal/config"
-	"github.com/render-check/render-check/internal/repo"
+	"github.com/render-check/render-check/internal/workspace"
 )
 
 // Shard is one of Count deterministic slices of a run (1-based Index).
@@ -43,18 +43,14 @@ type ClusterInfo struct {
 
 // Discover lists the clusters of the repo with their Application counts,
 // without rendering anything.
-func Discover(root string, cfg *config.Config) ([]ClusterInfo, error) {
-	rp, err := repo.Open(root, cfg)
-	if err != nil {
-		return nil, err
-	}
+func Discover(ctx context.Context, rp *workspace.Workspace) ([]ClusterInfo, error) {
 	dirs, err := rp.Clusters()
 	if err != nil {
 		return nil, err
 	}
 	out := make([]ClusterInfo, 0, len(dirs))
 	for _, d := range dirs {
-		apps, _, err := rp.Applications(d)
+		apps, _, err := rp.Applications(ctx, d)
 		if err != nil {
 			return nil, err
 		}
@@ -95,8 +91,8 @@ func AssignShards(clusters []ClusterInfo, n int) []ClusterInfo {
 }
 
 // ShardClusters returns the names of the clusters of one shard, sorted.
-func ShardClusters(root string, cfg *config.Config, s Shard) ([]string, error) {
-	all, err := Discover(root, cfg)
+func ShardClusters(ctx context.Context, ws *workspace.Workspace, s Shard) ([]string, error) {
+	all, err := Discover(ctx, ws)
 	if err != nil {
 		return nil, err
 	}

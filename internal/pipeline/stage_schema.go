@@ -2,7 +2,6 @@ package pipeline
 
 import (
 	"context"
-	"fmt"
 
 	"github.com/render-check/render-check/internal/report"
 	"github.com/render-check/render-check/internal/source"
@@ -24,20 +23,14 @@ func runSchemaStage(ctx context.Context, in *Input) ([]report.Finding, string, e
 	}
 	lines := source.NewIndex()
 	for _, c := range in.Clusters {
-		version := ""
-		if in.Options != nil {
-			version = in.Options.KubeVersion
-		}
-		if version == "" && c.KubernetesVersion == "" {
-			version = in.Config.KubernetesVersionFor(c.Name)
-		}
+		// c.KubernetesVersion was decided (and validated) once, by render
 		fs, err := validate.CheckCluster(ctx, c, validate.ClusterOptions{
-			Root: in.Root, KubernetesVersion: version, Strict: cfg.IsStrict(), CRDs: crds,
+			Root: in.Root, Strict: cfg.IsStrict(), CRDs: crds,
 			SchemaLocations: cfg.SchemaLocations, SchemaCacheDir: cfg.SchemaCacheDir, SkipKinds: cfg.SkipKinds,
 			Lines: lines,
 		})
 		if err != nil {
-			return nil, "", fmt.Errorf("cluster %s: %w", c.Name, err)
+			return nil, "", err
 		}
 		findings = append(findings, fs...)
 	}

@@ -11,9 +11,9 @@ import (
 
 // TestSchemaStage runs the schema stage over a cluster rendered from
 // ../validate/testdata/repo: the Widget CRD is found in the checkout, the
-// cluster's version comes from the config, and findings point at source lines.
+// cluster's version is the one render decided, and findings point at source lines.
 func TestSchemaStage(t *testing.T) {
-	cfg, err := config.Parse("test", []byte("clusterSettings:\n  prod:\n    kubernetesVersion: \"1.31\"\nvalidate:\n  skipKinds: [ConfigMap]\n"))
+	cfg, err := config.Parse("test", []byte("validate:\n  skipKinds: [ConfigMap]\n"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -24,7 +24,7 @@ func TestSchemaStage(t *testing.T) {
 		"metadata": map[string]any{"name": "f"}, "spec": map[string]any{"priorityLevelConfiguration": map[string]any{"name": "x"}}}
 	cm := map[string]any{"apiVersion": "v1", "kind": "ConfigMap", "metadata": map[string]any{"name": "c"}, "bogus": true}
 	in := &Input{Root: "../validate/testdata/repo", Config: cfg, Options: &Options{}, Clusters: []*resource.Cluster{{
-		Name: "prod", Apps: []*resource.App{{Name: "web", Cluster: "prod", Resources: []*resource.Resource{
+		Name: "prod", KubernetesVersion: "1.31", Apps: []*resource.App{{Name: "web", Cluster: "prod", Resources: []*resource.Resource{
 			{Cluster: "prod", App: "web", Object: widget, Origin: resource.Origin{File: "apps/web/widget.yaml", Line: 1}},
 			{Cluster: "prod", App: "web", Object: flow, Origin: resource.Origin{File: "apps/web/flow.yaml"}},
 			{Cluster: "prod", App: "web", Object: cm, Origin: resource.Origin{File: "apps/web/deployment.yaml", Line: 1}},
@@ -45,8 +45,8 @@ func TestSchemaStage(t *testing.T) {
 	if strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Errorf("findings:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
-	// --kube-version overrides the config: 1.33 no longer serves v1beta3.
-	in.Options.KubeVersion = "1.33"
+	// 1.33 no longer serves v1beta3.
+	in.Clusters[0].KubernetesVersion = "1.33"
 	fs, _, err = runSchemaStage(context.Background(), in)
 	if err != nil {
 		t.Fatal(err)
@@ -59,7 +59,7 @@ func TestSchemaStage(t *testing.T) {
 		t.Errorf("want schema/removed-api at 1.33, got %+v", fs)
 	}
 	// An unknown version makes the stage fail (reported as schema/failed).
-	in.Options.KubeVersion = "1.2"
+	in.Clusters[0].KubernetesVersion = "1.2"
 	if _, _, err := runSchemaStage(context.Background(), in); err == nil {
 		t.Error("want error for unknown version")
 	}

@@ -3,10 +3,10 @@ package policy
 import (
 	"context"
 
-	"github.com/render-check/render-check/internal/repo"
+	"github.com/render-check/render-check/internal/workspace"
 )
 
-// ListFiles returns the repo's files (see repo.Files).
+// ListFiles returns the repo's files (see workspace.Files).
 func ListFiles(ctx context.Context, root string) ([]string, error) {
-	return repo.Files(ctx, root)
+	return workspace.Files(ctx, root)
 }

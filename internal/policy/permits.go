@@ -4,19 +4,19 @@ import (
 	"strings"
 
 	"github.com/render-check/render-check/internal/argo"
-	"github.com/render-check/render-check/internal/repo"
+	"github.com/render-check/render-check/internal/workspace"
 )
 
 // sourcePermitted reports whether the project's sourceRepos allow repoURL,
 // as Argo CD decides: a matching "!pattern" denies, else any match allows.
 // URLs are compared normalised; in patterns * stops at "/" and ** does not.
 func sourcePermitted(p *argo.AppProject, repoURL string) bool {
-	u := repo.NormalizeURL(repoURL)
+	u := workspace.NormalizeURL(repoURL)
 	allowed := false
 	for _, pat := range p.Spec.SourceRepos {
 		deny := strings.HasPrefix(pat, "!")
 		pat = strings.TrimPrefix(pat, "!")
-		ok := pat == "*" || globSlash(repo.NormalizeURL(pat), u)
+		ok := pat == "*" || globSlash(workspace.NormalizeURL(pat), u)
 		switch {
 		case ok && deny:
 			return false

@@ -4,6 +4,7 @@ import (
 	"testing"
 
 	"github.com/render-check/render-check/internal/argo"
+	"github.com/render-check/render-check/internal/report"
 )
 
 func TestSourcePermitted(t *testing.T) {
@@ -78,5 +79,5 @@ spec:
 				{appFile, lineOf(t, a, "destination:"), "error", `destination https://kubernetes.default.svc namespace "shop" is not allowed by the destinations of AppProject "shop"`},
 			}
 		}}
-	pc.run(t, RuleAppSanity)
+	pc.run(t, report.RuleRepoAppSanity)
 }

@@ -13,38 +13,15 @@ import (
 
 	"github.com/render-check/render-check/internal/argo"
 	"github.com/render-check/render-check/internal/config"
-	"github.com/render-check/render-check/internal/repo"
 	"github.com/render-check/render-check/internal/report"
 	"github.com/render-check/render-check/internal/resource"
 	"github.com/render-check/render-check/internal/source"
+	"github.com/render-check/render-check/internal/workspace"
 )
-
-// Rule names.
-const (
-	RuleCodeOwners    = "repo/codeowners"
-	RuleSyncWindow    = "repo/sync-window"
-	RuleNotifications = "repo/notifications"
-	RuleAppSanity     = "repo/app-sanity"
-	RuleAdoption      = "repo/adoption"
-)
-
-// Rules lists every rule with its default severity.
-var Rules = []struct {
-	Name     string
-	Severity report.Severity
-}{
-	{RuleCodeOwners, report.SeverityError},
-	{RuleSyncWindow, report.SeverityError},
-	{RuleNotifications, report.SeverityWarning},
-	{RuleAppSanity, report.SeverityError},
-	{RuleAdoption, report.SeverityError},
-}
 
 func defaultSeverity(rule string) report.Severity {
-	for _, r := range Rules {
-		if r.Name == rule {
-			return r.Severity
-		}
+	if r, ok := report.LookupRule(rule); ok {
+		return r.Severity
 	}
 	return report.SeverityError
 }
@@ -57,8 +34,10 @@ type Input struct {
 	Config *config.Config
 	// Clusters are the rendered clusters selected for this run.
 	Clusters []*resource.Cluster
-	// Files are the repo's files relative to Root, sorted; nil means
-	// ListFiles(Root).
+	// Workspace is the opened checkout (nil: Root is opened with Config).
+	Workspace *workspace.Workspace
+	// Files are the repo's files relative to Root, sorted; nil means the
+	// workspace's file list.
 	Files []string
 }
 
@@ -71,7 +50,7 @@ type checker struct {
 	fileSet  map[string]bool
 	dirSet   map[string]bool
 	idx      *source.Index
-	repo     *repo.Repo
+	repo     *workspace.Workspace
 	scanned  *scan
 	findings []report.Finding
 }
@@ -86,10 +65,17 @@ func Check(ctx context.Context, in Input) ([]report.Finding, error) {
 	if err := cfg.ValidatePolicy(); err != nil {
 		return nil, fmt.Errorf("config: %w", err)
 	}
+	ws := in.Workspace
+	if ws == nil {
+		var err error
+		if ws, err = workspace.Open(ctx, in.Root, workspace.Settings{Config: cfg}); err != nil {
+			return nil, err
+		}
+	}
 	files := in.Files
 	if files == nil {
 		var err error
-		if files, err = ListFiles(ctx, in.Root); err != nil {
+		if files, err = ws.Files(ctx); err != nil {
 			return nil, err
 		}
 	}
@@ -111,9 +97,7 @@ func Check(ctx context.Context, in Input) ([]report.Finding, error) {
 			c.dirSet[d] = true
 		}
 	}
-	if r, err := repo.Open(in.Root, cfg); err == nil {
-		c.repo = r // else: no URL means "this repo"; source checks are skipped
-	}
+	c.repo = ws
 	c.scanned = c.scanRepo(ctx)
 	if err := ctx.Err(); err != nil {
 		return nil, err
@@ -134,24 +118,17 @@ func Check(ctx context.Context, in Input) ([]report.Finding, error) {
 	return report.Sort(c.findings), nil
 }
 
-// severity resolves the rule's severity in a cluster; ok is false when off.
-func (c *checker) severity(cluster, rule string) (report.Severity, bool) {
-	s := c.cfg.RuleSeverity(cluster, rule, string(defaultSeverity(rule)))
-	if s == config.SeverityOff {
-		return "", false
-	}
-	return report.Severity(s), true
-}
-
-// add records a finding with the rule's configured severity, at most max
-// ("" = no cap).
+// add records a finding with its rule's default severity, at most max ("" =
+// no cap), under the configured overrides (config.Severity, the one
+// resolver every check's findings go through).
 func (c *checker) add(f report.Finding, max report.Severity) {
-	sev, ok := c.severity(f.Cluster, f.Rule)
+	f.Severity = defaultSeverity(f.Rule)
+	if max != "" && f.Severity.Rank() > max.Rank() {
+		f.Severity = max
+	}
+	sev, ok := c.cfg.Severity(f)
 	if !ok {
 		return
-	}
-	if max != "" && sev.Rank() > max.Rank() {
-		sev = max
 	}
 	f.Severity = sev
 	c.findings = append(c.findings, f)
@@ -159,8 +136,7 @@ func (c *checker) add(f report.Finding, max report.Severity) {
 
 // enabled reports whether rule is on for the cluster.
 func (c *checker) enabled(cluster, rule string) bool {
-	_, ok := c.severity(cluster, rule)
-	return ok
+	return c.cfg.RuleSeverity(cluster, rule, "") != config.SeverityOff
 }
 
 // appLine returns the line of the deepest existing key of path in the

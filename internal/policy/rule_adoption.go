@@ -5,6 +5,7 @@ import (
 	"path"
 	"strings"
 
+	"github.com/render-check/render-check/internal/report"
 	"github.com/render-check/render-check/internal/resource"
 )
 
@@ -13,7 +14,7 @@ import (
 // against the live cluster before Argo CD was allowed to apply it.
 func (c *checker) checkAdoption(cl *resource.Cluster) {
 	ad := c.cfg.Policy.Adoption
-	if ad == nil || !c.enabled(cl.Name, RuleAdoption) {
+	if ad == nil || !c.enabled(cl.Name, report.RuleRepoAdoption) {
 		return
 	}
 	for _, a := range apps(cl) {
@@ -21,7 +22,7 @@ func (c *checker) checkAdoption(cl *resource.Cluster) {
 		if !automated(app) || adopted(ad.Adopted, cl.Name, a.Name) {
 			continue
 		}
-		c.add(appFinding(RuleAdoption, cl, a, app.File, c.appLine(app, "spec", "syncPolicy", "automated"),
+		c.add(appFinding(report.RuleRepoAdoption, cl, a, app.File, c.appLine(app, "spec", "syncPolicy", "automated"),
 			fmt.Sprintf("Application %q has automated sync but is not in policy.adoption.adopted: diff it against the live cluster (render-check diff --live), then add \"%s/%s\" to the list, or remove syncPolicy.automated", a.Name, cl.Name, a.Name)), "")
 	}
 }

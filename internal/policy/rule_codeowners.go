@@ -75,7 +75,7 @@ func (c *checker) checkCodeOwners() {
 	if file == "" {
 		for _, d := range required {
 			c.add(report.Finding{
-				Rule: RuleCodeOwners, Cluster: d.cluster, File: create,
+				Rule: report.RuleRepoCodeOwners, Cluster: d.cluster, File: create,
 				Message: fmt.Sprintf("%s/ is owned by nobody: the repo has no CODEOWNERS file; create %s with a line such as \"/%s/ @org/team\"", d.dir, create, d.dir),
 			}, "")
 		}
@@ -83,12 +83,12 @@ func (c *checker) checkCodeOwners() {
 	}
 	data, err := os.ReadFile(filepath.Join(c.root, filepath.FromSlash(file)))
 	if err != nil {
-		c.add(report.Finding{Rule: RuleCodeOwners, File: file, Message: fmt.Sprintf("reading CODEOWNERS: %v", err)}, "")
+		c.add(report.Finding{Rule: report.RuleRepoCodeOwners, File: file, Message: fmt.Sprintf("reading CODEOWNERS: %v", err)}, "")
 		return
 	}
 	co := ParseCodeOwners(file, flavor, data)
 	for _, p := range co.Problems {
-		c.add(report.Finding{Rule: RuleCodeOwners, File: file, Line: p.Line, Message: fmt.Sprintf("%s CODEOWNERS: %s", flavor, p.Message)}, "")
+		c.add(report.Finding{Rule: report.RuleRepoCodeOwners, File: file, Line: p.Line, Message: fmt.Sprintf("%s CODEOWNERS: %s", flavor, p.Message)}, "")
 	}
 	for _, d := range required {
 		c.checkDirOwned(co, d)
@@ -107,7 +107,7 @@ func (c *checker) checkCodeOwners() {
 		}
 		if !matched {
 			c.add(report.Finding{
-				Rule: RuleCodeOwners, File: file, Line: r.Line,
+				Rule: report.RuleRepoCodeOwners, File: file, Line: r.Line,
 				Message: fmt.Sprintf("pattern %q matches no file in the repo (a typo, or a path that was moved): fix or remove the line", r.Pattern),
 			}, "")
 		}
@@ -156,5 +156,5 @@ func (c *checker) checkDirOwned(co *CodeOwners, d requiredDir) {
 		msg = fmt.Sprintf("%s/ is not fully owned: %d of %d files are owned only by an optional (^[...]) section (e.g. %s); add them to a required section",
 			d.dir, len(unowned), total, strings.Join(examples, ", "))
 	}
-	c.add(report.Finding{Rule: RuleCodeOwners, Cluster: d.cluster, File: co.File, Line: line, Message: msg}, "")
+	c.add(report.Finding{Rule: report.RuleRepoCodeOwners, Cluster: d.cluster, File: co.File, Line: line, Message: msg}, "")
 }

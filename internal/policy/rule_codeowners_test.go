@@ -3,6 +3,7 @@ package policy
 import (
 	"testing"
 
+	"github.com/render-check/render-check/internal/report"
 	"github.com/render-check/render-check/internal/resource"
 )
 
@@ -113,7 +114,7 @@ CODEOWNERS
 				files[k] = v
 			}
 			root := writeRepo(t, files)
-			got := only(check(t, root, testConfig(t, tt.config), ownersClusters()...), RuleCodeOwners)
+			got := only(check(t, root, testConfig(t, tt.config), ownersClusters()...), report.RuleRepoCodeOwners)
 			assertFindings(t, got, tt.want)
 		})
 	}

@@ -7,6 +7,7 @@ import (
 	"k8s.io/apimachinery/pkg/labels"
 
 	"github.com/render-check/render-check/internal/argo"
+	"github.com/render-check/render-check/internal/report"
 	"github.com/render-check/render-check/internal/resource"
 )
 
@@ -34,7 +35,7 @@ func hasSubscription(ann map[string]string) bool {
 // notification subscription: on itself, on its AppProject, or a default
 // subscription of argocd-notifications-cm whose selector matches it.
 func (c *checker) checkNotifications(cl *resource.Cluster, e *env) {
-	if !c.enabled(cl.Name, RuleNotifications) {
+	if !c.enabled(cl.Name, report.RuleRepoNotifications) {
 		return
 	}
 	for _, a := range apps(cl) {
@@ -49,7 +50,7 @@ func (c *checker) checkNotifications(cl *resource.Cluster, e *env) {
 		if globallySubscribed(e.subs, app) {
 			continue
 		}
-		c.add(appFinding(RuleNotifications, cl, a, app.File, c.appLine(app, "metadata", "annotations"),
+		c.add(appFinding(report.RuleRepoNotifications, cl, a, app.File, c.appLine(app, "metadata", "annotations"),
 			fmt.Sprintf("Application %q in production cluster %q has no notification subscription: add an annotation such as %son-sync-failed.slack: <channel> to it or to AppProject %q", app.Metadata.Name, cl.Name, subscribePrefix, pn)), "")
 	}
 }

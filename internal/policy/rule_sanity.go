@@ -24,11 +24,11 @@ const defaultArgoNamespace = "argocd"
 
 // checkSanity runs the repo/app-sanity checks of one cluster.
 func (c *checker) checkSanity(cl *resource.Cluster, e *env) {
-	if !c.enabled(cl.Name, RuleAppSanity) {
+	if !c.enabled(cl.Name, report.RuleRepoAppSanity) {
 		return
 	}
 	for _, b := range e.bad {
-		c.add(report.Finding{Rule: RuleAppSanity, Cluster: cl.Name, File: b.file, Line: b.line,
+		c.add(report.Finding{Rule: report.RuleRepoAppSanity, Cluster: cl.Name, File: b.file, Line: b.line,
 			Message: fmt.Sprintf("AppProject %q does not decode: %v", b.name, b.err)}, "")
 	}
 	argoNamespaces := map[string]bool{defaultArgoNamespace: true}
@@ -46,7 +46,7 @@ func (c *checker) checkSanity(cl *resource.Cluster, e *env) {
 	for _, a := range apps(cl) {
 		app := a.Application
 		if p := projectName(app); p != "default" && e.projects[p] == nil {
-			c.add(appFinding(RuleAppSanity, cl, a, app.File, c.appLine(app, "spec", "project"),
+			c.add(appFinding(report.RuleRepoAppSanity, cl, a, app.File, c.appLine(app, "spec", "project"),
 				fmt.Sprintf("project %q is not defined in the repo (no AppProject named %q in %s/ or shared files): Argo CD will refuse to sync the app", p, p, cl.Dir)), "")
 		} else if proj := e.projects[p]; proj != nil {
 			c.checkPermits(cl, a, proj)
@@ -54,7 +54,7 @@ func (c *checker) checkSanity(cl *resource.Cluster, e *env) {
 		c.checkSources(cl, a)
 		ns := app.Spec.Destination.Namespace
 		if ns != "" && !created[ns] && !builtinNamespaces[ns] && !argoNamespaces[ns] && !createNamespace(app) {
-			c.add(appFinding(RuleAppSanity, cl, a, app.File, c.appLine(app, "spec", "destination", "namespace"),
+			c.add(appFinding(report.RuleRepoAppSanity, cl, a, app.File, c.appLine(app, "spec", "destination", "namespace"),
 				fmt.Sprintf("destination namespace %q is created by no app and syncOptions lack CreateNamespace=true: the sync fails unless it is made out of band", ns)),
 				report.SeverityWarning)
 		}
@@ -68,7 +68,7 @@ func (c *checker) checkPermits(cl *resource.Cluster, a *resource.App, p *argo.Ap
 	app := a.Application
 	for k, s := range app.Spec.AllSources() {
 		if s.RepoURL != "" && !sourcePermitted(p, s.RepoURL) {
-			c.add(appFinding(RuleAppSanity, cl, a, app.File, c.appLine(app, sourceField(app, k, "repoURL")...),
+			c.add(appFinding(report.RuleRepoAppSanity, cl, a, app.File, c.appLine(app, sourceField(app, k, "repoURL")...),
 				fmt.Sprintf("repoURL %q is not in the sourceRepos of AppProject %q (%s:%d): Argo CD will refuse to sync the app", s.RepoURL, p.Metadata.Name, p.File, p.Line)), "")
 		}
 	}
@@ -77,7 +77,7 @@ func (c *checker) checkPermits(cl *resource.Cluster, a *resource.App, p *argo.Ap
 		if where == "" {
 			where = d.Name
 		}
-		c.add(appFinding(RuleAppSanity, cl, a, app.File, c.appLine(app, "spec", "destination"),
+		c.add(appFinding(report.RuleRepoAppSanity, cl, a, app.File, c.appLine(app, "spec", "destination"),
 			fmt.Sprintf("destination %s namespace %q is not allowed by the destinations of AppProject %q (%s:%d): Argo CD will refuse to sync the app", where, d.Namespace, p.Metadata.Name, p.File, p.Line)), "")
 	}
 }
@@ -115,7 +115,7 @@ func (c *checker) checkSources(cl *resource.Cluster, a *resource.App) {
 		if local && s.Chart == "" && s.Path != "" {
 			p := path.Clean(strings.TrimPrefix(s.Path, "/"))
 			if p != "." && !c.dirSet[p] {
-				c.add(appFinding(RuleAppSanity, cl, a, app.File, c.appLine(app, sourceField(app, k, "path")...),
+				c.add(appFinding(report.RuleRepoAppSanity, cl, a, app.File, c.appLine(app, sourceField(app, k, "path")...),
 					fmt.Sprintf("source path %q does not exist in the repo", s.Path)), "")
 			}
 		}
@@ -127,7 +127,7 @@ func (c *checker) checkSources(cl *resource.Cluster, a *resource.App) {
 			if !ok || c.valueFileExists(file) {
 				continue
 			}
-			c.add(appFinding(RuleAppSanity, cl, a, app.File, c.appLine(app, sourceField(app, k, "helm", "valueFiles", strconv.Itoa(i))...),
+			c.add(appFinding(report.RuleRepoAppSanity, cl, a, app.File, c.appLine(app, sourceField(app, k, "helm", "valueFiles", strconv.Itoa(i))...),
 				fmt.Sprintf("values file %q (%s) does not exist and ignoreMissingValueFiles is not set", vf, file)), "")
 		}
 	}
@@ -274,7 +274,7 @@ func (c *checker) checkDuplicateApps(cl *resource.Cluster) {
 		})
 		ns, name, _ := strings.Cut(key, "/")
 		for _, l := range locs[1:] {
-			f := report.Finding{Rule: RuleAppSanity, Cluster: cl.Name, App: name, File: l.file, Line: l.line,
+			f := report.Finding{Rule: report.RuleRepoAppSanity, Cluster: cl.Name, App: name, File: l.file, Line: l.line,
 				Message: fmt.Sprintf("Application %q in namespace %q is also defined at %s:%d: one overwrites the other in Argo CD; rename one", name, ns, locs[0].file, locs[0].line)}
 			c.add(f, "")
 		}
@@ -298,7 +298,7 @@ func (c *checker) checkSharedResources(cl *resource.Cluster) {
 				continue
 			}
 			reported[key+"\x00"+a.Name] = true
-			c.add(report.Finding{Rule: RuleAppSanity, Cluster: cl.Name, App: a.Name, File: r.Origin.File, Line: r.Origin.Line, Resource: r.Ref(),
+			c.add(report.Finding{Rule: report.RuleRepoAppSanity, Cluster: cl.Name, App: a.Name, File: r.Origin.File, Line: r.Origin.Line, Resource: r.Ref(),
 				Message: fmt.Sprintf("%s is managed by two Applications, %q and %q: they overwrite each other on every sync; keep it in one", r.Ref(), first.Name, a.Name)}, "")
 		}
 	}

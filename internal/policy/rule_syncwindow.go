@@ -19,7 +19,7 @@ var cronParser = cron.NewParser(cron.Minute | cron.Hour | cron.Dom | cron.Month 
 // automated sync has a sync window of its AppProject that applies to it, so
 // that automated changes (and selfHeal) can be frozen or scheduled.
 func (c *checker) checkSyncWindows(cl *resource.Cluster, e *env) {
-	if !c.enabled(cl.Name, RuleSyncWindow) {
+	if !c.enabled(cl.Name, report.RuleRepoSyncWindow) {
 		return
 	}
 	valid := map[string][]argo.SyncWindow{}
@@ -39,14 +39,14 @@ func (c *checker) checkSyncWindows(cl *resource.Cluster, e *env) {
 		p := e.projects[pn]
 		if p == nil {
 			if pn == "default" {
-				c.add(appFinding(RuleSyncWindow, cl, a, app.File, c.appLine(app, "spec", "project"),
+				c.add(appFinding(report.RuleRepoSyncWindow, cl, a, app.File, c.appLine(app, "spec", "project"),
 					fmt.Sprintf("Application %q has %s in project \"default\", which is not defined in the repo and so has no sync window: use an AppProject with syncWindows", app.Metadata.Name, how)), "")
 			}
 			continue // an undefined project is a repo/app-sanity finding
 		}
 		ws := valid[pn]
 		if len(ws) == 0 {
-			c.add(appFinding(RuleSyncWindow, cl, a, p.File, c.projectLine(p, "spec", "syncWindows"),
+			c.add(appFinding(report.RuleRepoSyncWindow, cl, a, p.File, c.projectLine(p, "spec", "syncWindows"),
 				fmt.Sprintf("Application %q has %s but AppProject %q defines no sync window: add spec.syncWindows (e.g. a deny window for change freezes)", app.Metadata.Name, how, pn)), "")
 			continue
 		}
@@ -58,7 +58,7 @@ func (c *checker) checkSyncWindows(cl *resource.Cluster, e *env) {
 			}
 		}
 		if !applies {
-			c.add(appFinding(RuleSyncWindow, cl, a, p.File, c.projectLine(p, "spec", "syncWindows"),
+			c.add(appFinding(report.RuleRepoSyncWindow, cl, a, p.File, c.projectLine(p, "spec", "syncWindows"),
 				fmt.Sprintf("Application %q has %s but no sync window of AppProject %q selects it (by applications, namespaces or clusters)", app.Metadata.Name, how, pn)), "")
 		}
 	}
@@ -83,7 +83,7 @@ func (c *checker) validWindows(cl *resource.Cluster, p *argo.AppProject) []argo.
 			problems = append(problems, "it selects nothing (no applications, namespaces or clusters)")
 		}
 		if len(problems) > 0 {
-			c.add(report.Finding{Rule: RuleSyncWindow, Cluster: cl.Name, File: p.File,
+			c.add(report.Finding{Rule: report.RuleRepoSyncWindow, Cluster: cl.Name, File: p.File,
 				Line:    c.projectLine(p, "spec", "syncWindows", strconv.Itoa(i)),
 				Message: fmt.Sprintf("AppProject %q sync window %d is invalid: %s", p.Metadata.Name, i, strings.Join(problems, "; "))}, "")
 			continue

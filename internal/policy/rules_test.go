@@ -174,7 +174,7 @@ func TestSyncWindowRule(t *testing.T) {
 			}},
 	}
 	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) { tt.run(t, RuleSyncWindow) })
+		t.Run(tt.name, func(t *testing.T) { tt.run(t, report.RuleRepoSyncWindow) })
 	}
 }
 
@@ -217,7 +217,7 @@ data:
 		{name: "turned off", config: "policy: {severity: {repo/notifications: \"off\"}}\n", app: appSpec{project: "shop"}, projects: project("shop", "", "")},
 	}
 	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) { tt.run(t, RuleNotifications) })
+		t.Run(tt.name, func(t *testing.T) { tt.run(t, report.RuleRepoNotifications) })
 	}
 }
 
@@ -236,7 +236,7 @@ func TestAdoptionRule(t *testing.T) {
 		{name: "manual app needs no adoption", config: "policy: {adoption: {adopted: []}}\n", app: appSpec{project: "shop", syncPolicy: manualSync}},
 	}
 	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) { tt.run(t, RuleAdoption) })
+		t.Run(tt.name, func(t *testing.T) { tt.run(t, report.RuleRepoAdoption) })
 	}
 }
 
@@ -306,7 +306,7 @@ func TestAppSanityRule(t *testing.T) {
 			}},
 	}
 	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) { tt.run(t, RuleAppSanity) })
+		t.Run(tt.name, func(t *testing.T) { tt.run(t, report.RuleRepoAppSanity) })
 	}
 }
 
@@ -330,7 +330,7 @@ func TestAppSanityAcrossApps(t *testing.T) {
 	clWeb := loadApp(t, root, "shop-prod", "clusters/shop-prod/apps/web.yaml", ns, cmWeb)
 	clAPI := loadApp(t, root, "shop-prod", "clusters/shop-prod/apps/api.yaml", cmAPI)
 	cl := &resource.Cluster{Name: "shop-prod", Dir: "clusters/shop-prod", Apps: []*resource.App{clAPI, clWeb}}
-	got := only(check(t, root, testConfig(t, ""), cl), RuleAppSanity)
+	got := only(check(t, root, testConfig(t, ""), cl), report.RuleRepoAppSanity)
 	wants := []want{
 		// The copy in web-copy.yaml is found in the cluster directory though discovery kept one.
 		{"clusters/shop-prod/apps/web.yaml", 1, "error", `Application "web" in namespace "argocd" is also defined at clusters/shop-prod/apps/web-copy.yaml:1`},

@@ -11,8 +11,8 @@ import (
 	sigsyaml "sigs.k8s.io/yaml"
 
 	"github.com/render-check/render-check/internal/argo"
-	"github.com/render-check/render-check/internal/repo"
 	"github.com/render-check/render-check/internal/resource"
+	"github.com/render-check/render-check/internal/workspace"
 )
 
 // maxScanSize bounds the files read by the repo scan.
@@ -82,7 +82,7 @@ func (c *checker) scanRepo(ctx context.Context) *scan {
 			continue
 		}
 		// up to the end of file, or to what is not YAML (a template)
-		nodes, _ := repo.DecodeNodes(data)
+		nodes, _ := workspace.DecodeNodes(data)
 		for _, doc := range nodes {
 			if len(doc.Content) == 0 {
 				continue

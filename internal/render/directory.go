@@ -13,8 +13,8 @@ import (
 	"strings"
 
 	"github.com/render-check/render-check/internal/argo"
-	"github.com/render-check/render-check/internal/repo"
 	"github.com/render-check/render-check/internal/resource"
+	"github.com/render-check/render-check/internal/workspace"
 )
 
 // skipMarker excludes a file from a directory source (Argo CD v3.1+).
@@ -112,7 +112,7 @@ func (r *renderer) renderDirectory(dir string, opts *argo.DirectorySource) (*dir
 			continue
 		}
 		out.inputs = append(out.inputs, rel)
-		if err := repo.CheckYAMLBounds(data); err != nil {
+		if err := workspace.CheckYAMLBounds(data); err != nil {
 			return nil, &FileError{File: rel, Err: err}
 		}
 		objs, err := decodeManifestFile(rel, data)
@@ -130,9 +130,9 @@ func (r *renderer) renderDirectory(dir string, opts *argo.DirectorySource) (*dir
 // whose first document is not an object with kind is ignored unless it looks
 // like a manifest; a later bad document is an error. JSON files hold one
 // object.
-func decodeManifestFile(rel string, data []byte) ([]repo.Document, error) {
+func decodeManifestFile(rel string, data []byte) ([]workspace.Document, error) {
 	if strings.HasSuffix(rel, ".json") {
-		docs, err := repo.ParseDocuments(rel, data)
+		docs, err := workspace.ParseDocuments(rel, data)
 		if err != nil || len(docs) != 1 || docs[0].Object == nil {
 			if err == nil {
 				err = errors.New("a JSON manifest must hold one object")
@@ -144,8 +144,8 @@ func decodeManifestFile(rel string, data []byte) ([]repo.Document, error) {
 		}
 		return docs, nil
 	}
-	docs, perr := repo.ParseDocuments(rel, data)
-	var out []repo.Document
+	docs, perr := workspace.ParseDocuments(rel, data)
+	var out []workspace.Document
 	for i, d := range docs {
 		if d.Object == nil && d.Value == nil {
 			continue
@@ -174,7 +174,7 @@ func looksLikeManifest(data []byte) bool {
 
 // locate turns a YAML error into a FileError.
 func locate(rel string, err error) error {
-	var ye *repo.YAMLError
+	var ye *workspace.YAMLError
 	if errors.As(err, &ye) {
 		return &FileError{File: rel, Line: ye.Line, Err: &relError{msg: "malformed YAML: " + ye.Message(), err: ye}}
 	}

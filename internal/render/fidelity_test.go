@@ -15,8 +15,9 @@ import (
 
 	"github.com/render-check/render-check/internal/argo"
 	"github.com/render-check/render-check/internal/config"
-	"github.com/render-check/render-check/internal/repo"
+	"github.com/render-check/render-check/internal/kube"
 	"github.com/render-check/render-check/internal/resource"
+	"github.com/render-check/render-check/internal/workspace"
 )
 
 // The fidelity test renders the example repo with the upstream helm and
@@ -144,16 +145,16 @@ func TestFidelityWithUpstreamCLIs(t *testing.T) {
 	example, _ := filepath.Abs("../../testdata/clusters")
 	_, res := renderRepo(t, example, Options{})
 	cfg, _ := config.Load(example, "")
-	rp, err := repo.Open(example, cfg)
+	rp, err := workspace.Open(t.Context(), example, workspace.Settings{Config: cfg})
 	if err != nil {
 		t.Fatal(err)
 	}
-	crds, _ := scanCRDs(rp)
+	crds, _ := rp.CRDs(t.Context())
 	build, _ := ParseBuildOptions(cfg.Render.KustomizeBuildOptions)
 	compared := 0
 	for _, c := range res.Clusters {
-		apis := mergeSorted(builtinAPIVersions(c.KubernetesVersion), crdAPIVersions(crds))
-		kv := kubeVersionFull(c.KubernetesVersion)
+		apis := mergeSorted(kube.APIVersions(c.KubernetesVersion), crdAPIVersions(crds))
+		kv := kube.FullVersion(c.KubernetesVersion)
 		for _, app := range c.Apps {
 			if app.Application == nil || app.SourceType == TypeDirectory {
 				continue // directories have no upstream CLI to compare with
@@ -198,7 +199,7 @@ func TestFidelityWithUpstreamCLIs(t *testing.T) {
 						continue // directories have no upstream CLI
 					}
 					rendered = true
-					docs, err := repo.ParseDocuments("upstream", out)
+					docs, err := workspace.ParseDocuments("upstream", out)
 					if err != nil {
 						t.Fatal(err)
 					}

@@ -23,8 +23,8 @@ import (
 
 	"github.com/render-check/render-check/internal/argo"
 	"github.com/render-check/render-check/internal/render/helm"
-	"github.com/render-check/render-check/internal/repo"
 	"github.com/render-check/render-check/internal/resource"
+	"github.com/render-check/render-check/internal/workspace"
 )
 
 // originAnnotation is kustomize's origin annotation (buildMetadata: [originAnnotations]).
@@ -182,9 +182,9 @@ func (r *renderer) buildKustomize(ctx context.Context, req kustomizeRequest) (*k
 		return nil, &FileError{File: krel, Err: fmt.Errorf("encoding kustomize output: %w", err)}
 	}
 	if maxBytes := r.cfg.Render.Limits.MaxBytesOrDefault(); len(out) > maxBytes {
-		return nil, &FileError{File: krel, Err: &repo.LimitError{Limit: "rendered bytes", Detail: fmt.Sprintf("%d bytes, the limit is %d (render.limits.maxBytes)", len(out), maxBytes)}}
+		return nil, &FileError{File: krel, Err: &workspace.LimitError{Limit: "rendered bytes", Detail: fmt.Sprintf("%d bytes, the limit is %d (render.limits.maxBytes)", len(out), maxBytes)}}
 	}
-	docs, err := repo.ParseDocuments(krel, out)
+	docs, err := workspace.ParseDocuments(krel, out)
 	if err != nil {
 		return nil, &FileError{File: krel, Err: fmt.Errorf("decoding kustomize output: %w", err)}
 	}
@@ -527,7 +527,7 @@ func (r *renderer) kustomizeOrigin(dir string, o kustOrigin, obj map[string]any,
 	return resource.Origin{File: rel, Line: r.lines.documentLine(r.repo, rel, obj)}, nil
 }
 
-func kustomizationFileIn(r *repo.Repo, dir string) string {
+func kustomizationFileIn(r *workspace.Workspace, dir string) string {
 	if n := findKustomization(r.Abs(dir)); n != "" {
 		return n
 	}

@@ -5,31 +5,31 @@ import (
 	"strings"
 	"sync"
 
-	"github.com/render-check/render-check/internal/repo"
+	"github.com/render-check/render-check/internal/workspace"
 )
 
 // lineIndex locates objects in repo files, parsing each file once per run.
 type lineIndex struct {
 	mu    sync.Mutex
-	docs  map[string][]repo.Document
+	docs  map[string][]workspace.Document
 	lines map[string][]string
 }
 
 func newLineIndex() *lineIndex {
-	return &lineIndex{docs: map[string][]repo.Document{}, lines: map[string][]string{}}
+	return &lineIndex{docs: map[string][]workspace.Document{}, lines: map[string][]string{}}
 }
 
-func (x *lineIndex) file(r *repo.Repo, rel string) ([]repo.Document, []string) {
+func (x *lineIndex) file(r *workspace.Workspace, rel string) ([]workspace.Document, []string) {
 	x.mu.Lock()
 	defer x.mu.Unlock()
 	if d, ok := x.docs[rel]; ok {
 		return d, x.lines[rel]
 	}
 	data, err := os.ReadFile(r.Abs(rel))
-	var docs []repo.Document
+	var docs []workspace.Document
 	var lines []string
 	if err == nil {
-		docs, _ = repo.ParseDocuments(rel, data)
+		docs, _ = workspace.ParseDocuments(rel, data)
 		lines = strings.Split(string(data), "\n")
 	}
 	x.docs[rel] = docs
@@ -40,9 +40,9 @@ func (x *lineIndex) file(r *repo.Repo, rel string) ([]repo.Document, []string) {
 // documentLine finds the line of the document in rel that produced obj: the
 // only document, else the document of the same kind whose name is the
 // longest part of obj's (prefixed, suffixed) name.
-func (x *lineIndex) documentLine(r *repo.Repo, rel string, obj map[string]any) int {
+func (x *lineIndex) documentLine(r *workspace.Workspace, rel string, obj map[string]any) int {
 	docs, _ := x.file(r, rel)
-	var objs []repo.Document
+	var objs []workspace.Document
 	for _, d := range docs {
 		if d.Object != nil {
 			objs = append(objs, d)
@@ -74,7 +74,7 @@ func (x *lineIndex) documentLine(r *repo.Repo, rel string, obj map[string]any) i
 
 // generatorLine finds the `name: x` line of the generator entry in a
 // kustomization that produced obj (name x is part of obj's name).
-func (x *lineIndex) generatorLine(r *repo.Repo, rel string, obj map[string]any) int {
+func (x *lineIndex) generatorLine(r *workspace.Workspace, rel string, obj map[string]any) int {
 	_, lines := x.file(r, rel)
 	name := objName(obj)
 	best, bestLen := 0, -1

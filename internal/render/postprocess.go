@@ -9,9 +9,6 @@ import (
 	"github.com/render-check/render-check/internal/resource"
 )
 
-// RuleDuplicate is the rule of two rendered objects with the same identity in one app.
-const RuleDuplicate = "render/duplicate-resource"
-
 // defaultExclusions are dropped from rendered output as Argo CD does: the
 // controller's built-in exclusions and the stock argocd-cm of v3.
 var defaultExclusions = []config.ResourceFilter{
@@ -75,7 +72,7 @@ func finalize(app *resource.App, destNS string, sc *scopes, exclusions []config.
 		if last[r.Key()] != i {
 			winner := app.Resources[last[r.Key()]]
 			findings = append(findings, report.Finding{
-				Rule: RuleDuplicate, Severity: report.SeverityWarning, Cluster: app.Cluster, App: app.Name,
+				Rule: report.RuleRenderDuplicateResource, Severity: report.SeverityWarning, Cluster: app.Cluster, App: app.Name,
 				File: r.Origin.File, Line: r.Origin.Line, Resource: r.Ref(),
 				Message: fmt.Sprintf("%s is rendered more than once; Argo CD applies the last one (%s)", r.Ref(), location(winner.Origin)),
 			})

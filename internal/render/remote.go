@@ -14,12 +14,13 @@ import (
 	"sigs.k8s.io/kustomize/api/types"
 
 	"github.com/render-check/render-check/internal/netpolicy"
+	"github.com/render-check/render-check/internal/report"
 )
 
 // RuleRemoteRefused is a remote source (chart, value file, kustomize remote
 // base or URL resource) the network policy did not let the run fetch: the
 // app is left unrendered and says so.
-const RuleRemoteRefused = "render/remote-refused"
+const RuleRemoteRefused = report.RuleRenderRemoteRefused
 
 // maxGitTimeout caps kustomize's ?timeout= on a remote base: past it the
 // base is refused rather than letting the repo stretch a fetch.

@@ -7,8 +7,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"os"
-	"path/filepath"
 	"reflect"
 	"runtime"
 	"slices"
@@ -20,24 +18,14 @@ import (
 
 	"github.com/render-check/render-check/internal/argo"
 	"github.com/render-check/render-check/internal/config"
+	"github.com/render-check/render-check/internal/kube"
 	"github.com/render-check/render-check/internal/netpolicy"
 	"github.com/render-check/render-check/internal/render/helm"
-	"github.com/render-check/render-check/internal/repo"
 	"github.com/render-check/render-check/internal/report"
 	"github.com/render-check/render-check/internal/resource"
 	"github.com/render-check/render-check/internal/rootfs"
 	"github.com/render-check/render-check/internal/secrets"
-)
-
-// Rules of render findings.
-const (
-	RuleFailed         = "render/failed"
-	RuleExternalSource = "render/external-source"
-	RuleUnsupported    = "render/unsupported"
-	RuleCycle          = "render/cycle"
-	RuleRepoURL        = "render/repo-url"
-	RuleDeprecated     = "render/deprecated"
-	RuleMalformedYAML  = repo.RuleMalformedYAML
+	"github.com/render-check/render-check/internal/workspace"
 )
 
 // Options selects what to render.
@@ -48,8 +36,11 @@ type Options struct {
 	Config *config.Config
 	// Clusters limits the run to these cluster names (all when empty).
 	Clusters []string
-	// KubeVersion overrides every cluster's target version ("" = config or default).
+	// KubeVersion overrides every cluster's target version ("" = config or
+	// default); kube.Target decides and validates it.
 	KubeVersion string
+	// Workspace is the opened checkout (nil: Root is opened with Config).
+	Workspace *workspace.Workspace
 	// ChartCacheDir overrides config.Render.ChartCacheDir.
 	ChartCacheDir string
 	// HelmOptions configure the Helm renderer (e.g. an HTTP client).
@@ -79,7 +70,7 @@ func (e *UnknownClusterError) Error() string {
 
 // renderer holds what one run shares between apps.
 type renderer struct {
-	repo     *repo.Repo
+	repo     *workspace.Workspace
 	cfg      *config.Config
 	build    BuildOptions
 	network  netpolicy.Policy
@@ -101,9 +92,18 @@ func Render(ctx context.Context, opts Options) (*Result, error) {
 	if cfg == nil {
 		cfg = config.Default()
 	}
-	rp, err := repo.Open(opts.Root, cfg)
-	if err != nil {
-		return nil, err
+	rp := opts.Workspace
+	if rp == nil {
+		var err error
+		if rp, err = workspace.Open(ctx, opts.Root, workspace.Settings{Config: cfg}); err != nil {
+			return nil, err
+		}
+	}
+	if opts.KubeVersion != "" {
+		// a bad flag stops the run even when no cluster is selected
+		if _, err := kube.Target(opts.KubeVersion, ""); err != nil {
+			return nil, err
+		}
 	}
 	build, err := ParseBuildOptions(cfg.Render.KustomizeBuildOptions)
 	if err != nil {
@@ -115,12 +115,12 @@ func Render(ctx context.Context, opts Options) (*Result, error) {
 	}
 	if len(opts.Clusters) > 0 {
 		known := make([]string, 0, len(dirs))
-		byName := map[string]repo.ClusterDir{}
+		byName := map[string]workspace.ClusterDir{}
 		for _, d := range dirs {
 			known = append(known, d.Name)
 			byName[d.Name] = d
 		}
-		var sel []repo.ClusterDir
+		var sel []workspace.ClusterDir
 		for _, n := range opts.Clusters {
 			d, ok := byName[n]
 			if !ok {
@@ -130,7 +130,7 @@ func Render(ctx context.Context, opts Options) (*Result, error) {
 				sel = append(sel, d)
 			}
 		}
-		slices.SortFunc(sel, func(a, b repo.ClusterDir) int { return strings.Compare(a.Name, b.Name) })
+		slices.SortFunc(sel, func(a, b workspace.ClusterDir) int { return strings.Compare(a.Name, b.Name) })
 		dirs = sel
 	}
 	cacheDir := opts.ChartCacheDir
@@ -153,7 +153,7 @@ func Render(ctx context.Context, opts Options) (*Result, error) {
 	defer rfs.Close()
 	r := &renderer{repo: rp, cfg: cfg, build: build, network: network, fs: rfs, lines: newLineIndex(), parallel: par,
 		helm: helm.NewRenderer(cacheDir, hopts...)}
-	r.repoCRDs, err = scanCRDs(rp)
+	r.repoCRDs, err = rp.CRDs(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -172,14 +172,11 @@ func Render(ctx context.Context, opts Options) (*Result, error) {
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
-		kv := opts.KubeVersion
-		if kv == "" {
-			kv = cfg.KubernetesVersionFor(d.Name)
+		kv, err := kube.Target(opts.KubeVersion, cfg.KubernetesVersionFor(d.Name))
+		if err != nil {
+			return nil, err
 		}
-		if kv == "" {
-			kv = DefaultKubeVersion
-		}
-		c, fs, err := r.renderCluster(ctx, d, strings.TrimPrefix(kv, "v"))
+		c, fs, err := r.renderCluster(ctx, d, kv)
 		if err != nil {
 			return nil, err
 		}
@@ -188,7 +185,7 @@ func Render(ctx context.Context, opts Options) (*Result, error) {
 	}
 	if r.guessed {
 		res.Findings = append(res.Findings, report.Finding{
-			Rule: RuleRepoURL, Severity: report.SeverityInfo,
+			Rule: report.RuleRenderRepoURL, Severity: report.SeverityInfo,
 			Message: "the checkout has no git origin and no repoURLs are configured: a git source is read from the checkout when its path exists here (set repoURLs in " + config.FileName + ")",
 		})
 	}
@@ -198,15 +195,15 @@ func Render(ctx context.Context, opts Options) (*Result, error) {
 
 // RuleLimit is a bound hit while rendering an app (deadline, output size,
 // documents, apps per cluster, file size, YAML depth).
-const RuleLimit = "render/limit"
+const RuleLimit = report.RuleRenderLimit
 
 // RuleSymlink is a symlink in the checkout whose target is outside it.
-const RuleSymlink = "render/symlink-out-of-bounds"
+const RuleSymlink = report.RuleRenderSymlink
 
 // RuleUntrustedSetting is a setting of the repository's own config file
 // that an untrusted run does not apply (it grants trust or reaches outside
 // the checkout).
-const RuleUntrustedSetting = "repo/untrusted-setting"
+const RuleUntrustedSetting = report.RuleRepoUntrusted
 
 // UntrustedSettings returns one finding per setting the trust split dropped
 // from the configuration.
@@ -244,13 +241,13 @@ type appResult struct {
 	children []*argo.Application
 }
 
-func (r *renderer) renderCluster(ctx context.Context, d repo.ClusterDir, kubeVersion string) (*resource.Cluster, []report.Finding, error) {
-	apps, findings, err := r.repo.Applications(d)
+func (r *renderer) renderCluster(ctx context.Context, d workspace.ClusterDir, kubeVersion string) (*resource.Cluster, []report.Finding, error) {
+	apps, findings, err := r.repo.Applications(ctx, d)
 	if err != nil {
 		return nil, nil, err
 	}
 	cl := &cluster{name: d.Name, dir: d.Dir, kubeVersion: kubeVersion}
-	cl.apiVersions = mergeSorted(builtinAPIVersions(kubeVersion), crdAPIVersions(r.repoCRDs))
+	cl.apiVersions = mergeSorted(kube.APIVersions(kubeVersion), crdAPIVersions(r.repoCRDs))
 
 	nodes := map[string]*node{}
 	var wave []*node
@@ -268,7 +265,7 @@ func (r *renderer) renderCluster(ctx context.Context, d repo.ClusterDir, kubeVer
 	for _, a := range apps {
 		if prev, ok := nodes[a.Metadata.Name]; ok {
 			findings = append(findings, report.Finding{
-				Rule: RuleDuplicate, Severity: report.SeverityWarning, Cluster: d.Name, App: a.Metadata.Name,
+				Rule: report.RuleRenderDuplicateResource, Severity: report.SeverityWarning, Cluster: d.Name, App: a.Metadata.Name,
 				File: a.File, Line: a.Line,
 				Message: fmt.Sprintf("Application %s is also defined in %s:%d; only that one is rendered", a.Metadata.Name, prev.app.File, prev.app.Line),
 			})
@@ -429,7 +426,7 @@ func cycles(clusterName string, edges map[string][]string, nodes map[string]*nod
 		}
 		seen[key] = true
 		f := report.Finding{
-			Rule: RuleCycle, Severity: report.SeverityWarning, Cluster: clusterName, App: start,
+			Rule: report.RuleRenderCycle, Severity: report.SeverityWarning, Cluster: clusterName, App: start,
 			Message: fmt.Sprintf("app-of-apps cycle: %s -> %s; each Application is rendered once", strings.Join(path, " -> "), start),
 		}
 		if n := nodes[start]; n != nil {
@@ -473,7 +470,7 @@ func (r *renderer) renderAppSafe(ctx context.Context, cl *cluster, app *argo.App
 		if ctx.Err() == context.DeadlineExceeded {
 			// the renderer libraries do not stop on a context: the render
 			// is abandoned, the rest of the run goes on
-			return r.unrendered(cl, app, synthetic, r.failure(cl, app, &repo.LimitError{Limit: "render deadline", Detail: fmt.Sprintf("the app did not render within %s (render.limits.timeout)", timeout)}))
+			return r.unrendered(cl, app, synthetic, r.failure(cl, app, &workspace.LimitError{Limit: "render deadline", Detail: fmt.Sprintf("the app did not render within %s (render.limits.timeout)", timeout)}))
 		}
 		return r.unrendered(cl, app, synthetic, r.failure(cl, app, ctx.Err()))
 	}
@@ -493,7 +490,7 @@ func (r *renderer) capDocuments(cl *cluster, app *argo.Application, res *appResu
 	maxDocs := r.cfg.Render.Limits.MaxDocumentsOrDefault()
 	if n := len(res.app.Resources); n > maxDocs {
 		res.app.Resources, res.children = nil, nil
-		res.findings = append(res.findings, r.failure(cl, app, &repo.LimitError{Limit: "documents", Detail: fmt.Sprintf("%d resources rendered, the limit is %d (render.limits.maxDocuments)", n, maxDocs)}))
+		res.findings = append(res.findings, r.failure(cl, app, &workspace.LimitError{Limit: "documents", Detail: fmt.Sprintf("%d resources rendered, the limit is %d (render.limits.maxDocuments)", n, maxDocs)}))
 	}
 }
 
@@ -557,7 +554,7 @@ func (r *renderer) renderApp(ctx context.Context, cl *cluster, app *argo.Applica
 		rs.Cluster, rs.App = cl.name, ra.Name
 		if argo.IsApplicationSet(rs.Object) {
 			res.findings = append(res.findings, report.Finding{
-				Rule: RuleUnsupported, Severity: report.SeverityWarning, Cluster: cl.name, App: ra.Name,
+				Rule: report.RuleRenderUnsupported, Severity: report.SeverityWarning, Cluster: cl.name, App: ra.Name,
 				File: rs.Origin.File, Line: rs.Origin.Line, Resource: rs.Ref(),
 				Message: fmt.Sprintf("ApplicationSet %s: the Applications it generates are not rendered or checked", rs.Name()),
 			})
@@ -566,7 +563,7 @@ func (r *renderer) renderApp(ctx context.Context, cl *cluster, app *argo.Applica
 			child, err := argo.DecodeApplication(rs.Object)
 			if err != nil {
 				res.findings = append(res.findings, report.Finding{
-					Rule: RuleFailed, Severity: report.SeverityError, Cluster: cl.name, App: ra.Name,
+					Rule: report.RuleRenderFailed, Severity: report.SeverityError, Cluster: cl.name, App: ra.Name,
 					File: rs.Origin.File, Line: rs.Origin.Line, Message: fmt.Sprintf("invalid child Application: %v", err),
 				})
 				continue
@@ -587,7 +584,7 @@ func (r *renderer) renderApp(ctx context.Context, cl *cluster, app *argo.Applica
 // names, else at the Application.
 func (r *renderer) failure(cl *cluster, app *argo.Application, err error) report.Finding {
 	f := report.Finding{
-		Rule: RuleFailed, Severity: report.SeverityError, Cluster: cl.name, App: app.Metadata.Name,
+		Rule: report.RuleRenderFailed, Severity: report.SeverityError, Cluster: cl.name, App: app.Metadata.Name,
 		File: app.File, Line: app.Line, Message: err.Error(),
 	}
 	var fe *FileError
@@ -600,7 +597,7 @@ func (r *renderer) failure(cl *cluster, app *argo.Application, err error) report
 		f.File, f.Line = he.File, he.Line
 		f.Message = strings.Replace(f.Message, he.Error(), he.Err.Error(), 1)
 	}
-	var le *repo.LimitError
+	var le *workspace.LimitError
 	if errors.As(err, &le) {
 		f.Rule = RuleLimit
 	}
@@ -646,7 +643,7 @@ func (r *renderer) renderSource(ctx context.Context, cl *cluster, app *argo.Appl
 	env := buildEnv(app, src, r.repo.Head)
 	hreq := helm.Request{
 		Root: r.repo.Root, Helm: src.Helm, AppName: app.Metadata.Name, Namespace: app.Spec.Destination.Namespace,
-		KubeVersion: kubeVersionFull(cl.kubeVersion), APIVersions: cl.apiVersions, Env: env, Refs: refs,
+		KubeVersion: kube.FullVersion(cl.kubeVersion), APIVersions: cl.apiVersions, Env: env, Refs: refs,
 	}
 	if src.Chart != "" {
 		out.typ = TypeHelm
@@ -662,7 +659,7 @@ func (r *renderer) renderSource(ctx context.Context, cl *cluster, app *argo.Appl
 	out.typ = explicitType(src)
 	if !r.isLocal(src) {
 		out.findings = append(out.findings, report.Finding{
-			Rule: RuleExternalSource, Severity: report.SeverityWarning, Cluster: cl.name, App: app.Metadata.Name,
+			Rule: report.RuleRenderExternalSource, Severity: report.SeverityWarning, Cluster: cl.name, App: app.Metadata.Name,
 			File: app.File, Line: app.Line,
 			Message: fmt.Sprintf("source %s (path %q) is in another repository: not rendered (add its URL to repoURLs in %s if it is this one)", src.RepoURL, src.Path, config.FileName),
 		})
@@ -710,7 +707,7 @@ func (r *renderer) renderSource(ctx context.Context, cl *cluster, app *argo.Appl
 		out.resources, out.inputs = rs, append(out.inputs, in...)
 	case TypeKustomize:
 		kreq := kustomizeRequest{
-			Dir: dir, Options: src.Kustomize, Env: env, KubeVersion: kubeVersionFull(cl.kubeVersion), APIVersions: cl.apiVersions,
+			Dir: dir, Options: src.Kustomize, Env: env, KubeVersion: kube.FullVersion(cl.kubeVersion), APIVersions: cl.apiVersions,
 		}
 		if k := src.Kustomize; k != nil {
 			// the Application's kubeVersion/apiVersions replace the cluster's (helmCharts)
@@ -729,7 +726,7 @@ func (r *renderer) renderSource(ctx context.Context, cl *cluster, app *argo.Appl
 		out.resources, out.inputs = ko.resources, append(out.inputs, ko.inputs...)
 		for _, d := range ko.deprecated {
 			out.findings = append(out.findings, report.Finding{
-				Rule: RuleDeprecated, Severity: report.SeverityInfo, Cluster: cl.name, App: app.Metadata.Name,
+				Rule: report.RuleRenderDeprecated, Severity: report.SeverityInfo, Cluster: cl.name, App: app.Metadata.Name,
 				File: d.file, Message: "kustomization " + d.msg,
 			})
 		}
@@ -742,13 +739,13 @@ func (r *renderer) renderSource(ctx context.Context, cl *cluster, app *argo.Appl
 		out.resources, out.inputs = do.resources, append(out.inputs, do.inputs...)
 		if len(do.jsonnet) > 0 || (src.Directory != nil && src.Directory.Jsonnet != nil && len(do.jsonnet) > 0) {
 			out.findings = append(out.findings, report.Finding{
-				Rule: RuleUnsupported, Severity: report.SeverityWarning, Cluster: cl.name, App: app.Metadata.Name,
+				Rule: report.RuleRenderUnsupported, Severity: report.SeverityWarning, Cluster: cl.name, App: app.Metadata.Name,
 				File: do.jsonnet[0], Message: fmt.Sprintf("jsonnet is not supported: %d file(s) not rendered (%s)", len(do.jsonnet), strings.Join(do.jsonnet, ", ")),
 			})
 		}
 	case TypePlugin:
 		out.findings = append(out.findings, report.Finding{
-			Rule: RuleUnsupported, Severity: report.SeverityWarning, Cluster: cl.name, App: app.Metadata.Name,
+			Rule: report.RuleRenderUnsupported, Severity: report.SeverityWarning, Cluster: cl.name, App: app.Metadata.Name,
 			File: app.File, Line: app.Line, Message: fmt.Sprintf("config management plugin sources are not supported: app %s is not rendered", app.Metadata.Name),
 		})
 	}
@@ -762,41 +759,4 @@ func helmResources(ho *helm.Output) ([]*resource.Resource, []string) {
 		rs = append(rs, &resource.Resource{Object: m.Object, Origin: resource.Origin{File: m.Template}, ValuesFiles: ho.ValueFiles})
 	}
 	return rs, ho.Inputs
-}
-
-// scanCRDs finds the CustomResourceDefinitions in the repo's YAML files
-// (charts' crds/ included): their kinds join the Helm capabilities and
-// their scopes drive namespace defaulting.
-func scanCRDs(rp *repo.Repo) ([]map[string]any, error) {
-	var out []map[string]any
-	err := filepath.WalkDir(rp.Root, func(p string, d os.DirEntry, err error) error {
-		if err != nil {
-			return nil
-		}
-		if d.IsDir() {
-			if p != rp.Root && strings.HasPrefix(d.Name(), ".") {
-				return filepath.SkipDir
-			}
-			return nil
-		}
-		ext := strings.ToLower(filepath.Ext(p))
-		if ext != ".yaml" && ext != ".yml" {
-			return nil
-		}
-		data, err := os.ReadFile(p)
-		if err != nil || !strings.Contains(string(data), "CustomResourceDefinition") {
-			return nil
-		}
-		docs, _ := repo.ParseDocuments(rp.Rel(p), data)
-		for _, doc := range docs {
-			if k, _ := doc.Object["kind"].(string); k == "CustomResourceDefinition" {
-				out = append(out, doc.Object)
-			}
-		}
-		return nil
-	})
-	if err != nil {
-		return nil, fmt.Errorf("scanning CRDs: %w", err)
-	}
-	return out, nil
 }

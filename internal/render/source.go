@@ -11,7 +11,7 @@ import (
 	"strings"
 
 	"github.com/render-check/render-check/internal/argo"
-	"github.com/render-check/render-check/internal/repo"
+	"github.com/render-check/render-check/internal/workspace"
 )
 
 // Source types, as in resource.App.SourceType.
@@ -70,7 +70,7 @@ func cleanSourcePath(p string) (string, error) {
 // .argocd-source-<app>.yaml from the app path onto the source, as JSON merge
 // patches (lists replaced); chart, path, repoURL and targetRevision are
 // restored afterwards. It returns the override files read.
-func applyOverrides(r *repo.Repo, src argo.Source, appPath, appName string) (argo.Source, []string, error) {
+func applyOverrides(r *workspace.Workspace, src argo.Source, appPath, appName string) (argo.Source, []string, error) {
 	var read []string
 	for _, name := range []string{".argocd-source.yaml", ".argocd-source-" + appName + ".yaml"} {
 		rel := path.Join(appPath, name)
@@ -82,9 +82,9 @@ func applyOverrides(r *repo.Repo, src argo.Source, appPath, appName string) (arg
 			return src, read, &FileError{File: rel, Err: err}
 		}
 		read = append(read, rel)
-		docs, err := repo.ParseDocuments(rel, data)
+		docs, err := workspace.ParseDocuments(rel, data)
 		if err != nil {
-			var ye *repo.YAMLError
+			var ye *workspace.YAMLError
 			if errors.As(err, &ye) {
 				return src, read, &FileError{File: rel, Line: ye.Line, Err: &relError{msg: "malformed YAML: " + ye.Message(), err: ye}}
 			}

@@ -4,36 +4,13 @@ import (
 	"context"
 	"os"
 	"path/filepath"
-	"slices"
 	"testing"
 
 	"github.com/render-check/render-check/internal/argo"
 	"github.com/render-check/render-check/internal/config"
-	"github.com/render-check/render-check/internal/repo"
 	"github.com/render-check/render-check/internal/rootfs"
+	"github.com/render-check/render-check/internal/workspace"
 )
-
-func TestBuiltinAPIVersions(t *testing.T) {
-	for _, minor := range []string{"1.34", "1.37", "1.99"} {
-		got := builtinAPIVersions(minor)
-		for _, want := range []string{"v1", "v1/Pod", "apps/v1", "apps/v1/Deployment", "batch/v1/CronJob", "networking.k8s.io/v1/Ingress"} {
-			if !slices.Contains(got, want) {
-				t.Errorf("%s: capabilities lack %q", minor, want)
-			}
-		}
-		for _, bad := range []string{"v1/PodList", "v1/ListOptions", "v1/Status", "__internal"} {
-			if slices.Contains(got, bad) {
-				t.Errorf("%s: capabilities contain %q", minor, bad)
-			}
-		}
-		if !slices.IsSorted(got) {
-			t.Errorf("%s: not sorted", minor)
-		}
-	}
-	if kubeVersionFull("1.34") != "1.34.0" || kubeVersionFull("v1.30.2") != "1.30.2" {
-		t.Error("kubeVersionFull")
-	}
-}
 
 func TestParseBuildOptions(t *testing.T) {
 	o, err := ParseBuildOptions(`--enable-helm --load-restrictor=LoadRestrictionsNone --helm-kube-version 1.30.0 --helm-api-versions a/v1,b/v1 --reorder none`)
@@ -185,9 +162,9 @@ func TestDirectorySymlinks(t *testing.T) {
 	}
 }
 
-func mustOpen(t *testing.T, root string, cfg *config.Config) *repo.Repo {
+func mustOpen(t *testing.T, root string, cfg *config.Config) *workspace.Workspace {
 	t.Helper()
-	r, err := repo.Open(root, cfg)
+	r, err := workspace.Open(t.Context(), root, workspace.Settings{Config: cfg})
 	if err != nil {
 		t.Fatal(err)
 	}

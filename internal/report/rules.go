@@ -4,8 +4,161 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"path"
+	"slices"
 	"strings"
 )
+
+// Rule is one finding rule: the one table of rule names, default severities
+// and documentation. Config validation accepts only these names in severity
+// overrides, the pipeline applies overrides to every finding by rule, and
+// the SARIF rule metadata and docs come from here.
+type Rule struct {
+	// Name is "<check>/<name>".
+	Name string
+	// Severity is the default severity (a rule may report some findings
+	// lower, e.g. image/* as warnings under --images warn).
+	Severity Severity
+	// Short is one sentence shown where space is limited.
+	Short string
+	// Help tells a person what to do about a finding of this rule ("" means
+	// the check's help text).
+	Help string
+}
+
+// Rule names. Every check names its findings with these constants.
+const (
+	RuleRenderFailed            = "render/failed"
+	RuleRenderMalformedYAML     = "render/malformed-yaml"
+	RuleRenderExternalSource    = "render/external-source"
+	RuleRenderUnsupported       = "render/unsupported"
+	RuleRenderCycle             = "render/cycle"
+	RuleRenderDuplicateResource = "render/duplicate-resource"
+	RuleRenderRepoURL           = "render/repo-url"
+	RuleRenderDeprecated        = "render/deprecated"
+	RuleRenderNoClusters        = "render/no-clusters"
+	RuleRenderRemoteRefused     = "render/remote-refused"
+	RuleRenderLimit             = "render/limit"
+	RuleRenderSymlink           = "render/symlink-out-of-bounds"
+
+	RuleSchemaInvalid           = "schema/invalid"
+	RuleSchemaMissing           = "schema/missing"
+	RuleSchemaRemovedAPI        = "schema/removed-api"
+	RuleSchemaDeprecatedAPI     = "schema/deprecated-api"
+	RuleSchemaDuplicateResource = "schema/duplicate-resource"
+	RuleSchemaMalformed         = "schema/malformed"
+	RuleSchemaCRDInvalid        = "schema/crd-invalid"
+	RuleSchemaFailed            = "schema/failed"
+
+	RuleImageTagNotFound      = "image/tag-not-found"
+	RuleImageUnauthorized     = "image/unauthorized"
+	RuleImageUnreachable      = "image/unreachable"
+	RuleImagePlatformMissing  = "image/platform-missing"
+	RuleImageDigestMismatch   = "image/digest-mismatch"
+	RuleImageMutableTag       = "image/mutable-tag"
+	RuleImageInvalidReference = "image/invalid-reference"
+	RuleImageFailed           = "image/failed"
+
+	RuleSecretPlaintext          = "secret/plaintext-secret"
+	RuleSecretSopsPlaintextValue = "secret/sops-plaintext-value"
+	RuleSecretSopsMetadata       = "secret/sops-metadata"
+	RuleSecretSopsMACMismatch    = "secret/sops-mac-mismatch"
+	RuleSecretUnencryptedFile    = "secret/unencrypted-file"
+	RuleSecretGeneratorLiteral   = "secret/generator-literal"
+	RuleSecretCredentialValue    = "secret/credential-value"
+	RuleSecretKnownToken         = "secret/known-token"
+	RuleSecretUnparsable         = "secret/unparsable"
+	RuleSecretFailed             = "secret/failed"
+
+	RuleRepoCodeOwners    = "repo/codeowners"
+	RuleRepoSyncWindow    = "repo/sync-window"
+	RuleRepoNotifications = "repo/notifications"
+	RuleRepoAppSanity     = "repo/app-sanity"
+	RuleRepoAdoption      = "repo/adoption"
+	RuleRepoFailed        = "repo/failed"
+	RuleRepoUntrusted     = "repo/untrusted-setting"
+)
+
+// rules is the table, in documentation order.
+var rules = []Rule{
+	{RuleRenderFailed, SeverityError, "Rendering the Application failed.",
+		"Argo CD would fail to generate manifests; the message carries the renderer's error."},
+	{RuleRenderMalformedYAML, SeverityError, "A YAML file under a cluster directory does not parse.", ""},
+	{RuleRenderExternalSource, SeverityWarning, "A source in another git repository is not rendered.",
+		"Add the repository's URL to repoURLs in .render-check.yaml if it is this repository."},
+	{RuleRenderUnsupported, SeverityWarning, "A plugin source, jsonnet file or ApplicationSet is not rendered.", ""},
+	{RuleRenderCycle, SeverityWarning, "An app-of-apps cycle: each Application is rendered once.", ""},
+	{RuleRenderDuplicateResource, SeverityWarning, "An app renders an object twice, or two Application files share a name.", ""},
+	{RuleRenderRepoURL, SeverityInfo, "No git origin and no repoURLs: a git source is read from the checkout when its path exists.", ""},
+	{RuleRenderDeprecated, SeverityInfo, "A kustomization uses a deprecated field.", ""},
+	{RuleRenderNoClusters, SeverityError, "No cluster directory matches the configured globs: nothing was checked.",
+		"Set clusters in .render-check.yaml to the globs of the cluster directories."},
+	{RuleRenderRemoteRefused, SeverityWarning, "A remote source was not fetched because of the network policy; the Application was not rendered.",
+		"On an untrusted run (a pull request) nothing remote is fetched unless the trusted side lists its host: " +
+			"pass --network HOST[,HOST] (or RENDER_CHECK_NETWORK) from the workflow, not from the repository. See docs/security.md."},
+	{RuleRenderLimit, SeverityError, "Rendering an Application hit a bound (deadline, output size, documents, apps per cluster, file size, YAML depth).",
+		"The app was not rendered (or its later children were not): the message names the limit. Fix the runaway " +
+			"template or file, or raise render.limits in a trusted config. See docs/security.md."},
+	{RuleRenderSymlink, SeverityError, "A symlink in the repository points outside it.",
+		"render-check never reads through it, and Argo CD refuses to generate manifests from a repository that " +
+			"contains one. Replace the link with the file, or point it at a path inside the repository."},
+
+	{RuleSchemaInvalid, SeverityError, "A field does not match its schema.", ""},
+	{RuleSchemaMissing, SeverityError, "No schema for the apiVersion/kind.", ""},
+	{RuleSchemaRemovedAPI, SeverityError, "The target Kubernetes version no longer serves the apiVersion/kind.", ""},
+	{RuleSchemaDeprecatedAPI, SeverityWarning, "The apiVersion/kind is deprecated: a newer Kubernetes version removes it.", ""},
+	{RuleSchemaDuplicateResource, SeverityError, "The same object is rendered twice in one cluster.", ""},
+	{RuleSchemaMalformed, SeverityError, "Not a Kubernetes object.", ""},
+	{RuleSchemaCRDInvalid, SeverityError, "A CustomResourceDefinition cannot be converted to a schema.", ""},
+	{RuleSchemaFailed, SeverityError, "The schema check could not run.", ""},
+
+	{RuleImageTagNotFound, SeverityError, "The image tag does not exist in its registry.",
+		"Push the tag, or point the reference at a tag that exists (`render-check bump --image REPO --tag TAG`)."},
+	{RuleImageUnauthorized, SeverityError, "The registry refused access to the image with the credentials available.", ""},
+	{RuleImageUnreachable, SeverityError, "The registry could not be reached.", ""},
+	{RuleImagePlatformMissing, SeverityError, "The image lacks a required platform.", ""},
+	{RuleImageDigestMismatch, SeverityWarning, "The tag of a tag@digest reference moved or vanished.", ""},
+	{RuleImageMutableTag, SeverityWarning, "The image has no tag, or the latest tag.", ""},
+	{RuleImageInvalidReference, SeverityError, "The image reference does not parse.", ""},
+	{RuleImageFailed, SeverityError, "The image check could not run.", ""},
+
+	{RuleSecretPlaintext, SeverityError, "A Kubernetes Secret is committed in plaintext.",
+		"Encrypt the Secret with SOPS (`sops --encrypt --in-place FILE`) and rotate the credential."},
+	{RuleSecretSopsPlaintextValue, SeverityError, "A SOPS file holds a value its own rules say must be encrypted.", ""},
+	{RuleSecretSopsMetadata, SeverityError, "A SOPS file's metadata is incomplete or invalid.", ""},
+	{RuleSecretSopsMACMismatch, SeverityError, "A SOPS file does not authenticate: it was edited without sops.", ""},
+	{RuleSecretUnencryptedFile, SeverityError, "A file that must be SOPS-encrypted is not encrypted.",
+		"Encrypt the file with SOPS before committing it."},
+	{RuleSecretGeneratorLiteral, SeverityError, "A kustomize secretGenerator has plaintext literals or files.", ""},
+	{RuleSecretCredentialValue, SeverityWarning, "A credential-named key holds a literal value.", ""},
+	{RuleSecretKnownToken, SeverityError, "A value has the format of a well-known credential.", ""},
+	{RuleSecretUnparsable, SeverityWarning, "A file could not be parsed, so it was not fully scanned.", ""},
+	{RuleSecretFailed, SeverityError, "The secret check could not run.", ""},
+
+	{RuleRepoCodeOwners, SeverityError, "CODEOWNERS does not cover the cluster and base directories, or has a dead or malformed line.", ""},
+	{RuleRepoSyncWindow, SeverityError, "A production Application has no sync window.", ""},
+	{RuleRepoNotifications, SeverityWarning, "A production Application has no notification subscription.", ""},
+	{RuleRepoAppSanity, SeverityError, "Applications do not make sense together (project, paths, values files, names, namespaces, ownership).", ""},
+	{RuleRepoAdoption, SeverityError, "Automated sync is on for an Application that was not adopted.", ""},
+	{RuleRepoFailed, SeverityError, "The repo check could not run.", ""},
+	{RuleRepoUntrusted, SeverityWarning, "A setting of the repository's own config was ignored because the run is untrusted.",
+		"Settings that grant trust or reach outside the checkout (credentials, insecure registries, mirrors, CA bundles, " +
+			"cache dirs, schema locations, kustomize load restrictor, limits, network policy, secret allowlists and baselines, " +
+			"severity overrides below error) apply on a pull request only from a trusted source: flags, environment, or " +
+			"--config FILE outside the checkout (e.g. from the base branch). See docs/security.md."},
+}
+
+// Rules returns the rule table, in documentation order.
+func Rules() []Rule { return slices.Clone(rules) }
+
+// LookupRule returns the rule named name.
+func LookupRule(name string) (Rule, bool) {
+	for _, r := range rules {
+		if r.Name == name {
+			return r, true
+		}
+	}
+	return Rule{}, false
+}
 
 // RuleDoc describes a rule for formats that carry rule metadata (sarif).
 type RuleDoc struct {
@@ -15,8 +168,8 @@ type RuleDoc struct {
 	Help string
 }
 
-// checkDocs describes each check, the part of a rule before the slash. A rule
-// without its own entry in ruleDocs is described by its check.
+// checkDocs describes each check, the part of a rule before the slash; a
+// rule without its own help text is helped by its check's.
 var checkDocs = map[string]RuleDoc{
 	"render": {
 		Short: "An Application could not be rendered the way Argo CD would render it.",
@@ -52,57 +205,20 @@ var checkDocs = map[string]RuleDoc{
 	},
 }
 
-// ruleDocs describes individual rules where their check's text is too vague.
-var ruleDocs = map[string]RuleDoc{
-	"image/tag-not-found": {
-		Short: "The image tag does not exist in its registry.",
-		Help:  "Push the tag, or point the reference at a tag that exists (`render-check bump --image REPO --tag TAG`).",
-	},
-	"secret/plaintext-secret": {
-		Short: "A Kubernetes Secret is committed in plaintext.",
-		Help:  "Encrypt the Secret with SOPS (`sops --encrypt --in-place FILE`) and rotate the credential.",
-	},
-	"secret/unencrypted-file": {
-		Short: "A file that must be SOPS-encrypted is not encrypted.",
-		Help:  "Encrypt the file with SOPS before committing it.",
-	},
-	"render/remote-refused": {
-		Short: "A remote source was not fetched because of the network policy; the Application was not rendered.",
-		Help: "On an untrusted run (a pull request) nothing remote is fetched unless the trusted side lists its host: " +
-			"pass --network HOST[,HOST] (or RENDER_CHECK_NETWORK) from the workflow, not from the repository. See docs/security.md.",
-	},
-	"render/limit": {
-		Short: "Rendering an Application hit a bound (deadline, output size, documents, apps per cluster, file size, YAML depth).",
-		Help: "The app was not rendered (or its later children were not): the message names the limit. Fix the runaway " +
-			"template or file, or raise render.limits in a trusted config. See docs/security.md.",
-	},
-	"render/symlink-out-of-bounds": {
-		Short: "A symlink in the repository points outside it.",
-		Help: "render-check never reads through it, and Argo CD refuses to generate manifests from a repository that " +
-			"contains one. Replace the link with the file, or point it at a path inside the repository.",
-	},
-	"repo/untrusted-setting": {
-		Short: "A setting of the repository's own config was ignored because the run is untrusted.",
-		Help: "Settings that grant trust or reach outside the checkout (credentials, insecure registries, mirrors, CA bundles, " +
-			"cache dirs, schema locations, kustomize load restrictor, network policy, secret allowlists and baselines, " +
-			"severity overrides below error) apply on a pull request only from a trusted source: flags, environment, or " +
-			"--config FILE outside the checkout (e.g. from the base branch). See docs/security.md.",
-	},
-	"render/failed": {
-		Short: "Rendering the Application failed.",
-		Help:  "Argo CD would fail to generate manifests; the message carries the renderer's error.",
-	},
-}
-
 // DocFor returns the documentation of a rule: its own, else its check's,
 // else a generic text.
 func DocFor(rule string) RuleDoc {
-	if d, ok := ruleDocs[rule]; ok {
+	check, _, _ := strings.Cut(rule, "/")
+	cd, hasCheck := checkDocs[check]
+	if r, ok := LookupRule(rule); ok {
+		d := RuleDoc{Short: r.Short, Help: r.Help}
+		if d.Help == "" {
+			d.Help = cd.Help
+		}
 		return d
 	}
-	check, _, _ := strings.Cut(rule, "/")
-	if d, ok := checkDocs[check]; ok {
-		return d
+	if hasCheck {
+		return cd
 	}
 	return RuleDoc{Short: "render-check rule " + rule + ".", Help: "See the finding's message."}
 }

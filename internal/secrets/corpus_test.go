@@ -215,7 +215,7 @@ auth:
 			"fixtures/c.yaml": "password: " + secretPassword + "\n",
 			"d.yaml":          "password: " + secretPassword + "\n",
 		},
-		cfg:  config.Secrets{Allow: []config.SecretAllow{{Paths: []string{"fixtures/**"}, Rules: []string{RuleCredentialValue}}}, Exclude: []string{"d.yaml"}},
+		cfg:  config.Secrets{Allow: []config.SecretAllow{{Paths: []string{"fixtures/**"}, Rules: []string{report.RuleSecretCredentialValue}}}, Exclude: []string{"d.yaml"}},
 		want: []string{"secret/credential-value a.yaml:4"},
 	},
 }

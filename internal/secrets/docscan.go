@@ -7,6 +7,8 @@ import (
 	"strings"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/render-check/render-check/internal/report"
 )
 
 // docScan runs the manifest and value rules over one YAML document.
@@ -137,7 +139,7 @@ func (d *docScan) prescan() {
 	visit(d.root)
 	d.awsPair = hasID && hasSecret
 	if firstEnc != nil && d.skip == nil {
-		d.emit(RuleSopsMetadata, firstEnc.Line, nil, nil,
+		d.emit(report.RuleSecretSopsMetadata, firstEnc.Line, nil, nil,
 			"document has sops-encrypted values (ENC[...]) but no sops metadata: it cannot be decrypted or verified; re-encrypt the file with sops")
 	}
 }
@@ -238,11 +240,11 @@ func (d *docScan) value(n *yaml.Node, p []pathElem, mode valueMode, keyName stri
 		line = n.Line
 	}
 	if tok := knownToken(v, keyName, d.awsPair); tok != "" {
-		d.emit(RuleKnownToken, line, p, []byte(v), tok+" in a plaintext value: move it to a SOPS-encrypted file and rotate it")
+		d.emit(report.RuleSecretKnownToken, line, p, []byte(v), tok+" in a plaintext value: move it to a SOPS-encrypted file and rotate it")
 		return
 	}
 	if mode == modeCredentials && isCredentialKey(keyName) && !isPlaceholder(v) {
-		d.emit(RuleCredentialValue, line, p, []byte(v),
+		d.emit(report.RuleSecretCredentialValue, line, p, []byte(v),
 			fmt.Sprintf("%q holds a literal credential: reference a Secret (existingSecret, secretKeyRef) or encrypt it with sops", keyName))
 	}
 }
@@ -294,7 +296,7 @@ func (d *docScan) secret() {
 			if len(val) == 0 || isPublicCertificate(val) {
 				continue
 			}
-			d.emit(RulePlaintextSecret, k.Line, []pathElem{{key: field}, {key: k.Value}}, val,
+			d.emit(report.RuleSecretPlaintext, k.Line, []pathElem{{key: field}, {key: k.Value}}, val,
 				fmt.Sprintf("Secret %q holds a plaintext value: encrypt the file with sops (or use a SealedSecret/ExternalSecret)", name))
 		}
 	}
@@ -320,7 +322,7 @@ func (d *docScan) kustomization() {
 					if !ok || v == "" || isEncrypted(v) {
 						continue
 					}
-					d.emit(RuleGeneratorLiteral, l.Line, withIdx(withKey(gp, "literals"), li), []byte(v),
+					d.emit(report.RuleSecretGeneratorLiteral, l.Line, withIdx(withKey(gp, "literals"), li), []byte(v),
 						fmt.Sprintf("secretGenerator %q has a literal value for %q: put it in a SOPS-encrypted file (e.g. with KSOPS)", name, k))
 				}
 			}
@@ -359,7 +361,7 @@ func (d *docScan) kustomization() {
 				if d.s.isSopsEncrypted(f) || len(strings.TrimSpace(string(f.data))) == 0 {
 					continue
 				}
-				d.emit(RuleGeneratorLiteral, r.Line, withKey(gp, fields[i]), nil,
+				d.emit(report.RuleSecretGeneratorLiteral, r.Line, withKey(gp, fields[i]), nil,
 					fmt.Sprintf("secretGenerator %q reads %s, which is not SOPS-encrypted", name, rel))
 			}
 		}
@@ -375,7 +377,7 @@ func (d *docScan) kustomization() {
 				if !ok || !isCredentialKey(k) || isPlaceholder(v) || isEncrypted(v) {
 					continue
 				}
-				d.emit(RuleCredentialValue, l.Line,
+				d.emit(report.RuleSecretCredentialValue, l.Line,
 					[]pathElem{{key: "configMapGenerator"}, {index: gi, isIdx: true}, {key: "literals"}, {index: li, isIdx: true}},
 					[]byte(v), fmt.Sprintf("configMapGenerator literal %q holds a credential: use a SOPS-encrypted Secret", k))
 			}

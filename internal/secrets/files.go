@@ -13,7 +13,8 @@ import (
 
 	"gopkg.in/yaml.v3"
 
-	"github.com/render-check/render-check/internal/repo"
+	"github.com/render-check/render-check/internal/report"
+	"github.com/render-check/render-check/internal/workspace"
 )
 
 // listFiles returns the repo-relative files to scan: git's file list
@@ -55,9 +56,9 @@ func listFiles(all, paths []string, root string, exclude func(string) bool) []st
 	return slices.Compact(out)
 }
 
-// repoFiles lists every file of the repo (see repo.Files).
+// repoFiles lists every file of the repo (see workspace.Files).
 func repoFiles(ctx context.Context, root string) ([]string, error) {
-	return repo.Files(ctx, root)
+	return workspace.Files(ctx, root)
 }
 
 func underAny(f string, paths []string) bool {
@@ -105,7 +106,7 @@ func (s *scanner) loadSopsConfigs(all []string) {
 		}
 		cfg := &sopsConfig{dir: path.Dir(f)}
 		if err := yaml.Unmarshal(data, &c); err != nil {
-			s.add(hit{rule: RuleUnparsable, file: f, line: 1, fp: fingerprintOfPlace(RuleUnparsable, f, ""),
+			s.add(hit{rule: report.RuleSecretUnparsable, file: f, line: 1, fp: fingerprintOfPlace(report.RuleSecretUnparsable, f, ""),
 				msg: ".sops.yaml does not parse; its creation rules were not checked"})
 			continue
 		}
@@ -114,7 +115,7 @@ func (s *scanner) loadSopsConfigs(all []string) {
 			if r.PathRegex != "" {
 				re, err := regexp.Compile(r.PathRegex)
 				if err != nil {
-					s.add(hit{rule: RuleUnparsable, file: f, line: 1, fp: fingerprintOfPlace(RuleUnparsable, f, fmt.Sprint(i)),
+					s.add(hit{rule: report.RuleSecretUnparsable, file: f, line: 1, fp: fingerprintOfPlace(report.RuleSecretUnparsable, f, fmt.Sprint(i)),
 						msg: fmt.Sprintf("creation_rules[%d].path_regex is not a valid regular expression", i)})
 					cr.pathRegex = neverMatch
 				} else {

@@ -5,6 +5,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/render-check/render-check/internal/report"
 	"github.com/render-check/render-check/internal/resource"
 )
 
@@ -33,7 +34,7 @@ func (s *scanner) scanRendered(clusters []*resource.Cluster, repoFPs map[string]
 				d := &docScan{s: s, root: &n}
 				d.scanNoFlush(false)
 				for _, h := range d.hits {
-					if h.rule == RuleSopsMetadata || repoFPs[h.fp] {
+					if h.rule == report.RuleSecretSopsMetadata || repoFPs[h.fp] {
 						continue
 					}
 					h.cluster, h.app, h.res = c.Name, a.Name, r.Ref()

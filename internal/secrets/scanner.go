@@ -13,6 +13,8 @@ import (
 	"strings"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/render-check/render-check/internal/report"
 )
 
 // maxFileSize bounds what is read of one file.
@@ -129,8 +131,8 @@ func (s *scanner) scanPath(rel string) {
 	}
 	sopsEncrypted := s.isSopsEncrypted(f)
 	if s.mustBeEncrypted(rel) && !sopsEncrypted {
-		s.add(hit{rule: RuleUnencryptedFile, file: rel, line: 1,
-			fp:  fingerprintOfPlace(RuleUnencryptedFile, rel, ""),
+		s.add(hit{rule: report.RuleSecretUnencryptedFile, file: rel, line: 1,
+			fp:  fingerprintOfPlace(report.RuleSecretUnencryptedFile, rel, ""),
 			msg: "a .sops.yaml creation rule (path_regex) says this file must be SOPS-encrypted, but it is not"})
 	}
 	if !isYAMLOrJSON(rel) {
@@ -140,8 +142,8 @@ func (s *scanner) scanPath(rel string) {
 		return
 	}
 	if f.parseErr != nil {
-		s.add(hit{rule: RuleUnparsable, file: rel, line: max(f.parseLine, 1),
-			fp:  fingerprintOfPlace(RuleUnparsable, rel, ""),
+		s.add(hit{rule: report.RuleSecretUnparsable, file: rel, line: max(f.parseLine, 1),
+			fp:  fingerprintOfPlace(report.RuleSecretUnparsable, rel, ""),
 			msg: "file does not parse as YAML/JSON; it was not fully scanned for secrets"})
 	}
 	if len(f.docs) == 0 {

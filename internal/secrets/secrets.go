@@ -15,30 +15,17 @@ import (
 	"github.com/render-check/render-check/internal/resource"
 )
 
-// Rule names of the secret check.
-const (
-	RulePlaintextSecret    = "secret/plaintext-secret"
-	RuleSopsPlaintextValue = "secret/sops-plaintext-value"
-	RuleSopsMetadata       = "secret/sops-metadata"
-	RuleSopsMACMismatch    = "secret/sops-mac-mismatch"
-	RuleUnencryptedFile    = "secret/unencrypted-file"
-	RuleGeneratorLiteral   = "secret/generator-literal"
-	RuleCredentialValue    = "secret/credential-value"
-	RuleKnownToken         = "secret/known-token"
-	RuleUnparsable         = "secret/unparsable"
-)
-
 // Rules lists every rule of the secret check, sorted.
 func Rules() []string {
-	r := []string{RulePlaintextSecret, RuleSopsPlaintextValue, RuleSopsMetadata, RuleSopsMACMismatch,
-		RuleUnencryptedFile, RuleGeneratorLiteral, RuleCredentialValue, RuleKnownToken, RuleUnparsable}
+	r := []string{report.RuleSecretPlaintext, report.RuleSecretSopsPlaintextValue, report.RuleSecretSopsMetadata, report.RuleSecretSopsMACMismatch,
+		report.RuleSecretUnencryptedFile, report.RuleSecretGeneratorLiteral, report.RuleSecretCredentialValue, report.RuleSecretKnownToken, report.RuleSecretUnparsable}
 	slices.Sort(r)
 	return r
 }
 
 func severityOf(rule string) report.Severity {
 	switch rule {
-	case RuleCredentialValue, RuleUnparsable:
+	case report.RuleSecretCredentialValue, report.RuleSecretUnparsable:
 		return report.SeverityWarning
 	}
 	return report.SeverityError
@@ -174,11 +161,11 @@ func Scan(ctx context.Context, opts Options) (*Result, error) {
 	res.Findings = report.Sort(res.Findings)
 	if s.macNoKey > 0 {
 		res.Skipped = append(res.Skipped, fmt.Sprintf(
-			"%s: MAC of %d SOPS file(s) not verified: no age key (set SOPS_AGE_KEY or SOPS_AGE_KEY_FILE)", RuleSopsMACMismatch, s.macNoKey))
+			"%s: MAC of %d SOPS file(s) not verified: no age key (set SOPS_AGE_KEY or SOPS_AGE_KEY_FILE)", report.RuleSecretSopsMACMismatch, s.macNoKey))
 	}
 	if s.macNoMatch > 0 {
 		res.Skipped = append(res.Skipped, fmt.Sprintf(
-			"%s: MAC of %d SOPS file(s) not verified: no configured age identity opens their data key", RuleSopsMACMismatch, s.macNoMatch))
+			"%s: MAC of %d SOPS file(s) not verified: no configured age identity opens their data key", report.RuleSecretSopsMACMismatch, s.macNoMatch))
 	}
 	return res, nil
 }

@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/render-check/render-check/internal/report"
 )
 
 // sopsMeta is the parsed "sops" metadata of a file.
@@ -111,15 +113,15 @@ func (s *scanner) scanSopsFile(f *srcFile) {
 	s.sopsFiles++
 	first := mapGet(docRoot(f.docs[0]), "sops")
 	if first == nil || first.Kind != yaml.MappingNode {
-		s.add(hit{rule: RuleSopsMetadata, file: f.path, line: 1, fp: fingerprintOfPlace(RuleSopsMetadata, f.path, "sops"),
+		s.add(hit{rule: report.RuleSecretSopsMetadata, file: f.path, line: 1, fp: fingerprintOfPlace(report.RuleSecretSopsMetadata, f.path, "sops"),
 			msg: "sops metadata is not in the first document, where sops reads it"})
 		return
 	}
 	meta := parseSopsMeta(first)
 	meta.line = keyLineOf(docRoot(f.docs[0]), "sops")
 	if len(meta.problems) > 0 {
-		s.add(hit{rule: RuleSopsMetadata, file: f.path, line: meta.line, keyPath: "sops",
-			fp:  fingerprintOfPlace(RuleSopsMetadata, f.path, "sops"),
+		s.add(hit{rule: report.RuleSecretSopsMetadata, file: f.path, line: meta.line, keyPath: "sops",
+			fp:  fingerprintOfPlace(report.RuleSecretSopsMetadata, f.path, "sops"),
 			msg: "incomplete sops metadata: " + strings.Join(meta.problems, "; ")})
 	}
 	w := &sopsWalker{rules: &meta.rules, budget: walkBudget}
@@ -132,7 +134,7 @@ func (s *scanner) scanSopsFile(f *srcFile) {
 		}
 	}
 	if w.err != nil {
-		s.add(hit{rule: RuleUnparsable, file: f.path, line: 1, fp: fingerprintOfPlace(RuleUnparsable, f.path, ""),
+		s.add(hit{rule: report.RuleSecretUnparsable, file: f.path, line: 1, fp: fingerprintOfPlace(report.RuleSecretUnparsable, f.path, ""),
 			msg: "sops file too complex to check: " + w.err.Error()})
 		return
 	}
@@ -147,7 +149,7 @@ func (s *scanner) scanSopsFile(f *srcFile) {
 			continue
 		}
 		plaintext++
-		s.add(hit{rule: RuleSopsPlaintextValue, file: f.path, line: l.node.Line, doc: docOf[i],
+		s.add(hit{rule: report.RuleSecretSopsPlaintextValue, file: f.path, line: l.node.Line, doc: docOf[i],
 			keyPath: strings.Join(l.path, "."), fp: fingerprintOf([]byte(l.node.Value)),
 			msg: "value is not encrypted although this file's sops rules say it must be (added after encryption?): re-encrypt with sops"})
 	}
@@ -169,28 +171,28 @@ func (s *scanner) scanSopsFile(f *srcFile) {
 		return
 	}
 	if err != nil {
-		s.add(hit{rule: RuleSopsMACMismatch, file: f.path, line: meta.line, keyPath: "sops",
-			fp: fingerprintOfPlace(RuleSopsMACMismatch, f.path, "sops"), msg: "data key cannot be recovered from the key groups"})
+		s.add(hit{rule: report.RuleSecretSopsMACMismatch, file: f.path, line: meta.line, keyPath: "sops",
+			fp: fingerprintOfPlace(report.RuleSecretSopsMACMismatch, f.path, "sops"), msg: "data key cannot be recovered from the key groups"})
 		return
 	}
 	res, err := verifyMAC(w.leaves, &meta.rules, key, meta.mac, meta.lastModified)
 	clear(key)
 	switch {
 	case err != nil:
-		s.add(hit{rule: RuleUnparsable, file: f.path, line: meta.line, fp: fingerprintOfPlace(RuleUnparsable, f.path, "sops"),
+		s.add(hit{rule: report.RuleSecretUnparsable, file: f.path, line: meta.line, fp: fingerprintOfPlace(report.RuleSecretUnparsable, f.path, "sops"),
 			msg: "MAC cannot be computed: " + err.Error()})
 	case res.badLeaf >= 0:
 		l := w.leaves[res.badLeaf]
-		s.add(hit{rule: RuleSopsMACMismatch, file: f.path, line: l.node.Line, doc: docOf[res.badLeaf],
-			keyPath: strings.Join(l.path, "."), fp: fingerprintOfPlace(RuleSopsMACMismatch, f.path, strings.Join(l.path, ".")),
+		s.add(hit{rule: report.RuleSecretSopsMACMismatch, file: f.path, line: l.node.Line, doc: docOf[res.badLeaf],
+			keyPath: strings.Join(l.path, "."), fp: fingerprintOfPlace(report.RuleSecretSopsMACMismatch, f.path, strings.Join(l.path, ".")),
 			msg: "encrypted value does not decrypt under the file's data key (tampered, or copied from another key or file)"})
 	case res.macUnreadable:
-		s.add(hit{rule: RuleSopsMACMismatch, file: f.path, line: max(meta.macLine, meta.line), keyPath: "sops.mac",
-			fp:  fingerprintOfPlace(RuleSopsMACMismatch, f.path, "sops.mac"),
+		s.add(hit{rule: report.RuleSecretSopsMACMismatch, file: f.path, line: max(meta.macLine, meta.line), keyPath: "sops.mac",
+			fp:  fingerprintOfPlace(report.RuleSecretSopsMACMismatch, f.path, "sops.mac"),
 			msg: "stored MAC does not decrypt (mac or lastmodified edited by hand)"})
 	case res.mismatch:
-		s.add(hit{rule: RuleSopsMACMismatch, file: f.path, line: max(meta.macLine, meta.line), keyPath: "sops.mac",
-			fp:  fingerprintOfPlace(RuleSopsMACMismatch, f.path, "sops.mac"),
+		s.add(hit{rule: report.RuleSecretSopsMACMismatch, file: f.path, line: max(meta.macLine, meta.line), keyPath: "sops.mac",
+			fp:  fingerprintOfPlace(report.RuleSecretSopsMACMismatch, f.path, "sops.mac"),
 			msg: "MAC mismatch: values were added, removed, reordered or edited without sops"})
 	}
 }
@@ -221,8 +223,8 @@ func (s *scanner) scanSopsDotenv(f *srcFile) {
 		}
 	}
 	if len(problems) > 0 {
-		s.add(hit{rule: RuleSopsMetadata, file: f.path, line: 1, keyPath: "sops",
-			fp: fingerprintOfPlace(RuleSopsMetadata, f.path, "sops"), msg: "incomplete sops metadata: " + strings.Join(problems, "; ")})
+		s.add(hit{rule: report.RuleSecretSopsMetadata, file: f.path, line: 1, keyPath: "sops",
+			fp: fingerprintOfPlace(report.RuleSecretSopsMetadata, f.path, "sops"), msg: "incomplete sops metadata: " + strings.Join(problems, "; ")})
 	}
 	for i, l := range f.lines {
 		t := strings.TrimSpace(l)
@@ -233,7 +235,7 @@ func (s *scanner) scanSopsDotenv(f *srcFile) {
 		if !found || strings.HasPrefix(k, "sops_") || v == "" || isEncrypted(v) || !r.shouldEncrypt([]string{k}, [][]string{{}}, false) {
 			continue
 		}
-		s.add(hit{rule: RuleSopsPlaintextValue, file: f.path, line: i + 1, keyPath: k, fp: fingerprintOf([]byte(v)),
+		s.add(hit{rule: report.RuleSecretSopsPlaintextValue, file: f.path, line: i + 1, keyPath: k, fp: fingerprintOf([]byte(v)),
 			msg: "value is not encrypted although this file's sops rules say it must be (added after encryption?): re-encrypt with sops"})
 	}
 }

@@ -4,11 +4,12 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/render-check/render-check/internal/kube"
 	"github.com/render-check/render-check/internal/resource"
 )
 
 func TestArgoCDKindsWithoutCRDs(t *testing.T) {
-	v, err := New(Options{KubernetesVersion: DefaultVersion(), Strict: true})
+	v, err := New(Options{KubernetesVersion: kube.DefaultVersion(), Strict: true})
 	if err != nil {
 		t.Fatal(err)
 	}

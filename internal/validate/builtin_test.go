@@ -1,7 +1,6 @@
 package validate
 
 import (
-	"errors"
 	"io"
 	"os"
 	"path/filepath"
@@ -10,38 +9,17 @@ import (
 	"testing"
 
 	kcvalidator "github.com/yannh/kubeconform/pkg/validator"
+
+	"github.com/render-check/render-check/internal/kube"
+	"github.com/render-check/render-check/internal/report"
 )
 
-func TestVersions(t *testing.T) {
-	want := []string{"1.30", "1.31", "1.32", "1.33", "1.34", "1.35", "1.36", "1.37"}
-	if got := Versions(); !slices.Equal(got, want) {
-		t.Fatalf("Versions() = %v, want %v", got, want)
-	}
-	if DefaultVersion() != "1.37" {
-		t.Errorf("DefaultVersion() = %q", DefaultVersion())
-	}
-	for in, want := range map[string]string{"": "1.37", "1.34": "1.34", "v1.34": "1.34", "1.34.2": "1.34", "v1.30.0": "1.30"} {
-		if got, err := ParseVersion(in); err != nil || got != want {
-			t.Errorf("ParseVersion(%q) = %q, %v; want %q", in, got, err, want)
-		}
-	}
-	for _, bad := range []string{"1.29", "2.0", "latest", "1", "1.x"} {
-		var uv *UnknownVersionError
-		if _, err := ParseVersion(bad); !errors.As(err, &uv) {
-			t.Errorf("ParseVersion(%q) err = %v, want *UnknownVersionError", bad, err)
-		}
-	}
-}
-
-// TestEveryEmbeddedSchemaCompiles compiles every kind of every minor, strict
-// and not: kubeconform would report a schema that fails to compile as
-// missing, so nothing may fail here.
 func TestEveryEmbeddedSchemaCompiles(t *testing.T) {
-	for _, minor := range Versions() {
+	for _, minor := range kube.Versions() {
 		// Non-strict schemas only differ by additionalProperties: compiling
 		// one minor of them is enough.
 		modes := []bool{true}
-		if minor == DefaultVersion() {
+		if minor == kube.DefaultVersion() {
 			modes = append(modes, false)
 		}
 		for _, strict := range modes {
@@ -49,10 +27,10 @@ func TestEveryEmbeddedSchemaCompiles(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if len(v.builtin.kinds) < 100 {
-				t.Fatalf("%s: only %d kinds", minor, len(v.builtin.kinds))
+			if len(v.builtin.Kinds) < 100 {
+				t.Fatalf("%s: only %d kinds", minor, len(v.builtin.Kinds))
 			}
-			for key, k := range v.builtin.kinds {
+			for key, k := range v.builtin.Kinds {
 				s, err := v.compileBuiltin(k.Definition)
 				if err != nil || s == nil {
 					t.Errorf("%s %s: %v", minor, key, err)
@@ -62,54 +40,18 @@ func TestEveryEmbeddedSchemaCompiles(t *testing.T) {
 	}
 }
 
-func TestBuiltinAPIVersions(t *testing.T) {
-	got, err := BuiltinAPIVersions("1.34")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !slices.IsSorted(got) {
-		t.Error("not sorted")
-	}
-	for _, want := range []string{"v1", "v1/Pod", "apps/v1", "apps/v1/Deployment", "networking.k8s.io/v1/Ingress", "resource.k8s.io/v1/ResourceClaim"} {
-		if !slices.Contains(got, want) {
-			t.Errorf("missing %s", want)
-		}
-	}
-	for _, absent := range []string{"policy/v1beta1", "extensions/v1beta1/Ingress", "flowcontrol.apiserver.k8s.io/v1beta3"} {
-		if slices.Contains(got, absent) {
-			t.Errorf("1.34 should not serve %s", absent)
-		}
-	}
-	old, _ := BuiltinAPIVersions("1.30")
-	if !slices.Contains(old, "flowcontrol.apiserver.k8s.io/v1beta3/FlowSchema") || slices.Contains(old, "resource.k8s.io/v1/ResourceClaim") {
-		t.Error("1.30 API list wrong")
-	}
-	if _, err := BuiltinAPIVersions("1.12"); err == nil {
-		t.Error("want error for unknown minor")
-	}
-	for _, tc := range []struct {
-		apiVersion, kind string
-		namespaced       bool
-	}{{"v1", "Namespace", false}, {"v1", "Pod", true}, {"rbac.authorization.k8s.io/v1", "ClusterRole", false}, {"apps/v1", "Deployment", true}, {"storage.k8s.io/v1", "StorageClass", false}} {
-		info, ok, err := BuiltinKind("1.34", tc.apiVersion, tc.kind)
-		if err != nil || !ok || info.Namespaced == nil || *info.Namespaced != tc.namespaced {
-			t.Errorf("BuiltinKind(%s %s) = %+v %v %v", tc.apiVersion, tc.kind, info, ok, err)
-		}
-	}
-}
-
 func TestRemovedAndDeprecated(t *testing.T) {
 	tests := []struct {
 		minor, apiVersion, kind string
 		rule, want              string
 	}{
-		{"1.30", "policy/v1beta1", "PodDisruptionBudget", RuleRemovedAPI, "removed in Kubernetes 1.25 (target 1.30); use policy/v1"},
-		{"1.34", "autoscaling/v2beta2", "HorizontalPodAutoscaler", RuleRemovedAPI, "removed in Kubernetes 1.26 (target 1.34); use autoscaling/v2"},
-		{"1.34", "extensions/v1beta1", "Deployment", RuleRemovedAPI, "removed in Kubernetes 1.16 (target 1.34); use apps/v1"},
-		{"1.32", "flowcontrol.apiserver.k8s.io/v1beta3", "FlowSchema", RuleRemovedAPI, "removed in Kubernetes 1.32 (target 1.32); use flowcontrol.apiserver.k8s.io/v1"},
-		{"1.31", "flowcontrol.apiserver.k8s.io/v1beta3", "FlowSchema", RuleDeprecatedAPI, "Kubernetes 1.32 no longer serves it; use flowcontrol.apiserver.k8s.io/v1"},
-		{"1.36", "resource.k8s.io/v1beta1", "ResourceClaim", RuleDeprecatedAPI, "deprecated"},
-		{"1.30", "resource.k8s.io/v1", "ResourceClaim", RuleMissing, "first served by Kubernetes 1.34"},
+		{"1.30", "policy/v1beta1", "PodDisruptionBudget", report.RuleSchemaRemovedAPI, "removed in Kubernetes 1.25 (target 1.30); use policy/v1"},
+		{"1.34", "autoscaling/v2beta2", "HorizontalPodAutoscaler", report.RuleSchemaRemovedAPI, "removed in Kubernetes 1.26 (target 1.34); use autoscaling/v2"},
+		{"1.34", "extensions/v1beta1", "Deployment", report.RuleSchemaRemovedAPI, "removed in Kubernetes 1.16 (target 1.34); use apps/v1"},
+		{"1.32", "flowcontrol.apiserver.k8s.io/v1beta3", "FlowSchema", report.RuleSchemaRemovedAPI, "removed in Kubernetes 1.32 (target 1.32); use flowcontrol.apiserver.k8s.io/v1"},
+		{"1.31", "flowcontrol.apiserver.k8s.io/v1beta3", "FlowSchema", report.RuleSchemaDeprecatedAPI, "Kubernetes 1.32 no longer serves it; use flowcontrol.apiserver.k8s.io/v1"},
+		{"1.36", "resource.k8s.io/v1beta1", "ResourceClaim", report.RuleSchemaDeprecatedAPI, "deprecated"},
+		{"1.30", "resource.k8s.io/v1", "ResourceClaim", report.RuleSchemaMissing, "first served by Kubernetes 1.34"},
 	}
 	for _, tt := range tests {
 		v, err := New(Options{KubernetesVersion: tt.minor, Strict: true})

@@ -50,7 +50,7 @@ func CheckCluster(ctx context.Context, c *resource.Cluster, opts ClusterOptions)
 		}
 		cs, err := ConvertCRD(normalize(r.Object).(map[string]any))
 		if err != nil {
-			findings = append(findings, finding(c.Name, r, RuleCRD, report.SeverityError, r.Origin.Line, err.Error()))
+			findings = append(findings, finding(c.Name, r, report.RuleSchemaCRDInvalid, report.SeverityError, r.Origin.Line, err.Error()))
 			continue
 		}
 		for i := range cs {
@@ -106,7 +106,7 @@ func CheckCluster(ctx context.Context, c *resource.Cluster, opts ClusterOptions)
 				msg += fmt.Sprintf(":%d", o.Origin.Line)
 			}
 			msg += "): Argo CD would apply both and they would fight"
-			findings = append(findings, finding(c.Name, r, RuleDuplicate, report.SeverityError, r.Origin.Line, msg))
+			findings = append(findings, finding(c.Name, r, report.RuleSchemaDuplicateResource, report.SeverityError, r.Origin.Line, msg))
 			continue
 		}
 		first[k] = r

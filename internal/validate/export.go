@@ -8,7 +8,8 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/render-check/render-check/internal/validate/openapi"
+	"github.com/render-check/render-check/internal/kube"
+	"github.com/render-check/render-check/internal/kube/openapi"
 )
 
 // ExportResult tells what Export wrote.
@@ -30,16 +31,16 @@ type ExportResult struct {
 // Each file is a self-contained draft-04 schema (its references in
 // "definitions"). Use: kubeconform -schema-location DIR -kubernetes-version 1.34.0.
 func Export(version, dir string) (*ExportResult, error) {
-	c, err := loadCatalog(version)
+	c, err := kube.Load(version)
 	if err != nil {
 		return nil, err
 	}
-	doc, err := c.definitions()
+	doc, err := c.Definitions()
 	if err != nil {
 		return nil, err
 	}
 	defs, _ := doc["definitions"].(map[string]any)
-	kv := c.minor + ".0"
+	kv := c.Minor + ".0"
 	res := &ExportResult{KubeconformVersion: kv}
 	for _, strict := range []bool{true, false} {
 		sub := "v" + kv + "-standalone"
@@ -50,8 +51,8 @@ func Export(version, dir string) (*ExportResult, error) {
 		if err := os.MkdirAll(out, 0o755); err != nil {
 			return nil, err
 		}
-		kinds := make([]openapi.Kind, 0, len(c.kinds))
-		for _, k := range c.kinds {
+		kinds := make([]openapi.Kind, 0, len(c.Kinds))
+		for _, k := range c.Kinds {
 			kinds = append(kinds, k)
 		}
 		slices.SortFunc(kinds, func(a, b openapi.Kind) int {

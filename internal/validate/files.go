@@ -77,7 +77,7 @@ func ValidateFiles(ctx context.Context, v *Validator, inputs []Input) (*FilesRes
 			for j := range jobs {
 				for _, d := range ParseChunk(j.chunk, v.strict) {
 					if d.Err != nil {
-						local = append(local, report.Finding{Rule: RuleMalformed, Severity: report.SeverityError,
+						local = append(local, report.Finding{Rule: report.RuleSchemaMalformed, Severity: report.SeverityError,
 							File: j.file, Line: d.ErrLine, Message: d.Err.Error()})
 						continue
 					}
@@ -139,7 +139,7 @@ func ValidateFiles(ctx context.Context, v *Validator, inputs []Input) (*FilesRes
 				first--
 			}
 			ref := refFromKey(keys[i].apiVersion, keys[i].key)
-			findings = append(findings, report.Finding{Rule: RuleDuplicate, Severity: report.SeverityError,
+			findings = append(findings, report.Finding{Rule: report.RuleSchemaDuplicateResource, Severity: report.SeverityError,
 				File: inputs[keys[i].file].Name, Line: int(keys[i].line), Resource: ref,
 				Message: fmt.Sprintf("%s is already defined at %s:%d", ref, inputs[keys[first].file].Name, keys[first].line)})
 		}
@@ -291,7 +291,7 @@ func crdsInChunks(name string, chunks []Chunk) ([]CRDSchema, []report.Finding) {
 			}
 			cs, err := ConvertCRD(d.Object)
 			if err != nil {
-				findings = append(findings, report.Finding{Rule: RuleCRD, Severity: report.SeverityError, File: name, Line: d.Line,
+				findings = append(findings, report.Finding{Rule: report.RuleSchemaCRDInvalid, Severity: report.SeverityError, File: name, Line: d.Line,
 					Resource: objectRef(d.Object), Message: err.Error()})
 				continue
 			}

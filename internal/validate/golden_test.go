@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/render-check/render-check/internal/kube"
 	"github.com/render-check/render-check/internal/report"
 )
 
@@ -53,7 +54,7 @@ func TestGolden(t *testing.T) {
 	if err != nil || len(crdFindings) > 0 {
 		t.Fatalf("CRD findings: %v", crdFindings)
 	}
-	for _, minor := range Versions() {
+	for _, minor := range kube.Versions() {
 		t.Run(minor, func(t *testing.T) {
 			v, err := New(Options{KubernetesVersion: minor, Strict: true, CRDs: crds})
 			if err != nil {

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+
+	"github.com/render-check/render-check/internal/report"
 )
 
 func TestParseChunkEdgeCases(t *testing.T) {
@@ -123,7 +125,7 @@ func TestHTTPSchemaLocation(t *testing.T) {
 		t.Fatal(err)
 	}
 	res, err := ValidateFiles(context.Background(), v, []Input{BytesInput("test_crd.yaml", data)})
-	if err != nil || len(res.Findings) != 1 || res.Findings[0].Rule != RuleMissing {
+	if err != nil || len(res.Findings) != 1 || res.Findings[0].Rule != report.RuleSchemaMissing {
 		t.Errorf("missing: %v %+v", err, res)
 	}
 }

@@ -2,6 +2,7 @@ package validate
 
 import (
 	"fmt"
+	"github.com/render-check/render-check/internal/kube"
 	"slices"
 	"strings"
 )
@@ -73,8 +74,8 @@ type apiStatus struct {
 // target minor serves it.
 func statusOf(minor, apiVersion, kind string, served bool) (apiStatus, error) {
 	key := apiVersion + "/" + kind
-	versions := Versions()
-	target, err := loadCatalog(minor)
+	versions := kube.Versions()
+	target, err := kube.Load(minor)
 	if err != nil {
 		return apiStatus{}, err
 	}
@@ -82,14 +83,14 @@ func statusOf(minor, apiVersion, kind string, served bool) (apiStatus, error) {
 	if served {
 		// Removed in a later embedded minor: deprecated now.
 		for _, v := range versions {
-			if compareMinor(v, minor) <= 0 {
+			if kube.CompareMinor(v, minor) <= 0 {
 				continue
 			}
-			c, err := loadCatalog(v)
+			c, err := kube.Load(v)
 			if err != nil {
 				return st, err
 			}
-			if _, ok := c.kinds[key]; !ok {
+			if _, ok := c.Kinds[key]; !ok {
 				repl := replacement(c, apiVersion, kind)
 				st.deprecated = fmt.Sprintf("%s %s is deprecated: Kubernetes %s no longer serves it%s", apiVersion, kind, v, useText(repl))
 				return st, nil
@@ -105,12 +106,12 @@ func statusOf(minor, apiVersion, kind string, served bool) (apiStatus, error) {
 	}
 	lastServed := ""
 	for _, v := range versions {
-		c, err := loadCatalog(v)
+		c, err := kube.Load(v)
 		if err != nil {
 			return st, err
 		}
-		if _, ok := c.kinds[key]; ok {
-			if compareMinor(v, minor) < 0 {
+		if _, ok := c.Kinds[key]; ok {
+			if kube.CompareMinor(v, minor) < 0 {
 				lastServed = v
 			} else if st.laterMinor == "" {
 				st.laterMinor = v
@@ -120,7 +121,7 @@ func statusOf(minor, apiVersion, kind string, served bool) (apiStatus, error) {
 	if lastServed != "" {
 		removedIn := ""
 		for _, v := range versions {
-			if compareMinor(v, lastServed) > 0 {
+			if kube.CompareMinor(v, lastServed) > 0 {
 				removedIn = v
 				break
 			}
@@ -130,7 +131,7 @@ func statusOf(minor, apiVersion, kind string, served bool) (apiStatus, error) {
 	}
 	if r, ok := earlyRemovals[key]; ok {
 		if r.Replacement != "" {
-			if _, ok := target.kinds[r.Replacement+"/"+kind]; !ok {
+			if _, ok := target.Kinds[r.Replacement+"/"+kind]; !ok {
 				// Prefer what the target serves in the same group.
 				if alt := replacement(target, r.Replacement, kind); alt != "" {
 					r.Replacement = alt
@@ -145,10 +146,10 @@ func statusOf(minor, apiVersion, kind string, served bool) (apiStatus, error) {
 // replacement picks the apiVersion to use for kind in catalog c: the same
 // group's newest stable version, else its newest pre-release; "" if the group
 // does not serve the kind.
-func replacement(c *catalog, apiVersion, kind string) string {
+func replacement(c *kube.Catalog, apiVersion, kind string) string {
 	group := groupOf(apiVersion)
 	var candidates []string
-	for key, k := range c.kinds {
+	for key, k := range c.Kinds {
 		if k.Kind == kind && k.Group == group && key != apiVersion+"/"+kind {
 			candidates = append(candidates, k.APIVersion())
 		}
@@ -233,12 +234,12 @@ func builtinGroup(group string) bool {
 			return true
 		}
 	}
-	for _, v := range Versions() {
-		c, err := loadCatalog(v)
+	for _, v := range kube.Versions() {
+		c, err := kube.Load(v)
 		if err != nil {
 			continue
 		}
-		for _, k := range c.kinds {
+		for _, k := range c.Kinds {
 			if k.Group == group {
 				return true
 			}

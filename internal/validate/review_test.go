@@ -2,6 +2,7 @@ package validate
 
 import (
 	"fmt"
+	"github.com/render-check/render-check/internal/kube"
 	"strings"
 	"testing"
 	"time"
@@ -45,7 +46,7 @@ func TestPatternFindingsDoNotQuoteTheValue(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	v, err := New(Options{KubernetesVersion: DefaultVersion(), Strict: true, CRDs: cs})
+	v, err := New(Options{KubernetesVersion: kube.DefaultVersion(), Strict: true, CRDs: cs})
 	if err != nil {
 		t.Fatal(err)
 	}

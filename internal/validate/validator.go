@@ -15,26 +15,8 @@ import (
 	"golang.org/x/text/language"
 	"golang.org/x/text/message"
 
+	"github.com/render-check/render-check/internal/kube"
 	"github.com/render-check/render-check/internal/report"
-)
-
-// Rule names of the schema check.
-const (
-	// RuleInvalid: a field does not match the schema of its kind.
-	RuleInvalid = "schema/invalid"
-	// RuleMissing: no schema is known for the apiVersion/kind.
-	RuleMissing = "schema/missing"
-	// RuleRemovedAPI: the target Kubernetes version no longer serves the apiVersion/kind.
-	RuleRemovedAPI = "schema/removed-api"
-	// RuleDeprecatedAPI: the apiVersion/kind is served but deprecated (warning).
-	RuleDeprecatedAPI = "schema/deprecated-api"
-	// RuleDuplicate: the same group/kind/namespace/name twice in one cluster.
-	RuleDuplicate = "schema/duplicate-resource"
-	// RuleMalformed: a document that is not a Kubernetes object (no kind or
-	// apiVersion, not a mapping, YAML syntax error, duplicate key).
-	RuleMalformed = "schema/malformed"
-	// RuleCRD: a CustomResourceDefinition whose schema cannot be used.
-	RuleCRD = "schema/crd-invalid"
 )
 
 // Options configure a Validator.
@@ -76,7 +58,7 @@ type Problem struct {
 type Validator struct {
 	minor   string
 	strict  bool
-	builtin *catalog
+	builtin *kube.Catalog
 	defsURL string
 	crds    map[string]CRDSchema
 	regs    []registry.Registry
@@ -108,11 +90,11 @@ const schemaHost = "https://schemas.render-check.invalid/"
 // New returns a Validator. It fails on an unknown Kubernetes version or a
 // malformed schema location.
 func New(opts Options) (*Validator, error) {
-	minor, err := ParseVersion(opts.KubernetesVersion)
+	minor, err := kube.ParseVersion(opts.KubernetesVersion)
 	if err != nil {
 		return nil, err
 	}
-	c, err := loadCatalog(minor)
+	c, err := kube.Load(minor)
 	if err != nil {
 		return nil, err
 	}
@@ -174,15 +156,15 @@ var (
 	sharedCompilers = map[string]*sharedCompiler{}
 )
 
-func sharedFor(c *catalog, strict bool) *sharedCompiler {
-	key := c.minor + "/" + strconv.FormatBool(strict)
+func sharedFor(c *kube.Catalog, strict bool) *sharedCompiler {
+	key := c.Minor + "/" + strconv.FormatBool(strict)
 	sharedMu.Lock()
 	defer sharedMu.Unlock()
 	if s := sharedCompilers[key]; s != nil {
 		return s
 	}
 	s := &sharedCompiler{}
-	s.doc, s.err = c.definitions()
+	s.doc, s.err = c.Definitions()
 	if s.err != nil {
 		sharedCompilers[key] = s
 		return s
@@ -190,7 +172,7 @@ func sharedFor(c *catalog, strict bool) *sharedCompiler {
 	if !strict {
 		s.doc = relax(s.doc).(map[string]any)
 	}
-	s.compiler = newDefsCompiler(schemaHost+"v"+c.minor+"/definitions.json", s.doc, &s.err)
+	s.compiler = newDefsCompiler(schemaHost+"v"+c.Minor+"/definitions.json", s.doc, &s.err)
 	sharedCompilers[key] = s
 	return s
 }
@@ -215,7 +197,7 @@ func (v *Validator) Namespaced(apiVersion, kind string) (namespaced, known bool)
 	if c, ok := v.crds[apiVersion+"/"+kind]; ok {
 		return c.Namespaced, true
 	}
-	if k, ok := v.builtin.kinds[apiVersion+"/"+kind]; ok && k.Namespaced != nil {
+	if k, ok := v.builtin.Kinds[apiVersion+"/"+kind]; ok && k.Namespaced != nil {
 		return *k.Namespaced, true
 	}
 	return false, false
@@ -257,9 +239,9 @@ func (v *Validator) Validate(obj map[string]any) []Problem {
 	kindName, _ := obj["kind"].(string)
 	switch {
 	case kindName == "":
-		return []Problem{{Rule: RuleMalformed, Severity: report.SeverityError, Message: "missing 'kind' key"}}
+		return []Problem{{Rule: report.RuleSchemaMalformed, Severity: report.SeverityError, Message: "missing 'kind' key"}}
 	case apiVersion == "":
-		return []Problem{{Rule: RuleMalformed, Severity: report.SeverityError, Message: "missing 'apiVersion' key"}}
+		return []Problem{{Rule: report.RuleSchemaMalformed, Severity: report.SeverityError, Message: "missing 'apiVersion' key"}}
 	}
 	if v.Skipped(apiVersion, kindName) {
 		return nil
@@ -277,9 +259,9 @@ func (v *Validator) Validate(obj map[string]any) []Problem {
 	}
 	l := v.lookup(apiVersion, kindName)
 	if l.err != nil {
-		rule := RuleMissing
+		rule := report.RuleSchemaMissing
 		if _, ok := v.crds[apiVersion+"/"+kindName]; ok {
-			rule = RuleCRD
+			rule = report.RuleSchemaCRDInvalid
 		}
 		return []Problem{{Rule: rule, Severity: report.SeverityError,
 			Message: fmt.Sprintf("schema for %s %s cannot be used: %v", apiVersion, kindName, l.err)}}
@@ -294,7 +276,7 @@ func (v *Validator) Validate(obj map[string]any) []Problem {
 	}
 	var ve *jsonschema.ValidationError
 	if !errors.As(err, &ve) {
-		return append(out, Problem{Rule: RuleInvalid, Severity: report.SeverityError, Message: err.Error()})
+		return append(out, Problem{Rule: report.RuleSchemaInvalid, Severity: report.SeverityError, Message: err.Error()})
 	}
 	var leaves []*jsonschema.ValidationError
 	collectLeaves(ve, &leaves)
@@ -349,7 +331,7 @@ func (v *Validator) problemsOf(obj map[string]any, e *jsonschema.ValidationError
 		}
 	}
 	mk := func(p []string, msg string) Problem {
-		return Problem{Rule: RuleInvalid, Severity: report.SeverityError, Path: p, Field: FormatPath(obj, p), Message: msg}
+		return Problem{Rule: report.RuleSchemaInvalid, Severity: report.SeverityError, Path: p, Field: FormatPath(obj, p), Message: msg}
 	}
 	switch k := e.ErrorKind.(type) {
 	case *kind.AdditionalProperties:
@@ -468,10 +450,10 @@ func (v *Validator) find(l *lookup, apiVersion, kindName string) {
 		l.schema, l.err = v.compileCRD(crd)
 		return
 	}
-	if k, ok := v.builtin.kinds[key]; ok {
+	if k, ok := v.builtin.Kinds[key]; ok {
 		l.schema, l.err = v.compileBuiltin(k.Definition)
 		if st, err := statusOf(v.minor, apiVersion, kindName, true); err == nil && st.deprecated != "" {
-			l.problems = append(l.problems, Problem{Rule: RuleDeprecatedAPI, Severity: report.SeverityWarning, Message: st.deprecated})
+			l.problems = append(l.problems, Problem{Rule: report.RuleSchemaDeprecatedAPI, Severity: report.SeverityWarning, Message: st.deprecated})
 		}
 		return
 	}
@@ -488,7 +470,7 @@ func (v *Validator) find(l *lookup, apiVersion, kindName string) {
 		case r.Note != "":
 			msg += "; " + r.Note
 		}
-		l.problems = []Problem{{Rule: RuleRemovedAPI, Severity: report.SeverityError, Message: msg}}
+		l.problems = []Problem{{Rule: report.RuleSchemaRemovedAPI, Severity: report.SeverityError, Message: msg}}
 		l.fatal = true
 		return
 	}
@@ -512,7 +494,7 @@ func (v *Validator) find(l *lookup, apiVersion, kindName string) {
 		msg += ": add its CustomResourceDefinition to the repo or list it under validate.crds (--crds), " +
 			"add a schema location (validate.schemaLocations, --schema-location), or skip the kind (validate.skipKinds, --skip-kinds)"
 	}
-	l.problems = []Problem{{Rule: RuleMissing, Severity: report.SeverityError, Message: msg}}
+	l.problems = []Problem{{Rule: report.RuleSchemaMissing, Severity: report.SeverityError, Message: msg}}
 	l.fatal = true
 }
 

@@ -215,8 +215,8 @@ func TestSopsLibraryFilesVerify(t *testing.T) {
 			fs := scan(t, strings.Join(lines, "\n"), keys)
 			// (with mac_only_encrypted the hosts are still in the MAC: they
 			// are under stringData, which is encrypted)
-			if len(fs) != 1 || fs[0].Rule != secrets.RuleSopsMACMismatch {
-				t.Fatalf("swapped items: findings %v, want one %s", fs, secrets.RuleSopsMACMismatch)
+			if len(fs) != 1 || fs[0].Rule != report.RuleSecretSopsMACMismatch {
+				t.Fatalf("swapped items: findings %v, want one %s", fs, report.RuleSecretSopsMACMismatch)
 			}
 		})
 	}

@@ -1,4 +1,4 @@
-// Command gen generates the embedded Kubernetes schemas of package validate
+// Command gen generates the embedded Kubernetes schemas of package kube
 // from the OpenAPI v3 documents shipped in the Go module k8s.io/kubernetes
 // (api/openapi-spec/v3). It fetches each minor with `go mod download`, which
 // does not touch go.mod, and writes one deterministic gzipped tar per minor:
@@ -7,7 +7,7 @@
 //	  kinds.json        [{group, version, kind, definition, namespaced}] sorted
 //	  definitions.json  {"definitions": {name: draft-04 schema}} reachable from kinds
 //
-// Run it with `go generate ./internal/validate` (network: Go module proxy only).
+// Run it with `go generate ./internal/kube` (network: Go module proxy only).
 // Usage: gen [-out DIR] [-minors 1.30,1.31,...] [-patch 0]
 package main
 
@@ -25,7 +25,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/render-check/render-check/internal/validate/openapi"
+	"github.com/render-check/render-check/internal/kube/openapi"
 )
 
 func main() {

@@ -1,13 +1,16 @@
-package repo
+package workspace
 
 import (
 	"errors"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"reflect"
+	"strings"
 	"testing"
 
 	"github.com/render-check/render-check/internal/config"
+	"github.com/render-check/render-check/internal/report"
 )
 
 func TestNormalizeURL(t *testing.T) {
@@ -54,37 +57,88 @@ func write(t *testing.T, root, rel, data string) {
 	}
 }
 
-func TestGitOriginAndHead(t *testing.T) {
+func gitRun(t *testing.T, dir string, args ...string) string {
+	t.Helper()
+	cmd := exec.Command("git", append([]string{"-C", dir, "-c", "user.name=t", "-c", "user.email=t@example.com", "-c", "commit.gpgsign=false"}, args...)...)
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("git %v: %v\n%s", args, err, out)
+	}
+	return strings.TrimSpace(string(out))
+}
+
+// TestGitFacts: the git facts come from git itself (one runner), for a
+// checkout, a linked worktree (packed refs and a .git file are git's
+// business) and a subdirectory (no origin: it is not the repository).
+func TestGitFacts(t *testing.T) {
+	ctx := t.Context()
+	plain := t.TempDir()
+	r, err := Open(ctx, plain, Settings{})
+	if err != nil || r.Git.InWorkTree() || r.Origin != "" || r.Head != "" {
+		t.Fatalf("no git: %+v, %v", r, err)
+	}
 	root := t.TempDir()
-	if o, err := GitOrigin(root); err != nil || o != "" {
-		t.Fatalf("no .git: got %q, %v", o, err)
-	}
-	write(t, root, ".git/config", "[core]\n\tbare = false\n[remote \"upstream\"]\n\turl = https://example.com/up.git\n[remote \"origin\"]\n\turl = git@example.com:org/repo.git\n")
-	write(t, root, ".git/HEAD", "ref: refs/heads/main\n")
-	write(t, root, ".git/packed-refs", "# pack-refs with: peeled\nabcdef0123456789abcdef0123456789abcdef01 refs/heads/main\n")
-	o, err := GitOrigin(root)
-	if err != nil || o != "git@example.com:org/repo.git" {
-		t.Fatalf("GitOrigin = %q, %v", o, err)
-	}
-	if h := GitHead(root); h != "abcdef0123456789abcdef0123456789abcdef01" {
-		t.Fatalf("GitHead (packed) = %q", h)
-	}
-	write(t, root, ".git/refs/heads/main", "1111111111111111111111111111111111111111\n")
-	if h := GitHead(root); h != "1111111111111111111111111111111111111111" {
-		t.Fatalf("GitHead (loose) = %q", h)
-	}
-	// a worktree: .git is a file pointing at the git dir
-	wt := t.TempDir()
-	write(t, wt, ".git", "gitdir: "+filepath.Join(root, ".git")+"\n")
-	if o, _ := GitOrigin(wt); o != "git@example.com:org/repo.git" {
-		t.Fatalf("worktree origin = %q", o)
-	}
-	r, err := Open(root, config.Default())
+	gitRun(t, root, "init", "-q", "-b", "main")
+	gitRun(t, root, "remote", "add", "upstream", "https://example.com/up.git")
+	gitRun(t, root, "remote", "add", "origin", "git@example.com:org/repo.git")
+	write(t, root, "clusters/prod/app.yaml", "a: 1\n")
+	gitRun(t, root, "add", ".")
+	gitRun(t, root, "commit", "-qm", "init")
+	gitRun(t, root, "pack-refs", "--all")
+	head := gitRun(t, root, "rev-parse", "HEAD")
+	r, err = Open(ctx, root, Settings{})
 	if err != nil {
 		t.Fatal(err)
 	}
+	if r.Origin != "git@example.com:org/repo.git" || r.Head != head || r.Git.Prefix != "" {
+		t.Fatalf("facts %+v, want origin and HEAD %s", r.Git, head)
+	}
 	if !r.IsThisRepo("https://example.com/org/repo") || r.IsThisRepo("https://example.com/up.git") {
 		t.Error("IsThisRepo does not follow the origin")
+	}
+	wt := filepath.Join(t.TempDir(), "wt")
+	gitRun(t, root, "worktree", "add", "-q", wt)
+	if w, err := Open(ctx, wt, Settings{}); err != nil || w.Origin != "git@example.com:org/repo.git" || w.Head != head {
+		t.Fatalf("worktree: %+v, %v", w, err)
+	}
+	sub, err := Open(ctx, filepath.Join(root, "clusters"), Settings{})
+	if err != nil || sub.Git.Prefix != "clusters/" || sub.Origin != "" || sub.Head != head {
+		t.Fatalf("subdirectory: %+v, %v", sub.Git, err)
+	}
+}
+
+// TestHashes: a file's hash is git's blob id, from git for a tracked
+// unmodified file, computed the same way otherwise.
+func TestHashes(t *testing.T) {
+	ctx := t.Context()
+	root := t.TempDir()
+	gitRun(t, root, "init", "-q")
+	write(t, root, "tracked.yaml", "a: 1\n")
+	write(t, root, "modified.yaml", "b: 1\n")
+	gitRun(t, root, "add", ".")
+	write(t, root, "modified.yaml", "b: 2\n")
+	write(t, root, "untracked.yaml", "c: 1\n")
+	w, err := Open(ctx, root, Settings{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range []string{"tracked.yaml", "modified.yaml", "untracked.yaml"} {
+		got, err := w.Hash(ctx, f)
+		if want := gitRun(t, root, "hash-object", f); err != nil || got != want {
+			t.Errorf("%s: hash %q, %v; git says %q", f, got, err, want)
+		}
+	}
+	if w.files.blobs["modified.yaml"] != "" || w.files.blobs["tracked.yaml"] == "" {
+		t.Errorf("blob ids from git: %v", w.files.blobs)
+	}
+	// the same content outside git hashes the same
+	plain := t.TempDir()
+	write(t, plain, "tracked.yaml", "a: 1\n")
+	p, _ := Open(ctx, plain, Settings{})
+	h1, _ := p.Hash(ctx, "tracked.yaml")
+	h2, _ := w.Hash(ctx, "tracked.yaml")
+	if h1 != h2 {
+		t.Errorf("outside git %s, inside %s", h1, h2)
 	}
 }
 
@@ -134,7 +188,7 @@ func TestClustersAndApplications(t *testing.T) {
 	write(t, root, "regions/eu/c/k.yaml", "a: 1\n")
 	write(t, root, "clusters/file.yaml", "a: 1\n")
 
-	r, err := Open(root, config.Default())
+	r, err := Open(t.Context(), root, Settings{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -146,7 +200,7 @@ func TestClustersAndApplications(t *testing.T) {
 	if !reflect.DeepEqual(cs, want) {
 		t.Fatalf("Clusters = %v, want %v", cs, want)
 	}
-	apps, findings, err := r.Applications(cs[1])
+	apps, findings, err := r.Applications(t.Context(), cs[1])
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -156,20 +210,20 @@ func TestClustersAndApplications(t *testing.T) {
 	if apps[0].File != "clusters/b/apps/x.yaml" {
 		t.Errorf("file = %q", apps[0].File)
 	}
-	if len(findings) != 1 || findings[0].Rule != RuleMalformedYAML || findings[0].File != "clusters/b/values/broken.yaml" || findings[0].Line == 0 {
+	if len(findings) != 1 || findings[0].Rule != report.RuleRenderMalformedYAML || findings[0].File != "clusters/b/values/broken.yaml" || findings[0].Line == 0 {
 		t.Fatalf("findings = %+v", findings)
 	}
 
 	cfg := config.Default()
 	cfg.Clusters = []string{"regions/**/c", "clusters/a"}
-	r2, _ := Open(root, cfg)
+	r2, _ := Open(t.Context(), root, Settings{Config: cfg})
 	cs, err = r2.Clusters()
 	if err != nil || len(cs) != 2 || cs[0].Name != "a" || cs[1].Dir != "regions/eu/c" {
 		t.Fatalf("custom globs: %v, %v", cs, err)
 	}
 	write(t, root, "regions/us/a/k.yaml", "a: 1\n")
 	cfg.Clusters = []string{"regions/*/*", "clusters/a"}
-	r3, _ := Open(root, cfg)
+	r3, _ := Open(t.Context(), root, Settings{Config: cfg})
 	if _, err := r3.Clusters(); err == nil {
 		t.Fatal("two clusters named a: want an error")
 	}

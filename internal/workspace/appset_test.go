@@ -1,11 +1,9 @@
-package repo
+package workspace
 
 import (
 	"os"
 	"path/filepath"
 	"testing"
-
-	"github.com/render-check/render-check/internal/config"
 )
 
 func TestApplicationSetInClusterDirIsReported(t *testing.T) {
@@ -18,11 +16,11 @@ func TestApplicationSetInClusterDirIsReported(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dir, "apps.yaml"), []byte(data), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	r, err := Open(root, config.Default())
+	r, err := Open(t.Context(), root, Settings{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	apps, findings, err := r.Applications(ClusterDir{Name: "prod", Dir: "clusters/prod"})
+	apps, findings, err := r.Applications(t.Context(), ClusterDir{Name: "prod", Dir: "clusters/prod"})
 	if err != nil {
 		t.Fatal(err)
 	}

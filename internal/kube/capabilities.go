@@ -1,28 +1,42 @@
-package render
+package kube
 
 import (
+	"fmt"
 	"slices"
 	"strings"
 
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/client-go/kubernetes/scheme"
-
-	"github.com/render-check/render-check/internal/validate"
 )
 
-// DefaultKubeVersion is the target Kubernetes minor when neither the flag
-// nor the config names one: the newest with embedded schemas.
-const DefaultKubeVersion = "1.37"
+// Target decides a cluster's target Kubernetes minor, once: the override
+// (the --kube-version flag) when set, else the configured version (the
+// cluster's own, else the config's global one), else DefaultVersion. The
+// result is an embedded minor ("1.34"); a version that is not supported is
+// an error naming where it came from (wrapping *UnknownVersionError).
+func Target(override, configured string) (string, error) {
+	if override != "" {
+		m, err := ParseVersion(override)
+		if err != nil {
+			return "", fmt.Errorf("--kube-version: %w", err)
+		}
+		return m, nil
+	}
+	m, err := ParseVersion(configured)
+	if err != nil {
+		return "", fmt.Errorf("kubernetesVersion: %w", err)
+	}
+	return m, nil
+}
 
-// builtinAPIVersions returns the Helm capabilities of a cluster of the given
-// minor as Argo CD passes them from a live cluster: group/version and
-// group/version/Kind for every built-in kind, from the validate package's
-// embedded per-version catalogue; for a minor it does not embed, from
-// client-go's scheme (the newest built-in API set).
-func builtinAPIVersions(minor string) []string {
-	if v, err := validate.BuiltinAPIVersions(minor); err == nil && len(v) > 0 {
-		// the schema catalogue has list kinds too; discovery (what Argo CD
-		// reads) lists resources only
+// APIVersions returns the Helm capabilities of a cluster of the given minor
+// as Argo CD passes them from a live cluster: group/version and
+// group/version/Kind for every built-in resource kind the minor serves
+// (discovery lists resources only: no List kinds, no options kinds). For a
+// minor the catalogue does not embed, it falls back to client-go's scheme
+// (the newest built-in API set).
+func APIVersions(minor string) []string {
+	if v, err := BuiltinAPIVersions(minor); err == nil && len(v) > 0 {
 		return slices.DeleteFunc(v, func(s string) bool {
 			kind := s[strings.LastIndex(s, "/")+1:]
 			return kind != "" && kind[0] >= 'A' && kind[0] <= 'Z' && (strings.HasSuffix(kind, "List") || nonResourceKinds[kind])
@@ -64,9 +78,9 @@ var nonResourceKinds = map[string]bool{
 	"TableOptions": true, "Table": true, "PartialObjectMetadata": true, "PartialObjectMetadataList": true,
 }
 
-// kubeVersionFull turns a target minor ("1.34") into the full version Argo
-// CD passes to helm ("1.34.0").
-func kubeVersionFull(v string) string {
+// FullVersion turns a target minor ("1.34") into the full version Argo CD
+// passes to Helm and kustomize ("1.34.0").
+func FullVersion(v string) string {
 	v = strings.TrimPrefix(v, "v")
 	if strings.Count(v, ".") == 1 {
 		return v + ".0"

@@ -1,4 +1,9 @@
-package validate
+// Package kube is the Kubernetes catalogue: the target versions render-check
+// supports (one embedded OpenAPI catalogue per minor), the default version,
+// the API resources each minor serves, and the one place a cluster's target
+// version is decided (Target). Rendering (Helm's .Capabilities) and
+// validation (schemas, removed APIs) both read it.
+package kube
 
 import (
 	"archive/tar"
@@ -14,7 +19,7 @@ import (
 	"strings"
 	"sync"
 
-	"github.com/render-check/render-check/internal/validate/openapi"
+	"github.com/render-check/render-check/internal/kube/openapi"
 )
 
 //go:generate go run ./gen -out schemas
@@ -25,12 +30,13 @@ import (
 //go:embed schemas/*.tar.gz
 var schemaFS embed.FS
 
-// catalog is the parsed built-in schemas of one minor. It is immutable once
-// loaded.
-type catalog struct {
-	minor string
-	// kinds maps "apiVersion/Kind" to the kind.
-	kinds map[string]openapi.Kind
+// Catalog is the parsed built-in schemas of one minor. It is immutable once
+// loaded and shared by every reader.
+type Catalog struct {
+	// Minor is the Kubernetes minor ("1.34").
+	Minor string
+	// Kinds maps "apiVersion/Kind" to the kind. Read only.
+	Kinds map[string]openapi.Kind
 	// raw is the definitions document as stored; definitions parses it
 	// on first use (status checks of other minors only need kinds).
 	raw     []byte
@@ -39,14 +45,14 @@ type catalog struct {
 	docErr  error
 }
 
-// definitions returns {"definitions": {...}}, shared read-only by every
-// compiler.
-func (c *catalog) definitions() (map[string]any, error) {
+// Definitions returns {"definitions": {...}}, shared read-only by every
+// schema compiler.
+func (c *Catalog) Definitions() (map[string]any, error) {
 	c.docOnce.Do(func() {
 		dec := json.NewDecoder(bytes.NewReader(c.raw))
 		dec.UseNumber()
 		if err := dec.Decode(&c.doc); err != nil {
-			c.docErr = fmt.Errorf("schemas %s: definitions: %w", c.minor, err)
+			c.docErr = fmt.Errorf("schemas %s: definitions: %w", c.Minor, err)
 		}
 	})
 	return c.doc, c.docErr
@@ -59,7 +65,7 @@ var (
 
 type catalogEntry struct {
 	once sync.Once
-	c    *catalog
+	c    *Catalog
 	err  error
 }
 
@@ -76,7 +82,7 @@ func Versions() []string {
 			out = append(out, m)
 		}
 	}
-	slices.SortFunc(out, compareMinor)
+	slices.SortFunc(out, CompareMinor)
 	return out
 }
 
@@ -89,8 +95,8 @@ func DefaultVersion() string {
 	return v[len(v)-1]
 }
 
-// compareMinor orders "1.9" before "1.30".
-func compareMinor(a, b string) int {
+// CompareMinor orders "1.9" before "1.30".
+func CompareMinor(a, b string) int {
 	pa, pb := minorNumber(a), minorNumber(b)
 	if pa != pb {
 		return pa - pb
@@ -110,9 +116,11 @@ func minorNumber(v string) int {
 // UnknownVersionError is returned for a Kubernetes version that is not
 // embedded.
 type UnknownVersionError struct {
+	// Version is the value as given.
 	Version string
 }
 
+// Error names the version and the supported ones.
 func (e *UnknownVersionError) Error() string {
 	return fmt.Sprintf("Kubernetes version %q has no embedded schemas (embedded: %s)", e.Version, strings.Join(Versions(), ", "))
 }
@@ -141,7 +149,9 @@ func ParseVersion(v string) (string, error) {
 	return m, nil
 }
 
-func loadCatalog(minor string) (*catalog, error) {
+// Load returns the catalogue of a Kubernetes version (any form ParseVersion
+// accepts), parsed once per process.
+func Load(minor string) (*Catalog, error) {
 	m, err := ParseVersion(minor)
 	if err != nil {
 		return nil, err
@@ -157,7 +167,7 @@ func loadCatalog(minor string) (*catalog, error) {
 	return e.c, e.err
 }
 
-func readCatalog(minor string) (*catalog, error) {
+func readCatalog(minor string) (*Catalog, error) {
 	f, err := schemaFS.Open(path.Join("schemas", "v"+minor+".tar.gz"))
 	if err != nil {
 		return nil, err
@@ -168,7 +178,7 @@ func readCatalog(minor string) (*catalog, error) {
 		return nil, fmt.Errorf("schemas %s: %w", minor, err)
 	}
 	tr := tar.NewReader(zr)
-	c := &catalog{minor: minor, kinds: map[string]openapi.Kind{}}
+	c := &Catalog{Minor: minor, Kinds: map[string]openapi.Kind{}}
 	var kinds []openapi.Kind
 	for {
 		hdr, err := tr.Next()
@@ -195,7 +205,7 @@ func readCatalog(minor string) (*catalog, error) {
 		return nil, fmt.Errorf("schemas %s: incomplete archive", minor)
 	}
 	for _, k := range kinds {
-		c.kinds[k.APIVersion()+"/"+k.Kind] = k
+		c.Kinds[k.APIVersion()+"/"+k.Kind] = k
 	}
 	return c, nil
 }
@@ -204,13 +214,13 @@ func readCatalog(minor string) (*catalog, error) {
 // "group/version/Kind" (core: "v1/Pod") that the API server of the given
 // minor serves, as Helm's .Capabilities.APIVersions lists them.
 func BuiltinAPIVersions(minor string) ([]string, error) {
-	c, err := loadCatalog(minor)
+	c, err := Load(minor)
 	if err != nil {
 		return nil, err
 	}
 	seen := map[string]bool{}
 	var out []string
-	for key, k := range c.kinds {
+	for key, k := range c.Kinds {
 		for _, s := range []string{k.APIVersion(), key} {
 			if !seen[s] {
 				seen[s] = true
@@ -234,11 +244,11 @@ type KindInfo struct {
 
 // BuiltinKind reports whether the minor serves apiVersion/kind, and its scope.
 func BuiltinKind(minor, apiVersion, kind string) (KindInfo, bool, error) {
-	c, err := loadCatalog(minor)
+	c, err := Load(minor)
 	if err != nil {
 		return KindInfo{}, false, err
 	}
-	k, ok := c.kinds[apiVersion+"/"+kind]
+	k, ok := c.Kinds[apiVersion+"/"+kind]
 	if !ok {
 		return KindInfo{}, false, nil
 	}

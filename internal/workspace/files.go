@@ -1,0 +1,130 @@
+package workspace
+
+import (
+	"context"
+	"crypto/sha1"
+	"encoding/hex"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+)
+
+// Files lists the regular files of the checkout, relative to root with
+// forward slashes, sorted: git's list (tracked plus untracked, not ignored)
+// when root is inside a git work tree and not itself ignored, else a walk
+// that skips .git directories. Files deleted in the work tree, symlinks and
+// submodules are left out. Use a Workspace's Files to list once per run.
+func Files(ctx context.Context, root string) ([]string, error) {
+	list, err := listFiles(ctx, Git{Dir: root}, root)
+	if err != nil {
+		return nil, err
+	}
+	return list.paths, nil
+}
+
+// fileList is the one file list of a checkout, with git's blob ids for the
+// files whose content git already knows.
+type fileList struct {
+	paths []string
+	// blobs maps a path to its git blob id when the file is tracked and
+	// unmodified in the work tree.
+	blobs map[string]string
+}
+
+func listFiles(ctx context.Context, g Git, root string) (*fileList, error) {
+	if l, ok := gitFiles(ctx, g, root); ok {
+		return l, nil
+	}
+	var out []string
+	err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() {
+			if d.Name() == ".git" {
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		if !d.Type().IsRegular() {
+			return nil
+		}
+		rel, err := filepath.Rel(root, p)
+		if err != nil {
+			return err
+		}
+		out = append(out, filepath.ToSlash(rel))
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("listing files: %w", err)
+	}
+	slices.Sort(out)
+	return &fileList{paths: out, blobs: map[string]string{}}, nil
+}
+
+// gitFiles asks git for the file list; ok is false when git cannot answer
+// for root (no git, not a work tree, or root is ignored by its repository,
+// e.g. a generated tree under an ignored build directory).
+func gitFiles(ctx context.Context, g Git, root string) (*fileList, bool) {
+	if out, err := g.Run(ctx, "rev-parse", "--is-inside-work-tree"); err != nil || strings.TrimSpace(out) != "true" {
+		return nil, false
+	}
+	if _, err := g.Run(ctx, "check-ignore", "-q", "."); err == nil {
+		return nil, false // root is ignored: git lists nothing in it
+	}
+	staged, err := g.Run(ctx, "ls-files", "-z", "--cached", "--stage")
+	if err != nil {
+		return nil, false
+	}
+	others, err := g.Run(ctx, "ls-files", "-z", "--others", "--exclude-standard")
+	if err != nil {
+		return nil, false
+	}
+	modified, err := g.Run(ctx, "ls-files", "-z", "--modified")
+	if err != nil {
+		return nil, false
+	}
+	changed := map[string]bool{}
+	for _, f := range strings.Split(modified, "\x00") {
+		changed[f] = true
+	}
+	l := &fileList{blobs: map[string]string{}}
+	for _, e := range strings.Split(staged, "\x00") {
+		// "<mode> <blob> <stage>\t<path>"
+		meta, p, ok := strings.Cut(e, "\t")
+		if !ok {
+			continue
+		}
+		l.paths = append(l.paths, p)
+		if f := strings.Fields(meta); len(f) == 3 && f[2] == "0" && !changed[p] {
+			l.blobs[p] = f[1]
+		}
+	}
+	for _, p := range strings.Split(others, "\x00") {
+		if p != "" {
+			l.paths = append(l.paths, p)
+		}
+	}
+	l.paths = slices.DeleteFunc(l.paths, func(p string) bool {
+		st, err := os.Lstat(filepath.Join(root, filepath.FromSlash(p)))
+		return err != nil || !st.Mode().IsRegular() // deleted in the work tree, symlink or submodule
+	})
+	slices.Sort(l.paths)
+	l.paths = slices.Compact(l.paths)
+	return l, true
+}
+
+// BlobID returns the git blob id of content: the SHA-1 of "blob <size>\0"
+// and the bytes, as `git hash-object` computes it, so a file git tracks
+// and a file it does not are hashed alike.
+func BlobID(content []byte) string {
+	h := sha1.New()
+	h.Write([]byte("blob " + strconv.Itoa(len(content)) + "\x00"))
+	h.Write(content)
+	return hex.EncodeToString(h.Sum(nil))
+}

@@ -1,0 +1,393 @@
+// Package workspace is the opened config repo checkout, read once per run:
+// git facts through one runner, one file list with content hashes, YAML
+// documents parsed once (one recover-guarded decoder), clusters (one
+// discovery), Applications, CRDs, and which repository URLs mean "this
+// checkout". Every stage asks it instead of walking, parsing or running git
+// itself.
+package workspace
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+
+	"github.com/bmatcuk/doublestar/v4"
+
+	"github.com/render-check/render-check/internal/argo"
+	"github.com/render-check/render-check/internal/config"
+	"github.com/render-check/render-check/internal/report"
+)
+
+// Settings configure Open.
+type Settings struct {
+	// Config is the loaded configuration (nil: defaults).
+	Config *config.Config
+	// FS, when set, is the filesystem every read of the workspace goes
+	// through, rooted at the root; nil means the host filesystem under the
+	// root. This is where a rooted, symlink-refusing filesystem (the
+	// untrusted-checkout containment) plugs in.
+	FS fs.FS
+}
+
+// Workspace is an opened config repo checkout: the one place each fact
+// about it is decided. Open it once per run and hand it to every stage:
+// git facts (one runner), one file list with content hashes, YAML documents
+// parsed once, clusters, Applications and CRDs.
+type Workspace struct {
+	// Root is the absolute path of the checkout.
+	Root string
+	// Config is the loaded configuration.
+	Config *config.Config
+	// Git is what git says about the checkout.
+	Git GitFacts
+	// Origin is the git origin URL of the checkout ("" when unknown).
+	Origin string
+	// Head is the checked-out commit ("" when unknown).
+	Head string
+
+	git  Git
+	fsys fs.FS
+	urls map[string]bool
+
+	filesOnce sync.Once
+	files     *fileList
+	filesErr  error
+
+	mu     sync.Mutex
+	docs   map[string]*parsed
+	hashes map[string]string
+	crds   *crdScan
+}
+
+// parsed is one file's documents, parsed once.
+type parsed struct {
+	once sync.Once
+	docs []Document
+	err  error
+}
+
+// Open opens the checkout at root: it resolves the root, asks git for its
+// facts and records the URLs that mean "this repo". Files are listed and
+// parsed on first use, once.
+func Open(ctx context.Context, root string, s Settings) (*Workspace, error) {
+	cfg := s.Config
+	if cfg == nil {
+		cfg = config.Default()
+	}
+	abs, err := filepath.Abs(root)
+	if err != nil {
+		return nil, fmt.Errorf("root: %w", err)
+	}
+	st, err := os.Stat(abs)
+	if err != nil {
+		return nil, fmt.Errorf("root: %w", err)
+	}
+	if !st.IsDir() {
+		return nil, fmt.Errorf("root %s is not a directory", abs)
+	}
+	g := Git{Dir: abs}
+	facts := g.facts(ctx)
+	fsys := s.FS
+	if fsys == nil {
+		fsys = os.DirFS(abs)
+	}
+	w := &Workspace{Root: abs, Config: cfg, Git: facts, Origin: facts.Origin, Head: facts.Head,
+		git: g, fsys: fsys, urls: map[string]bool{}, docs: map[string]*parsed{}, hashes: map[string]string{}}
+	if facts.Origin != "" {
+		w.urls[NormalizeURL(facts.Origin)] = true
+	}
+	for _, u := range cfg.RepoURLs {
+		w.urls[NormalizeURL(u)] = true
+	}
+	return w, nil
+}
+
+// GitRunner returns the git runner of the checkout.
+func (w *Workspace) GitRunner() Git { return w.git }
+
+// FS returns the filesystem every read of the workspace goes through,
+// rooted at Root (slash paths relative to the root).
+func (w *Workspace) FS() fs.FS { return w.fsys }
+
+// Files returns the checkout's file list (see the package function Files),
+// listed once per workspace. The slice is shared: do not modify it.
+func (w *Workspace) Files(ctx context.Context) ([]string, error) {
+	w.filesOnce.Do(func() { w.files, w.filesErr = listFiles(ctx, w.git, w.Root) })
+	if w.filesErr != nil {
+		return nil, w.filesErr
+	}
+	return w.files.paths, nil
+}
+
+// ReadFile reads a file of the checkout by its slash path relative to the root.
+func (w *Workspace) ReadFile(rel string) ([]byte, error) {
+	return fs.ReadFile(w.fsys, rel)
+}
+
+// Hash returns the content hash of a file: git's blob id, taken from git
+// when git tracks the file unmodified, else computed the way git does
+// (BlobID), once.
+func (w *Workspace) Hash(ctx context.Context, rel string) (string, error) {
+	if _, err := w.Files(ctx); err != nil {
+		return "", err
+	}
+	if h, ok := w.files.blobs[rel]; ok {
+		return h, nil
+	}
+	w.mu.Lock()
+	h, ok := w.hashes[rel]
+	w.mu.Unlock()
+	if ok {
+		return h, nil
+	}
+	data, err := w.ReadFile(rel)
+	if err != nil {
+		return "", err
+	}
+	h = BlobID(data)
+	w.mu.Lock()
+	w.hashes[rel] = h
+	w.mu.Unlock()
+	return h, nil
+}
+
+// Documents returns the YAML documents of a file, parsed once per
+// workspace (positions included). The documents are shared by every
+// caller: read them, never modify them. The error is a *YAMLError for a
+// file that does not parse (the documents before the error are returned).
+func (w *Workspace) Documents(rel string) ([]Document, error) {
+	w.mu.Lock()
+	p := w.docs[rel]
+	if p == nil {
+		p = &parsed{}
+		w.docs[rel] = p
+	}
+	w.mu.Unlock()
+	p.once.Do(func() {
+		data, err := w.ReadFile(rel)
+		if err != nil {
+			p.err = fmt.Errorf("reading %s: %w", rel, err)
+			return
+		}
+		p.docs, p.err = ParseDocuments(rel, data)
+	})
+	return p.docs, p.err
+}
+
+// YAMLFiles returns the .yaml and .yml files of the file list under dir
+// ("" or "." for the whole checkout), skipping hidden directories below dir.
+func (w *Workspace) YAMLFiles(ctx context.Context, dir string) ([]string, error) {
+	files, err := w.Files(ctx)
+	if err != nil {
+		return nil, err
+	}
+	prefix := ""
+	if dir != "" && dir != "." {
+		prefix = strings.TrimSuffix(dir, "/") + "/"
+	}
+	var out []string
+	for _, f := range files {
+		rest, ok := strings.CutPrefix(f, prefix)
+		if !ok {
+			continue
+		}
+		ext := strings.ToLower(path.Ext(rest))
+		if ext != ".yaml" && ext != ".yml" {
+			continue
+		}
+		if hiddenDir(rest) {
+			continue
+		}
+		out = append(out, f)
+	}
+	return out, nil
+}
+
+// hiddenDir reports whether a slash path has a directory starting with ".".
+func hiddenDir(rel string) bool {
+	dirs := strings.Split(rel, "/")
+	for _, d := range dirs[:len(dirs)-1] {
+		if strings.HasPrefix(d, ".") {
+			return true
+		}
+	}
+	return false
+}
+
+// crdScan is the CRDs found in the checkout, once.
+type crdScan struct {
+	objs []map[string]any
+	err  error
+}
+
+// CRDs returns the CustomResourceDefinitions in the checkout's YAML files
+// (charts' crds/ included; hidden directories skipped), in file and
+// document order. The objects are shared: never modify them.
+func (w *Workspace) CRDs(ctx context.Context) ([]map[string]any, error) {
+	w.mu.Lock()
+	c := w.crds
+	w.mu.Unlock()
+	if c != nil {
+		return c.objs, c.err
+	}
+	c = &crdScan{}
+	files, err := w.YAMLFiles(ctx, "")
+	if err != nil {
+		c.err = fmt.Errorf("scanning CRDs: %w", err)
+	}
+	for _, f := range files {
+		data, err := w.ReadFile(f)
+		if err != nil || !bytes.Contains(data, []byte("CustomResourceDefinition")) {
+			continue
+		}
+		docs, _ := w.Documents(f)
+		for _, doc := range docs {
+			if k, _ := doc.Object["kind"].(string); k == "CustomResourceDefinition" {
+				c.objs = append(c.objs, doc.Object)
+			}
+		}
+	}
+	w.mu.Lock()
+	if w.crds == nil {
+		w.crds = c
+	}
+	c = w.crds
+	w.mu.Unlock()
+	return c.objs, c.err
+}
+
+// KnowsItself reports whether the repo has any URL meaning "this repo" (a git
+// origin or configured repoURLs).
+func (r *Workspace) KnowsItself() bool { return len(r.urls) > 0 }
+
+// IsThisRepo reports whether a source repoURL names this checkout.
+func (r *Workspace) IsThisRepo(url string) bool { return r.urls[NormalizeURL(url)] }
+
+// ClusterDir is one cluster directory.
+type ClusterDir struct {
+	// Name is the directory's base name.
+	Name string
+	// Dir is relative to the root, with forward slashes.
+	Dir string
+}
+
+// Clusters returns the cluster directories matching the configured globs,
+// sorted by name (see FindClusters).
+func (r *Workspace) Clusters() ([]ClusterDir, error) {
+	return FindClusters(r.fsys, r.Config.Clusters)
+}
+
+// FindClusters is the one cluster discovery: the directories of fsys
+// matching the globs (doublestar syntax, relative to the root), skipping
+// names starting with "." or "_" (scratch and hidden directories), sorted by
+// name. Two directories with the same base name are an error.
+func FindClusters(fsys fs.FS, globs []string) ([]ClusterDir, error) {
+	seen := map[string]string{}
+	var out []ClusterDir
+	for _, g := range globs {
+		matches, err := doublestar.Glob(fsys, strings.TrimPrefix(filepath.ToSlash(g), "./"))
+		if err != nil {
+			return nil, fmt.Errorf("cluster glob %q: %w", g, err)
+		}
+		for _, m := range matches {
+			st, err := fs.Stat(fsys, m)
+			if err != nil || !st.IsDir() {
+				continue
+			}
+			name := path.Base(m)
+			if strings.HasPrefix(name, ".") || strings.HasPrefix(name, "_") {
+				continue
+			}
+			if prev, ok := seen[name]; ok {
+				if prev == m {
+					continue
+				}
+				return nil, fmt.Errorf("cluster name %q is used by both %s and %s", name, prev, m)
+			}
+			seen[name] = m
+			out = append(out, ClusterDir{Name: name, Dir: m})
+		}
+	}
+	slices.SortFunc(out, func(a, b ClusterDir) int { return strings.Compare(a.Name, b.Name) })
+	return out, nil
+}
+
+// Applications returns the Argo CD Applications in YAML files under the
+// cluster directory (hidden directories skipped), in file and document order.
+// Files that do not parse are findings.
+func (r *Workspace) Applications(ctx context.Context, c ClusterDir) ([]*argo.Application, []report.Finding, error) {
+	var apps []*argo.Application
+	var findings []report.Finding
+	files, err := r.YAMLFiles(ctx, c.Dir)
+	if err != nil {
+		return nil, nil, fmt.Errorf("cluster %s: %w", c.Name, err)
+	}
+	for _, rel := range files {
+		docs, perr := r.Documents(rel)
+		var ye *YAMLError
+		if perr != nil && !errors.As(perr, &ye) {
+			return nil, nil, fmt.Errorf("cluster %s: %w", c.Name, perr)
+		}
+		for _, doc := range docs {
+			if argo.IsApplicationSet(doc.Object) {
+				md, _ := doc.Object["metadata"].(map[string]any)
+				name, _ := md["name"].(string)
+				findings = append(findings, report.Finding{
+					Rule: report.RuleRenderUnsupported, Severity: report.SeverityWarning, Cluster: c.Name,
+					File: rel, Line: doc.Line,
+					Message: fmt.Sprintf("ApplicationSet %s: the Applications it generates are not rendered or checked", name),
+				})
+				continue
+			}
+			if doc.Object == nil || !argo.IsApplication(doc.Object) {
+				continue
+			}
+			app, err := argo.DecodeApplication(doc.Object)
+			if err != nil {
+				findings = append(findings, report.Finding{
+					Rule: report.RuleRenderFailed, Severity: report.SeverityError, Cluster: c.Name,
+					File: rel, Line: doc.Line, Message: fmt.Sprintf("invalid Application: %v", err),
+				})
+				continue
+			}
+			app.File, app.Line = rel, doc.Line
+			apps = append(apps, app)
+		}
+		if perr != nil {
+			findings = append(findings, report.Finding{
+				Rule: report.RuleRenderMalformedYAML, Severity: report.SeverityError, Cluster: c.Name,
+				File: rel, Line: ye.Line, Message: "malformed YAML: " + ye.Message(),
+			})
+		}
+	}
+	return apps, findings, nil
+}
+
+// Rel returns p relative to the root with forward slashes (p unchanged when
+// outside the root).
+func (r *Workspace) Rel(p string) string {
+	rel, err := filepath.Rel(r.Root, p)
+	if err != nil || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
+		return filepath.ToSlash(p)
+	}
+	return filepath.ToSlash(rel)
+}
+
+// Abs returns the absolute path of a repo-relative slash path.
+func (r *Workspace) Abs(rel string) string {
+	return filepath.Join(r.Root, filepath.FromSlash(rel))
+}
+
+// Exists reports whether a repo-relative path exists.
+func (r *Workspace) Exists(rel string) bool {
+	_, err := os.Stat(r.Abs(rel))
+	return err == nil
+}
