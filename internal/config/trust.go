@@ -12,6 +12,7 @@ import (
 	yamlv3 "gopkg.in/yaml.v3"
 
 	"github.com/render-check/render-check/internal/netpolicy"
+	"github.com/render-check/render-check/internal/report"
 )
 
 // TrustMode is how a run decides whether the checkout may be trusted.
@@ -243,9 +244,19 @@ func (c *Config) dropUntrusted(file string, data []byte) []Ignored {
 	drop("secrets.exclude", len(se.Exclude) > 0, func() { se.Exclude = nil })
 	drop("secrets.baseline", se.Baseline != "", func() { se.Baseline = "" })
 	drop("network", c.Network != "", func() { c.Network = "" })
+	// an override may raise a rule (more strictness is always safe), never
+	// lower or turn it off: that is the pull request grading itself
+	isLower := func(rule, sev string) bool {
+		sev = normSeverity(sev)
+		if sev == SeverityOff {
+			return true
+		}
+		r, ok := report.LookupRule(rule)
+		return !ok || report.Severity(sev).Rank() < r.Severity.Rank()
+	}
 	lowers := func(m map[string]string) bool {
-		for _, v := range m {
-			if v != "error" {
+		for k, v := range m {
+			if isLower(k, v) {
 				return true
 			}
 		}
@@ -253,7 +264,7 @@ func (c *Config) dropUntrusted(file string, data []byte) []Ignored {
 	}
 	keepRaises := func(m map[string]string) {
 		for k, v := range m {
-			if v != "error" {
+			if isLower(k, v) {
 				delete(m, k)
 			}
 		}
