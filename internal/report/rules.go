@@ -143,7 +143,7 @@ var rules = []Rule{
 	{RuleRepoUntrusted, SeverityWarning, "A setting of the repository's own config was ignored because the run is untrusted.",
 		"Settings that grant trust or reach outside the checkout (credentials, insecure registries, mirrors, CA bundles, " +
 			"cache dirs, schema locations, kustomize load restrictor, limits, network policy, secret allowlists and baselines, " +
-			"severity overrides below error) apply on a pull request only from a trusted source: flags, environment, or " +
+			"severity overrides that lower a rule) apply on a pull request only from a trusted source: flags, environment, or " +
 			"--config FILE outside the checkout (e.g. from the base branch). See docs/security.md."},
 }
 
