@@ -123,7 +123,7 @@ func TestCheckExampleJSONContract(t *testing.T) {
 		}
 	}
 	sum := raw["summary"].(map[string]any)
-	if sum["clusters"] != float64(3) || sum["apps"] != float64(12) || sum["errors"] != float64(0) || sum["resources"].(float64) < 30 {
+	if sum["clusters"] != float64(3) || sum["apps"] != float64(16) || sum["errors"] != float64(0) || sum["resources"].(float64) < 30 {
 		t.Errorf("summary = %v", sum)
 	}
 	if fs := raw["findings"].([]any); len(fs) != 0 {

@@ -142,6 +142,8 @@ func TestPolicyExample(t *testing.T) {
 			want: []expect{
 				{"repo/notifications", "distrib-prod", "distrib-root", "clusters/distrib-prod/apps/root.yaml", 5, report.SeverityWarning, `Application "distrib-root" in production cluster "distrib-prod" has no notification subscription`},
 				{"repo/notifications", "distrib-prod", "edge-proxy", "clusters/distrib-prod/apps/edge-proxy.yaml", 3, report.SeverityWarning, "no notification subscription"},
+				// generated for distrib-prod by the hub's ApplicationSet: found at its template
+				{"repo/notifications", "distrib-prod", "node-exporter-distrib-prod", "clusters/agritech-prod/apps/appsets.yaml", 7, report.SeverityWarning, "no notification subscription"},
 				{"repo/notifications", "distrib-prod", "route-planner", "clusters/distrib-prod/apps/route-planner.yaml", 5, report.SeverityWarning, "no notification subscription"},
 			},
 		},

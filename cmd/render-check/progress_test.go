@@ -13,7 +13,7 @@ func TestCheckProgress(t *testing.T) {
 	}
 	for _, want := range []string{
 		"render-check: render: discovering and rendering clusters\n",
-		"render-check: render: 3 clusters, 12 apps, ",
+		"render-check: render: 3 clusters, 16 apps, ",
 		"render-check: schema: 0 findings (",
 		"render-check: image: 0 findings, skipped: --images off (",
 		"render-check: repo: 0 findings (",

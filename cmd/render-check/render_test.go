@@ -49,7 +49,7 @@ func TestRenderCommandExample(t *testing.T) {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
 	files := listFiles(t, out1)
-	if len(files) != 12 || files[0] != "agritech-prod/agritech-root.yaml" {
+	if len(files) != 16 || files[0] != "agritech-prod/addon-cluster-info.yaml" || files[8] != "distrib-prod/node-exporter-distrib-prod.yaml" {
 		t.Fatalf("files = %v", files)
 	}
 	for _, f := range files {

@@ -21,6 +21,12 @@ type Application struct {
 	Line int    `json:"-"`
 	// Raw is the decoded object.
 	Raw map[string]any `json:"-"`
+	// GeneratedBy names the ApplicationSet that generated this Application
+	// ("" for an Application written as a manifest).
+	GeneratedBy string `json:"-"`
+	// GeneratorInputs are the repo files an ApplicationSet generator read to
+	// generate it (git files, cluster Secrets).
+	GeneratorInputs []string `json:"-"`
 }
 
 // ObjectMeta is the subset of Kubernetes object metadata we use.

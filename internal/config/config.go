@@ -28,6 +28,9 @@ type Config struct {
 	KubernetesVersion string `json:"kubernetesVersion,omitempty"`
 	// ClusterSettings holds per-cluster settings, keyed by cluster name.
 	ClusterSettings map[string]ClusterSettings `json:"clusterSettings,omitempty"`
+	// ArgoClusters declares clusters Argo CD knows (as its cluster Secrets
+	// would) for ApplicationSet clusters generators and destinations.
+	ArgoClusters []ArgoCluster `json:"argoClusters,omitempty"`
 
 	Render   Render   `json:"render,omitempty"`
 	Validate Validate `json:"validate,omitempty"`
@@ -116,6 +119,9 @@ func (c *Config) check() error {
 			return err
 		}
 	}
+	if err := c.checkArgoClusters(); err != nil {
+		return err
+	}
 	if c.KubernetesVersion != "" {
 		if _, err := kube.ParseVersion(c.KubernetesVersion); err != nil {
 			return fmt.Errorf("kubernetesVersion: %w", err)
@@ -132,10 +138,16 @@ func (c *Config) check() error {
 }
 
 // KubernetesVersionFor returns the configured version for a cluster: its own
-// setting, else the global one, else "" (the caller's default).
+// setting, else that of the argoClusters entry of its name, else the global
+// one, else "" (the caller's default).
 func (c *Config) KubernetesVersionFor(cluster string) string {
 	if s, ok := c.ClusterSettings[cluster]; ok && s.KubernetesVersion != "" {
 		return s.KubernetesVersion
+	}
+	for _, ac := range c.ArgoClusters {
+		if ac.Name == cluster && ac.KubernetesVersion != "" {
+			return ac.KubernetesVersion
+		}
 	}
 	return c.KubernetesVersion
 }

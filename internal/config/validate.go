@@ -15,7 +15,17 @@ type Validate struct {
 	CRDs []string `json:"crds,omitempty"`
 	// SkipKinds are kinds ("Secret") or apiVersion/kinds ("v1/Secret") not validated.
 	SkipKinds []string `json:"skipKinds,omitempty"`
+	// MissingSchema sets what an object whose kind has no schema yields:
+	// "error" (default), "warning" or "ignore", per selector: "*", a group
+	// ("operators.coreos.com"), a Kind ("Subscription") or Kind.group
+	// ("Subscription.operators.coreos.com"); the most specific wins.
+	MissingSchema map[string]string `json:"missingSchema,omitempty"`
+	// Catalog turns the embedded CRD catalog on or off. Default: true.
+	Catalog *bool `json:"catalog,omitempty"`
 }
+
+// UsesCatalog returns Catalog, true when unset.
+func (v Validate) UsesCatalog() bool { return v.Catalog == nil || *v.Catalog }
 
 // IsStrict returns Strict, true when unset.
 func (v Validate) IsStrict() bool { return v.Strict == nil || *v.Strict }

@@ -175,7 +175,11 @@ func Check(ctx context.Context, opts Options) (*report.Report, error) {
 	for _, c := range rendered {
 		rc := report.Cluster{Name: c.Name, KubernetesVersion: c.KubernetesVersion, Apps: []report.App{}}
 		for _, a := range c.Apps {
-			rc.Apps = append(rc.Apps, report.App{Name: a.Name, Source: a.SourceType, Resources: len(a.Resources)})
+			ra := report.App{Name: a.Name, Source: a.SourceType, Resources: len(a.Resources)}
+			if a.Application != nil {
+				ra.ApplicationSet = a.Application.GeneratedBy
+			}
+			rc.Apps = append(rc.Apps, ra)
 		}
 		rep.Clusters = append(rep.Clusters, rc)
 	}

@@ -2,6 +2,7 @@ package pipeline
 
 import (
 	"context"
+	"errors"
 
 	"github.com/render-check/render-check/internal/report"
 	"github.com/render-check/render-check/internal/source"
@@ -27,12 +28,18 @@ func runSchemaStage(ctx context.Context, in *Input) ([]report.Finding, string, e
 		fs, err := validate.CheckCluster(ctx, c, validate.ClusterOptions{
 			Root: in.Root, Strict: cfg.IsStrict(), CRDs: crds,
 			SchemaLocations: cfg.SchemaLocations, SchemaCacheDir: cfg.SchemaCacheDir, SkipKinds: cfg.SkipKinds,
+			MissingSchema: cfg.MissingSchema, NoCatalog: !cfg.UsesCatalog(),
 			Lines: lines,
 		})
 		if err != nil {
+			var pe *validate.PolicyError
+			if errors.As(err, &pe) {
+				return nil, "", &ConfigError{Stage: "schema", Err: err}
+			}
 			return nil, "", err
 		}
 		findings = append(findings, fs...)
 	}
-	return findings, "", nil
+	// one schema/missing finding per kind across clusters and apps
+	return validate.GroupMissing(findings), "", nil
 }

@@ -521,6 +521,7 @@ func (r *renderer) renderApp(ctx context.Context, cl *cluster, app *argo.Applica
 	var inputs []string
 	if app.File != "" && !synthetic {
 		inputs = append(inputs, app.File)
+		inputs = append(inputs, app.GeneratorInputs...)
 	}
 	var types []string
 	var all []*resource.Resource
@@ -553,11 +554,9 @@ func (r *renderer) renderApp(ctx context.Context, cl *cluster, app *argo.Applica
 	for _, rs := range all {
 		rs.Cluster, rs.App = cl.name, ra.Name
 		if argo.IsApplicationSet(rs.Object) {
-			res.findings = append(res.findings, report.Finding{
-				Rule: report.RuleRenderUnsupported, Severity: report.SeverityWarning, Cluster: cl.name, App: ra.Name,
-				File: rs.Origin.File, Line: rs.Origin.Line, Resource: rs.Ref(),
-				Message: fmt.Sprintf("ApplicationSet %s: the Applications it generates are not rendered or checked", rs.Name()),
-			})
+			kids, fs := r.expandRendered(ctx, cl, ra.Name, rs)
+			res.children = append(res.children, kids...)
+			res.findings = append(res.findings, fs...)
 		}
 		if argo.IsApplication(rs.Object) {
 			child, err := argo.DecodeApplication(rs.Object)

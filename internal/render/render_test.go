@@ -141,9 +141,11 @@ func TestExampleRepo(t *testing.T) {
 		t.Errorf("example repo has render findings:\n%s", first[strings.Index(first, "# findings"):])
 	}
 	want := map[string][]string{
-		"agritech-prod": {"agritech-root", "alerting", "field-sensors-api", "telemetry-ingest"},
-		"distrib-prod":  {"distrib-root", "edge-proxy", "route-planner", "warehouse"},
-		"erp-saas-prod": {"billing", "erp-db", "erp-root", "tenant-portal"},
+		// addon-* and node-exporter-* come from the ApplicationSets of
+		// clusters/agritech-prod/apps/appsets.yaml
+		"agritech-prod": {"addon-cluster-info", "addon-node-exporter", "agritech-root", "alerting", "field-sensors-api", "telemetry-ingest"},
+		"distrib-prod":  {"distrib-root", "edge-proxy", "node-exporter-distrib-prod", "route-planner", "warehouse"},
+		"erp-saas-prod": {"billing", "erp-db", "erp-root", "node-exporter-erp-saas-prod", "tenant-portal"},
 	}
 	if len(res.Clusters) != len(want) {
 		t.Fatalf("got %d clusters, want %d", len(res.Clusters), len(want))

@@ -32,6 +32,8 @@ type App struct {
 	Source string `json:"source"`
 	// Resources counts what Argo CD would apply for this app.
 	Resources int `json:"resources"`
+	// ApplicationSet names the ApplicationSet that generated the app.
+	ApplicationSet string `json:"applicationSet,omitempty"`
 }
 
 // Summary holds the totals of a report.

@@ -1,6 +1,7 @@
 package validate
 
 import (
+	"bytes"
 	"io"
 	"os"
 	"path/filepath"
@@ -115,5 +116,20 @@ func TestExportWithKubeconform(t *testing.T) {
 	}
 	if ExportFileName("networking.k8s.io/v1", "Ingress") != "ingress-networking-v1.json" || ExportFileName("v1", "Pod") != "pod-v1.json" {
 		t.Error("ExportFileName")
+	}
+	// the CRD catalog is exported too: kubeconform judges catalogued kinds
+	if res.CatalogKinds < 60 {
+		t.Errorf("CatalogKinds = %d", res.CatalogKinds)
+	}
+	crs := []byte(certificate + "---\n" + strings.Replace(certificate, "secretName:", "secretNam:", 1))
+	var got []kcvalidator.Status
+	for _, r := range kc.Validate("certs.yaml", io.NopCloser(bytes.NewReader(crs))) {
+		if r.Status == kcvalidator.Error {
+			t.Errorf("kubeconform error on a catalogued kind: %v", r.Err)
+		}
+		got = append(got, r.Status)
+	}
+	if !slices.Equal(got, []kcvalidator.Status{kcvalidator.Valid, kcvalidator.Invalid}) {
+		t.Errorf("kubeconform on exported catalog schemas: %v", got)
 	}
 }

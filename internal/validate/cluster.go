@@ -28,6 +28,9 @@ type ClusterOptions struct {
 	SchemaLocations []string
 	SchemaCacheDir  string
 	SkipKinds       []string
+	// MissingSchema and NoCatalog are as in Options.
+	MissingSchema MissingSchemaPolicy
+	NoCatalog     bool
 	// Lines maps fields to source lines (nil: a fresh index).
 	Lines *source.Index
 }
@@ -60,7 +63,8 @@ func CheckCluster(ctx context.Context, c *resource.Cluster, opts ClusterOptions)
 	}
 	crds = append(crds, opts.CRDs...)
 	v, err := New(Options{KubernetesVersion: version, Strict: opts.Strict, CRDs: crds,
-		SchemaLocations: opts.SchemaLocations, SchemaCacheDir: opts.SchemaCacheDir, SkipKinds: opts.SkipKinds})
+		SchemaLocations: opts.SchemaLocations, SchemaCacheDir: opts.SchemaCacheDir, SkipKinds: opts.SkipKinds,
+		MissingSchema: opts.MissingSchema, NoCatalog: opts.NoCatalog})
 	if err != nil {
 		return nil, fmt.Errorf("cluster %s: %w", c.Name, err)
 	}

@@ -21,6 +21,10 @@ type CRDSchema struct {
 	Schema map[string]any
 	// Source names where the CRD came from ("file:line" or a description).
 	Source string
+	// StatusSubresource is true when the version enables the status
+	// subresource: the API server then ignores status on writes to the
+	// resource, so the schema accepts any status.
+	StatusSubresource bool
 }
 
 // CRDError is a CustomResourceDefinition that cannot be converted.
@@ -43,12 +47,22 @@ func IsCRD(obj map[string]any) bool {
 }
 
 // ConvertCRD converts every served version of a CustomResourceDefinition
-// (apiextensions.k8s.io/v1 or v1beta1) into a strict draft-04 schema:
+// (apiextensions.k8s.io/v1 or v1beta1) into a strict draft-04 schema that
+// judges a custom resource as the API server does:
 //   - objects reject unknown fields unless x-kubernetes-preserve-unknown-fields;
-//   - nullable: true also accepts null;
+//   - nullable: true also accepts null; a field that is not nullable accepts
+//     null too, since the server prunes it before validating (or defaults
+//     it), unless the field is required and has no default;
+//   - a required field with a default is not required (the server defaults it);
 //   - x-kubernetes-int-or-string accepts an integer or a string;
-//   - x-kubernetes-embedded-resource objects accept apiVersion, kind, metadata;
+//   - x-kubernetes-embedded-resource objects require apiVersion and kind and
+//     accept metadata;
 //   - apiVersion, kind and metadata are always allowed at the root;
+//   - with the status subresource, any status is accepted (the server
+//     ignores it on writes to the resource);
+//   - oneOf is judged as anyOf, and a not whose constraints were all dropped
+//     is left out: formats and CEL rules are not applied, so exactness
+//     would give false findings;
 //   - descriptions, formats, defaults, CEL rules are dropped, as are patterns
 //     Go's regexp cannot compile (ECMA-262 lookarounds).
 func ConvertCRD(obj map[string]any) ([]CRDSchema, error) {
@@ -96,9 +110,19 @@ func ConvertCRD(obj map[string]any) ([]CRDSchema, error) {
 			}
 		}
 		cs := CRDSchema{APIVersion: group + "/" + vname, Kind: kind, Namespaced: namespaced}
+		sub, _ := vm["subresources"].(map[string]any)
+		if sub == nil {
+			sub, _ = spec["subresources"].(map[string]any) // v1beta1
+		}
+		if _, ok := sub["status"]; ok {
+			cs.StatusSubresource = true
+		}
 		if s != nil {
 			conv := convertCRDSchema(s, false, true)
 			addRootFields(conv)
+			if cs.StatusSubresource {
+				conv["properties"].(map[string]any)["status"] = map[string]any{}
+			}
 			cs.Schema = conv
 		}
 		out = append(out, cs)
@@ -155,40 +179,90 @@ func convertCRDSchema(s map[string]any, inJunctor, strict bool) map[string]any {
 	default:
 		out["type"] = types
 	}
+	required, _ := out["required"].([]any)
 	if props, ok := s["properties"].(map[string]any); ok {
 		cp := make(map[string]any, len(props))
 		for n, p := range props {
 			if pm, ok := p.(map[string]any); ok {
-				cp[n] = convertCRDSchema(pm, inJunctor, strict && !preserve)
+				c := convertCRDSchema(pm, inJunctor, strict && !preserve)
+				_, hasDefault := pm["default"]
+				if hasDefault || !slices.Contains(required, any(n)) {
+					acceptNull(c)
+				}
+				cp[n] = c
 			}
 		}
 		out["properties"] = cp
+		if len(required) > 0 {
+			// a missing field with a default is defaulted before validation
+			kept := slices.DeleteFunc(slices.Clone(required), func(r any) bool {
+				name, _ := r.(string)
+				pm, _ := props[name].(map[string]any)
+				_, hasDefault := pm["default"]
+				return hasDefault
+			})
+			if len(kept) == 0 {
+				delete(out, "required")
+			} else {
+				out["required"] = kept
+			}
+		}
 	}
 	if items, ok := s["items"].(map[string]any); ok {
 		out["items"] = convertCRDSchema(items, inJunctor, strict)
 	}
 	switch ap := s["additionalProperties"].(type) {
 	case map[string]any:
-		out["additionalProperties"] = convertCRDSchema(ap, inJunctor, strict)
+		c := convertCRDSchema(ap, inJunctor, strict)
+		acceptNull(c)
+		out["additionalProperties"] = c
 	case bool:
 		out["additionalProperties"] = ap
 	}
 	if !intOrString {
+		// required fields with a default are defaulted before validation,
+		// so junctor branches at this level do not require them either
+		var defaulted []any
+		if props, ok := s["properties"].(map[string]any); ok {
+			for n, p := range props {
+				if pm, ok := p.(map[string]any); ok {
+					if _, ok := pm["default"]; ok {
+						defaulted = append(defaulted, n)
+					}
+				}
+			}
+		}
 		for _, j := range []string{"allOf", "anyOf", "oneOf"} {
 			if list, ok := s[j].([]any); ok {
 				var cl []any
 				for _, e := range list {
 					if em, ok := e.(map[string]any); ok {
-						cl = append(cl, convertCRDSchema(em, true, false))
+						c := convertCRDSchema(em, true, false)
+						dropRequired(c, defaulted)
+						cl = append(cl, c)
 					}
 				}
-				if len(cl) > 0 {
+				switch {
+				case len(cl) == 0:
+				case j != "oneOf":
 					out[j] = cl
+				case out["anyOf"] == nil:
+					// formats, defaults inside branches and CEL rules are
+					// not applied, so more than one branch may match where
+					// the server sees exactly one: judge oneOf as anyOf
+					out["anyOf"] = cl
+				default:
+					all, _ := out["allOf"].([]any)
+					out["allOf"] = append(all, map[string]any{"anyOf": cl})
 				}
 			}
 		}
 		if n, ok := s["not"].(map[string]any); ok {
-			out["not"] = convertCRDSchema(n, true, false)
+			// a not whose constraints were all dropped (formats) would
+			// reject everything
+			if c := convertCRDSchema(n, true, false); len(c) > 0 {
+				out["not"] = c
+			}
 		}
 	}
 	if embedded {
@@ -198,6 +272,14 @@ func convertCRDSchema(s map[string]any, inJunctor, strict bool) map[string]any {
 			out["properties"] = props
 		}
 		addMetaFields(props)
+		// the server requires both in an embedded object
+		req, _ := out["required"].([]any)
+		for _, f := range []string{"apiVersion", "kind"} {
+			if !slices.Contains(req, any(f)) {
+				req = append(req, f)
+			}
+		}
+		out["required"] = req
 	}
 	isObject := typ == "object" || (typ == "" && out["properties"] != nil)
 	if isObject && strict && !inJunctor && !preserve {
@@ -206,6 +288,39 @@ func convertCRDSchema(s map[string]any, inJunctor, strict bool) map[string]any {
 		}
 	}
 	return out
+}
+
+// dropRequired removes names from c's required list.
+func dropRequired(c map[string]any, names []any) {
+	req, ok := c["required"].([]any)
+	if !ok || len(names) == 0 {
+		return
+	}
+	kept := slices.DeleteFunc(slices.Clone(req), func(r any) bool { return slices.Contains(names, r) })
+	if len(kept) == 0 {
+		delete(c, "required")
+	} else {
+		c["required"] = kept
+	}
+}
+
+// acceptNull makes a converted field schema accept null: the API server
+// prunes a null in a field that is not nullable before validating it
+// (apiextensions v1), so such a null is never an error by itself.
+func acceptNull(c map[string]any) {
+	switch t := c["type"].(type) {
+	case string:
+		if t != "null" {
+			c["type"] = []any{t, "null"}
+		}
+	case []any:
+		if !slices.Contains(t, any("null")) {
+			c["type"] = append(slices.Clone(t), "null")
+		}
+	}
+	if e, ok := c["enum"].([]any); ok && !slices.Contains(e, nil) {
+		c["enum"] = append(slices.Clone(e), nil)
+	}
 }
 
 func addMetaFields(props map[string]any) {

@@ -3,8 +3,11 @@
 //
 // The built-in schemas of every minor from 1.30 to 1.37 are embedded (see
 // ./gen and schemas/); custom resources are checked against schemas converted
-// from their CustomResourceDefinitions (ConvertCRD); kubeconform schema
-// locations supply anything else. Beyond schemas it reports APIs the target
+// from their CustomResourceDefinitions (ConvertCRD) as the API server judges
+// them, from the repo and the rendered output first, then kubeconform schema
+// locations, then the embedded CRD catalog (Catalog; ./gen -catalog and
+// catalog/). Objects without any schema are schema/missing, per
+// MissingSchemaPolicy, grouped per kind by GroupMissing. Beyond schemas it reports APIs the target
 // version removed or deprecates, duplicate objects, and accepts
 // SOPS-encrypted values.
 //

@@ -144,7 +144,7 @@ func ValidateFiles(ctx context.Context, v *Validator, inputs []Input) (*FilesRes
 				Message: fmt.Sprintf("%s is already defined at %s:%d", ref, inputs[keys[first].file].Name, keys[first].line)})
 		}
 	}
-	return &FilesResult{Findings: report.Sort(findings), Files: len(inputs), Resources: count}, nil
+	return &FilesResult{Findings: report.Sort(GroupMissing(findings)), Files: len(inputs), Resources: count}, nil
 }
 
 func streamInput(ctx context.Context, in Input, fn func(Chunk) error) error {

@@ -37,6 +37,11 @@ type Options struct {
 	SchemaCacheDir string
 	// SkipKinds are kinds ("Secret") or apiVersion/kinds ("v1/Secret") not validated.
 	SkipKinds []string
+	// MissingSchema sets the severity of schema/missing per kind or group
+	// (see MissingSchemaPolicy); nil reports every missing schema as an error.
+	MissingSchema MissingSchemaPolicy
+	// NoCatalog leaves the embedded CRD catalog out of the resolution.
+	NoCatalog bool
 }
 
 // Problem is one thing wrong with an object. Path locates the offending field
@@ -51,6 +56,8 @@ type Problem struct {
 	Field string
 	// Message does not repeat Field.
 	Message string
+	// unknown marks a field the schema does not declare.
+	unknown bool
 }
 
 // Validator validates objects against the schemas of one Kubernetes minor.
@@ -62,12 +69,17 @@ type Validator struct {
 	defsURL string
 	crds    map[string]CRDSchema
 	regs    []registry.Registry
-	skip    map[string]bool
-	printer *message.Printer
-	loader  jsonschema.SchemeURLLoader
-	mu      sync.Mutex
-	lookups map[string]*lookup
-	shared  *sharedCompiler
+	// regNames are the schema locations of regs, for messages.
+	regNames []string
+	// useCatalog enables the embedded CRD catalog (loaded on first need).
+	useCatalog bool
+	missing    MissingSchemaPolicy
+	skip       map[string]bool
+	printer    *message.Printer
+	loader     jsonschema.SchemeURLLoader
+	mu         sync.Mutex
+	lookups    map[string]*lookup
+	shared     *sharedCompiler
 	// crdMu guards crdComp, the compiler of this Validator's CRD schemas
 	// (created on first use; it also holds the definitions for ObjectMeta).
 	crdMu   sync.Mutex
@@ -83,6 +95,10 @@ type lookup struct {
 	problems []Problem
 	fatal    bool
 	err      error
+	// source names the schema that validates the kind when it comes from
+	// outside the repo (a schema location or the embedded catalog), so that
+	// a finding tells which version of the schema judged the object.
+	source string
 }
 
 const schemaHost = "https://schemas.render-check.invalid/"
@@ -108,11 +124,12 @@ func New(opts Options) (*Validator, error) {
 		printer: message.NewPrinter(language.English),
 		lookups: map[string]*lookup{},
 	}
-	crds, err := withArgoCDCRDs(opts.CRDs)
-	if err != nil {
+	v.missing = opts.MissingSchema
+	if err := v.missing.check(); err != nil {
 		return nil, err
 	}
-	for _, crd := range crds {
+	v.useCatalog = !opts.NoCatalog
+	for _, crd := range opts.CRDs {
 		key := crd.APIVersion + "/" + crd.Kind
 		if _, ok := v.crds[key]; !ok {
 			v.crds[key] = crd
@@ -129,6 +146,7 @@ func New(opts Options) (*Validator, error) {
 			return nil, fmt.Errorf("schema location %q: %w", loc, err)
 		}
 		v.regs = append(v.regs, reg)
+		v.regNames = append(v.regNames, loc)
 	}
 	if len(v.regs) > 0 {
 		httpLoader, err := loader.NewHTTPURLLoader(false, nil)
@@ -137,12 +155,12 @@ func New(opts Options) (*Validator, error) {
 		}
 		v.loader = jsonschema.SchemeURLLoader{"file": jsonschema.FileLoader{}, "http": httpLoader, "https": httpLoader}
 	}
-	v.shared = sharedFor(c, opts.Strict)
+	v.shared = sharedFor(c)
 	return v, nil
 }
 
-// sharedCompiler compiles the built-in schemas of one minor and strictness
-// once per process, for every Validator: compiled schemas are immutable and
+// sharedCompiler compiles the built-in schemas of one minor once per
+// process, for every Validator: compiled schemas are immutable and
 // safe for concurrent use.
 type sharedCompiler struct {
 	mu       sync.Mutex
@@ -156,8 +174,8 @@ var (
 	sharedCompilers = map[string]*sharedCompiler{}
 )
 
-func sharedFor(c *kube.Catalog, strict bool) *sharedCompiler {
-	key := c.Minor + "/" + strconv.FormatBool(strict)
+func sharedFor(c *kube.Catalog) *sharedCompiler {
+	key := c.Minor
 	sharedMu.Lock()
 	defer sharedMu.Unlock()
 	if s := sharedCompilers[key]; s != nil {
@@ -168,9 +186,6 @@ func sharedFor(c *kube.Catalog, strict bool) *sharedCompiler {
 	if s.err != nil {
 		sharedCompilers[key] = s
 		return s
-	}
-	if !strict {
-		s.doc = relax(s.doc).(map[string]any)
 	}
 	s.compiler = newDefsCompiler(schemaHost+"v"+c.Minor+"/definitions.json", s.doc, &s.err)
 	sharedCompilers[key] = s
@@ -200,7 +215,22 @@ func (v *Validator) Namespaced(apiVersion, kind string) (namespaced, known bool)
 	if k, ok := v.builtin.Kinds[apiVersion+"/"+kind]; ok && k.Namespaced != nil {
 		return *k.Namespaced, true
 	}
+	if cat := v.crdCatalog(); cat != nil {
+		if e := cat.byKey[apiVersion+"/"+kind]; e != nil {
+			return e.entry.Namespaced, true
+		}
+	}
 	return false, false
+}
+
+// crdCatalog returns the embedded CRD catalog, nil when disabled or
+// unreadable (an unreadable catalog is reported by the lookup of a kind).
+func (v *Validator) crdCatalog() *crdCatalog {
+	if !v.useCatalog {
+		return nil
+	}
+	c, _ := loadCRDCatalog()
+	return c
 }
 
 // Skipped reports whether objects of apiVersion/kind are not validated.
@@ -208,7 +238,8 @@ func (v *Validator) Skipped(apiVersion, kind string) bool {
 	return v.skip[kind] || v.skip[apiVersion+"/"+kind]
 }
 
-// relax drops additionalProperties: false everywhere (non-strict mode).
+// relax drops additionalProperties: false everywhere (the non-strict
+// variant of exported schemas).
 func relax(s any) any {
 	switch t := s.(type) {
 	case map[string]any:
@@ -283,6 +314,19 @@ func (v *Validator) Validate(obj map[string]any) []Problem {
 	for _, e := range leaves {
 		out = append(out, v.problemsOf(obj, e, sops)...)
 	}
+	for i := range out {
+		p := &out[i]
+		if p.Rule != report.RuleSchemaInvalid {
+			continue
+		}
+		if p.unknown && !v.strict {
+			p.Rule, p.Severity = report.RuleSchemaPrunedField, report.SeverityWarning
+			p.Message += " (the API server drops it; strict validation would reject it)"
+		}
+		if l.source != "" {
+			p.Message += " (schema: " + l.source + ")"
+		}
+	}
 	out = dedupProblems(out)
 	slices.SortStableFunc(out, func(a, b Problem) int {
 		if c := strings.Compare(a.Field, b.Field); c != 0 {
@@ -338,7 +382,9 @@ func (v *Validator) problemsOf(obj map[string]any, e *jsonschema.ValidationError
 		var out []Problem
 		for _, name := range k.Properties {
 			p := append(slices.Clone(path), name)
-			out = append(out, mk(p, fmt.Sprintf("unknown field %q", name)))
+			pr := mk(p, fmt.Sprintf("unknown field %q", name))
+			pr.unknown = true
+			out = append(out, pr)
 		}
 		return out
 	case *kind.Required:
@@ -474,7 +520,7 @@ func (v *Validator) find(l *lookup, apiVersion, kindName string) {
 		l.fatal = true
 		return
 	}
-	for _, reg := range v.regs {
+	for i, reg := range v.regs {
 		s, err := v.compileRegistry(reg, apiVersion, kindName)
 		if err != nil {
 			l.err = err
@@ -482,8 +528,31 @@ func (v *Validator) find(l *lookup, apiVersion, kindName string) {
 		}
 		if s != nil {
 			l.schema = s
+			l.source = "schema location " + v.regNames[i]
 			return
 		}
+	}
+	if v.useCatalog {
+		cat, err := loadCRDCatalog()
+		if err != nil {
+			l.err = err
+			return
+		}
+		crd, ok, err := cat.schema(apiVersion, kindName)
+		if err != nil {
+			l.err = err
+			return
+		}
+		if ok {
+			l.schema, l.err = v.compileCRD(crd)
+			l.source = crd.Source
+			return
+		}
+	}
+	sev := v.missing.severity(apiVersion, kindName)
+	if sev == "" {
+		l.fatal = true // ignored by the missingSchema policy
+		return
 	}
 	msg := fmt.Sprintf("no schema for %s %s in Kubernetes %s", apiVersion, kindName, v.minor)
 	if st.laterMinor != "" {
@@ -492,9 +561,9 @@ func (v *Validator) find(l *lookup, apiVersion, kindName string) {
 		msg += ": Kubernetes does not serve this kind in this group; check apiVersion and kind"
 	} else {
 		msg += ": add its CustomResourceDefinition to the repo or list it under validate.crds (--crds), " +
-			"add a schema location (validate.schemaLocations, --schema-location), or skip the kind (validate.skipKinds, --skip-kinds)"
+			"add a schema location (validate.schemaLocations, --schema-location), or set validate.missingSchema for it (error, warning, ignore)"
 	}
-	l.problems = []Problem{{Rule: report.RuleSchemaMissing, Severity: report.SeverityError, Message: msg}}
+	l.problems = []Problem{{Rule: report.RuleSchemaMissing, Severity: sev, Message: msg}}
 	l.fatal = true
 }
 
@@ -527,9 +596,6 @@ func (v *Validator) compileCRD(crd CRDSchema) (*jsonschema.Schema, error) {
 		}
 		cp["metadata"] = map[string]any{"$ref": v.defsURL + "#/definitions/io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta"}
 		doc["properties"] = cp
-	}
-	if !v.strict {
-		doc = relax(doc).(map[string]any)
 	}
 	url := schemaHost + "crd/" + crd.APIVersion + "/" + crd.Kind + ".json"
 	v.crdMu.Lock()

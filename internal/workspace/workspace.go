@@ -65,6 +65,8 @@ type Workspace struct {
 	docs   map[string]*parsed
 	hashes map[string]string
 	crds   *crdScan
+
+	as appSetCache
 }
 
 // parsed is one file's documents, parsed once.
@@ -321,8 +323,9 @@ func FindClusters(fsys fs.FS, globs []string) ([]ClusterDir, error) {
 }
 
 // Applications returns the Argo CD Applications in YAML files under the
-// cluster directory (hidden directories skipped), in file and document order.
-// Files that do not parse are findings.
+// cluster directory (hidden directories skipped), in file and document order,
+// then the Applications ApplicationSets generate for this cluster. Files that
+// do not parse are findings.
 func (r *Workspace) Applications(ctx context.Context, c ClusterDir) ([]*argo.Application, []report.Finding, error) {
 	var apps []*argo.Application
 	var findings []report.Finding
@@ -338,14 +341,7 @@ func (r *Workspace) Applications(ctx context.Context, c ClusterDir) ([]*argo.App
 		}
 		for _, doc := range docs {
 			if argo.IsApplicationSet(doc.Object) {
-				md, _ := doc.Object["metadata"].(map[string]any)
-				name, _ := md["name"].(string)
-				findings = append(findings, report.Finding{
-					Rule: report.RuleRenderUnsupported, Severity: report.SeverityWarning, Cluster: c.Name,
-					File: rel, Line: doc.Line,
-					Message: fmt.Sprintf("ApplicationSet %s: the Applications it generates are not rendered or checked", name),
-				})
-				continue
+				continue // expanded by generated (appsets.go)
 			}
 			if doc.Object == nil || !argo.IsApplication(doc.Object) {
 				continue
@@ -368,7 +364,11 @@ func (r *Workspace) Applications(ctx context.Context, c ClusterDir) ([]*argo.App
 			})
 		}
 	}
-	return apps, findings, nil
+	gen, gf, err := r.generated(ctx, c)
+	if err != nil {
+		return nil, nil, err
+	}
+	return append(apps, gen...), append(findings, gf...), nil
 }
 
 // Rel returns p relative to the root with forward slashes (p unchanged when

@@ -1,0 +1,194 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+// TestCheckCatalogCustomResources: custom resources whose CRDs the repo does
+// not carry are validated against the embedded catalog (no schema/missing),
+// a wrong field is reported at its source line, kinds without any schema
+// give one schema/missing per kind, and validate.missingSchema tunes it.
+func TestCheckCatalogCustomResources(t *testing.T) {
+	files := map[string]string{
+		".render-check.yaml":           checkConfig,
+		"CODEOWNERS":                   checkOwners,
+		"clusters/prod/apps/ops.yaml":  checkApp("ops", "  source:\n    repoURL: https://git.example.com/platform/config.git\n    path: apps/ops\n"),
+		"clusters/prod/apps/ops2.yaml": checkApp("ops2", "  source:\n    repoURL: https://git.example.com/platform/config.git\n    path: apps/ops2\n"),
+		"apps/ops/subscription.yaml": `apiVersion: operators.coreos.com/v1alpha1
+kind: Subscription
+metadata:
+  name: gitops
+  namespace: openshift-operators
+spec:
+  channel: latest
+  name: openshift-gitops-operator
+  source: redhat-operators
+  sourceNamespace: openshift-marketplace
+`,
+		"apps/ops/monitor.yaml": `apiVersion: monitoring.coreos.com/v1
+kind: ServiceMonitor
+metadata:
+  name: web
+spec:
+  selector:
+    matchLabels: {app: web}
+  endpoints:
+    - port: http
+      intervall: 30s
+`,
+		"apps/ops/widgets.yaml": "apiVersion: example.org/v1\nkind: Widget\nmetadata: {name: a}\n---\napiVersion: example.org/v1\nkind: Widget\nmetadata: {name: b}\n",
+		"apps/ops2/widget.yaml": "apiVersion: example.org/v1\nkind: Widget\nmetadata: {name: c}\n",
+		"apps/ops2/rollout.yaml": `apiVersion: argoproj.io/v1alpha1
+kind: Rollout
+metadata:
+  name: web
+spec:
+  replicas: null
+  selector:
+    matchLabels: {app: web}
+  template:
+    metadata:
+      labels: {app: web}
+    spec:
+      containers:
+        - name: web
+          image: nginx:1.27
+  strategy:
+    canary:
+      steps:
+        - setWeight: 20
+        - pause: {duration: 1h}
+status:
+  phase: Healthy
+`,
+	}
+	root := checkRepo(t, files)
+	code, rep, stderr := checkJSON(t, root)
+	if rep == nil {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	var missing, invalid []string
+	for _, f := range rep.Findings {
+		switch f.Rule {
+		case "schema/missing":
+			missing = append(missing, f.File+": "+f.Message)
+		case "schema/invalid":
+			invalid = append(invalid, f.File+":"+itoa(f.Line)+" "+f.Message)
+		}
+	}
+	if len(invalid) != 1 || !strings.HasPrefix(invalid[0], `apps/ops/monitor.yaml:10 spec.endpoints[0].intervall: unknown field "intervall"`) ||
+		!strings.Contains(invalid[0], "embedded catalog: github.com/prometheus-operator/prometheus-operator@v0.85.0") {
+		t.Errorf("schema/invalid = %q, want the planted field at its line, judged by the catalog", invalid)
+	}
+	if len(missing) != 1 || !strings.HasPrefix(missing[0], "apps/ops/widgets.yaml: Widget (3 resources in 2 apps): no schema for example.org/v1 Widget") ||
+		!strings.Contains(missing[0], "also at apps/ops/widgets.yaml:5, apps/ops2/widget.yaml:1") {
+		t.Errorf("schema/missing = %q, want one grouped finding for Widget only", missing)
+	}
+	if code != exitFindings {
+		t.Errorf("exit %d", code)
+	}
+
+	files[".render-check.yaml"] = checkConfig + "validate:\n  missingSchema: {Widget.example.org: warning}\n"
+	root = checkRepo(t, files)
+	_, rep, stderr = checkJSON(t, root)
+	if rep == nil {
+		t.Fatal(stderr)
+	}
+	f := findRule(rep, "schema/missing", "")
+	if f == nil || f.Severity != "warning" {
+		t.Errorf("missingSchema warning: %+v", f)
+	}
+
+	files[".render-check.yaml"] = checkConfig + "validate:\n  missingSchema: {example.org: fatal}\n"
+	root = checkRepo(t, files)
+	if code, _, stderr := checkJSON(t, root); code != exitError || !strings.Contains(stderr, "missingSchema") {
+		t.Errorf("bad missingSchema action: exit %d, %s", code, stderr)
+	}
+}
+
+func itoa(n int) string { return strconv.Itoa(n) }
+
+// TestCheckLocalChartCRDs: a CRD shipped in a local chart's crds/ validates
+// custom resources even when the app skips installing it (skipCrds), ahead of
+// the embedded catalog.
+func TestCheckLocalChartCRDs(t *testing.T) {
+	root := checkRepo(t, map[string]string{
+		".render-check.yaml": checkConfig,
+		"CODEOWNERS":         checkOwners,
+		"clusters/prod/apps/gadgets.yaml": checkApp("gadgets", "  source:\n    repoURL: https://git.example.com/platform/config.git\n"+
+			"    path: charts/gadgets\n    helm:\n      skipCrds: true\n"),
+		"charts/gadgets/Chart.yaml": "apiVersion: v2\nname: gadgets\nversion: 1.0.0\n",
+		"charts/gadgets/crds/gadget.yaml": `apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata: {name: gadgets.example.org}
+spec:
+  group: example.org
+  scope: Namespaced
+  names: {kind: Gadget, plural: gadgets}
+  versions:
+    - name: v1
+      served: true
+      storage: true
+      schema:
+        openAPIV3Schema:
+          type: object
+          properties:
+            spec: {type: object, properties: {size: {type: integer}}}
+`,
+		"charts/gadgets/templates/gadget.yaml": "apiVersion: example.org/v1\nkind: Gadget\nmetadata:\n  name: g\nspec:\n  size: 1\n  colour: red\n",
+	})
+	_, rep, stderr := checkJSON(t, root)
+	if rep == nil {
+		t.Fatal(stderr)
+	}
+	f := findRule(rep, "schema/invalid", "gadgets")
+	if f == nil || f.File != "charts/gadgets/templates/gadget.yaml" || !strings.HasPrefix(f.Message, `spec.colour: unknown field "colour"`) {
+		t.Fatalf("finding = %+v, want spec.colour judged by the chart's CRD", f)
+	}
+	if m := findRule(rep, "schema/missing", ""); m != nil {
+		t.Errorf("unexpected %+v", m)
+	}
+}
+
+// TestSchemasCatalogAndExport: `schemas catalog` lists each catalogued kind
+// with its source module and file; `schemas export` writes the catalog in
+// kubeconform's layout.
+func TestSchemasCatalogAndExport(t *testing.T) {
+	r := runValidateCmd(t, "", "schemas", "catalog")
+	if r.code != 0 {
+		t.Fatalf("exit %d: %s", r.code, r.stderr)
+	}
+	for _, want := range []string{
+		"operators.coreos.com/v1alpha1",
+		"Subscription",
+		"github.com/operator-framework/api@v0.31.0",
+		"crds/operators.coreos.com_subscriptions.yaml",
+	} {
+		if !strings.Contains(r.stdout, want) {
+			t.Errorf("schemas catalog lacks %q:\n%s", want, r.stdout)
+		}
+	}
+	scoped := false
+	for _, line := range strings.Split(r.stdout, "\n") {
+		if f := strings.Fields(line); len(f) == 5 && f[0] == "cert-manager.io/v1" && f[1] == "ClusterIssuer" {
+			scoped = f[2] == "Cluster"
+		}
+	}
+	if !scoped {
+		t.Errorf("ClusterIssuer is not listed as cluster-scoped:\n%s", r.stdout)
+	}
+	dir := t.TempDir()
+	r = runValidateCmd(t, "", "schemas", "export", "--kube-version", "1.34", dir)
+	if r.code != 0 || !strings.Contains(r.stdout, "custom resource schemas (CRD catalog)") {
+		t.Fatalf("export: exit %d: %s %s", r.code, r.stdout, r.stderr)
+	}
+	for _, f := range []string{"subscription-operators-v1alpha1.json", "servicemonitor-monitoring-v1.json", "rollout-argoproj-v1alpha1.json"} {
+		if _, err := os.Stat(filepath.Join(dir, "v1.34.0-standalone-strict", f)); err != nil {
+			t.Error(err)
+		}
+	}
+}

@@ -1,0 +1,327 @@
+package workspace
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+
+	"gopkg.in/yaml.v3"
+	sigsyaml "sigs.k8s.io/yaml"
+
+	"github.com/render-check/render-check/internal/appset"
+	"github.com/render-check/render-check/internal/argo"
+	"github.com/render-check/render-check/internal/report"
+)
+
+// RuleClusterSecret is the rule of a cluster Secret whose name or server
+// cannot be read.
+const RuleClusterSecret = report.RuleRenderAppSetCluster
+
+// appSetCache holds the expansion of every ApplicationSet in the cluster
+// directories, computed once per Workspace: generated Applications may land in
+// another cluster directory than their ApplicationSet's.
+type appSetCache struct {
+	once sync.Once
+	st   *appSetState
+	err  error
+
+	envOnce  sync.Once
+	env      *appset.Env
+	envErr   error
+	problems []report.Finding // unreadable cluster Secrets
+}
+
+type appSetState struct {
+	// apps and findings by cluster directory name
+	apps     map[string][]*argo.Application
+	findings map[string][]report.Finding
+	// discovered holds file + "\x00" + name of each ApplicationSet expanded here
+	discovered map[string]bool
+}
+
+// AppSetEnv returns what ApplicationSet expansion reads from this repo: the
+// cluster inventory (cluster Secrets in the repo, then argoClusters of the
+// configuration), the cluster directories and the checkout.
+func (r *Workspace) AppSetEnv(ctx context.Context) (*appset.Env, error) {
+	r.as.envOnce.Do(func() { r.as.env, r.as.envErr = r.appSetEnv(ctx) })
+	return r.as.env, r.as.envErr
+}
+
+// appSetEnv lists the files and reads the cluster Secrets (only when some
+// ApplicationSet needs them).
+func (r *Workspace) appSetEnv(ctx context.Context) (*appset.Env, error) {
+	dirs, err := r.Clusters()
+	if err != nil {
+		return nil, err
+	}
+	var names []string
+	for _, d := range dirs {
+		names = append(names, d.Name)
+	}
+	files, err := r.Files(ctx)
+	if err != nil {
+		return nil, err
+	}
+	secrets, problems := r.clusterSecrets(files)
+	var declared []appset.Cluster
+	for _, ac := range r.Config.ArgoClusters {
+		declared = append(declared, appset.Cluster{Name: ac.Name, Server: ac.Server, Project: ac.Project,
+			Labels: ac.Labels, Annotations: ac.Annotations, KubernetesVersion: ac.KubernetesVersion, File: ".render-check.yaml"})
+	}
+	r.as.problems = problems
+	return &appset.Env{
+		Clusters:    appset.Inventory(secrets, declared),
+		ClusterDirs: names,
+		Checkout: &appset.FSCheckout{FS: r.FS(), List: files, URLs: func(u string) bool {
+			// without any URL for itself, a git generator is read from the
+			// checkout, as render does for sources
+			return r.IsThisRepo(u) || !r.KnowsItself()
+		}},
+	}, nil
+}
+
+// IsDiscoveredAppSet reports whether the ApplicationSet named name in file
+// was already expanded by discovery (so a parent rendering the same
+// manifest adds nothing).
+func (r *Workspace) IsDiscoveredAppSet(ctx context.Context, file, name string) bool {
+	st, err := r.appSets(ctx)
+	return err == nil && st.discovered[file+"\x00"+name]
+}
+
+// generated returns the Applications ApplicationSets generate for cluster
+// directory c, and the findings of those ApplicationSets located there.
+func (r *Workspace) generated(ctx context.Context, c ClusterDir) ([]*argo.Application, []report.Finding, error) {
+	st, err := r.appSets(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	// copies: each caller may adjust its Applications, as with decoded ones
+	apps := make([]*argo.Application, len(st.apps[c.Name]))
+	for i, a := range st.apps[c.Name] {
+		cp := *a
+		apps[i] = &cp
+	}
+	return apps, slices.Clone(st.findings[c.Name]), nil
+}
+
+func (r *Workspace) appSets(ctx context.Context) (*appSetState, error) {
+	r.as.once.Do(func() { r.as.st, r.as.err = r.expandAppSets(ctx) })
+	return r.as.st, r.as.err
+}
+
+// appSetDoc is one ApplicationSet manifest found in a cluster directory.
+type appSetDoc struct {
+	in      appset.Input
+	cluster string
+}
+
+func (r *Workspace) expandAppSets(ctx context.Context) (*appSetState, error) {
+	dirs, err := r.Clusters()
+	if err != nil {
+		return nil, err
+	}
+	st := &appSetState{apps: map[string][]*argo.Application{}, findings: map[string][]report.Finding{}, discovered: map[string]bool{}}
+	var names []string
+	for _, d := range dirs {
+		names = append(names, d.Name)
+	}
+	var docs []appSetDoc
+	for _, d := range dirs {
+		ds, err := r.findAppSets(ctx, d)
+		if err != nil {
+			return nil, err
+		}
+		docs = append(docs, ds...)
+	}
+	if len(docs) == 0 {
+		return st, nil
+	}
+	env, err := r.AppSetEnv(ctx)
+	if err != nil {
+		return nil, err
+	}
+	clusterOf := func(file string) string {
+		for _, d := range dirs {
+			if strings.HasPrefix(file, d.Dir+"/") {
+				return d.Name
+			}
+		}
+		return docs[0].cluster
+	}
+	for _, p := range r.as.problems {
+		c := clusterOf(p.File)
+		p.Cluster = c
+		st.findings[c] = append(st.findings[c], p)
+	}
+	ins := make([]appset.Input, len(docs))
+	for i, d := range docs {
+		ins[i] = d.in
+		md, _ := d.in.Object["metadata"].(map[string]any)
+		name, _ := md["name"].(string)
+		st.discovered[d.in.File+"\x00"+name] = true
+	}
+	res := appset.ExpandAll(ins, env)
+	for _, f := range res.Findings {
+		c := clusterOf(f.File)
+		f.Cluster = c
+		st.findings[c] = append(st.findings[c], f)
+	}
+	for _, a := range res.Apps {
+		c := clusterOf(a.File)
+		if a.Cluster != nil && slices.Contains(names, a.Cluster.Name) {
+			c = a.Cluster.Name
+		}
+		app, err := argo.DecodeApplication(a.Object)
+		if err != nil {
+			st.findings[c] = append(st.findings[c], report.Finding{
+				Rule: appset.RuleInvalid, Severity: report.SeverityError, Cluster: c, App: a.Name, File: a.File, Line: a.Line,
+				Message: fmt.Sprintf("ApplicationSet %s generates an invalid Application %s: %v", a.AppSet, a.Name, err),
+			})
+			continue
+		}
+		app.File, app.Line, app.GeneratedBy, app.GeneratorInputs = a.File, a.Line, a.AppSet, a.Inputs
+		st.apps[c] = append(st.apps[c], app)
+	}
+	return st, nil
+}
+
+// findAppSets returns the ApplicationSets in YAML files under a cluster
+// directory (hidden directories skipped), in file and document order.
+// Malformed files are reported by Applications.
+func (r *Workspace) findAppSets(ctx context.Context, c ClusterDir) ([]appSetDoc, error) {
+	files, err := r.YAMLFiles(ctx, c.Dir)
+	if err != nil {
+		return nil, fmt.Errorf("cluster %s: %w", c.Name, err)
+	}
+	var out []appSetDoc
+	for _, rel := range files {
+		data, err := r.ReadFile(rel)
+		if err != nil {
+			return nil, fmt.Errorf("reading %s: %w", rel, err)
+		}
+		if !strings.Contains(string(data), "ApplicationSet") {
+			continue
+		}
+		nodes, _ := DecodeNodes(data)
+		for _, n := range nodes {
+			if in, ok := appSetInput(n, rel); ok {
+				out = append(out, appSetDoc{in: in, cluster: c.Name})
+			}
+		}
+	}
+	return out, nil
+}
+
+// appSetInput decodes one document when it is an ApplicationSet. The object
+// is decoded the way Argo CD reads manifests (YAML 1.1: `yes`, `on` and `y`
+// are booleans), the node kept for lines.
+func appSetInput(n *yaml.Node, file string) (appset.Input, bool) {
+	if n.Kind != yaml.DocumentNode || len(n.Content) == 0 || n.Content[0].Kind != yaml.MappingNode {
+		return appset.Input{}, false
+	}
+	top := n.Content[0]
+	var kind, apiVersion string
+	for i := 0; i+1 < len(top.Content); i += 2 {
+		switch top.Content[i].Value {
+		case "kind":
+			kind = top.Content[i+1].Value
+		case "apiVersion":
+			apiVersion = top.Content[i+1].Value
+		}
+	}
+	if !argo.IsApplicationSet(map[string]any{"kind": kind, "apiVersion": apiVersion}) {
+		return appset.Input{}, false
+	}
+	b, err := yaml.Marshal(top)
+	if err != nil {
+		return appset.Input{}, false
+	}
+	var obj map[string]any
+	if err := sigsyaml.Unmarshal(b, &obj); err != nil || obj == nil {
+		return appset.Input{}, false
+	}
+	return appset.Input{Object: obj, File: file, Line: top.Line, Node: n}, true
+}
+
+// clusterSecrets reads the Argo CD cluster Secrets among the repo's YAML
+// files (hidden directories skipped), in file order.
+func (r *Workspace) clusterSecrets(files []string) ([]appset.Cluster, []report.Finding) {
+	var out []appset.Cluster
+	var problems []report.Finding
+	for _, f := range files {
+		ext := strings.ToLower(filepath.Ext(f))
+		if ext != ".yaml" && ext != ".yml" || hiddenPath(f) {
+			continue
+		}
+		data, err := r.ReadFile(f)
+		if err != nil || !strings.Contains(string(data), appset.SecretTypeLabel) {
+			continue
+		}
+		docs, _ := r.Documents(f)
+		for _, d := range docs {
+			if d.Object == nil || !appset.IsClusterSecret(d.Object) {
+				continue
+			}
+			c, problem := appset.ClusterFromSecret(d.Object, f, d.Line)
+			if problem != "" {
+				problems = append(problems, report.Finding{Rule: RuleClusterSecret, Severity: report.SeverityWarning, File: f, Line: d.Line, Message: problem})
+				continue
+			}
+			out = append(out, c)
+		}
+	}
+	return out, problems
+}
+
+func hiddenPath(p string) bool {
+	for _, s := range strings.Split(p, "/") {
+		if strings.HasPrefix(s, ".") {
+			return true
+		}
+	}
+	return false
+}
+
+// GenerateAppSets expands the ApplicationSets in files (paths as given on a
+// command line) against this repo's inventory and checkout, as Argo CD
+// would. A file that cannot be read is an error; one that does not parse,
+// or holds no ApplicationSet, is a finding.
+func (r *Workspace) GenerateAppSets(ctx context.Context, files []string) (appset.Result, error) {
+	env, err := r.AppSetEnv(ctx)
+	if err != nil {
+		return appset.Result{}, err
+	}
+	var ins []appset.Input
+	var findings []report.Finding
+	for _, f := range files {
+		abs, err := filepath.Abs(f)
+		if err != nil {
+			return appset.Result{}, fmt.Errorf("%s: %w", f, err)
+		}
+		data, err := os.ReadFile(abs)
+		if err != nil {
+			return appset.Result{}, fmt.Errorf("reading ApplicationSet file: %w", err)
+		}
+		rel := r.Rel(abs)
+		nodes, perr := DecodeNodes(data)
+		found := 0
+		for _, n := range nodes {
+			if in, ok := appSetInput(n, rel); ok {
+				ins = append(ins, in)
+				found++
+			}
+		}
+		if perr != nil {
+			findings = append(findings, report.Finding{Rule: report.RuleRenderMalformedYAML, Severity: report.SeverityError, File: rel, Message: "malformed YAML: " + perr.Error()})
+		} else if found == 0 {
+			findings = append(findings, report.Finding{Rule: appset.RuleGenerator, Severity: report.SeverityWarning, File: rel, Message: "no ApplicationSet in this file"})
+		}
+	}
+	res := appset.ExpandAll(ins, env)
+	res.Findings = report.Sort(append(findings, res.Findings...))
+	return res, nil
+}
