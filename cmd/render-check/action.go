@@ -26,6 +26,8 @@ const (
 	actionReportSARIF = "render-check.sarif"
 	// actionDiffMarkdown is the diff command's markdown view (PR comment, job summary).
 	actionDiffMarkdown = "diff.md"
+	// actionInventoryJSON is the inventory command's JSON form.
+	actionInventoryJSON = "inventory.json"
 )
 
 func newActionCmd() *cobra.Command {
@@ -35,7 +37,7 @@ func newActionCmd() *cobra.Command {
 		Short:  "Run as the GitHub Action: read INPUT_* variables, annotate, summarise, set outputs",
 		Long: `action is the entrypoint of the render-check GitHub Action (action.yml). It reads
 the action's inputs from the INPUT_* environment variables, runs the chosen
-command (check, validate, secrets, bump or render) the same way the command line
+command (check, validate, secrets, bump, render, diff or inventory) the same way the command line
 would, then writes annotations at the findings' source lines, a job summary, the
 JSON and SARIF reports, and the step outputs.`,
 		Args: cobra.NoArgs,
@@ -140,9 +142,9 @@ func readActionInputs(getenv func(string) string) (*actionInputs, error) {
 	}
 	in.root = in.abs(get("root", "."))
 	switch in.command {
-	case "check", "validate", "secrets", "bump", "render", "diff":
+	case "check", "validate", "secrets", "bump", "render", "diff", "inventory":
 	default:
-		return nil, usageErrorf("input command: want check, validate, secrets, bump, render or diff, got %q", in.command)
+		return nil, usageErrorf("input command: want check, validate, secrets, bump, render, diff or inventory, got %q", in.command)
 	}
 	if _, err := report.ParseSeverity(in.failOn); err != nil {
 		return nil, usageErrorf("input fail-on: %w", err)
@@ -271,6 +273,13 @@ func (in *actionInputs) argv() ([]string, error) {
 			args = append(args, "--fail-on-change")
 		}
 		return args, nil
+	case "inventory":
+		args := common([]string{"inventory", "--root", in.root, "--format", "markdown",
+			"--output", "json=" + filepath.Join(in.abs(in.reportDir), actionInventoryJSON)})
+		if in.image != "" {
+			args = append(args, "--image", in.image)
+		}
+		return args, nil
 	}
 	return nil, usageErrorf("input command: unknown command %q", in.command)
 }
@@ -295,7 +304,7 @@ func runAction(cmd *cobra.Command, in *actionInputs) error {
 	if err != nil {
 		return a.fail(err)
 	}
-	if in.command == "diff" {
+	if in.command == "diff" || in.command == "inventory" {
 		if err := os.MkdirAll(in.abs(in.reportDir), 0o755); err != nil {
 			return a.fail(fmt.Errorf("report directory: %w", err))
 		}
@@ -314,6 +323,8 @@ func runAction(cmd *cobra.Command, in *actionInputs) error {
 		return a.exit(code, errOut.String())
 	case "diff":
 		return a.diffDone(code, out.Bytes(), errOut.String())
+	case "inventory":
+		return a.inventoryDone(code, out.Bytes(), errOut.String())
 	}
 	if code == exitError {
 		return a.exit(code, errOut.String())
@@ -613,5 +624,23 @@ func (a *actionRun) diffDone(code int, out []byte, stderr string) error {
 	}
 	a.setOutput("diff", a.in.rel(mdPath))
 	a.setOutput("changed", strconv.FormatBool(!res.Empty()))
+	return a.exit(code, "")
+}
+
+// inventoryDone presents an inventory run: the markdown view in the log and
+// the job summary, and the output inventory (the JSON file's path).
+func (a *actionRun) inventoryDone(code int, md []byte, stderr string) error {
+	if code != exitOK {
+		return a.exit(code, stderr)
+	}
+	if _, err := a.stdout.Write(md); err != nil {
+		return err
+	}
+	if a.in.summary {
+		if err := fileCommand(func() { a.gh.AddStepSummary(string(md)) }); err != nil {
+			return a.fail(err)
+		}
+	}
+	a.setOutput("inventory", a.in.rel(filepath.Join(a.in.abs(a.in.reportDir), actionInventoryJSON)))
 	return a.exit(code, "")
 }

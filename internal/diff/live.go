@@ -20,8 +20,11 @@ var serverAnnotations = []string{lastApplied, "deployment.kubernetes.io/revision
 
 // Live compares the desired resources of one scope (a cluster, or one app of
 // it) with exported live objects, judging like Argo CD's sync status:
-// server-populated fields and API-server defaults are ignored, so a correctly
-// exported workload diffs empty. Live objects without a desired counterpart
+// server-populated fields and API-server defaults are ignored, and values the
+// server stores in another but equivalent form (quantities by value, numeric
+// int-or-string fields, Secret stringData as data, dropped null, empty and
+// zero values) compare equal (canonical.go), so a correctly exported
+// workload diffs empty. Live objects without a desired counterpart
 // would be pruned; desired ones not live would be created.
 func Live(cluster string, apps []*resource.App, live []map[string]any) *Result {
 	liveByKey := map[string]map[string]any{}
@@ -45,8 +48,8 @@ func Live(cluster string, apps []*resource.App, live []map[string]any) *Result {
 				continue
 			}
 			var fields []FieldDiff
-			desired := stripServerFields(r.Object)
 			liveObj := stripServerFields(lo)
+			desired := stripServerFields(canonicalDesired(r.Object, liveObj))
 			compareSubset(desired, liveObj, "", &fields, isSecret(r.Object))
 			fields = append(fields, removedByLastApplied(r.Object, lo)...)
 			if len(fields) > 0 {
@@ -141,9 +144,12 @@ func compareSubset(desired, live any, path string, out *[]FieldDiff, secret bool
 		}
 		for _, k := range sortedKeys(d) {
 			lv, ok := l[k]
+			if d[k] == nil {
+				continue // null in a manifest: unset, the server's value stands
+			}
 			if !ok {
-				if isEmpty(d[k]) {
-					continue // empty desired values are dropped by the API server
+				if isEmpty(d[k]) || isZero(d[k]) {
+					continue // empty and zero desired values are dropped by the API server
 				}
 				*out = append(*out, field(join(path, k), d[k], nil, secret))
 				continue
@@ -302,6 +308,22 @@ func isEmpty(v any) bool {
 		return len(x) == 0
 	case string:
 		return x == ""
+	}
+	return false
+}
+
+// isZero reports false and 0, which the API server omits (omitempty) when
+// it serialises a typed object.
+func isZero(v any) bool {
+	switch x := v.(type) {
+	case bool:
+		return !x
+	case float64:
+		return x == 0
+	case int:
+		return x == 0
+	case int64:
+		return x == 0
 	}
 	return false
 }

@@ -1,0 +1,98 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"maps"
+	"os"
+	"slices"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/render-check/render-check/internal/config"
+	"github.com/render-check/render-check/internal/inventory"
+	"github.com/render-check/render-check/internal/render"
+)
+
+func init() { register(newInventoryCmd) }
+
+type inventoryOptions struct {
+	root, configPath, format, image string
+	clusters, outputs               []string
+	noHistory                       bool
+}
+
+func newInventoryCmd() *cobra.Command {
+	o := &inventoryOptions{}
+	cmd := &cobra.Command{
+		Use:   "inventory [--cluster NAME]... [--image REPOSITORY]",
+		Short: "List what is deployed where: images and charts, the line that sets each and the commit that last changed it",
+		Long: `inventory renders every cluster as check does and lists, per cluster and
+Application, every deployed container image (repository, tag, digest when
+pinned) and Helm chart (name, version, repository), with the file and line a
+person edits to change it and the last commit that changed that line (sha,
+author, date, subject), from one walk of the git history.
+
+The markdown format fits a job summary or a status page. Exit 0: listed
+(apps that fail to render are listed as failed; run check for details);
+2: the run could not happen.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if !slices.Contains(inventory.Formats, o.format) {
+				return usageErrorf("--format: want %s, got %q", strings.Join(inventory.Formats, ", "), o.format)
+			}
+			outs := map[string]string{}
+			for _, e := range o.outputs {
+				f, p, ok := strings.Cut(e, "=")
+				if !ok || p == "" || !slices.Contains(inventory.Formats, f) {
+					return usageErrorf("--output: want FORMAT=PATH with FORMAT one of %s, got %q", strings.Join(inventory.Formats, ", "), e)
+				}
+				outs[p] = f
+			}
+			root, cfg, err := loadRoot(o.root, o.configPath)
+			if err != nil {
+				return err
+			}
+			inv, err := inventory.Build(cmd.Context(), inventory.Options{
+				Root: root, Config: cfg, Clusters: o.clusters, Image: o.image, History: !o.noHistory,
+			})
+			var unknown *render.UnknownClusterError
+			switch {
+			case errors.As(err, &unknown):
+				return usageErrorf("--cluster: %w", err)
+			case err != nil:
+				return usageErrorf("%w", err)
+			}
+			for _, p := range slices.Sorted(maps.Keys(outs)) {
+				if err := writeInventoryFile(p, outs[p], inv); err != nil {
+					return err
+				}
+			}
+			return inventory.Write(cmd.OutOrStdout(), inv, o.format)
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&o.root, "root", defaultRoot(), "config repo root")
+	f.StringVar(&o.configPath, "config", "", "config file (default <root>/"+config.FileName+" if present)")
+	f.StringVar(&o.format, "format", "text", "output format: "+strings.Join(inventory.Formats, ", "))
+	f.StringArrayVar(&o.outputs, "output", nil, "also write FORMAT=PATH (repeatable)")
+	f.StringArrayVar(&o.clusters, "cluster", nil, "only this cluster (repeatable)")
+	f.StringVar(&o.image, "image", "", "only this image repository (any tag), e.g. ghcr.io/org/app; leaves charts out")
+	f.BoolVar(&o.noHistory, "no-history", false, "do not read the git history (no last change per line)")
+	return cmd
+}
+
+// writeInventoryFile writes the inventory in format to path.
+func writeInventoryFile(path, format string, inv *inventory.Inventory) (err error) {
+	f, err := os.Create(path)
+	if err != nil {
+		return fmt.Errorf("writing %s inventory: %w", format, err)
+	}
+	defer func() {
+		if cerr := f.Close(); err == nil && cerr != nil {
+			err = fmt.Errorf("writing %s inventory: %w", format, cerr)
+		}
+	}()
+	return inventory.Write(f, inv, format)
+}
