@@ -15,6 +15,7 @@ import (
 
 	"github.com/render-check/render-check/internal/diff"
 	"github.com/render-check/render-check/internal/report"
+	"github.com/render-check/render-check/internal/rootfs"
 )
 
 func init() { register(newActionCmd) }
@@ -388,10 +389,7 @@ func (a *actionRun) present(rep *report.Report) error {
 		files = append(files, struct{ format, path, output string }{format, a.in.abs(p), ""})
 	}
 	for _, f := range files {
-		if err := os.MkdirAll(filepath.Dir(f.path), 0o755); err != nil {
-			return fmt.Errorf("writing %s report: %w", f.format, err)
-		}
-		if err := writeReportFileWith(f.path, f.format, rep, opts); err != nil {
+		if err := writeReportFileWith(f.path, f.format, rep, opts, a.in.abs(".")); err != nil {
 			return err
 		}
 		if f.output != "" {
@@ -513,7 +511,7 @@ func (a *actionRun) setOutput(name, value string) {
 	if os.Getenv("GITHUB_OUTPUT") == "" {
 		return
 	}
-	if err := fileCommand(func() { a.gh.SetOutput(name, value) }); err != nil {
+	if err := setStepOutput(name, value); err != nil {
 		fmt.Fprintf(a.stderr, "render-check action: output %s: %v\n", name, err)
 	}
 }
@@ -584,8 +582,8 @@ func appendStepSummary(rep *report.Report) (err error) {
 }
 
 // writeReportFileWith writes one report file with the given options.
-func writeReportFileWith(path, format string, rep *report.Report, opts report.Options) (err error) {
-	f, err := os.Create(path)
+func writeReportFileWith(path, format string, rep *report.Report, opts report.Options, guard string) (err error) {
+	f, err := rootfs.Create(path, guard)
 	if err != nil {
 		return fmt.Errorf("writing %s report: %w", format, err)
 	}

@@ -6,7 +6,6 @@ import (
 	"github.com/spf13/cobra"
 	"sigs.k8s.io/yaml"
 
-	"github.com/render-check/render-check/internal/config"
 	"github.com/render-check/render-check/internal/report"
 	"github.com/render-check/render-check/internal/workspace"
 )
@@ -19,7 +18,8 @@ func newAppSetCmd() *cobra.Command {
 		Short: "Work with Argo CD ApplicationSets offline",
 		Args:  cobra.NoArgs,
 	}
-	var root, configPath string
+	var root string
+	var conf configFlags
 	gen := &cobra.Command{
 		Use:   "generate FILE...",
 		Short: "Print the Applications the ApplicationSets in FILE expand to, as a YAML stream sorted by name",
@@ -29,7 +29,7 @@ func newAppSetCmd() *cobra.Command {
 			"templatePatch. Generator errors and invalid Applications are printed to stderr as findings (exit 1).",
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			abs, cfg, err := loadRoot(root, configPath)
+			abs, cfg, err := loadRoot(root, &conf)
 			if err != nil {
 				return err
 			}
@@ -73,7 +73,7 @@ func newAppSetCmd() *cobra.Command {
 		},
 	}
 	gen.Flags().StringVar(&root, "root", defaultRoot(), "config repo root (git generators read it; cluster Secrets found in it)")
-	gen.Flags().StringVar(&configPath, "config", "", "config file (default <root>/"+config.FileName+" if present)")
+	conf.add(gen.Flags())
 	cmd.AddCommand(gen)
 	return cmd
 }

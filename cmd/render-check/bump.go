@@ -9,10 +9,8 @@ import (
 	"os"
 	"strings"
 
-	"github.com/sethvargo/go-githubactions"
 	"github.com/spf13/cobra"
 
-	"github.com/render-check/render-check/internal/config"
 	"github.com/render-check/render-check/internal/imagebump"
 	"github.com/render-check/render-check/internal/images"
 	"github.com/render-check/render-check/internal/registry"
@@ -22,7 +20,7 @@ func init() { register(newBumpCmd) }
 
 type bumpOptions struct {
 	root        string
-	configPath  string
+	conf        configFlags
 	image       string
 	tag         string
 	semver      string
@@ -53,7 +51,7 @@ bumped, or already current; 1: refused, nothing written; 2: bad flags.`,
 	}
 	f := cmd.Flags()
 	f.StringVar(&o.root, "root", defaultRoot(), "config repo root")
-	f.StringVar(&o.configPath, "config", "", "config file (default <root>/"+config.FileName+" if present)")
+	o.conf.add(f)
 	f.StringVar(&o.image, "image", "", "image repository to bump, without tag, e.g. registry.example/org/app")
 	f.StringVar(&o.tag, "tag", "", "new tag")
 	f.StringVar(&o.semver, "semver", "", "semver range: use the highest matching tag in the registry, e.g. '~1.8'")
@@ -107,7 +105,7 @@ func runBump(cmd *cobra.Command, o *bumpOptions) error {
 	if err := o.validate(); err != nil {
 		return err
 	}
-	root, cfg, err := loadRoot(o.root, o.configPath)
+	root, cfg, err := loadRoot(o.root, &o.conf)
 	if err != nil {
 		return err
 	}
@@ -223,12 +221,17 @@ func setGitHubOutputs(res *imagebump.Result) error {
 	if os.Getenv("GITHUB_ACTIONS") != "true" || os.Getenv("GITHUB_OUTPUT") == "" {
 		return nil
 	}
-	gh := githubactions.New()
-	gh.SetOutput("changed", fmt.Sprint(res.Changed))
-	gh.SetOutput("files", strings.Join(res.Files, "\n"))
-	gh.SetOutput("image", res.Image)
-	gh.SetOutput("tag", res.Tag)
-	gh.SetOutput("digest", res.Digest)
+	for _, o := range []struct{ name, value string }{
+		{"changed", fmt.Sprint(res.Changed)},
+		{"files", strings.Join(res.Files, "\n")},
+		{"image", res.Image},
+		{"tag", res.Tag},
+		{"digest", res.Digest},
+	} {
+		if err := setStepOutput(o.name, o.value); err != nil {
+			return err
+		}
+	}
 	return nil
 }
 

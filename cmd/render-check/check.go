@@ -20,7 +20,7 @@ func init() { register(newCheckCmd) }
 
 type checkOptions struct {
 	root        string
-	configPath  string
+	conf        configFlags
 	clusters    []string
 	kubeVersion string
 	images      string
@@ -60,7 +60,7 @@ text format lists the failing apps and the totals; --verbose lists every app.` +
 	}
 	f := cmd.Flags()
 	f.StringVar(&o.root, "root", defaultRoot(), "config repo root")
-	f.StringVar(&o.configPath, "config", "", "config file (default <root>/"+config.FileName+" if present)")
+	o.conf.add(f)
 	f.StringArrayVar(&o.clusters, "cluster", nil, "only check this cluster (repeatable)")
 	f.StringVar(&o.kubeVersion, "kube-version", "", "target Kubernetes version for every cluster (default: config, else newest embedded)")
 	f.StringVar(&o.images, "images", "", "image check: verify, warn or off (default: config, else verify)")
@@ -76,7 +76,7 @@ text format lists the failing apps and the totals; --verbose lists every app.` +
 		"format": report.Formats(), "images": {"verify", "warn", "off"}, "fail-on": {"error", "warning"},
 		"progress": {"auto", "tty", "plain", "off"},
 	})
-	_ = cmd.RegisterFlagCompletionFunc("cluster", completeClusters(&o.root, &o.configPath))
+	_ = cmd.RegisterFlagCompletionFunc("cluster", completeClusters(&o.root, &o.conf))
 	_ = cmd.RegisterFlagCompletionFunc("output", completeOutputs)
 	return cmd
 }
@@ -91,7 +91,7 @@ func checkKubeVersion(v string) error {
 }
 
 // loadRoot resolves --root and --config (exit 2 on failure).
-func loadRoot(root, configPath string) (string, *config.Config, error) {
+func loadRoot(root string, conf *configFlags) (string, *config.Config, error) {
 	abs, err := filepath.Abs(root)
 	if err != nil {
 		return "", nil, usageErrorf("root %q: %w", root, err)
@@ -103,7 +103,11 @@ func loadRoot(root, configPath string) (string, *config.Config, error) {
 	if !st.IsDir() {
 		return "", nil, usageErrorf("root %s is not a directory", root)
 	}
-	cfg, err := config.Load(abs, configPath)
+	lo, err := conf.loadOptions(abs)
+	if err != nil {
+		return "", nil, err
+	}
+	cfg, err := config.LoadWith(lo)
 	if err != nil {
 		return "", nil, usageErrorf("%w", err)
 	}
@@ -118,7 +122,7 @@ func runCheck(cmd *cobra.Command, o *checkOptions) error {
 	if err := checkKubeVersion(o.kubeVersion); err != nil {
 		return err
 	}
-	root, cfg, err := loadRoot(o.root, o.configPath)
+	root, cfg, err := loadRoot(o.root, &o.conf)
 	if err != nil {
 		return err
 	}
@@ -157,7 +161,7 @@ func runCheck(cmd *cobra.Command, o *checkOptions) error {
 	if err != nil {
 		return err
 	}
-	if err := writeOutputs(cmd.OutOrStdout(), outs, rep, report.Options{FailOn: failOn, Verbose: o.verbose}); err != nil {
+	if err := writeOutputs(cmd.OutOrStdout(), outs, rep, report.Options{FailOn: failOn, Verbose: o.verbose}, root); err != nil {
 		return err
 	}
 	if rep.Fails(failOn) {
@@ -195,8 +199,9 @@ func parseOutputs(format string, extra []string) ([]output, error) {
 }
 
 // writeOutputs writes the report in every requested format; base carries
-// the options of the run (fail level, verbosity), the tool version is added.
-func writeOutputs(stdout io.Writer, outs []output, rep *report.Report, base report.Options) error {
+// the options of the run (fail level, verbosity), the tool version is added;
+// guard is the checkout, whose symlinks a report file is never written through.
+func writeOutputs(stdout io.Writer, outs []output, rep *report.Report, base report.Options, guard string) error {
 	base.ToolVersion = versionString()
 	for _, o := range outs {
 		if o.path == "" {
@@ -216,7 +221,7 @@ func writeOutputs(stdout io.Writer, outs []output, rep *report.Report, base repo
 			}
 			continue
 		}
-		if err := writeReportFileWith(o.path, o.format, rep, base); err != nil {
+		if err := writeReportFileWith(o.path, o.format, rep, base, guard); err != nil {
 			return err
 		}
 	}

@@ -28,9 +28,9 @@ func completeFlags(cmd *cobra.Command, values map[string][]string) {
 
 // completeClusters completes --cluster with the clusters found under the
 // --root (and --config) given so far on the command line.
-func completeClusters(root, configPath *string) func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
+func completeClusters(root *string, conf *configFlags) func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
 	return func(cmd *cobra.Command, _ []string, prefix string) ([]string, cobra.ShellCompDirective) {
-		abs, cfg, err := loadRoot(*root, *configPath)
+		abs, cfg, err := loadRoot(*root, conf)
 		if err != nil {
 			return nil, cobra.ShellCompDirectiveNoFileComp
 		}

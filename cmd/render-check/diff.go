@@ -17,13 +17,15 @@ import (
 	"github.com/render-check/render-check/internal/render"
 	"github.com/render-check/render-check/internal/report"
 	"github.com/render-check/render-check/internal/resource"
+	"github.com/render-check/render-check/internal/rootfs"
 	"github.com/render-check/render-check/internal/workspace"
 )
 
 func init() { register(newDiffCmd) }
 
 type diffOptions struct {
-	root, configPath    string
+	root                string
+	conf                configFlags
 	base, head          string
 	live                string
 	clusters            []string
@@ -47,7 +49,7 @@ Secret values never appear: a changed Secret value shows as a changed fingerprin
 	}
 	f := cmd.Flags()
 	f.StringVar(&o.root, "root", defaultRoot(), "config repo root (inside a git work tree for --base)")
-	f.StringVar(&o.configPath, "config", "", "config file (default <root>/"+config.FileName+" if present)")
+	o.conf.add(f)
 	f.StringVar(&o.base, "base", "", "git revision to compare against")
 	f.StringVar(&o.head, "head", "", "git revision to compare (default: the working tree)")
 	f.StringVar(&o.live, "live", "", "directory (or file) of exported live manifests to compare the desired state with")
@@ -70,7 +72,7 @@ func runDiff(cmd *cobra.Command, o *diffOptions) error {
 	if !containsStr(diff.Formats, o.format) {
 		return usageErrorf("--format: unknown diff format %q (known: %s)", o.format, strings.Join(diff.Formats, ", "))
 	}
-	root, cfg, err := loadRoot(o.root, o.configPath)
+	root, cfg, err := loadRoot(o.root, &o.conf)
 	if err != nil {
 		return err
 	}
@@ -102,7 +104,7 @@ func runDiff(cmd *cobra.Command, o *diffOptions) error {
 }
 
 func appendFile(path, s string) error {
-	f, err := os.OpenFile(path, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644)
+	f, err := rootfs.Append(path, "")
 	if err != nil {
 		return fmt.Errorf("writing summary: %w", err)
 	}
@@ -157,11 +159,16 @@ func revisionDiff(cmd *cobra.Command, o *diffOptions, root string) (*diff.Result
 	}
 	origin := workspace.Origin(cmd.Context(), root) // "" when the checkout has none
 	load := func(dir string) (*config.Config, error) {
-		path := o.configPath
+		path := o.conf.path
 		if path != "" && !filepath.IsAbs(path) {
 			path = filepath.Join(dir, path)
 		}
-		cfg, err := config.Load(dir, path)
+		lo, err := o.conf.loadOptions(dir)
+		if err != nil {
+			return nil, err
+		}
+		lo.Path = path
+		cfg, err := config.LoadWith(lo)
 		if err != nil {
 			return nil, usageErrorf("%w", err)
 		}
@@ -307,7 +314,15 @@ func checkoutRevision(ctx context.Context, root, rev string) (string, func(), er
 	return dir, cleanup, nil
 }
 
+// untar extracts a git archive into dir through an os.Root: no entry is
+// written outside dir, also not through a symlink an earlier entry made (a
+// tree can hold both a symlink "a" and a directory "a/").
 func untar(r io.Reader, dir string) error {
+	root, err := os.OpenRoot(dir)
+	if err != nil {
+		return err
+	}
+	defer root.Close()
 	tr := tar.NewReader(r)
 	for {
 		h, err := tr.Next()
@@ -317,22 +332,28 @@ func untar(r io.Reader, dir string) error {
 		if err != nil {
 			return err
 		}
-		target := filepath.Join(dir, filepath.FromSlash(h.Name))
-		if !strings.HasPrefix(target, dir+string(filepath.Separator)) && target != dir {
+		name := filepath.Clean(filepath.FromSlash(h.Name))
+		if !filepath.IsLocal(name) {
 			return fmt.Errorf("archive entry %q escapes the directory", h.Name)
 		}
+		parent := filepath.Dir(name)
 		switch h.Typeflag {
 		case tar.TypeDir:
-			if err := os.MkdirAll(target, 0o755); err != nil {
-				return err
+			if err := root.MkdirAll(name, 0o755); err != nil {
+				return fmt.Errorf("archive entry %q: %w", h.Name, err)
 			}
 		case tar.TypeReg:
-			if err := os.MkdirAll(filepath.Dir(target), 0o755); err != nil {
-				return err
+			if parent != "." {
+				if err := root.MkdirAll(parent, 0o755); err != nil {
+					return fmt.Errorf("archive entry %q: %w", h.Name, err)
+				}
 			}
-			f, err := os.OpenFile(target, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, os.FileMode(h.Mode)&0o777|0o600)
+			if st, err := root.Lstat(name); err == nil && !st.Mode().IsRegular() {
+				return fmt.Errorf("archive entry %q: duplicate entry over a %s", h.Name, st.Mode().Type())
+			}
+			f, err := root.OpenFile(name, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, os.FileMode(h.Mode)&0o777|0o600)
 			if err != nil {
-				return err
+				return fmt.Errorf("archive entry %q: %w", h.Name, err)
 			}
 			if _, err := io.Copy(f, tr); err != nil {
 				f.Close()
@@ -342,11 +363,13 @@ func untar(r io.Reader, dir string) error {
 				return err
 			}
 		case tar.TypeSymlink:
-			if err := os.MkdirAll(filepath.Dir(target), 0o755); err != nil {
-				return err
+			if parent != "." {
+				if err := root.MkdirAll(parent, 0o755); err != nil {
+					return fmt.Errorf("archive entry %q: %w", h.Name, err)
+				}
 			}
-			if err := os.Symlink(h.Linkname, target); err != nil {
-				return err
+			if err := root.Symlink(h.Linkname, name); err != nil {
+				return fmt.Errorf("archive entry %q: %w", h.Name, err)
 			}
 		}
 	}

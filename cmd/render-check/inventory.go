@@ -10,7 +10,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/render-check/render-check/internal/config"
 	"github.com/render-check/render-check/internal/inventory"
 	"github.com/render-check/render-check/internal/render"
 )
@@ -18,9 +17,10 @@ import (
 func init() { register(newInventoryCmd) }
 
 type inventoryOptions struct {
-	root, configPath, format, image string
-	clusters, outputs               []string
-	noHistory                       bool
+	root, format, image string
+	conf                configFlags
+	clusters, outputs   []string
+	noHistory           bool
 }
 
 func newInventoryCmd() *cobra.Command {
@@ -50,7 +50,7 @@ The markdown format fits a job summary or a status page. Exit 0: listed
 				}
 				outs[p] = f
 			}
-			root, cfg, err := loadRoot(o.root, o.configPath)
+			root, cfg, err := loadRoot(o.root, &o.conf)
 			if err != nil {
 				return err
 			}
@@ -74,7 +74,7 @@ The markdown format fits a job summary or a status page. Exit 0: listed
 	}
 	f := cmd.Flags()
 	f.StringVar(&o.root, "root", defaultRoot(), "config repo root")
-	f.StringVar(&o.configPath, "config", "", "config file (default <root>/"+config.FileName+" if present)")
+	o.conf.add(f)
 	f.StringVar(&o.format, "format", "text", "output format: "+strings.Join(inventory.Formats, ", "))
 	f.StringArrayVar(&o.outputs, "output", nil, "also write FORMAT=PATH (repeatable)")
 	f.StringArrayVar(&o.clusters, "cluster", nil, "only this cluster (repeatable)")

@@ -16,8 +16,9 @@ import (
 func init() { register(newListCmd) }
 
 type listOptions struct {
-	root, configPath, format string
-	shards                   int
+	root, format string
+	conf         configFlags
+	shards       int
 }
 
 // listOutput is the JSON form of `render-check list`; Matrix plugs into a
@@ -46,7 +47,7 @@ func newListCmd() *cobra.Command {
 			if o.format != "text" && o.format != "json" {
 				return usageErrorf("--format: want text or json, got %q", o.format)
 			}
-			root, cfg, err := loadRoot(o.root, o.configPath)
+			root, cfg, err := loadRoot(o.root, &o.conf)
 			if err != nil {
 				return err
 			}
@@ -99,7 +100,7 @@ func newListCmd() *cobra.Command {
 	}
 	f := cmd.Flags()
 	f.StringVar(&o.root, "root", defaultRoot(), "config repo root")
-	f.StringVar(&o.configPath, "config", "", "config file (default <root>/"+config.FileName+" if present)")
+	o.conf.add(f)
 	f.StringVar(&o.format, "format", "text", "output format: text or json")
 	f.IntVar(&o.shards, "shards", 1, "number of shards to assign clusters to")
 	return cmd

@@ -5,22 +5,21 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 
 	"github.com/spf13/cobra"
 
-	"github.com/render-check/render-check/internal/config"
 	"github.com/render-check/render-check/internal/kube"
 	"github.com/render-check/render-check/internal/render"
 	"github.com/render-check/render-check/internal/report"
+	"github.com/render-check/render-check/internal/rootfs"
 )
 
 func init() { register(newRenderCmd) }
 
 type renderOptions struct {
 	root        string
-	configPath  string
+	conf        configFlags
 	clusters    []string
 	kubeVersion string
 	outputDir   string
@@ -41,7 +40,7 @@ Render findings go to stderr; the exit code is 1 when rendering failed.`,
 	}
 	f := cmd.Flags()
 	f.StringVar(&o.root, "root", defaultRoot(), "config repo root")
-	f.StringVar(&o.configPath, "config", "", "config file (default <root>/"+config.FileName+" if present)")
+	o.conf.add(f)
 	f.StringArrayVar(&o.clusters, "cluster", nil, "only render this cluster (repeatable)")
 	f.StringVar(&o.kubeVersion, "kube-version", "", "target Kubernetes version for every cluster (default: config, else "+kube.DefaultVersion()+")")
 	f.StringVar(&o.outputDir, "output-dir", "", "directory to write DIR/<cluster>/<app>.yaml into (required)")
@@ -55,7 +54,7 @@ func runRender(cmd *cobra.Command, o *renderOptions) error {
 	if err := checkKubeVersion(o.kubeVersion); err != nil {
 		return err
 	}
-	root, cfg, err := loadRoot(o.root, o.configPath)
+	root, cfg, err := loadRoot(o.root, &o.conf)
 	if err != nil {
 		return err
 	}
@@ -70,16 +69,23 @@ func runRender(cmd *cobra.Command, o *renderOptions) error {
 		return err
 	}
 	for _, c := range res.Clusters {
-		dir := filepath.Join(o.outputDir, c.Name)
-		if err := os.MkdirAll(dir, 0o755); err != nil {
-			return fmt.Errorf("writing manifests: %w", err)
+		if err := rootfs.ValidPathElement(c.Name); err != nil {
+			return fmt.Errorf("writing manifests: cluster %w", err)
 		}
 		for _, a := range render.SortedApps(c) {
+			if err := rootfs.ValidAppName(a.Name); err != nil {
+				// a name from content never becomes a path unchecked
+				res.Findings = append(res.Findings, report.Finding{
+					Rule: report.RuleRenderFailed, Severity: report.SeverityError, Cluster: c.Name, App: a.Name,
+					Message: fmt.Sprintf("not written to --output-dir: %v", err),
+				})
+				continue
+			}
 			var buf bytes.Buffer
 			if err := render.WriteManifests(&buf, a); err != nil {
 				return err
 			}
-			if err := os.WriteFile(filepath.Join(dir, a.Name+".yaml"), buf.Bytes(), 0o644); err != nil {
+			if err := rootfs.WriteIn(o.outputDir, filepath.Join(c.Name, a.Name+".yaml"), buf.Bytes()); err != nil {
 				return fmt.Errorf("writing manifests: %w", err)
 			}
 		}

@@ -9,7 +9,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/render-check/render-check/internal/config"
 	"github.com/render-check/render-check/internal/imagebump"
 	"github.com/render-check/render-check/internal/images"
 	"github.com/render-check/render-check/internal/inventory"
@@ -19,8 +18,9 @@ import (
 func init() { register(newRollbackCmd) }
 
 type rollbackOptions struct {
-	root, configPath, image, chart, cluster, format string
-	noVerify, dryRun                                bool
+	root, image, chart, cluster, format string
+	conf                                configFlags
+	noVerify, dryRun                    bool
 }
 
 func newRollbackCmd() *cobra.Command {
@@ -47,7 +47,7 @@ written; 2: bad flags or unknown cluster.`,
 	}
 	f := cmd.Flags()
 	f.StringVar(&o.root, "root", defaultRoot(), "config repo root")
-	f.StringVar(&o.configPath, "config", "", "config file (default <root>/"+config.FileName+" if present)")
+	o.conf.add(f)
 	f.StringVar(&o.image, "image", "", "image repository to roll back, without tag, e.g. registry.example/org/app")
 	f.StringVar(&o.chart, "chart", "", "remote Helm chart to roll back (its Applications' targetRevision), instead of --image")
 	f.StringVar(&o.cluster, "cluster", "", "the cluster to roll back")
@@ -79,7 +79,7 @@ func runRollback(cmd *cobra.Command, o *rollbackOptions) error {
 	if err != nil {
 		return usageErrorf("--image: %w", err)
 	}
-	root, cfg, err := loadRoot(o.root, o.configPath)
+	root, cfg, err := loadRoot(o.root, &o.conf)
 	if err != nil {
 		return err
 	}
@@ -171,7 +171,7 @@ type chartRollbackJSON struct {
 }
 
 func runChartRollback(cmd *cobra.Command, o *rollbackOptions) error {
-	root, cfg, err := loadRoot(o.root, o.configPath)
+	root, cfg, err := loadRoot(o.root, &o.conf)
 	if err != nil {
 		return err
 	}

@@ -16,7 +16,7 @@ func init() { register(newSecretsCmd) }
 
 type secretsOptions struct {
 	root          string
-	configPath    string
+	conf          configFlags
 	format        string
 	outputs       []string
 	failOn        string
@@ -40,7 +40,7 @@ func newSecretsCmd() *cobra.Command {
 	}
 	f := cmd.Flags()
 	f.StringVar(&o.root, "root", defaultRoot(), "config repo root")
-	f.StringVar(&o.configPath, "config", "", "config file (default <root>/.render-check.yaml if present)")
+	o.conf.add(f)
 	f.StringVar(&o.format, "format", "", "output format: "+strings.Join(report.Formats(), ", ")+" (default text; github under GitHub Actions)")
 	f.StringArrayVar(&o.outputs, "output", nil, "also write FORMAT=PATH (repeatable)")
 	f.StringVar(&o.failOn, "fail-on", "warning", "exit 1 on findings at or above: error, warning")
@@ -60,7 +60,7 @@ func runSecrets(cmd *cobra.Command, o *secretsOptions, args []string) error {
 	if err != nil {
 		return err
 	}
-	root, cfg, err := loadRoot(o.root, o.configPath)
+	root, cfg, err := loadRoot(o.root, &o.conf)
 	if err != nil {
 		return err
 	}
@@ -96,7 +96,7 @@ func runSecrets(cmd *cobra.Command, o *secretsOptions, args []string) error {
 	}
 	rep := &report.Report{Findings: res.Findings, Skipped: res.Skipped}
 	rep.Finalize()
-	if err := writeOutputs(cmd.OutOrStdout(), outs, rep, report.Options{}); err != nil {
+	if err := writeOutputs(cmd.OutOrStdout(), outs, rep, report.Options{}, root); err != nil {
 		return err
 	}
 	if rep.Fails(failOn) {

@@ -3,16 +3,13 @@
 package config
 
 import (
-	"errors"
 	"fmt"
-	"io/fs"
-	"os"
-	"path/filepath"
 	"time"
 
 	"sigs.k8s.io/yaml"
 
 	"github.com/render-check/render-check/internal/kube"
+	"github.com/render-check/render-check/internal/netpolicy"
 )
 
 // FileName is the config file looked up at the repo root.
@@ -54,6 +51,16 @@ type Config struct {
 
 	// clustersDefaulted is true when Clusters was not configured.
 	clustersDefaulted bool
+
+	// Network is the remote-fetch policy for charts, value files and
+	// kustomize remote bases: "all", "off" or a comma-separated host list.
+	// Default: all on a trusted run, off on an untrusted one. Honoured only
+	// from a trusted source (see docs/security.md).
+	Network string `json:"network,omitempty"`
+
+	// Trust is decided when loading (flags and environment), never read
+	// from the file.
+	Trust Trust `json:"-"`
 }
 
 // ClustersConfigured reports whether the cluster globs come from the
@@ -89,23 +96,6 @@ func (c *Config) applyDefaults() {
 	c.Images.applyDefaults()
 }
 
-// Load reads the config at path. An empty path means FileName under root,
-// which may be absent (then defaults apply). An explicit path must exist.
-func Load(root, path string) (*Config, error) {
-	explicit := path != ""
-	if !explicit {
-		path = filepath.Join(root, FileName)
-	}
-	data, err := os.ReadFile(path)
-	if err != nil {
-		if !explicit && errors.Is(err, fs.ErrNotExist) {
-			return Default(), nil
-		}
-		return nil, fmt.Errorf("reading config: %w", err)
-	}
-	return Parse(path, data)
-}
-
 // Parse decodes config bytes strictly; name is used in error messages.
 func Parse(name string, data []byte) (*Config, error) {
 	c := &Config{}
@@ -137,6 +127,16 @@ func (c *Config) check() error {
 	}
 	if c.Images.Concurrency < 0 {
 		return fmt.Errorf("images.concurrency must not be negative")
+	}
+	if t := c.Render.Limits.Timeout; t != "" {
+		if d, err := time.ParseDuration(t); err != nil || d <= 0 {
+			return fmt.Errorf("render.limits.timeout: want a positive Go duration, got %q", t)
+		}
+	}
+	if c.Network != "" {
+		if _, err := netpolicy.Parse(c.Network); err != nil {
+			return err
+		}
 	}
 	if err := c.checkArgoClusters(); err != nil {
 		return err

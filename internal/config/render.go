@@ -1,5 +1,7 @@
 package config
 
+import "time"
+
 // Render configures rendering.
 type Render struct {
 	// KustomizeBuildOptions mirrors argocd-cm kustomize.buildOptions, e.g.
@@ -20,6 +22,58 @@ type Render struct {
 	// kustomize.version not listed here fails as in Argo CD; listed versions
 	// render with the built-in kustomize.
 	KustomizeVersions map[string]string `json:"kustomizeVersions,omitempty"`
+	// Limits bound each render (render/limit findings when hit).
+	Limits Limits `json:"limits,omitempty"`
+}
+
+// Limits bound the work one hostile or runaway app can cause. Each hit is a
+// render/limit finding naming the app and the limit; the run continues.
+// Raising them is honoured only from a trusted source.
+type Limits struct {
+	// Timeout is the per-app render deadline, a Go duration. Default "90s"
+	// (Argo CD's default exec timeout for helm and kustomize).
+	Timeout string `json:"timeout,omitempty"`
+	// MaxDocuments caps the resources one app renders. Default 20000.
+	MaxDocuments int `json:"maxDocuments,omitempty"`
+	// MaxBytes caps one kustomize build's output. Default 64 MiB.
+	MaxBytes int `json:"maxBytes,omitempty"`
+	// MaxAppsPerCluster caps the Applications of one cluster, app-of-apps
+	// children included. Default 5000.
+	MaxAppsPerCluster int `json:"maxAppsPerCluster,omitempty"`
+}
+
+// Defaults of Limits.
+const (
+	DefaultRenderTimeout     = 90 * time.Second
+	DefaultMaxDocuments      = 20000
+	DefaultMaxBytes          = 64 << 20
+	DefaultMaxAppsPerCluster = 5000
+)
+
+// TimeoutOrDefault is the parsed per-app deadline.
+func (l Limits) TimeoutOrDefault() time.Duration {
+	if d, err := time.ParseDuration(l.Timeout); err == nil && d > 0 {
+		return d
+	}
+	return DefaultRenderTimeout
+}
+
+func orDefault(v, d int) int {
+	if v > 0 {
+		return v
+	}
+	return d
+}
+
+// MaxDocumentsOrDefault is the document cap.
+func (l Limits) MaxDocumentsOrDefault() int { return orDefault(l.MaxDocuments, DefaultMaxDocuments) }
+
+// MaxBytesOrDefault is the output cap.
+func (l Limits) MaxBytesOrDefault() int { return orDefault(l.MaxBytes, DefaultMaxBytes) }
+
+// MaxAppsPerClusterOrDefault is the apps cap.
+func (l Limits) MaxAppsPerClusterOrDefault() int {
+	return orDefault(l.MaxAppsPerCluster, DefaultMaxAppsPerCluster)
 }
 
 // DefaultControlPlaneNamespace is Argo CD's usual install namespace.

@@ -15,6 +15,7 @@ import (
 
 	"github.com/render-check/render-check/internal/report"
 	"github.com/render-check/render-check/internal/resource"
+	"github.com/render-check/render-check/internal/secrets"
 )
 
 // Change says what happens to a resource.
@@ -196,7 +197,7 @@ func sortedKeys[V any](m map[string]V) []string {
 // replaced by fingerprints, so that formatting noise never shows and secret
 // values never do.
 func Normalize(obj map[string]any) string {
-	b, err := yaml.Marshal(Redact(obj))
+	b, err := yaml.Marshal(secrets.RedactValues(Redact(obj), Fingerprint))
 	if err != nil {
 		return fmt.Sprintf("# unrenderable object: %v\n", err)
 	}

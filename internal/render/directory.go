@@ -103,7 +103,7 @@ func (r *renderer) renderDirectory(ctx context.Context, dir string, opts *argo.D
 	var jsonnet *jsonnetEvaluator
 	for _, p := range files {
 		rel := r.repo.Rel(p)
-		data, err := os.ReadFile(p)
+		data, err := r.fs.ReadFile(p)
 		if err != nil {
 			return nil, &FileError{File: rel, Err: err}
 		}
@@ -122,6 +122,9 @@ func (r *renderer) renderDirectory(ctx context.Context, dir string, opts *argo.D
 			objs, err = jsonnet.evaluate(ctx, rel)
 			out.inputs = append(out.inputs, jsonnet.imported()...)
 		} else {
+			if err := workspace.CheckYAMLBounds(data); err != nil {
+				return nil, &FileError{File: rel, Err: err}
+			}
 			objs, err = decodeManifestFile(rel, data)
 		}
 		if err != nil {

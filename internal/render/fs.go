@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"os"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -13,6 +12,8 @@ import (
 
 	"sigs.k8s.io/kustomize/api/types"
 	"sigs.k8s.io/kustomize/kyaml/filesys"
+
+	"github.com/render-check/render-check/internal/rootfs"
 )
 
 // errReadOnly is returned by every write to the overlay filesystem outside
@@ -25,6 +26,7 @@ var errReadOnly = errors.New("render: the checkout is read-only while rendering"
 // can rewrite kustomization files as they are read (helmCharts inflation).
 type overlayFS struct {
 	filesys.FileSystem
+	rfs  *rootfs.FS
 	root string
 
 	mu      sync.Mutex
@@ -40,8 +42,11 @@ type overlayFS struct {
 	deprecated map[string][]string
 }
 
-func newOverlayFS(root string) *overlayFS {
-	return &overlayFS{FileSystem: filesys.MakeFsOnDisk(), root: root, mem: map[string][]byte{}, read: map[string]bool{}}
+// newOverlayFS layers memory over the rooted checkout: no read leaves the
+// root (extra names the directories outside it that may be read, the
+// clones kustomize makes of allowed remote bases).
+func newOverlayFS(rfs *rootfs.FS, root string, extra func(string) bool) *overlayFS {
+	return &overlayFS{FileSystem: rootfs.Kustomize(rfs, extra), rfs: rfs, root: root, mem: map[string][]byte{}, read: map[string]bool{}}
 }
 
 func (o *overlayFS) virtual(path string) ([]byte, bool) {
@@ -93,7 +98,7 @@ func (o *overlayFS) inputs() []string {
 }
 
 func (o *overlayFS) onDisk(p string) bool {
-	_, err := os.Stat(p)
+	_, err := o.rfs.Stat(p)
 	return err == nil
 }
 

@@ -172,7 +172,7 @@ func (r *renderer) buildKustomize(ctx context.Context, req kustomizeRequest) (*k
 	}
 	krel := path.Join(req.Dir, kname)
 	kabs := filepath.Join(absDir, kname)
-	data, err := os.ReadFile(kabs)
+	data, err := r.fs.ReadFile(kabs)
 	if err != nil {
 		return nil, &FileError{File: krel, Err: err}
 	}
@@ -195,7 +195,7 @@ func (r *renderer) buildKustomize(ctx context.Context, req kustomizeRequest) (*k
 		return nil, &FileError{File: krel, Err: fmt.Errorf("encoding kustomization: %w", err)}
 	}
 
-	fsys := newOverlayFS(r.repo.Root)
+	fsys := newOverlayFS(r.fs, r.repo.Root, r.cloneDir)
 	fsys.set(kabs, edited)
 	fsys.noteRead(kabs)
 	// the app's own kustomization is served edited from memory: its
@@ -209,6 +209,7 @@ func (r *renderer) buildKustomize(ctx context.Context, req kustomizeRequest) (*k
 	} else {
 		fsys.rewrite = refuseHelmCharts(r.repo.Rel)
 	}
+	fsys.rewrite = guardRemotes(r.repo.Rel, r.network, fsys.rewrite)
 
 	opts := krusty.MakeDefaultOptions()
 	opts.Reorder = krusty.ReorderOption(r.build.Reorder)
@@ -224,6 +225,9 @@ func (r *renderer) buildKustomize(ctx context.Context, req kustomizeRequest) (*k
 	out, err := resMap.AsYaml()
 	if err != nil {
 		return nil, &FileError{File: krel, Err: fmt.Errorf("encoding kustomize output: %w", err)}
+	}
+	if maxBytes := r.cfg.Render.Limits.MaxBytesOrDefault(); len(out) > maxBytes {
+		return nil, &FileError{File: krel, Err: &workspace.LimitError{Limit: "rendered bytes", Detail: fmt.Sprintf("%d bytes, the limit is %d (render.limits.maxBytes)", len(out), maxBytes)}}
 	}
 	docs, err := workspace.ParseDocuments(krel, out)
 	if err != nil {

@@ -8,6 +8,7 @@ import (
 	"sigs.k8s.io/yaml"
 
 	"github.com/render-check/render-check/internal/resource"
+	"github.com/render-check/render-check/internal/secrets"
 )
 
 // RedactionMarker replaces every value of a Secret's data and stringData in
@@ -46,7 +47,7 @@ func Redacted(obj map[string]any) map[string]any {
 // redacted. The output is byte-identical for the same input.
 func WriteManifests(w io.Writer, app *resource.App) error {
 	for _, r := range app.Resources {
-		b, err := yaml.Marshal(Redacted(r.Object))
+		b, err := yaml.Marshal(Redacted(secrets.RedactValues(r.Object, func(string) string { return RedactionMarker })))
 		if err != nil {
 			return fmt.Errorf("encoding %s: %w", r.Ref(), err)
 		}

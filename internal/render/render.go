@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"os"
 	"path"
 	"reflect"
 	"runtime"
@@ -23,9 +22,12 @@ import (
 	"github.com/render-check/render-check/internal/argo"
 	"github.com/render-check/render-check/internal/config"
 	"github.com/render-check/render-check/internal/kube"
+	"github.com/render-check/render-check/internal/netpolicy"
 	"github.com/render-check/render-check/internal/render/helm"
 	"github.com/render-check/render-check/internal/report"
 	"github.com/render-check/render-check/internal/resource"
+	"github.com/render-check/render-check/internal/rootfs"
+	"github.com/render-check/render-check/internal/secrets"
 	"github.com/render-check/render-check/internal/source"
 	"github.com/render-check/render-check/internal/workspace"
 )
@@ -52,6 +54,9 @@ type Options struct {
 	// app-of-apps add to the total as they are found). It may be called
 	// concurrently.
 	Progress func(done, total int)
+	// Network is the remote-fetch policy for charts, value files and
+	// kustomize remote bases (zero value: everything allowed).
+	Network netpolicy.Policy
 }
 
 // Result is the rendered desired state of every selected cluster and the
@@ -86,6 +91,8 @@ type renderer struct {
 	lines       *lineIndex
 	parallel    int
 	repoCRDs    []map[string]any
+	network     netpolicy.Policy
+	fs          *rootfs.FS
 
 	guessOnce sync.Once
 	guessed   bool
@@ -148,15 +155,35 @@ func Render(ctx context.Context, opts Options) (*Result, error) {
 	if par <= 0 {
 		par = runtime.NumCPU()
 	}
-	r := &renderer{repo: rp, cfg: cfg, build: build, lines: newLineIndex(), parallel: par,
-		helm: helm.NewRenderer(cacheDir, opts.HelmOptions...), progress: opts.Progress}
+	network := opts.Network
+	if network.Mode == "" {
+		network = cfg.Trust.Network
+	}
+	hopts := append([]helm.Option{helm.WithNetworkPolicy(network)}, opts.HelmOptions...)
+	rfs, err := rootfs.Open(rp.Root)
+	if err != nil {
+		return nil, err
+	}
+	defer rfs.Close()
+	r := &renderer{repo: rp, cfg: cfg, build: build, network: network, fs: rfs, lines: newLineIndex(), parallel: par,
+		helm: helm.NewRenderer(cacheDir, hopts...), progress: opts.Progress}
 	r.repoCRDs, err = rp.CRDs(ctx)
 	if err != nil {
 		return nil, err
 	}
-	res := &Result{}
+	res := &Result{Findings: UntrustedSettings(cfg)}
 	if note != "" {
 		res.Notes = append(res.Notes, note)
+	}
+	oob, err := rfs.OutOfBounds(".")
+	if err != nil {
+		return nil, err
+	}
+	for _, o := range oob {
+		res.Findings = append(res.Findings, report.Finding{
+			Rule: RuleSymlink, Severity: report.SeverityError, File: o.Link,
+			Message: fmt.Sprintf("symlink to %s points outside the repository: render-check never follows it, and Argo CD refuses to generate manifests from a repository containing one", o.Target),
+		})
 	}
 	for _, d := range dirs {
 		if err := ctx.Err(); err != nil {
@@ -187,6 +214,32 @@ func Render(ctx context.Context, opts Options) (*Result, error) {
 	}
 	res.Findings = report.Sort(res.Findings)
 	return res, nil
+}
+
+// RuleLimit is a bound hit while rendering an app (deadline, output size,
+// documents, apps per cluster, file size, YAML depth).
+const RuleLimit = report.RuleRenderLimit
+
+// RuleSymlink is a symlink in the checkout whose target is outside it.
+const RuleSymlink = report.RuleRenderSymlink
+
+// RuleUntrustedSetting is a setting of the repository's own config file
+// that an untrusted run does not apply (it grants trust or reaches outside
+// the checkout).
+const RuleUntrustedSetting = report.RuleRepoUntrusted
+
+// UntrustedSettings returns one finding per setting the trust split dropped
+// from the configuration.
+func UntrustedSettings(cfg *config.Config) []report.Finding {
+	var out []report.Finding
+	for _, ig := range cfg.Trust.Ignored {
+		out = append(out, report.Finding{
+			Rule: RuleUntrustedSetting, Severity: report.SeverityWarning, File: ig.File, Line: ig.Line,
+			Message: fmt.Sprintf("%s is ignored: this is an untrusted run (%s) and the setting comes from the checkout; "+
+				"set it with a flag or --config FILE from a trusted checkout (docs/security.md)", ig.Key, cfg.Trust.Reason),
+		})
+	}
+	return out
 }
 
 // cluster is one cluster being rendered.
@@ -263,6 +316,8 @@ func (r *renderer) renderCluster(ctx context.Context, d workspace.ClusterDir, ku
 		wave = append(wave, n)
 	}
 	edges := map[string][]string{}
+	maxApps := r.cfg.Render.Limits.MaxAppsPerClusterOrDefault()
+	capped := false
 	for len(wave) > 0 {
 		results := make([]*appResult, len(wave))
 		g, gctx := errgroup.WithContext(ctx)
@@ -300,6 +355,16 @@ func (r *renderer) renderCluster(ctx context.Context, d workspace.ClusterDir, ku
 					continue // an app managing its own Application: normal app-of-apps
 				}
 				ex, ok := nodes[name]
+				if !ok && len(nodes) >= maxApps {
+					if !capped {
+						capped = true
+						findings = append(findings, report.Finding{
+							Rule: RuleLimit, Severity: report.SeverityError, Cluster: d.Name, App: parent, File: child.File, Line: child.Line,
+							Message: fmt.Sprintf("limit apps per cluster exceeded: more than %d Applications (render.limits.maxAppsPerCluster); %s and later children are not rendered", maxApps, name),
+						})
+					}
+					continue
+				}
 				switch {
 				case !ok:
 					c := &node{app: child, fromParent: true}
@@ -423,17 +488,53 @@ func mergeSorted(a, b []string) []string {
 
 // renderAppSafe is renderApp turning a panic in a renderer library into a
 // render/failed finding on that app: one broken app never stops the others.
-func (r *renderer) renderAppSafe(ctx context.Context, cl *cluster, app *argo.Application, synthetic bool) (res *appResult) {
-	defer func() {
-		if p := recover(); p != nil {
-			ra := &resource.App{Name: app.Metadata.Name, Cluster: cl.name}
-			if !synthetic {
-				ra.Application = app
+func (r *renderer) renderAppSafe(ctx context.Context, cl *cluster, app *argo.Application, synthetic bool) *appResult {
+	timeout := r.cfg.Render.Limits.TimeoutOrDefault()
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	done := make(chan *appResult, 1)
+	go func() {
+		var res *appResult
+		defer func() {
+			if p := recover(); p != nil {
+				res = r.unrendered(cl, app, synthetic, r.failure(cl, app, fmt.Errorf("internal error while rendering: %v", p)))
 			}
-			res = &appResult{app: ra, findings: []report.Finding{r.failure(cl, app, fmt.Errorf("internal error while rendering: %v", p))}}
-		}
+			done <- res
+		}()
+		res = r.renderApp(ctx, cl, app, synthetic)
 	}()
-	return r.renderApp(ctx, cl, app, synthetic)
+	select {
+	case res := <-done:
+		if res != nil {
+			r.capDocuments(cl, app, res)
+		}
+		return res
+	case <-ctx.Done():
+		if ctx.Err() == context.DeadlineExceeded {
+			// the renderer libraries do not stop on a context: the render
+			// is abandoned, the rest of the run goes on
+			return r.unrendered(cl, app, synthetic, r.failure(cl, app, &workspace.LimitError{Limit: "render deadline", Detail: fmt.Sprintf("the app did not render within %s (render.limits.timeout)", timeout)}))
+		}
+		return r.unrendered(cl, app, synthetic, r.failure(cl, app, ctx.Err()))
+	}
+}
+
+// unrendered is the result of an app that could not be rendered.
+func (r *renderer) unrendered(cl *cluster, app *argo.Application, synthetic bool, f report.Finding) *appResult {
+	ra := &resource.App{Name: app.Metadata.Name, Cluster: cl.name, SourceType: TypeUnknown}
+	if !synthetic {
+		ra.Application = app
+	}
+	return &appResult{app: ra, findings: []report.Finding{f}}
+}
+
+// capDocuments drops an app's output above the document cap.
+func (r *renderer) capDocuments(cl *cluster, app *argo.Application, res *appResult) {
+	maxDocs := r.cfg.Render.Limits.MaxDocumentsOrDefault()
+	if n := len(res.app.Resources); n > maxDocs {
+		res.app.Resources, res.children = nil, nil
+		res.findings = append(res.findings, r.failure(cl, app, &workspace.LimitError{Limit: "documents", Detail: fmt.Sprintf("%d resources rendered, the limit is %d (render.limits.maxDocuments)", n, maxDocs)}))
+	}
 }
 
 // renderApp renders every source of one Application.
@@ -557,6 +658,17 @@ func (r *renderer) failure(cl *cluster, app *argo.Application, err error) report
 	if errors.As(err, &d) {
 		f.Detail = d.Detail()
 	}
+	var le *workspace.LimitError
+	if errors.As(err, &le) {
+		f.Rule = RuleLimit
+	}
+	// kustomize dumps failing patches, kyaml node contents, Helm's tpl the
+	// value: no credential they quote reaches a report
+	f.Message = secrets.RedactText(f.Message)
+	if isRefused(err) {
+		// left unrendered on purpose: a finding, never a silent pass
+		f.Rule, f.Severity = RuleRemoteRefused, report.SeverityWarning
+	}
 	return f
 }
 
@@ -662,7 +774,12 @@ func (r *renderer) renderSource(ctx context.Context, cl *cluster, app *argo.Appl
 		out.err = err
 		return out
 	}
-	if st, err := os.Stat(r.repo.Abs(dir)); err != nil || !st.IsDir() {
+	if st, err := r.fs.Stat(dir); err != nil || !st.IsDir() {
+		var oob *rootfs.OutOfBoundsError
+		if errors.As(err, &oob) {
+			out.err = &FileError{File: oob.Link, Err: fmt.Errorf("app path %s: symlink to %s points outside the repository", dir, oob.Target)}
+			return out
+		}
 		out.err = &MissingPathError{Path: dir}
 		if app.File != "" && !isSynthetic(app) {
 			out.err = &FileError{File: app.File, Line: r.sourceFieldLine(app, src, "path"), Err: out.err}

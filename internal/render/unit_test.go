@@ -9,6 +9,7 @@ import (
 
 	"github.com/render-check/render-check/internal/argo"
 	"github.com/render-check/render-check/internal/config"
+	"github.com/render-check/render-check/internal/rootfs"
 	"github.com/render-check/render-check/internal/workspace"
 )
 
@@ -151,7 +152,12 @@ func TestDirectorySymlinks(t *testing.T) {
 		t.Fatal(err)
 	}
 	cfg, _ := config.Load(root, "")
-	r := &renderer{repo: mustOpen(t, root, cfg), lines: newLineIndex()}
+	rfs, err := rootfs.Open(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { rfs.Close() })
+	r := &renderer{repo: mustOpen(t, root, cfg), fs: rfs, lines: newLineIndex()}
 	out, err := r.renderDirectory(context.Background(), "linked", nil, nil)
 	if err != nil || len(out.resources) != 1 {
 		t.Fatalf("symlink inside the repo: %v, %+v", err, out)

@@ -39,6 +39,9 @@ const (
 	RuleRenderYAML11Boolean     = "render/yaml11-boolean"
 	RuleRenderUnusedValue       = "render/unused-value"
 	RuleRenderNoApps            = "render/no-apps"
+	RuleRenderRemoteRefused     = "render/remote-refused"
+	RuleRenderLimit             = "render/limit"
+	RuleRenderSymlink           = "render/symlink-out-of-bounds"
 	RuleRenderAppSetGenerator   = "render/appset-generator"
 	RuleRenderAppSetInvalid     = "render/appset-invalid"
 	RuleRenderAppSetDestination = "render/appset-destination"
@@ -81,6 +84,7 @@ const (
 	RuleRepoAppSanity     = "repo/app-sanity"
 	RuleRepoAdoption      = "repo/adoption"
 	RuleRepoFailed        = "repo/failed"
+	RuleRepoUntrusted     = "repo/untrusted-setting"
 )
 
 // rules is the table, in documentation order.
@@ -113,6 +117,15 @@ var rules = []Rule{
 	{RuleRenderYAML11Boolean, SeverityError, "An Application field holds an unquoted y/n/yes/no/on/off that kubectl turns into a boolean.",
 		"kubectl and Argo CD read YAML 1.1, where `y`, `yes`, `on` (and `n`, `no`, `off`) are booleans: " +
 			"the API server rejects a boolean where the Application wants a string. Quote the value."},
+	{RuleRenderRemoteRefused, SeverityWarning, "A remote source was not fetched because of the network policy; the Application was not rendered.",
+		"On an untrusted run (a pull request) nothing remote is fetched unless the trusted side lists its host: " +
+			"pass --network HOST[,HOST] (or RENDER_CHECK_NETWORK) from the workflow, not from the repository. See docs/security.md."},
+	{RuleRenderLimit, SeverityError, "Rendering an Application hit a bound (deadline, output size, documents, apps per cluster, file size, YAML depth).",
+		"The app was not rendered (or its later children were not): the message names the limit. Fix the runaway " +
+			"template or file, or raise render.limits in a trusted config. See docs/security.md."},
+	{RuleRenderSymlink, SeverityError, "A symlink in the repository points outside it.",
+		"render-check never reads through it, and Argo CD refuses to generate manifests from a repository that " +
+			"contains one. Replace the link with the file, or point it at a path inside the repository."},
 	{RuleRenderAppSetGenerator, SeverityError, "An ApplicationSet generator or its template fails: Argo CD creates none of its Applications.",
 		"The ApplicationSet controller stops at the first generator or template error and creates nothing. " +
 			"Fix the generator or template field at the reported line; `render-check appset generate FILE` shows the expansion."},
@@ -196,6 +209,11 @@ var rules = []Rule{
 		"See policy.adoption in .render-check.yaml for what each app must have."},
 	{RuleRepoFailed, SeverityError, "The repo check could not run.",
 		"The repo check stopped before it could judge anything (see the message); the run is not a pass. Fix the cause and run again."},
+	{RuleRepoUntrusted, SeverityWarning, "A setting of the repository's own config was ignored because the run is untrusted.",
+		"Settings that grant trust or reach outside the checkout (credentials, insecure registries, mirrors, CA bundles, " +
+			"cache dirs, schema locations, kustomize load restrictor, limits, network policy, secret allowlists and baselines, " +
+			"severity overrides that lower a rule) apply on a pull request only from a trusted source: flags, environment, or " +
+			"--config FILE outside the checkout (e.g. from the base branch). See docs/security.md."},
 }
 
 // Rules returns the rule table, in documentation order.

@@ -4,10 +4,12 @@ import (
 	"context"
 	"errors"
 	"os"
+	"path/filepath"
 	"strings"
 
 	"github.com/render-check/render-check/internal/check"
 	"github.com/render-check/render-check/internal/config"
+	"github.com/render-check/render-check/internal/report"
 )
 
 // Run is the secret check of `render-check check`: the repo's YAML/JSON
@@ -30,6 +32,21 @@ func Run(ctx context.Context, in *check.Input) (check.Result, error) {
 			return check.Result{}, err
 		}
 	}
+	var trustFindings []report.Finding
+	if cfg.Trust.Untrusted && (cfg.Trust.RepoFile || !filepath.IsAbs(cfg.Secrets.Baseline)) {
+		// a baseline in the checkout is the pull request's to edit: on an
+		// untrusted run only a trusted config naming one outside it counts
+		opts.NoBaseline = true
+		bp := BaselinePath(in.Root, cfg.Secrets)
+		if st, err := os.Stat(bp); err == nil && st.Mode().IsRegular() {
+			rel, _ := filepath.Rel(in.Root, bp)
+			trustFindings = append(trustFindings, report.Finding{
+				Rule: report.RuleRepoUntrusted, Severity: report.SeverityWarning, File: filepath.ToSlash(rel),
+				Message: "the secrets baseline in the checkout is not applied: this is an untrusted run (" + cfg.Trust.Reason +
+					"); name a baseline outside the checkout with secrets.baseline in --config FILE from a trusted checkout (docs/security.md)",
+			})
+		}
+	}
 	if in.ChangedFiles != nil {
 		// changed-only run: scan the changed files and the selected apps'
 		// output. Apps are only selected through changed files, so no
@@ -47,5 +64,5 @@ func Run(ctx context.Context, in *check.Input) (check.Result, error) {
 	if err != nil {
 		return check.Result{}, err
 	}
-	return check.Result{Findings: res.Findings, Skipped: strings.Join(res.Skipped, "; ")}, nil
+	return check.Result{Findings: append(trustFindings, res.Findings...), Skipped: strings.Join(res.Skipped, "; ")}, nil
 }

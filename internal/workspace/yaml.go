@@ -72,6 +72,9 @@ func DecodeNodes(data []byte) (docs []*yaml.Node, err error) {
 			err = fmt.Errorf("YAML decoder failed: %v", p)
 		}
 	}()
+	if err := CheckYAMLBounds(data); err != nil {
+		return nil, err
+	}
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	for {
 		var n yaml.Node
@@ -93,6 +96,9 @@ func ParseDocuments(file string, data []byte) (docs []Document, err error) {
 			err = &YAMLError{File: file, Line: 1, Err: fmt.Errorf("YAML decoder failed: %v", p)}
 		}
 	}()
+	if err := CheckYAMLBounds(data); err != nil {
+		return nil, &YAMLError{File: file, Line: 1, Err: err}
+	}
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	lastLine := 1
 	for {

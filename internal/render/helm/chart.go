@@ -41,6 +41,9 @@ func (r *Renderer) loadDir(dir string, display func(string) string) (*chart.Char
 		r.stats.mu.Lock()
 		r.stats.loads++
 		r.stats.mu.Unlock()
+		if e.err = r.contained(dir, display); e.err != nil {
+			return
+		}
 		e.chart, e.err = loadChartDir(dir)
 		if e.err != nil {
 			e.err = loadError(e.err, dir, display)

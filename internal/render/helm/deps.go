@@ -114,6 +114,9 @@ func (r *Renderer) doBuildDeps(ctx context.Context, ch *chart.Chart, chartDir st
 				p = filepath.Join(chartDir, p)
 			}
 			dir = filepath.Clean(p)
+			if _, err := r.fsFor(dir); err != nil {
+				return nil, &Error{File: ps.display(filepath.Join(chartDir, "Chart.yaml")), Err: fmt.Errorf("dependency %q: %s is outside the repository: refused", t.Name, repoURL)}
+			}
 		default:
 			d, err := r.pull(ctx, remoteChart{repoURL: normalizeRepoURL(repoURL), name: t.Name, version: t.Version})
 			if err != nil {

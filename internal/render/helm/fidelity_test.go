@@ -30,6 +30,9 @@ func TestValuesMatchHelmCLI(t *testing.T) {
 		{ValueFiles: []string{"env/*.yaml"}, Parameters: []argo.HelmParameter{{Name: "fromChart", Value: "null"}, {Name: `dotted\.key`, Value: `a\,b`}}},
 	}
 	r := NewRenderer(t.TempDir())
+	if err := r.addRoot(root); err != nil {
+		t.Fatal(err)
+	}
 	for i, h := range sources {
 		pe := &pathEnv{root: root, appPath: chartDir, display: (&paths{root: root}).display, inRepo: func(string) bool { return true }}
 		got, _, _, err := r.argoValues(context.Background(), pe, h)

@@ -17,6 +17,8 @@ import (
 	"time"
 
 	"github.com/render-check/render-check/internal/argo"
+	"github.com/render-check/render-check/internal/netpolicy"
+	"github.com/render-check/render-check/internal/rootfs"
 )
 
 // Request is one Argo CD Helm source to render.
@@ -171,6 +173,10 @@ func WithRepositoryConfig(path string) Option { return func(r *Renderer) { r.rep
 // the docker config as fallback.
 func WithRegistryConfig(path string) Option { return func(r *Renderer) { r.registryConfig = path } }
 
+// WithNetworkPolicy limits which chart repositories, OCI registries and
+// value-file hosts are fetched (default: all).
+func WithNetworkPolicy(p netpolicy.Policy) Option { return func(r *Renderer) { r.network = p } }
+
 // Renderer renders charts; it caches loaded charts for its lifetime and
 // pulled charts in its cache directory. Safe for concurrent use.
 type Renderer struct {
@@ -179,6 +185,8 @@ type Renderer struct {
 	plainHTTP      map[string]bool
 	repoConfig     string
 	registryConfig string
+	network        netpolicy.Policy
+	roots          map[string]*rootfs.FS // readable roots, guarded by mu
 
 	mu      sync.Mutex
 	charts  map[string]*chartEntry // loaded charts by key

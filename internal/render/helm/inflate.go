@@ -53,6 +53,9 @@ func (r *Renderer) Inflate(ctx context.Context, req InflateRequest) (*Output, er
 		return nil, fmt.Errorf("helm: root %q is not absolute", req.Root)
 	}
 	root := filepath.Clean(req.Root)
+	if err := r.addRoots(root, nil); err != nil {
+		return nil, err
+	}
 	dir := req.Dir
 	if dir == "" {
 		if req.ChartHome == "" {

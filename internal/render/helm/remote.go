@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"path"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -22,6 +23,8 @@ import (
 	"helm.sh/helm/v3/pkg/repo"
 	"oras.land/oras-go/v2/errdef"
 	"oras.land/oras-go/v2/registry/remote/errcode"
+
+	"github.com/render-check/render-check/internal/rootfs"
 )
 
 // ErrChartNotFound is returned when a repository has no such chart or version.
@@ -81,6 +84,12 @@ func isExactVersion(v string) bool {
 // pull makes a remote chart available as an extracted directory in the
 // cache, resolving the version, downloading only when not cached.
 func (r *Renderer) pull(ctx context.Context, rc remoteChart) (string, error) {
+	if err := r.network.Check("helm chart repository", rc.repoURL); err != nil {
+		return "", err
+	}
+	if err := rootfs.ValidChartName(rc.name); err != nil {
+		return "", err // it becomes a cache path part
+	}
 	if rc.version == "" && rc.devel {
 		rc.version = ">0.0.0-0"
 	}
@@ -91,6 +100,9 @@ func (r *Renderer) pull(ctx context.Context, rc remoteChart) (string, error) {
 			return "", err
 		}
 		version = v
+	}
+	if _, err := semver.NewVersion(version); err != nil || rootfs.ValidPathElement(version) != nil {
+		return "", fmt.Errorf("chart %s: version %q is not a semantic version", rc.name, version)
 	}
 	key := cacheKey(rc.repoURL, rc.name, version)
 	r.mu.Lock()
@@ -112,7 +124,7 @@ func (r *Renderer) fetchAndExtract(ctx context.Context, rc remoteChart, version,
 	base := filepath.Join(r.cacheDir, key)
 	extracted := filepath.Join(base, "chart")
 	if d, err := chartSubdir(extracted); err == nil {
-		return d, nil
+		return d, r.addRoot(r.cacheDir)
 	}
 	var data []byte
 	var err error
@@ -130,7 +142,7 @@ func (r *Renderer) fetchAndExtract(ctx context.Context, rc remoteChart, version,
 	if err := os.MkdirAll(base, 0o755); err != nil {
 		return "", fmt.Errorf("chart cache: %w", err)
 	}
-	tgz := filepath.Join(base, rc.name+"-"+version+".tgz")
+	tgz := filepath.Join(base, path.Base(rc.name)+"-"+version+".tgz")
 	if err := writeAtomic(tgz, data); err != nil {
 		return "", fmt.Errorf("chart cache: %w", err)
 	}
@@ -141,6 +153,9 @@ func (r *Renderer) fetchAndExtract(ctx context.Context, rc remoteChart, version,
 	defer os.RemoveAll(tmp)
 	if err := chartutil.ExpandFile(tmp, tgz); err != nil {
 		return "", fmt.Errorf("extracting chart %s-%s: %w", rc.name, version, err)
+	}
+	if err := r.addRoot(r.cacheDir); err != nil {
+		return "", fmt.Errorf("chart cache: %w", err)
 	}
 	if err := os.Rename(tmp, extracted); err != nil {
 		if d, err2 := chartSubdir(extracted); err2 == nil {
@@ -280,6 +295,9 @@ func (r *Renderer) downloadHTTP(ctx context.Context, rc remoteChart, version str
 // httpGet fetches u, with the credentials configured for repoURL when u is
 // on the same host (or credentials are passed to all hosts).
 func (r *Renderer) httpGet(ctx context.Context, repoURL, u string, passAll bool) ([]byte, error) {
+	if err := r.network.Check("helm chart download", u); err != nil {
+		return nil, err
+	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
 	if err != nil {
 		return nil, err

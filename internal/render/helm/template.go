@@ -68,6 +68,9 @@ func (r *Renderer) Template(ctx context.Context, req Request) (*Output, error) {
 	if err := ctxErr(ctx); err != nil {
 		return nil, err
 	}
+	if err := r.addRoots(req.Root, req.Refs); err != nil {
+		return nil, err
+	}
 	if !filepath.IsAbs(req.Root) {
 		return nil, fmt.Errorf("helm: root %q is not absolute", req.Root)
 	}

@@ -216,7 +216,10 @@ func (p *pathEnv) resolveValueFiles(raws []string, ignoreMissing bool) ([]resolv
 // read returns the contents of a local file or URL.
 func (r *Renderer) read(ctx context.Context, loc resolved) ([]byte, error) {
 	if !loc.remote {
-		return os.ReadFile(loc.path)
+		return r.readLocal(loc.path)
+	}
+	if err := r.network.Check("remote value file", loc.path); err != nil {
+		return nil, err
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, loc.path, nil)
 	if err != nil {

@@ -1,0 +1,87 @@
+package config
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/render-check/render-check/internal/netpolicy"
+)
+
+func TestTrustSplit(t *testing.T) {
+	root := t.TempDir()
+	cfg := `images:
+  credentials: [{registry: evil:5000, passwordEnv: GITHUB_TOKEN}]
+  insecure: [evil:5000]
+  skip: ["registry.internal/**"]
+render:
+  kustomizeBuildOptions: --enable-helm --load-restrictor LoadRestrictionsNone
+policy:
+  severity: {repo/notifications: error, repo/sync-window: "off", repo/codeowners: warning}
+network: all
+`
+	if err := os.WriteFile(filepath.Join(root, FileName), []byte(cfg), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	env := func(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
+
+	// a push build: everything honoured, no flags needed
+	c, err := LoadWith(LoadOptions{Root: root, Getenv: env(map[string]string{"GITHUB_ACTIONS": "true", "GITHUB_EVENT_NAME": "push"})})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Trust.Untrusted || len(c.Images.Credentials) != 1 || len(c.Trust.Ignored) != 0 || c.Trust.Network.Mode != netpolicy.All {
+		t.Fatalf("trusted run: %+v", c.Trust)
+	}
+
+	// a pull request: trust-granting settings dropped, the rest kept
+	c, err = LoadWith(LoadOptions{Root: root, Getenv: env(map[string]string{"GITHUB_ACTIONS": "true", "GITHUB_EVENT_NAME": "pull_request"})})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var keys []string
+	for _, ig := range c.Trust.Ignored {
+		keys = append(keys, ig.Key)
+	}
+	want := "images.credentials,images.insecure,network,policy.severity,render.kustomizeBuildOptions"
+	if strings.Join(keys, ",") != want {
+		t.Fatalf("ignored %v, want %s", keys, want)
+	}
+	if !c.Trust.Untrusted || len(c.Images.Credentials) != 0 || len(c.Images.Insecure) != 0 || len(c.Images.Skip) != 1 {
+		t.Fatalf("untrusted run kept %+v", c.Images)
+	}
+	if c.Render.KustomizeBuildOptions != "--enable-helm" {
+		t.Errorf("build options %q", c.Render.KustomizeBuildOptions)
+	}
+	if got := c.Policy.Severity; len(got) != 1 || got["repo/notifications"] != "error" {
+		t.Errorf("severity overrides kept %v, want only the raise", got)
+	}
+	if c.Trust.Network.Mode != netpolicy.Off {
+		t.Errorf("network %v, want off", c.Trust.Network)
+	}
+	if ig := c.Trust.Ignored[0]; ig.File != FileName || ig.Line != 2 {
+		t.Errorf("first ignored at %s:%d", ig.File, ig.Line)
+	}
+
+	// the trusted side lists hosts; a config outside the checkout is trusted
+	outside := filepath.Join(t.TempDir(), "trusted.yaml")
+	if err := os.WriteFile(outside, []byte(cfg), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	c, err = LoadWith(LoadOptions{Root: root, Path: outside, Trust: TrustUntrusted, Network: "charts.example.com"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Trust.RepoFile || len(c.Images.Credentials) != 1 || c.Trust.Network.String() != "charts.example.com" {
+		t.Fatalf("trusted config on an untrusted run: %+v %+v", c.Trust, c.Images)
+	}
+	// --config naming the checkout's own file stays untrusted
+	c, err = LoadWith(LoadOptions{Root: root, Path: filepath.Join(root, FileName), Trust: TrustUntrusted})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !c.Trust.RepoFile || len(c.Images.Credentials) != 0 {
+		t.Fatalf("--config inside the checkout was trusted: %+v", c.Trust)
+	}
+}

@@ -1,0 +1,325 @@
+// Package rootfs is the one rooted filesystem every reader of the checkout
+// goes through. It is built on os.Root: a name never leaves the root, not
+// through "..", an absolute path or a symlink; a symlink whose target is
+// outside the root is refused with an *OutOfBoundsError naming the link
+// (the way Argo CD's repo-server refuses out-of-bounds symlinks).
+//
+// The API is small on purpose:
+//
+//	fs, err := rootfs.Open(dir)  // one per checkout (or extracted chart)
+//	fs.ReadFile(name)            // name relative to the root, or absolute inside it
+//	fs.Stat / Lstat / ReadDir / Open
+//	fs.Resolve(name)             // the absolute path, symlinks inside the root resolved
+//	fs.OutOfBounds(dir)          // every symlink under dir that points outside the root
+//	rootfs.Kustomize(fs)         // a kustomize filesys.FileSystem over it (read-only)
+package rootfs
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+)
+
+// FS is a read-only view of one directory tree. Safe for concurrent use.
+type FS struct {
+	dir  string // absolute, symlinks resolved
+	root *os.Root
+}
+
+// Open opens dir as a root. The directory itself may be reached through a
+// symlink (a checkout under a linked workspace); nothing below it may.
+func Open(dir string) (*FS, error) {
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return nil, fmt.Errorf("rootfs: %w", err)
+	}
+	if real, err := filepath.EvalSymlinks(abs); err == nil {
+		abs = real
+	}
+	r, err := os.OpenRoot(abs)
+	if err != nil {
+		return nil, fmt.Errorf("rootfs: %w", err)
+	}
+	return &FS{dir: abs, root: r}, nil
+}
+
+// Close releases the root.
+func (f *FS) Close() error { return f.root.Close() }
+
+// Dir is the root's absolute path, symlinks resolved.
+func (f *FS) Dir() string { return f.dir }
+
+// OutOfBoundsError is a path that leaves the root: through "..", an
+// absolute path outside it, or a symlink (Link) whose target is outside.
+type OutOfBoundsError struct {
+	// Name is the path asked for, relative to the root when inside it.
+	Name string
+	// Link is the symlink on the way that points outside, relative to the
+	// root ("" when the path itself is outside).
+	Link string
+	// Target is the link's target as stored.
+	Target string
+}
+
+// Error names the link and its target.
+func (e *OutOfBoundsError) Error() string {
+	if e.Link != "" {
+		return fmt.Sprintf("%s: symlink %s -> %s points outside the repository", e.Name, e.Link, e.Target)
+	}
+	return fmt.Sprintf("%s: path is outside the repository", e.Name)
+}
+
+// Rel maps a name (absolute, or relative to the root) to a clean path
+// relative to the root, refusing any that leaves it lexically.
+func (f *FS) Rel(name string) (string, error) {
+	var rel string
+	if filepath.IsAbs(name) {
+		r, err := filepath.Rel(f.dir, filepath.Clean(name))
+		if err != nil {
+			return "", &OutOfBoundsError{Name: name}
+		}
+		rel = r
+		if !local(rel) {
+			// the root reached through a symlinked parent: try the
+			// unresolved spelling too
+			if real, err := filepath.EvalSymlinks(filepath.Dir(name)); err == nil {
+				if r2, err := filepath.Rel(f.dir, filepath.Join(real, filepath.Base(name))); err == nil && local(r2) {
+					return r2, nil
+				}
+			}
+			return "", &OutOfBoundsError{Name: name}
+		}
+	} else {
+		rel = filepath.Clean(name)
+		if !local(rel) {
+			return "", &OutOfBoundsError{Name: name}
+		}
+	}
+	return rel, nil
+}
+
+func local(rel string) bool {
+	return rel == "." || filepath.IsLocal(rel)
+}
+
+// do runs op on rel. os.Root refuses every absolute symlink target, also
+// one inside the root (a checkout may hold those); when no link on the way
+// leaves the root, op runs again on the path with its links resolved.
+func (f *FS) do(rel string, op func(string) error) error {
+	err := op(rel)
+	if err == nil || !isEscape(err) {
+		return err
+	}
+	if _, _, ok := f.firstEscapingLink(rel); ok {
+		return f.explain(rel, err)
+	}
+	real, rerr := filepath.EvalSymlinks(filepath.Join(f.dir, rel))
+	if rerr != nil {
+		return f.explain(rel, err)
+	}
+	r2, rerr := filepath.Rel(f.dir, real)
+	if rerr != nil || !local(r2) {
+		return f.explain(rel, err)
+	}
+	return f.explain(rel, op(r2))
+}
+
+// explain turns os.Root's "path escapes from parent" into an
+// *OutOfBoundsError naming the symlink.
+func (f *FS) explain(rel string, err error) error {
+	if err == nil {
+		return nil
+	}
+	if !isEscape(err) {
+		return err
+	}
+	if link, target, ok := f.firstEscapingLink(rel); ok {
+		return &OutOfBoundsError{Name: filepath.ToSlash(rel), Link: filepath.ToSlash(link), Target: target}
+	}
+	return &OutOfBoundsError{Name: filepath.ToSlash(rel)}
+}
+
+func isEscape(err error) bool {
+	var pe *fs.PathError
+	if errors.As(err, &pe) && pe.Err != nil && strings.Contains(pe.Err.Error(), "escapes") {
+		return true
+	}
+	return strings.Contains(err.Error(), "path escapes from parent")
+}
+
+// firstEscapingLink walks rel component by component and returns the first
+// symlink whose resolution leaves the root.
+func (f *FS) firstEscapingLink(rel string) (string, string, bool) {
+	parts := strings.Split(filepath.ToSlash(rel), "/")
+	for i := range parts {
+		p := filepath.Join(parts[:i+1]...)
+		st, err := f.root.Lstat(p)
+		if err != nil {
+			return "", "", false
+		}
+		if st.Mode()&fs.ModeSymlink == 0 {
+			continue
+		}
+		target, err := f.root.Readlink(p)
+		if err != nil {
+			return "", "", false
+		}
+		if !f.inside(filepath.Join(f.dir, p)) {
+			return p, target, true
+		}
+	}
+	return "", "", false
+}
+
+// inside reports whether abs, every symlink resolved, is inside the root.
+// A dangling link is judged by its lexical target.
+func (f *FS) inside(abs string) bool {
+	real, err := filepath.EvalSymlinks(abs)
+	if err != nil {
+		real = abs
+		if t, err := os.Readlink(abs); err == nil {
+			if !filepath.IsAbs(t) {
+				t = filepath.Join(filepath.Dir(abs), t)
+			}
+			real = filepath.Clean(t)
+		}
+	}
+	r, err := filepath.Rel(f.dir, real)
+	return err == nil && local(r)
+}
+
+// ReadFile reads a file inside the root.
+func (f *FS) ReadFile(name string) ([]byte, error) {
+	rel, err := f.Rel(name)
+	if err != nil {
+		return nil, err
+	}
+	var b []byte
+	err = f.do(rel, func(r string) error {
+		var err error
+		b, err = f.root.ReadFile(r)
+		return err
+	})
+	return b, err
+}
+
+// Open opens a file inside the root for reading.
+func (f *FS) Open(name string) (*os.File, error) {
+	rel, err := f.Rel(name)
+	if err != nil {
+		return nil, err
+	}
+	var file *os.File
+	err = f.do(rel, func(r string) error {
+		var err error
+		file, err = f.root.Open(r)
+		return err
+	})
+	return file, err
+}
+
+// Stat is os.Stat inside the root (symlinks inside it followed).
+func (f *FS) Stat(name string) (fs.FileInfo, error) {
+	rel, err := f.Rel(name)
+	if err != nil {
+		return nil, err
+	}
+	var st fs.FileInfo
+	err = f.do(rel, func(r string) error {
+		var err error
+		st, err = f.root.Stat(r)
+		return err
+	})
+	return st, err
+}
+
+// Lstat is os.Lstat inside the root.
+func (f *FS) Lstat(name string) (fs.FileInfo, error) {
+	rel, err := f.Rel(name)
+	if err != nil {
+		return nil, err
+	}
+	st, err := f.root.Lstat(rel)
+	return st, f.explain(rel, err)
+}
+
+// ReadDir lists a directory inside the root, sorted by name.
+func (f *FS) ReadDir(name string) ([]fs.DirEntry, error) {
+	file, err := f.Open(name)
+	if err != nil {
+		return nil, err
+	}
+	defer file.Close()
+	es, err := file.ReadDir(-1)
+	if err != nil {
+		return nil, err
+	}
+	slices.SortFunc(es, func(a, b fs.DirEntry) int { return strings.Compare(a.Name(), b.Name()) })
+	return es, nil
+}
+
+// Resolve returns the absolute path of name with the symlinks inside the
+// root resolved; a path that leaves the root is an *OutOfBoundsError.
+func (f *FS) Resolve(name string) (string, error) {
+	rel, err := f.Rel(name)
+	if err != nil {
+		return "", err
+	}
+	if _, err := f.root.Lstat(rel); err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			// the same text as os.Lstat, which kustomize users know
+			var pe *fs.PathError
+			if errors.As(err, &pe) {
+				err = &fs.PathError{Op: "lstat", Path: name, Err: pe.Err}
+			}
+			return filepath.Join(f.dir, rel), err
+		}
+	}
+	if link, target, ok := f.firstEscapingLink(rel); ok {
+		return "", &OutOfBoundsError{Name: filepath.ToSlash(rel), Link: filepath.ToSlash(link), Target: target}
+	}
+	abs := filepath.Join(f.dir, rel)
+	real, err := filepath.EvalSymlinks(abs)
+	if err != nil {
+		return abs, err
+	}
+	return real, nil
+}
+
+// OutOfBounds walks dir (relative to the root, or absolute inside it)
+// without following symlinks and returns every symlink under it whose
+// target is outside the root, sorted by link.
+func (f *FS) OutOfBounds(dir string) ([]*OutOfBoundsError, error) {
+	rel, err := f.Rel(dir)
+	if err != nil {
+		return nil, err
+	}
+	var out []*OutOfBoundsError
+	err = fs.WalkDir(f.root.FS(), filepath.ToSlash(rel), func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			if p == filepath.ToSlash(rel) {
+				return err
+			}
+			return nil // unreadable entries are reported by whoever reads them
+		}
+		if d.IsDir() && d.Name() == ".git" {
+			return fs.SkipDir
+		}
+		if d.Type()&fs.ModeSymlink == 0 {
+			return nil
+		}
+		if !f.inside(filepath.Join(f.dir, filepath.FromSlash(p))) {
+			target, _ := f.root.Readlink(filepath.FromSlash(p))
+			out = append(out, &OutOfBoundsError{Name: p, Link: p, Target: target})
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, f.explain(rel, err)
+	}
+	return out, nil
+}
