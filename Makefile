@@ -10,7 +10,7 @@ build:
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o bin/render-check ./cmd/render-check
 
 demo: build
-	./bin/render-check check --root testdata/clusters
+	./bin/render-check check --root testdata/clusters --images off
 
 # deps installs the real programs the tests run (Debian packages), or fails
 # saying how to install them.

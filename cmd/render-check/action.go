@@ -356,7 +356,7 @@ func (a *actionRun) relativize(rep *report.Report) {
 // summary, the report files and the outputs.
 func (a *actionRun) present(rep *report.Report) error {
 	failOn, _ := report.ParseSeverity(a.in.failOn)
-	opts := report.Options{PathPrefix: a.in.pathPrefix(), FailOn: failOn, ToolVersion: versionString()}
+	opts := report.Options{PathPrefix: a.in.pathPrefix(), FailOn: failOn, ToolVersion: versionString(), LinkBase: report.GitHubLinkBase(a.gh.Getenv)}
 	if a.noPrefix {
 		opts.PathPrefix = ""
 	}
@@ -576,7 +576,7 @@ func appendStepSummary(rep *report.Report) (err error) {
 			err = fmt.Errorf("job summary: %w", cerr)
 		}
 	}()
-	w, err := report.New(f, "summary", report.Options{})
+	w, err := report.New(f, "summary", report.Options{LinkBase: report.GitHubLinkBase(os.Getenv)})
 	if err != nil {
 		return err
 	}

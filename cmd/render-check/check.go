@@ -1,7 +1,6 @@
 package main
 
 import (
-	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -32,6 +31,7 @@ type checkOptions struct {
 	shard       string
 	changed     string
 	progress    string
+	verbose     bool
 }
 
 func newCheckCmd() *cobra.Command {
@@ -39,7 +39,21 @@ func newCheckCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "check",
 		Short: "Render every cluster and run every check",
-		Args:  cobra.NoArgs,
+		Long: `Render every cluster and Application of the config repo as Argo CD would, then
+validate the resources, verify the images, scan for secrets and check the repo.
+
+Each finding points at the file and line to edit, once per mistake (a mistake
+in a base shared by several clusters is one finding naming all of them). The
+text format lists the failing apps and the totals; --verbose lists every app.` + exitCodesHelp,
+		Example: `  # everything, as in CI
+  render-check check
+  # one cluster, no registry access, only the failing apps
+  render-check check --cluster erp-saas-prod --images off
+  # every app, with the renderers' raw errors
+  render-check check --verbose
+  # SARIF for code scanning next to the annotations
+  render-check check --format github --output sarif=render-check.sarif`,
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return runCheck(cmd, o)
 		},
@@ -57,6 +71,13 @@ func newCheckCmd() *cobra.Command {
 	f.StringVar(&o.format, "format", "", "output format: "+strings.Join(report.Formats(), ", ")+" (default text; github under GitHub Actions)")
 	f.StringArrayVar(&o.outputs, "output", nil, "also write FORMAT=PATH (repeatable)")
 	f.StringVar(&o.failOn, "fail-on", "error", "exit 1 on findings at or above: error, warning")
+	f.BoolVarP(&o.verbose, "verbose", "v", false, "text format: list every app (also those without findings) and the renderers' raw errors")
+	completeFlags(cmd, map[string][]string{
+		"format": report.Formats(), "images": {"verify", "warn", "off"}, "fail-on": {"error", "warning"},
+		"progress": {"auto", "tty", "plain", "off"},
+	})
+	_ = cmd.RegisterFlagCompletionFunc("cluster", completeClusters(&o.root, &o.configPath))
+	_ = cmd.RegisterFlagCompletionFunc("output", completeOutputs)
 	return cmd
 }
 
@@ -136,7 +157,7 @@ func runCheck(cmd *cobra.Command, o *checkOptions) error {
 	if err != nil {
 		return err
 	}
-	if err := writeOutputs(cmd.OutOrStdout(), outs, rep); err != nil {
+	if err := writeOutputs(cmd.OutOrStdout(), outs, rep, report.Options{FailOn: failOn, Verbose: o.verbose}); err != nil {
 		return err
 	}
 	if rep.Fails(failOn) {
@@ -173,10 +194,15 @@ func parseOutputs(format string, extra []string) ([]output, error) {
 	return outs, nil
 }
 
-func writeOutputs(stdout io.Writer, outs []output, rep *report.Report) error {
+// writeOutputs writes the report in every requested format; base carries
+// the options of the run (fail level, verbosity), the tool version is added.
+func writeOutputs(stdout io.Writer, outs []output, rep *report.Report, base report.Options) error {
+	base.ToolVersion = versionString()
 	for _, o := range outs {
 		if o.path == "" {
-			w, err := report.New(stdout, o.format, report.Options{Color: colorFor(stdout)})
+			opts := base
+			opts.Color = colorFor(stdout)
+			w, err := report.New(stdout, o.format, opts)
 			if err != nil {
 				return err
 			}
@@ -190,28 +216,11 @@ func writeOutputs(stdout io.Writer, outs []output, rep *report.Report) error {
 			}
 			continue
 		}
-		if err := writeReportFile(o.path, o.format, rep); err != nil {
+		if err := writeReportFileWith(o.path, o.format, rep, base); err != nil {
 			return err
 		}
 	}
 	return nil
-}
-
-func writeReportFile(path, format string, rep *report.Report) (err error) {
-	f, err := os.Create(path)
-	if err != nil {
-		return fmt.Errorf("writing %s report: %w", format, err)
-	}
-	defer func() {
-		if cerr := f.Close(); err == nil && cerr != nil {
-			err = fmt.Errorf("writing %s report: %w", format, cerr)
-		}
-	}()
-	w, err := report.New(f, format, report.Options{})
-	if err != nil {
-		return err
-	}
-	return w.Write(rep)
 }
 
 // colorFor enables colour only on a terminal and when NO_COLOR is unset.

@@ -156,8 +156,9 @@ func TestCheckRenderFailures(t *testing.T) {
 		exit     int
 	}{
 		{"broken chart", checkApp("broken-chart", src("charts/bad", "")), "render/failed", report.SeverityError, "charts/bad/templates/cm.yaml", true, exitFindings},
-		{"missing values file", checkApp("missing-values", src("charts/web", "    helm:\n      valueFiles: [values-prod.yaml]\n")), "render/failed", report.SeverityError, "charts/web/values-prod.yaml", false, exitFindings},
-		{"broken kustomization", checkApp("broken-kust", src("kust/broken", "")), "render/failed", report.SeverityError, "kust/broken/kustomization.yaml", false, exitFindings},
+		// one finding, at the valueFiles entry of the Application (the render failure folded into it)
+		{"missing values file", checkApp("missing-values", src("charts/web", "    helm:\n      valueFiles: [values-prod.yaml]\n")), "repo/app-sanity", report.SeverityError, "clusters/lab/apps/app.yaml", true, exitFindings},
+		{"broken kustomization", checkApp("broken-kust", src("kust/broken", "")), "render/failed", report.SeverityError, "kust/broken/kustomization.yaml", true, exitFindings},
 		{"malformed manifest", checkApp("malformed", src("manifests/bad", "")), "render/failed", report.SeverityError, "manifests/bad/cm.yaml", true, exitFindings},
 		{"external repo", checkApp("external", "  source:\n    repoURL: https://github.com/elsewhere/manifests.git\n    path: deploy\n"), "render/external-source", report.SeverityWarning, "clusters/lab/apps/app.yaml", true, exitOK},
 		{"plugin", checkApp("plugin", src("manifests/ok", "    plugin:\n      name: cmp\n")), "render/unsupported", report.SeverityWarning, "clusters/lab/apps/app.yaml", true, exitOK},
@@ -183,6 +184,11 @@ func TestCheckRenderFailures(t *testing.T) {
 			f := findRule(rep, tc.rule, "")
 			if f == nil {
 				t.Fatalf("no %s finding in %+v", tc.rule, rep.Findings)
+			}
+			for _, other := range rep.Findings {
+				if other.App == f.App && other.Rule != f.Rule && other.Severity == report.SeverityError {
+					t.Errorf("a second finding for the same mistake: %+v", other)
+				}
 			}
 			if f.Severity != tc.severity || f.File != tc.file || (tc.line && f.Line == 0) || f.Cluster != "lab" {
 				t.Errorf("finding = %+v, want %s %s at %s (line: %v)", *f, tc.severity, tc.rule, tc.file, tc.line)

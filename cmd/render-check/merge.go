@@ -46,7 +46,7 @@ func newMergeCmd() *cobra.Command {
 				reps = append(reps, r)
 			}
 			merged := report.Merge(reps...)
-			if err := writeOutputs(cmd.OutOrStdout(), outs, merged); err != nil {
+			if err := writeOutputs(cmd.OutOrStdout(), outs, merged, report.Options{}); err != nil {
 				return err
 			}
 			if merged.Fails(failOn) {

@@ -109,7 +109,7 @@ func TestRenderCommandFindingsAndExitCodes(t *testing.T) {
 	if code != exitFindings {
 		t.Fatalf("exit %d, want 1", code)
 	}
-	if stdout != "" || !strings.Contains(stderr, "k/kustomization.yaml: error render/failed [lab/broken]") {
+	if stdout != "" || !strings.Contains(stderr, "k/kustomization.yaml:2: error render/failed [lab/broken]") {
 		t.Errorf("stdout %q, stderr %q", stdout, stderr)
 	}
 	if _, err := os.Stat(filepath.Join(out, "lab", "broken.yaml")); err != nil {

@@ -96,7 +96,7 @@ func runSecrets(cmd *cobra.Command, o *secretsOptions, args []string) error {
 	}
 	rep := &report.Report{Findings: res.Findings, Skipped: res.Skipped}
 	rep.Finalize()
-	if err := writeOutputs(cmd.OutOrStdout(), outs, rep); err != nil {
+	if err := writeOutputs(cmd.OutOrStdout(), outs, rep, report.Options{}); err != nil {
 		return err
 	}
 	if rep.Fails(failOn) {

@@ -153,10 +153,90 @@ type KustomizeReplica struct {
 
 // DirectorySource holds directory options of a source.
 type DirectorySource struct {
-	Recurse bool           `json:"recurse,omitempty"`
-	Include string         `json:"include,omitempty"`
-	Exclude string         `json:"exclude,omitempty"`
-	Jsonnet map[string]any `json:"jsonnet,omitempty"`
+	Recurse bool   `json:"recurse,omitempty"`
+	Include string `json:"include,omitempty"`
+	Exclude string `json:"exclude,omitempty"`
+	// DisableExtensionFilter reads every file, not only .yaml, .yml, .json
+	// and .jsonnet ones (include/exclude still apply).
+	DisableExtensionFilter bool           `json:"disableExtensionFilter,omitempty"`
+	Jsonnet                JsonnetOptions `json:"jsonnet,omitzero"`
+}
+
+// JsonnetOptions are the jsonnet options of a directory source.
+type JsonnetOptions struct {
+	ExtVars []JsonnetVar `json:"extVars,omitempty"`
+	TLAs    []JsonnetVar `json:"tlas,omitempty"`
+	// Libs are library search directories, relative to the repo root.
+	Libs []string `json:"libs,omitempty"`
+}
+
+// JsonnetVar is an external variable or top-level argument; Code means the
+// value is jsonnet code rather than a string.
+type JsonnetVar struct {
+	Name  string `json:"name"`
+	Value string `json:"value"`
+	Code  bool   `json:"code,omitempty"`
+}
+
+// IsZero reports whether no jsonnet option is set.
+func (j JsonnetOptions) IsZero() bool {
+	return len(j.ExtVars) == 0 && len(j.TLAs) == 0 && len(j.Libs) == 0
+}
+
+// IsZero reports whether the Helm block sets nothing that counts for Argo CD
+// (ApplicationSourceHelm.IsZero).
+func (h *HelmSource) IsZero() bool {
+	return h == nil || h.Version == "" && h.ReleaseName == "" && len(h.ValueFiles) == 0 &&
+		len(h.Parameters) == 0 && len(h.FileParameters) == 0 && h.Values == "" && len(h.ValuesObject) == 0 &&
+		!h.PassCredentials && !h.IgnoreMissingValueFiles && !h.SkipCrds && !h.SkipTests &&
+		!h.SkipSchemaValidation && h.KubeVersion == "" && len(h.APIVersions) == 0 && h.Namespace == ""
+}
+
+// IsZero reports whether the Kustomize block sets nothing that counts for
+// Argo CD (ApplicationSourceKustomize.IsZero: the force*, envsubst and
+// label-selector switches alone do not count).
+func (k *KustomizeSource) IsZero() bool {
+	return k == nil || k.NamePrefix == "" && k.NameSuffix == "" && k.Version == "" && k.Namespace == "" &&
+		len(k.Images) == 0 && len(k.Replicas) == 0 && len(k.CommonLabels) == 0 && len(k.CommonAnnotations) == 0 &&
+		len(k.Patches) == 0 && len(k.Components) == 0 && k.KubeVersion == "" && len(k.APIVersions) == 0 &&
+		!k.IgnoreMissingComponents
+}
+
+// IsZero reports whether the Directory block sets nothing that counts for
+// Argo CD (include and exclude alone do not count).
+func (d *DirectorySource) IsZero() bool {
+	return d == nil || !d.Recurse && d.Jsonnet.IsZero() && !d.DisableExtensionFilter
+}
+
+// Normalized returns the source as Argo CD's controller hands it to the
+// repo-server (util/argo.NormalizeSource): zero helm and kustomize blocks
+// are dropped, and a zero directory block is dropped unless it carries
+// include or exclude (then only those are kept). Plugin blocks are kept.
+func (s Source) Normalized() Source {
+	if s.Kustomize.IsZero() {
+		s.Kustomize = nil
+	}
+	if s.Helm.IsZero() {
+		s.Helm = nil
+	}
+	if s.Directory != nil && s.Directory.IsZero() {
+		if s.Directory.Include == "" && s.Directory.Exclude == "" {
+			s.Directory = nil
+		} else {
+			s.Directory = &DirectorySource{Include: s.Directory.Include, Exclude: s.Directory.Exclude}
+		}
+	}
+	return s
+}
+
+// InstanceName is the name Argo CD gives the app everywhere the repo-server
+// sees it (Application.InstanceName): NAMESPACE_NAME when the Application
+// lives in a namespace other than the control plane's, else its name.
+func (a *Application) InstanceName(controlPlaneNS string) string {
+	if a.Metadata.Namespace == "" || a.Metadata.Namespace == controlPlaneNS {
+		return a.Metadata.Name
+	}
+	return a.Metadata.Namespace + "_" + a.Metadata.Name
 }
 
 // IsApplication reports whether a decoded object is an Argo CD Application.

@@ -5,6 +5,8 @@ import (
 	"maps"
 
 	"k8s.io/apimachinery/pkg/api/resource"
+
+	rcresource "github.com/render-check/render-check/internal/resource"
 )
 
 // quantityMaps are the keys whose values are maps of resource name to
@@ -30,7 +32,7 @@ var opaqueData = map[string]bool{"data": true, "stringData": true, "binaryData":
 // as base64. What remains different is what applying would change.
 func canonicalDesired(desired, live map[string]any) map[string]any {
 	d := desired
-	if isSecret(desired) {
+	if rcresource.IsSecret(desired) {
 		d = foldStringData(desired)
 	}
 	out := make(map[string]any, len(d))

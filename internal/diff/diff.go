@@ -206,7 +206,7 @@ func Normalize(obj map[string]any) string {
 // Redact returns a copy of obj where the values of a Secret's data and
 // stringData are replaced by "<redacted FINGERPRINT>" markers.
 func Redact(obj map[string]any) map[string]any {
-	if !isSecret(obj) {
+	if !resource.IsSecret(obj) {
 		return obj
 	}
 	out := make(map[string]any, len(obj))

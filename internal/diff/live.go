@@ -50,7 +50,7 @@ func Live(cluster string, apps []*resource.App, live []map[string]any) *Result {
 			var fields []FieldDiff
 			liveObj := stripServerFields(lo)
 			desired := stripServerFields(canonicalDesired(r.Object, liveObj))
-			compareSubset(desired, liveObj, "", &fields, isSecret(r.Object))
+			compareSubset(desired, liveObj, "", &fields, resource.IsSecret(r.Object))
 			fields = append(fields, removedByLastApplied(r.Object, lo)...)
 			if len(fields) > 0 {
 				slices.SortFunc(fields, func(x, y FieldDiff) int { return strings.Compare(x.Path, y.Path) })
@@ -88,11 +88,6 @@ func createdByServer(o map[string]any) bool {
 		return r.Name() == "default"
 	}
 	return false
-}
-
-func isSecret(o map[string]any) bool {
-	k, _ := o["kind"].(string)
-	return k == "Secret"
 }
 
 // stripServerFields returns a copy without status and server-populated metadata.
@@ -245,7 +240,7 @@ func removedByLastApplied(desired, live map[string]any) []FieldDiff {
 			}
 			dv, ok := dm[k]
 			if !ok {
-				out = append(out, field(join(path, k), nil, "(set by the last apply)", isSecret(desired)))
+				out = append(out, field(join(path, k), nil, "(set by the last apply)", resource.IsSecret(desired)))
 				continue
 			}
 			walk(pm[k], dv, join(path, k))

@@ -8,7 +8,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
 	"path/filepath"
 	"slices"
 	"sort"
@@ -155,8 +154,12 @@ func bump(ctx context.Context, opts Options, fsys fsOps) (*Result, error) {
 	if len(globs) == 0 {
 		globs = []string{"clusters/*"}
 	}
+	ws, err := workspace.Open(ctx, root, workspace.Settings{})
+	if err != nil {
+		return nil, err
+	}
 	// the one cluster discovery (as check: "_" and "." directories are not clusters)
-	clusters, err := workspace.FindClusters(os.DirFS(root), globs)
+	clusters, err := workspace.FindClusters(ws.FS(), globs)
 	if err != nil {
 		return nil, err
 	}
@@ -202,7 +205,7 @@ func bump(ctx context.Context, opts Options, fsys fsOps) (*Result, error) {
 		}
 	}
 	if reach == nil {
-		reach = newPathReach(root, clusters)
+		reach = newPathReach(ctx, ws, clusters)
 	}
 	rendered := renderer != nil
 	// selected tells whether a file reaching clusters cs is in scope

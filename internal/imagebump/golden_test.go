@@ -10,6 +10,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/rogpeppe/go-internal/txtar"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden want.* sections")
@@ -24,14 +26,14 @@ type goldenCase struct {
 	files map[string][]byte
 }
 
-func loadGolden(t *testing.T, path string) (*archive, goldenCase) {
+func loadGolden(t *testing.T, path string) (*txtar.Archive, goldenCase) {
 	t.Helper()
-	ar, err := parseArchiveFile(path)
+	ar, err := txtar.ParseFile(path)
 	if err != nil {
 		t.Fatal(err)
 	}
 	gc := goldenCase{files: map[string][]byte{}}
-	for _, line := range strings.Split(string(ar.comment), "\n") {
+	for _, line := range strings.Split(string(ar.Comment), "\n") {
 		k, v, ok := strings.Cut(line, ":")
 		if !ok {
 			continue
@@ -54,15 +56,15 @@ func loadGolden(t *testing.T, path string) (*archive, goldenCase) {
 			t.Fatalf("%s: unknown option %q", path, k)
 		}
 	}
-	for _, f := range ar.files {
-		if strings.HasPrefix(f.name, "want.") {
+	for _, f := range ar.Files {
+		if strings.HasPrefix(f.Name, "want.") {
 			continue
 		}
-		data := f.data
+		data := f.Data
 		if gc.crlf {
 			data = bytes.ReplaceAll(data, []byte("\n"), []byte("\r\n"))
 		}
-		gc.files[f.name] = data
+		gc.files[f.Name] = data
 	}
 	return ar, gc
 }
@@ -127,33 +129,33 @@ func TestGolden(t *testing.T) {
 				assertOneTokenChange(t, name, before, after, res)
 			}
 			if *update {
-				var kept []archiveFile
-				for _, f := range ar.files {
-					if !strings.HasPrefix(f.name, "want.") {
+				var kept []txtar.File
+				for _, f := range ar.Files {
+					if !strings.HasPrefix(f.Name, "want.") {
 						kept = append(kept, f)
 					}
 				}
 				for _, k := range []string{"want.error", "want.refs", "want.diff"} {
 					if v, ok := got[k]; ok {
-						kept = append(kept, archiveFile{name: k, data: []byte(v)})
+						kept = append(kept, txtar.File{Name: k, Data: []byte(v)})
 					}
 				}
-				ar.files = kept
-				if err := os.WriteFile(path, ar.format(), 0o644); err != nil {
+				ar.Files = kept
+				if err := os.WriteFile(path, txtar.Format(ar), 0o644); err != nil {
 					t.Fatal(err)
 				}
 				return
 			}
 			wants := 0
-			for _, f := range ar.files {
-				if !strings.HasPrefix(f.name, "want.") {
+			for _, f := range ar.Files {
+				if !strings.HasPrefix(f.Name, "want.") {
 					continue
 				}
 				wants++
-				if g, ok := got[f.name]; !ok {
-					t.Errorf("%s expected but the bump gave %v", f.name, keys(got))
-				} else if g != string(f.data) {
-					t.Errorf("%s mismatch:\n--- got\n%s\n--- want\n%s", f.name, g, f.data)
+				if g, ok := got[f.Name]; !ok {
+					t.Errorf("%s expected but the bump gave %v", f.Name, keys(got))
+				} else if g != string(f.Data) {
+					t.Errorf("%s mismatch:\n--- got\n%s\n--- want\n%s", f.Name, g, f.Data)
 				}
 			}
 			if wants == 0 {

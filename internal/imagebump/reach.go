@@ -3,9 +3,7 @@ package imagebump
 import (
 	"context"
 	"io/fs"
-	"os"
 	"path"
-	"path/filepath"
 	"sort"
 	"strings"
 
@@ -80,7 +78,7 @@ type pathReach struct {
 	dirs map[string]map[string]bool
 }
 
-func newPathReach(root string, clusters []Cluster) *pathReach {
+func newPathReach(ctx context.Context, ws *workspace.Workspace, clusters []Cluster) *pathReach {
 	pr := &pathReach{clusters: clusters, dirs: map[string]map[string]bool{}}
 	for _, c := range clusters {
 		reached := map[string]bool{}
@@ -93,7 +91,7 @@ func newPathReach(root string, clusters []Cluster) *pathReach {
 				continue
 			}
 			done[d] = true
-			for _, p := range pathsNamedUnder(root, d) {
+			for _, p := range pathsNamedUnder(ctx, ws, d) {
 				if !reached[p] && !strings.HasPrefix(p, c.Dir+"/") {
 					reached[p] = true
 					queue = append(queue, p)
@@ -106,40 +104,27 @@ func newPathReach(root string, clusters []Cluster) *pathReach {
 }
 
 // pathsNamedUnder returns the existing repo paths named by strings in the
-// YAML files under dir (relative to each file's directory or to the root).
-func pathsNamedUnder(root, dir string) []string {
-	var out []string
-	base := filepath.Join(root, filepath.FromSlash(dir))
-	st, err := os.Stat(base)
+// YAML files under dir (relative to each file's directory or to the root),
+// from the workspace's file list.
+func pathsNamedUnder(ctx context.Context, ws *workspace.Workspace, dir string) []string {
+	st, err := fs.Stat(ws.FS(), dir)
 	if err != nil {
 		return nil
 	}
 	if !st.IsDir() {
-		base = filepath.Dir(base)
+		dir = path.Dir(dir)
 	}
-	_ = filepath.WalkDir(base, func(p string, d fs.DirEntry, err error) error {
+	files, err := ws.YAMLFiles(ctx, dir)
+	if err != nil {
+		return nil
+	}
+	var out []string
+	for _, rel := range files {
+		src, err := ws.ReadFile(rel)
 		if err != nil {
-			return nil
+			continue
 		}
-		if d.IsDir() {
-			if p != base && strings.HasPrefix(d.Name(), ".") {
-				return filepath.SkipDir
-			}
-			return nil
-		}
-		ext := strings.ToLower(filepath.Ext(p))
-		if ext != ".yaml" && ext != ".yml" {
-			return nil
-		}
-		src, err := os.ReadFile(p)
-		if err != nil {
-			return nil
-		}
-		relFile, err := filepath.Rel(root, p)
-		if err != nil {
-			return nil
-		}
-		fileDir := path.Dir(filepath.ToSlash(relFile))
+		fileDir := path.Dir(rel)
 		for _, s := range yamlStrings(src) {
 			if !strings.Contains(s, "/") && !strings.HasPrefix(s, ".") {
 				continue
@@ -149,13 +134,12 @@ func pathsNamedUnder(root, dir string) []string {
 				if cand == "." || cand == ".." || strings.HasPrefix(cand, "../") {
 					continue
 				}
-				if _, err := os.Stat(filepath.Join(root, filepath.FromSlash(cand))); err == nil {
+				if _, err := fs.Stat(ws.FS(), cand); err == nil {
 					out = append(out, cand)
 				}
 			}
 		}
-		return nil
-	})
+	}
 	return out
 }
 

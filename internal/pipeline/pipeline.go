@@ -7,13 +7,20 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
+	"sync"
 	"time"
 
+	"github.com/render-check/render-check/internal/check"
 	"github.com/render-check/render-check/internal/config"
+	"github.com/render-check/render-check/internal/images"
+	"github.com/render-check/render-check/internal/policy"
 	"github.com/render-check/render-check/internal/render"
 	"github.com/render-check/render-check/internal/report"
 	"github.com/render-check/render-check/internal/resource"
+	"github.com/render-check/render-check/internal/secrets"
+	"github.com/render-check/render-check/internal/validate"
 	"github.com/render-check/render-check/internal/workspace"
 )
 
@@ -53,49 +60,55 @@ type Progress struct {
 	Elapsed time.Duration
 }
 
+// renderProgress reports rendered apps ("render 1,240/2,480 apps"), at
+// most once a second so a CI log is not flooded.
+func (o *Options) renderProgress() func(done, total int) {
+	if o.Progress == nil {
+		return nil
+	}
+	var mu sync.Mutex
+	var last time.Time
+	return func(done, total int) {
+		mu.Lock()
+		defer mu.Unlock()
+		if now := time.Now(); now.Sub(last) >= time.Second {
+			last = now
+			o.progress(Progress{Stage: "render", Message: fmt.Sprintf("%s/%s apps", thousands(done), thousands(total))})
+		}
+	}
+}
+
+// thousands formats n with comma separators: 2480 -> "2,480".
+func thousands(n int) string {
+	s := strconv.Itoa(n)
+	for i := len(s) - 3; i > 0; i -= 3 {
+		s = s[:i] + "," + s[i:]
+	}
+	return s
+}
+
 func (o *Options) progress(p Progress) {
 	if o.Progress != nil {
 		o.Progress(p)
 	}
 }
 
-// Input is what every stage receives.
-type Input struct {
-	Root   string
-	Config *config.Config
-	// Workspace is the checkout, opened once for the run.
-	Workspace *workspace.Workspace
-	Clusters  []*resource.Cluster
-	Options   *Options
-	// ChangedFiles, when non-nil, are the only repo files that file-based
-	// checks look at (changed-only runs), relative to Root.
-	ChangedFiles []string
-}
-
-// Stage is one check over the rendered clusters. It returns findings; an
-// error means the stage could not run at all (reported as such).
+// Stage is one check over the rendered clusters, by name (as in rule
+// prefixes: schema, image, secret, repo).
 type Stage struct {
-	// Name is the check name, as in rule prefixes (schema, image, secret, repo).
 	Name string
-	// Run performs the check. When it returns skipped != "", the check did not
-	// run and the reason is reported.
-	Run func(ctx context.Context, in *Input) (findings []report.Finding, skipped string, err error)
+	Run  check.Func
 }
 
-// ConfigError is a stage's verdict that its section of the configuration is
-// unusable: the run stops instead of reporting a finding.
-type ConfigError struct {
-	Stage string
-	Err   error
-}
-
-func (e *ConfigError) Error() string { return e.Stage + " configuration: " + e.Err.Error() }
-func (e *ConfigError) Unwrap() error { return e.Err }
-
-// Stages returns the check stages in the order they run. Each stage lives in
-// stage_<name>.go and calls into its own package.
+// Stages returns the check stages in the order they run; each is its
+// package's Run, all with one signature (internal/check).
 func Stages() []Stage {
-	return []Stage{schemaStage, imageStage, secretStage, repoStage}
+	return []Stage{
+		{Name: "schema", Run: validate.Run},
+		{Name: "image", Run: images.Run},
+		{Name: "secret", Run: secrets.Run},
+		{Name: "repo", Run: policy.Run},
+	}
 }
 
 // Check renders and checks; the report is finalized (sorted, summarised).
@@ -136,6 +149,7 @@ func Check(ctx context.Context, opts Options) (*report.Report, error) {
 	opts.progress(Progress{Stage: "render", Message: "discovering and rendering clusters"})
 	res, err := render.Render(ctx, render.Options{
 		Root: opts.Root, Config: opts.Config, Workspace: ws, Clusters: clusters, KubeVersion: opts.KubeVersion,
+		Progress: opts.renderProgress(),
 	})
 	if err != nil {
 		return nil, fmt.Errorf("rendering: %w", err)
@@ -183,12 +197,14 @@ func Check(ctx context.Context, opts Options) (*report.Report, error) {
 		}
 		rep.Clusters = append(rep.Clusters, rc)
 	}
-	in := &Input{Root: opts.Root, Config: opts.Config, Workspace: ws, Clusters: rendered, Options: &opts, ChangedFiles: changed}
+	in := &check.Input{Root: opts.Root, Config: opts.Config, Workspace: ws, Clusters: rendered,
+		Images: opts.Images, Platforms: opts.Platforms, ChangedFiles: changed}
 	for _, st := range Stages() {
 		start := time.Now()
 		opts.progress(Progress{Stage: st.Name, Message: "checking"})
-		fs, skipped, err := st.Run(ctx, in)
-		var cfgErr *ConfigError
+		res, err := st.Run(ctx, in)
+		fs, skipped := res.Findings, res.Skipped
+		var cfgErr *check.ConfigError
 		if errors.As(err, &cfgErr) {
 			return nil, err // a bad configuration stops the run (exit 2)
 		}

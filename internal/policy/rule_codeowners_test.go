@@ -5,6 +5,7 @@ import (
 
 	"github.com/render-check/render-check/internal/report"
 	"github.com/render-check/render-check/internal/resource"
+	"github.com/render-check/render-check/internal/workspace"
 )
 
 var ownersRepo = map[string]string{
@@ -122,7 +123,7 @@ CODEOWNERS
 
 func TestListFilesGit(t *testing.T) {
 	root := writeRepo(t, map[string]string{"a/b.yaml": "x: 1\n", ".gitignore": "ignored/\n", "ignored/secret.yaml": "x: 2\n"})
-	files, err := ListFiles(t.Context(), root)
+	files, err := workspace.Files(t.Context(), root)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -131,7 +132,7 @@ func TestListFilesGit(t *testing.T) {
 		t.Errorf("walk: %v", files)
 	}
 	gitInit(t, root)
-	files, err = ListFiles(t.Context(), root)
+	files, err = workspace.Files(t.Context(), root)
 	if err != nil {
 		t.Fatal(err)
 	}

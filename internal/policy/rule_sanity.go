@@ -13,6 +13,7 @@ import (
 	"github.com/render-check/render-check/internal/argo"
 	"github.com/render-check/render-check/internal/report"
 	"github.com/render-check/render-check/internal/resource"
+	"github.com/render-check/render-check/internal/suggest"
 )
 
 // builtinNamespaces exist in every cluster.
@@ -115,8 +116,10 @@ func (c *checker) checkSources(cl *resource.Cluster, a *resource.App) {
 		if local && s.Chart == "" && s.Path != "" {
 			p := path.Clean(strings.TrimPrefix(s.Path, "/"))
 			if p != "." && !c.dirSet[p] {
-				c.add(appFinding(report.RuleRepoAppSanity, cl, a, app.File, c.appLine(app, sourceField(app, k, "path")...),
-					fmt.Sprintf("source path %q does not exist in the repo", s.Path)), "")
+				f := appFinding(report.RuleRepoAppSanity, cl, a, app.File, c.appLine(app, sourceField(app, k, "path")...),
+					fmt.Sprintf("source path %q does not exist in the repo", s.Path)+c.didYouMean(p, s.Path))
+				f.Cause = "missing:" + p // the render failure of the app is the same mistake
+				c.add(f, "")
 			}
 		}
 		if s.Helm == nil || s.Helm.IgnoreMissingValueFiles {
@@ -127,8 +130,10 @@ func (c *checker) checkSources(cl *resource.Cluster, a *resource.App) {
 			if !ok || c.valueFileExists(file) {
 				continue
 			}
-			c.add(appFinding(report.RuleRepoAppSanity, cl, a, app.File, c.appLine(app, sourceField(app, k, "helm", "valueFiles", strconv.Itoa(i))...),
-				fmt.Sprintf("values file %q (%s) does not exist and ignoreMissingValueFiles is not set", vf, file)), "")
+			f := appFinding(report.RuleRepoAppSanity, cl, a, app.File, c.appLine(app, sourceField(app, k, "helm", "valueFiles", strconv.Itoa(i))...),
+				fmt.Sprintf("values file %q (%s) does not exist and ignoreMissingValueFiles is not set", vf, file)+c.didYouMean(file, vf))
+			f.Cause = "missing:" + file // the render failure of the app is the same mistake
+			c.add(f, "")
 		}
 	}
 }
@@ -316,4 +321,16 @@ func sortedKeys[V any](m map[string]V) []string {
 	}
 	slices.Sort(keys)
 	return keys
+}
+
+// didYouMean suggests the nearest existing path for a missing repo path
+// rel, spelled as the entry was written: `; did you mean "x"?` or "".
+func (c *checker) didYouMean(rel, written string) string {
+	if strings.ContainsAny(rel, "*?[") {
+		return ""
+	}
+	if m, ok := suggest.Path(c.root, rel); ok {
+		return fmt.Sprintf("; did you mean %q?", suggest.Entry(written, m))
+	}
+	return ""
 }

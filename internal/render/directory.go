@@ -2,6 +2,7 @@ package render
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -9,7 +10,6 @@ import (
 	"path"
 	"path/filepath"
 	"regexp"
-	"sort"
 	"strings"
 
 	"github.com/render-check/render-check/internal/argo"
@@ -26,13 +26,14 @@ var manifestFile = regexp.MustCompile(`\.(yaml|yml|json|jsonnet)$`)
 type directoryOut struct {
 	resources []*resource.Resource
 	inputs    []string
-	// jsonnet lists .jsonnet files that were not evaluated (unsupported).
-	jsonnet []string
 }
 
 // renderDirectory reads the manifests of a directory source as the
-// repo-server's findManifests does.
-func (r *renderer) renderDirectory(dir string, opts *argo.DirectorySource) (*directoryOut, error) {
+// repo-server's findManifests does: files in walk order (lexical per
+// directory), the extension filter unless disableExtensionFilter, symlinks
+// checked before include/exclude, the skip marker, then YAML/JSON decoding
+// or jsonnet evaluation.
+func (r *renderer) renderDirectory(ctx context.Context, dir string, opts *argo.DirectorySource, env map[string]string) (*directoryOut, error) {
 	if opts == nil {
 		opts = &argo.DirectorySource{}
 	}
@@ -64,7 +65,7 @@ func (r *renderer) renderDirectory(dir string, opts *argo.DirectorySource) (*dir
 			}
 			return nil
 		}
-		if !manifestFile.MatchString(d.Name()) {
+		if !opts.DisableExtensionFilter && !manifestFile.MatchString(d.Name()) {
 			return nil
 		}
 		relToApp, err := filepath.Rel(absDir, p)
@@ -72,23 +73,25 @@ func (r *renderer) renderDirectory(dir string, opts *argo.DirectorySource) (*dir
 			return err
 		}
 		relToApp = filepath.ToSlash(relToApp)
+		if d.Type()&fs.ModeSymlink != 0 {
+			real, err := filepath.EvalSymlinks(p)
+			if err != nil {
+				return nil // a dangling symlink is skipped with a warning in Argo CD
+			}
+			if rr, err := filepath.Rel(rootReal, real); err != nil || rr == ".." || strings.HasPrefix(rr, "../") {
+				return &FileError{File: r.repo.Rel(p), Err: errors.New("symlink points outside the repository")}
+			}
+			if st, err := os.Stat(real); err != nil || !st.Mode().IsRegular() {
+				return nil
+			}
+		} else if !d.Type().IsRegular() {
+			return nil
+		}
 		if exclude != nil && exclude.MatchString(relToApp) {
 			return nil
 		}
 		if include != nil && !include.MatchString(relToApp) {
 			return nil
-		}
-		if d.Type()&fs.ModeSymlink != 0 {
-			real, err := filepath.EvalSymlinks(p)
-			if err != nil {
-				return &FileError{File: r.repo.Rel(p), Err: fmt.Errorf("broken symlink: %w", err)}
-			}
-			if rr, err := filepath.Rel(rootReal, real); err != nil || rr == ".." || strings.HasPrefix(rr, "../") {
-				return &FileError{File: r.repo.Rel(p), Err: errors.New("symlink points outside the repository")}
-			}
-			if st, err := os.Stat(real); err != nil || st.IsDir() {
-				return nil
-			}
 		}
 		files = append(files, p)
 		return nil
@@ -96,14 +99,10 @@ func (r *renderer) renderDirectory(dir string, opts *argo.DirectorySource) (*dir
 	if err != nil {
 		return nil, err
 	}
-	sort.Strings(files)
 	out := &directoryOut{}
+	var jsonnet *jsonnetEvaluator
 	for _, p := range files {
 		rel := r.repo.Rel(p)
-		if strings.HasSuffix(p, ".jsonnet") {
-			out.jsonnet = append(out.jsonnet, rel)
-			continue
-		}
 		data, err := os.ReadFile(p)
 		if err != nil {
 			return nil, &FileError{File: rel, Err: err}
@@ -112,7 +111,19 @@ func (r *renderer) renderDirectory(dir string, opts *argo.DirectorySource) (*dir
 			continue
 		}
 		out.inputs = append(out.inputs, rel)
-		objs, err := decodeManifestFile(rel, data)
+		var objs []workspace.Document
+		if strings.HasSuffix(p, ".jsonnet") {
+			if jsonnet == nil {
+				if jsonnet, err = r.newJsonnetEvaluator(dir, opts.Jsonnet, env); err != nil {
+					return nil, err
+				}
+				defer jsonnet.close()
+			}
+			objs, err = jsonnet.evaluate(ctx, rel)
+			out.inputs = append(out.inputs, jsonnet.imported()...)
+		} else {
+			objs, err = decodeManifestFile(rel, data)
+		}
 		if err != nil {
 			return nil, err
 		}
@@ -123,59 +134,32 @@ func (r *renderer) renderDirectory(dir string, opts *argo.DirectorySource) (*dir
 	return out, nil
 }
 
-// decodeManifestFile decodes one file of a directory source. A YAML file
-// whose first document is not an object with kind is ignored unless it looks
-// like a manifest; a later bad document is an error. JSON files hold one
-// object.
+// decodeManifestFile decodes one non-jsonnet file of a directory source
+// with Kubernetes' YAML-or-JSON decoder, as Argo CD does (YAML 1.1 scalars,
+// duplicate keys keep the last value, every document must be an object
+// with kind). A .json file holds one object. Otherwise, when the first
+// document fails the file is ignored unless it looks like a manifest; a
+// failure after good documents is an error.
 func decodeManifestFile(rel string, data []byte) ([]workspace.Document, error) {
 	if strings.HasSuffix(rel, ".json") {
-		docs, err := workspace.ParseDocuments(rel, data)
-		if err != nil || len(docs) != 1 || docs[0].Object == nil {
-			if err == nil {
-				err = errors.New("a JSON manifest must hold one object")
-			}
-			return nil, locate(rel, err)
+		obj, err := decodeJSONManifest(data)
+		if err != nil {
+			return nil, &FileError{File: rel, Line: 1, Err: err}
 		}
-		if _, ok := docs[0].Object["kind"].(string); !ok {
-			return nil, &FileError{File: rel, Line: 1, Err: errors.New("object has no kind")}
-		}
-		return docs, nil
+		return []workspace.Document{{Line: 1, Object: obj}}, nil
 	}
-	docs, perr := workspace.ParseDocuments(rel, data)
-	var out []workspace.Document
-	for i, d := range docs {
-		if d.Object == nil && d.Value == nil {
-			continue
-		}
-		_, hasKind := d.Object["kind"].(string)
-		if d.Object == nil || !hasKind {
-			if i == 0 && len(out) == 0 && !looksLikeManifest(data) {
-				return nil, nil
-			}
-			return nil, &FileError{File: rel, Line: d.Line, Err: errors.New("document is not a Kubernetes object (no kind)")}
-		}
-		out = append(out, d)
-	}
-	if perr != nil {
-		if len(out) == 0 && !looksLikeManifest(data) {
+	docs, line, err := decodeYAMLOrJSON(data)
+	if err != nil {
+		if len(docs) == 0 && !looksLikeManifest(data) {
 			return nil, nil
 		}
-		return nil, locate(rel, perr)
+		return nil, &FileError{File: rel, Line: line, Err: err}
 	}
-	return out, nil
+	return docs, nil
 }
 
 func looksLikeManifest(data []byte) bool {
 	return bytes.Contains(data, []byte("apiVersion:")) && bytes.Contains(data, []byte("kind:")) && bytes.Contains(data, []byte("metadata:"))
-}
-
-// locate turns a YAML error into a FileError.
-func locate(rel string, err error) error {
-	var ye *workspace.YAMLError
-	if errors.As(err, &ye) {
-		return &FileError{File: rel, Line: ye.Line, Err: &relError{msg: "malformed YAML: " + ye.Message(), err: ye}}
-	}
-	return &FileError{File: rel, Err: err}
 }
 
 // globRegexp compiles an Argo CD directory include/exclude glob: `*` matches

@@ -258,7 +258,7 @@ func kustomizeEdit(t *testing.T, bin, dir string, app *argo.Application, src arg
 	if k == nil {
 		return
 	}
-	env := buildEnv(app, src, "")
+	env := buildEnv(app, app.Metadata.Name, src, "")
 	edit := func(args ...string) { runCLI(t, dir, bin, append([]string{"edit"}, args...)...) }
 	if k.NamePrefix != "" {
 		edit("set", "nameprefix", "--", k.NamePrefix)

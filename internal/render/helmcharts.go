@@ -9,6 +9,7 @@ import (
 	"strings"
 	"sync"
 
+	"sigs.k8s.io/kustomize/api/konfig"
 	"sigs.k8s.io/kustomize/api/types"
 	"sigs.k8s.io/yaml"
 
@@ -24,6 +25,7 @@ type inflater struct {
 	fs     *overlayFS
 	req    kustomizeRequest
 	out    map[string][]helm.Manifest
+	values map[string][]string // virtual file -> the chart's values files
 	rootNS map[string]string
 
 	mu   sync.Mutex
@@ -90,7 +92,7 @@ func (in *inflater) rewrite(p string, data []byte) ([]byte, error) {
 		}
 		var b strings.Builder
 		for _, m := range out.Manifests {
-			y, err := yaml.Marshal(m.Object)
+			y, err := yaml.Marshal(markHelmGenerated(m.Object))
 			if err != nil {
 				return nil, fmt.Errorf("helmCharts %s: encoding output: %w", c.Name, err)
 			}
@@ -100,6 +102,9 @@ func (in *inflater) rewrite(p string, data []byte) ([]byte, error) {
 		virt := filepath.Join(dir, fmt.Sprintf(".render-check-helmchart-%d-%s.yaml", i, sanitize(c.Name)))
 		in.fs.set(virt, []byte(b.String()))
 		in.out[virt] = out.Manifests
+		if in.values != nil {
+			in.values[virt] = out.ValueFiles
+		}
 		k.Resources = append(k.Resources, filepath.Base(virt))
 		for _, f := range out.Inputs {
 			in.fs.noteRead(in.r.repo.Abs(f))
@@ -116,6 +121,35 @@ func (in *inflater) rewrite(p string, data []byte) ([]byte, error) {
 	}
 	in.done[p] = b
 	return b, nil
+}
+
+// markHelmGenerated returns a copy of obj carrying kustomize's
+// helm-generated build annotation (konfig.HelmGeneratedAnnotation), the
+// mark its HelmChartInflationGenerator puts on its output: kustomize's
+// namespace transformer then leaves the object alone at every level, and
+// the annotation is removed from the build output with the other build
+// annotations.
+func markHelmGenerated(obj map[string]any) map[string]any {
+	out := make(map[string]any, len(obj))
+	for k, v := range obj {
+		out[k] = v
+	}
+	meta := map[string]any{}
+	if m, ok := obj["metadata"].(map[string]any); ok {
+		for k, v := range m {
+			meta[k] = v
+		}
+	}
+	anns := map[string]any{}
+	if a, ok := meta["annotations"].(map[string]any); ok {
+		for k, v := range a {
+			anns[k] = v
+		}
+	}
+	anns[konfig.HelmGeneratedAnnotation] = "true"
+	meta["annotations"] = anns
+	out["metadata"] = meta
+	return out
 }
 
 func sanitize(s string) string {

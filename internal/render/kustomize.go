@@ -137,7 +137,7 @@ func (r *renderer) buildKustomize(ctx context.Context, req kustomizeRequest) (*k
 	}
 	var k types.Kustomization
 	if err := k.Unmarshal(data); err != nil {
-		return nil, &FileError{File: krel, Err: fmt.Errorf("invalid kustomization: %w", err)}
+		return nil, locateKustomizationField(krel, data, fmt.Errorf("invalid kustomization: %w", err))
 	}
 	k.FixKustomization()
 	if req.Options != nil {
@@ -158,8 +158,9 @@ func (r *renderer) buildKustomize(ctx context.Context, req kustomizeRequest) (*k
 	fsys.set(kabs, edited)
 	fsys.noteRead(kabs)
 	inflated := map[string][]helm.Manifest{} // virtual file -> manifests
+	inflatedValues := map[string][]string{}  // virtual file -> values files of the chart
 	if r.build.EnableHelm {
-		inf := &inflater{r: r, ctx: ctx, fs: fsys, req: req, out: inflated, rootNS: helmRootNamespaces(absDir, &k)}
+		inf := &inflater{r: r, ctx: ctx, fs: fsys, req: req, out: inflated, values: inflatedValues, rootNS: helmRootNamespaces(absDir, &k)}
 		fsys.rewrite = inf.rewrite
 	} else {
 		fsys.rewrite = refuseHelmCharts(r.repo.Rel)
@@ -191,7 +192,7 @@ func (r *renderer) buildKustomize(ctx context.Context, req kustomizeRequest) (*k
 		}
 		rs := &resource.Resource{Object: d.Object, Origin: resource.Origin{File: krel}}
 		if o, ok := takeOrigin(d.Object, !userOrigins); ok {
-			rs.Origin, rs.ValuesFiles = r.kustomizeOrigin(req.Dir, o, d.Object, inflated)
+			rs.Origin, rs.ValuesFiles = r.kustomizeOrigin(req.Dir, o, d.Object, inflated, inflatedValues)
 		}
 		res.resources = append(res.resources, rs)
 	}
@@ -215,6 +216,10 @@ func (r *renderer) kustomizeError(fsys *overlayFS, krel string, err error) error
 	var he *helm.Error
 	if errors.As(err, &he) {
 		return &FileError{File: he.File, Line: he.Line, Err: err}
+	}
+	raw := "kustomize build: " + relativize(err.Error(), r.repo.Root)
+	if fe := r.locateMissingEntry(fsys, err, raw); fe != nil {
+		return fe
 	}
 	file := krel
 	if last := fsys.lastRead(); last != "" {
@@ -497,7 +502,8 @@ func takeOrigin(obj map[string]any, strip bool) (kustOrigin, bool) {
 
 // kustomizeOrigin maps an origin annotation to the file (and document line)
 // a person edits.
-func (r *renderer) kustomizeOrigin(dir string, o kustOrigin, obj map[string]any, inflated map[string][]helm.Manifest) (resource.Origin, []string) {
+// For objects of a helmCharts chart, it also returns the chart's values files.
+func (r *renderer) kustomizeOrigin(dir string, o kustOrigin, obj map[string]any, inflated map[string][]helm.Manifest, values map[string][]string) (resource.Origin, []string) {
 	if o.Repo != "" {
 		return resource.Origin{File: path.Join(dir, kustomizationFileIn(r.repo, dir))}, nil
 	}
@@ -510,11 +516,12 @@ func (r *renderer) kustomizeOrigin(dir string, o kustOrigin, obj map[string]any,
 	}
 	rel := path.Clean(path.Join(dir, filepath.ToSlash(p)))
 	if ms, ok := inflated[filepath.Clean(r.repo.Abs(rel))]; ok {
+		vals := values[filepath.Clean(r.repo.Abs(rel))]
 		m := matchManifest(ms, obj)
 		if m != nil {
-			return resource.Origin{File: m.Template}, nil
+			return resource.Origin{File: m.Template}, vals
 		}
-		return resource.Origin{File: rel}, nil
+		return resource.Origin{File: rel}, vals
 	}
 	if o.Path == "" {
 		// generated: point at the generator's kustomization

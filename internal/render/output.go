@@ -17,8 +17,7 @@ const RedactionMarker = "<redacted>"
 // Redacted returns obj, or for a core Secret a copy whose data and
 // stringData values are RedactionMarker (keys kept). obj is not modified.
 func Redacted(obj map[string]any) map[string]any {
-	av, _ := obj["apiVersion"].(string)
-	if k, _ := obj["kind"].(string); k != "Secret" || av != "v1" {
+	if !resource.IsSecret(obj) {
 		return obj
 	}
 	out := make(map[string]any, len(obj))

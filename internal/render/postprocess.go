@@ -28,10 +28,14 @@ var defaultExclusions = []config.ResourceFilter{
 }
 
 // expandLists replaces every object with a top-level items array (a List)
-// by its items, keeping the List's origin.
+// by its items, keeping the List's origin. A List whose items is null (and
+// that has no spec or status) is dropped, as the repo-server's isNullList.
 func expandLists(in []*resource.Resource) []*resource.Resource {
 	out := make([]*resource.Resource, 0, len(in))
 	for _, r := range in {
+		if isNullList(r.Object) {
+			continue
+		}
 		if _, ok := r.Object["items"].([]any); !ok {
 			out = append(out, r)
 			continue
@@ -43,6 +47,18 @@ func expandLists(in []*resource.Resource) []*resource.Resource {
 		}
 	}
 	return out
+}
+
+// isNullList reports an object like `kind: SecretList` with `items: null`.
+func isNullList(obj map[string]any) bool {
+	if _, ok := obj["spec"]; ok {
+		return false
+	}
+	if _, ok := obj["status"]; ok {
+		return false
+	}
+	items, ok := obj["items"]
+	return ok && items == nil
 }
 
 // finalize applies the controller's post-processing to one app's rendered

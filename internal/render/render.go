@@ -14,6 +14,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"golang.org/x/sync/errgroup"
 
@@ -43,6 +44,11 @@ type Options struct {
 	ChartCacheDir string
 	// HelmOptions configure the Helm renderer (e.g. an HTTP client).
 	HelmOptions []helm.Option
+	// Progress, when set, is called after each app is rendered with the
+	// apps rendered so far and the apps found so far (children of
+	// app-of-apps add to the total as they are found). It may be called
+	// concurrently.
+	Progress func(done, total int)
 }
 
 // Result is the rendered desired state of every selected cluster and the
@@ -65,13 +71,16 @@ func (e *UnknownClusterError) Error() string {
 
 // renderer holds what one run shares between apps.
 type renderer struct {
-	repo     *workspace.Workspace
-	cfg      *config.Config
-	build    BuildOptions
-	helm     *helm.Renderer
-	lines    *lineIndex
-	parallel int
-	repoCRDs []map[string]any
+	// progress is Options.Progress; done and found count apps for it.
+	progress    func(done, total int)
+	done, found atomic.Int64
+	repo        *workspace.Workspace
+	cfg         *config.Config
+	build       BuildOptions
+	helm        *helm.Renderer
+	lines       *lineIndex
+	parallel    int
+	repoCRDs    []map[string]any
 
 	guessOnce sync.Once
 	guessed   bool
@@ -135,7 +144,7 @@ func Render(ctx context.Context, opts Options) (*Result, error) {
 		par = runtime.NumCPU()
 	}
 	r := &renderer{repo: rp, cfg: cfg, build: build, lines: newLineIndex(), parallel: par,
-		helm: helm.NewRenderer(cacheDir, opts.HelmOptions...)}
+		helm: helm.NewRenderer(cacheDir, opts.HelmOptions...), progress: opts.Progress}
 	r.repoCRDs, err = rp.CRDs(ctx)
 	if err != nil {
 		return nil, err
@@ -228,9 +237,13 @@ func (r *renderer) renderCluster(ctx context.Context, d workspace.ClusterDir, ku
 		results := make([]*appResult, len(wave))
 		g, gctx := errgroup.WithContext(ctx)
 		g.SetLimit(r.parallel)
+		r.found.Add(int64(len(wave)))
 		for i, n := range wave {
 			g.Go(func() error {
 				results[i] = r.renderAppSafe(gctx, cl, n.app, n.synthetic)
+				if r.progress != nil {
+					r.progress(int(r.done.Add(1)), int(r.found.Load()))
+				}
 				return gctx.Err()
 			})
 		}
@@ -404,6 +417,10 @@ func (r *renderer) renderApp(ctx context.Context, cl *cluster, app *argo.Applica
 		res.findings = append(res.findings, r.failure(cl, app, err))
 	}
 	sources := app.Spec.AllSources()
+	for i := range sources {
+		// the controller normalises the spec before the repo-server sees it
+		sources[i] = sources[i].Normalized()
+	}
 	if len(sources) == 0 {
 		fail(errors.New("the Application has no source"))
 		return res
@@ -467,6 +484,10 @@ func (r *renderer) renderApp(ctx context.Context, cl *cluster, app *argo.Applica
 				continue
 			}
 			if child.Metadata.Name != "" {
+				if child.Metadata.Namespace == "" {
+					// synced into the parent's destination namespace
+					child.Metadata.Namespace = app.Spec.Destination.Namespace
+				}
 				child.File, child.Line = rs.Origin.File, rs.Origin.Line
 				res.children = append(res.children, child)
 			}
@@ -494,9 +515,31 @@ func (r *renderer) failure(cl *cluster, app *argo.Application, err error) report
 	case errors.As(err, &he) && he.File != "":
 		f.File, f.Line = he.File, he.Line
 		f.Message = strings.Replace(f.Message, he.Error(), he.Err.Error(), 1)
+		if errors.Is(err, helm.ErrValuesFileNotFound) {
+			f.Cause = "missing:" + he.File
+		}
+	}
+	var mp *MissingPathError
+	if errors.As(err, &mp) {
+		f.Cause = "missing:" + mp.Path
+	}
+	var d detailer
+	if errors.As(err, &d) {
+		f.Detail = d.Detail()
 	}
 	return f
 }
+
+// detailer is an error with a short message and the renderer's raw text.
+type detailer interface{ Detail() string }
+
+// MissingPathError says an Application's source path is not in the repo.
+type MissingPathError struct {
+	// Path is repo-relative.
+	Path string
+}
+
+func (e *MissingPathError) Error() string { return fmt.Sprintf("app path %s does not exist", e.Path) }
 
 // syntheticRepoURL marks the source of a cluster directory rendered as one app.
 const syntheticRepoURL = "render-check:checkout"
@@ -527,10 +570,15 @@ type sourceOut struct {
 }
 
 func (r *renderer) renderSource(ctx context.Context, cl *cluster, app *argo.Application, src argo.Source, multi bool, refs map[string]string) (out sourceOut) {
-	env := buildEnv(app, src, r.repo.Head)
+	cpns := r.cfg.Render.ControlPlaneNamespace
+	if cpns == "" {
+		cpns = config.DefaultControlPlaneNamespace
+	}
+	instance := app.InstanceName(cpns)
+	env := buildEnv(app, instance, src, r.repo.Head)
 	hreq := helm.Request{
 		Root: r.repo.Root, Helm: src.Helm, AppName: app.Metadata.Name, Namespace: app.Spec.Destination.Namespace,
-		KubeVersion: kube.FullVersion(cl.kubeVersion), APIVersions: cl.apiVersions, Env: env, Refs: refs,
+		KubeVersion: kube.FullVersion(cl.kubeVersion), APIVersions: cl.apiVersions, Env: env, Refs: refs, MultiSource: multi,
 	}
 	if src.Chart != "" {
 		out.typ = TypeHelm
@@ -541,6 +589,7 @@ func (r *renderer) renderSource(ctx context.Context, cl *cluster, app *argo.Appl
 			return out
 		}
 		out.resources, out.inputs = helmResources(ho)
+		out.findings = append(out.findings, unusedValueFindings(cl, app, src.Chart, ho)...)
 		return out
 	}
 	out.typ = explicitType(src)
@@ -561,10 +610,10 @@ func (r *renderer) renderSource(ctx context.Context, cl *cluster, app *argo.Appl
 		return out
 	}
 	if st, err := os.Stat(r.repo.Abs(dir)); err != nil || !st.IsDir() {
-		out.err = fmt.Errorf("app path %s does not exist", dir)
+		out.err = &MissingPathError{Path: dir}
 		return out
 	}
-	src, read, err := applyOverrides(r.repo, src, dir, app.Metadata.Name)
+	src, read, err := applyOverrides(r.repo, src, dir, instance)
 	out.inputs = append(out.inputs, read...)
 	if err != nil {
 		out.err = err
@@ -587,7 +636,14 @@ func (r *renderer) renderSource(ctx context.Context, cl *cluster, app *argo.Appl
 		}
 		rs, in := helmResources(ho)
 		out.resources, out.inputs = rs, append(out.inputs, in...)
+		out.findings = append(out.findings, unusedValueFindings(cl, app, dir, ho)...)
 	case TypeKustomize:
+		if k := src.Kustomize; k != nil && k.Version != "" {
+			if _, ok := r.cfg.Render.KustomizeVersions[k.Version]; !ok {
+				out.err = &KustomizeVersionError{Version: k.Version}
+				return out
+			}
+		}
 		kreq := kustomizeRequest{
 			Dir: dir, Options: src.Kustomize, Env: env, KubeVersion: kube.FullVersion(cl.kubeVersion), APIVersions: cl.apiVersions,
 		}
@@ -613,22 +669,33 @@ func (r *renderer) renderSource(ctx context.Context, cl *cluster, app *argo.Appl
 			})
 		}
 	case TypeDirectory:
-		do, err := r.renderDirectory(dir, src.Directory)
+		do, err := r.renderDirectory(ctx, dir, src.Directory, env)
 		if err != nil {
 			out.err = err
 			return out
 		}
 		out.resources, out.inputs = do.resources, append(out.inputs, do.inputs...)
-		if len(do.jsonnet) > 0 || (src.Directory != nil && src.Directory.Jsonnet != nil && len(do.jsonnet) > 0) {
-			out.findings = append(out.findings, report.Finding{
-				Rule: report.RuleRenderUnsupported, Severity: report.SeverityWarning, Cluster: cl.name, App: app.Metadata.Name,
-				File: do.jsonnet[0], Message: fmt.Sprintf("jsonnet is not supported: %d file(s) not rendered (%s)", len(do.jsonnet), strings.Join(do.jsonnet, ", ")),
-			})
-		}
 	case TypePlugin:
 		out.findings = append(out.findings, report.Finding{
 			Rule: report.RuleRenderUnsupported, Severity: report.SeverityWarning, Cluster: cl.name, App: app.Metadata.Name,
 			File: app.File, Line: app.Line, Message: fmt.Sprintf("config management plugin sources are not supported: app %s is not rendered", app.Metadata.Name),
+		})
+	}
+	return out
+}
+
+// unusedValueFindings are the render/unused-value warnings of a chart's
+// values files.
+func unusedValueFindings(cl *cluster, app *argo.Application, chart string, ho *helm.Output) []report.Finding {
+	var out []report.Finding
+	for _, u := range ho.Unused {
+		msg := fmt.Sprintf("values key %s is not read by chart %s: no template uses .Values.%s", u.Key, chart, u.Key)
+		if u.Suggestion != "" {
+			msg += fmt.Sprintf("; did you mean %q?", u.Suggestion)
+		}
+		out = append(out, report.Finding{
+			Rule: report.RuleRenderUnusedValue, Severity: report.SeverityWarning, Cluster: cl.name, App: app.Metadata.Name,
+			File: u.File, Line: u.Line, Message: msg,
 		})
 	}
 	return out

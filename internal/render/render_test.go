@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/rogpeppe/go-internal/txtar"
+
 	"github.com/render-check/render-check/internal/config"
 	"github.com/render-check/render-check/internal/resource"
 )
@@ -19,12 +21,12 @@ var update = flag.Bool("update", false, "rewrite golden files")
 // extract writes a txtar archive's files under a temp dir and returns it.
 func extract(t *testing.T, archive string) string {
 	t.Helper()
-	files, err := parseTxtar(archive)
+	ar, err := txtar.ParseFile(archive)
 	if err != nil {
 		t.Fatal(err)
 	}
 	dir := t.TempDir()
-	for _, f := range files {
+	for _, f := range ar.Files {
 		p := filepath.Join(dir, filepath.FromSlash(f.Name))
 		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
 			t.Fatal(err)

@@ -1,6 +1,7 @@
 package render
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -10,7 +11,10 @@ import (
 	"path/filepath"
 	"strings"
 
+	sigsyaml "sigs.k8s.io/yaml"
+
 	"github.com/render-check/render-check/internal/argo"
+	"github.com/render-check/render-check/internal/config"
 	"github.com/render-check/render-check/internal/workspace"
 )
 
@@ -82,24 +86,47 @@ func applyOverrides(r *workspace.Workspace, src argo.Source, appPath, appName st
 			return src, read, &FileError{File: rel, Err: err}
 		}
 		read = append(read, rel)
-		docs, err := workspace.ParseDocuments(rel, data)
+		patch, err := overridePatch(data)
 		if err != nil {
-			var ye *workspace.YAMLError
-			if errors.As(err, &ye) {
-				return src, read, &FileError{File: rel, Line: ye.Line, Err: &relError{msg: "malformed YAML: " + ye.Message(), err: ye}}
+			// locate the syntax error when yaml.v3 can
+			if _, perr := workspace.ParseDocuments(rel, data); perr != nil {
+				var ye *workspace.YAMLError
+				if errors.As(perr, &ye) {
+					return src, read, &FileError{File: rel, Line: ye.Line, Err: &relError{msg: "malformed YAML: " + ye.Message(), err: ye}}
+				}
 			}
-			return src, read, &FileError{File: rel, Err: err}
+			return src, read, &FileError{File: rel, Err: fmt.Errorf("malformed override: %w", err)}
 		}
-		if len(docs) == 0 || docs[0].Object == nil {
+		if patch == nil {
 			continue
 		}
-		merged, err := mergePatchSource(src, docs[0].Object)
+		merged, err := mergePatchSource(src, patch)
 		if err != nil {
-			return src, read, &FileError{File: rel, Line: docs[0].Line, Err: err}
+			return src, read, &FileError{File: rel, Line: 1, Err: err}
 		}
 		src = merged
 	}
 	return src, read, nil
+}
+
+// overridePatch decodes an override file as Argo CD does (sigs.k8s.io/yaml
+// YAMLToJSON: the first document, YAML 1.1 scalars, duplicate keys keep the
+// last value); nil for an empty file.
+func overridePatch(data []byte) (map[string]any, error) {
+	j, err := sigsyaml.YAMLToJSON(data)
+	if err != nil {
+		return nil, err
+	}
+	if bytes.Equal(bytes.TrimSpace(j), []byte("null")) {
+		return nil, nil
+	}
+	dec := json.NewDecoder(bytes.NewReader(j))
+	dec.UseNumber()
+	var patch map[string]any
+	if err := dec.Decode(&patch); err != nil {
+		return nil, fmt.Errorf("an override file must hold one mapping: %w", err)
+	}
+	return patch, nil
 }
 
 func mergePatchSource(src argo.Source, patch map[string]any) (argo.Source, error) {
@@ -204,21 +231,38 @@ func explicitType(src argo.Source) string {
 	return t
 }
 
-// buildEnv is Argo CD's build environment for one source.
-func buildEnv(app *argo.Application, src argo.Source, revision string) map[string]string {
+// KustomizeVersionError is a kustomize.version that is not registered in
+// render.kustomizeVersions (argocd-cm kustomize.version.*): Argo CD fails
+// the app.
+type KustomizeVersionError struct {
+	Version string
+}
+
+// Error says what Argo CD says, and where to register the version.
+func (e *KustomizeVersionError) Error() string {
+	return fmt.Sprintf("kustomize version %s is not registered (Argo CD: kustomize.version.%s in argocd-cm; here: render.kustomizeVersions in %s)", e.Version, e.Version, config.FileName)
+}
+
+// buildEnv is Argo CD's build environment for one source; instance is the
+// app's instance name (ARGOCD_APP_NAME).
+func buildEnv(app *argo.Application, instance string, src argo.Source, revision string) map[string]string {
 	short := func(n int) string {
 		if len(revision) > n {
 			return revision[:n]
 		}
 		return revision
 	}
+	project := app.Spec.Project
+	if project == "" {
+		project = "default" // NormalizeApplicationSpec
+	}
 	return map[string]string{
-		"ARGOCD_APP_NAME":                   app.Metadata.Name,
+		"ARGOCD_APP_NAME":                   instance,
 		"ARGOCD_APP_NAMESPACE":              app.Spec.Destination.Namespace,
 		"ARGOCD_APP_REVISION":               revision,
 		"ARGOCD_APP_REVISION_SHORT":         short(7),
 		"ARGOCD_APP_REVISION_SHORT_8":       short(8),
-		"ARGOCD_APP_PROJECT_NAME":           app.Spec.Project,
+		"ARGOCD_APP_PROJECT_NAME":           project,
 		"ARGOCD_APP_SOURCE_REPO_URL":        src.RepoURL,
 		"ARGOCD_APP_SOURCE_PATH":            src.Path,
 		"ARGOCD_APP_SOURCE_TARGET_REVISION": src.TargetRevision,

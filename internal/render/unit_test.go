@@ -142,14 +142,14 @@ func TestDirectorySymlinks(t *testing.T) {
 	}
 	cfg, _ := config.Load(root, "")
 	r := &renderer{repo: mustOpen(t, root, cfg), lines: newLineIndex()}
-	out, err := r.renderDirectory("linked", nil)
+	out, err := r.renderDirectory(context.Background(), "linked", nil, nil)
 	if err != nil || len(out.resources) != 1 {
 		t.Fatalf("symlink inside the repo: %v, %+v", err, out)
 	}
 	if err := os.Symlink(filepath.Join(outside, "secret.yaml"), filepath.Join(root, "linked", "out.yaml")); err != nil {
 		t.Fatal(err)
 	}
-	_, err = r.renderDirectory("linked", nil)
+	_, err = r.renderDirectory(context.Background(), "linked", nil, nil)
 	var fe *FileError
 	if !errorsAs(err, &fe) || fe.File != "linked/out.yaml" {
 		t.Fatalf("symlink outside the repo: err = %v, want a FileError on linked/out.yaml", err)

@@ -71,6 +71,43 @@ type Finding struct {
 	// Fingerprint optionally identifies the finding across runs (e.g. a hash
 	// prefix of a secret value). Never the value itself.
 	Fingerprint string `json:"fingerprint,omitempty"`
+	// Detail is the longer text behind a short message (a renderer's raw
+	// error, other views of the same mistake), for formats with room for it.
+	Detail string `json:"detail,omitempty"`
+	// Affected lists every cluster/app the finding stands for when one
+	// mistake shows in several of them (a base shared by two clusters);
+	// Cluster and App are the first of them. Empty when there is only one.
+	Affected []Target `json:"affected,omitempty"`
+	// Cause, when set, names the one mistake behind the finding (such as
+	// "missing:clusters/x/values.yaml"): findings of one app with the same
+	// cause are folded into one. It is not written out.
+	Cause string `json:"-"`
+}
+
+// Target is one cluster/app a finding affects.
+type Target struct {
+	Cluster string `json:"cluster,omitempty"`
+	App     string `json:"app,omitempty"`
+}
+
+// String renders the target as "cluster/app", "cluster" or "app".
+func (t Target) String() string {
+	switch {
+	case t.Cluster != "" && t.App != "":
+		return t.Cluster + "/" + t.App
+	case t.Cluster != "":
+		return t.Cluster
+	}
+	return t.App
+}
+
+// Targets returns every cluster/app the finding affects: Affected, or its
+// own Cluster and App.
+func (f Finding) Targets() []Target {
+	if len(f.Affected) > 0 {
+		return f.Affected
+	}
+	return []Target{{Cluster: f.Cluster, App: f.App}}
 }
 
 // Check returns the check part of the rule ("image" for "image/tag-not-found").
@@ -130,10 +167,22 @@ func Compare(a, b Finding) int {
 	if c := cmp.Compare(a.Severity.Rank(), b.Severity.Rank()); c != 0 {
 		return c
 	}
-	return cmp.Compare(a.Fingerprint, b.Fingerprint)
+	if c := cmp.Compare(a.Fingerprint, b.Fingerprint); c != 0 {
+		return c
+	}
+	if c := cmp.Compare(a.Detail, b.Detail); c != 0 {
+		return c
+	}
+	return slices.CompareFunc(a.Affected, b.Affected, func(x, y Target) int {
+		if c := cmp.Compare(x.Cluster, y.Cluster); c != 0 {
+			return c
+		}
+		return cmp.Compare(x.App, y.App)
+	})
 }
 
 // Sort sorts findings in place deterministically and drops exact duplicates.
+// The Cause of a finding plays no part.
 func Sort(fs []Finding) []Finding {
 	slices.SortFunc(fs, Compare)
 	return slices.CompactFunc(fs, func(a, b Finding) bool { return Compare(a, b) == 0 })

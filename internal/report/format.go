@@ -5,6 +5,7 @@ import (
 	"io"
 	"slices"
 	"sort"
+	"strings"
 )
 
 // Writer writes a finished report in one format.
@@ -27,12 +28,19 @@ type Options struct {
 	FailOn Severity
 	// ToolVersion is the render-check version recorded in sarif output.
 	ToolVersion string
+	// LinkBase, when set, makes the job summary link each location to the
+	// file on the code host: LinkBase + "/" + path + "#L" + line, e.g.
+	// "https://github.com/org/repo/blob/<sha>" (see GitHubLinkBase).
+	LinkBase string
+	// Verbose makes the text format list every app, also those without
+	// findings, and the details (a renderer's raw error) of findings.
+	Verbose bool
 }
 
 type factory func(w io.Writer, o Options) Writer
 
 var formats = map[string]factory{
-	"text": func(w io.Writer, o Options) Writer { return &textWriter{w: w, color: o.Color} },
+	"text": func(w io.Writer, o Options) Writer { return &textWriter{w: w, color: o.Color, verbose: o.Verbose} },
 	"json": func(w io.Writer, _ Options) Writer { return &jsonWriter{w: w} },
 }
 
@@ -60,3 +68,14 @@ func New(w io.Writer, format string, o Options) (Writer, error) {
 
 // IsFormat reports whether name is a known format.
 func IsFormat(name string) bool { return slices.Contains(Formats(), name) }
+
+// GitHubLinkBase is the blob URL of a commit from the GitHub Actions
+// environment (GITHUB_SERVER_URL, GITHUB_REPOSITORY, GITHUB_SHA), or ""
+// when any of them is unknown.
+func GitHubLinkBase(getenv func(string) string) string {
+	server, repo, sha := getenv("GITHUB_SERVER_URL"), getenv("GITHUB_REPOSITORY"), getenv("GITHUB_SHA")
+	if server == "" || repo == "" || sha == "" {
+		return ""
+	}
+	return strings.TrimRight(server, "/") + "/" + repo + "/blob/" + sha
+}

@@ -26,7 +26,7 @@ const repositorySuite = "repository"
 
 // junitWriter writes JUnit XML (the Jenkins junit-4 schema that GitLab and
 // most CI systems read): one test suite per cluster, one test case per
-// cluster/app/check.
+// cluster/app/check without findings, one test case per finding.
 type junitWriter struct {
 	w io.Writer
 	o Options
@@ -63,6 +63,8 @@ type junitProp struct {
 type junitTestCase struct {
 	Name      string         `xml:"name,attr"`
 	Classname string         `xml:"classname,attr"`
+	File      string         `xml:"file,attr,omitempty"`
+	Line      string         `xml:"line,attr,omitempty"`
 	Skipped   *string        `xml:"skipped"`
 	Failures  []junitFailure `xml:"failure"`
 	SystemOut *string        `xml:"system-out"`
@@ -76,10 +78,19 @@ type junitFailure struct {
 
 // Write writes the report as JUnit XML.
 func (j *junitWriter) Write(r *Report) error {
+	// a check skipped as a whole marks its test cases skipped; a part of a
+	// check that did not run (one rule, e.g. the SOPS MAC check without a
+	// key) is one skipped test case of the repository suite
 	skipped := map[string]string{}
+	var partial []string
 	for _, s := range r.Skipped {
 		check, reason, _ := strings.Cut(s, ":")
-		skipped[strings.TrimSpace(check)] = strings.TrimSpace(reason)
+		check, reason = strings.TrimSpace(check), strings.TrimSpace(reason)
+		if strings.HasPrefix(reason, check+"/") {
+			partial = append(partial, reason)
+			continue
+		}
+		skipped[check] = reason
 	}
 	// findings by cluster, then app ("" = cluster level), then check
 	type key struct{ cluster, app, check string }
@@ -108,34 +119,47 @@ func (j *junitWriter) Write(r *Report) error {
 		if label == "" {
 			label = "(" + suite.Name + ")"
 		}
-		tc := junitTestCase{Name: label + ": " + check, Classname: suite.Name}
+		classname := suite.Name
 		if app != "" {
-			tc.Classname = suite.Name + "." + app
+			classname = suite.Name + "." + app
 		}
-		var out []string
-		for _, f := range byKey[key{cluster, app, check}] {
-			if f.Severity.Rank() >= j.o.failOn().Rank() {
-				tc.Failures = append(tc.Failures, junitFailure{
-					Message: f.Message, Type: f.Rule, Body: j.detail(f),
-				})
-			} else {
-				out = append(out, string(f.Severity)+": "+f.Rule+": "+j.detail(f))
+		fs := byKey[key{cluster, app, check}]
+		if len(fs) == 0 {
+			// the check passed for this app (or did not run at all)
+			tc := junitTestCase{Name: label + ": " + check, Classname: classname}
+			if reason, ok := skipped[check]; ok {
+				s := check + " check skipped: " + reason
+				tc.Skipped = &s
+				suite.Skipped++
 			}
+			suite.Tests++
+			suite.Cases = append(suite.Cases, tc)
+			return
 		}
-		if reason, ok := skipped[check]; ok && len(tc.Failures) == 0 {
-			s := check + " check skipped: " + reason
-			tc.Skipped = &s
-			suite.Skipped++
+		// one test case per finding, with its file: every failure is
+		// listed by GitLab and Jenkins
+		for _, f := range fs {
+			name := label + ": " + f.Rule
+			if loc := j.o.repoPath(f.File); loc != "" {
+				if f.Line > 0 {
+					loc += ":" + strconv.Itoa(f.Line)
+				}
+				name += " " + loc
+			}
+			tc := junitTestCase{Name: name, Classname: classname, File: j.o.repoPath(f.File)}
+			if f.Line > 0 {
+				tc.Line = strconv.Itoa(f.Line)
+			}
+			if f.Severity.Rank() >= j.o.failOn().Rank() {
+				tc.Failures = append(tc.Failures, junitFailure{Message: f.Message, Type: f.Rule, Body: j.detail(f)})
+				suite.Failures++
+			} else {
+				out := string(f.Severity) + ": " + f.Rule + ": " + j.detail(f)
+				tc.SystemOut = &out
+			}
+			suite.Tests++
+			suite.Cases = append(suite.Cases, tc)
 		}
-		if len(out) > 0 {
-			s := strings.Join(out, "\n")
-			tc.SystemOut = &s
-		}
-		if len(tc.Failures) > 0 {
-			suite.Failures++
-		}
-		suite.Tests++
-		suite.Cases = append(suite.Cases, tc)
 	}
 
 	doc := junitSuites{Name: "render-check"}
@@ -150,6 +174,13 @@ func (j *junitWriter) Write(r *Report) error {
 				mkCase(&repo, "", app, check)
 			}
 		}
+	}
+	for _, p := range partial {
+		rule, reason, _ := strings.Cut(p, ":")
+		msg := rule + " skipped: " + strings.TrimSpace(reason)
+		repo.Cases = append(repo.Cases, junitTestCase{Name: "(" + repositorySuite + "): " + rule, Classname: repositorySuite, Skipped: &msg})
+		repo.Tests++
+		repo.Skipped++
 	}
 	doc.Suites = append(doc.Suites, repo)
 	for _, c := range r.Clusters {

@@ -45,15 +45,16 @@ type Summary struct {
 	Warnings  int `json:"warnings"`
 }
 
-// Finalize sorts clusters, apps and findings and recomputes the summary, so
-// two runs over the same input produce the same bytes.
+// Finalize sorts clusters, apps and findings, folds the views of one
+// mistake into one finding (see Fold) and recomputes the summary, so two
+// runs over the same input produce the same bytes.
 func (r *Report) Finalize() {
 	r.Version = Version
 	slices.SortFunc(r.Clusters, func(a, b Cluster) int { return compareStr(a.Name, b.Name) })
 	for i := range r.Clusters {
 		slices.SortFunc(r.Clusters[i].Apps, func(a, b App) int { return compareStr(a.Name, b.Name) })
 	}
-	r.Findings = Sort(r.Findings)
+	r.Findings = Fold(r.Findings)
 	if r.Findings == nil {
 		r.Findings = []Finding{}
 	}

@@ -36,6 +36,8 @@ const (
 	RuleRenderRepoURL           = "render/repo-url"
 	RuleRenderDeprecated        = "render/deprecated"
 	RuleRenderNoClusters        = "render/no-clusters"
+	RuleRenderYAML11Boolean     = "render/yaml11-boolean"
+	RuleRenderUnusedValue       = "render/unused-value"
 	RuleRenderAppSetGenerator   = "render/appset-generator"
 	RuleRenderAppSetInvalid     = "render/appset-invalid"
 	RuleRenderAppSetDestination = "render/appset-destination"
@@ -83,17 +85,31 @@ const (
 // rules is the table, in documentation order.
 var rules = []Rule{
 	{RuleRenderFailed, SeverityError, "Rendering the Application failed.",
-		"Argo CD would fail to generate manifests; the message carries the renderer's error."},
-	{RuleRenderMalformedYAML, SeverityError, "A YAML file under a cluster directory does not parse.", ""},
+		"Argo CD would fail to generate manifests. The finding points at the entry to fix (a kustomization " +
+			"`resources:` entry, a values-file key, a template line) with the renderer's own text as detail."},
+	{RuleRenderMalformedYAML, SeverityError, "A YAML file under a cluster directory does not parse.",
+		"Fix the YAML syntax at the reported line (indentation, a missing colon or quote)."},
 	{RuleRenderExternalSource, SeverityWarning, "A source in another git repository is not rendered.",
 		"Add the repository's URL to repoURLs in .render-check.yaml if it is this repository."},
-	{RuleRenderUnsupported, SeverityWarning, "A plugin source, jsonnet file or ApplicationSet generator that needs an API is not rendered.", ""},
-	{RuleRenderCycle, SeverityWarning, "An app-of-apps cycle: each Application is rendered once.", ""},
-	{RuleRenderDuplicateResource, SeverityWarning, "An app renders an object twice, or two Application files share a name.", ""},
-	{RuleRenderRepoURL, SeverityInfo, "No git origin and no repoURLs: a git source is read from the checkout when its path exists.", ""},
-	{RuleRenderDeprecated, SeverityInfo, "A kustomization uses a deprecated field.", ""},
+	{RuleRenderUnsupported, SeverityWarning, "A plugin source or ApplicationSet generator that needs an API is not rendered.",
+		"The source is not rendered, so its resources are not checked; check them in the repository that produces them."},
+	{RuleRenderCycle, SeverityWarning, "An app-of-apps cycle: each Application is rendered once.",
+		"An app-of-apps renders an Application that (directly or not) renders it again; remove one of the links."},
+	{RuleRenderDuplicateResource, SeverityWarning, "An app renders an object twice, or two Application files share a name.",
+		"The last definition wins in Argo CD; remove or rename one of them."},
+	{RuleRenderRepoURL, SeverityInfo, "No git origin and no repoURLs: a git source is read from the checkout when its path exists.",
+		"Set `repoURLs` in .render-check.yaml so sources of this repository are recognised by URL, not by path."},
+	{RuleRenderDeprecated, SeverityInfo, "A kustomization uses a deprecated field.",
+		"Run `kustomize edit fix` or rename the field as the message says; a later kustomize will reject it."},
+	{RuleRenderUnusedValue, SeverityWarning, "A key of a values file that the Helm chart never reads.",
+		"No template of the chart (or its subcharts) uses this key, so it has no effect: most often a " +
+			"misspelled key (`replicaCont`). Fix the spelling or remove the key. Keys under `global`, subchart " +
+			"names and charts that read `.Values` as a whole are never reported."},
 	{RuleRenderNoClusters, SeverityError, "No cluster directory matches the configured globs: nothing was checked.",
 		"Set clusters in .render-check.yaml to the globs of the cluster directories."},
+	{RuleRenderYAML11Boolean, SeverityError, "An Application field holds an unquoted y/n/yes/no/on/off that kubectl turns into a boolean.",
+		"kubectl and Argo CD read YAML 1.1, where `y`, `yes`, `on` (and `n`, `no`, `off`) are booleans: " +
+			"the API server rejects a boolean where the Application wants a string. Quote the value."},
 	{RuleRenderAppSetGenerator, SeverityError, "An ApplicationSet generator or its template fails: Argo CD creates none of its Applications.",
 		"The ApplicationSet controller stops at the first generator or template error and creates nothing. " +
 			"Fix the generator or template field at the reported line; `render-check appset generate FILE` shows the expansion."},
@@ -109,50 +125,79 @@ var rules = []Rule{
 		"Encrypt only the credentials (e.g. SOPS encrypted_regex: ^(config)$) so name, server and labels stay " +
 			"readable, or declare the cluster under argoClusters in .render-check.yaml."},
 
-	{RuleSchemaInvalid, SeverityError, "A field does not match its schema.", ""},
+	{RuleSchemaInvalid, SeverityError, "A field does not match its schema.",
+		"The API server would reject the object. Fix the field named at the start of the message; when the " +
+			"value came from a Helm values file the finding points at that key."},
 	{RuleSchemaMissing, SeverityError, "No schema for the apiVersion/kind (one finding per kind, at its first object).",
 		"Add the kind's CustomResourceDefinition to the repository or to validate.crds, add a schema " +
 			"location (validate.schemaLocations), or set validate.missingSchema for the kind or group " +
 			"(error, warning or ignore). Kinds of render-check's embedded CRD catalog never need this."},
-	{RuleSchemaRemovedAPI, SeverityError, "The target Kubernetes version no longer serves the apiVersion/kind.", ""},
-	{RuleSchemaDeprecatedAPI, SeverityWarning, "The apiVersion/kind is deprecated: a newer Kubernetes version removes it.", ""},
-	{RuleSchemaDuplicateResource, SeverityError, "The same object is rendered twice in one cluster.", ""},
-	{RuleSchemaMalformed, SeverityError, "Not a Kubernetes object.", ""},
-	{RuleSchemaCRDInvalid, SeverityError, "A CustomResourceDefinition cannot be converted to a schema.", ""},
-	{RuleSchemaFailed, SeverityError, "The schema check could not run.", ""},
+	{RuleSchemaRemovedAPI, SeverityError, "The target Kubernetes version no longer serves the apiVersion/kind.",
+		"Move the object to the replacement apiVersion named in the message."},
+	{RuleSchemaDeprecatedAPI, SeverityWarning, "The apiVersion/kind is deprecated: a newer Kubernetes version removes it.",
+		"Move the object to the replacement apiVersion before upgrading the cluster."},
+	{RuleSchemaDuplicateResource, SeverityError, "The same object is rendered twice in one cluster.",
+		"Argo CD would apply both and they would fight; keep the object in one app."},
+	{RuleSchemaMalformed, SeverityError, "Not a Kubernetes object.",
+		"Fix the YAML, or add the missing `apiVersion`/`kind`."},
+	{RuleSchemaCRDInvalid, SeverityError, "A CustomResourceDefinition cannot be converted to a schema.",
+		"Fix the CRD (group, kind, at least one served version with a schema)."},
+	{RuleSchemaFailed, SeverityError, "The schema check could not run.",
+		"The schema check stopped before it could judge anything (see the message); the run is not a pass. Fix the cause and run again."},
 	{RuleSchemaPrunedField, SeverityWarning, "Strict validation off: a field the schema does not declare, which the API server drops.",
 		"The API server prunes undeclared fields and warns (field validation Warn); under strict " +
 			"validation it would reject the object. Remove or rename the field."},
 
 	{RuleImageTagNotFound, SeverityError, "The image tag does not exist in its registry.",
 		"Push the tag, or point the reference at a tag that exists (`render-check bump --image REPO --tag TAG`)."},
-	{RuleImageUnauthorized, SeverityError, "The registry refused access to the image with the credentials available.", ""},
-	{RuleImageUnreachable, SeverityError, "The registry could not be reached.", ""},
-	{RuleImagePlatformMissing, SeverityError, "The image lacks a required platform.", ""},
-	{RuleImageDigestMismatch, SeverityWarning, "The tag of a tag@digest reference moved or vanished.", ""},
-	{RuleImageMutableTag, SeverityWarning, "The image has no tag, or the latest tag.", ""},
-	{RuleImageInvalidReference, SeverityError, "The image reference does not parse.", ""},
-	{RuleImageFailed, SeverityError, "The image check could not run.", ""},
+	{RuleImageUnauthorized, SeverityError, "The registry refused access to the image with the credentials available.",
+		"Give the check read credentials for the registry (docker config or images.credentials), or fix the repository name."},
+	{RuleImageUnreachable, SeverityError, "The registry could not be reached.",
+		"A network, TLS or rate-limit failure, not a missing tag. Rerun, configure a mirror, or skip the registry in images.skip."},
+	{RuleImagePlatformMissing, SeverityError, "The image lacks a required platform.",
+		"Build and push the image for every platform listed in images.platforms."},
+	{RuleImageDigestMismatch, SeverityWarning, "The tag of a tag@digest reference moved or vanished.",
+		"The pinned digest still pulls; update the tag or the digest so they agree."},
+	{RuleImageMutableTag, SeverityWarning, "The image has no tag, or the latest tag.",
+		"Pin a version tag (or a digest) so a sync deploys what was reviewed."},
+	{RuleImageInvalidReference, SeverityError, "The image reference does not parse.",
+		"Fix the reference (registry/repository:tag or @sha256:digest)."},
+	{RuleImageFailed, SeverityError, "The image check could not run.",
+		"The image check stopped before it could judge anything (see the message); the run is not a pass. Fix the cause and run again."},
 
 	{RuleSecretPlaintext, SeverityError, "A Kubernetes Secret is committed in plaintext.",
 		"Encrypt the Secret with SOPS (`sops --encrypt --in-place FILE`) and rotate the credential."},
-	{RuleSecretSopsPlaintextValue, SeverityError, "A SOPS file holds a value its own rules say must be encrypted.", ""},
-	{RuleSecretSopsMetadata, SeverityError, "A SOPS file's metadata is incomplete or invalid.", ""},
-	{RuleSecretSopsMACMismatch, SeverityError, "A SOPS file does not authenticate: it was edited without sops.", ""},
+	{RuleSecretSopsPlaintextValue, SeverityError, "A SOPS file holds a value its own rules say must be encrypted.",
+		"Re-encrypt the file with sops (`sops --encrypt --in-place FILE`); a key added after encryption is plaintext."},
+	{RuleSecretSopsMetadata, SeverityError, "A SOPS file's metadata is incomplete or invalid.",
+		"Re-create the file with sops; never edit the `sops` metadata by hand."},
+	{RuleSecretSopsMACMismatch, SeverityError, "A SOPS file does not authenticate: it was edited without sops.",
+		"The file was edited without sops; edit it with `sops FILE` so values and MAC agree."},
 	{RuleSecretUnencryptedFile, SeverityError, "A file that must be SOPS-encrypted is not encrypted.",
 		"Encrypt the file with SOPS before committing it."},
-	{RuleSecretGeneratorLiteral, SeverityError, "A kustomize secretGenerator has plaintext literals or files.", ""},
-	{RuleSecretCredentialValue, SeverityWarning, "A credential-named key holds a literal value.", ""},
-	{RuleSecretKnownToken, SeverityError, "A value has the format of a well-known credential.", ""},
-	{RuleSecretUnparsable, SeverityWarning, "A file could not be parsed, so it was not fully scanned.", ""},
-	{RuleSecretFailed, SeverityError, "The secret check could not run.", ""},
+	{RuleSecretGeneratorLiteral, SeverityError, "A kustomize secretGenerator has plaintext literals or files.",
+		"Generate the Secret from a SOPS-encrypted file, or use a SealedSecret/ExternalSecret."},
+	{RuleSecretCredentialValue, SeverityWarning, "A credential-named key holds a literal value.",
+		"Move the value to a SOPS-encrypted Secret and reference it."},
+	{RuleSecretKnownToken, SeverityError, "A value has the format of a well-known credential.",
+		"Remove it, rotate the credential, and store it encrypted with SOPS."},
+	{RuleSecretUnparsable, SeverityWarning, "A file could not be parsed, so it was not fully scanned.",
+		"Fix the file's syntax at the reported line."},
+	{RuleSecretFailed, SeverityError, "The secret check could not run.",
+		"The secret check stopped before it could judge anything (see the message); the run is not a pass. Fix the cause and run again."},
 
-	{RuleRepoCodeOwners, SeverityError, "CODEOWNERS does not cover the cluster and base directories, or has a dead or malformed line.", ""},
-	{RuleRepoSyncWindow, SeverityError, "A production Application has no sync window.", ""},
-	{RuleRepoNotifications, SeverityWarning, "A production Application has no notification subscription.", ""},
-	{RuleRepoAppSanity, SeverityError, "Applications do not make sense together (project, paths, values files, names, namespaces, ownership).", ""},
-	{RuleRepoAdoption, SeverityError, "Automated sync is on for an Application that was not adopted.", ""},
-	{RuleRepoFailed, SeverityError, "The repo check could not run.", ""},
+	{RuleRepoCodeOwners, SeverityError, "CODEOWNERS does not cover the cluster and base directories, or has a dead or malformed line.",
+		"Add an owner for the path to CODEOWNERS."},
+	{RuleRepoSyncWindow, SeverityError, "A production Application has no sync window.",
+		"Add a sync window to the AppProject, or mark the cluster as not production."},
+	{RuleRepoNotifications, SeverityWarning, "A production Application has no notification subscription.",
+		"Add a notifications.argoproj.io subscription annotation to the Application."},
+	{RuleRepoAppSanity, SeverityError, "Applications do not make sense together (project, paths, values files, names, namespaces, ownership).",
+		"Fix the field at the reported line: a source path or values file that does not exist, a project that is not defined, a destination namespace no app creates."},
+	{RuleRepoAdoption, SeverityError, "Automated sync is on for an Application that was not adopted.",
+		"See policy.adoption in .render-check.yaml for what each app must have."},
+	{RuleRepoFailed, SeverityError, "The repo check could not run.",
+		"The repo check stopped before it could judge anything (see the message); the run is not a pass. Fix the cause and run again."},
 }
 
 // Rules returns the rule table, in documentation order.
@@ -263,15 +308,17 @@ func (o Options) failOn() Severity {
 	return o.FailOn
 }
 
-// where names the cluster and app of a finding: "cluster/app", "cluster" or "".
+// where names the clusters and apps of a finding: "cluster/app", "cluster"
+// or "", several separated by ", " when one mistake affects several.
 func where(f Finding) string {
-	switch {
-	case f.Cluster != "" && f.App != "":
-		return f.Cluster + "/" + f.App
-	case f.Cluster != "":
-		return f.Cluster
+	ts := f.Targets()
+	names := make([]string, 0, len(ts))
+	for _, t := range ts {
+		if s := t.String(); s != "" {
+			names = append(names, s)
+		}
 	}
-	return f.App
+	return strings.Join(names, ", ")
 }
 
 // longMessage is the finding's message with its resource and cluster/app,

@@ -4,6 +4,8 @@ import (
 	"bufio"
 	"fmt"
 	"io"
+	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -74,6 +76,27 @@ func (s *summaryWriter) Write(r *Report) error {
 			}
 			fmt.Fprintf(b, "| %s | %s | %d | %d | %d | %d |\n", mdCell(c.Name), mdCell(c.KubernetesVersion), len(c.Apps), res, cc.errors, cc.warnings)
 		}
+		// findings outside the listed clusters (repository-wide, or a
+		// cluster that failed before rendering) get rows, so the totals
+		// add up
+		listed := map[string]bool{}
+		for _, c := range r.Clusters {
+			listed[c.Name] = true
+		}
+		var others []string
+		for name := range counts {
+			if !listed[name] {
+				others = append(others, name)
+			}
+		}
+		slices.Sort(others)
+		for _, name := range others {
+			label := mdCell(name)
+			if name == "" {
+				label = "_" + repositorySuite + "_"
+			}
+			fmt.Fprintf(b, "| %s | | | | %d | %d |\n", label, counts[name].errors, counts[name].warnings)
+		}
 		fmt.Fprintf(b, "| **total** | | %d | %d | %d | %d |\n\n", r.Summary.Apps, r.Summary.Resources, r.Summary.Errors, r.Summary.Warnings)
 	}
 	if len(r.Skipped) > 0 {
@@ -131,17 +154,38 @@ func (s *summaryWriter) Write(r *Report) error {
 				loc += ":" + strconv.Itoa(f.Line)
 			}
 			if loc != "" {
-				loc = "`" + strings.ReplaceAll(loc, "`", "'") + "`"
+				text := "`" + strings.ReplaceAll(loc, "`", "'") + "`"
+				if link := s.o.fileLink(f); link != "" {
+					text = "[" + text + "](" + link + ")"
+				}
+				loc = text
 			}
 			res := ""
 			if f.Resource != nil {
 				res = mdCell(f.Resource.String())
 			}
-			fmt.Fprintf(b, "| %s | %s | %s | %s | %s | %s |\n", severityIcon(f.Severity), mdCell(f.Rule), mdCell(f.App), strings.ReplaceAll(loc, "|", "\\|"), res, mdCell(f.Message))
+			fmt.Fprintf(b, "| %s | %s | %s | %s | %s | %s |\n", severityIcon(f.Severity), mdCell(f.Rule), mdCell(f.App+alsoIn(f)), strings.ReplaceAll(loc, "|", "\\|"), res, mdCell(f.Message))
 		}
 		fmt.Fprint(b, "\n</details>\n\n")
 	}
 	return s.flush(b)
+}
+
+// fileLink is the URL of the finding's file and line on the code host, or
+// "" when Options.LinkBase is unset.
+func (o Options) fileLink(f Finding) string {
+	if o.LinkBase == "" || f.File == "" {
+		return ""
+	}
+	var segs []string
+	for _, seg := range strings.Split(o.repoPath(f.File), "/") {
+		segs = append(segs, url.PathEscape(seg))
+	}
+	link := strings.TrimRight(o.LinkBase, "/") + "/" + strings.Join(segs, "/")
+	if f.Line > 0 {
+		link += "#L" + strconv.Itoa(f.Line)
+	}
+	return strings.NewReplacer("(", "%28", ")", "%29", " ", "%20").Replace(link)
 }
 
 func (s *summaryWriter) flush(b *bufio.Writer) error {
@@ -217,3 +261,15 @@ func mdCell(s string) string { return mdCellReplacer.Replace(s) }
 
 // MarkdownCell escapes s for a Markdown table cell (also used by diff).
 func MarkdownCell(s string) string { return mdCell(s) }
+
+// alsoIn names the other clusters/apps of a folded finding: " (also c/a, ...)".
+func alsoIn(f Finding) string {
+	if len(f.Affected) < 2 {
+		return ""
+	}
+	var others []string
+	for _, t := range f.Affected[1:] {
+		others = append(others, t.String())
+	}
+	return " (also " + strings.Join(others, ", ") + ")"
+}

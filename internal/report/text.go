@@ -12,6 +12,9 @@ import (
 type textWriter struct {
 	w     io.Writer
 	color bool
+	// verbose lists every app (also those without findings) and the
+	// details of findings.
+	verbose bool
 }
 
 func (t *textWriter) paint(code, s string) string {
@@ -32,6 +35,7 @@ func (t *textWriter) sev(s Severity) string {
 }
 
 // Write prints findings grouped by cluster and app, then a one-line summary.
+// Apps without findings are listed only when verbose.
 func (t *textWriter) Write(r *Report) error {
 	b := bufio.NewWriter(t.w)
 	byCluster := map[string]map[string][]Finding{}
@@ -51,7 +55,11 @@ func (t *textWriter) Write(r *Report) error {
 			if f.Resource != nil {
 				res = " [" + f.Resource.String() + "]"
 			}
-			fmt.Fprintf(b, "%s%s%s %s%s %s\n", indent, loc, t.sev(f.Severity), t.paint("2", f.Rule), res, continueLines(f.Message, indent+"  | "))
+			also := alsoIn(f)
+			fmt.Fprintf(b, "%s%s%s %s%s %s%s\n", indent, loc, t.sev(f.Severity), t.paint("2", f.Rule), res, continueLines(f.Message, indent+"  | "), also)
+			if t.verbose && f.Detail != "" {
+				fmt.Fprintf(b, "%s  | %s\n", indent, continueLines(f.Detail, indent+"  | "))
+			}
 		}
 	}
 	if fs := byCluster[""][""]; len(fs) > 0 {
@@ -101,6 +109,9 @@ func (t *textWriter) Write(r *Report) error {
 		}
 		for _, a := range c.Apps {
 			fs := byCluster[c.Name][a.Name]
+			if len(fs) == 0 && !t.verbose {
+				continue // quiet when all is well: --verbose lists every app
+			}
 			mark := t.paint("32", "ok")
 			if len(fs) > 0 {
 				mark = plural(len(fs), "finding")

@@ -65,6 +65,15 @@ func (r *Resource) Group() string {
 	return g
 }
 
+// IsSecret is the one definition of a Secret every stage uses (redaction in
+// rendered output and diffs, the plaintext-secret scan): kind Secret in the
+// core group (apiVersion "v1").
+func IsSecret(obj map[string]any) bool {
+	k, _ := obj["kind"].(string)
+	av, _ := obj["apiVersion"].(string)
+	return k == "Secret" && !strings.Contains(av, "/")
+}
+
 // Key identifies the object in a cluster as Argo CD does: group/kind/namespace/name.
 func (r *Resource) Key() string {
 	return r.Group() + "/" + r.Kind() + "/" + r.Namespace() + "/" + r.Name()

@@ -9,6 +9,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/render-check/render-check/internal/report"
+	"github.com/render-check/render-check/internal/resource"
 )
 
 // docScan runs the manifest and value rules over one YAML document.
@@ -81,7 +82,7 @@ func (d *docScan) scanNoFlush(kustomizationFile bool) {
 		return
 	}
 	switch {
-	case kind == "Secret" && group == "":
+	case resource.IsSecret(map[string]any{"apiVersion": apiVersion, "kind": kind}):
 		if !d.sops {
 			d.secret()
 		}

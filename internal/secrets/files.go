@@ -1,7 +1,6 @@
 package secrets
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"os"
@@ -14,7 +13,6 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/render-check/render-check/internal/report"
-	"github.com/render-check/render-check/internal/workspace"
 )
 
 // listFiles returns the repo-relative files to scan: git's file list
@@ -54,11 +52,6 @@ func listFiles(all, paths []string, root string, exclude func(string) bool) []st
 	}
 	slices.Sort(out)
 	return slices.Compact(out)
-}
-
-// repoFiles lists every file of the repo (see workspace.Files).
-func repoFiles(ctx context.Context, root string) ([]string, error) {
-	return workspace.Files(ctx, root)
 }
 
 func underAny(f string, paths []string) bool {

@@ -13,6 +13,7 @@ import (
 	"github.com/render-check/render-check/internal/config"
 	"github.com/render-check/render-check/internal/report"
 	"github.com/render-check/render-check/internal/resource"
+	"github.com/render-check/render-check/internal/workspace"
 )
 
 // Rules lists every rule of the secret check, sorted.
@@ -38,6 +39,9 @@ const DefaultBaseline = ".render-check-baseline.json"
 type Options struct {
 	// Root is the repo checkout; file paths in findings are relative to it.
 	Root string
+	// Files is the checkout's file list (the workspace's, listed once per
+	// run); nil lists Root.
+	Files []string
 	// Config is the secrets section of the configuration.
 	Config config.Secrets
 	// Paths limits the source scan to these repo-relative files or
@@ -128,9 +132,11 @@ func Scan(ctx context.Context, opts Options) (*Result, error) {
 		}
 	}
 	s := newScanner(opts.Root, opts.Keys)
-	all, err := repoFiles(ctx, opts.Root)
-	if err != nil {
-		return nil, err
+	all := opts.Files
+	if all == nil {
+		if all, err = workspace.Files(ctx, opts.Root); err != nil {
+			return nil, err
+		}
 	}
 	s.loadSopsConfigs(all)
 	files := listFiles(all, opts.Paths, opts.Root, allow.exclude)

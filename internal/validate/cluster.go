@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"runtime"
+	"strconv"
+	"strings"
 	"time"
 
 	"golang.org/x/sync/errgroup"
@@ -86,7 +88,13 @@ func CheckCluster(ctx context.Context, c *resource.Cluster, opts ClusterOptions)
 				if len(p.Path) > 0 || line == 0 {
 					line = lines.FieldLine(opts.Root, r.Origin, r.Kind(), r.Name(), p.Path)
 				}
-				per[i] = append(per[i], finding(c.Name, r, p.Rule, p.Severity, line, problemMessage(p)))
+				f := finding(c.Name, r, p.Rule, p.Severity, line, problemMessage(p))
+				if vk, ok := valuesKey(lines, opts.Root, r, line, obj, p); ok {
+					// the value came from a values file: that key is the line to edit
+					f.Message += fmt.Sprintf(" (value of %s, used by %s:%d)", vk.Key, r.Origin.File, line)
+					f.File, f.Line = vk.File, vk.Line
+				}
+				per[i] = append(per[i], f)
 			}
 			return nil
 		})
@@ -116,6 +124,36 @@ func CheckCluster(ctx context.Context, c *resource.Cluster, opts ClusterOptions)
 		first[k] = r
 	}
 	return findings, nil
+}
+
+// valuesKey finds the values-file key that supplied the wrong value of a
+// Helm-rendered object's field (a wrong type, a bad enum value): the key a
+// person edits. An unknown field is the template's mistake, never the
+// values'.
+func valuesKey(lines *source.Index, root string, r *resource.Resource, line int, obj map[string]any, p Problem) (source.ValuesKey, bool) {
+	if len(r.ValuesFiles) == 0 || len(p.Path) == 0 || strings.HasPrefix(p.Message, "unknown field") {
+		return source.ValuesKey{}, false
+	}
+	var v any = obj
+	for _, k := range p.Path {
+		switch t := v.(type) {
+		case map[string]any:
+			v = t[k]
+		case []any:
+			i, err := strconv.Atoi(k)
+			if err != nil || i < 0 || i >= len(t) {
+				return source.ValuesKey{}, false
+			}
+			v = t[i]
+		default:
+			return source.ValuesKey{}, false
+		}
+	}
+	switch v.(type) {
+	case map[string]any, []any, nil:
+		return source.ValuesKey{}, false
+	}
+	return lines.ValuesKeyAt(root, r.Origin.File, line, r.ValuesFiles, fmt.Sprint(v))
 }
 
 func finding(cluster string, r *resource.Resource, rule string, sev report.Severity, line int, msg string) report.Finding {

@@ -7,6 +7,7 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"path"
 	"path/filepath"
 	"runtime"
 	"slices"
@@ -275,6 +276,33 @@ func CRDsFromPaths(root string, paths []string) ([]CRDSchema, []report.Finding, 
 		}
 	}
 	return crds, findings, nil
+}
+
+// CRDsFromFiles reads the CustomResourceDefinitions of a checkout's file
+// list (the workspace's: slash paths relative to the root, read with read),
+// leniently as CRDsFromPaths scans ".": .yaml, .yml and .json files outside
+// hidden directories; unreadable files are skipped.
+func CRDsFromFiles(files []string, read func(rel string) ([]byte, error)) ([]CRDSchema, []report.Finding) {
+	var crds []CRDSchema
+	var findings []report.Finding
+	for _, f := range files {
+		switch strings.ToLower(path.Ext(f)) {
+		case ".yaml", ".yml", ".json":
+		default:
+			continue
+		}
+		if dir := path.Dir(f); dir != "." && slices.ContainsFunc(strings.Split(dir, "/"), func(d string) bool { return strings.HasPrefix(d, ".") }) {
+			continue
+		}
+		data, err := read(f)
+		if err != nil || !bytes.Contains(data, []byte("CustomResourceDefinition")) {
+			continue
+		}
+		c, fs := crdsInData(f, data)
+		crds = append(crds, c...)
+		findings = append(findings, fs...)
+	}
+	return crds, findings
 }
 
 func crdsInData(name string, data []byte) ([]CRDSchema, []report.Finding) {

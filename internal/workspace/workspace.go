@@ -20,6 +20,7 @@ import (
 	"sync"
 
 	"github.com/bmatcuk/doublestar/v4"
+	"gopkg.in/yaml.v3"
 
 	"github.com/render-check/render-check/internal/argo"
 	"github.com/render-check/render-check/internal/config"
@@ -339,14 +340,28 @@ func (r *Workspace) Applications(ctx context.Context, c ClusterDir) ([]*argo.App
 		if perr != nil && !errors.As(perr, &ye) {
 			return nil, nil, fmt.Errorf("cluster %s: %w", c.Name, perr)
 		}
-		for _, doc := range docs {
+		var nodes []*yaml.Node
+		for i, doc := range docs {
 			if argo.IsApplicationSet(doc.Object) {
 				continue // expanded by generated (appsets.go)
 			}
 			if doc.Object == nil || !argo.IsApplication(doc.Object) {
 				continue
 			}
-			app, err := argo.DecodeApplication(doc.Object)
+			obj := doc.Object
+			if nodes == nil {
+				if data, err := r.ReadFile(rel); err == nil {
+					nodes, _ = DecodeNodes(data)
+				}
+			}
+			if i < len(nodes) {
+				// kubectl reads the file as YAML 1.1; the parsed document
+				// is shared, so the booleans go into a copy
+				findings = append(findings, yaml11Findings(c.Name, rel, nodes[i])...)
+				obj = copyJSON(obj).(map[string]any)
+				applyYAML11Booleans(nodes[i], obj, false)
+			}
+			app, err := argo.DecodeApplication(obj)
 			if err != nil {
 				findings = append(findings, report.Finding{
 					Rule: report.RuleRenderFailed, Severity: report.SeverityError, Cluster: c.Name,

@@ -210,7 +210,11 @@ func TestClustersAndApplications(t *testing.T) {
 	if apps[0].File != "clusters/b/apps/x.yaml" {
 		t.Errorf("file = %q", apps[0].File)
 	}
-	if len(findings) != 1 || findings[0].Rule != report.RuleRenderMalformedYAML || findings[0].File != "clusters/b/values/broken.yaml" || findings[0].Line == 0 {
+	// namespace: n and name: y are booleans for kubectl (YAML 1.1): the API
+	// server would reject both Applications
+	if len(findings) != 3 || findings[0].Rule != report.RuleRenderYAML11Boolean || findings[0].Line != 7 ||
+		findings[1].Rule != report.RuleRenderYAML11Boolean || findings[1].Line != 18 ||
+		findings[2].Rule != report.RuleRenderMalformedYAML || findings[2].File != "clusters/b/values/broken.yaml" || findings[2].Line == 0 {
 		t.Fatalf("findings = %+v", findings)
 	}
 

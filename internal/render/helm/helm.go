@@ -46,6 +46,11 @@ type Request struct {
 	// Refs maps a multi-source ref ("$name" or "name") to the absolute root
 	// of that source's checkout.
 	Refs map[string]string
+	// MultiSource is set for a source of a multi-source app. Only there is
+	// "$name/..." a source reference; in a single-source app it is plain
+	// $X substitution (an unknown $values becomes empty, so the path is
+	// read from the repo root), as Argo CD resolves it.
+	MultiSource bool
 }
 
 // InflateRequest is one kustomize `helmCharts:` entry (the fields of
@@ -101,6 +106,9 @@ type Output struct {
 	ValueFiles []string
 	// Inputs are the repo-relative files read, sorted.
 	Inputs []string
+	// Unused are keys of the repo's values files that the chart never
+	// reads (Template only).
+	Unused []UnusedValue
 }
 
 // Manifest is one rendered object.

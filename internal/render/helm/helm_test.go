@@ -151,6 +151,7 @@ func TestValuesPrecedence(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			req := appRequest(t, tc.helm)
 			req.Refs = tc.refs
+			req.MultiSource = tc.refs != nil
 			out, err := r.Template(context.Background(), req)
 			if err != nil {
 				t.Fatal(err)
@@ -315,7 +316,10 @@ func TestTemplateFailures(t *testing.T) {
 		{"file parameter escaping", func(q *Request) {
 			q.Helm = &argo.HelmSource{FileParameters: []argo.HelmFileParam{{Name: "x", Path: "../../../outside.yaml"}}}
 		}, ErrOutsideRoot, "", 0},
-		{"unknown $ref", func(q *Request) { q.Helm = &argo.HelmSource{ValueFiles: []string{"$nope/values.yaml"}} }, ErrUnknownRef, "", 0},
+		{"unknown $ref", func(q *Request) {
+			q.MultiSource = true
+			q.Helm = &argo.HelmSource{ValueFiles: []string{"$nope/values.yaml"}}
+		}, ErrUnknownRef, "", 0},
 		{"bad values YAML", func(q *Request) { q.Helm = &argo.HelmSource{ValueFiles: []string{"bad-values.yaml"}} }, nil, "charts/app/bad-values.yaml", 0},
 		{"broken template", func(q *Request) { q.ChartPath = filepath.Join(root, "charts", "broken-tpl") }, nil, "charts/broken-tpl/templates/cm.yaml", 5},
 		{"fail in a template", func(q *Request) {

@@ -17,6 +17,10 @@ import (
 // ErrInvalidHelmChart is returned for a helmCharts entry kustomize rejects.
 var ErrInvalidHelmChart = errors.New("invalid helmCharts entry")
 
+// ErrOutsideKustomization is a file kustomize's default load restrictor
+// refuses: it is not in or below the kustomization directory.
+var ErrOutsideKustomization = errors.New("outside the kustomization directory")
+
 // Inflate renders a kustomize `helmCharts:` entry as kustomize's
 // HelmChartInflationGenerator (kustomize api v0.21.2) would with helm
 // installed: a local chart under ChartHome, else pulled from Repo (into the
@@ -88,6 +92,11 @@ func (r *Renderer) Inflate(ctx context.Context, req InflateRequest) (*Output, er
 		chartDir = d
 		ps.remoteDir, ps.chartName = d, req.Name
 	}
+	if local {
+		if err := within(root, chartDir); err != nil {
+			return nil, fmt.Errorf("%w: chart %s: %w", ErrInvalidHelmChart, req.Name, err)
+		}
+	}
 	ch, files, err := r.loadDir(chartDir, ps.display)
 	if err != nil {
 		return nil, err
@@ -124,7 +133,7 @@ func (r *Renderer) Inflate(ctx context.Context, req InflateRequest) (*Output, er
 			}
 			if !req.LoadRestrictionsNone {
 				if err := within(dir, p); err != nil {
-					return nil, name, fmt.Errorf("values file %s: not under the kustomization directory (load restrictor): %w", name, err)
+					return nil, name, fmt.Errorf("values file %s: %w (load restrictor): %w", name, ErrOutsideKustomization, err)
 				}
 			}
 		}
@@ -144,10 +153,21 @@ func (r *Renderer) Inflate(ctx context.Context, req InflateRequest) (*Output, er
 			return nil, err
 		}
 	} else if merge != "replace" || len(req.ValuesInline) == 0 {
-		// default: the chart's own values.yaml
-		if b, err := os.ReadFile(filepath.Join(chartDir, "values.yaml")); err == nil {
-			base, baseName = b, ps.display(filepath.Join(chartDir, "values.yaml"))
+		// kustomize's default valuesFile is <chartHome>/<name>/values.yaml
+		// (for a pulled chart, under chartHome/<name>-<version>), read
+		// through its loader: it must exist, and under the default load
+		// restrictor it must lie under the kustomization directory.
+		kpath := filepath.Join(absChartHome, req.Name, "values.yaml")
+		if !req.LoadRestrictionsNone && !strictlyInside(dir, kpath) {
+			return nil, &Error{File: ps.display(kpath), Err: fmt.Errorf("%w: security; file %s is not in or below %s (kustomize's default load restrictor; chartHome must be inside the kustomization directory)",
+				ErrOutsideKustomization, ps.display(kpath), ps.display(dir))}
 		}
+		actual := filepath.Join(chartDir, "values.yaml")
+		b, err := os.ReadFile(actual)
+		if err != nil {
+			return nil, &Error{File: ps.display(chartDir), Err: fmt.Errorf("%w: kustomize reads the chart's values.yaml (%s) unless valuesInline is used with valuesMerge: replace: %w", ErrValuesFileNotFound, ps.display(actual), err)}
+		}
+		base, baseName = b, ps.display(actual)
 	}
 	vals := map[string]any{}
 	if len(req.ValuesInline) > 0 {
@@ -195,7 +215,7 @@ func (r *Renderer) Inflate(ctx context.Context, req InflateRequest) (*Output, er
 	}
 	ms, err := r.run(ctx, j)
 	if err != nil {
-		return nil, err
+		return nil, locateSchemaError(root, valueFiles, err)
 	}
 	return &Output{Manifests: ms, ValueFiles: valueFiles, Inputs: sortUnique(inputs)}, nil
 }

@@ -124,7 +124,7 @@ func (r *Renderer) Template(ctx context.Context, req Request) (*Output, error) {
 		}
 	}
 
-	pe := &pathEnv{root: valuesRoot, appPath: chartDir, env: req.Env, refs: ps.refs, display: ps.display,
+	pe := &pathEnv{root: valuesRoot, appPath: chartDir, env: req.Env, refs: ps.refs, multi: req.MultiSource, display: ps.display,
 		inRepo: func(abs string) bool {
 			return strictlyInside(root, abs) && (ps.remoteDir == "" || !strictlyInside(ps.remoteDir, abs))
 		}}
@@ -159,9 +159,10 @@ func (r *Renderer) Template(ctx context.Context, req Request) (*Output, error) {
 		mapper: mapper,
 	})
 	if err != nil {
-		return nil, err
+		return nil, locateSchemaError(root, valueFiles, err)
 	}
-	return &Output{Manifests: ms, ValueFiles: valueFiles, Inputs: sortUnique(inputs)}, nil
+	return &Output{Manifests: ms, ValueFiles: valueFiles, Inputs: sortUnique(inputs),
+		Unused: unusedValues(ch, root, chartDir, valueFiles)}, nil
 }
 
 func sortUnique(s []string) []string {

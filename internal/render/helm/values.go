@@ -39,6 +39,7 @@ type pathEnv struct {
 	appPath string            // chart directory (relative paths)
 	env     map[string]string // build environment
 	refs    map[string]string // "$name" -> root
+	multi   bool              // "$name/..." is a reference only in multi-source apps
 	display func(abs string) string
 	// inRepo reports whether a local file belongs to the checkout (an
 	// input), as opposed to a pulled chart.
@@ -77,7 +78,7 @@ func normalizeRefs(refs map[string]string) map[string]string {
 
 // resolveRaw resolves one entry without glob expansion or existence check.
 func (p *pathEnv) resolveRaw(raw string) (resolved, error) {
-	if strings.HasPrefix(raw, "$") {
+	if p.multi && strings.HasPrefix(raw, "$") {
 		name, rest, hasSlash := strings.Cut(raw, "/")
 		if root, ok := p.refs[name]; ok {
 			if strings.Trim(rest, "/") == "" {

@@ -1,0 +1,172 @@
+package helm
+
+import (
+	"os"
+	"path"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+
+	"gopkg.in/yaml.v3"
+	"helm.sh/helm/v3/pkg/chart"
+
+	"github.com/render-check/render-check/internal/suggest"
+	"github.com/render-check/render-check/internal/workspace"
+)
+
+// UnusedValue is a key of a values file that no template of the chart reads
+// (most often a misspelled key: `replicaCont: 5`).
+type UnusedValue struct {
+	// File is the repo-relative values file; Line the key's 1-based line.
+	File string
+	Line int
+	// Key is the dotted key path.
+	Key string
+	// Suggestion is the nearest key the chart does read ("" if none is close).
+	Suggestion string
+}
+
+var (
+	// valuesPathRE is a `.Values.a.b` reference.
+	valuesPathRE = regexp.MustCompile(`\.Values((?:\.[A-Za-z_][A-Za-z0-9_]*)+)`)
+	// valuesAnyRE is any use of .Values, also as a whole (`toYaml .Values`,
+	// `index .Values "k"`) which could read any key.
+	valuesAnyRE = regexp.MustCompile(`\.Values\b`)
+	identRE     = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+)
+
+// unusedValues lists the keys of the given values files (repo-relative,
+// under root, outside the chart's own directory) that no file of the chart
+// or its subcharts reads. It is deliberately conservative, since a false
+// warning costs more than a missed one: it reports nothing when the chart
+// uses .Values as a whole anywhere (toYaml .Values, index .Values "k",
+// passing .Values to a helper), imports values from subcharts, or a values
+// file holds a template (read by tpl); `global` and subchart keys count as
+// read, and a key counts as read when any reference is inside it or above
+// it (`toYaml .Values.resources` reads every key under resources).
+func unusedValues(ch *chart.Chart, root, chartDir string, valueFiles []string) []UnusedValue {
+	refs := map[string]bool{}
+	skip := map[string]bool{"global": true}
+	ok := true
+	var walk func(c *chart.Chart)
+	walk = func(c *chart.Chart) {
+		if c.Metadata != nil {
+			for _, d := range c.Metadata.Dependencies {
+				if d == nil {
+					continue
+				}
+				skip[d.Name] = true
+				if d.Alias != "" {
+					skip[d.Alias] = true
+				}
+				if len(d.ImportValues) > 0 {
+					ok = false
+				}
+			}
+		}
+		for _, files := range [][]*chart.File{c.Templates, c.Files} {
+			for _, f := range files {
+				text := string(f.Data)
+				all := len(valuesAnyRE.FindAllStringIndex(text, -1))
+				paths := valuesPathRE.FindAllStringSubmatch(text, -1)
+				if all != len(paths) {
+					ok = false // .Values used as a whole
+				}
+				for _, m := range paths {
+					refs[strings.TrimPrefix(m[1], ".")] = true
+				}
+			}
+		}
+		for _, d := range c.Dependencies() {
+			skip[d.Name()] = true
+			walk(d)
+		}
+	}
+	walk(ch)
+	if !ok {
+		return nil
+	}
+	var out []UnusedValue
+	for _, vf := range valueFiles {
+		if strings.Contains(vf, "://") || path.IsAbs(vf) || strings.HasPrefix(vf, "../") {
+			continue
+		}
+		abs := filepath.Join(root, filepath.FromSlash(vf))
+		if chartDir != "" && strictlyInside(chartDir, abs) {
+			continue // the chart's own defaults
+		}
+		data, err := os.ReadFile(abs)
+		if err != nil || strings.Contains(string(data), "{{") {
+			continue
+		}
+		docs, err := workspace.DecodeNodes(data)
+		if err != nil || len(docs) == 0 || len(docs[0].Content) == 0 {
+			continue
+		}
+		unusedIn(docs[0].Content[0], nil, refs, skip, func(key []string, line int) {
+			u := UnusedValue{File: vf, Line: line, Key: strings.Join(key, ".")}
+			u.Suggestion = suggestKey(key, refs)
+			out = append(out, u)
+		})
+	}
+	return out
+}
+
+// unusedIn walks a values mapping, calling report for each shallowest key
+// that no reference reads.
+func unusedIn(m *yaml.Node, prefix []string, refs, skip map[string]bool, report func([]string, int)) {
+	if m.Kind != yaml.MappingNode {
+		return
+	}
+	for i := 0; i+1 < len(m.Content); i += 2 {
+		k := m.Content[i]
+		if k.Kind != yaml.ScalarNode || k.Value == "<<" {
+			continue
+		}
+		key := append(slices.Clone(prefix), k.Value)
+		if len(prefix) == 0 && skip[k.Value] {
+			continue
+		}
+		if !identRE.MatchString(k.Value) {
+			continue // only `index` can read it: counted as read
+		}
+		p := strings.Join(key, ".")
+		read, deeper := false, false
+		for r := range refs {
+			switch {
+			case r == p || strings.HasPrefix(p, r+"."):
+				read = true
+			case strings.HasPrefix(r, p+"."):
+				deeper = true
+			}
+		}
+		switch {
+		case read:
+		case deeper:
+			unusedIn(m.Content[i+1], key, refs, skip, report)
+		default:
+			report(key, k.Line)
+		}
+	}
+}
+
+// suggestKey finds the read key nearest to the last element of key, among
+// those at the same place.
+func suggestKey(key []string, refs map[string]bool) string {
+	prefix := strings.Join(key[:len(key)-1], ".")
+	var cands []string
+	for r := range refs {
+		rest := r
+		if prefix != "" {
+			var ok bool
+			if rest, ok = strings.CutPrefix(r, prefix+"."); !ok {
+				continue
+			}
+		}
+		first, _, _ := strings.Cut(rest, ".")
+		cands = append(cands, first)
+	}
+	s, _ := suggest.Nearest(key[len(key)-1], cands)
+	return s
+}

@@ -1,0 +1,52 @@
+package report
+
+import (
+	"reflect"
+	"testing"
+)
+
+func TestFold(t *testing.T) {
+	in := []Finding{
+		// one missing values file, seen by the sanity check and the renderer
+		{Rule: "render/failed", Severity: SeverityError, Cluster: "c1", App: "a", File: "values/x.yaml", Message: "values file not found", Cause: "missing:values/x.yaml"},
+		{Rule: "repo/app-sanity", Severity: SeverityWarning, Cluster: "c1", App: "a", File: "apps/a.yaml", Line: 14, Message: "values file does not exist", Cause: "missing:values/x.yaml"},
+		// one syntax error, three views
+		{Rule: "secret/unparsable", Severity: SeverityWarning, File: "v.yaml", Line: 3, Message: "not scanned"},
+		{Rule: "render/malformed-yaml", Severity: SeverityError, Cluster: "c1", File: "v.yaml", Line: 3, Message: "malformed YAML"},
+		{Rule: "render/failed", Severity: SeverityError, Cluster: "c1", App: "b", File: "v.yaml", Line: 3, Message: "failed to parse values"},
+		// one base, two clusters
+		{Rule: "schema/invalid", Severity: SeverityError, Cluster: "c2", App: "w", File: "base/d.yaml", Line: 8, Message: "unknown field", Resource: &ResourceRef{APIVersion: "apps/v1", Kind: "Deployment", Name: "w-api"}},
+		{Rule: "schema/invalid", Severity: SeverityError, Cluster: "c1", App: "f", File: "base/d.yaml", Line: 8, Message: "unknown field", Resource: &ResourceRef{APIVersion: "apps/v1", Kind: "Deployment", Name: "api"}},
+		// different messages stay apart
+		{Rule: "schema/invalid", Severity: SeverityError, Cluster: "c1", App: "f", File: "base/d.yaml", Line: 9, Message: "other"},
+	}
+	got := Fold(in)
+	if len(got) != 4 {
+		t.Fatalf("%d findings, want 4: %+v", len(got), got)
+	}
+	byRule := map[string]Finding{}
+	for _, f := range got {
+		byRule[f.Rule+":"+f.Location()] = f
+	}
+	sanity := byRule["repo/app-sanity:apps/a.yaml:14"]
+	if sanity.Severity != SeverityError || sanity.Detail == "" {
+		t.Errorf("missing values file: %+v", sanity)
+	}
+	yml := byRule["render/malformed-yaml:v.yaml:3"]
+	if yml.Cluster != "c1" || yml.App != "b" || len(yml.Affected) != 0 {
+		t.Errorf("syntax error: %+v", yml)
+	}
+	shared := byRule["schema/invalid:base/d.yaml:8"]
+	want := []Target{{"c1", "f"}, {"c2", "w"}}
+	if !reflect.DeepEqual(shared.Affected, want) || shared.Cluster != "c1" || shared.App != "f" {
+		t.Errorf("shared base: %+v", shared)
+	}
+	if where(shared) != "c1/f, c2/w" {
+		t.Errorf("where = %q", where(shared))
+	}
+	// folding is idempotent (reports of shards are folded again on merge)
+	again := Fold(append([]Finding(nil), got...))
+	if !reflect.DeepEqual(again, got) {
+		t.Errorf("second fold changed the findings:\n%+v\n%+v", got, again)
+	}
+}

@@ -1,0 +1,57 @@
+package validate
+
+import (
+	"context"
+	"errors"
+
+	"github.com/render-check/render-check/internal/check"
+	"github.com/render-check/render-check/internal/report"
+	"github.com/render-check/render-check/internal/source"
+)
+
+// Run is the schema check of `render-check check`: every rendered resource
+// of every cluster against the schemas of the cluster's Kubernetes version
+// (embedded built-ins, CRDs from the checkout, the configured paths and the
+// rendered output, configured schema locations), plus removed APIs and
+// duplicate resources.
+func Run(ctx context.Context, in *check.Input) (check.Result, error) {
+	cfg := in.Config.Validate
+	var crds []CRDSchema
+	var findings []report.Finding
+	paths := cfg.CRDs
+	if in.Workspace != nil {
+		// the checkout's CRDs from the workspace's one file list
+		files, err := in.Workspace.Files(ctx)
+		if err != nil {
+			return check.Result{}, err
+		}
+		crds, findings = CRDsFromFiles(files, in.Workspace.ReadFile)
+	} else {
+		paths = append([]string{"."}, paths...)
+	}
+	extra, fs, err := CRDsFromPaths(in.Root, paths)
+	if err != nil {
+		return check.Result{}, err
+	}
+	crds, findings = append(crds, extra...), append(findings, fs...)
+	lines := source.NewIndex()
+	for _, c := range in.Clusters {
+		// c.KubernetesVersion was decided (and validated) once, by render
+		fs, err := CheckCluster(ctx, c, ClusterOptions{
+			Root: in.Root, Strict: cfg.IsStrict(), CRDs: crds,
+			SchemaLocations: cfg.SchemaLocations, SchemaCacheDir: cfg.SchemaCacheDir, SkipKinds: cfg.SkipKinds,
+			MissingSchema: cfg.MissingSchema, NoCatalog: !cfg.UsesCatalog(),
+			Lines: lines,
+		})
+		if err != nil {
+			var pe *PolicyError
+			if errors.As(err, &pe) {
+				return check.Result{}, &check.ConfigError{Check: "schema", Err: err}
+			}
+			return check.Result{}, err
+		}
+		findings = append(findings, fs...)
+	}
+	// one schema/missing finding per kind across clusters and apps
+	return check.Result{Findings: GroupMissing(findings)}, nil
+}
