@@ -294,7 +294,9 @@ func (d *docScan) secret() {
 					val = b
 				}
 			}
-			if len(val) == 0 || isPublicCertificate(val) {
+			// An obvious placeholder (__REPLACE_ME__, changeit, a path) is
+			// not a secret value: flagging it is a false finding.
+			if len(val) == 0 || isPublicCertificate(val) || isPlaceholder(string(val)) {
 				continue
 			}
 			d.emit(report.RuleSecretPlaintext, k.Line, []pathElem{{key: field}, {key: k.Value}}, val,
