@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strconv"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -24,7 +25,10 @@ type listOptions struct {
 type listOutput struct {
 	Clusters []pipeline.ClusterInfo `json:"clusters"`
 	Shards   int                    `json:"shards"`
-	Matrix   struct {
+	// Note says how the clusters were found when they were detected, or
+	// why there are none.
+	Note   string `json:"note,omitempty"`
+	Matrix struct {
 		Shard []string `json:"shard"`
 	} `json:"matrix"`
 }
@@ -50,11 +54,18 @@ func newListCmd() *cobra.Command {
 			if err != nil {
 				return usageErrorf("%w", err)
 			}
-			all, err := pipeline.Discover(cmd.Context(), ws)
+			all, note, err := pipeline.DiscoverWithNote(cmd.Context(), ws)
 			if err != nil {
 				return usageErrorf("%w", err)
 			}
-			out := listOutput{Clusters: pipeline.AssignShards(all, o.shards), Shards: o.shards}
+			if len(all) == 0 {
+				note = fmt.Sprintf("no clusters: %s matches nothing under %s", strings.Join(cfg.Clusters, ", "), root)
+				if !cfg.ClustersConfigured() {
+					note += ", and no envs/*, environments/* or root Application was found"
+				}
+				note += "; set clusters in " + config.FileName + " (`render-check init` writes one)"
+			}
+			out := listOutput{Clusters: pipeline.AssignShards(all, o.shards), Shards: o.shards, Note: note}
 			out.Matrix.Shard = []string{}
 			for i := 1; i <= o.shards; i++ {
 				out.Matrix.Shard = append(out.Matrix.Shard, strconv.Itoa(i)+"/"+strconv.Itoa(o.shards))
@@ -66,7 +77,11 @@ func newListCmd() *cobra.Command {
 				return enc.Encode(out)
 			}
 			for _, c := range out.Clusters {
-				if _, err := fmt.Fprintf(w, "%s\t%s\t%d applications\tshard %d/%d\n", c.Name, c.Dir, c.Applications, c.Shard, o.shards); err != nil {
+				where := c.Dir
+				if len(c.Paths) > 0 {
+					where = strings.Join(c.Paths, ",")
+				}
+				if _, err := fmt.Fprintf(w, "%s\t%s\t%d applications\tshard %d/%d\n", c.Name, where, c.Applications, c.Shard, o.shards); err != nil {
 					return err
 				}
 				for _, g := range c.Generated {
@@ -74,6 +89,10 @@ func newListCmd() *cobra.Command {
 						return err
 					}
 				}
+			}
+			if note != "" {
+				// stderr keeps stdout one line per cluster for scripts
+				fmt.Fprintln(cmd.ErrOrStderr(), "note: "+note)
 			}
 			return nil
 		},

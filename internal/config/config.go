@@ -20,15 +20,26 @@ const FileName = ".render-check.yaml"
 
 // Config is the whole configuration. Each stage owns one section.
 type Config struct {
-	// Clusters are globs, relative to the root, of cluster directories.
-	// Default: ["clusters/*"].
+	// Clusters are globs, relative to the root, of cluster directories
+	// ("." is the root itself), or of root Application files when the
+	// glob's last segment names YAML files (bootstrap/*-root.yaml).
+	// Default: ["clusters/*"], and when that matches nothing the layout is
+	// detected (see docs/layouts.md).
 	Clusters []string `json:"clusters,omitempty"`
+	// ClusterName names clusters from the segments the cluster glob's
+	// wildcards matched: "{1}-{2}" for clusters/*/* gives eu-prod. Default:
+	// the matched directory's (or file's) base name.
+	ClusterName string `json:"clusterName,omitempty"`
 	// BaseDir is the shared bases directory. Default: "_base".
 	BaseDir string `json:"baseDir,omitempty"`
 	// RepoURLs are extra URLs that mean "this repo", besides the git origin.
 	RepoURLs []string `json:"repoURLs,omitempty"`
 	// KubernetesVersion is the default target version for all clusters.
 	KubernetesVersion string `json:"kubernetesVersion,omitempty"`
+	// ArgoCDNamespace is the namespace Argo CD runs in (its Applications
+	// live there), e.g. openshift-gitops. Default: "argocd", plus every
+	// namespace the repo's own Applications are in.
+	ArgoCDNamespace string `json:"argocdNamespace,omitempty"`
 	// ClusterSettings holds per-cluster settings, keyed by cluster name.
 	ClusterSettings map[string]ClusterSettings `json:"clusterSettings,omitempty"`
 	// ArgoClusters declares clusters Argo CD knows (as its cluster Secrets
@@ -40,7 +51,14 @@ type Config struct {
 	Images   Images   `json:"images,omitempty"`
 	Secrets  Secrets  `json:"secrets,omitempty"`
 	Policy   Policy   `json:"policy,omitempty"`
+
+	// clustersDefaulted is true when Clusters was not configured.
+	clustersDefaulted bool
 }
+
+// ClustersConfigured reports whether the cluster globs come from the
+// configuration (not the default), so discovery must not guess.
+func (c *Config) ClustersConfigured() bool { return !c.clustersDefaulted }
 
 // ClusterSettings are per-cluster settings.
 type ClusterSettings struct {
@@ -62,6 +80,7 @@ func Default() *Config {
 func (c *Config) applyDefaults() {
 	if len(c.Clusters) == 0 {
 		c.Clusters = []string{"clusters/*"}
+		c.clustersDefaulted = true
 	}
 	if c.BaseDir == "" {
 		c.BaseDir = "_base"

@@ -18,8 +18,9 @@ type Policy struct {
 	Severity map[string]string `json:"severity,omitempty"`
 	// Production are globs of cluster names that the production-only rules
 	// (repo/sync-window, repo/notifications) apply to. When empty, a cluster
-	// is production if its name has a "prod" or "production" word (split on
-	// "-", "_" and "."). ClusterSettings[name].Production wins over both.
+	// is production if its name has a "prod" or "production" segment (split
+	// on "-", "_" and ".") not preceded by "non", "pre" or "not"; see
+	// ProductionReason. ClusterSettings[name].Production wins over both.
 	Production []string `json:"production,omitempty"`
 	// Adoption enables repo/adoption when set: Applications with automated
 	// sync must be listed in Adoption.Adopted.
@@ -86,23 +87,46 @@ func (c *Config) ValidatePolicy() error {
 // IsProduction reports whether the production-only repo rules apply to the
 // named cluster.
 func (c *Config) IsProduction(cluster string) bool {
+	ok, _ := c.ProductionReason(cluster)
+	return ok
+}
+
+// nonProductionQualifiers negate a following "prod" word: non-prod,
+// pre-prod, not-prod.
+var nonProductionQualifiers = map[string]bool{"non": true, "pre": true, "not": true}
+
+// ProductionReason reports whether the production-only repo rules apply to
+// the named cluster and says why (or why not), for the report:
+//
+//   - clusterSettings.<name>.production wins;
+//   - else, when policy.production is set, the first glob that matches;
+//   - else the name: split on "-", "_" and ".", one segment is exactly
+//     "prod" or "production" and the segment before it is not "non", "pre"
+//     or "not" (so agritech-prod and prod-eu-1 are production, non-prod-east,
+//     pre-prod and production-like names such as "product" are not).
+func (c *Config) ProductionReason(cluster string) (bool, string) {
 	if s, ok := c.ClusterSettings[cluster]; ok && s.Production != nil {
-		return *s.Production
+		return *s.Production, fmt.Sprintf("clusterSettings.%s.production: %t", cluster, *s.Production)
 	}
 	if len(c.Policy.Production) > 0 {
 		for _, g := range c.Policy.Production {
 			if ok, _ := path.Match(g, cluster); ok {
-				return true
+				return true, fmt.Sprintf("policy.production glob %q", g)
 			}
 		}
-		return false
+		return false, "matches no policy.production glob"
 	}
-	for _, w := range strings.FieldsFunc(strings.ToLower(cluster), func(r rune) bool { return r == '-' || r == '_' || r == '.' }) {
-		if w == "prod" || w == "production" {
-			return true
+	words := strings.FieldsFunc(strings.ToLower(cluster), func(r rune) bool { return r == '-' || r == '_' || r == '.' })
+	for i, w := range words {
+		if w != "prod" && w != "production" {
+			continue
 		}
+		if i > 0 && nonProductionQualifiers[words[i-1]] {
+			continue
+		}
+		return true, fmt.Sprintf("name segment %q", w)
 	}
-	return false
+	return false, "no name segment \"prod\" or \"production\""
 }
 
 // RuleSeverity returns the configured severity for rule in cluster ("" for
@@ -118,6 +142,19 @@ func (c *Config) RuleSeverity(cluster, rule, def string) string {
 		return normSeverity(s)
 	}
 	return def
+}
+
+// RuleSeverityConfigured reports whether the rule's severity is set in the
+// configuration for the cluster (its own override or the policy-wide one):
+// an explicit setting is an opt-in that adoption-friendly defaults respect.
+func (c *Config) RuleSeverityConfigured(cluster, rule string) bool {
+	if cluster != "" {
+		if _, ok := c.ClusterSettings[cluster].Severity[rule]; ok {
+			return true
+		}
+	}
+	_, ok := c.Policy.Severity[rule]
+	return ok
 }
 
 func sortedKeys[V any](m map[string]V) []string {

@@ -20,10 +20,16 @@ policy:
 	if err := c.ValidatePolicy(); err != nil {
 		t.Fatal(err)
 	}
-	for name, want := range map[string]bool{"shop-prod": false, "edge": true, "erp-saas-prod": true, "prod": true, "eu.production.1": true, "product-x": false, "dev": false} {
+	for name, want := range map[string]bool{"shop-prod": false, "edge": true, "erp-saas-prod": true, "prod": true, "eu.production.1": true, "product-x": false, "dev": false, "non-prod-east": false, "pre-prod": false, "nonprod": false, "eu_not_prod": false, "prod-eu-1": true, "us-prod-non": true} {
 		if got := c.IsProduction(name); got != want {
 			t.Errorf("IsProduction(%q) = %v, want %v", name, got, want)
 		}
+	}
+	if ok, why := c.ProductionReason("non-prod-east"); ok || !strings.Contains(why, "no name segment") {
+		t.Errorf("non-prod-east: %v %q", ok, why)
+	}
+	if ok, why := c.ProductionReason("edge"); !ok || why != "clusterSettings.edge.production: true" {
+		t.Errorf("edge: %v %q", ok, why)
 	}
 	c.Policy.Production = []string{"*-live"}
 	if c.IsProduction("erp-saas-prod") || !c.IsProduction("erp-live") || !c.IsProduction("edge") {

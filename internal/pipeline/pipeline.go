@@ -162,12 +162,24 @@ func Check(ctx context.Context, opts Options) (*report.Report, error) {
 		Message: fmt.Sprintf("%d clusters, %d apps, %d resources", len(res.Clusters), countApps(res.Clusters), resources)})
 	if len(res.Clusters) == 0 {
 		// a glob that matches nothing must not pass as "no findings"
-		res.Findings = append(res.Findings, report.Finding{
-			Rule: report.RuleRenderNoClusters, Severity: report.SeverityError,
-			Message: fmt.Sprintf("no cluster directory matches %s under the root: nothing was checked (set clusters in %s)",
-				strings.Join(opts.Config.Clusters, ", "), config.FileName),
-		})
+		msg := fmt.Sprintf("no cluster directory matches %s under the root: nothing was checked (set clusters in %s)",
+			strings.Join(opts.Config.Clusters, ", "), config.FileName)
+		if !opts.Config.ClustersConfigured() {
+			msg = fmt.Sprintf("no clusters found: %s matches nothing, and neither envs/*, environments/* nor any root Application (an Application manifest, or a Helm chart of Applications, that no other Application's path covers) exists: nothing was checked (set clusters in %s; `render-check init` writes one)",
+				strings.Join(opts.Config.Clusters, ", "), config.FileName)
+		}
+		res.Findings = append(res.Findings, report.Finding{Rule: report.RuleRenderNoClusters, Severity: report.SeverityError, Message: msg})
 	}
+	for _, c := range res.Clusters {
+		if len(c.Apps) == 0 {
+			// a cluster that renders nothing checks nothing: say so
+			res.Findings = append(res.Findings, report.Finding{
+				Rule: report.RuleRenderNoApps, Severity: report.SeverityWarning, Cluster: c.Name,
+				Message: fmt.Sprintf("cluster %s (%s) has no Application, kustomization or Helm chart: nothing in it was rendered or checked", c.Name, c.Dir),
+			})
+		}
+	}
+	notes = append(notes, res.Notes...)
 	rendered := res.Clusters
 	if opts.ChangedSince != "" {
 		kept, unsure := selectChanged(res.Clusters, changed)
@@ -188,6 +200,10 @@ func Check(ctx context.Context, opts Options) (*report.Report, error) {
 	rep := &report.Report{Findings: res.Findings, Notes: notes}
 	for _, c := range rendered {
 		rc := report.Cluster{Name: c.Name, KubernetesVersion: c.KubernetesVersion, Apps: []report.App{}}
+		rc.Production, rc.ProductionReason = opts.Config.ProductionReason(c.Name)
+		if !rc.Production {
+			rc.ProductionReason = ""
+		}
 		for _, a := range c.Apps {
 			ra := report.App{Name: a.Name, Source: a.SourceType, Resources: len(a.Resources)}
 			if a.Application != nil {
@@ -234,8 +250,37 @@ func Check(ctx context.Context, opts Options) (*report.Report, error) {
 	// severity overrides (policy.severity, clusterSettings.*.severity)
 	// apply to every check's findings, here, in one place
 	rep.Findings = opts.Config.ApplySeverities(rep.Findings)
+	describeRemoteCharts(rep.Findings, rendered)
 	rep.Finalize()
 	return rep, nil
+}
+
+// describeRemoteCharts says, in the message of every finding about an
+// object rendered from a remote chart (whose templates are not in the repo,
+// so the finding points at the Application line that chose the chart),
+// which chart, version and template produced it.
+func describeRemoteCharts(findings []report.Finding, clusters []*resource.Cluster) {
+	charts := map[string]string{}
+	for _, c := range clusters {
+		for _, a := range c.Apps {
+			for _, r := range a.Resources {
+				if r.Origin.Chart != "" {
+					charts[c.Name+"\x00"+a.Name+"\x00"+r.Ref().String()+"\x00"+r.Origin.File] = r.Origin.Chart
+				}
+			}
+		}
+	}
+	if len(charts) == 0 {
+		return
+	}
+	for i, f := range findings {
+		if f.Resource == nil {
+			continue
+		}
+		if ch, ok := charts[f.Cluster+"\x00"+f.App+"\x00"+f.Resource.String()+"\x00"+f.File]; ok && !strings.Contains(f.Message, ch) {
+			findings[i].Message += " (rendered from " + ch + ")"
+		}
+	}
 }
 
 func countApps(cs []*resource.Cluster) int {

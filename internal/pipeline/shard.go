@@ -34,6 +34,9 @@ func ParseShard(s string) (Shard, error) {
 type ClusterInfo struct {
 	Name string `json:"name"`
 	Dir  string `json:"dir"`
+	// Paths are the files and directories the cluster is read from when it
+	// is not just Dir (root Application files, app-centric directories).
+	Paths []string `json:"paths,omitempty"`
 	// Applications counts the Application manifests under the cluster
 	// directory (children rendered by app-of-apps are not counted).
 	Applications int `json:"applications"`
@@ -56,17 +59,27 @@ type GeneratedApp struct {
 // Discover lists the clusters of the repo with their Application counts,
 // without rendering anything.
 func Discover(ctx context.Context, rp *workspace.Workspace) ([]ClusterInfo, error) {
-	dirs, err := rp.Clusters()
+	cs, _, err := DiscoverWithNote(ctx, rp)
+	return cs, err
+}
+
+// DiscoverWithNote is Discover that also says how the clusters were found
+// when they were detected rather than configured ("" when configured).
+func DiscoverWithNote(ctx context.Context, rp *workspace.Workspace) ([]ClusterInfo, string, error) {
+	dirs, note, err := rp.DiscoverClusters()
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
 	out := make([]ClusterInfo, 0, len(dirs))
 	for _, d := range dirs {
 		apps, _, err := rp.Applications(ctx, d)
 		if err != nil {
-			return nil, err
+			return nil, "", err
 		}
 		ci := ClusterInfo{Name: d.Name, Dir: d.Dir, Applications: len(apps)}
+		for _, m := range d.Members {
+			ci.Paths = append(ci.Paths, m.Path)
+		}
 		for _, a := range apps {
 			if a.GeneratedBy != "" {
 				ci.Generated = append(ci.Generated, GeneratedApp{Name: a.Metadata.Name, ApplicationSet: a.GeneratedBy, File: a.File, Line: a.Line})
@@ -74,7 +87,7 @@ func Discover(ctx context.Context, rp *workspace.Workspace) ([]ClusterInfo, erro
 		}
 		out = append(out, ci)
 	}
-	return out, nil
+	return out, note, nil
 }
 
 // AssignShards spreads clusters over n shards, balancing Application

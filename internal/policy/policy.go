@@ -109,9 +109,13 @@ func Check(ctx context.Context, in Input) ([]report.Finding, error) {
 		}
 		env := c.clusterEnv(cl)
 		c.checkSanity(cl, env)
-		if c.cfg.IsProduction(cl.Name) {
+		if prod, why := c.cfg.ProductionReason(cl.Name); prod {
+			from := len(c.findings)
 			c.checkSyncWindows(cl, env)
 			c.checkNotifications(cl, env)
+			for i := from; i < len(c.findings); i++ {
+				c.findings[i].Message += " (production cluster: " + why + ")"
+			}
 		}
 		c.checkAdoption(cl)
 	}
@@ -132,6 +136,17 @@ func (c *checker) add(f report.Finding, max report.Severity) {
 	}
 	f.Severity = sev
 	c.findings = append(c.findings, f)
+}
+
+// addUnlessOptedIn is add for a finding of a rule the repo may not have
+// opted into yet: at most a warning unless the rule's severity is set in the
+// configuration (then that severity applies).
+func (c *checker) addUnlessOptedIn(f report.Finding) {
+	if c.cfg.RuleSeverityConfigured(f.Cluster, f.Rule) {
+		c.add(f, "")
+		return
+	}
+	c.add(f, report.SeverityWarning)
 }
 
 // enabled reports whether rule is on for the cluster.

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/render-check/render-check/internal/report"
@@ -73,12 +74,25 @@ func (c *checker) checkCodeOwners() {
 	file, flavor, create := FindCodeOwners(c.root)
 	required := c.requiredDirs()
 	if file == "" {
-		for _, d := range required {
-			c.add(report.Finding{
-				Rule: report.RuleRepoCodeOwners, Cluster: d.cluster, File: create,
-				Message: fmt.Sprintf("%s/ is owned by nobody: the repo has no CODEOWNERS file; create %s with a line such as \"/%s/ @org/team\"", d.dir, create, d.dir),
-			}, "")
+		// A repo without CODEOWNERS has not opted into the rule: one finding,
+		// a warning unless repo/codeowners is given a severity in the config.
+		if len(required) == 0 {
+			return
 		}
+		dirs := make([]string, 0, len(required))
+		for _, d := range required {
+			if !slices.Contains(dirs, d.dir+"/") {
+				dirs = append(dirs, d.dir+"/")
+			}
+		}
+		if n := len(dirs); n > 5 {
+			dirs = append(dirs[:5], fmt.Sprintf("and %d more", n-5))
+		}
+		c.addUnlessOptedIn(report.Finding{
+			Rule: report.RuleRepoCodeOwners, File: create,
+			Message: fmt.Sprintf("the repo has no CODEOWNERS file, so %s are owned by nobody; create %s with a line such as \"/%s/ @org/team\"",
+				strings.Join(dirs, ", "), create, required[0].dir),
+		})
 		return
 	}
 	data, err := os.ReadFile(filepath.Join(c.root, filepath.FromSlash(file)))

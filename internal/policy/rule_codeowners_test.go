@@ -38,11 +38,16 @@ func TestCodeOwnersRule(t *testing.T) {
 `},
 		},
 		{
-			name: "no CODEOWNERS file",
+			name: "no CODEOWNERS file: the repo has not opted in, one warning",
 			want: []want{
-				{".github/CODEOWNERS", 0, "error", "_base/ is owned by nobody: the repo has no CODEOWNERS file"},
-				{".github/CODEOWNERS", 0, "error", "clusters/a-prod/ is owned by nobody"},
-				{".github/CODEOWNERS", 0, "error", "clusters/b-dev/ is owned by nobody"},
+				{".github/CODEOWNERS", 0, "warning", "the repo has no CODEOWNERS file, so clusters/a-prod/, clusters/b-dev/, _base/ are owned by nobody"},
+			},
+		},
+		{
+			name:   "no CODEOWNERS file, opted in: an error",
+			config: "policy: {severity: {repo/codeowners: error}}\n",
+			want: []want{
+				{".github/CODEOWNERS", 0, "error", "the repo has no CODEOWNERS file"},
 			},
 		},
 		{

@@ -32,12 +32,7 @@ func (c *checker) checkSanity(cl *resource.Cluster, e *env) {
 		c.add(report.Finding{Rule: report.RuleRepoAppSanity, Cluster: cl.Name, File: b.file, Line: b.line,
 			Message: fmt.Sprintf("AppProject %q does not decode: %v", b.name, b.err)}, "")
 	}
-	argoNamespaces := map[string]bool{defaultArgoNamespace: true}
-	for _, a := range apps(cl) {
-		if ns := a.Application.Metadata.Namespace; ns != "" {
-			argoNamespaces[ns] = true
-		}
-	}
+	argoNamespaces := c.argoNamespaces(cl)
 	created := map[string]bool{}
 	for _, r := range cl.All() {
 		if r.Kind() == "Namespace" && r.Group() == "" {
@@ -47,8 +42,15 @@ func (c *checker) checkSanity(cl *resource.Cluster, e *env) {
 	for _, a := range apps(cl) {
 		app := a.Application
 		if p := projectName(app); p != "default" && e.projects[p] == nil {
-			c.add(appFinding(report.RuleRepoAppSanity, cl, a, app.File, c.appLine(app, "spec", "project"),
-				fmt.Sprintf("project %q is not defined in the repo (no AppProject named %q in %s/ or shared files): Argo CD will refuse to sync the app", p, p, cl.Dir)), "")
+			f := appFinding(report.RuleRepoAppSanity, cl, a, app.File, c.appLine(app, "spec", "project"),
+				fmt.Sprintf("project %q is not defined in the repo (no AppProject named %q in %s/ or shared files): Argo CD will refuse to sync the app", p, p, cl.Dir))
+			if len(c.scanned.projects) == 0 && len(e.projects) == 0 && len(e.bad) == 0 {
+				// the repo defines no AppProject at all: its projects live elsewhere
+				f.Message = fmt.Sprintf("project %q is not defined in the repo, which defines no AppProject (projects managed elsewhere?); Argo CD refuses to sync the app if the project does not exist", p)
+				c.addUnlessOptedIn(f)
+			} else {
+				c.add(f, "")
+			}
 		} else if proj := e.projects[p]; proj != nil {
 			c.checkPermits(cl, a, proj)
 		}
@@ -62,6 +64,35 @@ func (c *checker) checkSanity(cl *resource.Cluster, e *env) {
 	}
 	c.checkDuplicateApps(cl)
 	c.checkSharedResources(cl)
+}
+
+// argoNamespaces are the namespaces Argo CD's own objects live in: the
+// configured one (default "argocd"), those of the Applications found as
+// files, and those the parents' rendered Applications, ApplicationSets and
+// AppProjects land in (a root app's destination namespace, e.g.
+// openshift-gitops). They exist wherever Argo CD runs.
+func (c *checker) argoNamespaces(cl *resource.Cluster) map[string]bool {
+	ns := map[string]bool{defaultArgoNamespace: true}
+	if c.cfg.ArgoCDNamespace != "" {
+		ns = map[string]bool{c.cfg.ArgoCDNamespace: true}
+	}
+	for _, a := range apps(cl) {
+		if n := a.Application.Metadata.Namespace; n != "" {
+			ns[n] = true
+		}
+	}
+	for _, r := range cl.All() {
+		if r.Group() != "argoproj.io" {
+			continue
+		}
+		switch r.Kind() {
+		case "Application", "ApplicationSet", "AppProject":
+			if n := r.Namespace(); n != "" {
+				ns[n] = true
+			}
+		}
+	}
+	return ns
 }
 
 // checkPermits: the app's sources and destination are allowed by its project.

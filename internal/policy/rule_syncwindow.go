@@ -23,8 +23,23 @@ func (c *checker) checkSyncWindows(cl *resource.Cluster, e *env) {
 		return
 	}
 	valid := map[string][]argo.SyncWindow{}
+	anyWindow := false
 	for _, name := range sortedKeys(e.projects) {
 		valid[name] = c.validWindows(cl, e.projects[name])
+		anyWindow = anyWindow || len(e.projects[name].Spec.SyncWindows) > 0
+	}
+	for _, p := range c.scanned.projects {
+		anyWindow = anyWindow || len(p.Spec.SyncWindows) > 0
+	}
+	// A repo none of whose AppProjects (in its files or this cluster's
+	// output) has a sync window has not adopted them yet: its missing
+	// windows are warnings unless the rule is configured.
+	add := func(f report.Finding) {
+		if anyWindow {
+			c.add(f, "")
+		} else {
+			c.addUnlessOptedIn(f)
+		}
 	}
 	for _, a := range apps(cl) {
 		app := a.Application
@@ -39,15 +54,15 @@ func (c *checker) checkSyncWindows(cl *resource.Cluster, e *env) {
 		p := e.projects[pn]
 		if p == nil {
 			if pn == "default" {
-				c.add(appFinding(report.RuleRepoSyncWindow, cl, a, app.File, c.appLine(app, "spec", "project"),
-					fmt.Sprintf("Application %q has %s in project \"default\", which is not defined in the repo and so has no sync window: use an AppProject with syncWindows", app.Metadata.Name, how)), "")
+				add(appFinding(report.RuleRepoSyncWindow, cl, a, app.File, c.appLine(app, "spec", "project"),
+					fmt.Sprintf("Application %q has %s in project \"default\", which is not defined in the repo and so has no sync window: use an AppProject with syncWindows", app.Metadata.Name, how)))
 			}
 			continue // an undefined project is a repo/app-sanity finding
 		}
 		ws := valid[pn]
 		if len(ws) == 0 {
-			c.add(appFinding(report.RuleRepoSyncWindow, cl, a, p.File, c.projectLine(p, "spec", "syncWindows"),
-				fmt.Sprintf("Application %q has %s but AppProject %q defines no sync window: add spec.syncWindows (e.g. a deny window for change freezes)", app.Metadata.Name, how, pn)), "")
+			add(appFinding(report.RuleRepoSyncWindow, cl, a, p.File, c.projectLine(p, "spec", "syncWindows"),
+				fmt.Sprintf("Application %q has %s but AppProject %q defines no sync window: add spec.syncWindows (e.g. a deny window for change freezes)", app.Metadata.Name, how, pn)))
 			continue
 		}
 		applies := false

@@ -123,14 +123,14 @@ func TestSyncWindowRule(t *testing.T) {
 		{name: "manual sync needs no window", app: appSpec{project: "shop", syncPolicy: manualSync}, projects: project("shop", "", "")},
 		{name: "automated disabled needs no window", app: appSpec{project: "shop", syncPolicy: "    automated: {enabled: false}\n"}, projects: project("shop", "", "")},
 		{name: "not a production cluster", cluster: "shop-dev", app: appSpec{project: "shop", syncPolicy: autoSelfHeal}, projects: project("shop", "", "")},
-		{name: "production by config", cluster: "shop-live", config: "policy: {production: ['*-live']}\n",
+		{name: "production by config", cluster: "shop-live", config: "policy: {production: ['*-live'], severity: {repo/sync-window: error}}\n",
 			app: appSpec{project: "shop", syncPolicy: autoSelfHeal}, projects: project("shop", "", ""),
 			want: func(t *testing.T, _, p string) []want {
 				return []want{{"clusters/shop-live/projects.yaml", lineOf(t, p, "spec:"), "error", `AppProject "shop" defines no sync window`}}
 			}},
 		{name: "project without syncWindows", app: appSpec{project: "shop", syncPolicy: autoSelfHeal}, projects: project("shop", "", ""),
 			want: func(t *testing.T, _, p string) []want {
-				return []want{{projFile, lineOf(t, p, "spec:"), "error", `Application "web" has automated sync with selfHeal but AppProject "shop" defines no sync window`}}
+				return []want{{projFile, lineOf(t, p, "spec:"), "warning", `Application "web" has automated sync with selfHeal but AppProject "shop" defines no sync window`}}
 			}},
 		{name: "windows select other apps", app: appSpec{project: "shop", syncPolicy: autoSelfHeal},
 			projects: project("shop", "", "    - {kind: allow, schedule: '0 8 * * 1-5', duration: 10h, applications: ['billing-*']}\n"),
@@ -157,12 +157,12 @@ func TestSyncWindowRule(t *testing.T) {
 			}},
 		{name: "default project not in the repo", app: appSpec{syncPolicy: "    automated: {}\n"},
 			want: func(t *testing.T, a, _ string) []want {
-				return []want{{appFile, lineOf(t, a, "spec:"), "error", `has automated sync in project "default", which is not defined in the repo`}}
+				return []want{{appFile, lineOf(t, a, "spec:"), "warning", `has automated sync in project "default", which is not defined in the repo`}}
 			}},
 		{name: "shared project file outside clusters", app: appSpec{project: "shop", syncPolicy: autoSelfHeal},
 			extra: map[string]string{"projects/shop.yaml": project("shop", "", "")},
 			want: func(t *testing.T, _, _ string) []want {
-				return []want{{"projects/shop.yaml", lineOf(t, project("shop", "", ""), "spec:"), "error", "defines no sync window"}}
+				return []want{{"projects/shop.yaml", lineOf(t, project("shop", "", ""), "spec:"), "warning", "defines no sync window"}}
 			}},
 		// Seen, the project would be a finding; unseen, it is app-sanity's.
 		{name: "another cluster's project is not visible", app: appSpec{project: "shop", syncPolicy: autoSelfHeal},
@@ -250,6 +250,11 @@ func TestAppSanityRule(t *testing.T) {
 		{name: "all good", app: appSpec{project: "shop", syncPolicy: manualSync, source: helmSource("      valueFiles: [/clusters/shop-prod/values/web.yaml, ../../../clusters/*/values/web.yaml]\n")},
 			projects: project("shop", "", ""), extra: chart},
 		{name: "undefined project", app: appSpec{project: "shopp", syncPolicy: manualSync},
+			want: func(t *testing.T, a, _ string) []want {
+				return []want{{appFile, lineOf(t, a, "project: shopp"), "warning", `project "shopp" is not defined in the repo, which defines no AppProject`}}
+			}},
+		{name: "undefined project in a repo that defines projects", app: appSpec{project: "shopp", syncPolicy: manualSync},
+			projects: "apiVersion: argoproj.io/v1alpha1\nkind: AppProject\nmetadata:\n  name: shop\nspec:\n  sourceRepos: ['*']\n  destinations: [{server: '*', namespace: '*'}]\n",
 			want: func(t *testing.T, a, _ string) []want {
 				return []want{{appFile, lineOf(t, a, "project: shopp"), "error", `project "shopp" is not defined in the repo`}}
 			}},

@@ -169,7 +169,14 @@ func refuseHelmCharts(rel func(string) string) func(string, []byte) ([]byte, err
 		if err := k.Unmarshal(data); err != nil || len(k.HelmCharts) == 0 {
 			return data, nil
 		}
-		return nil, &FileError{File: rel(p), Err: errors.New(
+		line := 0
+		for i, l := range strings.Split(string(data), "\n") {
+			if strings.HasPrefix(l, "helmCharts:") {
+				line = i + 1
+				break
+			}
+		}
+		return nil, &FileError{File: rel(p), Line: line, Err: errors.New(
 			"helmCharts needs --enable-helm in render.kustomizeBuildOptions (Argo CD: kustomize.buildOptions in argocd-cm)")}
 	}
 }

@@ -16,6 +16,7 @@ import (
 
 	"github.com/google/shlex"
 	"github.com/spf13/pflag"
+	yamlv3 "gopkg.in/yaml.v3"
 	"sigs.k8s.io/kustomize/api/krusty"
 	kutil "sigs.k8s.io/kustomize/api/pkg/util"
 	"sigs.k8s.io/kustomize/api/types"
@@ -43,6 +44,29 @@ type BuildOptions struct {
 	HelmAPIVersions []string
 	// Reorder is legacy (kustomize build's default) or none.
 	Reorder string
+	// NotApplied are the options accepted (Argo CD passes them to
+	// `kustomize build`) that render-check cannot honour in-process: it runs
+	// no plugins, exec or container functions, and always uses the Helm SDK.
+	// Each is reported once per run (render/unsupported, info).
+	NotApplied []string
+}
+
+// notAppliedOptions explains, per flag, what an accepted but unapplied
+// kustomize build option means for the render.
+var notAppliedOptions = map[string]string{
+	"enable-alpha-plugins":   "render-check runs no kustomize plugins or KRM functions: a kustomization that uses them fails to render",
+	"enable-exec":            "render-check runs no exec KRM functions: a kustomization that uses them fails to render",
+	"enable-star":            "render-check runs no Starlark KRM functions: a kustomization that uses them fails to render",
+	"network":                "render-check runs no container KRM functions",
+	"network-name":           "render-check runs no container KRM functions",
+	"mount":                  "render-check runs no container KRM functions",
+	"env":                    "render-check runs no KRM functions, so their environment is unused",
+	"as-current-user":        "render-check runs no container KRM functions",
+	"helm-command":           "render-check renders helmCharts with the Helm SDK, not a helm binary",
+	"helm-debug":             "Helm debug output does not change what renders",
+	"enable-managedby-label": "the app.kubernetes.io/managed-by label kustomize would add is not added",
+	"output":                 "the build output is checked in memory, not written",
+	"stack-trace":            "only changes how kustomize prints errors",
 }
 
 // ParseBuildOptions parses kustomize build flags as Argo CD passes them to
@@ -61,14 +85,31 @@ func ParseBuildOptions(s string) (BuildOptions, error) {
 	fl.StringVar(&o.HelmKubeVersion, "helm-kube-version", "", "")
 	fl.StringSliceVar(&o.HelmAPIVersions, "helm-api-versions", nil, "")
 	fl.StringVar(&o.Reorder, "reorder", "legacy", "")
-	var helmCommand string
-	var managedBy, helmDebug bool
-	fl.StringVar(&helmCommand, "helm-command", "helm", "")
-	fl.BoolVar(&managedBy, "enable-managedby-label", false, "")
-	fl.BoolVar(&helmDebug, "helm-debug", false, "")
+	var ignoredStr string
+	var ignoredBool bool
+	var ignoredList []string
+	fl.StringVar(&ignoredStr, "helm-command", "helm", "")
+	fl.BoolVar(&ignoredBool, "enable-managedby-label", false, "")
+	fl.BoolVar(&ignoredBool, "helm-debug", false, "")
+	fl.BoolVar(&ignoredBool, "enable-alpha-plugins", false, "")
+	fl.BoolVar(&ignoredBool, "enable-exec", false, "")
+	fl.BoolVar(&ignoredBool, "enable-star", false, "")
+	fl.BoolVar(&ignoredBool, "network", false, "")
+	fl.StringVar(&ignoredStr, "network-name", "bridge", "")
+	fl.StringArrayVar(&ignoredList, "mount", nil, "")
+	fl.StringArrayVarP(&ignoredList, "env", "e", nil, "")
+	fl.BoolVar(&ignoredBool, "as-current-user", false, "")
+	fl.StringVarP(&ignoredStr, "output", "o", "", "")
+	fl.BoolVar(&ignoredBool, "stack-trace", false, "")
 	if err := fl.Parse(args); err != nil {
 		return BuildOptions{}, fmt.Errorf("kustomize build options %q: %w", s, err)
 	}
+	fl.Visit(func(f *pflag.Flag) {
+		if _, ok := notAppliedOptions[f.Name]; ok && !slices.Contains(o.NotApplied, f.Name) {
+			o.NotApplied = append(o.NotApplied, f.Name)
+		}
+	})
+	slices.Sort(o.NotApplied)
 	if fl.NArg() > 0 {
 		return BuildOptions{}, fmt.Errorf("kustomize build options %q: unexpected argument %q", s, fl.Arg(0))
 	}
@@ -157,6 +198,9 @@ func (r *renderer) buildKustomize(ctx context.Context, req kustomizeRequest) (*k
 	fsys := newOverlayFS(r.repo.Root)
 	fsys.set(kabs, edited)
 	fsys.noteRead(kabs)
+	// the app's own kustomization is served edited from memory: its
+	// deprecated fields are those of the file on disk
+	fsys.noteDeprecated(kabs, data)
 	inflated := map[string][]helm.Manifest{} // virtual file -> manifests
 	inflatedValues := map[string][]string{}  // virtual file -> values files of the chart
 	if r.build.EnableHelm {
@@ -221,6 +265,11 @@ func (r *renderer) kustomizeError(fsys *overlayFS, krel string, err error) error
 	if fe := r.locateMissingEntry(fsys, err, raw); fe != nil {
 		return fe
 	}
+	if file, line := r.blameEntry(fsys, err.Error()); file != "" {
+		// the error names an entry of a kustomization read (a remote
+		// resource that does not load, a missing path): point at that entry
+		return &FileError{File: file, Line: line, Err: &relError{msg: "kustomize build: " + relativize(err.Error(), r.repo.Root), err: err}}
+	}
 	file := krel
 	if last := fsys.lastRead(); last != "" {
 		if rel := r.repo.Rel(last); !filepath.IsAbs(rel) {
@@ -228,6 +277,55 @@ func (r *renderer) kustomizeError(fsys *overlayFS, krel string, err error) error
 		}
 	}
 	return &FileError{File: file, Err: &relError{msg: "kustomize build: " + relativize(err.Error(), r.repo.Root), err: err}}
+}
+
+// blameEntry finds the resources/components/bases entry, among the
+// kustomizations the build read, that a kustomize error quotes
+// ("accumulating resources from 'https://...'"): its file and line. Remote
+// entries win over local ones; "" when none is quoted.
+func (r *renderer) blameEntry(fsys *overlayFS, msg string) (string, int) {
+	fsys.mu.Lock()
+	var files []string
+	for p := range fsys.read {
+		if isKustomizationFile(p) {
+			files = append(files, p)
+		}
+	}
+	fsys.mu.Unlock()
+	sort.Strings(files)
+	bestFile, bestLine, bestRemote := "", 0, false
+	for _, p := range files {
+		rel := r.repo.Rel(p)
+		if filepath.IsAbs(rel) {
+			continue
+		}
+		data, err := os.ReadFile(p)
+		if err != nil {
+			continue
+		}
+		var doc yamlv3.Node
+		if yamlv3.Unmarshal(data, &doc) != nil || len(doc.Content) == 0 || doc.Content[0].Kind != yamlv3.MappingNode {
+			continue
+		}
+		m := doc.Content[0]
+		for i := 0; i+1 < len(m.Content); i += 2 {
+			switch m.Content[i].Value {
+			case "resources", "components", "bases":
+			default:
+				continue
+			}
+			for _, e := range m.Content[i+1].Content {
+				if e.Kind != yamlv3.ScalarNode || e.Value == "" || !strings.Contains(msg, "'"+e.Value+"'") {
+					continue
+				}
+				remote := strings.Contains(e.Value, "://") || strings.HasPrefix(e.Value, "github.com/") || strings.Contains(e.Value, "?ref=")
+				if bestFile == "" || (remote && !bestRemote) {
+					bestFile, bestLine, bestRemote = rel, e.Line, remote
+				}
+			}
+		}
+	}
+	return bestFile, bestLine
 }
 
 // relError is an error whose message has the checkout's absolute path

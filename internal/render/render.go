@@ -8,10 +8,12 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path"
 	"reflect"
 	"runtime"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -24,6 +26,7 @@ import (
 	"github.com/render-check/render-check/internal/render/helm"
 	"github.com/render-check/render-check/internal/report"
 	"github.com/render-check/render-check/internal/resource"
+	"github.com/render-check/render-check/internal/source"
 	"github.com/render-check/render-check/internal/workspace"
 )
 
@@ -56,6 +59,8 @@ type Options struct {
 type Result struct {
 	Clusters []*resource.Cluster
 	Findings []report.Finding
+	// Notes say how the clusters were found when they were detected.
+	Notes []string
 }
 
 // UnknownClusterError is returned when a requested cluster does not exist.
@@ -111,7 +116,7 @@ func Render(ctx context.Context, opts Options) (*Result, error) {
 	if err != nil {
 		return nil, fmt.Errorf("render.kustomizeBuildOptions: %w", err)
 	}
-	dirs, err := rp.Clusters()
+	dirs, note, err := rp.DiscoverClusters()
 	if err != nil {
 		return nil, err
 	}
@@ -128,7 +133,7 @@ func Render(ctx context.Context, opts Options) (*Result, error) {
 			if !ok {
 				return nil, &UnknownClusterError{Name: n, Known: known}
 			}
-			if !slices.Contains(sel, d) {
+			if !slices.ContainsFunc(sel, func(x workspace.ClusterDir) bool { return x.Name == d.Name }) {
 				sel = append(sel, d)
 			}
 		}
@@ -150,6 +155,9 @@ func Render(ctx context.Context, opts Options) (*Result, error) {
 		return nil, err
 	}
 	res := &Result{}
+	if note != "" {
+		res.Notes = append(res.Notes, note)
+	}
 	for _, d := range dirs {
 		if err := ctx.Err(); err != nil {
 			return nil, err
@@ -164,6 +172,12 @@ func Render(ctx context.Context, opts Options) (*Result, error) {
 		}
 		res.Clusters = append(res.Clusters, c)
 		res.Findings = append(res.Findings, fs...)
+	}
+	for _, name := range build.NotApplied {
+		res.Findings = append(res.Findings, report.Finding{
+			Rule: report.RuleRenderUnsupported, Severity: report.SeverityInfo,
+			Message: fmt.Sprintf("kustomize build option --%s (render.kustomizeBuildOptions) is accepted but not applied: %s", name, notAppliedOptions[name]),
+		})
 	}
 	if r.guessed {
 		res.Findings = append(res.Findings, report.Finding{
@@ -207,15 +221,31 @@ func (r *renderer) renderCluster(ctx context.Context, d workspace.ClusterDir, ku
 
 	nodes := map[string]*node{}
 	var wave []*node
-	if len(apps) == 0 && findKustomization(r.repo.Abs(d.Dir)) != "" {
-		n := &node{synthetic: true, app: &argo.Application{
-			APIVersion: "argoproj.io/v1alpha1", Kind: "Application",
-			Metadata: argo.ObjectMeta{Name: d.Name},
-			Spec:     argo.AppSpec{Source: &argo.Source{RepoURL: syntheticRepoURL, Path: d.Dir}},
-			File:     d.Dir + "/" + findKustomization(r.repo.Abs(d.Dir)),
-		}}
-		nodes[d.Name] = n
-		wave = append(wave, n)
+	if len(apps) == 0 {
+		// a cluster directory that is itself a kustomization or a Helm chart
+		// (e.g. a chart of Applications) is rendered as the cluster's root
+		for _, m := range d.Paths() {
+			if m.File {
+				continue
+			}
+			file := ""
+			if k := findKustomization(r.repo.Abs(m.Path)); k != "" {
+				file = path.Join(m.Path, k)
+			} else if workspace.IsChartDir(r.repo.Abs(m.Path)) {
+				file = path.Join(m.Path, "Chart.yaml")
+			}
+			if file == "" || nodes[m.App] != nil {
+				continue
+			}
+			n := &node{synthetic: true, app: &argo.Application{
+				APIVersion: "argoproj.io/v1alpha1", Kind: "Application",
+				Metadata: argo.ObjectMeta{Name: m.App},
+				Spec:     argo.AppSpec{Source: &argo.Source{RepoURL: syntheticRepoURL, Path: m.Path}},
+				File:     file,
+			}}
+			nodes[m.App] = n
+			wave = append(wave, n)
+		}
 	}
 	fileApps := map[string]string{} // file:line -> name of an Application found as a file
 	for _, a := range apps {
@@ -541,6 +571,12 @@ type MissingPathError struct {
 
 func (e *MissingPathError) Error() string { return fmt.Sprintf("app path %s does not exist", e.Path) }
 
+// isSynthetic reports whether the app stands for a cluster directory (no
+// Application manifest to point at).
+func isSynthetic(app *argo.Application) bool {
+	return app.Spec.Source != nil && app.Spec.Source.RepoURL == syntheticRepoURL
+}
+
 // syntheticRepoURL marks the source of a cluster directory rendered as one app.
 const syntheticRepoURL = "render-check:checkout"
 
@@ -584,11 +620,28 @@ func (r *renderer) renderSource(ctx context.Context, cl *cluster, app *argo.Appl
 		out.typ = TypeHelm
 		hreq.RepoURL, hreq.Chart, hreq.Version = src.RepoURL, src.Chart, src.TargetRevision
 		ho, err := r.helm.Template(ctx, hreq)
+		chartLine := r.chartLine(app, src)
 		if err != nil {
+			var he *helm.Error
+			var fe *FileError
+			switch {
+			case errors.As(err, &he) && he.File != "" && !r.repo.Exists(he.File):
+				// a remote chart's template: blame the line that chose the chart
+				err = &FileError{File: app.File, Line: chartLine, Err: fmt.Errorf("chart %s %s (%s), template %s: %w", src.Chart, src.TargetRevision, src.RepoURL, he.File, he.Err)}
+			case (he == nil || he.File == "") && !errors.As(err, &fe) && app.File != "":
+				// the chart could not be fetched or loaded: the chart line chose it
+				err = &FileError{File: app.File, Line: chartLine, Err: err}
+			}
 			out.err = fmt.Errorf("helm chart %s from %s: %w", src.Chart, src.RepoURL, err)
 			return out
 		}
 		out.resources, out.inputs = helmResources(ho)
+		for _, rs := range out.resources {
+			if rs.Origin.File == "" || !r.repo.Exists(rs.Origin.File) {
+				rs.Origin = resource.Origin{File: app.File, Line: chartLine,
+					Chart: fmt.Sprintf("chart %s %s (%s), template %s", src.Chart, src.TargetRevision, src.RepoURL, rs.Origin.File)}
+			}
+		}
 		out.findings = append(out.findings, unusedValueFindings(cl, app, src.Chart, ho)...)
 		return out
 	}
@@ -611,6 +664,9 @@ func (r *renderer) renderSource(ctx context.Context, cl *cluster, app *argo.Appl
 	}
 	if st, err := os.Stat(r.repo.Abs(dir)); err != nil || !st.IsDir() {
 		out.err = &MissingPathError{Path: dir}
+		if app.File != "" && !isSynthetic(app) {
+			out.err = &FileError{File: app.File, Line: r.sourceFieldLine(app, src, "path"), Err: out.err}
+		}
 		return out
 	}
 	src, read, err := applyOverrides(r.repo, src, dir, instance)
@@ -682,6 +738,28 @@ func (r *renderer) renderSource(ctx context.Context, cl *cluster, app *argo.Appl
 		})
 	}
 	return out
+}
+
+// chartLine is the line of the Application that chose a remote chart (its
+// source's chart field), else the Application's line.
+func (r *renderer) chartLine(app *argo.Application, src argo.Source) int {
+	return r.sourceFieldLine(app, src, "chart")
+}
+
+// sourceFieldLine is the line of a field of the Application's source src
+// (spec.source.F, or spec.sources[i].F), else the Application's line.
+func (r *renderer) sourceFieldLine(app *argo.Application, src argo.Source, field string) int {
+	p := []string{"spec", "source", field}
+	for i, s := range app.Spec.Sources {
+		if s.Chart == src.Chart && s.RepoURL == src.RepoURL && s.Path == src.Path {
+			p = []string{"spec", "sources", strconv.Itoa(i), field}
+			break
+		}
+	}
+	if app.File == "" {
+		return app.Line
+	}
+	return source.FieldLine(r.repo.Root, resource.Origin{File: app.File, Line: app.Line}, "Application", app.Metadata.Name, p)
 }
 
 // unusedValueFindings are the render/unused-value warnings of a chart's

@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/render-check/render-check/internal/argo"
@@ -22,6 +23,15 @@ func TestParseBuildOptions(t *testing.T) {
 	o, err = ParseBuildOptions("")
 	if err != nil || o.EnableHelm || o.LoadRestrictionsNone || o.Reorder != "legacy" {
 		t.Errorf("defaults %+v, %v", o, err)
+	}
+	// every option Argo CD may pass is accepted; those render-check cannot
+	// honour are listed
+	o, err = ParseBuildOptions("--enable-alpha-plugins --enable-exec --load-restrictor LoadRestrictionsNone --mount type=bind,src=/a,dst=/b -e FOO=bar --network --helm-command /usr/bin/helm3 --enable-managedby-label --stack-trace")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Join(o.NotApplied, ","); got != "enable-alpha-plugins,enable-exec,enable-managedby-label,env,helm-command,mount,network,stack-trace" || !o.LoadRestrictionsNone {
+		t.Errorf("not applied: %s (%+v)", got, o)
 	}
 	for _, bad := range []string{"--enable-plugins-of-doom", "--load-restrictor Sometimes", "--reorder random", "stray", `--enable-helm "unterminated`} {
 		if _, err := ParseBuildOptions(bad); err == nil {

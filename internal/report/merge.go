@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"slices"
 )
 
 // ReadJSON reads a report written by the json format.
@@ -32,7 +33,7 @@ func Merge(reports ...*Report) *Report {
 			i, ok := idx[c.Name]
 			if !ok {
 				idx[c.Name] = len(out.Clusters)
-				out.Clusters = append(out.Clusters, Cluster{Name: c.Name, KubernetesVersion: c.KubernetesVersion})
+				out.Clusters = append(out.Clusters, Cluster{Name: c.Name, KubernetesVersion: c.KubernetesVersion, Production: c.Production, ProductionReason: c.ProductionReason})
 				i = len(out.Clusters) - 1
 			}
 			have := map[string]bool{}
@@ -47,6 +48,11 @@ func Merge(reports ...*Report) *Report {
 		}
 		out.Findings = append(out.Findings, r.Findings...)
 		out.Skipped = append(out.Skipped, r.Skipped...)
+		for _, n := range r.Notes {
+			if !slices.Contains(out.Notes, n) {
+				out.Notes = append(out.Notes, n) // e.g. how clusters were detected, the same in every shard
+			}
+		}
 	}
 	out.Finalize()
 	return out

@@ -22,7 +22,11 @@ type Report struct {
 type Cluster struct {
 	Name              string `json:"name"`
 	KubernetesVersion string `json:"kubernetesVersion"`
-	Apps              []App  `json:"apps"`
+	// Production is true when the production-only rules apply to the
+	// cluster; ProductionReason says why (a setting or the name rule).
+	Production       bool   `json:"production,omitempty"`
+	ProductionReason string `json:"productionReason,omitempty"`
+	Apps             []App  `json:"apps"`
 }
 
 // App summarises one rendered Application.

@@ -38,6 +38,7 @@ const (
 	RuleRenderNoClusters        = "render/no-clusters"
 	RuleRenderYAML11Boolean     = "render/yaml11-boolean"
 	RuleRenderUnusedValue       = "render/unused-value"
+	RuleRenderNoApps            = "render/no-apps"
 	RuleRenderAppSetGenerator   = "render/appset-generator"
 	RuleRenderAppSetInvalid     = "render/appset-invalid"
 	RuleRenderAppSetDestination = "render/appset-destination"
@@ -91,7 +92,7 @@ var rules = []Rule{
 		"Fix the YAML syntax at the reported line (indentation, a missing colon or quote)."},
 	{RuleRenderExternalSource, SeverityWarning, "A source in another git repository is not rendered.",
 		"Add the repository's URL to repoURLs in .render-check.yaml if it is this repository."},
-	{RuleRenderUnsupported, SeverityWarning, "A plugin source or ApplicationSet generator that needs an API is not rendered.",
+	{RuleRenderUnsupported, SeverityWarning, "A plugin source, an ApplicationSet generator that needs an API, or a kustomize build option is not rendered or applied.",
 		"The source is not rendered, so its resources are not checked; check them in the repository that produces them."},
 	{RuleRenderCycle, SeverityWarning, "An app-of-apps cycle: each Application is rendered once.",
 		"An app-of-apps renders an Application that (directly or not) renders it again; remove one of the links."},
@@ -105,8 +106,10 @@ var rules = []Rule{
 		"No template of the chart (or its subcharts) uses this key, so it has no effect: most often a " +
 			"misspelled key (`replicaCont`). Fix the spelling or remove the key. Keys under `global`, subchart " +
 			"names and charts that read `.Values` as a whole are never reported."},
-	{RuleRenderNoClusters, SeverityError, "No cluster directory matches the configured globs: nothing was checked.",
-		"Set clusters in .render-check.yaml to the globs of the cluster directories."},
+	{RuleRenderNoApps, SeverityWarning, "A cluster has no Application, kustomization or Helm chart: nothing in it was checked.",
+		"Point clusters at the directories or root Application files that define the cluster (docs/layouts.md)."},
+	{RuleRenderNoClusters, SeverityError, "No cluster was found: nothing was checked.",
+		"Set clusters in .render-check.yaml (globs of cluster directories, root Application files or \".\"), or run `render-check init`; see docs/layouts.md."},
 	{RuleRenderYAML11Boolean, SeverityError, "An Application field holds an unquoted y/n/yes/no/on/off that kubectl turns into a boolean.",
 		"kubectl and Argo CD read YAML 1.1, where `y`, `yes`, `on` (and `n`, `no`, `off`) are booleans: " +
 			"the API server rejects a boolean where the Application wants a string. Quote the value."},
@@ -177,23 +180,18 @@ var rules = []Rule{
 		"Encrypt the file with SOPS before committing it."},
 	{RuleSecretGeneratorLiteral, SeverityError, "A kustomize secretGenerator has plaintext literals or files.",
 		"Generate the Secret from a SOPS-encrypted file, or use a SealedSecret/ExternalSecret."},
-	{RuleSecretCredentialValue, SeverityWarning, "A credential-named key holds a literal value.",
-		"Move the value to a SOPS-encrypted Secret and reference it."},
+	{RuleSecretCredentialValue, SeverityWarning, "A credential-named key holds a literal value.", "Reference a Secret (existingSecret, secretKeyRef) or encrypt the file with SOPS. Names of Secrets (tlsSecret: my-tls), references ($secret:key, $__env{VAR}, ${VAR}), YAML function tags and placeholders are not reported."},
 	{RuleSecretKnownToken, SeverityError, "A value has the format of a well-known credential.",
 		"Remove it, rotate the credential, and store it encrypted with SOPS."},
-	{RuleSecretUnparsable, SeverityWarning, "A file could not be parsed, so it was not fully scanned.",
-		"Fix the file's syntax at the reported line."},
+	{RuleSecretUnparsable, SeverityWarning, "A file could not be parsed, so it was not fully scanned.", "Fix the file; JSON with comments (JSONC) is read as such."},
 	{RuleSecretFailed, SeverityError, "The secret check could not run.",
 		"The secret check stopped before it could judge anything (see the message); the run is not a pass. Fix the cause and run again."},
 
-	{RuleRepoCodeOwners, SeverityError, "CODEOWNERS does not cover the cluster and base directories, or has a dead or malformed line.",
-		"Add an owner for the path to CODEOWNERS."},
-	{RuleRepoSyncWindow, SeverityError, "A production Application has no sync window.",
-		"Add a sync window to the AppProject, or mark the cluster as not production."},
+	{RuleRepoCodeOwners, SeverityError, "CODEOWNERS does not cover the cluster and base directories, or has a dead or malformed line.", "Add CODEOWNERS lines; without a CODEOWNERS file this is one warning until the rule is given a severity in policy.severity."},
+	{RuleRepoSyncWindow, SeverityError, "A production Application has no sync window.", "Add syncWindows to the AppProject; warnings until some AppProject in the repo has a window or the rule is given a severity."},
 	{RuleRepoNotifications, SeverityWarning, "A production Application has no notification subscription.",
 		"Add a notifications.argoproj.io subscription annotation to the Application."},
-	{RuleRepoAppSanity, SeverityError, "Applications do not make sense together (project, paths, values files, names, namespaces, ownership).",
-		"Fix the field at the reported line: a source path or values file that does not exist, a project that is not defined, a destination namespace no app creates."},
+	{RuleRepoAppSanity, SeverityError, "Applications do not make sense together (project, paths, values files, names, namespaces, ownership).", "Fix the field at the reported line; an undefined project is a warning when the repo defines no AppProject at all."},
 	{RuleRepoAdoption, SeverityError, "Automated sync is on for an Application that was not adopted.",
 		"See policy.adoption in .render-check.yaml for what each app must have."},
 	{RuleRepoFailed, SeverityError, "The repo check could not run.",

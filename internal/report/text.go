@@ -62,6 +62,9 @@ func (t *textWriter) Write(r *Report) error {
 			}
 		}
 	}
+	for _, n := range r.Notes {
+		fmt.Fprintf(b, "%s %s\n", t.paint("36", "note:"), continueLines(n, "  "))
+	}
 	if fs := byCluster[""][""]; len(fs) > 0 {
 		fmt.Fprintln(b, t.paint("1", "repository"))
 		printFindings(fs, "  ")
@@ -103,7 +106,11 @@ func (t *textWriter) Write(r *Report) error {
 				}
 			}
 		}
-		fmt.Fprintf(b, "%s (kubernetes %s): %s, %s, %s\n", t.paint("1", c.Name), c.KubernetesVersion, plural(len(c.Apps), "app"), plural(errs, "error"), plural(warns, "warning"))
+		prod := ""
+		if c.Production {
+			prod = ", production: " + c.ProductionReason
+		}
+		fmt.Fprintf(b, "%s (kubernetes %s%s): %s, %s, %s\n", t.paint("1", c.Name), c.KubernetesVersion, prod, plural(len(c.Apps), "app"), plural(errs, "error"), plural(warns, "warning"))
 		if fs := byCluster[c.Name][""]; len(fs) > 0 {
 			printFindings(fs, "    ")
 		}

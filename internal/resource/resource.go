@@ -17,6 +17,12 @@ type Origin struct {
 	// Line is the 1-based line where the object's document starts in File;
 	// 0 when unknown (e.g. a Helm template).
 	Line int
+	// Chart, for an object rendered from a remote chart (whose templates are
+	// not in the repo), names the chart, version and template, e.g.
+	// "chart podinfo 6.5.0 (https://charts.example.com), template
+	// podinfo/templates/deployment.yaml"; File and Line are then the
+	// Application line that chose the chart, and Line is exact.
+	Chart string
 }
 
 // Resource is one rendered Kubernetes object.

@@ -75,15 +75,25 @@ func isCredentialKey(name string) bool {
 }
 
 var (
-	reEnvRef      = regexp.MustCompile(`^\$[A-Za-z_][A-Za-z0-9_]*$`)
-	reNumber      = regexp.MustCompile(`^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$`)
-	reDuration    = regexp.MustCompile(`^(\d+(\.\d+)?(ns|us|µs|ms|s|m|h|d|w|y))+$`)
-	reFiller      = regexp.MustCompile(`^(x+|X+|\*+|\.+|-+|_+|#+|0+)$`)
-	reMarker      = regexp.MustCompile(`(?i)change[-_ .]?(me|it)|replace[-_ .]?(me|this)|^your[-_ ].*|redacted|placeholder|^(todo|tbd|fixme|none|null|nil|undefined|empty|secret|password|token|example|dummy|test|unset|n/?a)$|<[^>]*>|\{\{|\$\{|\$\(|%\{|%\(`)
-	reBool        = regexp.MustCompile(`(?i)^(true|false|yes|no|on|off|enabled|disabled)$`)
-	reReference   = regexp.MustCompile(`^(ref\+|vault:|arn:|secretsmanager:|sm://|akv://|gcpsm://|op://|awssm:|projects/[^/]+/secrets/)`)
-	reURLScheme   = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9+.-]*://`)
-	reWindowsPath = regexp.MustCompile(`^[A-Za-z]:[\\/]`)
+	reEnvRef = regexp.MustCompile(`^\$[A-Za-z_][A-Za-z0-9_]*$`)
+	// reArgoSecretRef is Argo CD's reference to a key of a Secret in its
+	// namespace ($argo-webhook-secret:secret, $dex.github.clientSecret).
+	reArgoSecretRef = regexp.MustCompile(`^\$[A-Za-z0-9][-A-Za-z0-9_.]*(:[-A-Za-z0-9_.]+)?$`)
+	// reGrafanaRef is Grafana's $__env{VAR}, $__file{path}, $__vault{...}.
+	reGrafanaRef = regexp.MustCompile(`^\$__(env|file|vault)\{[^}]*\}$`)
+	// reFillIn is an instruction to fill the value in: UPDATE_ME,
+	// REPLACE_WITH_TOKEN, set-me, CHANGE_ME_PLEASE.
+	reFillIn = regexp.MustCompile(`(?i)(^|[^a-z])(change|update|replace|set|fill|insert|enter|put|add)[-_ .]?(me|it|this|here|with|your|in)([^a-z]|$)`)
+	// reResourceName is a Kubernetes object name (DNS-1123 subdomain).
+	reResourceName = regexp.MustCompile(`^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$`)
+	reNumber       = regexp.MustCompile(`^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$`)
+	reDuration     = regexp.MustCompile(`^(\d+(\.\d+)?(ns|us|µs|ms|s|m|h|d|w|y))+$`)
+	reFiller       = regexp.MustCompile(`^(x+|X+|\*+|\.+|-+|_+|#+|0+)$`)
+	reMarker       = regexp.MustCompile(`(?i)change[-_ .]?(me|it)|replace[-_ .]?(me|this)|^your[-_ ].*|redacted|placeholder|^(todo|tbd|fixme|none|null|nil|undefined|empty|secret|password|token|example|dummy|test|unset|n/?a)$|<[^>]*>|\{\{|\$\{|\$\(|%\{|%\(`)
+	reBool         = regexp.MustCompile(`(?i)^(true|false|yes|no|on|off|enabled|disabled)$`)
+	reReference    = regexp.MustCompile(`^(ref\+|vault:|arn:|secretsmanager:|sm://|akv://|gcpsm://|op://|awssm:|projects/[^/]+/secrets/)`)
+	reURLScheme    = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9+.-]*://`)
+	reWindowsPath  = regexp.MustCompile(`^[A-Za-z]:[\\/]`)
 )
 
 // isPlaceholder reports whether a credential-named key's literal is not a
@@ -95,7 +105,8 @@ func isPlaceholder(v string) bool {
 		return true
 	}
 	switch {
-	case reEnvRef.MatchString(t), reNumber.MatchString(t), reDuration.MatchString(t),
+	case reEnvRef.MatchString(t), reArgoSecretRef.MatchString(t), reGrafanaRef.MatchString(t), reFillIn.MatchString(t),
+		reNumber.MatchString(t), reDuration.MatchString(t),
 		reFiller.MatchString(t), reMarker.MatchString(t), reBool.MatchString(t), reReference.MatchString(t):
 		return true
 	case strings.HasPrefix(t, "/"), strings.HasPrefix(t, "./"), strings.HasPrefix(t, "../"),
@@ -110,6 +121,46 @@ func isPlaceholder(v string) bool {
 		return !hasPw
 	}
 	return false
+}
+
+// isDataPlaceholder reports whether a Secret's data value is a stand-in,
+// not a secret: a filler (xxx), a marker (changeme, <password>, UPDATE_ME) or
+// a file path. Unlike isPlaceholder, numbers and words stay secrets (a PIN).
+func isDataPlaceholder(v string) bool {
+	t := strings.TrimSpace(v)
+	switch {
+	case t == "", reFiller.MatchString(t), reMarker.MatchString(t), reFillIn.MatchString(t):
+		return true
+	case strings.HasPrefix(t, "/") && !strings.ContainsAny(t, " \n"), strings.HasPrefix(t, "./"):
+		return true
+	}
+	return false
+}
+
+// namesASecret reports whether a credential-named key holds the name of a
+// Secret rather than its value: the key's last word is "secret" (tlsSecret,
+// backupTargetCredentialSecret, basicAuth.secret) and the value is a
+// Kubernetes object name made of words, not a random-looking token (no
+// part of 12 or more characters mixing letters and digits).
+func namesASecret(keyName, v string) bool {
+	w := keyWords(keyName)
+	if len(w) == 0 || w[len(w)-1] != "secret" || len(v) > 253 || !reResourceName.MatchString(v) {
+		return false
+	}
+	for _, part := range strings.FieldsFunc(v, func(r rune) bool { return r == '-' || r == '.' }) {
+		letters, digits := false, false
+		for _, r := range part {
+			if r >= '0' && r <= '9' {
+				digits = true
+			} else {
+				letters = true
+			}
+		}
+		if len(part) >= 12 && letters && digits {
+			return false
+		}
+	}
+	return true
 }
 
 // tokenPattern is one well-known credential format.

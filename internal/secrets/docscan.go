@@ -172,9 +172,17 @@ func (d *docScan) walk(n *yaml.Node, p []pathElem, mode valueMode, keyName strin
 	if n == nil || d.budget < 0 {
 		return
 	}
+	if isCustomTag(n.Tag) {
+		return // a function such as !Find [...] or !Ref X, not a literal
+	}
 	switch n.Kind {
 	case yaml.MappingNode:
 		if d.pair(n, p) {
+			return
+		}
+		if mapGet(n, "remoteRef") != nil || mapGet(n, "sourceRef") != nil {
+			// an ExternalSecret data entry (also inside Helm values): secretKey
+			// names the key to create, remoteRef where the value lives
 			return
 		}
 		for i := 0; i+1 < len(n.Content); i += 2 {
@@ -200,6 +208,12 @@ func (d *docScan) walk(n *yaml.Node, p []pathElem, mode valueMode, keyName strin
 		d.value(n, p, mode, keyName, keyLine)
 	}
 	// aliases are scanned where their anchor is defined.
+}
+
+// isCustomTag reports whether a node carries an application tag (!Ref,
+// !Find, !Sub...), not one of YAML's own (!!str) or none.
+func isCustomTag(tag string) bool {
+	return len(tag) > 1 && tag[0] == '!' && tag[1] != '!'
 }
 
 // isHelmSource reports whether the path ends in a helm source block.
@@ -244,7 +258,7 @@ func (d *docScan) value(n *yaml.Node, p []pathElem, mode valueMode, keyName stri
 		d.emit(report.RuleSecretKnownToken, line, p, []byte(v), tok+" in a plaintext value: move it to a SOPS-encrypted file and rotate it")
 		return
 	}
-	if mode == modeCredentials && isCredentialKey(keyName) && !isPlaceholder(v) {
+	if mode == modeCredentials && isCredentialKey(keyName) && !isPlaceholder(v) && !namesASecret(keyName, v) {
 		d.emit(report.RuleSecretCredentialValue, line, p, []byte(v),
 			fmt.Sprintf("%q holds a literal credential: reference a Secret (existingSecret, secretKeyRef) or encrypt it with sops", keyName))
 	}
@@ -294,10 +308,8 @@ func (d *docScan) secret() {
 					val = b
 				}
 			}
-			// An obvious placeholder (__REPLACE_ME__, changeit, a path) is
-			// not a secret value: flagging it is a false finding.
-			if len(val) == 0 || isPublicCertificate(val) || isPlaceholder(string(val)) {
-				continue
+			if len(val) == 0 || isPublicCertificate(val) || isDataPlaceholder(string(val)) {
+				continue // empty, public, or a placeholder such as changeme or a file path
 			}
 			d.emit(report.RuleSecretPlaintext, k.Line, []pathElem{{key: field}, {key: k.Value}}, val,
 				fmt.Sprintf("Secret %q holds a plaintext value: encrypt the file with sops (or use a SealedSecret/ExternalSecret)", name))

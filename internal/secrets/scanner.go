@@ -88,6 +88,13 @@ func (s *scanner) load(rel string) (*srcFile, error) {
 	f := &srcFile{path: rel, data: data, lines: strings.Split(string(data), "\n")}
 	if isYAMLOrJSON(rel) {
 		f.docs, f.parseErr, f.parseLine = parseDocs(data)
+		if f.parseErr != nil && strings.EqualFold(path.Ext(rel), ".json") {
+			// JSONC (.vscode/settings.json, tsconfig.json): comments and
+			// trailing commas, same lines; scanned when that is all it was
+			if docs, err, _ := parseDocs(stripJSONC(data)); err == nil {
+				f.docs, f.parseErr, f.parseLine = docs, nil, 0
+			}
+		}
 	}
 	s.files[rel] = f
 	return f, nil

@@ -53,8 +53,8 @@ func FieldLine(root string, origin resource.Origin, kind, name string, path []st
 
 // FieldLine is the package-level FieldLine using this Index's cache.
 func (ix *Index) FieldLine(root string, origin resource.Origin, kind, name string, path []string) int {
-	if origin.File == "" {
-		return origin.Line
+	if origin.File == "" || origin.Chart != "" {
+		return origin.Line // a remote chart's object: the line that chose the chart
 	}
 	f := ix.load(filepath.Join(root, filepath.FromSlash(origin.File)))
 	if f == nil {

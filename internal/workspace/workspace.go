@@ -9,7 +9,6 @@ package workspace
 import (
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"io/fs"
 	"os"
@@ -20,11 +19,8 @@ import (
 	"sync"
 
 	"github.com/bmatcuk/doublestar/v4"
-	"gopkg.in/yaml.v3"
 
-	"github.com/render-check/render-check/internal/argo"
 	"github.com/render-check/render-check/internal/config"
-	"github.com/render-check/render-check/internal/report"
 )
 
 // Settings configure Open.
@@ -274,20 +270,6 @@ func (r *Workspace) KnowsItself() bool { return len(r.urls) > 0 }
 // IsThisRepo reports whether a source repoURL names this checkout.
 func (r *Workspace) IsThisRepo(url string) bool { return r.urls[NormalizeURL(url)] }
 
-// ClusterDir is one cluster directory.
-type ClusterDir struct {
-	// Name is the directory's base name.
-	Name string
-	// Dir is relative to the root, with forward slashes.
-	Dir string
-}
-
-// Clusters returns the cluster directories matching the configured globs,
-// sorted by name (see FindClusters).
-func (r *Workspace) Clusters() ([]ClusterDir, error) {
-	return FindClusters(r.fsys, r.Config.Clusters)
-}
-
 // FindClusters is the one cluster discovery: the directories of fsys
 // matching the globs (doublestar syntax, relative to the root), skipping
 // names starting with "." or "_" (scratch and hidden directories), sorted by
@@ -321,69 +303,6 @@ func FindClusters(fsys fs.FS, globs []string) ([]ClusterDir, error) {
 	}
 	slices.SortFunc(out, func(a, b ClusterDir) int { return strings.Compare(a.Name, b.Name) })
 	return out, nil
-}
-
-// Applications returns the Argo CD Applications in YAML files under the
-// cluster directory (hidden directories skipped), in file and document order,
-// then the Applications ApplicationSets generate for this cluster. Files that
-// do not parse are findings.
-func (r *Workspace) Applications(ctx context.Context, c ClusterDir) ([]*argo.Application, []report.Finding, error) {
-	var apps []*argo.Application
-	var findings []report.Finding
-	files, err := r.YAMLFiles(ctx, c.Dir)
-	if err != nil {
-		return nil, nil, fmt.Errorf("cluster %s: %w", c.Name, err)
-	}
-	for _, rel := range files {
-		docs, perr := r.Documents(rel)
-		var ye *YAMLError
-		if perr != nil && !errors.As(perr, &ye) {
-			return nil, nil, fmt.Errorf("cluster %s: %w", c.Name, perr)
-		}
-		var nodes []*yaml.Node
-		for i, doc := range docs {
-			if argo.IsApplicationSet(doc.Object) {
-				continue // expanded by generated (appsets.go)
-			}
-			if doc.Object == nil || !argo.IsApplication(doc.Object) {
-				continue
-			}
-			obj := doc.Object
-			if nodes == nil {
-				if data, err := r.ReadFile(rel); err == nil {
-					nodes, _ = DecodeNodes(data)
-				}
-			}
-			if i < len(nodes) {
-				// kubectl reads the file as YAML 1.1; the parsed document
-				// is shared, so the booleans go into a copy
-				findings = append(findings, yaml11Findings(c.Name, rel, nodes[i])...)
-				obj = copyJSON(obj).(map[string]any)
-				applyYAML11Booleans(nodes[i], obj, false)
-			}
-			app, err := argo.DecodeApplication(obj)
-			if err != nil {
-				findings = append(findings, report.Finding{
-					Rule: report.RuleRenderFailed, Severity: report.SeverityError, Cluster: c.Name,
-					File: rel, Line: doc.Line, Message: fmt.Sprintf("invalid Application: %v", err),
-				})
-				continue
-			}
-			app.File, app.Line = rel, doc.Line
-			apps = append(apps, app)
-		}
-		if perr != nil {
-			findings = append(findings, report.Finding{
-				Rule: report.RuleRenderMalformedYAML, Severity: report.SeverityError, Cluster: c.Name,
-				File: rel, Line: ye.Line, Message: "malformed YAML: " + ye.Message(),
-			})
-		}
-	}
-	gen, gf, err := r.generated(ctx, c)
-	if err != nil {
-		return nil, nil, err
-	}
-	return append(apps, gen...), append(findings, gf...), nil
 }
 
 // Rel returns p relative to the root with forward slashes (p unchanged when

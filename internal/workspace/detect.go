@@ -1,0 +1,259 @@
+package workspace
+
+import (
+	"bytes"
+	"fmt"
+	"io/fs"
+	"os"
+	"path"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"github.com/render-check/render-check/internal/argo"
+)
+
+// detectDirGlobs are the cluster directory layouts tried, in order, when
+// clusters are not configured and clusters/* matches nothing.
+var detectDirGlobs = []string{"envs/*", "environments/*"}
+
+// maxDetectFileSize bounds the files read while looking for root
+// Applications.
+const maxDetectFileSize = 1 << 20
+
+// detectClusters finds the clusters of a repo without configuration: the
+// first of detectDirGlobs that matches directories, else the clusters
+// defined by root Applications (Applications in YAML files, or Helm charts
+// whose templates are Applications, that no other Application's source path
+// covers). Root Applications in one directory are one cluster, except that
+// two or more app-of-apps roots in one directory (bootstrap/prod-root.yaml,
+// bootstrap/staging-root.yaml) are one cluster each. The note says what was
+// detected.
+func (r *Workspace) detectClusters() ([]ClusterDir, string, error) {
+	tried := strings.Join(r.Config.Clusters, ", ")
+	for _, g := range detectDirGlobs {
+		cs, err := r.matchClusters([]string{g}, "")
+		if err != nil {
+			return nil, "", err
+		}
+		if len(cs) > 0 {
+			return cs, fmt.Sprintf("no clusters configured and %s matches nothing: detected %s (%s directories); set clusters in .render-check.yaml to choose", tried, describeClusters(cs), g), nil
+		}
+	}
+	cs, err := r.rootClusters()
+	if err != nil || len(cs) == 0 {
+		return nil, "", err
+	}
+	return cs, fmt.Sprintf("no clusters configured and %s matches nothing: detected %s from root Applications; set clusters in .render-check.yaml to choose", tried, describeClusters(cs)), nil
+}
+
+func describeClusters(cs []ClusterDir) string {
+	parts := make([]string, 0, len(cs))
+	for _, c := range cs {
+		var paths []string
+		for _, m := range c.Paths() {
+			paths = append(paths, m.Path)
+		}
+		parts = append(parts, fmt.Sprintf("%s (%s)", c.Name, strings.Join(paths, ", ")))
+	}
+	n := "1 cluster: "
+	if len(cs) != 1 {
+		n = fmt.Sprintf("%d clusters: ", len(cs))
+	}
+	return n + strings.Join(parts, ", ")
+}
+
+// appFile is one Application manifest found while detecting.
+type appFile struct {
+	file  string
+	paths []string // local source paths, cleaned
+}
+
+// rootClusters detects clusters from root Applications.
+func (r *Workspace) rootClusters() ([]ClusterDir, error) {
+	var files []appFile
+	var charts []string // Helm charts whose templates hold Applications
+	err := filepath.WalkDir(r.Root, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() {
+			if p != r.Root && (strings.HasPrefix(d.Name(), ".") || d.Name() == "node_modules" || d.Name() == "vendor") {
+				return filepath.SkipDir
+			}
+			if IsChartDir(p) {
+				if chartHasApplications(p) {
+					charts = append(charts, r.Rel(p))
+				}
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		if !d.Type().IsRegular() || !isYAMLName(p) {
+			return nil
+		}
+		if info, err := d.Info(); err != nil || info.Size() > maxDetectFileSize {
+			return nil
+		}
+		data, err := os.ReadFile(p)
+		if err != nil || !bytes.Contains(data, []byte("Application")) {
+			return nil
+		}
+		docs, _ := ParseDocuments(r.Rel(p), data)
+		af := appFile{file: r.Rel(p)}
+		found := false
+		for _, doc := range docs {
+			if doc.Object == nil || !argo.IsApplication(doc.Object) {
+				continue
+			}
+			app, err := argo.DecodeApplication(doc.Object)
+			if err != nil {
+				continue
+			}
+			found = true
+			for _, s := range app.Spec.AllSources() {
+				if s.Chart != "" || s.Path == "" {
+					continue
+				}
+				if r.KnowsItself() && !r.IsThisRepo(s.RepoURL) {
+					continue
+				}
+				p := path.Clean(strings.TrimPrefix(s.Path, "/"))
+				if !r.Exists(p) || (p == "." && !r.IsThisRepo(s.RepoURL)) {
+					// the root exists in every repo: only a source known to be
+					// this one covers it
+					continue
+				}
+				af.paths = append(af.paths, p)
+			}
+		}
+		if found {
+			files = append(files, af)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("detecting clusters: %w", err)
+	}
+	within := func(p, dir string) bool { return dir == "." || p == dir || strings.HasPrefix(p, dir+"/") }
+	coveredBy := func(target, self string) []string {
+		var by []string
+		for _, f := range files {
+			if f.file == self {
+				continue
+			}
+			for _, p := range f.paths {
+				if within(target, p) {
+					by = append(by, f.file)
+					break
+				}
+			}
+		}
+		return by
+	}
+	isParent := func(f appFile) bool {
+		for _, p := range f.paths {
+			for _, o := range files {
+				if o.file != f.file && within(path.Dir(o.file), p) {
+					return true
+				}
+			}
+			for _, c := range charts {
+				if within(c, p) {
+					return true
+				}
+			}
+		}
+		return false
+	}
+	byDir := map[string][]appFile{}
+	for _, f := range files {
+		if len(coveredBy(path.Dir(f.file), f.file)) == 0 {
+			byDir[path.Dir(f.file)] = append(byDir[path.Dir(f.file)], f)
+		}
+	}
+	var out []ClusterDir
+	for _, dir := range sortedKeys(byDir) {
+		roots := byDir[dir]
+		var parents, leaves []appFile
+		for _, f := range roots {
+			if isParent(f) {
+				parents = append(parents, f)
+			} else {
+				leaves = append(leaves, f)
+			}
+		}
+		if len(parents) < 2 {
+			parents, leaves = nil, roots
+		}
+		for _, f := range parents {
+			out = append(out, ClusterDir{Name: clusterName("", f.file, "", true), Dir: dir,
+				Members: []Member{{Path: f.file, File: true}}})
+		}
+		if len(leaves) > 0 {
+			c := ClusterDir{Name: clusterName("", dir, "", false), Dir: dir}
+			for _, f := range leaves {
+				c.Members = append(c.Members, Member{Path: f.file, File: true})
+			}
+			out = append(out, c)
+		}
+	}
+	for _, c := range charts {
+		if len(coveredBy(c, "")) == 0 {
+			out = append(out, ClusterDir{Name: path.Base(c), Dir: c})
+		}
+	}
+	// names must be unique and valid: fall back to the path
+	seen := map[string]int{}
+	for _, c := range out {
+		seen[c.Name]++
+	}
+	for i := range out {
+		if seen[out[i].Name] > 1 || checkClusterName(out[i].Name, out[i].Dir) != nil {
+			p := out[i].Dir
+			if len(out[i].Members) == 1 {
+				p = strings.TrimSuffix(out[i].Members[0].Path, path.Ext(out[i].Members[0].Path))
+			}
+			out[i].Name = strings.NewReplacer("/", "-", "..", "-").Replace(p)
+		}
+		if checkClusterName(out[i].Name, out[i].Dir) != nil {
+			return nil, checkClusterName(out[i].Name, out[i].Dir)
+		}
+	}
+	slices.SortFunc(out, func(a, b ClusterDir) int { return strings.Compare(a.Name, b.Name) })
+	for i := 1; i < len(out); i++ {
+		if out[i].Name == out[i-1].Name {
+			return nil, fmt.Errorf("detected two clusters named %q (%s, %s): set clusters in .render-check.yaml", out[i].Name, out[i-1].Dir, out[i].Dir)
+		}
+	}
+	return out, nil
+}
+
+// chartHasApplications reports whether a chart's templates define Argo CD
+// Applications (a chart of Applications, app-of-apps).
+func chartHasApplications(dir string) bool {
+	found := false
+	_ = filepath.WalkDir(filepath.Join(dir, "templates"), func(p string, d fs.DirEntry, err error) error {
+		if err != nil || found || d.IsDir() || !d.Type().IsRegular() {
+			return nil
+		}
+		if info, err := d.Info(); err != nil || info.Size() > maxDetectFileSize {
+			return nil
+		}
+		data, err := os.ReadFile(p)
+		if err == nil && bytes.Contains(data, []byte("argoproj.io/")) && bytes.Contains(data, []byte("kind: Application\n")) {
+			found = true
+		}
+		return nil
+	})
+	return found
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
+}
