@@ -289,7 +289,7 @@ spec:
 }
 
 // TestSecretsPlaceholderValuesInASecret: a Secret whose values are obvious
-// placeholders (a catalog's "__REPLACE_ME__", "changeit", a path, base64 of
+// placeholders (a catalog's "__REPLACE_ME__", "UPDATE_AWS_ACCESS_KEY_ID", "changeit", a path, base64 of
 // "change me") holds no secret; only the real value is a finding.
 func TestSecretsPlaceholderValuesInASecret(t *testing.T) {
 	root := writeRepo(t, map[string]string{
@@ -302,6 +302,7 @@ stringData:
   keyStorePassword: changeit
   trustStorePath: /amq/extra/volumes/truststore.jks
   brokerPassword: ` + e2ePassword + `
+  AWS_ACCESS_KEY_ID: UPDATE_AWS_ACCESS_KEY_ID
 data:
   session_secret: Y2hhbmdlIG1lCg==
 `,
