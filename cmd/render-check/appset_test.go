@@ -134,4 +134,20 @@ spec:
 	if strings.Contains(dups[0], "fails to update") {
 		t.Errorf("the same ApplicationSet is reported as two owners: %s", dups[0])
 	}
+
+	// One manifest reached through two overlapping cluster globs is not a
+	// second definition.
+	root = checkRepo(t, map[string]string{
+		".render-check.yaml":           checkConfig + "clusters: [\"clusters/*\", \"clusters/dev/*\"]\n",
+		"CODEOWNERS":                   checkOwners,
+		"clusters/dev/web/appset.yaml": appset,
+		"apps/web/cm.yaml":             okConfigMap,
+	})
+	_, rep, errOut = checkJSON(t, root)
+	if rep == nil {
+		t.Fatalf("check failed: %s", errOut)
+	}
+	if f := findRule(rep, "render/appset-duplicate", ""); f != nil {
+		t.Fatalf("one manifest in two overlapping clusters reported as a duplicate: %s:%d %s", f.File, f.Line, f.Message)
+	}
 }

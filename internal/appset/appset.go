@@ -191,6 +191,9 @@ func ExpandAll(ins []Input, env *Env) Result {
 		ns, _ := meta["namespace"].(string)
 		name, _ := meta["name"].(string)
 		if prev, ok := defined[ns+"/"+name]; ok && name != "" {
+			if prev.File == in.File && prev.Line == in.Line {
+				continue // the same manifest reached twice (overlapping cluster globs)
+			}
 			out.Findings = append(out.Findings, report.Finding{
 				Rule: RuleDuplicate, Severity: report.SeverityError, File: in.File, Line: in.Line,
 				Message: fmt.Sprintf("ApplicationSet %s is also defined in %s:%d: Argo CD keeps one object (the last applied replaces the other); keep one definition or rename one", name, prev.File, prev.Line),
