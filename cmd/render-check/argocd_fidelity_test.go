@@ -49,8 +49,15 @@ func renderAndCheck(t *testing.T, root string) (map[string]string, int, *report.
 func appFindings(rep *report.Report, rule, app string) []report.Finding {
 	var out []report.Finding
 	for _, f := range rep.Findings {
-		if strings.HasPrefix(f.Rule, rule) && (app == "" || f.App == app) {
-			out = append(out, f)
+		if !strings.HasPrefix(f.Rule, rule) {
+			continue
+		}
+		// a finding folded over several apps names each in its targets
+		for _, t := range f.Targets() {
+			if app == "" || t.App == app {
+				out = append(out, f)
+				break
+			}
 		}
 	}
 	return out

@@ -37,7 +37,7 @@ func TestCheckTextQuietByDefault(t *testing.T) {
 	}
 	for _, want := range []string{"  warehouse (kustomize, 0 resources): 1 finding\n",
 		"clusters/distrib-prod/overlays/warehouse/kustomization.yaml:5: error render/failed resources entry",
-		"distrib-prod (kubernetes 1.37): ", " apps, 1 error, 0 warnings\n", "3 clusters, "} {
+		"distrib-prod (kubernetes 1.37", " apps, 1 error, 0 warnings\n", "3 clusters, "} {
 		if !strings.Contains(out, want) {
 			t.Errorf("text output lacks %q:\n%s", want, out)
 		}
