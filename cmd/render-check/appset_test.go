@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -77,5 +78,76 @@ func TestListAndJSONReportNameTheApplicationSet(t *testing.T) {
 	code, out, _ = runCLI(t, "check", "--root", root, "--images", "off", "--format", "json", "--cluster", "erp-saas-prod")
 	if code != 0 || !strings.Contains(out, `"name": "node-exporter-erp-saas-prod",`) || !strings.Contains(out, `"applicationSet": "node-exporter"`) {
 		t.Fatalf("exit %d, report:\n%s", code, out)
+	}
+}
+
+// TestCheckSameApplicationSetDefinedTwice: two files defining the same
+// ApplicationSet (namespace/name) are one object in Argo CD, so the report
+// has one finding at the second definition, not one "two ApplicationSets
+// own this Application" error per generated app.
+func TestCheckSameApplicationSetDefinedTwice(t *testing.T) {
+	appset := `apiVersion: argoproj.io/v1alpha1
+kind: ApplicationSet
+metadata:
+  name: web
+  namespace: argocd
+spec:
+  generators:
+    - list:
+        elements:
+          - env: blue
+          - env: green
+  template:
+    metadata:
+      name: 'web-{{env}}'
+    spec:
+      project: default
+      source:
+        repoURL: https://git.example.com/platform/config.git
+        path: apps/web
+      destination:
+        server: https://kubernetes.default.svc
+        namespace: 'web-{{env}}'
+      syncPolicy:
+        syncOptions: [CreateNamespace=true]
+`
+	root := checkRepo(t, map[string]string{
+		".render-check.yaml":              checkConfig,
+		"CODEOWNERS":                      checkOwners,
+		"clusters/dev/appset.yaml":        appset,
+		"clusters/dev/openshift/web.yaml": appset,
+		"apps/web/cm.yaml":                okConfigMap,
+	})
+	_, rep, errOut := checkJSON(t, root)
+	if rep == nil {
+		t.Fatalf("check failed: %s", errOut)
+	}
+	var dups []string
+	for _, f := range rep.Findings {
+		if f.Rule == "render/appset-duplicate" {
+			dups = append(dups, fmt.Sprintf("%s:%d %s", f.File, f.Line, f.Message))
+		}
+	}
+	if len(dups) != 1 || !strings.Contains(dups[0], "ApplicationSet web is also defined in clusters/dev/") {
+		t.Fatalf("want one duplicate-definition finding, got %d:\n%s", len(dups), strings.Join(dups, "\n"))
+	}
+	if strings.Contains(dups[0], "fails to update") {
+		t.Errorf("the same ApplicationSet is reported as two owners: %s", dups[0])
+	}
+
+	// One manifest reached through two overlapping cluster globs is not a
+	// second definition.
+	root = checkRepo(t, map[string]string{
+		".render-check.yaml":           checkConfig + "clusters: [\"clusters/*\", \"clusters/dev/*\"]\n",
+		"CODEOWNERS":                   checkOwners,
+		"clusters/dev/web/appset.yaml": appset,
+		"apps/web/cm.yaml":             okConfigMap,
+	})
+	_, rep, errOut = checkJSON(t, root)
+	if rep == nil {
+		t.Fatalf("check failed: %s", errOut)
+	}
+	if f := findRule(rep, "render/appset-duplicate", ""); f != nil {
+		t.Fatalf("one manifest in two overlapping clusters reported as a duplicate: %s:%d %s", f.File, f.Line, f.Message)
 	}
 }

@@ -287,3 +287,32 @@ spec:
 		t.Fatalf("finding %+v", f)
 	}
 }
+
+// TestSecretsPlaceholderValuesInASecret: a Secret whose values are obvious
+// placeholders (a catalog's "__REPLACE_ME__", "UPDATE_AWS_ACCESS_KEY_ID", "changeit", a path, base64 of
+// "change me") holds no secret; only the real value is a finding.
+func TestSecretsPlaceholderValuesInASecret(t *testing.T) {
+	root := writeRepo(t, map[string]string{
+		"base/secret.yaml": `apiVersion: v1
+kind: Secret
+metadata:
+  name: broker
+stringData:
+  trustStorePassword: '__REPLACE_ME__'
+  keyStorePassword: changeit
+  trustStorePath: /amq/extra/volumes/truststore.jks
+  brokerPassword: ` + e2ePassword + `
+  AWS_ACCESS_KEY_ID: UPDATE_AWS_ACCESS_KEY_ID
+data:
+  session_secret: Y2hhbmdlIG1lCg==
+`,
+	})
+	r := runSecretsCmd(t, "--root", root, "--format", "json")
+	var got []string
+	for _, f := range findingsOf(t, r.stdout) {
+		got = append(got, f.Rule+" "+f.File+":"+itoa(f.Line))
+	}
+	if r.code != 1 || len(got) != 1 || got[0] != "secret/plaintext-secret base/secret.yaml:9" {
+		t.Fatalf("exit %d, want only the real value at line 9, got %v\n%s", r.code, got, r.stderr)
+	}
+}

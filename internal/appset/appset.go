@@ -182,7 +182,25 @@ func Expand(in Input, env *Env) Result {
 func ExpandAll(ins []Input, env *Env) Result {
 	var out Result
 	owner := map[string]App{}
+	defined := map[string]Input{}
 	for _, in := range ins {
+		// Two manifests with the same ApplicationSet namespace/name are one
+		// object in Argo CD (the last applied replaces the other), not two
+		// ApplicationSets competing for their Applications: one finding.
+		meta, _ := in.Object["metadata"].(map[string]any)
+		ns, _ := meta["namespace"].(string)
+		name, _ := meta["name"].(string)
+		if prev, ok := defined[ns+"/"+name]; ok && name != "" {
+			if prev.File == in.File && prev.Line == in.Line {
+				continue // the same manifest reached twice (overlapping cluster globs)
+			}
+			out.Findings = append(out.Findings, report.Finding{
+				Rule: RuleDuplicate, Severity: report.SeverityError, File: in.File, Line: in.Line,
+				Message: fmt.Sprintf("ApplicationSet %s is also defined in %s:%d: Argo CD keeps one object (the last applied replaces the other); keep one definition or rename one", name, prev.File, prev.Line),
+			})
+			continue
+		}
+		defined[ns+"/"+name] = in
 		r := Expand(in, env)
 		out.Findings = append(out.Findings, r.Findings...)
 		for _, a := range r.Apps {

@@ -81,6 +81,9 @@ var (
 	reArgoSecretRef = regexp.MustCompile(`^\$[A-Za-z0-9][-A-Za-z0-9_.]*(:[-A-Za-z0-9_.]+)?$`)
 	// reGrafanaRef is Grafana's $__env{VAR}, $__file{path}, $__vault{...}.
 	reGrafanaRef = regexp.MustCompile(`^\$__(env|file|vault)\{[^}]*\}$`)
+	// reFillInName is an upper-case instruction naming what goes there:
+	// UPDATE_AWS_ACCESS_KEY_ID, REPLACE_DB_PASSWORD (catalog templates).
+	reFillInName = regexp.MustCompile(`^(UPDATE|REPLACE|CHANGE|SET|FILL|INSERT|ENTER|PUT|ADD)_[A-Z0-9_]+$`)
 	// reFillIn is an instruction to fill the value in: UPDATE_ME,
 	// REPLACE_WITH_TOKEN, set-me, CHANGE_ME_PLEASE.
 	reFillIn = regexp.MustCompile(`(?i)(^|[^a-z])(change|update|replace|set|fill|insert|enter|put|add)[-_ .]?(me|it|this|here|with|your|in)([^a-z]|$)`)
@@ -129,7 +132,7 @@ func isPlaceholder(v string) bool {
 func isDataPlaceholder(v string) bool {
 	t := strings.TrimSpace(v)
 	switch {
-	case t == "", reFiller.MatchString(t), reMarker.MatchString(t), reFillIn.MatchString(t):
+	case t == "", reFiller.MatchString(t), reMarker.MatchString(t), reFillIn.MatchString(t), reFillInName.MatchString(t):
 		return true
 	case strings.HasPrefix(t, "/") && !strings.ContainsAny(t, " \n"), strings.HasPrefix(t, "./"):
 		return true
