@@ -82,6 +82,9 @@ type Env struct {
 	// Checkout serves git generators whose repoURL is this repo (nil: every
 	// git generator is an external source).
 	Checkout Checkout
+	// ArgoCDNamespace is the control-plane namespace Argo CD runs in
+	// ("": argocd); a generated Application without a namespace lives there.
+	ArgoCDNamespace string
 }
 
 // Input is one ApplicationSet manifest.
@@ -204,19 +207,36 @@ func ExpandAll(ins []Input, env *Env) Result {
 		r := Expand(in, env)
 		out.Findings = append(out.Findings, r.Findings...)
 		for _, a := range r.Apps {
-			if prev, ok := owner[a.Name]; ok {
+			// Argo CD identifies an Application by namespace and name (one
+			// outside the control-plane namespace is NS_NAME): argocd/web
+			// and team-a/web are two Applications.
+			id := env.appNamespace(a) + "/" + a.Name
+			if prev, ok := owner[id]; ok {
 				out.Findings = append(out.Findings, report.Finding{
 					Rule: RuleDuplicate, Severity: report.SeverityError, App: a.Name, File: a.File, Line: a.Line,
 					Message: fmt.Sprintf("ApplicationSet %s generates Application %s, which ApplicationSet %s (%s:%d) also generates: only one ApplicationSet can own it, the other fails to update it", a.AppSet, a.Name, prev.AppSet, prev.File, prev.Line),
 				})
 				continue
 			}
-			owner[a.Name] = a
+			owner[id] = a
 			out.Apps = append(out.Apps, a)
 		}
 	}
 	slices.SortStableFunc(out.Apps, func(a, b App) int { return strings.Compare(a.Name, b.Name) })
 	return out
+}
+
+// appNamespace is the namespace a generated Application lives in: its
+// metadata.namespace, else the control-plane namespace.
+func (env *Env) appNamespace(a App) string {
+	md, _ := a.Object["metadata"].(map[string]any)
+	if ns, _ := md["namespace"].(string); ns != "" {
+		return ns
+	}
+	if env != nil && env.ArgoCDNamespace != "" {
+		return env.ArgoCDNamespace
+	}
+	return "argocd"
 }
 
 // generateApps is the controller's GenerateApplications.

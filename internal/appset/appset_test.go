@@ -634,6 +634,25 @@ func TestExpandAllDuplicateAcrossSets(t *testing.T) {
 	}
 }
 
+// TestExpandAllDuplicateIsNamespaced: Argo CD identifies an Application by
+// namespace and name; a set without a namespace generates into the
+// control-plane namespace.
+func TestExpandAllDuplicateIsNamespaced(t *testing.T) {
+	gen := "  generators:\n  - list: {elements: [{name: a}]}\n" + tmplLegacy
+	one := input(t, header+gen)
+	team := input(t, strings.Replace(strings.Replace(header, "name: set", "name: other", 1), "namespace: argocd", "namespace: team-a", 1)+gen)
+	if res := ExpandAll([]Input{one, team}, &Env{}); len(res.Apps) != 2 || len(res.Findings) != 0 {
+		t.Fatalf("argocd/a and team-a/a: apps %+v findings %+v", res.Apps, res.Findings)
+	}
+	bare := input(t, strings.Replace(strings.Replace(header, "name: set", "name: other", 1), "  namespace: argocd\n", "", 1)+gen)
+	if res := ExpandAll([]Input{one, bare}, &Env{}); len(res.Apps) != 1 || len(res.Findings) != 1 {
+		t.Fatalf("argocd/a and a (control plane): apps %+v findings %+v", res.Apps, res.Findings)
+	}
+	if res := ExpandAll([]Input{one, bare}, &Env{ArgoCDNamespace: "gitops"}); len(res.Apps) != 2 || len(res.Findings) != 0 {
+		t.Fatalf("argocd/a and gitops/a: apps %+v findings %+v", res.Apps, res.Findings)
+	}
+}
+
 func TestLegacyReplace(t *testing.T) {
 	p := map[string]any{"a": "A", "n": 3.0}
 	for in, want := range map[string]string{

@@ -335,7 +335,9 @@ func (c *checker) checkSharedResources(cl *resource.Cluster) {
 			}
 			reported[key+"\x00"+a.Name] = true
 			c.add(report.Finding{Rule: report.RuleRepoAppSanity, Cluster: cl.Name, App: a.Name, File: r.Origin.File, Line: r.Origin.Line, Resource: r.Ref(),
-				Message: fmt.Sprintf("%s is managed by two Applications, %q and %q: they overwrite each other on every sync; keep it in one", r.Ref(), first.Name, a.Name)}, "")
+				Message: fmt.Sprintf("%s is managed by two Applications, %q and %q: they overwrite each other on every sync; keep it in one", r.Ref(), first.Name, a.Name),
+				// schema/duplicate-resource of the object is the same mistake
+				Cause: report.SharedObjectCause(r.Origin.File, r.Origin.Line, r.Ref())}, "")
 		}
 	}
 }

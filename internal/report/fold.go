@@ -17,8 +17,9 @@ const (
 // Fold makes one finding of each mistake, so a reviewer reads it once:
 //
 //   - findings of one cluster/app with the same Cause (a missing values file
-//     seen by the app sanity check and by the renderer) become the one with
-//     the most precise location;
+//     seen by the app sanity check and by the renderer, an object of two
+//     Applications seen by the ownership and the duplicate-resource checks)
+//     become the one with the most precise location;
 //   - a YAML syntax error absorbs the render failures and the "not scanned
 //     for secrets" warning of its file; a render failure, the warning at
 //     its line;
@@ -128,6 +129,17 @@ func foldGroups(fs []Finding, key func(Finding) string, prefer func(a, b Finding
 		}
 	}
 	return out
+}
+
+// SharedObjectCause is the Cause of the findings about one object that two
+// Applications of a cluster render (the ownership check's and the schema
+// check's views): the object's document and identity.
+func SharedObjectCause(file string, line int, ref *ResourceRef) string {
+	id := ""
+	if ref != nil {
+		id = ref.APIVersion + " " + ref.String()
+	}
+	return "shared:" + file + ":" + strconv.Itoa(line) + "#" + id
 }
 
 func foldCauses(fs []Finding) []Finding {

@@ -118,7 +118,9 @@ func CheckCluster(ctx context.Context, c *resource.Cluster, opts ClusterOptions)
 				msg += fmt.Sprintf(":%d", o.Origin.Line)
 			}
 			msg += "): Argo CD would apply both and they would fight"
-			findings = append(findings, finding(c.Name, r, report.RuleSchemaDuplicateResource, report.SeverityError, r.Origin.Line, msg))
+			f := finding(c.Name, r, report.RuleSchemaDuplicateResource, report.SeverityError, r.Origin.Line, msg)
+			f.Cause = report.SharedObjectCause(r.Origin.File, r.Origin.Line, r.Ref()) // repo/app-sanity's "managed by two Applications"
+			findings = append(findings, f)
 			continue
 		}
 		first[k] = r

@@ -74,8 +74,9 @@ func (r *Workspace) appSetEnv(ctx context.Context) (*appset.Env, error) {
 	}
 	r.as.problems = problems
 	return &appset.Env{
-		Clusters:    appset.Inventory(secrets, declared),
-		ClusterDirs: names,
+		Clusters:        appset.Inventory(secrets, declared),
+		ClusterDirs:     names,
+		ArgoCDNamespace: r.Config.ArgoCDNamespace,
 		Checkout: &appset.FSCheckout{FS: r.FS(), List: files, URLs: func(u string) bool {
 			// without any URL for itself, a git generator is read from the
 			// checkout, as render does for sources
