@@ -26,7 +26,7 @@ const (
 	RuleInvalid = report.RuleRenderAppSetInvalid
 	// RuleDestination: a generated Application's destination is no known cluster.
 	RuleDestination = report.RuleRenderAppSetDestination
-	// RuleDuplicate: two generated Applications have the same name.
+	// RuleDuplicate: two generated Applications have the same namespace and name.
 	RuleDuplicate = report.RuleRenderAppSetDuplicate
 	// RuleCluster: the cluster inventory is incomplete (an unreadable
 	// cluster Secret, or none at all for a clusters generator).
