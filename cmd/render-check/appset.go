@@ -16,7 +16,13 @@ func newAppSetCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "appset",
 		Short: "Work with Argo CD ApplicationSets offline",
-		Args:  cobra.NoArgs,
+		Long: `Work with Argo CD ApplicationSets offline; see appset generate.
+
+Exit codes:
+  0  help shown
+  2  unknown subcommand`,
+		Example: `  render-check appset generate --root config-repo config-repo/clusters/prod/apps/appsets.yaml`,
+		Args:    cobra.NoArgs,
 	}
 	var root string
 	var conf configFlags
@@ -26,7 +32,15 @@ func newAppSetCmd() *cobra.Command {
 		Long: "Expand ApplicationSets the way Argo CD's ApplicationSet controller would, without a cluster: " +
 			"list, clusters (cluster Secrets in the repo and argoClusters in the config, plus in-cluster), " +
 			"git (read from the checkout at --root), matrix and merge generators, goTemplate or legacy templates, " +
-			"templatePatch. Generator errors and invalid Applications are printed to stderr as findings (exit 1).",
+			"templatePatch. Generator errors and invalid Applications are printed to stderr as findings.\n\n" +
+			"Exit codes:\n" +
+			"  0  every ApplicationSet expanded\n" +
+			"  1  a generator failed or an Application is invalid (findings on stderr)\n" +
+			"  2  bad flags or unreadable FILE",
+		Example: `  # the Applications of one cluster's ApplicationSets
+  render-check appset generate --root config-repo config-repo/clusters/agritech-prod/apps/appsets.yaml
+  # several files, names only
+  render-check appset generate appsets/*.yaml | grep '^  name:'`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			abs, cfg, err := loadRoot(root, &conf)

@@ -42,8 +42,18 @@ config repo (kustomization images:, Helm values, manifests, Argo CD Applications
 kustomize.images, helm.parameters and helm.valuesObject) and replaces only the tag
 or digest token: comments, quotes, indentation, key order and line endings stay.
 
-The new tag or digest must exist in the registry (skip with --no-verify). Exit 0:
-bumped, or already current; 1: refused, nothing written; 2: bad flags.`,
+The new tag or digest must exist in the registry (skip with --no-verify).
+
+Exit codes:
+  0  bumped, or already current
+  1  refused (e.g. tag not in the registry, image referenced nowhere): nothing written
+  2  bad flags or unreadable root`,
+		Example: `  # an exact tag, verified in the registry
+  render-check bump --root config-repo --image ghcr.io/acme/web --tag 1.8.3
+  # the highest tag matching a semver range
+  render-check bump --image ghcr.io/acme/web --semver '~1.8'
+  # one cluster only, show the edit without writing it
+  render-check bump --image ghcr.io/acme/web --tag 1.8.3 --cluster staging --dry-run`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return runBump(cmd, o)

@@ -43,7 +43,18 @@ func newDiffCmd() *cobra.Command {
 		Long: `diff renders two revisions of the config repo and compares them per cluster, app and resource
 (--base REF, with --head REF or the working tree), or compares the rendered desired state of a cluster
 (and optionally one app) with exported live manifests (--live DIR, e.g. from kubectl get -o yaml).
-Secret values never appear: a changed Secret value shows as a changed fingerprint.`,
+Secret values never appear: a changed Secret value shows as a changed fingerprint.
+
+Exit codes:
+  0  compared (with --fail-on-change: nothing changed)
+  1  --fail-on-change and a rendered resource changed
+  2  the run could not happen (bad flags, bad config, unknown revision or cluster)`,
+		Example: `  # what a pull request changes, as a markdown comment
+  render-check diff --base origin/main --format markdown
+  # two commits, one cluster, fail when anything changed
+  render-check diff --base v1.4.0 --head v1.5.0 --cluster erp-saas-prod --fail-on-change
+  # desired state of one app against exported live manifests
+  render-check diff --live live/ --cluster erp-saas-prod --app web`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error { return runDiff(cmd, o) },
 	}

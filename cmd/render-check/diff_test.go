@@ -131,7 +131,7 @@ func TestDiffMovedBetweenAppsIsAMove(t *testing.T) {
 	if code != exitFindings {
 		t.Fatalf("--fail-on-change with a change: exit %d, want 1 (%s)", code, errOut)
 	}
-	if !strings.Contains(out, "ConfigMap/shared/moved moved from a") || strings.Contains(out, "added") && !strings.Contains(out, "0 added") {
+	if !strings.Contains(out, "ConfigMap/shared/moved moved from a") || !strings.Contains(out, "1 app changed: 0 resources added, 0 changed, 0 removed, 1 moved\n") {
 		t.Fatalf("move not detected:\n%s", out)
 	}
 	if st, err := exec.Command("git", "-C", root, "status", "--porcelain").Output(); err != nil || !strings.Contains(string(st), "b/cm.yaml") {

@@ -29,7 +29,14 @@ func newInitCmd() *cobra.Command {
 			"(configured, or detected from envs/, environments/ or root Applications) as explicit globs or\n" +
 			"root Application files, the git origin as repoURLs, each cluster's production mark and why,\n" +
 			"Argo CD's namespace when the Applications live elsewhere than argocd, and kustomize.buildOptions\n" +
-			"from an argocd-cm in the repo. An existing file is kept unless --force.",
+			"from an argocd-cm in the repo. An existing file is kept unless --force.\n\n" +
+			"Exit codes:\n" +
+			"  0  written (or, with --show, printed)\n" +
+			"  2  the file exists (without --force or --show), bad flags, or unreadable root",
+		Example: `  # propose a config without writing it
+  render-check init --root config-repo --show
+  # write it, replacing an existing one
+  render-check init --force`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			root, err := filepath.Abs(o.root)

@@ -34,9 +34,17 @@ pinned) and Helm chart (name, version, repository), with the file and line a
 person edits to change it and the last commit that changed that line (sha,
 author, date, subject), from one walk of the git history.
 
-The markdown format fits a job summary or a status page. Exit 0: listed
-(apps that fail to render are listed as failed; run check for details);
-2: the run could not happen.`,
+The markdown format fits a job summary or a status page.
+
+Exit codes:
+  0  listed (apps that fail to render are listed as failed; run check for details)
+  2  the run could not happen (bad flags, bad config, unreadable root)`,
+		Example: `  # everything deployed, per cluster and app
+  render-check inventory --root config-repo
+  # where one image runs, and which line sets it
+  render-check inventory --image ghcr.io/acme/web --format json
+  # a status page for two clusters, without the git history walk
+  render-check inventory --cluster staging --cluster erp-saas-prod --format markdown --no-history`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if !slices.Contains(inventory.Formats, o.format) {

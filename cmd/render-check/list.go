@@ -39,7 +39,19 @@ func newListCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "list",
 		Short: "List clusters, their Application counts and shard assignment (for CI matrices)",
-		Args:  cobra.NoArgs,
+		Long: `List the clusters render-check discovers in the config repo, the number of
+Applications of each and, with --shards N, the shard each cluster is checked in
+(check --shard I/N), balanced by Application count. The json format feeds a CI
+matrix.
+
+Exit codes:
+  0  listed
+  2  the run could not happen (bad flags, bad config, unreadable root)`,
+		Example: `  # what discovery finds
+  render-check list --root config-repo
+  # a GitHub Actions matrix of 4 shards
+  render-check list --shards 4 --format json`,
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if o.shards < 1 {
 				return usageErrorf("--shards must be at least 1")

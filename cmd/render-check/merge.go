@@ -22,7 +22,18 @@ func newMergeCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "merge REPORT.json...",
 		Short: "Merge JSON reports of sharded runs into one report, in any format",
-		Args:  cobra.MinimumNArgs(1),
+		Long: `Merge the JSON reports of sharded check runs (check --shard I/N --format json)
+into one report and write it in any format, as a single check run would have.
+
+Exit codes:
+  0  nothing at or above the --fail-on level
+  1  findings at or above the --fail-on level
+  2  bad flags, or a report that cannot be read`,
+		Example: `  # one text report from 4 shards
+  render-check merge shard-*.json
+  # annotations, and SARIF for code scanning
+  render-check merge --format github --output sarif=render-check.sarif shard-*.json`,
+		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			failOn, err := report.ParseSeverity(o.failOn)
 			if err != nil {

@@ -32,7 +32,16 @@ func newRenderCmd() *cobra.Command {
 		Short: "Render every cluster as Argo CD would and write the manifests, one file per app",
 		Long: `Render every selected cluster as Argo CD's repo-server would and write what
 Argo CD would apply to DIR/<cluster>/<app>.yaml, Secret values redacted.
-Render findings go to stderr; the exit code is 1 when rendering failed.`,
+Render findings go to stderr.
+
+Exit codes:
+  0  every selected app rendered and was written
+  1  an app failed to render (findings on stderr; the others are written)
+  2  the run could not happen (bad flags, bad config, unreadable root)`,
+		Example: `  # every cluster into ./rendered/<cluster>/<app>.yaml
+  render-check render --output-dir rendered
+  # one cluster, against the schemas of Kubernetes 1.31
+  render-check render --root config-repo --cluster erp-saas-prod --kube-version 1.31 --output-dir /tmp/out`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return runRender(cmd, o)

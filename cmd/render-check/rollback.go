@@ -38,8 +38,14 @@ With --chart, the targetRevision of the cluster's Applications that render that
 remote chart goes back to the version before its last change, and the cluster
 is re-rendered (pulling that version); a failed render puts the file back.
 
-Exit 0: rolled back (or, with --dry-run, would be); 1: refused, nothing
-written; 2: bad flags or unknown cluster.`,
+Exit codes:
+  0  rolled back (or, with --dry-run, would be)
+  1  refused: nothing written
+  2  bad flags or unknown cluster`,
+		Example: `  # the image of one cluster back to its previous tag
+  render-check rollback --image ghcr.io/acme/web --cluster erp-saas-prod
+  # a remote chart back to its previous version, without writing
+  render-check rollback --chart ingress-nginx --cluster staging --dry-run`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return runRollback(cmd, o)

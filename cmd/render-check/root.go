@@ -59,8 +59,19 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 
 func newRootCmd() *cobra.Command {
 	root := &cobra.Command{
-		Use:           "render-check",
-		Short:         "Render every cluster of an Argo CD config repo as Argo CD would, and check it",
+		Use:   "render-check",
+		Short: "Render every cluster of an Argo CD config repo as Argo CD would, and check it",
+		Long: `render-check renders every cluster and Application of an Argo CD config repo as
+Argo CD would and checks the result; each command's --help gives its exit codes.
+
+Exit codes:
+  0  success (for check: nothing at or above the --fail-on level)
+  1  findings (check, validate, secrets, merge), a failed render (render, appset
+     generate), a refused edit (bump, rollback) or a change (diff --fail-on-change)
+  2  the run could not happen (bad flags, bad config, unreadable root)`,
+		Example: `  render-check check
+  render-check diff --base origin/main --format markdown
+  render-check bump --image ghcr.io/acme/web --tag 1.8.3`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}

@@ -32,8 +32,18 @@ func newSecretsCmd() *cobra.Command {
 			"given files and directories, for plaintext Kubernetes Secrets, credentials, well-known tokens,\n" +
 			"secretGenerator literals, files .sops.yaml says must be encrypted, and SOPS files with plaintext\n" +
 			"values, incomplete metadata or (with SOPS_AGE_KEY / SOPS_AGE_KEY_FILE) a MAC mismatch.\n" +
-			"Values are never printed. Exit 1 on findings at or above --fail-on, 2 on bad input.\n" +
-			"--write-baseline accepts every current finding into the baseline file (see docs/secrets.md).",
+			"Values are never printed.\n" +
+			"--write-baseline accepts every current finding into the baseline file (see docs/secrets.md).\n\n" +
+			"Exit codes:\n" +
+			"  0  nothing at or above the --fail-on level (always, with --write-baseline)\n" +
+			"  1  findings at or above the --fail-on level\n" +
+			"  2  bad flags or unreadable input",
+		Example: `  # the whole repo
+  render-check secrets --root config-repo
+  # only the files a pre-commit hook passes
+  render-check secrets clusters/prod/secret.yaml clusters/prod/values.yaml
+  # accept the current findings, then fail only on new ones
+  render-check secrets --write-baseline`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runSecrets(cmd, o, args)
 		},

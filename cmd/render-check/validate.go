@@ -37,7 +37,17 @@ func newValidateCmd() *cobra.Command {
 		Short: "Validate plain manifests offline against the embedded Kubernetes schemas and CRDs",
 		Long: "Validate Kubernetes manifests (multi-document YAML, JSON, Lists; directories recursively; - for stdin)\n" +
 			"against the schemas of one Kubernetes version, the CRDs found in the inputs and in --crds, and\n" +
-			"--schema-location templates. Exit 1 when findings reach --fail-on, 2 on bad input.",
+			"--schema-location templates.\n\n" +
+			"Exit codes:\n" +
+			"  0  nothing at or above the --fail-on level\n" +
+			"  1  findings at or above the --fail-on level\n" +
+			"  2  bad flags or unreadable input",
+		Example: `  # a directory of manifests, as kubectl would apply them
+  render-check validate --kube-version 1.31 manifests/
+  # rendered output from another tool, on stdin, unknown fields rejected
+  helm template web ./chart | render-check validate -
+  # with the CRDs of an operator, warnings fail too
+  render-check validate --crds crds/ --fail-on warning deploy/`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runValidate(cmd, o, args)

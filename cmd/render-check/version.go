@@ -87,9 +87,14 @@ func newVersionCmd() *cobra.Command {
 		Long: `Print render-check's version and commit, the Go version it was built with, the
 versions of the bundled libraries that render and validate (Helm, Kustomize,
 kubeconform, sops, go-containerregistry; read from the binary's build
-information) and the Kubernetes versions whose schemas are embedded.`,
-		Example: "  render-check version",
-		Args:    cobra.NoArgs,
+information) and the Kubernetes versions whose schemas are embedded.
+
+Exit codes:
+  0  printed`,
+		Example: `  render-check version
+  # in a bug report
+  render-check version 2>&1 | tee version.txt`,
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return writeVersion(cmd.OutOrStdout())
 		},

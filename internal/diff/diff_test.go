@@ -159,3 +159,33 @@ func golden(t *testing.T, name, got string) {
 		t.Errorf("%s differs from golden; got:\n%s", name, got)
 	}
 }
+
+// TestMarkdownCountsAppsAndResources: the heading counts apps and resources
+// separately, in the singular for one, and each app's summary has its own
+// counts.
+func TestMarkdownCountsAppsAndResources(t *testing.T) {
+	apps := map[string][]map[string]any{"shop": {
+		obj(t, cm1),
+		obj(t, strings.Replace(cm1, "settings", "settings-2", 1)),
+		obj(t, strings.Replace(cm1, "settings", "settings-3", 1)),
+	}}
+	r := Compare(nil, []*resource.Cluster{cluster("prod", apps)})
+	md := Markdown(r, DefaultMarkdownLimit)
+	for _, want := range []string{
+		"1 app changed: 3 resources added, 0 changed, 0 removed.\n",
+		"| Cluster | App | Added | Changed | Removed |\n",
+		"| prod | shop | 3 | 0 | 0 |\n",
+		"<summary>prod / shop: 3 resources added, 0 changed, 0 removed</summary>",
+	} {
+		if !strings.Contains(md, want) {
+			t.Errorf("markdown lacks %q:\n%s", want, md)
+		}
+	}
+	var text strings.Builder
+	if err := Write(&text, r, "text"); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasSuffix(text.String(), "1 app changed: 3 resources added, 0 changed, 0 removed\n") {
+		t.Errorf("text summary line:\n%s", text.String())
+	}
+}

@@ -71,9 +71,33 @@ func writeText(w io.Writer, r *Result) error {
 			}
 		}
 	}
-	ad, rm, ch, mv := r.Totals()
-	fmt.Fprintf(b, "%d apps changed: %d added, %d removed, %d changed, %d moved\n", len(r.Apps), ad, rm, ch, mv)
+	fmt.Fprintln(b, summaryLine(r))
 	return b.Flush()
+}
+
+// plural is "1 app" or "2 apps".
+func plural(n int, one string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return fmt.Sprintf("%d %ss", n, one)
+}
+
+// resourceCounts is "3 resources added, 1 changed, 0 removed", with
+// ", 1 moved" when something moved between apps.
+func resourceCounts(added, changed, removed, moved int) string {
+	s := fmt.Sprintf("%s added, %d changed, %d removed", plural(added, "resource"), changed, removed)
+	if moved > 0 {
+		s += fmt.Sprintf(", %d moved", moved)
+	}
+	return s
+}
+
+// summaryLine counts apps and resources separately:
+// "2 apps changed: 3 resources added, 1 changed, 0 removed".
+func summaryLine(r *Result) string {
+	ad, rm, ch, mv := r.Totals()
+	return plural(len(r.Apps), "app") + " changed: " + resourceCounts(ad, ch, rm, mv)
 }
 
 // Markdown renders a PR-comment / job-summary view: a table of clusters x
@@ -81,22 +105,30 @@ func writeText(w io.Writer, r *Result) error {
 // limit bytes is cut at an app boundary with a note.
 func Markdown(r *Result, limit int) string {
 	var head strings.Builder
-	ad, rm, ch, mv := r.Totals()
+	_, _, _, mv := r.Totals()
 	head.WriteString("## render-check diff\n\n")
 	if r.Empty() {
 		head.WriteString("No rendered resource changes.\n")
 		return head.String()
 	}
-	fmt.Fprintf(&head, "%d apps changed: %d added, %d removed, %d changed, %d moved.\n\n", len(r.Apps), ad, rm, ch, mv)
-	head.WriteString("| Cluster | App | + | - | ~ |\n|---|---|---:|---:|---:|\n")
+	fmt.Fprintf(&head, "%s.\n\n", summaryLine(r))
+	if mv > 0 {
+		head.WriteString("| Cluster | App | Added | Changed | Removed | Moved |\n|---|---|---:|---:|---:|---:|\n")
+	} else {
+		head.WriteString("| Cluster | App | Added | Changed | Removed |\n|---|---|---:|---:|---:|\n")
+	}
 	for _, a := range r.Apps {
-		fmt.Fprintf(&head, "| %s | %s | %d | %d | %d |\n", a.Cluster, appName(a), a.Added, a.Removed, a.Changed+a.Moved)
+		fmt.Fprintf(&head, "| %s | %s | %d | %d | %d |", report.MarkdownCell(a.Cluster), report.MarkdownCell(appName(a)), a.Added, a.Changed, a.Removed)
+		if mv > 0 {
+			fmt.Fprintf(&head, " %d |", a.Moved)
+		}
+		head.WriteString("\n")
 	}
 	head.WriteString("\n")
 	out := head.String()
 	for i, a := range r.Apps {
 		var s strings.Builder
-		fmt.Fprintf(&s, "<details><summary>%s / %s</summary>\n\n", a.Cluster, appName(a))
+		fmt.Fprintf(&s, "<details><summary>%s / %s: %s</summary>\n\n", a.Cluster, appName(a), resourceCounts(a.Added, a.Changed, a.Removed, a.Moved))
 		for _, d := range a.Resources {
 			fmt.Fprintf(&s, "**%s `%s`** %s\n\n", d.Resource.Kind, d.Resource.String(), verb(d))
 			if len(d.Fields) > 0 {
@@ -111,7 +143,7 @@ func Markdown(r *Result, limit int) string {
 		}
 		s.WriteString("</details>\n\n")
 		if limit > 0 && len(out)+s.Len() > limit {
-			out += fmt.Sprintf("_Output truncated: %d more apps changed; run `render-check diff` locally for the full diff._\n", len(r.Apps)-i)
+			out += fmt.Sprintf("_Output truncated: %s more changed; run `render-check diff` locally for the full diff._\n", plural(len(r.Apps)-i, "app"))
 			break
 		}
 		out += s.String()
