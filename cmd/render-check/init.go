@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/render-check/render-check/internal/config"
+	"github.com/render-check/render-check/internal/rootfs"
 	"github.com/render-check/render-check/internal/workspace"
 )
 
@@ -67,7 +68,8 @@ func newInitCmd() *cobra.Command {
 				_, err := cmd.OutOrStdout().Write(prop.YAML)
 				return err
 			}
-			if err := os.WriteFile(target, prop.YAML, 0o644); err != nil {
+			// never through a symlink the checkout holds at that name
+			if err := rootfs.WriteIn(root, config.FileName, prop.YAML); err != nil {
 				return fmt.Errorf("writing %s: %w", target, err)
 			}
 			_, err = fmt.Fprintf(cmd.OutOrStdout(), "wrote %s\n", target)

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"maps"
-	"os"
 	"slices"
 	"strings"
 
@@ -12,6 +11,7 @@ import (
 
 	"github.com/render-check/render-check/internal/inventory"
 	"github.com/render-check/render-check/internal/render"
+	"github.com/render-check/render-check/internal/rootfs"
 )
 
 func init() { register(newInventoryCmd) }
@@ -73,7 +73,7 @@ Exit codes:
 				return usageErrorf("%w", err)
 			}
 			for _, p := range slices.Sorted(maps.Keys(outs)) {
-				if err := writeInventoryFile(p, outs[p], inv); err != nil {
+				if err := writeInventoryFile(p, outs[p], inv, root); err != nil {
 					return err
 				}
 			}
@@ -92,8 +92,9 @@ Exit codes:
 }
 
 // writeInventoryFile writes the inventory in format to path.
-func writeInventoryFile(path, format string, inv *inventory.Inventory) (err error) {
-	f, err := os.Create(path)
+// guard is the checkout, whose symlinks the file is never written through.
+func writeInventoryFile(path, format string, inv *inventory.Inventory, guard string) (err error) {
+	f, err := rootfs.Create(path, guard)
 	if err != nil {
 		return fmt.Errorf("writing %s inventory: %w", format, err)
 	}

@@ -174,3 +174,32 @@ func parseStepOutputs(t *testing.T, path string) map[string]string {
 	}
 	return out
 }
+
+// TestSecurityInventoryAndInitNotThroughSymlinks: `inventory --output` and
+// `init --force` never write through a symlink the checkout holds.
+func TestSecurityInventoryAndInitNotThroughSymlinks(t *testing.T) {
+	clearCIEnv(t)
+	victim := filepath.Join(t.TempDir(), "authorized_keys")
+	const content = "ssh-ed25519 AAAA owner\n"
+	if err := os.WriteFile(victim, []byte(content), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	root := checkRepo(t, map[string]string{"clusters/lab/m/cm.yaml": okConfigMap})
+	symlink(t, victim, filepath.Join(root, "inventory.json"))
+	// a symlinked config is refused when read, so init gets its own checkout
+	initRoot := checkRepo(t, map[string]string{"clusters/lab/m/cm.yaml": okConfigMap})
+	symlink(t, victim, filepath.Join(initRoot, ".render-check.yaml"))
+	for _, args := range [][]string{
+		{"inventory", "--root", root, "--no-history", "--output", "json=" + filepath.Join(root, "inventory.json")},
+		{"init", "--root", initRoot, "--force"},
+	} {
+		var stdout, stderr bytes.Buffer
+		code := run(t.Context(), args, strings.NewReader(""), &stdout, &stderr)
+		if code == exitOK || !strings.Contains(stderr.String(), "symlink") {
+			t.Errorf("%s: exit %d, stderr %s", args[0], code, stderr.String())
+		}
+		if b, _ := os.ReadFile(victim); string(b) != content {
+			t.Fatalf("%s: the file behind the symlink was overwritten: %q", args[0], b)
+		}
+	}
+}

@@ -117,3 +117,21 @@ func syncDirs(files []fileWrite) {
 		}
 	}
 }
+
+// FileEdit is one file to replace: its path (symlinks resolved), its current
+// and new content, and its mode.
+type FileEdit struct {
+	Path     string
+	Old, New []byte
+	Mode     fs.FileMode
+}
+
+// WriteFiles replaces every file atomically as a set, the way a bump writes:
+// either every file gets its new content or none changes.
+func WriteFiles(edits []FileEdit) error {
+	files := make([]fileWrite, len(edits))
+	for i, e := range edits {
+		files[i] = fileWrite{path: e.Path, old: e.Old, new: e.New, mode: e.Mode}
+	}
+	return realFS().writeAll(files)
+}

@@ -14,6 +14,7 @@ import (
 	"github.com/rogpeppe/go-internal/diff"
 
 	"github.com/render-check/render-check/internal/config"
+	"github.com/render-check/render-check/internal/imagebump"
 	"github.com/render-check/render-check/internal/render"
 	"github.com/render-check/render-check/internal/report"
 )
@@ -175,19 +176,20 @@ func RollBackChart(ctx context.Context, opts ChartRollbackOptions) (*ChartRollba
 	if opts.DryRun {
 		return rb, nil
 	}
+	// put writes the new content (or, to undo, the old) of every file as
+	// one atomic set: every file changes or none does
 	put := func(new bool) error {
-		var errs []error
-		for _, w := range writes {
-			data := w.old
-			if new {
-				data = w.new
+		edits := make([]imagebump.FileEdit, len(writes))
+		for i, w := range writes {
+			edits[i] = imagebump.FileEdit{Path: w.abs, Old: w.old, New: w.new, Mode: w.mode}
+			if !new {
+				edits[i].Old, edits[i].New = w.new, w.old
 			}
-			errs = append(errs, writeFileAtomic(w.abs, data, w.mode))
 		}
-		return errors.Join(errs...)
+		return imagebump.WriteFiles(edits)
 	}
 	if err := put(true); err != nil {
-		return nil, errors.Join(err, put(false))
+		return nil, err
 	}
 	res, err := render.Render(ctx, render.Options{Root: opts.Root, Config: opts.Config, Clusters: []string{opts.Cluster}})
 	var failed []string
@@ -222,25 +224,4 @@ func RollBackChart(ctx context.Context, opts ChartRollbackOptions) (*ChartRollba
 	}
 	rb.RenderChecked = true
 	return rb, nil
-}
-
-// writeFileAtomic replaces path with data through a temporary file in the
-// same directory.
-func writeFileAtomic(path string, data []byte, mode os.FileMode) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".render-check-*")
-	if err != nil {
-		return err
-	}
-	name := tmp.Name()
-	_, werr := tmp.Write(data)
-	cerr := tmp.Close()
-	if err := errors.Join(werr, cerr, os.Chmod(name, mode)); err != nil {
-		_ = os.Remove(name)
-		return err
-	}
-	if err := os.Rename(name, path); err != nil {
-		_ = os.Remove(name)
-		return err
-	}
-	return nil
 }

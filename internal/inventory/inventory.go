@@ -11,7 +11,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
 	"path"
 	"slices"
 	"strings"
@@ -25,6 +24,7 @@ import (
 	"github.com/render-check/render-check/internal/render"
 	"github.com/render-check/render-check/internal/report"
 	"github.com/render-check/render-check/internal/resource"
+	"github.com/render-check/render-check/internal/rootfs"
 	"github.com/render-check/render-check/internal/workspace"
 )
 
@@ -252,25 +252,25 @@ func (f *chartFinder) docs(rel string) []*yaml.Node {
 // maxFileSize bounds what the chart finder reads of one file.
 const maxFileSize = 8 << 20
 
-// readInRoot reads a repo-relative file without leaving root (symlinks
-// included).
+// readInRoot reads a repo-relative file through the rooted filesystem
+// (no symlink out of the root is followed).
 func readInRoot(root, rel string) ([]byte, error) {
 	if !isLocal(rel) {
 		return nil, fmt.Errorf("%q is outside the root", rel)
 	}
-	r, err := os.OpenRoot(root)
+	fsys, err := rootfs.Open(root)
 	if err != nil {
 		return nil, err
 	}
-	defer r.Close()
-	fi, err := r.Stat(rel)
+	defer fsys.Close()
+	fi, err := fsys.Stat(rel)
 	if err != nil {
 		return nil, err
 	}
 	if !fi.Mode().IsRegular() || fi.Size() > maxFileSize {
 		return nil, fmt.Errorf("%s: not a regular file of at most %d bytes", rel, maxFileSize)
 	}
-	return r.ReadFile(rel)
+	return fsys.ReadFile(rel)
 }
 
 // isLocal reports a clean relative slash path inside the root.
