@@ -13,6 +13,8 @@ import (
 
 	"github.com/render-check/render-check/internal/netpolicy"
 	"github.com/render-check/render-check/internal/report"
+
+	"github.com/render-check/render-check/internal/rootfs"
 )
 
 // TrustMode is how a run decides whether the checkout may be trusted.
@@ -193,19 +195,19 @@ func isInside(root, path string) bool {
 	return err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator))
 }
 
-// readInRoot reads a config file that is part of the checkout without
-// following a symlink out of it.
+// readInRoot reads a config file that is part of the checkout through the
+// rooted filesystem: no symlink out of the checkout is followed.
 func readInRoot(root, path string) ([]byte, error) {
 	rel, err := filepath.Rel(root, path)
 	if err != nil {
 		return nil, err
 	}
-	r, err := os.OpenRoot(root)
+	fsys, err := rootfs.Open(root)
 	if err != nil {
 		return nil, err
 	}
-	defer r.Close()
-	return r.ReadFile(rel)
+	defer fsys.Close()
+	return fsys.ReadFile(rel)
 }
 
 func displayName(root, path string) string {
