@@ -1,7 +1,6 @@
 package helm
 
 import (
-	"os"
 	"path"
 	"path/filepath"
 	"regexp"
@@ -13,6 +12,8 @@ import (
 
 	"github.com/render-check/render-check/internal/suggest"
 	"github.com/render-check/render-check/internal/workspace"
+
+	"github.com/render-check/render-check/internal/rootfs"
 )
 
 // UnusedValue is a key of a values file that no template of the chart reads
@@ -87,6 +88,13 @@ func unusedValues(ch *chart.Chart, root, chartDir string, valueFiles []string) [
 	if !ok {
 		return nil
 	}
+	// values files are read through the rooted filesystem, like the
+	// render itself: a symlink out of the repo is never followed
+	fsys, err := rootfs.Open(root)
+	if err != nil {
+		return nil
+	}
+	defer fsys.Close()
 	var out []UnusedValue
 	for _, vf := range valueFiles {
 		if strings.Contains(vf, "://") || path.IsAbs(vf) || strings.HasPrefix(vf, "../") {
@@ -96,7 +104,7 @@ func unusedValues(ch *chart.Chart, root, chartDir string, valueFiles []string) [
 		if chartDir != "" && strictlyInside(chartDir, abs) {
 			continue // the chart's own defaults
 		}
-		data, err := os.ReadFile(abs)
+		data, err := fsys.ReadFile(abs)
 		if err != nil || strings.Contains(string(data), "{{") {
 			continue
 		}
