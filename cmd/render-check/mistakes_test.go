@@ -215,6 +215,25 @@ func TestNewUserMistakes(t *testing.T) {
 			want: want{"error", "_base/kustomize/api-service/deployment.yaml", 8, "schema/invalid (agritech-prod/field-sensors-api, distrib-prod/warehouse)",
 				`spec.replica: unknown field "replica"`},
 		},
+		{
+			// one cluster's overlay patches the Deployment (the patch no
+			// longer matches), the other's renders a removed API: one edit
+			name: "removed apiVersion in a base shared by two clusters",
+			break_: func(t *testing.T, root string) {
+				edit(t, root, "_base/kustomize/api-service/deployment.yaml", "apiVersion: apps/v1\n", "apiVersion: apps/v1beta1\n")
+			},
+			want: want{"error", "_base/kustomize/api-service/deployment.yaml", 1, "schema/removed-api (agritech-prod/field-sensors-api, distrib-prod/warehouse)",
+				"apps/v1beta1 Deployment was removed in Kubernetes 1.16"},
+		},
+		{
+			name: "changed apiVersion in a base an overlay patches",
+			break_: func(t *testing.T, root string) {
+				edit(t, root, "clusters/distrib-prod/overlays/warehouse/kustomization.yaml", "  - ../../../../_base/kustomize/api-service\n", "")
+				edit(t, root, "_base/kustomize/api-service/deployment.yaml", "apiVersion: apps/v1\n", "apiVersion: apps/v1beta2\n")
+			},
+			want: want{"error", "_base/kustomize/api-service/deployment.yaml", 1, "render/failed (agritech-prod/field-sensors-api)",
+				"Deployment api-service is apps/v1beta2 here, so the patch for apps/v1 Deployment api-service matches no resource"},
+		},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			root := exampleCopy(t)

@@ -269,6 +269,9 @@ func (r *renderer) kustomizeError(fsys *overlayFS, krel string, err error) error
 	if fe := r.locateMissingEntry(fsys, err, raw); fe != nil {
 		return fe
 	}
+	if fe := r.locateChangedAPIVersion(fsys, err, raw); fe != nil {
+		return fe
+	}
 	if file, line := r.blameEntry(fsys, err.Error()); file != "" {
 		// the error names an entry of a kustomization read (a remote
 		// resource that does not load, a missing path): point at that entry

@@ -12,7 +12,9 @@ import (
 
 	"gopkg.in/yaml.v3"
 	"sigs.k8s.io/kustomize/api/types"
+	"sigs.k8s.io/kustomize/kyaml/resid"
 
+	"github.com/render-check/render-check/internal/report"
 	"github.com/render-check/render-check/internal/suggest"
 	"github.com/render-check/render-check/internal/workspace"
 )
@@ -244,4 +246,95 @@ func locateKustomizationField(krel string, data []byte, err error) *FileError {
 		return fe
 	}
 	return fe
+}
+
+// unmatchedPatchRE finds the target of a patch that matches no resource.
+var unmatchedPatchRE = regexp.MustCompile(`no resource matches strategic merge patch "([^"]+)"|failed to find unique target for patch ([^\s":]+)`)
+
+// apiVersionError is a patch that matches nothing because the resource it
+// targets changed its apiVersion in a file the build read: one mistake
+// with the schema check's view of that file's apiVersion line (a removed
+// API in another cluster using the same base), so it carries that Cause.
+type apiVersionError struct {
+	kustomizeEntryError
+	cause string
+}
+
+// Cause names the edited apiVersion line (see report.APIVersionCause).
+func (e *apiVersionError) Cause() string { return e.cause }
+
+// locateChangedAPIVersion finds, for a patch that matches no resource, the
+// document among the files the build read that has the patch's kind and
+// name but another apiVersion: the line a person edited. nil when there is
+// no such document (the patch's own name or kind is wrong).
+func (r *renderer) locateChangedAPIVersion(fsys *overlayFS, err error, raw string) *FileError {
+	m := unmatchedPatchRE.FindStringSubmatch(err.Error())
+	if m == nil {
+		return nil
+	}
+	id := resid.FromString(m[1] + m[2])
+	kind, name, want := id.Kind, id.Name, id.ApiVersion()
+	if kind == "" || name == "" {
+		return nil
+	}
+	for _, rel := range fsys.inputs() {
+		if isKustomizationFile(rel) || !(strings.HasSuffix(rel, ".yaml") || strings.HasSuffix(rel, ".yml")) {
+			continue
+		}
+		data, rerr := r.fs.ReadFile(rel)
+		if rerr != nil {
+			continue
+		}
+		docs, derr := workspace.DecodeNodes(data)
+		if derr != nil {
+			continue
+		}
+		for _, d := range docs {
+			av, line := docAPIVersion(d, kind, name)
+			if av == "" || av == want {
+				continue
+			}
+			short := fmt.Sprintf("%s %s is %s here, so the patch for %s %s %s matches no resource (kustomize build fails)", kind, name, av, want, kind, name)
+			return &FileError{File: rel, Line: line, Err: &apiVersionError{
+				kustomizeEntryError: kustomizeEntryError{short: short, raw: raw, err: err},
+				cause:               report.APIVersionCause(rel, line),
+			}}
+		}
+	}
+	return nil
+}
+
+// docAPIVersion returns the apiVersion and its line of a YAML document of
+// the given kind and name; "" when the document is another object.
+func docAPIVersion(doc *yaml.Node, kind, name string) (string, int) {
+	root := doc
+	if root.Kind == yaml.DocumentNode && len(root.Content) > 0 {
+		root = root.Content[0]
+	}
+	if root.Kind != yaml.MappingNode {
+		return "", 0
+	}
+	var av *yaml.Node
+	var k, n string
+	for i := 0; i+1 < len(root.Content); i += 2 {
+		key, v := root.Content[i].Value, root.Content[i+1]
+		switch key {
+		case "apiVersion":
+			av = v
+		case "kind":
+			k = v.Value
+		case "metadata":
+			if v.Kind == yaml.MappingNode {
+				for j := 0; j+1 < len(v.Content); j += 2 {
+					if v.Content[j].Value == "name" {
+						n = v.Content[j+1].Value
+					}
+				}
+			}
+		}
+	}
+	if av == nil || av.Kind != yaml.ScalarNode || k != kind || n != name {
+		return "", 0
+	}
+	return av.Value, av.Line
 }

@@ -654,6 +654,10 @@ func (r *renderer) failure(cl *cluster, app *argo.Application, err error) report
 	if errors.As(err, &mp) {
 		f.Cause = "missing:" + mp.Path
 	}
+	var c interface{ Cause() string }
+	if errors.As(err, &c) {
+		f.Cause = c.Cause()
+	}
 	var d detailer
 	if errors.As(err, &d) {
 		f.Detail = d.Detail()

@@ -23,6 +23,9 @@ const (
 //   - a YAML syntax error absorbs the render failures and the "not scanned
 //     for secrets" warning of its file; a render failure, the warning at
 //     its line;
+//   - an apiVersion edited in a base (see APIVersionCause) is one finding
+//     at that line for every cluster/app: a patch that no longer matches in
+//     one, a removed API in another;
 //   - the same finding (rule, file, line, message) in several clusters or
 //     apps, such as a mistake in a base shared by two clusters, becomes one
 //     finding listing every affected cluster/app in Affected.
@@ -33,6 +36,7 @@ func Fold(fs []Finding) []Finding {
 	fs = Sort(fs) // exact duplicates (a repo-wide finding of every shard) go first
 	fs = foldCauses(fs)
 	fs = foldSpots(fs)
+	fs = foldAPIVersions(fs)
 	fs = foldTargets(fs)
 	return Sort(fs)
 }
@@ -244,4 +248,43 @@ func mergeTargets(a, b []Target) []Target {
 		}
 	}
 	return slices.DeleteFunc(out, func(t Target) bool { return t.App == "" && withApps[t.Cluster] })
+}
+
+// APIVersionCause is the Cause of a render failure that an apiVersion
+// edited at file:line caused (a patch of an overlay no longer matching the
+// base's object): the schema findings at that line in other clusters/apps
+// (a removed API) are the same mistake.
+func APIVersionCause(file string, line int) string {
+	return "apiversion:" + file + ":" + strconv.Itoa(line)
+}
+
+// foldAPIVersions folds the render failures an edited apiVersion caused
+// and the schema findings at that apiVersion line, of any cluster/app, into
+// one: the schema view (it says what is wrong with the version) is kept.
+func foldAPIVersions(fs []Finding) []Finding {
+	causes := map[string]bool{}
+	for _, f := range fs {
+		if f.Rule == ruleRenderFailed && strings.HasPrefix(f.Cause, "apiversion:") {
+			causes[f.Cause] = true
+		}
+	}
+	if len(causes) == 0 {
+		return fs
+	}
+	return foldGroups(fs, func(f Finding) string {
+		if f.Rule == ruleRenderFailed && causes[f.Cause] {
+			return f.Cause
+		}
+		if strings.HasPrefix(f.Rule, "schema/") && f.File != "" && f.Line > 0 {
+			if c := APIVersionCause(f.File, f.Line); causes[c] {
+				return c
+			}
+		}
+		return ""
+	}, func(a, b Finding) bool {
+		if fa, fb := a.Rule == ruleRenderFailed, b.Rule == ruleRenderFailed; fa != fb {
+			return fb
+		}
+		return better(a, b)
+	})
 }
