@@ -758,7 +758,7 @@ func (r *renderer) renderSource(ctx context.Context, cl *cluster, app *argo.Appl
 					Chart: fmt.Sprintf("chart %s %s (%s), template %s", src.Chart, src.TargetRevision, src.RepoURL, rs.Origin.File)}
 			}
 		}
-		out.findings = append(out.findings, unusedValueFindings(cl, app, src.Chart, ho)...)
+		out.findings = append(out.findings, r.unusedValueFindings(cl, app, src, src.Chart, ho)...)
 		return out
 	}
 	out.typ = explicitType(src)
@@ -813,7 +813,7 @@ func (r *renderer) renderSource(ctx context.Context, cl *cluster, app *argo.Appl
 		}
 		rs, in := helmResources(ho)
 		out.resources, out.inputs = rs, append(out.inputs, in...)
-		out.findings = append(out.findings, unusedValueFindings(cl, app, dir, ho)...)
+		out.findings = append(out.findings, r.unusedValueFindings(cl, app, src, dir, ho)...)
 	case TypeKustomize:
 		if k := src.Kustomize; k != nil && k.Version != "" {
 			if _, ok := r.cfg.Render.KustomizeVersions[k.Version]; !ok {
@@ -839,6 +839,7 @@ func (r *renderer) renderSource(ctx context.Context, cl *cluster, app *argo.Appl
 			return out
 		}
 		out.resources, out.inputs = ko.resources, append(out.inputs, ko.inputs...)
+		out.findings = append(out.findings, unusedFindings(cl, app, ko.unused)...)
 		for _, d := range ko.deprecated {
 			out.findings = append(out.findings, report.Finding{
 				Rule: report.RuleRenderDeprecated, Severity: report.SeverityInfo, Cluster: cl.name, App: app.Metadata.Name,
@@ -881,23 +882,6 @@ func (r *renderer) sourceFieldLine(app *argo.Application, src argo.Source, field
 		return app.Line
 	}
 	return source.FieldLine(r.repo.Root, resource.Origin{File: app.File, Line: app.Line}, "Application", app.Metadata.Name, p)
-}
-
-// unusedValueFindings are the render/unused-value warnings of a chart's
-// values files.
-func unusedValueFindings(cl *cluster, app *argo.Application, chart string, ho *helm.Output) []report.Finding {
-	var out []report.Finding
-	for _, u := range ho.Unused {
-		msg := fmt.Sprintf("values key %s is not read by chart %s: no template uses .Values.%s", u.Key, chart, u.Key)
-		if u.Suggestion != "" {
-			msg += fmt.Sprintf("; did you mean %q?", u.Suggestion)
-		}
-		out = append(out, report.Finding{
-			Rule: report.RuleRenderUnusedValue, Severity: report.SeverityWarning, Cluster: cl.name, App: app.Metadata.Name,
-			File: u.File, Line: u.Line, Message: msg,
-		})
-	}
-	return out
 }
 
 // helmResources converts helm output to resources.

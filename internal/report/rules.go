@@ -106,9 +106,11 @@ var rules = []Rule{
 		"Set `repoURLs` in .render-check.yaml so sources of this repository are recognised by URL, not by path."},
 	{RuleRenderDeprecated, SeverityInfo, "A kustomization uses a deprecated field.",
 		"Run `kustomize edit fix` or rename the field as the message says; a later kustomize will reject it."},
-	{RuleRenderUnusedValue, SeverityWarning, "A key of a values file that the Helm chart never reads.",
+	{RuleRenderUnusedValue, SeverityWarning, "A key of a values file or inline values that the Helm chart never reads.",
 		"No template of the chart (or its subcharts) uses this key, so it has no effect: most often a " +
-			"misspelled key (`replicaCont`). Fix the spelling or remove the key. Keys under `global`, subchart " +
+			"misspelled key (`replicaCont`). Checked in the values files and `helm.values`/`helm.valuesObject` of " +
+			"Applications and in the `valuesFile`, `additionalValuesFiles` and `valuesInline` of kustomize " +
+			"`helmCharts`. Fix the spelling or remove the key. Keys under `global`, subchart " +
 			"names and charts that read `.Values` as a whole are never reported."},
 	{RuleRenderNoApps, SeverityWarning, "A cluster has no Application, kustomization or Helm chart: nothing in it was checked.",
 		"Point clusters at the directories or root Application files that define the cluster (docs/layouts.md)."},

@@ -109,8 +109,11 @@ type Output struct {
 	// Inputs are the repo-relative files read, sorted.
 	Inputs []string
 	// Unused are keys of the repo's values files that the chart never
-	// reads (Template only).
+	// reads.
 	Unused []UnusedValue
+	// Reads is what the chart reads of .Values, to find unused keys of
+	// inline values (nil: it cannot tell).
+	Reads *ValuesReads
 }
 
 // Manifest is one rendered object.

@@ -220,7 +220,9 @@ func (r *Renderer) Inflate(ctx context.Context, req InflateRequest) (*Output, er
 	if err != nil {
 		return nil, locateSchemaError(root, valueFiles, err)
 	}
-	return &Output{Manifests: ms, ValueFiles: valueFiles, Inputs: sortUnique(inputs)}, nil
+	reads := chartReads(ch)
+	return &Output{Manifests: ms, ValueFiles: valueFiles, Inputs: sortUnique(inputs),
+		Unused: unusedValues(reads, root, chartDir, valueFiles), Reads: reads}, nil
 }
 
 // mergeInline combines a values file with valuesInline as kustomize does

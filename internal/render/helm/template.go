@@ -164,8 +164,9 @@ func (r *Renderer) Template(ctx context.Context, req Request) (*Output, error) {
 	if err != nil {
 		return nil, locateSchemaError(root, valueFiles, err)
 	}
+	reads := chartReads(ch)
 	return &Output{Manifests: ms, ValueFiles: valueFiles, Inputs: sortUnique(inputs),
-		Unused: unusedValues(ch, root, chartDir, valueFiles)}, nil
+		Unused: unusedValues(reads, root, chartDir, valueFiles), Reads: reads}, nil
 }
 
 func sortUnique(s []string) []string {
