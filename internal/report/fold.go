@@ -79,10 +79,12 @@ func absorb(keep *Finding, other Finding) {
 	setPrimary(keep)
 }
 
-// setPrimary makes the first affected target the finding's cluster/app and
-// keeps Affected only when it names more than one.
+// setPrimary makes the first affected target the finding's cluster/app,
+// unless the finding's own target is affected (its message and resource
+// are that target's), and keeps Affected only when it names more than one.
 func setPrimary(keep *Finding) {
-	if len(keep.Affected) > 0 && (keep.Cluster != "" || keep.App != "") {
+	own := Target{Cluster: keep.Cluster, App: keep.App}
+	if len(keep.Affected) > 0 && (keep.Cluster != "" || keep.App != "") && !slices.Contains(keep.Affected, own) {
 		keep.Cluster, keep.App = keep.Affected[0].Cluster, keep.Affected[0].App
 	}
 	if len(keep.Affected) < 2 {

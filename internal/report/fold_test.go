@@ -67,7 +67,7 @@ func TestFoldAPIVersion(t *testing.T) {
 		t.Fatalf("%d findings, want 2: %+v", len(got), got)
 	}
 	f := got[0]
-	if f.Rule != "schema/removed-api" || f.Location() != "base/d.yaml:1" || !reflect.DeepEqual(f.Affected, []Target{{"c1", "f"}, {"c2", "w"}}) || !strings.Contains(f.Detail, "patch matches no resource") {
+	if f.Rule != "schema/removed-api" || f.Cluster != "c2" || f.App != "w" || f.Location() != "base/d.yaml:1" || !reflect.DeepEqual(f.Affected, []Target{{"c1", "f"}, {"c2", "w"}}) || !strings.Contains(f.Detail, "patch matches no resource") {
 		t.Errorf("folded: %+v", f)
 	}
 	if got[1].File != "other/d.yaml" || got[1].Affected != nil {
