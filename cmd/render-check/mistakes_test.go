@@ -216,6 +216,15 @@ func TestNewUserMistakes(t *testing.T) {
 				`spec.replica: unknown field "replica"`},
 		},
 		{
+			name: "misspelled template function in a chart four apps use",
+			break_: func(t *testing.T, root string) {
+				edit(t, root, "_base/charts/web-service/templates/deployment.yaml", "{{ .Values.replicaCount }}", "{{ .Values.replicaCount | quot }}")
+			},
+			want: want{"error", "_base/charts/web-service/templates/deployment.yaml", 9,
+				"render/failed (agritech-prod/telemetry-ingest, distrib-prod/route-planner, erp-saas-prod/billing, erp-saas-prod/tenant-portal)",
+				`function "quot" not defined; did you mean "quote"?`},
+		},
+		{
 			// one cluster's overlay patches the Deployment (the patch no
 			// longer matches), the other's renders a removed API: one edit
 			name: "removed apiVersion in a base shared by two clusters",
