@@ -225,6 +225,15 @@ func TestNewUserMistakes(t *testing.T) {
 				`function "quot" not defined; did you mean "quote"?`},
 		},
 		{
+			// the base is right: the patch is the edit
+			name: "beta apiVersion in an overlay's patch",
+			break_: func(t *testing.T, root string) {
+				edit(t, root, "clusters/agritech-prod/overlays/field-sensors-api/deployment-patch.yaml", "apiVersion: apps/v1\n", "apiVersion: apps/v1beta2\n")
+			},
+			want: want{"error", "clusters/agritech-prod/overlays/field-sensors-api/deployment-patch.yaml", 1, "render/failed (agritech-prod/field-sensors-api)",
+				`it is apps/v1 in _base/kustomize/api-service/deployment.yaml:1; did you mean "apps/v1"?`},
+		},
+		{
 			// one cluster's overlay patches the Deployment (the patch no
 			// longer matches), the other's renders a removed API: one edit
 			name: "removed apiVersion in a base shared by two clusters",

@@ -277,7 +277,14 @@ func (r *renderer) locateChangedAPIVersion(fsys *overlayFS, err error, raw strin
 	if kind == "" || name == "" {
 		return nil
 	}
-	for _, rel := range fsys.inputs() {
+	inputs := fsys.inputs()
+	patches := r.patchFiles(inputs)
+	type spot struct {
+		file, apiVersion string
+		line             int
+	}
+	var objs, patchDocs []spot
+	for _, rel := range inputs {
 		if isKustomizationFile(rel) || !(strings.HasSuffix(rel, ".yaml") || strings.HasSuffix(rel, ".yml")) {
 			continue
 		}
@@ -291,17 +298,87 @@ func (r *renderer) locateChangedAPIVersion(fsys *overlayFS, err error, raw strin
 		}
 		for _, d := range docs {
 			av, line := docAPIVersion(d, kind, name)
-			if av == "" || av == want {
-				continue
+			switch {
+			case av == "":
+			case patches[rel]:
+				if av == want {
+					patchDocs = append(patchDocs, spot{rel, av, line})
+				}
+			case av == want:
+				// the object the patch targets is there: it failed for
+				// another reason (a namespace, a name prefix)
+				return nil
+			default:
+				objs = append(objs, spot{rel, av, line})
 			}
-			short := fmt.Sprintf("%s %s is %s here, so the patch for %s %s %s matches no resource (kustomize build fails)", kind, name, av, want, kind, name)
-			return &FileError{File: rel, Line: line, Err: &apiVersionError{
-				kustomizeEntryError: kustomizeEntryError{short: short, raw: raw, err: err},
-				cause:               report.APIVersionCause(rel, line),
-			}}
 		}
 	}
+	if len(objs) != 1 {
+		return nil
+	}
+	o := objs[0]
+	switch stability(o.apiVersion) - stability(want) {
+	case -1, -2:
+		// the object went to a less stable version (apps/v1 -> apps/v1beta1):
+		// its apiVersion line is the edit
+		short := fmt.Sprintf("%s %s is %s here, so the patch for %s %s %s matches no resource (kustomize build fails)", kind, name, o.apiVersion, want, kind, name)
+		return &FileError{File: o.file, Line: o.line, Err: &apiVersionError{
+			kustomizeEntryError: kustomizeEntryError{short: short, raw: raw, err: err},
+			cause:               report.APIVersionCause(o.file, o.line),
+		}}
+	case 1, 2:
+		// the patch names a less stable version than the object's
+		if len(patchDocs) != 1 {
+			return nil
+		}
+		p := patchDocs[0]
+		short := fmt.Sprintf("the patch targets %s %s %s, which matches no resource: it is %s in %s:%d; did you mean %q?", want, kind, name, o.apiVersion, o.file, o.line, o.apiVersion)
+		return &FileError{File: p.file, Line: p.line, Err: &kustomizeEntryError{short: short, raw: raw, err: err}}
+	}
 	return nil
+}
+
+// stability ranks an apiVersion: 3 for GA (v1), 2 for beta, 1 for alpha.
+func stability(apiVersion string) int {
+	v := apiVersion[strings.LastIndex(apiVersion, "/")+1:]
+	switch {
+	case strings.Contains(v, "alpha"):
+		return 1
+	case strings.Contains(v, "beta"):
+		return 2
+	}
+	return 3
+}
+
+// patchFiles are the files the kustomizations among inputs name as
+// patches (patches, patchesStrategicMerge, patchesJson6902): a patch has
+// the kind and name of its target, not its own object.
+func (r *renderer) patchFiles(inputs []string) map[string]bool {
+	out := map[string]bool{}
+	for _, k := range inputs {
+		if !isKustomizationFile(k) {
+			continue
+		}
+		data, err := r.fs.ReadFile(k)
+		if err != nil {
+			continue
+		}
+		docs, err := workspace.DecodeNodes(data)
+		if err != nil || len(docs) == 0 {
+			continue
+		}
+		for _, field := range []string{"patches", "patchesStrategicMerge", "patchesJson6902"} {
+			n := yamlChild(docs[0], field)
+			if n == nil {
+				continue
+			}
+			findScalar(n, field, path.Dir(k), func(dir, v string) bool {
+				out[path.Clean(path.Join(dir, v))] = true
+				return false
+			})
+		}
+	}
+	return out
 }
 
 // docAPIVersion returns the apiVersion and its line of a YAML document of
