@@ -234,6 +234,25 @@ func TestNewUserMistakes(t *testing.T) {
 				`it is apps/v1 in _base/kustomize/api-service/deployment.yaml:1; did you mean "apps/v1"?`},
 		},
 		{
+			// a patch in one cluster no longer matches, the other renders
+			// an unknown kind: one finding at the kind line
+			name: "misspelt kind in a base shared by two clusters",
+			break_: func(t *testing.T, root string) {
+				edit(t, root, "_base/kustomize/api-service/deployment.yaml", "kind: Deployment\n", "kind: Deploymnet\n")
+			},
+			want: want{"error", "_base/kustomize/api-service/deployment.yaml", 2, "render/failed (agritech-prod/field-sensors-api, distrib-prod/warehouse)",
+				`kind "Deploymnet" of api-service: the patch for apps/v1 Deployment api-service matches no resource; did you mean "Deployment"?`},
+		},
+		{
+			// the Application's kustomize.replicas names it
+			name: "misspelt kind of an object the Application scales",
+			break_: func(t *testing.T, root string) {
+				edit(t, root, "_base/kustomize/worker/deployment.yaml", "kind: Deployment\n", "kind: Deploymnet\n")
+			},
+			want: want{"error", "_base/kustomize/worker/deployment.yaml", 2, "render/failed (distrib-prod/warehouse)",
+				`kind "Deploymnet" of worker is not a kind replicas can scale; did you mean "Deployment"?`},
+		},
+		{
 			// one cluster's overlay patches the Deployment (the patch no
 			// longer matches), the other's renders a removed API: one edit
 			name: "removed apiVersion in a base shared by two clusters",

@@ -278,6 +278,9 @@ func (r *renderer) kustomizeError(fsys *overlayFS, krel string, err error) error
 	if fe := r.locateChangedAPIVersion(fsys, err, raw); fe != nil {
 		return fe
 	}
+	if fe := r.locateReplicasKind(fsys, err, raw); fe != nil {
+		return fe
+	}
 	if file, line := r.blameEntry(fsys, err.Error()); file != "" {
 		// the error names an entry of a kustomization read (a remote
 		// resource that does not load, a missing path): point at that entry

@@ -280,10 +280,10 @@ func (r *renderer) locateChangedAPIVersion(fsys *overlayFS, err error, raw strin
 	inputs := fsys.inputs()
 	patches := r.patchFiles(inputs)
 	type spot struct {
-		file, apiVersion string
-		line             int
+		file string
+		id   docID
 	}
-	var objs, patchDocs []spot
+	var objs, misspelt, patchDocs []spot
 	for _, rel := range inputs {
 		if isKustomizationFile(rel) || !(strings.HasSuffix(rel, ".yaml") || strings.HasSuffix(rel, ".yml")) {
 			continue
@@ -297,34 +297,47 @@ func (r *renderer) locateChangedAPIVersion(fsys *overlayFS, err error, raw strin
 			continue
 		}
 		for _, d := range docs {
-			av, line := docAPIVersion(d, kind, name)
+			di, ok := docIdentity(d)
 			switch {
-			case av == "":
-			case patches[rel]:
-				if av == want {
-					patchDocs = append(patchDocs, spot{rel, av, line})
+			case !ok || di.name != name:
+			case di.kind != kind:
+				if _, near := suggest.Nearest(di.kind, []string{kind}); near && !patches[rel] {
+					misspelt = append(misspelt, spot{rel, di})
 				}
-			case av == want:
+			case patches[rel]:
+				if di.apiVersion == want {
+					patchDocs = append(patchDocs, spot{rel, di})
+				}
+			case di.apiVersion == want:
 				// the object the patch targets is there: it failed for
 				// another reason (a namespace, a name prefix)
 				return nil
 			default:
-				objs = append(objs, spot{rel, av, line})
+				objs = append(objs, spot{rel, di})
 			}
 		}
+	}
+	if len(objs) == 0 && len(misspelt) == 1 {
+		// `kind: Deploymnet`: the kind line is the edit
+		o := misspelt[0]
+		short := fmt.Sprintf("kind %q of %s: the patch for %s %s %s matches no resource; did you mean %q?", o.id.kind, name, want, kind, name, kind)
+		return &FileError{File: o.file, Line: o.id.kindLine, Err: &apiVersionError{
+			kustomizeEntryError: kustomizeEntryError{short: short, raw: raw, err: err},
+			cause:               report.APIVersionCause(o.file, o.id.start),
+		}}
 	}
 	if len(objs) != 1 {
 		return nil
 	}
 	o := objs[0]
-	switch stability(o.apiVersion) - stability(want) {
+	switch stability(o.id.apiVersion) - stability(want) {
 	case -1, -2:
 		// the object went to a less stable version (apps/v1 -> apps/v1beta1):
 		// its apiVersion line is the edit
-		short := fmt.Sprintf("%s %s is %s here, so the patch for %s %s %s matches no resource (kustomize build fails)", kind, name, o.apiVersion, want, kind, name)
-		return &FileError{File: o.file, Line: o.line, Err: &apiVersionError{
+		short := fmt.Sprintf("%s %s is %s here, so the patch for %s %s %s matches no resource (kustomize build fails)", kind, name, o.id.apiVersion, want, kind, name)
+		return &FileError{File: o.file, Line: o.id.apiVersionLine, Err: &apiVersionError{
 			kustomizeEntryError: kustomizeEntryError{short: short, raw: raw, err: err},
-			cause:               report.APIVersionCause(o.file, o.line),
+			cause:               report.APIVersionCause(o.file, o.id.start),
 		}}
 	case 1, 2:
 		// the patch names a less stable version than the object's
@@ -332,8 +345,8 @@ func (r *renderer) locateChangedAPIVersion(fsys *overlayFS, err error, raw strin
 			return nil
 		}
 		p := patchDocs[0]
-		short := fmt.Sprintf("the patch targets %s %s %s, which matches no resource: it is %s in %s:%d; did you mean %q?", want, kind, name, o.apiVersion, o.file, o.line, o.apiVersion)
-		return &FileError{File: p.file, Line: p.line, Err: &kustomizeEntryError{short: short, raw: raw, err: err}}
+		short := fmt.Sprintf("the patch targets %s %s %s, which matches no resource: it is %s in %s:%d; did you mean %q?", want, kind, name, o.id.apiVersion, o.file, o.id.apiVersionLine, o.id.apiVersion)
+		return &FileError{File: p.file, Line: p.id.apiVersionLine, Err: &kustomizeEntryError{short: short, raw: raw, err: err}}
 	}
 	return nil
 }
@@ -381,37 +394,82 @@ func (r *renderer) patchFiles(inputs []string) map[string]bool {
 	return out
 }
 
-// docAPIVersion returns the apiVersion and its line of a YAML document of
-// the given kind and name; "" when the document is another object.
-func docAPIVersion(doc *yaml.Node, kind, name string) (string, int) {
+// docID is the identity of a YAML document and the lines it is at.
+type docID struct {
+	apiVersion, kind, name          string
+	start, apiVersionLine, kindLine int
+}
+
+// docIdentity reads a document's apiVersion, kind and metadata.name; false
+// when it is not a mapping with a scalar kind and name.
+func docIdentity(doc *yaml.Node) (docID, bool) {
 	root := doc
 	if root.Kind == yaml.DocumentNode && len(root.Content) > 0 {
 		root = root.Content[0]
 	}
 	if root.Kind != yaml.MappingNode {
-		return "", 0
+		return docID{}, false
 	}
-	var av *yaml.Node
-	var k, n string
-	for i := 0; i+1 < len(root.Content); i += 2 {
-		key, v := root.Content[i].Value, root.Content[i+1]
-		switch key {
-		case "apiVersion":
-			av = v
-		case "kind":
-			k = v.Value
-		case "metadata":
-			if v.Kind == yaml.MappingNode {
-				for j := 0; j+1 < len(v.Content); j += 2 {
-					if v.Content[j].Value == "name" {
-						n = v.Content[j+1].Value
-					}
-				}
-			}
+	id := docID{start: root.Line}
+	if av := yamlChild(root, "apiVersion"); av != nil && av.Kind == yaml.ScalarNode {
+		id.apiVersion, id.apiVersionLine = av.Value, av.Line
+	}
+	k := yamlChild(root, "kind")
+	n := yamlChild(yamlChild(root, "metadata"), "name")
+	if k == nil || n == nil || k.Kind != yaml.ScalarNode || n.Kind != yaml.ScalarNode {
+		return docID{}, false
+	}
+	id.kind, id.kindLine, id.name = k.Value, k.Line, n.Value
+	return id, true
+}
+
+// replicasKindRE is kustomize's replicas transformer failing on an object
+// whose kind it cannot scale.
+var replicasKindRE = regexp.MustCompile(`resource with name (\S+) does not match a config with the following GVK \[([^\]]*)\]`)
+
+// locateReplicasKind finds, for a replicas entry whose object has a kind
+// the replicas transformer cannot scale, the object's kind line among the
+// files the build read when that kind is a misspelling of a scalable one
+// (`kind: Deploymnet`). nil otherwise.
+func (r *renderer) locateReplicasKind(fsys *overlayFS, err error, raw string) *FileError {
+	m := replicasKindRE.FindStringSubmatch(err.Error())
+	if m == nil {
+		return nil
+	}
+	name := m[1]
+	var kinds []string
+	for _, g := range strings.Fields(m[2]) {
+		if k, _, _ := strings.Cut(g, "."); k != "" {
+			kinds = append(kinds, k)
 		}
 	}
-	if av == nil || av.Kind != yaml.ScalarNode || k != kind || n != name {
-		return "", 0
+	inputs := fsys.inputs()
+	patches := r.patchFiles(inputs)
+	for _, rel := range inputs {
+		if isKustomizationFile(rel) || patches[rel] || !(strings.HasSuffix(rel, ".yaml") || strings.HasSuffix(rel, ".yml")) {
+			continue
+		}
+		data, rerr := r.fs.ReadFile(rel)
+		if rerr != nil {
+			continue
+		}
+		docs, derr := workspace.DecodeNodes(data)
+		if derr != nil {
+			continue
+		}
+		for _, d := range docs {
+			n := yamlChild(yamlChild(d, "metadata"), "name")
+			k := yamlChild(d, "kind")
+			if n == nil || k == nil || n.Value != name || slices.Contains(kinds, k.Value) {
+				continue
+			}
+			s, ok := suggest.Nearest(k.Value, kinds)
+			if !ok {
+				continue
+			}
+			short := fmt.Sprintf("kind %q of %s is not a kind replicas can scale; did you mean %q?", k.Value, name, s)
+			return &FileError{File: rel, Line: k.Line, Err: &kustomizeEntryError{short: short, raw: raw, err: err}}
+		}
 	}
-	return av.Value, av.Line
+	return nil
 }

@@ -252,10 +252,11 @@ func mergeTargets(a, b []Target) []Target {
 	return slices.DeleteFunc(out, func(t Target) bool { return t.App == "" && withApps[t.Cluster] })
 }
 
-// APIVersionCause is the Cause of a render failure that an apiVersion
-// edited at file:line caused (a patch of an overlay no longer matching the
-// base's object): the schema findings at that line in other clusters/apps
-// (a removed API) are the same mistake.
+// APIVersionCause is the Cause of a render failure that an apiVersion or
+// kind edited in the object starting at file:line caused (a patch of an
+// overlay no longer matching the base's object): the schema findings at
+// that line in other clusters/apps (a removed API, an unknown kind) are the
+// same mistake.
 func APIVersionCause(file string, line int) string {
 	return "apiversion:" + file + ":" + strconv.Itoa(line)
 }
@@ -284,6 +285,11 @@ func foldAPIVersions(fs []Finding) []Finding {
 		}
 		return ""
 	}, func(a, b Finding) bool {
+		// a "did you mean" (a misspelt kind) over the schema view, which
+		// says what is wrong with the version otherwise
+		if da, db := strings.Contains(a.Message, "did you mean"), strings.Contains(b.Message, "did you mean"); da != db {
+			return da
+		}
 		if fa, fb := a.Rule == ruleRenderFailed, b.Rule == ruleRenderFailed; fa != fb {
 			return fb
 		}
