@@ -253,6 +253,14 @@ func TestNewUserMistakes(t *testing.T) {
 				`kind "Deploymnet" of worker is not a kind replicas can scale; did you mean "Deployment"?`},
 		},
 		{
+			name: "misspelt repoURL of this repository",
+			break_: func(t *testing.T, root string) {
+				edit(t, root, "clusters/distrib-prod/apps/warehouse.yaml", "example-org/config.git", "example-org/confg.git")
+			},
+			want: want{"warning", "clusters/distrib-prod/apps/warehouse.yaml", 9, "render/external-source (distrib-prod/warehouse)",
+				`did you mean "https://github.com/example-org/config.git" (this repository)?`},
+		},
+		{
 			// one cluster's overlay patches the Deployment (the patch no
 			// longer matches), the other's renders a removed API: one edit
 			name: "removed apiVersion in a base shared by two clusters",
@@ -276,8 +284,12 @@ func TestNewUserMistakes(t *testing.T) {
 			root := exampleCopy(t)
 			tc.break_(t, root)
 			code, got, log := checkGitHub(t, root)
-			if code != exitFindings {
-				t.Errorf("exit code %d, want %d", code, exitFindings)
+			wantCode := exitFindings
+			if tc.want.level == "warning" {
+				wantCode = exitOK
+			}
+			if code != wantCode {
+				t.Errorf("exit code %d, want %d", code, wantCode)
 			}
 			if len(got) != 1 {
 				t.Fatalf("%d annotations, want 1 (one finding per mistake):\n%s", len(got), log)

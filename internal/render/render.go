@@ -765,8 +765,7 @@ func (r *renderer) renderSource(ctx context.Context, cl *cluster, app *argo.Appl
 	if !r.isLocal(src) {
 		out.findings = append(out.findings, report.Finding{
 			Rule: report.RuleRenderExternalSource, Severity: report.SeverityWarning, Cluster: cl.name, App: app.Metadata.Name,
-			File: app.File, Line: app.Line,
-			Message: fmt.Sprintf("source %s (path %q) is in another repository: not rendered (add its URL to repoURLs in %s if it is this one)", src.RepoURL, src.Path, config.FileName),
+			File: app.File, Line: r.sourceFieldLine(app, src, "repoURL"), Message: r.externalSourceMessage(src),
 		})
 		return out
 	}

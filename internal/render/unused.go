@@ -9,8 +9,10 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/render-check/render-check/internal/argo"
+	"github.com/render-check/render-check/internal/config"
 	"github.com/render-check/render-check/internal/render/helm"
 	"github.com/render-check/render-check/internal/report"
+	"github.com/render-check/render-check/internal/suggest"
 	"github.com/render-check/render-check/internal/workspace"
 )
 
@@ -168,4 +170,24 @@ func unusedFindings(cl *cluster, app *argo.Application, us []unusedValue) []repo
 		})
 	}
 	return out
+}
+
+// externalSourceMessage says a source is in another repository, with the
+// URL of this one it is a misspelling of, if any ("did you mean").
+func (r *renderer) externalSourceMessage(src argo.Source) string {
+	own := slices.Clone(r.cfg.RepoURLs)
+	if r.repo.Origin != "" {
+		own = append(own, r.repo.Origin)
+	}
+	byNorm := map[string]string{}
+	var norms []string
+	for _, u := range own {
+		n := workspace.NormalizeURL(u)
+		byNorm[n] = u
+		norms = append(norms, n)
+	}
+	if n, ok := suggest.Nearest(workspace.NormalizeURL(src.RepoURL), norms); ok {
+		return fmt.Sprintf("source %s (path %q) is in another repository: not rendered; did you mean %q (this repository)?", src.RepoURL, src.Path, byNorm[n])
+	}
+	return fmt.Sprintf("source %s (path %q) is in another repository: not rendered (add its URL to repoURLs in %s if it is this one)", src.RepoURL, src.Path, config.FileName)
 }
