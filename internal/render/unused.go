@@ -92,8 +92,8 @@ func (r *renderer) inlineUnused(app *argo.Application, src argo.Source, reads *h
 		return nil
 	}
 	data, err := r.fs.ReadFile(app.File)
-	if err != nil {
-		return nil
+	if err != nil || strings.Contains(string(data), "{{") {
+		return nil // a value may be a template the chart reads with tpl
 	}
 	docs, err := workspace.DecodeNodes(data)
 	if err != nil {
