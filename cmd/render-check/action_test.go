@@ -73,17 +73,12 @@ func TestActionInputs(t *testing.T) {
 	if in.command != "check" || in.format != "github" || !in.summary || in.pathPrefix() != "config" {
 		t.Errorf("defaults: %+v (prefix %q)", in, in.pathPrefix())
 	}
-	args, err := in.argv()
-	if err != nil {
-		t.Fatal(err)
-	}
 	root := filepath.Join(ws, "config")
-	want := []string{"check", "--root", root, "--format", "json", "--fail-on", "warning",
-		"--config", filepath.Join(root, ".render-check.yaml"),
-		"--cluster", "agritech-prod", "--cluster", "distrib-prod", "--cluster", "erp-saas-prod",
-		"--kube-version", "1.34", "--images", "warn"}
-	if !slices.Equal(args, want) {
-		t.Errorf("argv\n got %q\nwant %q", args, want)
+	co := in.checkOptions()
+	if co.root != root || co.failOn != "warning" || co.conf.path != filepath.Join(root, ".render-check.yaml") ||
+		!slices.Equal(co.clusters, []string{"agritech-prod", "distrib-prod", "erp-saas-prod"}) ||
+		co.kubeVersion != "1.34" || co.images != "warn" || co.progress != "auto" {
+		t.Errorf("check options %+v", co)
 	}
 
 	in, err = readActionInputs(envGetter(map[string]string{
@@ -93,10 +88,12 @@ func TestActionInputs(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	args, _ = in.argv()
-	want = []string{"bump", "--root", ws, "--format", "json", "--image", "registry.example/app", "--semver", "~1.8", "--no-verify", "--dry-run"}
-	if !slices.Equal(args, want) {
-		t.Errorf("bump argv\n got %q\nwant %q", args, want)
+	bo := in.bumpOptions()
+	if bo.root != ws || bo.image != "registry.example/app" || bo.semver != "~1.8" || !bo.noVerify || !bo.dryRun || bo.tag != "" || bo.allowShared {
+		t.Errorf("bump options %+v", bo)
+	}
+	if err := bo.validate(); err != nil {
+		t.Errorf("bump options: %v", err)
 	}
 	if in.pathPrefix() != "" {
 		t.Errorf("root = workspace: prefix %q", in.pathPrefix())
@@ -112,7 +109,7 @@ func TestActionInputs(t *testing.T) {
 		env["GITHUB_WORKSPACE"] = ws
 		in, err := readActionInputs(envGetter(env))
 		if err == nil {
-			_, err = in.argv()
+			err = in.usage()
 		}
 		var ue *usageError
 		if err == nil || !errors.As(err, &ue) {

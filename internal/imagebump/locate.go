@@ -44,6 +44,11 @@ const (
 	// MatchRepository: same repository; the tag may come from elsewhere
 	// (an empty tag, a chart's appVersion, an images: entry without newTag).
 	MatchRepository
+	// MatchTagOnly: a Helm values override that sets only the tag
+	// (image: {tag: 2.1.0}) of a repository the chart's values name: a
+	// tag key holding the rendered tag with no repository beside it. Bump
+	// does not edit these yet (it edits the chart's values).
+	MatchTagOnly
 )
 
 // Line returns the 1-based line of the first reference to image in the
@@ -69,6 +74,17 @@ func (l *Locator) Line(rel string, docLine int, image string, match Match) int {
 			return 0
 		}
 		docs = []*yaml.Node{d}
+	}
+	if match == MatchTagOnly {
+		if tag == "" {
+			return 0
+		}
+		for _, d := range docs {
+			if line := tagOnlyLine(d, tag); line > 0 {
+				return line
+			}
+		}
+		return 0
 	}
 	s := &scanner{root: l.root, realRoot: l.realRoot, canonical: sp.canonical, needle: needleOf(sp.canonical),
 		files: map[string]*sourceFile{}}
@@ -119,4 +135,31 @@ func docAtLine(docs []*yaml.Node, line int) *yaml.Node {
 		}
 	}
 	return pick
+}
+
+// tagOnlyLine finds a mapping below n with tag: <tag> and no key naming a
+// repository (a values override of the tag alone); its line, or 0.
+func tagOnlyLine(n *yaml.Node, tag string) int {
+	if n == nil {
+		return 0
+	}
+	if n.Kind == yaml.MappingNode {
+		if t := mapGet(n, "tag"); isScalar(t) && t.Value == tag {
+			named := false
+			for _, k := range []string{"repository", "image", "repo", "name", "newName", "registry"} {
+				if mapGet(n, k) != nil {
+					named = true
+				}
+			}
+			if !named {
+				return t.Line
+			}
+		}
+	}
+	for _, c := range n.Content {
+		if line := tagOnlyLine(c, tag); line > 0 {
+			return line
+		}
+	}
+	return 0
 }

@@ -2,6 +2,7 @@ package images
 
 import (
 	"path"
+	"slices"
 	"strings"
 
 	"github.com/render-check/render-check/internal/imagebump"
@@ -55,8 +56,11 @@ func (l *Locator) Locate(app *resource.App, res *resource.Resource, use Use, ref
 		}
 	}
 	image := ref.String()
-	for _, match := range []imagebump.Match{imagebump.MatchExact, imagebump.MatchRepository} {
+	for _, match := range []imagebump.Match{imagebump.MatchExact, imagebump.MatchTagOnly, imagebump.MatchRepository} {
 		for _, c := range files {
+			if match == imagebump.MatchTagOnly && !slices.Contains(res.ValuesFiles, c.file) {
+				continue // a tag alone means this image only in a Helm values override
+			}
 			if line := l.refs.Line(c.file, c.docAt, image, match); line > 0 {
 				return Location{File: c.file, Line: line}
 			}
