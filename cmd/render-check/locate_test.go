@@ -3,7 +3,10 @@ package main
 import (
 	"encoding/json"
 	"fmt"
+	"os"
+	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/render-check/render-check/internal/imagebump"
@@ -122,5 +125,48 @@ spec:
 		if !slices.Contains(edited, at) {
 			t.Errorf("%s: bump --dry-run edits %v, not %s the finding names", name, edited, at)
 		}
+	}
+}
+
+// TestBumpNeverFollowsSymlinksOutOfTheRoot: bump reads the checkout through
+// rootfs. A file or directory symlinked from outside the root is never read
+// or edited, even when it is the only reference; a file symlinked inside
+// the root is edited once, in its target, and the link stays a link.
+func TestBumpNeverFollowsSymlinksOutOfTheRoot(t *testing.T) {
+	outside := t.TempDir()
+	values := "image:\n  repository: registry.example/org/app\n  tag: 1.0.0\n"
+	writeFiles(t, outside, map[string]string{"values.yaml": values, "dir/values.yaml": values})
+	root := bumpRepo(t, map[string]string{"README.md": "config\n"})
+	if err := os.MkdirAll(filepath.Join(root, "clusters/prod"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	symlink(t, filepath.Join(outside, "values.yaml"), filepath.Join(root, "clusters/prod/values.yaml"))
+	symlink(t, filepath.Join(outside, "dir"), filepath.Join(root, "clusters/prod/linked"))
+
+	code, _, stderr := runCLI(t, "bump", "--root", root, "--image", "registry.example/org/app", "--tag", "2.0.0", "--no-verify")
+	if code != exitFindings || !strings.Contains(stderr, "referenced nowhere in the 0 YAML files") {
+		t.Fatalf("exit %d, want a refusal that read no file\n%s", code, stderr)
+	}
+	for _, p := range []string{"values.yaml", "dir/values.yaml"} {
+		if got := readFile(t, filepath.Join(outside, p)); got != values {
+			t.Errorf("%s outside the root was edited:\n%s", p, got)
+		}
+	}
+
+	// inside the root: the link's target is edited once
+	writeFiles(t, root, map[string]string{"shared/values.yaml": values})
+	symlink(t, "../../shared/values.yaml", filepath.Join(root, "clusters/prod/in.yaml"))
+	code, stdout, stderr := runCLI(t, "bump", "--root", root, "--image", "registry.example/org/app", "--tag", "2.0.0", "--no-verify")
+	if code != exitOK {
+		t.Fatalf("exit %d\n%s\n%s", code, stdout, stderr)
+	}
+	if got := readFile(t, filepath.Join(root, "shared/values.yaml")); !strings.Contains(got, "tag: 2.0.0") {
+		t.Errorf("in-root target not edited:\n%s", got)
+	}
+	if st, err := os.Lstat(filepath.Join(root, "clusters/prod/in.yaml")); err != nil || st.Mode()&os.ModeSymlink == 0 {
+		t.Errorf("the in-root link was replaced: %v", err)
+	}
+	if got := readFile(t, filepath.Join(outside, "values.yaml")); got != values {
+		t.Errorf("outside file edited:\n%s", got)
 	}
 }

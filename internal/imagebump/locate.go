@@ -1,6 +1,7 @@
 package imagebump
 
 import (
+	"fmt"
 	"os"
 	"path"
 	"path/filepath"
@@ -86,7 +87,7 @@ func (l *Locator) Line(rel string, docLine int, image string, match Match) int {
 		}
 		return 0
 	}
-	s := &scanner{root: l.root, realRoot: l.realRoot, canonical: sp.canonical, needle: needleOf(sp.canonical),
+	s := &scanner{root: l.root, read: l.read, canonical: sp.canonical, needle: needleOf(sp.canonical),
 		files: map[string]*sourceFile{}}
 	for _, d := range docs {
 		if len(d.Content) == 0 {
@@ -112,14 +113,25 @@ func (l *Locator) docs(rel string) []*yaml.Node {
 		return d
 	}
 	var out []*yaml.Node
-	abs := filepath.Join(l.root, filepath.FromSlash(rel))
-	if real, err := filepath.EvalSymlinks(abs); err == nil && within(l.realRoot, real) {
-		if data, err := os.ReadFile(real); err == nil {
-			out, _ = workspace.DecodeNodes(data)
-		}
+	if data, err := l.read(rel); err == nil {
+		out, _ = workspace.DecodeNodes(data)
 	}
 	l.parsed[rel] = out
 	return out
+}
+
+// read reads a repo-relative file, refusing one outside the root (also
+// through a symlink).
+func (l *Locator) read(rel string) ([]byte, error) {
+	abs := filepath.Join(l.root, filepath.FromSlash(rel))
+	real, err := filepath.EvalSymlinks(abs)
+	if err != nil {
+		return nil, err
+	}
+	if !within(l.realRoot, real) {
+		return nil, fmt.Errorf("%s: outside the root", rel)
+	}
+	return os.ReadFile(real)
 }
 
 // docAtLine picks the document starting closest before line.
