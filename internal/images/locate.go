@@ -8,7 +8,7 @@ import (
 	"github.com/render-check/render-check/internal/imagebump"
 	"github.com/render-check/render-check/internal/registry"
 	"github.com/render-check/render-check/internal/resource"
-	"github.com/render-check/render-check/internal/source"
+	"github.com/render-check/render-check/internal/yamlpos"
 )
 
 // Locator finds where a person sets an image: which file, in Argo CD's
@@ -17,13 +17,13 @@ import (
 // concurrent use.
 type Locator struct {
 	root  string
-	index *source.Index
+	index *yamlpos.Index
 	refs  *imagebump.Locator
 }
 
 // NewLocator returns a Locator for files under root.
 func NewLocator(root string) *Locator {
-	return &Locator{root: root, index: source.NewIndex(), refs: imagebump.NewLocator(root)}
+	return &Locator{root: root, index: yamlpos.NewIndex(), refs: imagebump.NewLocator(root)}
 }
 
 // Location is a repo-relative file and 1-based line.
