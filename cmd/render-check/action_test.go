@@ -9,10 +9,13 @@ import (
 	"path/filepath"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/sethvargo/go-githubactions"
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/render-check/render-check/internal/report"
 )
@@ -224,5 +227,39 @@ func TestCheckGitHubFormatWritesJobSummary(t *testing.T) {
 	run(context.Background(), []string{"check", "--root", root, "--images", "off", "--format", "text"}, strings.NewReader(""), &stdout, &stderr)
 	if _, err := os.Stat(sum); !errors.Is(err, os.ErrNotExist) || strings.Contains(stdout.String(), "::error") {
 		t.Errorf("text format touched the summary (%v) or annotated:\n%s", err, stdout.String())
+	}
+}
+
+// TestActionOptionsFollowFlagDefaults: the action builds each command's
+// options in Go (no command line); an option no input sets must keep the
+// command's flag default, so a changed default cannot drift apart.
+func TestActionOptionsFollowFlagDefaults(t *testing.T) {
+	in, err := readActionInputs(envGetter(map[string]string{"GITHUB_WORKSPACE": t.TempDir()}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defaults := func(newCmd func() *cobra.Command) map[string]string {
+		m := map[string]string{}
+		newCmd().Flags().VisitAll(func(f *pflag.Flag) { m[f.Name] = f.DefValue })
+		return m
+	}
+	check, validate, bump, diff := defaults(newCheckCmd), defaults(newValidateCmd), defaults(newBumpCmd), defaults(newDiffCmd)
+	co, vo, bo, do := in.checkOptions(), in.validateOptions(), in.bumpOptions(), in.diffOptions()
+	for _, c := range []struct{ name, got, want string }{
+		{"check --progress", co.progress, check["progress"]},
+		{"check --changed-since", co.changed, check["changed-since"]},
+		{"check --shard", co.shard, check["shard"]},
+		{"check --fail-on", co.failOn, check["fail-on"]},
+		{"validate --strict", strconv.FormatBool(vo.strict), validate["strict"]},
+		{"validate --schema-cache-dir", vo.schemaCacheDir, validate["schema-cache-dir"]},
+		{"bump --allow-shared", strconv.FormatBool(bo.allowShared), bump["allow-shared"]},
+		{"bump --no-verify", strconv.FormatBool(bo.noVerify), bump["no-verify"]},
+		{"bump --dry-run", strconv.FormatBool(bo.dryRun), bump["dry-run"]},
+		{"diff --fail-on-change", strconv.FormatBool(do.failOnChange), diff["fail-on-change"]},
+		{"diff --live", do.live, diff["live"]},
+	} {
+		if c.got != c.want {
+			t.Errorf("%s: the action uses %q, the command's default is %q", c.name, c.got, c.want)
+		}
 	}
 }
