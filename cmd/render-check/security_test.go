@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -12,6 +13,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/render-check/render-check/internal/report"
 )
@@ -497,5 +499,74 @@ patches:
 	}
 	if b, err := os.ReadFile(filepath.Join(out, "lab", "env.yaml")); err != nil || !strings.Contains(string(b), "<redacted>") || !strings.Contains(string(b), "nginx:1.27") {
 		t.Errorf("env.yaml: %v\n%s", err, b)
+	}
+}
+
+// TestSecurityHelmTemplateAllocation: a chart that allocates without bound
+// in one template call (repeat, until, seq, indent, randAlphaNum) or by
+// doubling a value (cat, printf, concat) gets a render/limit finding at its
+// template within a fraction of a second instead of exhausting memory before
+// the render deadline; a chart within the bounds renders the same as
+// before, and a chart whose total output passes render.limits.maxBytes is
+// stopped too.
+func TestSecurityHelmTemplateAllocation(t *testing.T) {
+	clearCIEnv(t)
+	files := map[string]string{
+		".github/CODEOWNERS": checkOwners,
+		".render-check.yaml": checkConfig + "render:\n  limits: {timeout: 60s, maxBytes: 4194304}\n",
+	}
+	chart := func(name, tpl string) {
+		files["clusters/lab/apps/"+name+".yaml"] = checkApp(name, "  source:\n    repoURL: https://git.example.com/platform/config.git\n    targetRevision: main\n    path: charts/"+name+"\n")
+		files["charts/"+name+"/Chart.yaml"] = "apiVersion: v2\nname: " + name + "\nversion: 1.0.0\n"
+		files["charts/"+name+"/templates/x.yaml"] = tpl
+	}
+	hostile := map[string]string{
+		"repeat":  `{{ $x := repeat 2000000000 "x" }}`,
+		"until":   `{{ range until 100000000 }}{{ end }}`,
+		"seq":     `{{ $x := seq 1 1 1000000000 }}`,
+		"indent":  `{{ $x := indent 2000000000 "x" }}`,
+		"random":  `{{ $x := randAlphaNum 2000000000 }}`,
+		"cat":     `{{ $s := "xxxxxxxxxxxxxxxx" }}{{ range until 40 }}{{ $s = cat $s $s }}{{ end }}`,
+		"printf":  `{{ $s := "xxxxxxxxxxxxxxxx" }}{{ range until 40 }}{{ $s = printf "%s%s" $s $s }}{{ end }}`,
+		"concat":  `{{ $l := list 1 }}{{ range until 40 }}{{ $l = concat $l $l }}{{ end }}`,
+		"toolong": "{{ range until 50 }}\n---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c{{ . }}\ndata:\n  v: {{ repeat 100000 \"x\" }}\n{{ end }}",
+	}
+	for name, tpl := range hostile {
+		chart(name, tpl)
+	}
+	chart("fine", "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: fine\ndata:\n  a: \"{{ repeat 3 \"ab\" }}-{{ until 3 }}-{{ seq 1 4 }}{{ indent 2 \"x\" }}\"\n")
+	root := checkRepo(t, files)
+	start := time.Now()
+	_, rep, stderr := checkJSON(t, root)
+	if rep == nil {
+		t.Fatalf("no report: %s", stderr)
+	}
+	if d := time.Since(start); d > 30*time.Second {
+		t.Errorf("check took %s: the bounds did not stop the templates", d)
+	}
+	for name := range hostile {
+		f := findRule(rep, "render/limit", name)
+		want := "template value size"
+		if name == "toolong" {
+			want = "rendered bytes"
+		}
+		if f == nil || !strings.Contains(f.Message, want) || f.File != "charts/"+name+"/templates/x.yaml" && name != "toolong" {
+			t.Errorf("%s: want render/limit %q at its template, got %+v", name, want, f)
+		}
+	}
+	if f := findRule(rep, "render/failed", "fine"); f != nil {
+		t.Errorf("the fine chart failed: %+v", f)
+	}
+	dir := t.TempDir()
+	var out, errb bytes.Buffer
+	if code := run(context.Background(), []string{"render", "--root", root, "--output-dir", dir}, strings.NewReader(""), &out, &errb); code != exitFindings {
+		t.Fatalf("render: exit %d: %s", code, errb.String())
+	}
+	got, err := os.ReadFile(filepath.Join(dir, "lab", "fine.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := `a: ababab-[0 1 2]-1 2 3 4  x`; !strings.Contains(string(got), want) {
+		t.Errorf("fine chart rendered differently, want %q in:\n%s", want, got)
 	}
 }

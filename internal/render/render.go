@@ -159,7 +159,7 @@ func Render(ctx context.Context, opts Options) (*Result, error) {
 	if network.Mode == "" {
 		network = cfg.Trust.Network
 	}
-	hopts := append([]helm.Option{helm.WithNetworkPolicy(network)}, opts.HelmOptions...)
+	hopts := append([]helm.Option{helm.WithNetworkPolicy(network), helm.WithMaxBytes(cfg.Render.Limits.MaxBytesOrDefault())}, opts.HelmOptions...)
 	rfs, err := rootfs.Open(rp.Root)
 	if err != nil {
 		return nil, err

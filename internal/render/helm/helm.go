@@ -186,6 +186,7 @@ type Renderer struct {
 	repoConfig     string
 	registryConfig string
 	network        netpolicy.Policy
+	maxBytes       int                   // cap on one chart's rendered output
 	roots          map[string]*rootfs.FS // readable roots, guarded by mu
 
 	mu      sync.Mutex
@@ -217,6 +218,7 @@ func NewRenderer(cacheDir string, opts ...Option) *Renderer {
 		charts:     map[string]*chartEntry{},
 		indexes:    map[string]*indexEntry{},
 		pulls:      map[string]*pullEntry{},
+		maxBytes:   64 << 20,
 	}
 	for _, o := range opts {
 		o(r)

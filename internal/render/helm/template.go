@@ -22,6 +22,7 @@ import (
 	"github.com/render-check/render-check/internal/argo"
 
 	"github.com/render-check/render-check/internal/resource"
+	"github.com/render-check/render-check/internal/workspace"
 )
 
 // ErrMissingKind is returned (inside an *Error naming the template) for a
@@ -234,6 +235,13 @@ func (r *Renderer) run(ctx context.Context, j job) (ms []Manifest, err error) {
 			return nil, &Error{File: j.mapper.display(filepath.Join(j.mapper.chartDir, "Chart.yaml")), Err: err}
 		}
 		return nil, j.mapper.renderError(fmt.Errorf("helm template: %w", err))
+	}
+	size := len(rel.Manifest)
+	for _, h := range rel.Hooks {
+		size += len(h.Manifest)
+	}
+	if size > r.maxBytes {
+		return nil, &workspace.LimitError{Limit: "rendered bytes", Detail: fmt.Sprintf("%d bytes, the limit is %d (render.limits.maxBytes)", size, r.maxBytes)}
 	}
 	var buf bytes.Buffer
 	buf.WriteString(strings.TrimSpace(rel.Manifest))
