@@ -294,6 +294,7 @@ func TestSecuritySymlinksOutOfTheRoot(t *testing.T) {
 		"clusters/lab/apps/values.yaml":  app("values", "charts/values", "    helm:\n      valueFiles: [values-link.yaml]\n"),
 		"clusters/lab/apps/dir.yaml":     app("dir", "apps/linked/manifests", ""),
 		"clusters/lab/apps/kust.yaml":    app("kust", "apps/kust", ""),
+		"clusters/lab/apps/chart.yaml":   app("chart", "charts/linked", ""),
 		"apps/kust/kustomization.yaml":   "resources:\n  - ../base-link\n",
 		"charts/tpl/Chart.yaml":          "apiVersion: v2\nname: tpl\nversion: 1.0.0\n",
 		"charts/dep/Chart.yaml":          "apiVersion: v2\nname: dep\nversion: 1.0.0\ndependencies:\n  - name: dep\n    version: 1.0.0\n    repository: file://" + filepath.Join(out, "chart") + "\n",
@@ -311,6 +312,7 @@ func TestSecuritySymlinksOutOfTheRoot(t *testing.T) {
 	symlink(t, filepath.Join(out, "values.yaml"), filepath.Join(root, "charts/values/values-link.yaml"))
 	symlink(t, out, filepath.Join(root, "apps/linked"))
 	symlink(t, filepath.Join(out, "base"), filepath.Join(root, "apps/base-link"))
+	symlink(t, filepath.Join(out, "chart"), filepath.Join(root, "charts/linked"))
 
 	args := []string{"check", "--root", root, "--format", "json", "--images", "off"}
 	var stdout, stderr strings.Builder
@@ -322,32 +324,38 @@ func TestSecuritySymlinksOutOfTheRoot(t *testing.T) {
 		t.Fatalf("exit %d: %s", code, stderr.String())
 	}
 	rep := decodeReport(t, stdout.String())
-	want := map[string]string{ // app -> file of its failure
+	// one bad symlink, one finding: at the link, naming the app it broke;
+	// the render failure and the "does not exist" views fold into it
+	want := map[string]string{ // app -> the link that broke it
 		"files":  "charts/files/files/env",
 		"tpl":    "charts/tpl/templates",
 		"values": "charts/values/values-link.yaml",
 		"dir":    "apps/linked",
-		"kust":   "",
-		"dep":    "charts/dep/Chart.yaml",
+		"kust":   "apps/base-link",
+		"chart":  "charts/linked",
 	}
-	for app, file := range want {
-		f := findRule(rep, "render/failed", app)
-		if f == nil {
-			t.Errorf("%s: not refused; findings %+v", app, rep.Findings)
-			continue
-		}
-		if file != "" && f.File != file {
-			t.Errorf("%s: finding at %s, want the link %s (%s)", app, f.File, file, f.Message)
-		}
-	}
-	links := 0
+	links := map[string]report.Finding{}
 	for _, f := range rep.Findings {
 		if f.Rule == "render/symlink-out-of-bounds" {
-			links++
+			links[f.File] = f
 		}
 	}
-	if links != 5 {
-		t.Errorf("want 5 render/symlink-out-of-bounds findings, got %d: %+v", links, rep.Findings)
+	if len(links) != 6 {
+		t.Errorf("want 6 render/symlink-out-of-bounds findings, got %d: %+v", len(links), rep.Findings)
+	}
+	for app, link := range want {
+		f, ok := links[link]
+		if !ok || !slices.Contains(f.Targets(), report.Target{Cluster: "lab", App: app}) {
+			t.Errorf("%s: no symlink finding at %s naming the app: %+v", app, link, f)
+		}
+		for _, g := range rep.Findings {
+			if g.App == app && g.Rule != "render/symlink-out-of-bounds" {
+				t.Errorf("%s: a second finding for the link %s: %s %s:%d %s", app, link, g.Rule, g.File, g.Line, g.Message)
+			}
+		}
+	}
+	if f := findRule(rep, "render/failed", "dep"); f == nil || f.File != "charts/dep/Chart.yaml" {
+		t.Errorf("dep: want render/failed at its Chart.yaml, got %+v", f)
 	}
 
 	// render --output-dir: nothing from outside is written either
