@@ -40,7 +40,7 @@ func newValidateCmd() *cobra.Command {
 		Long: "Validate Kubernetes manifests (multi-document YAML, JSON, Lists; directories recursively; - for stdin)\n" +
 			"against the schemas of one Kubernetes version, the CRDs found in the inputs and in --crds, and\n" +
 			"--schema-location templates, then the embedded CRD catalog. The validate section of the config\n" +
-			"(--config, default ./"+config.FileName+" if present) applies: validate.missingSchema sets what a kind\n" +
+			"(--config, default ./" + config.FileName + " if present) applies: validate.missingSchema sets what a kind\n" +
 			"without a schema yields, validate.catalog: false turns the catalog off.\n\n" +
 			"Exit codes:\n" +
 			"  0  nothing at or above the --fail-on level\n" +
