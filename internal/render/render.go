@@ -587,6 +587,7 @@ func (r *renderer) renderApp(ctx context.Context, cl *cluster, app *argo.Applica
 			continue
 		}
 		all = append(all, so.resources...)
+		ra.ChartCRDs = append(ra.ChartCRDs, so.chartCRDs...)
 	}
 	switch {
 	case len(sources) > 1:
@@ -715,6 +716,7 @@ type sourceOut struct {
 	inputs    []string
 	findings  []report.Finding
 	err       error
+	chartCRDs []*resource.Resource // see resource.App.ChartCRDs
 }
 
 func (r *renderer) renderSource(ctx context.Context, cl *cluster, app *argo.Application, src argo.Source, multi bool, refs map[string]string) (out sourceOut) {
@@ -755,6 +757,7 @@ func (r *renderer) renderSource(ctx context.Context, cl *cluster, app *argo.Appl
 			}
 		}
 		out.findings = append(out.findings, unusedValueFindings(cl, app, src.Chart, ho)...)
+		out.chartCRDs = chartCRDResources(ho)
 		return out
 	}
 	out.typ = explicitType(src)
@@ -810,6 +813,7 @@ func (r *renderer) renderSource(ctx context.Context, cl *cluster, app *argo.Appl
 		rs, in := helmResources(ho)
 		out.resources, out.inputs = rs, append(out.inputs, in...)
 		out.findings = append(out.findings, unusedValueFindings(cl, app, dir, ho)...)
+		out.chartCRDs = chartCRDResources(ho)
 	case TypeKustomize:
 		if k := src.Kustomize; k != nil && k.Version != "" {
 			if _, ok := r.cfg.Render.KustomizeVersions[k.Version]; !ok {
@@ -894,6 +898,15 @@ func unusedValueFindings(cl *cluster, app *argo.Application, chart string, ho *h
 		})
 	}
 	return out
+}
+
+// chartCRDResources are the chart's CRDs that helm did not render.
+func chartCRDResources(ho *helm.Output) []*resource.Resource {
+	var rs []*resource.Resource
+	for _, c := range ho.ChartCRDs {
+		rs = append(rs, &resource.Resource{Object: c.Object, Origin: resource.Origin{File: c.File}})
+	}
+	return rs
 }
 
 // helmResources converts helm output to resources.

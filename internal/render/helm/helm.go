@@ -111,6 +111,21 @@ type Output struct {
 	// Unused are keys of the repo's values files that the chart never
 	// reads (Template only).
 	Unused []UnusedValue
+	// ChartCRDs are the CustomResourceDefinitions in crds/ of the chart and
+	// its dependencies that the output does not hold (skipCrds: true, or
+	// includeCRDs: false), read from the loaded chart (for a remote chart,
+	// the one already pulled to render: nothing is fetched for them). A
+	// local chart's own crds/ is part of the checkout and not repeated here.
+	// They are a schema source only, never applied.
+	ChartCRDs []ChartCRD
+}
+
+// ChartCRD is one CustomResourceDefinition shipped in a chart's crds/.
+type ChartCRD struct {
+	// Object is the decoded CRD.
+	Object map[string]any
+	// File is helm's path of the file, e.g. "<chart>/charts/<dep>/crds/x.yaml".
+	File string
 }
 
 // Manifest is one rendered object.
