@@ -225,6 +225,7 @@ spec:
 `
 	}
 	tgz := chartArchive(t, "gadgets", "1.0.0", map[string]string{
+		"values.yaml":                         "{}\n",
 		"crds/gadget.yaml":                    crd("Gadget"),
 		"charts/parts/Chart.yaml":             "apiVersion: v2\nname: parts\nversion: 0.1.0\n",
 		"charts/parts/crds/part.yaml":         crd("Part"),
@@ -249,9 +250,12 @@ spec:
 	defer srv.Close()
 	root := checkRepo(t, map[string]string{
 		".github/CODEOWNERS": checkOwners,
-		".render-check.yaml": checkConfig + "render:\n  chartCacheDir: " + t.TempDir() + "\n",
+		".render-check.yaml": checkConfig + "render:\n  chartCacheDir: " + t.TempDir() + "\n  kustomizeBuildOptions: --enable-helm\n",
 		"clusters/lab/apps/gadgets.yaml": checkApp("gadgets", "  source:\n    repoURL: "+srv.URL+"\n    chart: gadgets\n    targetRevision: 1.0.0\n"+
 			"    helm:\n      skipCrds: true\n"),
+		// kustomize's helmCharts leaves crds/ out unless includeCRDs: true
+		"clusters/lab/apps/kgadgets.yaml": checkApp("kgadgets", "  source:\n    repoURL: https://git.example.com/platform/config.git\n    path: kgadgets\n"),
+		"kgadgets/kustomization.yaml":     "helmCharts:\n  - name: gadgets\n    repo: " + srv.URL + "\n    version: 1.0.0\n    releaseName: k\n",
 	})
 	_, rep, stderr := checkJSON(t, root, "--trusted")
 	if rep == nil {
@@ -260,6 +264,9 @@ spec:
 	f := findRule(rep, "schema/invalid", "gadgets")
 	if f == nil || !strings.HasPrefix(f.Message, `spec.colour: unknown field "colour"`) || !strings.Contains(f.Message, "chart crds gadgets/crds/gadget.yaml") {
 		t.Errorf("finding = %+v, want spec.colour judged by the chart's CRD, named", f)
+	}
+	if k := findRule(rep, "schema/invalid", "kgadgets"); k == nil || !strings.Contains(k.Message, "chart crds gadgets/crds/gadget.yaml") {
+		t.Errorf("kustomize helmCharts: finding = %+v, want spec.colour judged by the chart's CRD; all %+v", k, rep.Findings)
 	}
 	var missing []string
 	for _, m := range rep.Findings {

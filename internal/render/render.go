@@ -839,6 +839,7 @@ func (r *renderer) renderSource(ctx context.Context, cl *cluster, app *argo.Appl
 			return out
 		}
 		out.resources, out.inputs = ko.resources, append(out.inputs, ko.inputs...)
+		out.chartCRDs = ko.chartCRDs
 		for _, d := range ko.deprecated {
 			out.findings = append(out.findings, report.Finding{
 				Rule: report.RuleRenderDeprecated, Severity: report.SeverityInfo, Cluster: cl.name, App: app.Metadata.Name,
