@@ -230,9 +230,63 @@ func boundSprig(m map[string]any) {
 	}
 }
 
+// checkAny checks a function's interface result: a string by its length,
+// a list by its elements.
+func checkAny(name string, v any) any {
+	switch x := v.(type) {
+	case nil:
+	case string:
+		checkBytes(name, uint64(len(x)))
+	case []any:
+		checkList(name, uint64(len(x)))
+	case []string:
+		checkList(name, uint64(len(x)))
+	default:
+		if r := reflect.ValueOf(v); r.Kind() == reflect.String {
+			checkBytes(name, uint64(r.Len()))
+		} else if r.Kind() == reflect.Slice {
+			checkList(name, uint64(r.Len()))
+		}
+	}
+	return v
+}
+
 // checkResult wraps fn so that a string result (also in an interface) longer than the byte limit
 // or a list result longer than MaxTemplateList fails the call.
 func checkResult(name string, fn any) (any, bool) {
+	// the common signatures without reflection (a reflect.MakeFunc call
+	// allocates its arguments and results)
+	str := func(s string) string { checkBytes(name, uint64(len(s))); return s }
+	switch f := fn.(type) {
+	case func(string) string:
+		return func(a string) string { return str(f(a)) }, true
+	case func(string, string) string:
+		return func(a, b string) string { return str(f(a, b)) }, true
+	case func(string, string, string) string:
+		return func(a, b, c string) string { return str(f(a, b, c)) }, true
+	case func(int, string) string:
+		return func(n int, a string) string { return str(f(n, a)) }, true
+	case func(any) string:
+		return func(a any) string { return str(f(a)) }, true
+	case func(...any) string:
+		return func(a ...any) string { return str(f(a...)) }, true
+	case func(string, ...any) string:
+		return func(a string, b ...any) string { return str(f(a, b...)) }, true
+	case func(string, any) string:
+		return func(a string, b any) string { return str(f(a, b)) }, true
+	case func(any, ...any) any: // default
+		return func(a any, b ...any) any { return checkAny(name, f(a, b...)) }, true
+	case func(...any) any: // coalesce, first, ...
+		return func(a ...any) any { return checkAny(name, f(a...)) }, true
+	case func(any) any:
+		return func(a any) any { return checkAny(name, f(a)) }, true
+	case func(...any) []any:
+		return func(a ...any) []any {
+			out := f(a...)
+			checkList(name, uint64(len(out)))
+			return out
+		}, true
+	}
 	v := reflect.ValueOf(fn)
 	t := v.Type()
 	if t.Kind() != reflect.Func || t.NumOut() == 0 {

@@ -44,6 +44,7 @@ func TestBoundedFidelity(t *testing.T) {
 		`{{ join "," .l }}|{{ list 1 2 3 | toString }}|{{ append .l 4 }}|{{ concat .l .l }}|{{ upper "abc" }}|{{ trunc 2 "abcdef" }}|{{ b64enc "hi" }}`,
 		`{{ len (randAlphaNum 12) }}|{{ len (randAlpha 3) }}|{{ len (randAscii 7) }}|{{ len (randNumeric 9) }}|{{ len (randBytes 9) }}`,
 		`{{ $s := "ab" }}{{ range until 4 }}{{ $s = cat $s $s }}{{ end }}{{ $s }}`,
+		`{{ default "x" "" }}|{{ default "x" "y" }}|{{ coalesce "" "a" }}|{{ first .l }}|{{ toString 5 }}|{{ trimSuffix "-" "a-" }}|{{ upper "a" }}|{{ ternary "a" "b" true }}|{{ splitList "," "a,b" }}|{{ keys (dict "a" 1) }}`,
 	} {
 		want, werr := execWith(t, orig, src)
 		got, gerr := execWith(t, bounded, src)
@@ -89,5 +90,29 @@ func TestBoundedLimits(t *testing.T) {
 		if !errors.As(err, &le) {
 			t.Errorf("%s: want a LimitError, got %v", src, err)
 		}
+	}
+}
+
+// BenchmarkBoundedFuncs: the cost of the bounds on a function-heavy
+// template (typical chart helpers: trunc, trimSuffix, printf, default,
+// quote, indent, toString), original sprig table vs bounded.
+func BenchmarkBoundedFuncs(b *testing.B) {
+	src := `{{ range until 50 }}{{ printf "%s-%s" "release" "name" | trunc 63 | trimSuffix "-" }} {{ default "x" "" | quote }} {{ indent 4 "a\nb" }} {{ list 1 2 3 | toString }} {{ cat "a" "b" }} {{ upper "abc" | replace "A" "B" }}
+{{ end }}`
+	orig := template.FuncMap{}
+	for k, v := range unbounded {
+		orig[k] = v
+	}
+	for name, funcs := range map[string]template.FuncMap{"sprig": orig, "bounded": sprig.TxtFuncMap()} {
+		b.Run(name, func(b *testing.B) {
+			tpl := template.Must(template.New("x").Funcs(funcs).Parse(src))
+			b.ReportAllocs()
+			for b.Loop() {
+				var sb strings.Builder
+				if err := tpl.Execute(&sb, nil); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
 	}
 }
