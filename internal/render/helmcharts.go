@@ -14,6 +14,7 @@ import (
 	"sigs.k8s.io/yaml"
 
 	"github.com/render-check/render-check/internal/render/helm"
+	"github.com/render-check/render-check/internal/resource"
 )
 
 // inflater renders the helmCharts: of kustomizations in-process, as they are
@@ -33,6 +34,7 @@ type inflater struct {
 	// unused are the values keys of the charts inflated that they never
 	// read (valuesFile, additionalValuesFiles and valuesInline).
 	unused []unusedValue
+	crds   []*resource.Resource // the charts' CRDs left unrendered (includeCRDs: false), guarded by mu
 }
 
 // unusedValues returns the unused values keys found, sorted.
@@ -100,6 +102,7 @@ func (in *inflater) rewrite(p string, data []byte) ([]byte, error) {
 			}
 			return nil, &FileError{File: in.r.repo.Rel(p), Err: fmt.Errorf("helmCharts %s: %w", c.Name, err)}
 		}
+		in.crds = append(in.crds, chartCRDResources(out)...) // in.mu is held
 		var b strings.Builder
 		for _, m := range out.Manifests {
 			y, err := yaml.Marshal(markHelmGenerated(m.Object))

@@ -150,6 +150,8 @@ type kustomizeOut struct {
 	deprecated []fileMessage
 	// unused are values keys of its helmCharts that the charts never read.
 	unused []unusedValue
+	// chartCRDs are the CRDs of helmCharts inflated without includeCRDs.
+	chartCRDs []*resource.Resource
 }
 
 // kustomizeRequest is one kustomize build of a repo directory.
@@ -239,6 +241,9 @@ func (r *renderer) buildKustomize(ctx context.Context, req kustomizeRequest) (*k
 	res := &kustomizeOut{inputs: fsys.inputs(), deprecated: fsys.deprecations(r.repo.Rel)}
 	if inf != nil {
 		res.unused = inf.unusedValues()
+		inf.mu.Lock()
+		res.chartCRDs = inf.crds
+		inf.mu.Unlock()
 	}
 	for _, d := range docs {
 		if d.Object == nil {

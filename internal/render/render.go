@@ -159,7 +159,7 @@ func Render(ctx context.Context, opts Options) (*Result, error) {
 	if network.Mode == "" {
 		network = cfg.Trust.Network
 	}
-	hopts := append([]helm.Option{helm.WithNetworkPolicy(network)}, opts.HelmOptions...)
+	hopts := append([]helm.Option{helm.WithNetworkPolicy(network), helm.WithMaxBytes(cfg.Render.Limits.MaxBytesOrDefault())}, opts.HelmOptions...)
 	rfs, err := rootfs.Open(rp.Root)
 	if err != nil {
 		return nil, err
@@ -587,6 +587,7 @@ func (r *renderer) renderApp(ctx context.Context, cl *cluster, app *argo.Applica
 			continue
 		}
 		all = append(all, so.resources...)
+		ra.ChartCRDs = append(ra.ChartCRDs, so.chartCRDs...)
 	}
 	switch {
 	case len(sources) > 1:
@@ -719,6 +720,7 @@ type sourceOut struct {
 	inputs    []string
 	findings  []report.Finding
 	err       error
+	chartCRDs []*resource.Resource // see resource.App.ChartCRDs
 }
 
 func (r *renderer) renderSource(ctx context.Context, cl *cluster, app *argo.Application, src argo.Source, multi bool, refs map[string]string) (out sourceOut) {
@@ -759,6 +761,7 @@ func (r *renderer) renderSource(ctx context.Context, cl *cluster, app *argo.Appl
 			}
 		}
 		out.findings = append(out.findings, r.unusedValueFindings(cl, app, src, src.Chart, ho)...)
+		out.chartCRDs = chartCRDResources(ho)
 		return out
 	}
 	out.typ = explicitType(src)
@@ -813,6 +816,7 @@ func (r *renderer) renderSource(ctx context.Context, cl *cluster, app *argo.Appl
 		rs, in := helmResources(ho)
 		out.resources, out.inputs = rs, append(out.inputs, in...)
 		out.findings = append(out.findings, r.unusedValueFindings(cl, app, src, dir, ho)...)
+		out.chartCRDs = chartCRDResources(ho)
 	case TypeKustomize:
 		if k := src.Kustomize; k != nil && k.Version != "" {
 			if _, ok := r.cfg.Render.KustomizeVersions[k.Version]; !ok {
@@ -839,6 +843,7 @@ func (r *renderer) renderSource(ctx context.Context, cl *cluster, app *argo.Appl
 		}
 		out.resources, out.inputs = ko.resources, append(out.inputs, ko.inputs...)
 		out.findings = append(out.findings, unusedFindings(cl, app, ko.unused)...)
+		out.chartCRDs = ko.chartCRDs
 		for _, d := range ko.deprecated {
 			out.findings = append(out.findings, report.Finding{
 				Rule: report.RuleRenderDeprecated, Severity: report.SeverityInfo, Cluster: cl.name, App: app.Metadata.Name,
@@ -881,6 +886,15 @@ func (r *renderer) sourceFieldLine(app *argo.Application, src argo.Source, field
 		return app.Line
 	}
 	return yamlpos.FieldLine(r.repo.Root, resource.Origin{File: app.File, Line: app.Line}, "Application", app.Metadata.Name, p)
+}
+
+// chartCRDResources are the chart's CRDs that helm did not render.
+func chartCRDResources(ho *helm.Output) []*resource.Resource {
+	var rs []*resource.Resource
+	for _, c := range ho.ChartCRDs {
+		rs = append(rs, &resource.Resource{Object: c.Object, Origin: resource.Origin{File: c.File}})
+	}
+	return rs
 }
 
 // helmResources converts helm output to resources.

@@ -221,8 +221,12 @@ func (r *Renderer) Inflate(ctx context.Context, req InflateRequest) (*Output, er
 		return nil, locateSchemaError(root, valueFiles, err)
 	}
 	reads := chartReads(ch)
-	return &Output{Manifests: ms, ValueFiles: valueFiles, Inputs: sortUnique(inputs),
-		Unused: unusedValues(reads, root, chartDir, valueFiles), Reads: reads}, nil
+	out := &Output{Manifests: ms, ValueFiles: valueFiles, Inputs: sortUnique(inputs),
+		Unused: unusedValues(reads, root, chartDir, valueFiles), Reads: reads}
+	if !req.IncludeCRDs {
+		out.ChartCRDs = chartCRDs(ch, ps.remoteDir != "")
+	}
+	return out, nil
 }
 
 // mergeInline combines a values file with valuesInline as kustomize does
