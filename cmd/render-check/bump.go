@@ -218,8 +218,11 @@ func writeBumpText(w io.Writer, res *imagebump.Result) error {
 	if res.Verified {
 		fmt.Fprintf(&b, "verified: %s exists in the registry\n", newTok)
 	}
+	if res.RenderedApps+res.SkippedApps > 0 {
+		fmt.Fprintf(&b, "rendered %d of %d apps (the others cannot read a file that references the image)\n", res.RenderedApps, res.RenderedApps+res.SkippedApps)
+	}
 	if res.RenderChecked {
-		b.WriteString("re-rendered: the affected apps deploy the new reference\n")
+		b.WriteString("rendered with the edit before writing: the affected apps deploy the new reference\n")
 	}
 	_, err := io.WriteString(w, b.String())
 	return err

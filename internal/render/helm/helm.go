@@ -187,6 +187,10 @@ type Renderer struct {
 	registryConfig string
 	network        netpolicy.Policy
 	roots          map[string]*rootfs.FS // readable roots, guarded by mu
+	// overlay maps absolute paths to content read instead of the file on
+	// disk (WithOverlay); overlayRoots are the checkout's spellings.
+	overlay      map[string][]byte
+	overlayRoots []string
 
 	mu      sync.Mutex
 	charts  map[string]*chartEntry // loaded charts by key
