@@ -36,7 +36,7 @@ func ReadersOf(ctx context.Context, ws *workspace.Workspace, files []string) (fu
 		return nil, err
 	}
 	rs := &readerScan{ws: ws, files: map[string]bool{}, dirs: map[string]bool{".": true},
-		scanned: map[string]*fileFacts{}, lstat: map[string]fs.FileMode{}, want: map[string]bool{}}
+		scanned: map[string]*fileFacts{}, listed: map[string]map[string]fs.FileMode{}, want: map[string]bool{}}
 	for _, f := range list {
 		rs.files[f] = true
 		for d := path.Dir(f); d != "." && !rs.dirs[d]; d = path.Dir(d) {
@@ -60,7 +60,7 @@ type readerScan struct {
 
 	mu      sync.Mutex
 	scanned map[string]*fileFacts
-	lstat   map[string]fs.FileMode // paths not in the list: their mode on disk (0: absent)
+	listed  map[string]map[string]fs.FileMode // directory listings on disk: name -> type (never 0)
 }
 
 // fileFacts is what a file contributes to reach.
@@ -194,22 +194,33 @@ func (rs *readerScan) under(dir string) []string {
 	return rs.list[i:j]
 }
 
-// onDisk is the mode of a path the file list does not have (0: absent).
+// onDisk is the mode of a path the file list does not have (0: absent),
+// from one listing per directory.
 func (rs *readerScan) onDisk(p string) fs.FileMode {
-	rs.mu.Lock()
-	m, ok := rs.lstat[p]
-	rs.mu.Unlock()
-	if ok {
-		return m
+	if p == "." || p == "" {
+		return fs.ModeDir | 1
 	}
-	st, err := os.Lstat(rs.ws.Abs(p))
-	if err == nil {
-		m = st.Mode() | 1 // never 0 for an existing file
+	parent := path.Dir(p)
+	if !rs.dirs[parent] {
+		if m := rs.onDisk(parent); m == 0 || m&fs.ModeSymlink != 0 || !m.IsDir() {
+			return 0 // a link on the way is judged by reaches when it meets it
+		}
 	}
 	rs.mu.Lock()
-	rs.lstat[p] = m
+	entries, ok := rs.listed[parent]
 	rs.mu.Unlock()
-	return m
+	if !ok {
+		entries = map[string]fs.FileMode{}
+		if es, err := os.ReadDir(rs.ws.Abs(parent)); err == nil {
+			for _, e := range es {
+				entries[e.Name()] = e.Type() | 1 // never 0 for an existing file
+			}
+		}
+		rs.mu.Lock()
+		rs.listed[parent] = entries
+		rs.mu.Unlock()
+	}
+	return entries[path.Base(p)]
 }
 
 // facts reads a file once: the scalars of a YAML or JSON file that may
