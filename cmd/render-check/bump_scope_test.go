@@ -85,7 +85,7 @@ func snapshot(t *testing.T, root string) map[string]string {
 // that cannot read it are not rendered at all.
 func TestBumpSharedBaseEditsOnceAndChecksBothClusters(t *testing.T) {
 	root := bumpRepo(t, map[string]string{
-		".render-check.yaml":                    "repoURLs:\n  - https://git.example/config.git\n",
+		".render-check.yaml":                     "repoURLs:\n  - https://git.example/config.git\n",
 		"_base/kustomize/api/kustomization.yaml": "resources:\n  - deployment.yaml\n",
 		"_base/kustomize/api/deployment.yaml":    scopeDeployment("api", "registry.example/org/api:1.0.0"),
 		"_base/kustomize/db/kustomization.yaml":  "resources:\n  - deployment.yaml\n",
@@ -125,7 +125,7 @@ func TestBumpSharedBaseEditsOnceAndChecksBothClusters(t *testing.T) {
 // byte for byte.
 func TestBumpOverriddenEditWritesNothing(t *testing.T) {
 	root := bumpRepo(t, map[string]string{
-		".render-check.yaml":                    "repoURLs:\n  - https://git.example/config.git\n",
+		".render-check.yaml":                     "repoURLs:\n  - https://git.example/config.git\n",
 		"_base/kustomize/api/kustomization.yaml": "resources:\n  - deployment.yaml\n",
 		"_base/kustomize/api/deployment.yaml":    scopeDeployment("api", "registry.example/org/api:1.0.0"),
 		"clusters/prod/overlays/api/kustomization.yaml": `resources:
