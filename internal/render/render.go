@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"os"
 	"path"
 	"reflect"
 	"runtime"
@@ -128,11 +127,7 @@ func Render(ctx context.Context, opts Options) (*Result, error) {
 	}
 	if rp == nil {
 		var err error
-		settings := workspace.Settings{Config: cfg}
-		if len(opts.Overlay) > 0 {
-			settings.FS = rootfs.OverlayFS(os.DirFS(opts.Root), opts.Overlay)
-		}
-		if rp, err = workspace.Open(ctx, opts.Root, settings); err != nil {
+		if rp, err = workspace.Open(ctx, opts.Root, workspace.Settings{Config: cfg, Overlay: opts.Overlay}); err != nil {
 			return nil, err
 		}
 	}
