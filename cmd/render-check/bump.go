@@ -43,6 +43,9 @@ kustomize.images, helm.parameters and helm.valuesObject) and replaces only the t
 or digest token: comments, quotes, indentation, key order and line endings stay.
 
 The new tag or digest must exist in the registry (skip with --no-verify).
+Only the Applications that can read a file referencing the image are
+rendered; the apps reading an edited file are rendered with the edit in
+memory, and nothing is written unless they deploy the new reference.
 
 Exit codes:
   0  bumped, or already current
