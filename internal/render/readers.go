@@ -66,7 +66,11 @@ type readerScan struct {
 // fileFacts is what a file contributes to reach.
 type fileFacts struct {
 	names []string // scalars that may be paths
-	argo  bool     // it mentions argoproj.io (may define Applications)
+	// opaque: the file may make the app produce Applications or read
+	// files that no name here shows: it mentions argoproj.io, or is a
+	// kustomization or Chart.yaml naming a remote base, chart or
+	// dependency, or a packaged chart (.tgz).
+	opaque bool
 }
 
 // refPrefix is a multi-source $ref/ prefix.
@@ -85,7 +89,7 @@ func (rs *readerScan) selects(_ string, app *argo.Application) bool {
 	for _, s := range app.Spec.AllSources() {
 		s = s.Normalized()
 		if s.Chart != "" {
-			continue // a chart from a Helm repository: only its $ref/ value files are ours
+			return true // a chart from a Helm repository may produce Applications (e.g. argocd-apps)
 		}
 		if len(app.Spec.Sources) > 0 && s.Path == "" {
 			continue // a ref-only source renders nothing
@@ -156,7 +160,7 @@ func (rs *readerScan) reaches(starts []string) bool {
 				return true
 			}
 			ff := rs.facts(f)
-			if ff.argo || strings.HasSuffix(f, ".jsonnet") || strings.HasSuffix(f, ".libsonnet") {
+			if ff.opaque || strings.HasSuffix(f, ".jsonnet") || strings.HasSuffix(f, ".libsonnet") {
 				return true // may produce Applications; jsonnet imports anything
 			}
 			dir := path.Dir(f)
@@ -234,13 +238,20 @@ func (rs *readerScan) facts(f string) *fileFacts {
 	}
 	ff = &fileFacts{}
 	data, err := rs.ws.ReadFile(f)
+	base := path.Base(f)
 	if err == nil {
-		ff.argo = bytes.Contains(data, []byte("argoproj.io"))
-		base := path.Base(f)
+		ff.opaque = bytes.Contains(data, []byte("argoproj.io")) || strings.HasSuffix(base, ".tgz")
 		if strings.HasSuffix(base, ".yaml") || strings.HasSuffix(base, ".yml") || strings.HasSuffix(base, ".json") || base == "Kustomization" {
 			if docs, err := workspace.DecodeNodes(data); err == nil {
 				for _, d := range docs {
 					ff.names = yamlPathScalars(d, ff.names)
+				}
+			}
+		}
+		if isKustomizationFile(f) || base == "Chart.yaml" {
+			for _, n := range ff.names {
+				if remoteName(n) {
+					ff.opaque = true
 				}
 			}
 		}
@@ -251,15 +262,26 @@ func (rs *readerScan) facts(f string) *fileFacts {
 	return ff
 }
 
-// yamlPathScalars appends the scalars of n that may be paths: one line,
-// no spaces, not a URL.
+// remoteName reports whether a kustomization or Chart.yaml entry names
+// something outside the checkout (a remote base, chart repository or OCI
+// registry).
+func remoteName(s string) bool {
+	if strings.HasPrefix(s, "file://") {
+		return false
+	}
+	return strings.Contains(s, "://") || strings.HasPrefix(s, "github.com/") || strings.HasPrefix(s, "git@") ||
+		strings.HasPrefix(s, "git::") || strings.HasPrefix(s, "oci:")
+}
+
+// yamlPathScalars appends the scalars of n that may be paths (or remote
+// names): one line, no spaces.
 func yamlPathScalars(n *yaml.Node, out []string) []string {
 	if n == nil {
 		return out
 	}
 	if n.Kind == yaml.ScalarNode {
 		s := n.Value
-		if s != "" && len(s) < 1024 && !strings.ContainsAny(s, "\n ") && !strings.Contains(s, "://") || strings.HasPrefix(s, "file://") {
+		if s != "" && len(s) < 1024 && !strings.ContainsAny(s, "\n ") {
 			out = append(out, s)
 		}
 		return out
