@@ -36,7 +36,7 @@ func ReadersOf(ctx context.Context, ws *workspace.Workspace, files []string) (fu
 		return nil, err
 	}
 	rs := &readerScan{ws: ws, files: map[string]bool{}, dirs: map[string]bool{".": true},
-		scanned: map[string]*fileFacts{}, listed: map[string]map[string]fs.FileMode{}, want: map[string]bool{}}
+		scanned: map[string]*fileFacts{}, listed: map[string]map[string]fs.FileMode{}, memo: map[string]bool{}, want: map[string]bool{}}
 	for _, f := range list {
 		rs.files[f] = true
 		for d := path.Dir(f); d != "." && !rs.dirs[d]; d = path.Dir(d) {
@@ -61,6 +61,7 @@ type readerScan struct {
 	mu      sync.Mutex
 	scanned map[string]*fileFacts
 	listed  map[string]map[string]fs.FileMode // directory listings on disk: name -> type (never 0)
+	memo    map[string]bool                   // start path -> reaches
 }
 
 // fileFacts is what a file contributes to reach.
@@ -126,11 +127,32 @@ func (rs *readerScan) selects(_ string, app *argo.Application) bool {
 	return rs.reaches(starts)
 }
 
-// reaches walks from the start paths and reports whether a wanted file
-// may be read, or the walk cannot judge.
+// reaches reports whether a walk from one of the start paths may read a
+// wanted file, or cannot judge; each start's answer is computed once.
 func (rs *readerScan) reaches(starts []string) bool {
+	for _, st := range starts {
+		st = prefix(st)
+		rs.mu.Lock()
+		r, ok := rs.memo[st]
+		rs.mu.Unlock()
+		if !ok {
+			r = rs.walk(st)
+			rs.mu.Lock()
+			rs.memo[st] = r
+			rs.mu.Unlock()
+		}
+		if r {
+			return true
+		}
+	}
+	return false
+}
+
+// walk walks from one start path and reports whether a wanted file may be
+// read, or the walk cannot judge.
+func (rs *readerScan) walk(start string) bool {
 	seen := map[string]bool{}
-	queue := slices.Clone(starts)
+	queue := []string{start}
 	for len(queue) > 0 {
 		p := queue[0]
 		queue = queue[1:]
