@@ -177,7 +177,7 @@ func Render(ctx context.Context, opts Options) (*Result, error) {
 	if network.Mode == "" {
 		network = cfg.Trust.Network
 	}
-	hopts := append([]helm.Option{helm.WithNetworkPolicy(network)}, opts.HelmOptions...)
+	hopts := append([]helm.Option{helm.WithNetworkPolicy(network), helm.WithMaxBytes(cfg.Render.Limits.MaxBytesOrDefault())}, opts.HelmOptions...)
 	rfs, err := rootfs.Open(rp.Root)
 	if err != nil {
 		return nil, err
@@ -629,6 +629,7 @@ func (r *renderer) renderApp(ctx context.Context, cl *cluster, app *argo.Applica
 			continue
 		}
 		all = append(all, so.resources...)
+		ra.ChartCRDs = append(ra.ChartCRDs, so.chartCRDs...)
 	}
 	switch {
 	case len(sources) > 1:
@@ -757,6 +758,7 @@ type sourceOut struct {
 	inputs    []string
 	findings  []report.Finding
 	err       error
+	chartCRDs []*resource.Resource // see resource.App.ChartCRDs
 }
 
 func (r *renderer) renderSource(ctx context.Context, cl *cluster, app *argo.Application, src argo.Source, multi bool, refs map[string]string) (out sourceOut) {
@@ -797,6 +799,7 @@ func (r *renderer) renderSource(ctx context.Context, cl *cluster, app *argo.Appl
 			}
 		}
 		out.findings = append(out.findings, unusedValueFindings(cl, app, src.Chart, ho)...)
+		out.chartCRDs = chartCRDResources(ho)
 		return out
 	}
 	out.typ = explicitType(src)
@@ -852,6 +855,7 @@ func (r *renderer) renderSource(ctx context.Context, cl *cluster, app *argo.Appl
 		rs, in := helmResources(ho)
 		out.resources, out.inputs = rs, append(out.inputs, in...)
 		out.findings = append(out.findings, unusedValueFindings(cl, app, dir, ho)...)
+		out.chartCRDs = chartCRDResources(ho)
 	case TypeKustomize:
 		if k := src.Kustomize; k != nil && k.Version != "" {
 			if _, ok := r.cfg.Render.KustomizeVersions[k.Version]; !ok {
@@ -877,6 +881,7 @@ func (r *renderer) renderSource(ctx context.Context, cl *cluster, app *argo.Appl
 			return out
 		}
 		out.resources, out.inputs = ko.resources, append(out.inputs, ko.inputs...)
+		out.chartCRDs = ko.chartCRDs
 		for _, d := range ko.deprecated {
 			out.findings = append(out.findings, report.Finding{
 				Rule: report.RuleRenderDeprecated, Severity: report.SeverityInfo, Cluster: cl.name, App: app.Metadata.Name,
@@ -936,6 +941,15 @@ func unusedValueFindings(cl *cluster, app *argo.Application, chart string, ho *h
 		})
 	}
 	return out
+}
+
+// chartCRDResources are the chart's CRDs that helm did not render.
+func chartCRDResources(ho *helm.Output) []*resource.Resource {
+	var rs []*resource.Resource
+	for _, c := range ho.ChartCRDs {
+		rs = append(rs, &resource.Resource{Object: c.Object, Origin: resource.Origin{File: c.File}})
+	}
+	return rs
 }
 
 // helmResources converts helm output to resources.

@@ -220,7 +220,11 @@ func (r *Renderer) Inflate(ctx context.Context, req InflateRequest) (*Output, er
 	if err != nil {
 		return nil, locateSchemaError(root, valueFiles, err)
 	}
-	return &Output{Manifests: ms, ValueFiles: valueFiles, Inputs: sortUnique(inputs)}, nil
+	out := &Output{Manifests: ms, ValueFiles: valueFiles, Inputs: sortUnique(inputs)}
+	if !req.IncludeCRDs {
+		out.ChartCRDs = chartCRDs(ch, ps.remoteDir != "")
+	}
+	return out, nil
 }
 
 // mergeInline combines a values file with valuesInline as kustomize does
