@@ -206,6 +206,10 @@ type Renderer struct {
 	network        netpolicy.Policy
 	maxBytes       int                   // cap on one chart's rendered output
 	roots          map[string]*rootfs.FS // readable roots, guarded by mu
+	// overlay maps absolute paths to content read instead of the file on
+	// disk (WithOverlay); overlayRoots are the checkout's spellings.
+	overlay      map[string][]byte
+	overlayRoots []string
 
 	mu      sync.Mutex
 	charts  map[string]*chartEntry // loaded charts by key
