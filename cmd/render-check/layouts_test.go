@@ -175,6 +175,70 @@ kafka:
 	}
 }
 
+// TestSecretsNamesAreNotCredentials: values that name a credential rather
+// than hold one (the key's own name, an environment variable or Secret key
+// name, a key of the Secret named next to it, "no key needed" markers, an
+// argocd-cm customization key, a workflow permission) give no finding,
+// while literal credentials beside them still do.
+func TestSecretsNamesAreNotCredentials(t *testing.T) {
+	root := writeRepo(t, map[string]string{
+		"values/names.yaml": `instance:
+  mas_storage_accesskey: "storage_accesskey"
+  dro_api_token: "DRO_API_TOKEN"
+  BASIC_AUTH_PASS: BASIC_AUTH_PASS
+  s3AccessKey: S3_PASSWORD
+  apiKey: "apiKey"
+  client_secret: "client_secret"
+tls:
+  privateKey: private.key
+jwt:
+  existingSecret: "gotrue-credentials"
+  secretKey: "jwtSecret"
+keep:
+  databaseConnectionStringFromSecret:
+    secretName: keep-db-secret
+    secretKey: connection-string
+llm:
+  apiKey: sk-no-key-required
+  LLM_API_KEY: not-needed
+argocd:
+  configs:
+    cm:
+      resource.customizations.ignoreDifferences.external-secrets.io_ExternalSecret: |
+        jqPathExpressions:
+          - .spec.data[].remoteRef.conversionStrategy
+`,
+		".github/workflows/docs.yml": "on: push\npermissions:\n  id-token: write\n  contents: read\njobs: {}\n",
+		// literal credentials beside them
+		"values/real.yaml": `harbor:
+  harborAdminPassword: "Harbor12345"
+  secretKey: "not-a-secure-key"
+minio:
+  users:
+    - accessKey: console
+      secretKey: console123
+pgadmin:
+  password: WorkshopPassword
+`,
+	})
+	r := runSecretsCmd(t, "--root", root, "--format", "json")
+	var got []string
+	for _, f := range findingsOf(t, r.stdout) {
+		got = append(got, fmt.Sprintf("%s %s:%d", f.Rule, f.File, f.Line))
+	}
+	slices.Sort(got)
+	want := []string{
+		"secret/credential-value values/real.yaml:2",
+		"secret/credential-value values/real.yaml:3",
+		"secret/credential-value values/real.yaml:6",
+		"secret/credential-value values/real.yaml:7",
+		"secret/credential-value values/real.yaml:9",
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("findings:\n  %s\nwant:\n  %s", strings.Join(got, "\n  "), strings.Join(want, "\n  "))
+	}
+}
+
 // TestCheckPlacesKustomizeFindings: a failing remote resource is reported at
 // its resources: entry (not at the local file read before it), and the
 // app's own kustomization gets its deprecation notice like nested ones.

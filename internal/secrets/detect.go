@@ -65,6 +65,9 @@ func isCredentialKey(name string) bool {
 		}
 	}
 	last := w[len(w)-1]
+	if last == "secret" && len(w) >= 2 && (w[len(w)-2] == "external" || w[len(w)-2] == "sealed") {
+		return false // a kind (ExternalSecret, SealedSecret), as in argocd-cm resource.customizations keys
+	}
 	if credentialWords[last] {
 		return true
 	}
@@ -97,6 +100,17 @@ var (
 	reReference    = regexp.MustCompile(`^(ref\+|vault:|arn:|secretsmanager:|sm://|akv://|gcpsm://|op://|awssm:|projects/[^/]+/secrets/)`)
 	reURLScheme    = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9+.-]*://`)
 	reWindowsPath  = regexp.MustCompile(`^[A-Za-z]:[\\/]`)
+	// reIdentifier is a name made of words: jwtSecret, S3_ACCESS_KEY,
+	// private.key, mysql-root-password.
+	reIdentifier = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9]*([-_.][A-Za-z0-9]+)*$`)
+	// rePascalCase is a capitalised word run (WorkshopPassword): typed as a
+	// value by a person, unlike a key name.
+	rePascalCase = regexp.MustCompile(`^[A-Z][a-z]+[A-Z]`)
+	// reNoCredential says no credential is used: sk-no-key-required,
+	// not-needed, noauth.
+	reNoCredential = regexp.MustCompile(`(?i)^(sk-)?(no|not)[-_]?(auth|key|needed|required|used)([-_][a-z]+)*$`)
+	// reGrant is a permission level (GitHub workflow permissions: id-token: write).
+	reGrant = regexp.MustCompile(`^(read|write|read-all|write-all)$`)
 )
 
 // isPlaceholder reports whether a credential-named key's literal is not a
@@ -110,7 +124,8 @@ func isPlaceholder(v string) bool {
 	switch {
 	case reEnvRef.MatchString(t), reArgoSecretRef.MatchString(t), reGrafanaRef.MatchString(t), reFillIn.MatchString(t),
 		reNumber.MatchString(t), reDuration.MatchString(t),
-		reFiller.MatchString(t), reMarker.MatchString(t), reBool.MatchString(t), reReference.MatchString(t):
+		reFiller.MatchString(t), reMarker.MatchString(t), reBool.MatchString(t), reReference.MatchString(t),
+		reNoCredential.MatchString(t), reGrant.MatchString(t):
 		return true
 	case strings.HasPrefix(t, "/"), strings.HasPrefix(t, "./"), strings.HasPrefix(t, "../"),
 		strings.HasPrefix(t, "~/"), strings.HasPrefix(t, "file:"), reWindowsPath.MatchString(t):
@@ -138,6 +153,40 @@ func isDataPlaceholder(v string) bool {
 		return true
 	}
 	return false
+}
+
+// namesACredential reports whether a credential-named key's value is a
+// name rather than a value: the key's own name or its tail
+// (mas_storage_accesskey: "storage_accesskey", BASIC_AUTH_PASS:
+// BASIC_AUTH_PASS), or the name of a credential, as an environment
+// variable, a Secret key or a template parameter is named (S3_PASSWORD,
+// jwtSecret, mysql-root-password, private.key). A capitalised word run
+// (WorkshopPassword) reads as a typed value and stays a credential.
+func namesACredential(keyName, v string) bool {
+	if len(v) > 100 || !reIdentifier.MatchString(v) || rePascalCase.MatchString(v) {
+		return false
+	}
+	wv, wk := keyWords(v), keyWords(keyName)
+	if len(wv) == 0 || len(wk) == 0 {
+		return false
+	}
+	if hasWordSuffix(wk, wv) || hasWordSuffix(wv, wk) {
+		return true
+	}
+	return len(wv) >= 2 && isCredentialKey(v)
+}
+
+// hasWordSuffix reports whether the words s end with the words suffix.
+func hasWordSuffix(s, suffix []string) bool {
+	if len(suffix) > len(s) {
+		return false
+	}
+	for i := range suffix {
+		if s[len(s)-len(suffix)+i] != suffix[i] {
+			return false
+		}
+	}
+	return true
 }
 
 // namesASecret reports whether a credential-named key holds the name of a

@@ -185,12 +185,18 @@ func (d *docScan) walk(n *yaml.Node, p []pathElem, mode valueMode, keyName strin
 			// names the key to create, remoteRef where the value lives
 			return
 		}
+		// next to the name of a Secret (secretName, existingSecret), a
+		// *Key entry names a key of that Secret, not a value
+		namesSecret := mapGet(n, "secretName") != nil || mapGet(n, "existingSecret") != nil || mapGet(n, "existingSecretName") != nil
 		for i := 0; i+1 < len(n.Content); i += 2 {
 			k, v := n.Content[i], n.Content[i+1]
 			if len(p) == 0 && k.Value == "sops" {
 				continue
 			}
 			cm := mode
+			if w := keyWords(k.Value); namesSecret && len(w) > 0 && w[len(w)-1] == "key" {
+				cm = modeTokens
+			}
 			if k.Value == "valuesObject" || k.Value == "parameters" {
 				cm = modeCredentials
 			}
@@ -258,7 +264,7 @@ func (d *docScan) value(n *yaml.Node, p []pathElem, mode valueMode, keyName stri
 		d.emit(report.RuleSecretKnownToken, line, p, []byte(v), tok+" in a plaintext value: move it to a SOPS-encrypted file and rotate it")
 		return
 	}
-	if mode == modeCredentials && isCredentialKey(keyName) && !isPlaceholder(v) && !namesASecret(keyName, v) {
+	if mode == modeCredentials && isCredentialKey(keyName) && !isPlaceholder(v) && !namesASecret(keyName, v) && !namesACredential(keyName, v) {
 		d.emit(report.RuleSecretCredentialValue, line, p, []byte(v),
 			fmt.Sprintf("%q holds a literal credential: reference a Secret (existingSecret, secretKeyRef) or encrypt it with sops", keyName))
 	}
