@@ -40,6 +40,13 @@ func (c *checker) checkSanity(cl *resource.Cluster, e *env) {
 		}
 	}
 	for _, a := range apps(cl) {
+		// an app syncing with CreateNamespace=true makes its destination
+		// namespace for every other app deploying there
+		if ns := a.Application.Spec.Destination.Namespace; ns != "" && createNamespace(a.Application) {
+			created[ns] = true
+		}
+	}
+	for _, a := range apps(cl) {
 		app := a.Application
 		if p := projectName(app); p != "default" && e.projects[p] == nil {
 			f := appFinding(report.RuleRepoAppSanity, cl, a, app.File, c.appLine(app, "spec", "project"),

@@ -119,7 +119,11 @@ func Render(ctx context.Context, opts Options) (*Result, error) {
 			return nil, err
 		}
 	}
-	build, err := ParseBuildOptions(cfg.Render.KustomizeBuildOptions)
+	buildOpts, buildNote := cfg.Render.KustomizeBuildOptions, ""
+	if buildOpts == "" {
+		buildOpts, buildNote = repoBuildOptions(rp)
+	}
+	build, err := ParseBuildOptions(buildOpts)
 	if err != nil {
 		return nil, fmt.Errorf("render.kustomizeBuildOptions: %w", err)
 	}
@@ -172,6 +176,9 @@ func Render(ctx context.Context, opts Options) (*Result, error) {
 		return nil, err
 	}
 	res := &Result{Findings: UntrustedSettings(cfg)}
+	if buildNote != "" {
+		res.Notes = append(res.Notes, buildNote)
+	}
 	if note != "" {
 		res.Notes = append(res.Notes, note)
 	}
@@ -903,4 +910,18 @@ func helmResources(ho *helm.Output) ([]*resource.Resource, []string) {
 		rs = append(rs, &resource.Resource{Object: m.Object, Origin: resource.Origin{File: m.Template}, ValuesFiles: ho.ValueFiles})
 	}
 	return rs, ho.Inputs
+}
+
+// repoBuildOptions says which kustomize build options Argo CD is given in
+// the repo (argocd-cm, argo-cd chart values, ArgoCD resource), for a run
+// that configures none, and a note saying so: only the options any source
+// may set are used (--enable-helm, --reorder). "" when the repo sets none
+// that count.
+func repoBuildOptions(rp *workspace.Workspace) (options, note string) {
+	opts, file := rp.ArgoKustomizeBuildOptions()
+	safe := config.SafeBuildOptions(opts)
+	if safe == "" {
+		return "", ""
+	}
+	return safe, fmt.Sprintf("kustomize build options %q taken from %s (Argo CD's kustomize.buildOptions); set render.kustomizeBuildOptions to choose", safe, file)
 }
