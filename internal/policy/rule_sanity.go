@@ -330,8 +330,10 @@ func (c *checker) checkSharedResources(cl *resource.Cluster) {
 	owner := map[string]*resource.App{}
 	reported := map[string]bool{}
 	for _, a := range cl.Apps {
+		dest := a.Application.DestinationKey()
 		for _, r := range a.Resources {
-			key := r.Key()
+			// the same object in two destination clusters is two objects
+			key := dest + "\x00" + r.Key()
 			first, ok := owner[key]
 			if !ok {
 				owner[key] = a

@@ -77,6 +77,7 @@ func (r *Workspace) appSetEnv(ctx context.Context) (*appset.Env, error) {
 		Clusters:        appset.Inventory(secrets, declared),
 		ClusterDirs:     names,
 		ArgoCDNamespace: r.Config.ArgoCDNamespace,
+		AssumeClusters:  len(secrets) == 0 && len(declared) == 0,
 		Checkout: &appset.FSCheckout{FS: r.FS(), List: files, URLs: func(u string) bool {
 			// without any URL for itself, a git generator is read from the
 			// checkout, as render does for sources
