@@ -150,4 +150,26 @@ spec:
 	if f := findRule(rep, "render/appset-duplicate", ""); f != nil {
 		t.Fatalf("one manifest in two overlapping clusters reported as a duplicate: %s:%d %s", f.File, f.Line, f.Message)
 	}
+
+	// Two clusters are two Argo CD instances: the same ApplicationSet in
+	// each is no duplicate, and both generate their Applications.
+	root = checkRepo(t, map[string]string{
+		".render-check.yaml":        checkConfig,
+		"CODEOWNERS":                checkOwners,
+		"clusters/dev/appset.yaml":  appset,
+		"clusters/prod/appset.yaml": appset,
+		"apps/web/cm.yaml":          okConfigMap,
+	})
+	_, rep, errOut = checkJSON(t, root)
+	if rep == nil {
+		t.Fatalf("check failed: %s", errOut)
+	}
+	if f := findRule(rep, "render/appset-duplicate", ""); f != nil {
+		t.Fatalf("the same ApplicationSet in two clusters reported as a duplicate: %s:%d %s", f.File, f.Line, f.Message)
+	}
+	for _, c := range rep.Clusters {
+		if len(c.Apps) != 2 {
+			t.Errorf("cluster %s: %d apps, want web-blue and web-green", c.Name, len(c.Apps))
+		}
+	}
 }

@@ -159,14 +159,32 @@ func (r *Workspace) expandAppSets(ctx context.Context) (*appSetState, error) {
 		p.Cluster = c
 		st.findings[c] = append(st.findings[c], p)
 	}
-	ins := make([]appset.Input, len(docs))
-	for i, d := range docs {
-		ins[i] = d.in
+	// A cluster is what one Argo CD instance reconciles: ApplicationSets of
+	// two clusters never compete for a name, so each cluster's are expanded
+	// together (a manifest reached from two clusters counts in the first).
+	byCluster := map[string][]appset.Input{}
+	var order []string
+	seen := map[string]bool{}
+	for _, d := range docs {
 		md, _ := d.in.Object["metadata"].(map[string]any)
 		name, _ := md["name"].(string)
 		st.discovered[d.in.File+"\x00"+name] = true
+		at := fmt.Sprintf("%s:%d", d.in.File, d.in.Line)
+		if seen[at] {
+			continue
+		}
+		seen[at] = true
+		if _, ok := byCluster[d.cluster]; !ok {
+			order = append(order, d.cluster)
+		}
+		byCluster[d.cluster] = append(byCluster[d.cluster], d.in)
 	}
-	res := appset.ExpandAll(ins, env)
+	var res appset.Result
+	for _, c := range order {
+		r := appset.ExpandAll(byCluster[c], env)
+		res.Apps = append(res.Apps, r.Apps...)
+		res.Findings = append(res.Findings, r.Findings...)
+	}
 	for _, f := range res.Findings {
 		c := clusterOf(f.File)
 		f.Cluster = c
