@@ -209,7 +209,39 @@ argocd:
           - .spec.data[].remoteRef.conversionStrategy
 `,
 		".github/workflows/docs.yml": "on: push\npermissions:\n  id-token: write\n  contents: read\njobs: {}\n",
+		// a Secret holding settings and configuration files without credentials
+		"secrets/objstore.yaml": `apiVersion: v1
+kind: Secret
+metadata:
+  name: thanos-objstore
+stringData:
+  objstore.yml: |-
+    type: s3
+    config:
+      bucket: thanos
+      access_key: ""
+      secret_key: ""
+  s3.json: |
+    {"identities": [{"name": "admin", "credentials": [{"accessKey": "workflows-root", "secretKey": "admin-key-goes-here"}]}]}
+  restic: "restic-repo-password-goes-here"
+data:
+  SMTP_PORT: NTg3
+  SMTP_SECURE: dHJ1ZQ==
+`,
 		// literal credentials beside them
+		"secrets/real.yaml": `apiVersion: v1
+kind: Secret
+metadata:
+  name: loki
+stringData:
+  config.yaml: |
+    storage:
+      s3:
+        secret_access_key: 8fJ2kLq9xZ3mN7pR4tV1wY6bC0dE5gH
+  init.sql: |
+    CREATE USER app;
+    ALTER USER app PASSWORD 'x';
+`,
 		"values/real.yaml": `harbor:
   harborAdminPassword: "Harbor12345"
   secretKey: "not-a-secure-key"
@@ -228,11 +260,13 @@ pgadmin:
 	}
 	slices.Sort(got)
 	want := []string{
+		"secret/credential-value secrets/real.yaml:9",
 		"secret/credential-value values/real.yaml:2",
 		"secret/credential-value values/real.yaml:3",
 		"secret/credential-value values/real.yaml:6",
 		"secret/credential-value values/real.yaml:7",
 		"secret/credential-value values/real.yaml:9",
+		"secret/plaintext-secret secrets/real.yaml:10",
 	}
 	if !slices.Equal(got, want) {
 		t.Errorf("findings:\n  %s\nwant:\n  %s", strings.Join(got, "\n  "), strings.Join(want, "\n  "))

@@ -95,7 +95,7 @@ var (
 	reNumber       = regexp.MustCompile(`^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$`)
 	reDuration     = regexp.MustCompile(`^(\d+(\.\d+)?(ns|us|µs|ms|s|m|h|d|w|y))+$`)
 	reFiller       = regexp.MustCompile(`^(x+|X+|\*+|\.+|-+|_+|#+|0+)$`)
-	reMarker       = regexp.MustCompile(`(?i)change[-_ .]?(me|it)|replace[-_ .]?(me|this)|^your[-_ ].*|redacted|placeholder|^(todo|tbd|fixme|none|null|nil|undefined|empty|secret|password|token|example|dummy|test|unset|n/?a)$|<[^>]*>|\{\{|\$\{|\$\(|%\{|%\(`)
+	reMarker       = regexp.MustCompile(`(?i)change[-_ .]?(me|it)|goes[-_ .]?here|replace[-_ .]?(me|this)|^your[-_ ].*|redacted|placeholder|^(todo|tbd|fixme|none|null|nil|undefined|empty|secret|password|token|example|dummy|test|unset|n/?a)$|<[^>]*>|\{\{|\$\{|\$\(|%\{|%\(`)
 	reBool         = regexp.MustCompile(`(?i)^(true|false|yes|no|on|off|enabled|disabled)$`)
 	reReference    = regexp.MustCompile(`^(ref\+|vault:|arn:|secretsmanager:|sm://|akv://|gcpsm://|op://|awssm:|projects/[^/]+/secrets/)`)
 	reURLScheme    = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9+.-]*://`)
@@ -153,6 +153,22 @@ func isDataPlaceholder(v string) bool {
 		return true
 	}
 	return false
+}
+
+// settingWords are last words of a Secret data key that name a connection
+// setting rather than a secret.
+var settingWords = map[string]bool{
+	"port": true, "host": true, "hostname": true, "secure": true, "region": true, "bucket": true,
+	"enabled": true, "database": true, "user": true, "username": true,
+}
+
+// namesASetting reports whether a Secret data entry is a connection setting
+// kept beside the credentials (SMTP_PORT: 587, SMTP_SECURE: true,
+// username: workflows): the key's last word names the setting and the value
+// is one line with no known credential format in it.
+func namesASetting(key, v string) bool {
+	w := keyWords(key)
+	return len(w) > 0 && settingWords[w[len(w)-1]] && !strings.ContainsAny(v, "\n") && knownToken(v, key, false) == ""
 }
 
 // namesACredential reports whether a credential-named key's value is a

@@ -314,13 +314,39 @@ func (d *docScan) secret() {
 					val = b
 				}
 			}
-			if len(val) == 0 || isPublicCertificate(val) || isDataPlaceholder(string(val)) {
-				continue // empty, public, or a placeholder such as changeme or a file path
+			if len(val) == 0 || isPublicCertificate(val) || isDataPlaceholder(string(val)) || namesASetting(k.Value, string(val)) {
+				continue // empty, public, a placeholder such as changeme or a file path, a port or flag
+			}
+			if field == "stringData" && d.configFile(v, []pathElem{{key: field}, {key: k.Value}}) {
+				continue // a configuration file: judged by the credentials in it
 			}
 			d.emit(report.RuleSecretPlaintext, k.Line, []pathElem{{key: field}, {key: k.Value}}, val,
 				fmt.Sprintf("Secret %q holds a plaintext value: encrypt the file with sops (or use a SealedSecret/ExternalSecret)", name))
 		}
 	}
+}
+
+// configFile scans a Secret's stringData value that is a YAML or JSON
+// configuration file (a mapping over several lines, such as a Thanos
+// objstore.yml or a SeaweedFS s3 config) with the credential rules, so that
+// a credential in it is reported at its own line and a file whose
+// credentials are empty or placeholders is not reported. It returns false
+// when the value is no such file.
+func (d *docScan) configFile(n *yaml.Node, p []pathElem) bool {
+	if !strings.Contains(strings.TrimSpace(n.Value), "\n") {
+		return false
+	}
+	docs, err, _ := parseDocs([]byte(n.Value))
+	if err != nil || len(docs) == 0 {
+		return false
+	}
+	for _, doc := range docs {
+		if r := docRoot(doc); r == nil || r.Kind != yaml.MappingNode {
+			return false
+		}
+	}
+	d.inlineValues(n, p)
+	return true
 }
 
 // isPublicCertificate reports whether a value is only public PEM material.
