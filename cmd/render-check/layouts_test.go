@@ -228,6 +228,29 @@ data:
   SMTP_PORT: NTg3
   SMTP_SECURE: dHJ1ZQ==
 `,
+		"secrets/repo.yaml": `apiVersion: v1
+kind: Secret
+metadata:
+  name: repo-https
+  labels:
+    argocd.argoproj.io/secret-type: repository
+stringData:
+  name: repo-https
+  project: cluster-config
+  type: git
+  url: https://github.com/example/config.git
+---
+apiVersion: v1
+kind: Secret
+metadata:
+  name: misc
+stringData:
+  .dockerconfigjson: '{}'
+  key: ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBzBkq9wXg0y0N3h6F4sFv0lK1f3jZ2mUe7pQ9rT5sYx user@host
+  AWS_S3_ENDPOINT: http://minio.minio.svc.cluster.local:9000
+  database-name: label-studio
+  database-password: label-studio
+`,
 		// literal credentials beside them
 		"secrets/real.yaml": `apiVersion: v1
 kind: Secret
@@ -267,6 +290,7 @@ pgadmin:
 		"secret/credential-value values/real.yaml:7",
 		"secret/credential-value values/real.yaml:9",
 		"secret/plaintext-secret secrets/real.yaml:10",
+		"secret/plaintext-secret secrets/repo.yaml:22",
 	}
 	if !slices.Equal(got, want) {
 		t.Errorf("findings:\n  %s\nwant:\n  %s", strings.Join(got, "\n  "), strings.Join(want, "\n  "))

@@ -109,6 +109,8 @@ var (
 	// reNoCredential says no credential is used: sk-no-key-required,
 	// not-needed, noauth.
 	reNoCredential = regexp.MustCompile(`(?i)^(sk-)?(no|not)[-_]?(auth|key|needed|required|used)([-_][a-z]+)*$`)
+	// reSSHPublicKey is one OpenSSH public key line (authorized_keys).
+	reSSHPublicKey = regexp.MustCompile(`^(ssh-(rsa|ed25519|dss)|ecdsa-sha2-nistp(256|384|521)|sk-(ssh-ed25519|ecdsa-sha2-nistp256)@openssh\.com) [A-Za-z0-9+/=]+( [^\n]*)?$`)
 	// reGrant is a permission level (GitHub workflow permissions: id-token: write).
 	reGrant = regexp.MustCompile(`^(read|write|read-all|write-all)$`)
 )
@@ -147,7 +149,8 @@ func isPlaceholder(v string) bool {
 func isDataPlaceholder(v string) bool {
 	t := strings.TrimSpace(v)
 	switch {
-	case t == "", reFiller.MatchString(t), reMarker.MatchString(t), reFillIn.MatchString(t), reFillInName.MatchString(t):
+	case t == "", reFiller.MatchString(t), reMarker.MatchString(t), reFillIn.MatchString(t), reFillInName.MatchString(t),
+		t == "{}", t == "[]", reSSHPublicKey.MatchString(t):
 		return true
 	case strings.HasPrefix(t, "/") && !strings.ContainsAny(t, " \n"), strings.HasPrefix(t, "./"):
 		return true
@@ -159,7 +162,8 @@ func isDataPlaceholder(v string) bool {
 // setting rather than a secret.
 var settingWords = map[string]bool{
 	"port": true, "host": true, "hostname": true, "secure": true, "region": true, "bucket": true,
-	"enabled": true, "database": true, "user": true, "username": true,
+	"enabled": true, "database": true, "user": true, "username": true, "endpoint": true,
+	"name": true, "project": true, "type": true, "remote": true,
 }
 
 // namesASetting reports whether a Secret data entry is a connection setting

@@ -314,7 +314,8 @@ func (d *docScan) secret() {
 					val = b
 				}
 			}
-			if len(val) == 0 || isPublicCertificate(val) || isDataPlaceholder(string(val)) || namesASetting(k.Value, string(val)) {
+			if len(val) == 0 || isPublicCertificate(val) || isDataPlaceholder(string(val)) || namesASetting(k.Value, string(val)) ||
+				argoSecretURL(d.root, k.Value, string(val)) {
 				continue // empty, public, a placeholder such as changeme or a file path, a port or flag
 			}
 			if field == "stringData" && d.configFile(v, []pathElem{{key: field}, {key: k.Value}}) {
@@ -324,6 +325,14 @@ func (d *docScan) secret() {
 				fmt.Sprintf("Secret %q holds a plaintext value: encrypt the file with sops (or use a SealedSecret/ExternalSecret)", name))
 		}
 	}
+}
+
+// argoSecretURL reports whether the entry is the url of an Argo CD
+// repository or cluster Secret (label argocd.argoproj.io/secret-type) with no
+// password in it: where to connect, not a credential.
+func argoSecretURL(root *yaml.Node, key, v string) bool {
+	t, _ := scalarString(mapGet(mapGet(mapGet(root, "metadata"), "labels"), "argocd.argoproj.io/secret-type"))
+	return t != "" && (key == "url" || key == "server") && !strings.ContainsAny(v, " \n") && knownToken(v, key, false) == ""
 }
 
 // configFile scans a Secret's stringData value that is a YAML or JSON
