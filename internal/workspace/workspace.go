@@ -250,6 +250,9 @@ func (w *Workspace) CRDs(ctx context.Context) ([]map[string]any, error) {
 		docs, _ := w.Documents(f)
 		for _, doc := range docs {
 			if k, _ := doc.Object["kind"].(string); k == "CustomResourceDefinition" {
+				if _, patch := doc.Object["$patch"]; patch {
+					continue // a kustomize patch ($patch: delete), not a definition
+				}
 				c.objs = append(c.objs, doc.Object)
 			}
 		}
