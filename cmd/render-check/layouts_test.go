@@ -191,6 +191,10 @@ func TestSecretsNamesAreNotCredentials(t *testing.T) {
   client_secret: "client_secret"
 tls:
   privateKey: private.key
+mysql:
+  secretKeys:
+    password: "mysql-password"
+    root_password: "mysql-root-password"
 jwt:
   existingSecret: "gotrue-credentials"
   secretKey: "jwtSecret"
@@ -274,6 +278,11 @@ minio:
       secretKey: console123
 pgadmin:
   password: WorkshopPassword
+env:
+  - name: DB_PASSWORD
+    value: "prod_password"
+  - name: MYSQL_ROOT_PASSWORD
+    value: fake_password
 `,
 	})
 	r := runSecretsCmd(t, "--root", root, "--format", "json")
@@ -284,6 +293,8 @@ pgadmin:
 	slices.Sort(got)
 	want := []string{
 		"secret/credential-value secrets/real.yaml:9",
+		"secret/credential-value values/real.yaml:12",
+		"secret/credential-value values/real.yaml:14",
 		"secret/credential-value values/real.yaml:2",
 		"secret/credential-value values/real.yaml:3",
 		"secret/credential-value values/real.yaml:6",

@@ -111,6 +111,12 @@ var (
 	reNoCredential = regexp.MustCompile(`(?i)^(sk-)?(no|not)[-_]?(auth|key|needed|required|used)([-_][a-z]+)*$`)
 	// reSSHPublicKey is one OpenSSH public key line (authorized_keys).
 	reSSHPublicKey = regexp.MustCompile(`^(ssh-(rsa|ed25519|dss)|ecdsa-sha2-nistp(256|384|521)|sk-(ssh-ed25519|ecdsa-sha2-nistp256)@openssh\.com) [A-Za-z0-9+/=]+( [^\n]*)?$`)
+	// reUpperSnake is an environment variable name: S3_ACCESS_KEY.
+	reUpperSnake = regexp.MustCompile(`^[A-Z][A-Z0-9]*(_[A-Z0-9]+)+$`)
+	// reLowerCamel is a key name: jwtSecret, postgresPassword.
+	reLowerCamel = regexp.MustCompile(`^[a-z][a-z0-9]*([A-Z][a-z0-9]*)+$`)
+	// reKeyFileName is the name of a key or certificate file: private.key.
+	reKeyFileName = regexp.MustCompile(`^[A-Za-z0-9_-]+\.(key|pem|crt|cert|p12|pfx|jks|keystore|json)$`)
 	// reGrant is a permission level (GitHub workflow permissions: id-token: write).
 	reGrant = regexp.MustCompile(`^(read|write|read-all|write-all)$`)
 )
@@ -127,7 +133,7 @@ func isPlaceholder(v string) bool {
 	case reEnvRef.MatchString(t), reArgoSecretRef.MatchString(t), reGrafanaRef.MatchString(t), reFillIn.MatchString(t),
 		reNumber.MatchString(t), reDuration.MatchString(t),
 		reFiller.MatchString(t), reMarker.MatchString(t), reBool.MatchString(t), reReference.MatchString(t),
-		reNoCredential.MatchString(t), reGrant.MatchString(t):
+		reNoCredential.MatchString(t), reGrant.MatchString(t), reKeyFileName.MatchString(t):
 		return true
 	case strings.HasPrefix(t, "/"), strings.HasPrefix(t, "./"), strings.HasPrefix(t, "../"),
 		strings.HasPrefix(t, "~/"), strings.HasPrefix(t, "file:"), reWindowsPath.MatchString(t):
@@ -178,10 +184,10 @@ func namesASetting(key, v string) bool {
 // namesACredential reports whether a credential-named key's value is a
 // name rather than a value: the key's own name or its tail
 // (mas_storage_accesskey: "storage_accesskey", BASIC_AUTH_PASS:
-// BASIC_AUTH_PASS), or the name of a credential, as an environment
-// variable, a Secret key or a template parameter is named (S3_PASSWORD,
-// jwtSecret, mysql-root-password, private.key). A capitalised word run
-// (WorkshopPassword) reads as a typed value and stays a credential.
+// BASIC_AUTH_PASS), or the name of a credential spelled as an environment
+// variable or a key is (S3_PASSWORD, jwtSecret). A capitalised word run
+// (WorkshopPassword) or a lower-case phrase (prod_password) reads as a
+// typed value and stays a credential.
 func namesACredential(keyName, v string) bool {
 	if len(v) > 100 || !reIdentifier.MatchString(v) || rePascalCase.MatchString(v) {
 		return false
@@ -190,10 +196,12 @@ func namesACredential(keyName, v string) bool {
 	if len(wv) == 0 || len(wk) == 0 {
 		return false
 	}
-	if hasWordSuffix(wk, wv) || hasWordSuffix(wv, wk) {
+	if hasWordSuffix(wk, wv) {
 		return true
 	}
-	return len(wv) >= 2 && isCredentialKey(v)
+	// a lower-case phrase (prod_password, registry-password) may be the
+	// password itself; an environment variable or key name is spelled as one
+	return len(wv) >= 2 && (reUpperSnake.MatchString(v) || reLowerCamel.MatchString(v)) && isCredentialKey(v)
 }
 
 // hasWordSuffix reports whether the words s end with the words suffix.

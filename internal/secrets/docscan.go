@@ -188,13 +188,19 @@ func (d *docScan) walk(n *yaml.Node, p []pathElem, mode valueMode, keyName strin
 		// next to the name of a Secret (secretName, existingSecret), a
 		// *Key entry names a key of that Secret, not a value
 		namesSecret := mapGet(n, "secretName") != nil || mapGet(n, "existingSecret") != nil || mapGet(n, "existingSecretName") != nil
+		// under secretKeys/existingSecretKeys every entry names a key of a Secret
+		keyMap := false
+		if len(p) > 0 && !p[len(p)-1].isIdx {
+			w := keyWords(p[len(p)-1].key)
+			keyMap = len(w) >= 2 && w[len(w)-1] == "keys" && w[len(w)-2] == "secret"
+		}
 		for i := 0; i+1 < len(n.Content); i += 2 {
 			k, v := n.Content[i], n.Content[i+1]
 			if len(p) == 0 && k.Value == "sops" {
 				continue
 			}
 			cm := mode
-			if w := keyWords(k.Value); namesSecret && len(w) > 0 && w[len(w)-1] == "key" {
+			if w := keyWords(k.Value); keyMap || namesSecret && len(w) > 0 && w[len(w)-1] == "key" {
 				cm = modeTokens
 			}
 			if k.Value == "valuesObject" || k.Value == "parameters" {
