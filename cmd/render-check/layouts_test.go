@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -454,5 +455,33 @@ func TestListSaysWhyNothing(t *testing.T) {
 	_, rep, _ = checkJSON(t, root)
 	if f := findRule(rep, "render/no-apps", ""); f == nil || f.Cluster != "prod" || f.Severity != report.SeverityWarning {
 		t.Errorf("a cluster that renders nothing: %+v", rep.Findings)
+	}
+}
+
+// TestCheckCloneOfLocalMirror: a checkout cloned from a local path (a
+// mirror, a CI cache) has an origin no Application names; its sources are
+// read from the checkout by path as when there is no origin, instead of
+// every in-repo source being another repository.
+func TestCheckCloneOfLocalMirror(t *testing.T) {
+	root := t.TempDir()
+	if err := os.CopyFS(root, os.DirFS(filepath.Join("..", "..", "testdata", "layouts", "homelab-kustomize"))); err != nil {
+		t.Fatal(err)
+	}
+	gitInit(t, root)
+	if out, err := exec.Command("git", "-C", root, "remote", "add", "origin", "/srv/mirrors/homelab.git").CombinedOutput(); err != nil {
+		t.Fatalf("git remote add: %v\n%s", err, out)
+	}
+	_, rep, stderr := checkJSON(t, root)
+	if rep == nil {
+		t.Fatal(stderr)
+	}
+	if f := findRule(rep, "render/external-source", ""); f != nil {
+		t.Errorf("an in-repo source is called another repository: %s:%d %s", f.File, f.Line, f.Message)
+	}
+	if got := checkedApps(rep); !slices.Contains(got, "argocd/web") {
+		t.Errorf("apps = %v, want argocd/web rendered from the checkout", got)
+	}
+	if f := findRule(rep, "render/repo-url", ""); f == nil || !strings.Contains(f.Message, "local path") {
+		t.Errorf("no note that the origin is a local path: %+v", f)
 	}
 }

@@ -216,7 +216,7 @@ func Render(ctx context.Context, opts Options) (*Result, error) {
 	if r.guessed {
 		res.Findings = append(res.Findings, report.Finding{
 			Rule: report.RuleRenderRepoURL, Severity: report.SeverityInfo,
-			Message: "the checkout has no git origin and no repoURLs are configured: a git source is read from the checkout when its path exists here (set repoURLs in " + config.FileName + ")",
+			Message: "the checkout has no git origin on a server (none, or a local path) and no repoURLs are configured: a git source is read from the checkout when its path exists here (set repoURLs in " + config.FileName + ")",
 		})
 	}
 	res.Findings = report.Sort(res.Findings)

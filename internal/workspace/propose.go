@@ -64,7 +64,7 @@ func (r *Workspace) ProposeConfig() (*Proposal, error) {
 			fmt.Fprintf(&b, "clusterName: %s\n", strconv.Quote(r.Config.ClusterName))
 		}
 	}
-	if r.Origin != "" {
+	if IsRemoteURL(r.Origin) {
 		fmt.Fprintf(&b, "repoURLs: [%s]  # this repo (git origin)\n", strconv.Quote(r.Origin))
 		p.Found = append(p.Found, "this repo is "+r.Origin)
 	} else {

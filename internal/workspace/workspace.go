@@ -100,7 +100,9 @@ func Open(ctx context.Context, root string, s Settings) (*Workspace, error) {
 	}
 	w := &Workspace{Root: abs, Config: cfg, Git: facts, Origin: facts.Origin, Head: facts.Head,
 		git: g, fsys: fsys, urls: map[string]bool{}, docs: map[string]*parsed{}, hashes: map[string]string{}}
-	if facts.Origin != "" {
+	if IsRemoteURL(facts.Origin) {
+		// a clone of a local path or mirror names no repository an
+		// Application can: as with no origin, sources are matched by path
 		w.urls[NormalizeURL(facts.Origin)] = true
 	}
 	for _, u := range cfg.RepoURLs {
