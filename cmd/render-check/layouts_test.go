@@ -206,6 +206,13 @@ keep:
 llm:
   apiKey: sk-no-key-required
   LLM_API_KEY: not-needed
+  OPENAI_API_KEY: sk-required
+  OTHER_API_KEY: unused
+matrix:
+  trustedKeyServersSecretKey: "trustedKeyServers"
+dashboard:
+  overrides:
+    download_token: "Downloaded Share Token"
 argocd:
   configs:
     cm:
@@ -279,6 +286,8 @@ minio:
       secretKey: console123
 pgadmin:
   password: WorkshopPassword
+aws:
+  awsSecretKey: wJalrXUtnFEMIK7MDENGbPxRfiCYzEXAMPLEKEY9
 env:
   - name: DB_PASSWORD
     value: "prod_password"
@@ -294,8 +303,9 @@ env:
 	slices.Sort(got)
 	want := []string{
 		"secret/credential-value secrets/real.yaml:9",
-		"secret/credential-value values/real.yaml:12",
+		"secret/credential-value values/real.yaml:11",
 		"secret/credential-value values/real.yaml:14",
+		"secret/credential-value values/real.yaml:16",
 		"secret/credential-value values/real.yaml:2",
 		"secret/credential-value values/real.yaml:3",
 		"secret/credential-value values/real.yaml:6",

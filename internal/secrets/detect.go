@@ -108,7 +108,10 @@ var (
 	rePascalCase = regexp.MustCompile(`^[A-Z][a-z]+[A-Z]`)
 	// reNoCredential says no credential is used: sk-no-key-required,
 	// not-needed, noauth.
-	reNoCredential = regexp.MustCompile(`(?i)^(sk-)?(no|not)[-_]?(auth|key|needed|required|used)([-_][a-z]+)*$`)
+	reNoCredential = regexp.MustCompile(`(?i)^(sk-)?((no|not)[-_]?(auth|key|needed|required|used)|unused|required)([-_][a-z]+)*$`)
+	// reTitleLabel is a display label of capitalised words (a dashboard
+	// column renamed "Downloaded Share Token").
+	reTitleLabel = regexp.MustCompile(`^[A-Z][a-z]+( [A-Z][a-z]+)+$`)
 	// reSSHPublicKey is one OpenSSH public key line (authorized_keys).
 	reSSHPublicKey = regexp.MustCompile(`^(ssh-(rsa|ed25519|dss)|ecdsa-sha2-nistp(256|384|521)|sk-(ssh-ed25519|ecdsa-sha2-nistp256)@openssh\.com) [A-Za-z0-9+/=]+( [^\n]*)?$`)
 	// reUpperSnake is an environment variable name: S3_ACCESS_KEY.
@@ -133,7 +136,7 @@ func isPlaceholder(v string) bool {
 	case reEnvRef.MatchString(t), reArgoSecretRef.MatchString(t), reGrafanaRef.MatchString(t), reFillIn.MatchString(t),
 		reNumber.MatchString(t), reDuration.MatchString(t),
 		reFiller.MatchString(t), reMarker.MatchString(t), reBool.MatchString(t), reReference.MatchString(t),
-		reNoCredential.MatchString(t), reGrant.MatchString(t), reKeyFileName.MatchString(t):
+		reNoCredential.MatchString(t), reGrant.MatchString(t), reKeyFileName.MatchString(t), reTitleLabel.MatchString(t):
 		return true
 	case strings.HasPrefix(t, "/"), strings.HasPrefix(t, "./"), strings.HasPrefix(t, "../"),
 		strings.HasPrefix(t, "~/"), strings.HasPrefix(t, "file:"), reWindowsPath.MatchString(t):
@@ -169,7 +172,7 @@ func isDataPlaceholder(v string) bool {
 var settingWords = map[string]bool{
 	"port": true, "host": true, "hostname": true, "secure": true, "region": true, "bucket": true,
 	"enabled": true, "database": true, "user": true, "username": true, "endpoint": true,
-	"name": true, "project": true, "type": true, "remote": true,
+	"name": true, "project": true, "type": true, "remote": true, "uri": true,
 }
 
 // namesASetting reports whether a Secret data entry is a connection setting
@@ -197,6 +200,12 @@ func namesACredential(keyName, v string) bool {
 		return false
 	}
 	if hasWordSuffix(wk, wv) {
+		return true
+	}
+	if n := len(wk); n >= 3 && wk[n-2] == "secret" && wk[n-1] == "key" && !strings.ContainsAny(v, "0123456789") &&
+		(reUpperSnake.MatchString(v) || reLowerCamel.MatchString(v)) {
+		// passwordSecretKey, trustedKeyServersSecretKey: the key within a
+		// Secret that holds the value, named like one
 		return true
 	}
 	// a lower-case phrase (prod_password, registry-password) may be the
