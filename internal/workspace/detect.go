@@ -4,9 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"io/fs"
-	"os"
 	"path"
-	"path/filepath"
 	"slices"
 	"strings"
 
@@ -130,11 +128,11 @@ func (r *Workspace) kustomizeFiles(dir string) map[string]bool {
 		var data []byte
 		for _, n := range kustomizationNames {
 			f := path.Join(d, n)
-			st, err := os.Lstat(r.Abs(f))
+			st, err := fs.Stat(r.FS(), f)
 			if err != nil || !st.Mode().IsRegular() || st.Size() > maxDetectFileSize {
 				continue
 			}
-			if data, err = os.ReadFile(r.Abs(f)); err == nil {
+			if data, err = r.ReadFile(f); err == nil {
 				break
 			}
 		}
@@ -161,7 +159,7 @@ func (r *Workspace) kustomizeFiles(dir string) map[string]bool {
 			if p == ".." || strings.HasPrefix(p, "../") {
 				continue
 			}
-			st, err := os.Lstat(r.Abs(p))
+			st, err := fs.Stat(r.FS(), p)
 			switch {
 			case err != nil:
 			case st.Mode().IsRegular():
@@ -180,34 +178,22 @@ func (r *Workspace) kustomizeFiles(dir string) map[string]bool {
 func (r *Workspace) rootClusters() ([]ClusterDir, error) {
 	var files []appFile
 	var charts []string // Helm charts whose templates hold Applications
-	err := filepath.WalkDir(r.Root, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
+	list, chartDirs, err := r.discoveryFiles(func(name string) bool { return name == "node_modules" || name == "vendor" })
+	if err != nil {
+		return nil, fmt.Errorf("detecting clusters: %w", err)
+	}
+	for _, c := range chartDirs {
+		if r.chartFilesHaveApplications(c) {
+			charts = append(charts, c)
 		}
-		if d.IsDir() {
-			if p != r.Root && (strings.HasPrefix(d.Name(), ".") || d.Name() == "node_modules" || d.Name() == "vendor") {
-				return filepath.SkipDir
-			}
-			if IsChartDir(p) {
-				if chartHasApplications(p) {
-					charts = append(charts, r.Rel(p))
-				}
-				return filepath.SkipDir
-			}
-			return nil
-		}
-		if !d.Type().IsRegular() || !isYAMLName(p) {
-			return nil
-		}
-		if info, err := d.Info(); err != nil || info.Size() > maxDetectFileSize {
-			return nil
-		}
-		data, err := os.ReadFile(p)
+	}
+	for _, rel := range list {
+		data, err := r.ReadFile(rel)
 		if err != nil || !bytes.Contains(data, []byte("Application")) {
-			return nil
+			continue
 		}
-		docs, _ := ParseDocuments(r.Rel(p), data)
-		af := appFile{file: r.Rel(p)}
+		docs, _ := ParseDocuments(rel, data)
+		af := appFile{file: rel}
 		found := false
 		for _, doc := range docs {
 			if doc.Object == nil || !argo.IsApplication(doc.Object) {
@@ -241,10 +227,6 @@ func (r *Workspace) rootClusters() ([]ClusterDir, error) {
 		if found {
 			files = append(files, af)
 		}
-		return nil
-	})
-	if err != nil {
-		return nil, fmt.Errorf("detecting clusters: %w", err)
 	}
 	coveredBy := func(target string, isDir bool, self string) []string {
 		var by []string
@@ -339,24 +321,10 @@ func (r *Workspace) rootClusters() ([]ClusterDir, error) {
 	return out, nil
 }
 
-// chartHasApplications reports whether a chart's templates define Argo CD
-// Applications (a chart of Applications, app-of-apps).
-func chartHasApplications(dir string) bool {
-	found := false
-	_ = filepath.WalkDir(filepath.Join(dir, "templates"), func(p string, d fs.DirEntry, err error) error {
-		if err != nil || found || d.IsDir() || !d.Type().IsRegular() {
-			return nil
-		}
-		if info, err := d.Info(); err != nil || info.Size() > maxDetectFileSize {
-			return nil
-		}
-		data, err := os.ReadFile(p)
-		if err == nil && bytes.Contains(data, []byte("argoproj.io/")) && bytes.Contains(data, []byte("kind: Application\n")) {
-			found = true
-		}
-		return nil
-	})
-	return found
+// containsApplication is the cheap test for a chart template defining an
+// Argo CD Application.
+func containsApplication(data []byte) bool {
+	return bytes.Contains(data, []byte("argoproj.io/")) && bytes.Contains(data, []byte("kind: Application\n"))
 }
 
 func sortedKeys[V any](m map[string]V) []string {
