@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"path"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -179,19 +180,26 @@ func (r *Workspace) expandAppSets(ctx context.Context) (*appSetState, error) {
 		}
 		byCluster[d.cluster] = append(byCluster[d.cluster], d.in)
 	}
-	var res appset.Result
-	for _, c := range order {
-		r := appset.ExpandAll(byCluster[c], env)
-		res.Apps = append(res.Apps, r.Apps...)
-		res.Findings = append(res.Findings, r.Findings...)
+	// each result belongs to the cluster whose ApplicationSets made it
+	var apps []appset.App
+	var appCluster []string
+	for _, cn := range order {
+		r := appset.ExpandAll(byCluster[cn], env)
+		for _, f := range r.Findings {
+			c := cn
+			if f.File != "" && !slices.ContainsFunc(byCluster[cn], func(in appset.Input) bool { return in.File == f.File }) {
+				c = clusterOf(f.File)
+			}
+			f.Cluster = c
+			st.findings[c] = append(st.findings[c], f)
+		}
+		for _, a := range r.Apps {
+			apps = append(apps, a)
+			appCluster = append(appCluster, cn)
+		}
 	}
-	for _, f := range res.Findings {
-		c := clusterOf(f.File)
-		f.Cluster = c
-		st.findings[c] = append(st.findings[c], f)
-	}
-	for _, a := range res.Apps {
-		c := clusterOf(a.File)
+	for i, a := range apps {
+		c := appCluster[i]
 		if a.Cluster != nil && slices.Contains(names, a.Cluster.Name) {
 			c = a.Cluster.Name
 		}
@@ -213,9 +221,26 @@ func (r *Workspace) expandAppSets(ctx context.Context) (*appSetState, error) {
 // directory (hidden directories skipped), in file and document order.
 // Malformed files are reported by Applications.
 func (r *Workspace) findAppSets(ctx context.Context, c ClusterDir) ([]appSetDoc, error) {
-	files, err := r.YAMLFiles(ctx, c.Dir)
-	if err != nil {
-		return nil, fmt.Errorf("cluster %s: %w", c.Name, err)
+	// a cluster made of member files (root Application files) reads the
+	// ApplicationSets beside them, not those of nested directories: a nested
+	// directory may be another cluster's
+	var files []string
+	seen := map[string]bool{}
+	for _, m := range c.Paths() {
+		dir := m.Path
+		if m.File {
+			dir = path.Dir(m.Path)
+		}
+		fs, err := r.YAMLFiles(ctx, dir)
+		if err != nil {
+			return nil, fmt.Errorf("cluster %s: %w", c.Name, err)
+		}
+		for _, f := range fs {
+			if !seen[f] && (!m.File || path.Dir(f) == dir) {
+				seen[f] = true
+				files = append(files, f)
+			}
+		}
 	}
 	var out []appSetDoc
 	for _, rel := range files {
