@@ -137,7 +137,11 @@ func Render(ctx context.Context, opts Options) (*Result, error) {
 			return nil, err
 		}
 	}
-	build, err := ParseBuildOptions(cfg.Render.KustomizeBuildOptions)
+	buildOpts, buildNote := cfg.Render.KustomizeBuildOptions, ""
+	if buildOpts == "" {
+		buildOpts, buildNote = repoBuildOptions(rp)
+	}
+	build, err := ParseBuildOptions(buildOpts)
 	if err != nil {
 		return nil, fmt.Errorf("render.kustomizeBuildOptions: %w", err)
 	}
@@ -194,6 +198,9 @@ func Render(ctx context.Context, opts Options) (*Result, error) {
 		return nil, err
 	}
 	res := &Result{Findings: UntrustedSettings(cfg)}
+	if buildNote != "" {
+		res.Notes = append(res.Notes, buildNote)
+	}
 	if note != "" {
 		res.Notes = append(res.Notes, note)
 	}
@@ -231,7 +238,7 @@ func Render(ctx context.Context, opts Options) (*Result, error) {
 	if r.guessed {
 		res.Findings = append(res.Findings, report.Finding{
 			Rule: report.RuleRenderRepoURL, Severity: report.SeverityInfo,
-			Message: "the checkout has no git origin and no repoURLs are configured: a git source is read from the checkout when its path exists here (set repoURLs in " + config.FileName + ")",
+			Message: "the checkout has no git origin on a server (none, or a local path) and no repoURLs are configured: a git source is read from the checkout when its path exists here (set repoURLs in " + config.FileName + ")",
 		})
 	}
 	res.Skipped = int(r.skipped.Load())
@@ -946,4 +953,18 @@ func helmResources(ho *helm.Output) ([]*resource.Resource, []string) {
 		rs = append(rs, &resource.Resource{Object: m.Object, Origin: resource.Origin{File: m.Template}, ValuesFiles: ho.ValueFiles})
 	}
 	return rs, ho.Inputs
+}
+
+// repoBuildOptions says which kustomize build options Argo CD is given in
+// the repo (argocd-cm, argo-cd chart values, ArgoCD resource), for a run
+// that configures none, and a note saying so: only the options any source
+// may set are used (--enable-helm, --reorder). "" when the repo sets none
+// that count.
+func repoBuildOptions(rp *workspace.Workspace) (options, note string) {
+	opts, file := rp.ArgoKustomizeBuildOptions()
+	safe := config.SafeBuildOptions(opts)
+	if safe == "" {
+		return "", ""
+	}
+	return safe, fmt.Sprintf("kustomize build options %q taken from %s (Argo CD's kustomize.buildOptions); set render.kustomizeBuildOptions to choose", safe, file)
 }
