@@ -21,6 +21,7 @@ func init() { register(newBumpCmd) }
 type bumpOptions struct {
 	root        string
 	conf        configFlags
+	cache       cacheFlags
 	image       string
 	tag         string
 	semver      string
@@ -62,6 +63,7 @@ Exit codes:
 	f := cmd.Flags()
 	f.StringVar(&o.root, "root", defaultRoot(), "config repo root")
 	o.conf.add(f)
+	o.cache.add(f)
 	f.StringVar(&o.image, "image", "", "image repository to bump, without tag, e.g. registry.example/org/app")
 	f.StringVar(&o.tag, "tag", "", "new tag")
 	f.StringVar(&o.semver, "semver", "", "semver range: use the highest matching tag in the registry, e.g. '~1.8'")
@@ -124,7 +126,7 @@ func runBump(cmd *cobra.Command, o *bumpOptions) error {
 		Image: o.image, Tag: o.tag, Digest: o.digest, Semver: o.semver,
 		Clusters: o.clusters, AllowShared: o.allowShared,
 		Verify: !o.noVerify, DryRun: o.dryRun,
-		Renderer: newBumpRenderer(root, cfg),
+		Renderer: newBumpRenderer(root, cfg, o.cache.open(cfg, cmd.ErrOrStderr())),
 	}
 	if opts.Verify || opts.Semver != "" {
 		// The same client settings as the image check: credentials,

@@ -8,6 +8,7 @@ import (
 	"github.com/render-check/render-check/internal/imagebump"
 	"github.com/render-check/render-check/internal/images"
 	"github.com/render-check/render-check/internal/render"
+	"github.com/render-check/render-check/internal/rendercache"
 	"github.com/render-check/render-check/internal/report"
 )
 
@@ -15,21 +16,23 @@ import (
 // (the files each app reads) and, after writing, the check that the apps
 // deploy the new reference (a bump that changes nothing deployed is rolled
 // back).
-func newBumpRenderer(root string, cfg *config.Config) imagebump.Renderer {
-	return bumpRenderer{root: root, cfg: cfg}
+func newBumpRenderer(root string, cfg *config.Config, cache *rendercache.Cache) imagebump.Renderer {
+	return bumpRenderer{root: root, cfg: cfg, cache: cache}
 }
 
 // bumpRenderer renders with internal/render, as `render-check check` does.
 type bumpRenderer struct {
 	root string
 	cfg  *config.Config
+	// cache, when set, serves the apps a bump did not touch (nil: none).
+	cache *rendercache.Cache
 }
 
 // Render renders the clusters and reports, per app, the files it read (its
 // Application manifest included: that is where kustomize.images and
 // helm.parameters live) and the images it deploys.
 func (r bumpRenderer) Render(ctx context.Context, clusters []string) ([]imagebump.RenderedApp, error) {
-	res, err := render.Render(ctx, render.Options{Root: r.root, Config: r.cfg, Clusters: clusters})
+	res, err := render.Render(ctx, render.Options{Root: r.root, Config: r.cfg, Clusters: clusters, Cache: r.cache})
 	if err != nil {
 		return nil, err
 	}
