@@ -1,0 +1,312 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/render-check/render-check/internal/report"
+)
+
+// cacheSummaryRE is the one part of a JSON report that says whether the
+// cache was used.
+var cacheSummaryRE = regexp.MustCompile(`,\s*"cache":\s*\{[^}]*\}`)
+
+// runCheckJSON runs check --format json and returns the raw report.
+func runCheckJSON(t *testing.T, root string, extra ...string) (int, []byte, string) {
+	t.Helper()
+	args := append([]string{"check", "--root", root, "--format", "json", "--images", "off"}, extra...)
+	var out, errb bytes.Buffer
+	code := run(context.Background(), args, strings.NewReader(""), &out, &errb)
+	if code == exitError {
+		t.Fatalf("check could not run (exit %d): %s", code, errb.String())
+	}
+	return code, out.Bytes(), errb.String()
+}
+
+func cacheStats(t *testing.T, raw []byte) report.CacheSummary {
+	t.Helper()
+	var rep report.Report
+	if err := json.Unmarshal(raw, &rep); err != nil {
+		t.Fatalf("not JSON: %v\n%s", err, raw)
+	}
+	if rep.Summary.Cache == nil {
+		t.Fatalf("no summary.cache in a run with a cache:\n%s", raw)
+	}
+	return *rep.Summary.Cache
+}
+
+// TestCacheMatchesFreshRender: on every fixture repo, a warm run (every
+// app from the cache) writes the same JSON report, byte for byte but the
+// summary's cache counts, as a run without the cache.
+func TestCacheMatchesFreshRender(t *testing.T) {
+	fixtures := []string{filepath.Join("..", "..", "testdata", "clusters")}
+	layouts, err := filepath.Glob(filepath.Join("..", "..", "testdata", "layouts", "*"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, l := range layouts {
+		if st, err := os.Stat(l); err == nil && st.IsDir() {
+			fixtures = append(fixtures, l)
+		}
+	}
+	for _, fx := range fixtures {
+		for _, withGit := range []bool{false, true} {
+			name := filepath.Base(fx)
+			if withGit {
+				name += "/git"
+			}
+			t.Run(name, func(t *testing.T) {
+				root := t.TempDir()
+				if err := os.CopyFS(root, os.DirFS(fx)); err != nil {
+					t.Fatal(err)
+				}
+				if withGit {
+					gitInit(t, root)
+				}
+				cache := t.TempDir()
+				_, fresh, _ := runCheckJSON(t, root, "--no-cache")
+				if cacheSummaryRE.Match(fresh) {
+					t.Fatalf("a run without cache reports cache counts:\n%s", fresh)
+				}
+				_, cold, _ := runCheckJSON(t, root, "--cache-dir", cache)
+				_, warm, _ := runCheckJSON(t, root, "--cache-dir", cache)
+				cs, ws := cacheStats(t, cold), cacheStats(t, warm)
+				if cs.Hits != 0 || cs.Misses == 0 {
+					t.Errorf("cold run: %+v, want only misses", cs)
+				}
+				if ws.Hits == 0 || ws.Hits+ws.Misses != cs.Misses {
+					t.Errorf("warm run: %+v after cold %+v, want hits", ws, cs)
+				}
+				for label, got := range map[string][]byte{"cold": cold, "warm": warm} {
+					if g := cacheSummaryRE.ReplaceAll(got, nil); !bytes.Equal(g, fresh) {
+						t.Errorf("%s run's report differs from a run without cache:\n--- fresh\n%s\n--- %s\n%s", label, fresh, label, g)
+					}
+				}
+			})
+		}
+	}
+}
+
+// cacheRepo is a config repo with one app of each input kind.
+func cacheRepo() map[string]string {
+	return map[string]string{
+		".render-check.yaml": "repoURLs: [https://git.example.com/config.git]\n",
+		"clusters/c1/apps/kust.yaml": `apiVersion: argoproj.io/v1alpha1
+kind: Application
+metadata: {name: kust, namespace: argocd}
+spec:
+  project: default
+  source: {repoURL: https://git.example.com/config.git, path: _base/kust/overlay, targetRevision: main}
+  destination: {server: https://kubernetes.default.svc, namespace: kust}
+`,
+		"_base/kust/base/kustomization.yaml": "resources: [cm.yaml]\n",
+		"_base/kust/base/cm.yaml":            "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: kust}\ndata: {from: base}\n",
+		"_base/kust/overlay/kustomization.yaml": `resources: [../base]
+patches:
+- path: patch.yaml
+`,
+		"_base/kust/overlay/patch.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: kust}\ndata: {patched: one}\n",
+		"clusters/c1/apps/chart.yaml": `apiVersion: argoproj.io/v1alpha1
+kind: Application
+metadata: {name: chart, namespace: argocd}
+spec:
+  project: default
+  source:
+    repoURL: https://git.example.com/config.git
+    path: _base/chart
+    targetRevision: main
+    helm:
+      valueFiles: [../../clusters/c1/values/chart.yaml]
+      parameters: [{name: param, value: p1}]
+  destination: {server: https://kubernetes.default.svc, namespace: chart}
+`,
+		"_base/chart/Chart.yaml":  "apiVersion: v2\nname: chart\nversion: 1.0.0\n",
+		"_base/chart/values.yaml": "color: grey\nparam: none\n",
+		"_base/chart/templates/cm.yaml": `apiVersion: v1
+kind: ConfigMap
+metadata: {name: {{ .Release.Name }}}
+data:
+  color: {{ .Values.color | quote }}
+  param: {{ .Values.param | quote }}
+  kube: {{ .Capabilities.KubeVersion.Minor | quote }}
+`,
+		"clusters/c1/values/chart.yaml": "color: blue\n",
+		"clusters/c1/apps/dir.yaml": `apiVersion: argoproj.io/v1alpha1
+kind: Application
+metadata: {name: dir, namespace: argocd}
+spec:
+  project: default
+  source: {repoURL: https://git.example.com/config.git, path: clusters/c1/manifests, targetRevision: main}
+  destination: {server: https://kubernetes.default.svc, namespace: dir}
+`,
+		"clusters/c1/manifests/a.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n",
+		"clusters/c1/apps/multi.yaml": `apiVersion: argoproj.io/v1alpha1
+kind: Application
+metadata: {name: multi, namespace: argocd}
+spec:
+  project: default
+  sources:
+  - repoURL: https://git.example.com/config.git
+    path: _base/chart
+    targetRevision: main
+    helm:
+      valueFiles: [$vals/clusters/c1/values/multi.yaml]
+  - repoURL: https://git.example.com/config.git
+    targetRevision: main
+    ref: vals
+  destination: {server: https://kubernetes.default.svc, namespace: multi}
+`,
+		"clusters/c1/values/multi.yaml": "color: green\n",
+		"clusters/c1/apps/inflate.yaml": `apiVersion: argoproj.io/v1alpha1
+kind: Application
+metadata: {name: inflate, namespace: argocd}
+spec:
+  project: default
+  source: {repoURL: https://git.example.com/config.git, path: _base/inflate, targetRevision: main}
+  destination: {server: https://kubernetes.default.svc, namespace: inflate}
+`,
+		"_base/inflate/kustomization.yaml": `helmCharts:
+- name: chart
+  releaseName: inflated
+  valuesFile: values.yaml
+helmGlobals:
+  chartHome: ../
+`,
+		"_base/inflate/values.yaml": "color: red\n",
+	}
+}
+
+// renderTree runs render into a fresh directory and returns every file
+// written, by path.
+func renderTree(t *testing.T, root string, extra ...string) (map[string]string, string) {
+	t.Helper()
+	out := t.TempDir()
+	args := append([]string{"render", "--root", root, "--output-dir", out}, extra...)
+	var o, e bytes.Buffer
+	if code := run(context.Background(), args, strings.NewReader(""), &o, &e); code == exitError {
+		t.Fatalf("render could not run: %s", e.String())
+	}
+	files := map[string]string{}
+	err := filepath.WalkDir(out, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		b, err := os.ReadFile(p)
+		rel, _ := filepath.Rel(out, p)
+		files[filepath.ToSlash(rel)] = string(b)
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return files, e.String()
+}
+
+func sameTree(t *testing.T, label string, got, want map[string]string) {
+	t.Helper()
+	var names []string
+	for n := range want {
+		names = append(names, n)
+	}
+	for n := range got {
+		if _, ok := want[n]; !ok {
+			names = append(names, n)
+		}
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		if got[n] != want[n] {
+			t.Errorf("%s: %s differs from a render without cache:\n--- want\n%s\n--- got\n%s", label, n, want[n], got[n])
+		}
+	}
+}
+
+// TestCacheInvalidation: after each kind of change, a run with a warm cache
+// renders what a run without cache renders, and the change shows.
+func TestCacheInvalidation(t *testing.T) {
+	cases := []struct {
+		name  string
+		edit  map[string]string // files written (content "" removes)
+		extra []string          // flags of the run after the edit
+		app   string            // the output file that must change
+		want  string            // a substring of it after the change
+	}{
+		{"kustomize base file", map[string]string{"_base/kust/base/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: kust}\ndata: {from: edited-base}\n"}, nil, "c1/kust.yaml", "edited-base"},
+		{"kustomize patch", map[string]string{"_base/kust/overlay/patch.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: kust}\ndata: {patched: two}\n"}, nil, "c1/kust.yaml", "patched: two"},
+		{"kustomization file added next to the overlay", map[string]string{"_base/kust/overlay/kustomization.yaml": "", "_base/kust/overlay/kustomization.yml": "resources: [../base]\nnamePrefix: yml-\n"}, nil, "c1/kust.yaml", "yml-kust"},
+		{"helm values file", map[string]string{"clusters/c1/values/chart.yaml": "color: purple\n"}, nil, "c1/chart.yaml", "purple"},
+		{"chart template", map[string]string{"_base/chart/templates/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: {{ .Release.Name }}}\ndata: {edited: template}\n"}, nil, "c1/chart.yaml", "edited: template"},
+		{"file added to a chart", map[string]string{"_base/chart/templates/extra.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: extra-{{ .Release.Name }}}\n"}, nil, "c1/chart.yaml", "extra-chart"},
+		{"file added to a directory source", map[string]string{"clusters/c1/manifests/b.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: b-added}\n"}, nil, "c1/dir.yaml", "b-added"},
+		{"multi-source $ref values file", map[string]string{"clusters/c1/values/multi.yaml": "color: orange\n"}, nil, "c1/multi.yaml", "orange"},
+		{"kustomize helmCharts values", map[string]string{"_base/inflate/values.yaml": "color: cyan\n"}, nil, "c1/inflate.yaml", "cyan"},
+		{"Application spec", map[string]string{"clusters/c1/apps/chart.yaml": strings.Replace(cacheRepo()["clusters/c1/apps/chart.yaml"], "value: p1", "value: p2", 1)}, nil, "c1/chart.yaml", "param: p2"},
+		{"kube version", nil, []string{"--kube-version", "1.30"}, "c1/chart.yaml", `kube: "30"`},
+		{"config", map[string]string{".render-check.yaml": "repoURLs: [https://git.example.com/other.git]\nrender: {kustomizeBuildOptions: --enable-helm}\n"}, nil, "c1/kust.yaml", ""},
+		{"build option", map[string]string{".render-check.yaml": "repoURLs: [https://git.example.com/config.git]\nrender: {kustomizeBuildOptions: --enable-helm}\n"}, nil, "c1/inflate.yaml", "cyan"},
+	}
+	for _, withGit := range []bool{false, true} {
+		for _, tc := range cases {
+			name := tc.name
+			if withGit {
+				name += "/git"
+			}
+			t.Run(name, func(t *testing.T) {
+				files := cacheRepo()
+				files[".render-check.yaml"] = "repoURLs: [https://git.example.com/config.git]\nrender: {kustomizeBuildOptions: --enable-helm}\n"
+				if tc.name == "build option" {
+					// stored with helm enabled; the edit below turns it off
+					files["_base/inflate/values.yaml"] = "color: cyan\n"
+					tc.edit = map[string]string{".render-check.yaml": "repoURLs: [https://git.example.com/config.git]\n"}
+					tc.app, tc.want = "c1/inflate.yaml", ""
+				}
+				root := writeRepo(t, files)
+				if withGit {
+					gitInit(t, root)
+				}
+				cache := t.TempDir()
+				before, _ := renderTree(t, root, "--cache-dir", cache)
+				if tc.app != "" && tc.want != "" && strings.Contains(before[tc.app], tc.want) {
+					t.Fatalf("%s already contains %q before the change", tc.app, tc.want)
+				}
+				if again, _ := renderTree(t, root, "--cache-dir", cache); true {
+					sameTree(t, "warm run before the change", again, before)
+				}
+				for p, c := range tc.edit {
+					full := filepath.Join(root, filepath.FromSlash(p))
+					if c == "" {
+						if err := os.Remove(full); err != nil {
+							t.Fatal(err)
+						}
+						continue
+					}
+					if err := os.MkdirAll(filepath.Dir(full), 0o755); err != nil {
+						t.Fatal(err)
+					}
+					if err := os.WriteFile(full, []byte(c), 0o644); err != nil {
+						t.Fatal(err)
+					}
+				}
+				fresh, _ := renderTree(t, root, append([]string{"--no-cache"}, tc.extra...)...)
+				got, _ := renderTree(t, root, append([]string{"--cache-dir", cache}, tc.extra...)...)
+				sameTree(t, "after the change", got, fresh)
+				if tc.app != "" {
+					if tc.want != "" && !strings.Contains(got[tc.app], tc.want) {
+						t.Errorf("%s after the change lacks %q:\n%s", tc.app, tc.want, got[tc.app])
+					}
+					if tc.want == "" && got[tc.app] == before[tc.app] {
+						t.Errorf("%s did not change", tc.app)
+					}
+				}
+			})
+		}
+	}
+}
