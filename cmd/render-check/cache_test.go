@@ -98,7 +98,7 @@ func TestCacheMatchesFreshRender(t *testing.T) {
 // cacheRepo is a config repo with one app of each input kind.
 func cacheRepo() map[string]string {
 	return map[string]string{
-		".render-check.yaml": "repoURLs: [https://git.example.com/config.git]\n",
+		".render-check.yaml": "repoURLs: [https://git.example.com/config.git]\nrender: {kustomizeBuildOptions: --enable-helm}\n",
 		"clusters/c1/apps/kust.yaml": `apiVersion: argoproj.io/v1alpha1
 kind: Application
 metadata: {name: kust, namespace: argocd}
@@ -261,7 +261,6 @@ func TestCacheInvalidation(t *testing.T) {
 			}
 			t.Run(name, func(t *testing.T) {
 				files := cacheRepo()
-				files[".render-check.yaml"] = "repoURLs: [https://git.example.com/config.git]\nrender: {kustomizeBuildOptions: --enable-helm}\n"
 				if tc.name == "build option" {
 					// stored with helm enabled; the edit below turns it off
 					files["_base/inflate/values.yaml"] = "color: cyan\n"
@@ -308,5 +307,160 @@ func TestCacheInvalidation(t *testing.T) {
 				}
 			})
 		}
+	}
+}
+
+// cacheEntries lists the entry files of a namespace of the render cache.
+func cacheEntries(t *testing.T, cache, ns string) []string {
+	t.Helper()
+	var out []string
+	err := filepath.WalkDir(filepath.Join(cache, "render", ns), func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			if os.IsNotExist(err) {
+				return nil
+			}
+			return err
+		}
+		if d.Type().IsRegular() {
+			out = append(out, p)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// TestCacheBadEntries: a corrupt, a truncated and a foreign (another key's)
+// entry are ignored with one note, the apps are rendered again, the report
+// is that of a fresh run, and the entries are rewritten.
+func TestCacheBadEntries(t *testing.T) {
+	root := writeRepo(t, cacheRepo())
+	cache := t.TempDir()
+	_, fresh, _ := runCheckJSON(t, root, "--no-cache")
+	runCheckJSON(t, root, "--cache-dir", cache)
+	entries := cacheEntries(t, cache, "trusted")
+	if len(entries) < 4 {
+		t.Fatalf("want at least 4 entries, got %v", entries)
+	}
+	garbage := bytes.Repeat([]byte("not an entry "), 100)
+	if err := os.WriteFile(entries[0], garbage, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(entries[1])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(entries[1], b[:len(b)-7], 0o644); err != nil {
+		t.Fatal(err)
+	}
+	other, err := os.ReadFile(entries[3])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(entries[2], other, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, got, _ := runCheckJSON(t, root, "--cache-dir", cache)
+	var rep report.Report
+	if err := json.Unmarshal(got, &rep); err != nil {
+		t.Fatal(err)
+	}
+	st := cacheStats(t, got)
+	if st.Misses != 3 {
+		t.Errorf("cache after 3 bad entries: %+v, want 3 misses", st)
+	}
+	var notes []string
+	for _, n := range rep.Notes {
+		if strings.Contains(n, "render cache") {
+			notes = append(notes, n)
+		}
+	}
+	if len(notes) != 1 || !strings.Contains(notes[0], "ignored 3 corrupt, truncated, foreign or outdated entries") {
+		t.Errorf("want one note about 3 ignored entries, got %q", notes)
+	}
+	// but for the note and the counts, the report is a fresh run's
+	rep.Notes = slicesDelete(rep.Notes, notes)
+	rep.Summary.Cache = nil
+	var want report.Report
+	if err := json.Unmarshal(fresh, &want); err != nil {
+		t.Fatal(err)
+	}
+	gj, _ := json.Marshal(rep)
+	wj, _ := json.Marshal(want)
+	if !bytes.Equal(gj, wj) {
+		t.Errorf("report with bad entries differs from a fresh one:\n%s\n%s", gj, wj)
+	}
+	_, again, _ := runCheckJSON(t, root, "--cache-dir", cache)
+	if st := cacheStats(t, again); st.Misses != 0 {
+		t.Errorf("bad entries were not rewritten: %+v", st)
+	}
+}
+
+func slicesDelete(all, drop []string) []string {
+	var out []string
+	for _, s := range all {
+		keep := true
+		for _, d := range drop {
+			keep = keep && s != d
+		}
+		if keep {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// TestCacheTrustSplit: an untrusted run writes only the untrusted
+// namespace (a pull request cannot poison what trusted runs read), reads
+// the trusted one, and the checkout's own config cannot move the cache.
+func TestCacheTrustSplit(t *testing.T) {
+	files := cacheRepo()
+	elsewhere := t.TempDir()
+	files[".render-check.yaml"] = "repoURLs: [https://git.example.com/config.git]\nrender: {kustomizeBuildOptions: --enable-helm}\ncache: {dir: " + elsewhere + "}\n"
+	root := writeRepo(t, files)
+	cache := t.TempDir()
+	t.Setenv(cacheEnv, cache)
+	_, raw, _ := runCheckJSON(t, root, "--untrusted")
+	if st := cacheStats(t, raw); st.Misses == 0 || st.Hits != 0 {
+		t.Errorf("first untrusted run: %+v", st)
+	}
+	if n := cacheEntries(t, cache, "trusted"); len(n) != 0 {
+		t.Errorf("an untrusted run wrote the trusted namespace: %v", n)
+	}
+	if n := cacheEntries(t, cache, "untrusted"); len(n) == 0 {
+		t.Errorf("an untrusted run wrote nothing to its namespace")
+	}
+	if n := cacheEntries(t, elsewhere, "untrusted"); len(n) != 0 {
+		t.Errorf("the untrusted checkout's cache.dir was used: %v", n)
+	}
+	var rep report.Report
+	if err := json.Unmarshal(raw, &rep); err != nil {
+		t.Fatal(err)
+	}
+	if f := findRule(&rep, report.RuleRepoUntrusted, ""); f == nil || !strings.Contains(f.Message, "cache.dir") {
+		t.Errorf("no finding about the ignored cache.dir: %+v", rep.Findings)
+	}
+	// a trusted run does not read what the untrusted one wrote (the
+	// environment unset: the trusted config's cache.dir applies)
+	t.Setenv(cacheEnv, "")
+	_, raw, _ = runCheckJSON(t, root, "--trusted", "--cache-dir", cache)
+	if st := cacheStats(t, raw); st.Hits != 0 {
+		t.Errorf("a trusted run used entries of an untrusted one: %+v", st)
+	}
+	_, raw, _ = runCheckJSON(t, root, "--trusted")
+	if st := cacheStats(t, raw); st.Hits != 0 {
+		t.Errorf("a trusted run used entries of an untrusted one: %+v", st)
+	}
+	if n := cacheEntries(t, elsewhere, "trusted"); len(n) == 0 {
+		t.Errorf("a trusted run did not honour the trusted config's cache.dir")
+	}
+	// an untrusted run reads what a trusted one wrote
+	t.Setenv(cacheEnv, elsewhere)
+	_, raw, _ = runCheckJSON(t, root, "--untrusted")
+	if st := cacheStats(t, raw); st.Misses != 0 {
+		t.Errorf("an untrusted run did not read the trusted namespace: %+v", st)
 	}
 }

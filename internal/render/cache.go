@@ -37,17 +37,15 @@ func (r *renderer) clusterKey(cl *cluster) (rendercache.Key, error) {
 	cfg := *r.cfg
 	cfg.Images, cfg.Validate, cfg.Secrets, cfg.Policy, cfg.Cache = config.Images{}, config.Validate{}, config.Secrets{}, config.Policy{}, config.Cache{}
 	cfg.Render.Parallelism, cfg.Render.ChartCacheDir = 0, ""
+	// the network policy is not keyed: a result that fetched records
+	// where (flagNet), checked against the policy of the run reading it,
+	// so trusted and untrusted runs share the results of local renders
+	cfg.Network = ""
 	b, err := json.Marshal(&cfg)
 	if err != nil {
 		return rendercache.Key{}, fmt.Errorf("render cache key: %w", err)
 	}
 	k.Bytes("config", b)
-	nb, err := json.Marshal(r.network)
-	if err != nil {
-		return rendercache.Key{}, fmt.Errorf("render cache key: %w", err)
-	}
-	k.Bytes("network", nb)
-	k.String("untrusted", fmt.Sprint(r.cfg.Trust.Untrusted))
 	k.String("origin", r.repo.Origin)
 	k.String("knows", fmt.Sprint(r.repo.KnowsItself()))
 	k.String("cluster", cl.name)
@@ -112,6 +110,9 @@ func (r *renderer) flagsHold(flags []string) bool {
 	for _, f := range flags {
 		if rev, ok := strings.CutPrefix(f, flagRevision+":"); ok && rev != r.repo.Head {
 			return false
+		}
+		if u, ok := strings.CutPrefix(f, rendercache.FlagNet); ok && r.network.Check("helm chart repository", u) != nil {
+			return false // fetched from where this run may not fetch
 		}
 	}
 	return true

@@ -94,6 +94,11 @@ func (r *Recorder) Flag(name string) {
 	}
 }
 
+// FlagNet prefixes the flag naming a location a render fetched from (a
+// chart repository): a cached result is used only when the reading run's
+// network policy allows it.
+const FlagNet = "net:"
+
 // Uncacheable marks the result as not cacheable and says why (an unpinned
 // remote fetch, a remote kustomize base...).
 func (r *Recorder) Uncacheable(reason string) {

@@ -118,6 +118,7 @@ func (r *Renderer) pull(ctx context.Context, rc remoteChart) (string, error) {
 	e.once.Do(func() {
 		e.dir, e.err = r.fetchAndExtract(ctx, rc, version, key)
 	})
+	rec.Flag(rendercache.FlagNet + rc.repoURL)
 	rec.Remote(filepath.Join(r.cacheDir, key, path.Base(rc.name)+"-"+version+".tgz"))
 	return e.dir, e.err
 }
