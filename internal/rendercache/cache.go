@@ -28,6 +28,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strings"
 	"sync/atomic"
 	"time"
 )
@@ -260,7 +261,7 @@ func (c *Cache) Trim() error {
 		if err != nil {
 			return nil
 		}
-		if len(d.Name()) > 4 && d.Name()[:5] == ".tmp-" {
+		if strings.HasPrefix(d.Name(), ".tmp-") {
 			if time.Since(info.ModTime()) > time.Hour {
 				_ = os.Remove(p) // a crashed writer's
 			}

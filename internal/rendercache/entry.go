@@ -51,6 +51,9 @@ func encodeSums(e *Encoder, s []Sum) {
 
 func decodeSums(d *Decoder) []Sum {
 	n, _ := d.Len()
+	if n == 0 {
+		return nil
+	}
 	out := make([]Sum, 0, n)
 	for i := 0; i < n && d.err == nil; i++ {
 		out = append(out, Sum{Name: d.String(), Hash: d.String()})
