@@ -4,7 +4,10 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io/fs"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -462,5 +465,67 @@ func TestCacheTrustSplit(t *testing.T) {
 	_, raw, _ = runCheckJSON(t, root, "--untrusted")
 	if st := cacheStats(t, raw); st.Misses != 0 {
 		t.Errorf("an untrusted run did not read the trusted namespace: %+v", st)
+	}
+}
+
+// TestCacheRemoteChart: a result built from a remote chart is reused while
+// the archive in the chart cache is the one it was rendered from, rendered
+// again when the archive changed, and not used by a run whose network
+// policy refuses the chart's repository.
+func TestCacheRemoteChart(t *testing.T) {
+	version := "1"
+	var srv *httptest.Server
+	srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/index.yaml":
+			fmt.Fprintf(w, "apiVersion: v1\nentries:\n  lite:\n    - apiVersion: v2\n      name: lite\n      version: 1.2.3\n      urls: [%s/lite-1.2.3.tgz]\ngenerated: \"2026-01-01T00:00:00Z\"\n", srv.URL)
+		case "/lite-1.2.3.tgz":
+			_, _ = w.Write(chartArchive(t, "lite", "1.2.3", map[string]string{
+				"templates/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: lite}\ndata: {pushed: \"" + version + "\"}\n",
+			}))
+		default:
+			http.NotFound(w, r)
+		}
+	}))
+	defer srv.Close()
+	charts := t.TempDir()
+	root := writeRepo(t, map[string]string{
+		".render-check.yaml": "repoURLs: [https://git.example.com/config.git]\nrender: {chartCacheDir: " + charts + "}\n",
+		"clusters/c1/apps/lite.yaml": `apiVersion: argoproj.io/v1alpha1
+kind: Application
+metadata: {name: lite, namespace: argocd}
+spec:
+  project: default
+  source: {repoURL: ` + srv.URL + `, chart: lite, targetRevision: 1.2.3}
+  destination: {server: https://kubernetes.default.svc, namespace: lite}
+`,
+	})
+	cache := t.TempDir()
+	first, _ := renderTree(t, root, "--cache-dir", cache)
+	if !strings.Contains(first["c1/lite.yaml"], `pushed: "1"`) {
+		t.Fatalf("first render: %q", first["c1/lite.yaml"])
+	}
+	_, raw, _ := runCheckJSON(t, root, "--cache-dir", cache)
+	if st := cacheStats(t, raw); st.Hits != 1 {
+		t.Errorf("warm run with the archive in place: %+v, want a hit", st)
+	}
+	// the version is pushed again with other content and the chart cache
+	// is cleared: the stored result is not the archive's any more
+	version = "2"
+	if err := os.RemoveAll(charts); err != nil {
+		t.Fatal(err)
+	}
+	got, _ := renderTree(t, root, "--cache-dir", cache)
+	if !strings.Contains(got["c1/lite.yaml"], `pushed: "2"`) {
+		t.Errorf("after the archive changed: %q, want the new content", got["c1/lite.yaml"])
+	}
+	// a run that may not fetch from the repository does not use the result
+	_, fresh, _ := runCheckJSON(t, root, "--no-cache", "--network", "off")
+	_, cached, _ := runCheckJSON(t, root, "--cache-dir", cache, "--network", "off")
+	if st := cacheStats(t, cached); st.Hits != 0 {
+		t.Errorf("a run with network off used a fetched result: %+v", st)
+	}
+	if g := cacheSummaryRE.ReplaceAll(cached, nil); !bytes.Equal(g, fresh) {
+		t.Errorf("network off: cached run differs from a fresh one:\n%s\n%s", g, fresh)
 	}
 }
