@@ -778,7 +778,11 @@ func (r *renderer) renderSource(ctx context.Context, cl *cluster, app *argo.Appl
 			return out
 		}
 		out.resources, out.inputs = helmResources(ho)
+		rec := rendercache.FromContext(ctx)
 		for _, rs := range out.resources {
+			if rs.Origin.File != "" {
+				rec.Probe(r.repo.Abs(rs.Origin.File)) // a template path that exists here is blamed here
+			}
 			if rs.Origin.File == "" || !r.repo.Exists(rs.Origin.File) {
 				rs.Origin = resource.Origin{File: app.File, Line: chartLine,
 					Chart: fmt.Sprintf("chart %s %s (%s), template %s", src.Chart, src.TargetRevision, src.RepoURL, rs.Origin.File)}
