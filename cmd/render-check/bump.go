@@ -126,8 +126,9 @@ func runBump(cmd *cobra.Command, o *bumpOptions) error {
 		Image: o.image, Tag: o.tag, Digest: o.digest, Semver: o.semver,
 		Clusters: o.clusters, AllowShared: o.allowShared,
 		Verify: !o.noVerify, DryRun: o.dryRun,
-		Renderer: newBumpRenderer(root, cfg, o.cache.open(cfg, cmd.ErrOrStderr())),
 	}
+	rc := o.cache.open(cfg, cmd.ErrOrStderr())
+	opts.Renderer = newBumpRenderer(root, cfg, rc)
 	if opts.Verify || opts.Semver != "" {
 		// The same client settings as the image check: credentials,
 		// insecure hosts, CA bundle and mirrors from the config.
@@ -138,6 +139,7 @@ func runBump(cmd *cobra.Command, o *bumpOptions) error {
 		opts.Registry = registryAdapter{c: client}
 	}
 	res, err := imagebump.Bump(cmd.Context(), opts)
+	closeCache(rc, cmd.ErrOrStderr())
 	stdout, stderr := cmd.OutOrStdout(), cmd.ErrOrStderr()
 	var refused *imagebump.RefusedError
 	var unknown *imagebump.UnknownClusterError

@@ -529,3 +529,27 @@ spec:
 		t.Errorf("network off: cached run differs from a fresh one:\n%s\n%s", g, fresh)
 	}
 }
+
+// TestCacheVerboseLine: the text report says what the cache did under
+// --verbose only.
+func TestCacheVerboseLine(t *testing.T) {
+	root := writeRepo(t, cacheRepo())
+	cache := t.TempDir()
+	text := func(extra ...string) string {
+		var o, e bytes.Buffer
+		args := append([]string{"check", "--root", root, "--images", "off", "--format", "text", "--cache-dir", cache}, extra...)
+		if code := run(context.Background(), args, strings.NewReader(""), &o, &e); code == exitError {
+			t.Fatalf("check: %s", e.String())
+		}
+		return o.String()
+	}
+	if out := text("--verbose"); !strings.Contains(out, "render cache: 0 hit, 5 rendered\n") {
+		t.Errorf("cold verbose run:\n%s", out)
+	}
+	if out := text("--verbose"); !strings.Contains(out, "render cache: 5 hit, 0 rendered\n") {
+		t.Errorf("warm verbose run:\n%s", out)
+	}
+	if out := text(); strings.Contains(out, "render cache:") {
+		t.Errorf("the cache line without --verbose:\n%s", out)
+	}
+}
