@@ -323,6 +323,9 @@ func (c *Checker) walk(dir string, files, dirs map[string]bool) error {
 		return err
 	}
 	for _, e := range ents {
+		if e.Name() == ".git" {
+			continue // git's own store: it changes with every commit
+		}
 		p := path.Join(dir, e.Name())
 		switch {
 		case e.IsDir():
