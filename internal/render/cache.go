@@ -99,7 +99,7 @@ func (r *renderer) renderCached(ctx context.Context, cl *cluster, app *argo.Appl
 	}
 	rec := &rendercache.Recorder{}
 	res := r.renderAppSafe(rendercache.WithRecorder(ctx, rec), cl, app, synthetic)
-	stored := ok && res != nil && r.store(key, app, synthetic, res, rec)
+	stored := ok && res != nil && !r.readOnlyCache && r.store(key, app, synthetic, res, rec)
 	r.cache.Miss(!stored)
 	return res
 }

@@ -85,18 +85,27 @@ func decodeEntry(b []byte) (*Entry, error) {
 // once per path and run: what an Entry is verified against, and what a new
 // one records.
 type Checker struct {
-	fs    *rootfs.FS
-	ws    *workspace.Workspace
-	mu    sync.Mutex
-	files map[string]string
-	dirs  map[string]string
-	arch  map[string]string
+	fs *rootfs.FS
+	ws *workspace.Workspace
+	// overlaid are paths whose content the render sees from memory: never
+	// git's blob id of the file on disk
+	overlaid map[string]bool
+	mu       sync.Mutex
+	files    map[string]string
+	dirs     map[string]string
+	arch     map[string]string
 }
 
-// NewChecker hashes through the rooted filesystem of the checkout; file
-// hashes are the workspace's git blob ids where git knows them.
-func NewChecker(rfs *rootfs.FS, ws *workspace.Workspace) *Checker {
-	return &Checker{fs: rfs, ws: ws, files: map[string]string{}, dirs: map[string]string{}, arch: map[string]string{}}
+// NewChecker hashes through the rooted filesystem of the checkout (which
+// serves overlay, the repo-relative files a render sees from memory); file
+// hashes are the workspace's git blob ids where git knows them and the file
+// is not overlaid.
+func NewChecker(rfs *rootfs.FS, ws *workspace.Workspace, overlay map[string][]byte) *Checker {
+	c := &Checker{fs: rfs, ws: ws, overlaid: map[string]bool{}, files: map[string]string{}, dirs: map[string]string{}, arch: map[string]string{}}
+	for p := range overlay {
+		c.overlaid[p] = true
+	}
+	return c
 }
 
 // maxHashedFile bounds a file hashed outside git's list (larger: never
@@ -115,7 +124,7 @@ func (c *Checker) FileHash(rel string) string {
 	if !validRel(rel) {
 		return ""
 	}
-	if h, ok := c.ws.TrackedHash(rel); ok {
+	if h, ok := c.ws.TrackedHash(rel); ok && !c.overlaid[rel] {
 		return h
 	}
 	c.mu.Lock()
