@@ -432,7 +432,7 @@ func (a *actionRun) summary(rep *report.Report, opts report.Options) error {
 // paths relative to the workspace (as annotations).
 func (a *actionRun) bump(ctx context.Context) error {
 	o := a.in.bumpOptions()
-	res, problems, err := doBump(ctx, o)
+	res, problems, err := doBump(ctx, o, a.stderr)
 	if err != nil {
 		return a.done(err, nil)
 	}

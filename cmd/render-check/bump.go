@@ -21,6 +21,7 @@ func init() { register(newBumpCmd) }
 type bumpOptions struct {
 	root        string
 	conf        configFlags
+	cache       cacheFlags
 	image       string
 	tag         string
 	semver      string
@@ -65,6 +66,7 @@ Exit codes:
 	f := cmd.Flags()
 	f.StringVar(&o.root, "root", defaultRoot(), "config repo root")
 	o.conf.add(f)
+	o.cache.add(f)
 	f.StringVar(&o.image, "image", "", "image repository to bump, without tag, e.g. registry.example/org/app")
 	f.StringVar(&o.tag, "tag", "", "new tag")
 	f.StringVar(&o.semver, "semver", "", "semver range: use the highest matching tag in the registry, e.g. '~1.8'")
@@ -116,7 +118,7 @@ func (o *bumpOptions) validate() error {
 }
 
 func runBump(cmd *cobra.Command, o *bumpOptions) error {
-	res, problems, err := doBump(cmd.Context(), o)
+	res, problems, err := doBump(cmd.Context(), o, cmd.ErrOrStderr())
 	if err != nil {
 		return err
 	}
@@ -152,7 +154,7 @@ func runBump(cmd *cobra.Command, o *bumpOptions) error {
 // doBump checks the options and runs the bump. It returns the result, or
 // the problems of a refused bump (nothing written), or an error that
 // stopped it (a usage error for bad options: exit 2).
-func doBump(ctx context.Context, o *bumpOptions) (*imagebump.Result, []imagebump.Problem, error) {
+func doBump(ctx context.Context, o *bumpOptions, stderr io.Writer) (*imagebump.Result, []imagebump.Problem, error) {
 	if err := o.validate(); err != nil {
 		return nil, nil, err
 	}
@@ -165,8 +167,9 @@ func doBump(ctx context.Context, o *bumpOptions) (*imagebump.Result, []imagebump
 		Image: o.image, Tag: o.tag, Digest: o.digest, Semver: o.semver,
 		Clusters: o.clusters, AllowShared: o.allowShared,
 		Verify: !o.noVerify, DryRun: o.dryRun,
-		Renderer: newBumpRenderer(root, cfg),
 	}
+	rc := o.cache.open(cfg, stderr)
+	opts.Renderer = newBumpRenderer(root, cfg, rc)
 	if opts.Verify || opts.Semver != "" {
 		// The same client settings as the image check: credentials,
 		// insecure hosts, CA bundle and mirrors from the config.
@@ -177,6 +180,7 @@ func doBump(ctx context.Context, o *bumpOptions) (*imagebump.Result, []imagebump
 		opts.Registry = registryAdapter{c: client}
 	}
 	res, err := imagebump.Bump(ctx, opts)
+	closeCache(rc, stderr)
 	var refused *imagebump.RefusedError
 	var unknown *imagebump.UnknownClusterError
 	switch {

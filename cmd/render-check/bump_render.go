@@ -8,6 +8,7 @@ import (
 	"github.com/render-check/render-check/internal/imagebump"
 	"github.com/render-check/render-check/internal/images"
 	"github.com/render-check/render-check/internal/render"
+	"github.com/render-check/render-check/internal/rendercache"
 	"github.com/render-check/render-check/internal/report"
 	"github.com/render-check/render-check/internal/workspace"
 )
@@ -17,21 +18,23 @@ import (
 // of interest) and, before writing, the check with the edits in memory that
 // the apps deploy the new reference (a bump that changes nothing deployed
 // writes nothing).
-func newBumpRenderer(root string, cfg *config.Config) imagebump.Renderer {
-	return bumpRenderer{root: root, cfg: cfg}
+func newBumpRenderer(root string, cfg *config.Config, cache *rendercache.Cache) imagebump.Renderer {
+	return bumpRenderer{root: root, cfg: cfg, cache: cache}
 }
 
 // bumpRenderer renders with internal/render, as `render-check check` does.
 type bumpRenderer struct {
 	root string
 	cfg  *config.Config
+	// cache, when set, serves the apps a bump did not touch (nil: none).
+	cache *rendercache.Cache
 }
 
 // Render renders the clusters and reports, per app, the files it read (its
 // Application manifest included: that is where kustomize.images and
 // helm.parameters live) and the images it deploys.
 func (r bumpRenderer) Render(ctx context.Context, req imagebump.RenderRequest) (*imagebump.RenderOutput, error) {
-	opts := render.Options{Root: r.root, Config: r.cfg, Clusters: req.Clusters, Overlay: req.Overlay}
+	opts := render.Options{Root: r.root, Config: r.cfg, Clusters: req.Clusters, Overlay: req.Overlay, Cache: r.cache}
 	if req.Files != nil {
 		ws, err := workspace.Open(ctx, r.root, workspace.Settings{Config: r.cfg})
 		if err != nil {

@@ -22,6 +22,7 @@ func init() { register(newCheckCmd) }
 type checkOptions struct {
 	root        string
 	conf        configFlags
+	cache       cacheFlags
 	clusters    []string
 	kubeVersion string
 	images      string
@@ -62,6 +63,7 @@ text format lists the failing apps and the totals; --verbose lists every app.` +
 	f := cmd.Flags()
 	f.StringVar(&o.root, "root", defaultRoot(), "config repo root")
 	o.conf.add(f)
+	o.cache.add(f)
 	f.StringArrayVar(&o.clusters, "cluster", nil, "only check this cluster (repeatable)")
 	f.StringVar(&o.kubeVersion, "kube-version", "", "target Kubernetes version for every cluster (default: config, else newest embedded)")
 	f.StringVar(&o.images, "images", "", "image check: verify, warn or off (default: config, else verify)")
@@ -171,10 +173,12 @@ func checkReport(ctx context.Context, o *checkOptions, stderr io.Writer) (*repor
 		}
 		shard = &s
 	}
+	rc := o.cache.open(cfg, stderr)
 	rep, err := pipeline.Check(ctx, pipeline.Options{
 		Root: root, Config: cfg, Clusters: o.clusters, KubeVersion: o.kubeVersion, Images: images, Platforms: o.platforms,
-		Shard: shard, ChangedSince: o.changed, Progress: progress,
+		Shard: shard, ChangedSince: o.changed, Progress: progress, Cache: rc,
 	})
+	closeCache(rc, stderr)
 	if err != nil {
 		return nil, "", err
 	}

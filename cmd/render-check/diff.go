@@ -26,6 +26,7 @@ func init() { register(newDiffCmd) }
 type diffOptions struct {
 	root                string
 	conf                configFlags
+	cache               cacheFlags
 	base, head          string
 	live                string
 	clusters            []string
@@ -61,6 +62,7 @@ Exit codes:
 	f := cmd.Flags()
 	f.StringVar(&o.root, "root", defaultRoot(), "config repo root (inside a git work tree for --base)")
 	o.conf.add(f)
+	o.cache.add(f)
 	f.StringVar(&o.base, "base", "", "git revision to compare against")
 	f.StringVar(&o.head, "head", "", "git revision to compare (default: the working tree)")
 	f.StringVar(&o.live, "live", "", "directory (or file) of exported live manifests to compare the desired state with")
@@ -147,7 +149,9 @@ func containsStr(list []string, s string) bool {
 // renderForDiff renders a tree and prints its render errors to stderr, since
 // a failed app would otherwise look like removed resources.
 func renderForDiff(cmd *cobra.Command, label, root string, cfg *config.Config, o *diffOptions) ([]*resource.Cluster, error) {
-	res, err := render.Render(cmd.Context(), render.Options{Root: root, Config: cfg, Clusters: o.clusters, KubeVersion: o.kubeVersion})
+	rc := o.cache.open(cfg, cmd.ErrOrStderr())
+	res, err := render.Render(cmd.Context(), render.Options{Root: root, Config: cfg, Clusters: o.clusters, KubeVersion: o.kubeVersion, Cache: rc})
+	closeCache(rc, cmd.ErrOrStderr())
 	if err != nil {
 		return nil, fmt.Errorf("rendering %s: %w", label, err)
 	}

@@ -20,6 +20,7 @@ func init() { register(newRenderCmd) }
 type renderOptions struct {
 	root        string
 	conf        configFlags
+	cache       cacheFlags
 	clusters    []string
 	kubeVersion string
 	outputDir   string
@@ -50,6 +51,7 @@ Exit codes:
 	f := cmd.Flags()
 	f.StringVar(&o.root, "root", defaultRoot(), "config repo root")
 	o.conf.add(f)
+	o.cache.add(f)
 	f.StringArrayVar(&o.clusters, "cluster", nil, "only render this cluster (repeatable)")
 	f.StringVar(&o.kubeVersion, "kube-version", "", "target Kubernetes version for every cluster (default: config, else "+kube.DefaultVersion()+")")
 	f.StringVar(&o.outputDir, "output-dir", "", "directory to write DIR/<cluster>/<app>.yaml into (required)")
@@ -68,9 +70,11 @@ func runRender(cmd *cobra.Command, o *renderOptions) error {
 	if err != nil {
 		return err
 	}
+	rc := o.cache.open(cfg, cmd.ErrOrStderr())
 	res, err := render.Render(cmd.Context(), render.Options{
-		Root: root, Config: cfg, Clusters: o.clusters, KubeVersion: o.kubeVersion,
+		Root: root, Config: cfg, Clusters: o.clusters, KubeVersion: o.kubeVersion, Cache: rc,
 	})
+	closeCache(rc, cmd.ErrOrStderr())
 	if err != nil {
 		var uc *render.UnknownClusterError
 		if errors.As(err, &uc) {

@@ -159,6 +159,8 @@ func TestCheckShardsMergeToTheFullRun(t *testing.T) {
 	}
 	want := *full
 	want.Notes, got.Notes = nil, nil
+	// how many apps came from the render cache is a fact of each run
+	want.Summary.Cache, got.Summary.Cache = nil, nil
 	a, _ := json.Marshal(want)
 	b, _ := json.Marshal(got)
 	if !bytes.Equal(a, b) {

@@ -48,6 +48,7 @@ type Config struct {
 	Images   Images   `json:"images,omitempty"`
 	Secrets  Secrets  `json:"secrets,omitempty"`
 	Policy   Policy   `json:"policy,omitempty"`
+	Cache    Cache    `json:"cache,omitempty"`
 
 	// clustersDefaulted is true when Clusters was not configured.
 	clustersDefaulted bool

@@ -252,6 +252,8 @@ func (c *Config) dropUntrusted(file string, data []byte) []Ignored {
 	drop("secrets.exclude", len(se.Exclude) > 0, func() { se.Exclude = nil })
 	drop("secrets.baseline", se.Baseline != "", func() { se.Baseline = "" })
 	drop("network", c.Network != "", func() { c.Network = "" })
+	drop("cache.dir", c.Cache.Dir != "", func() { c.Cache.Dir = "" })
+	drop("cache.maxSize", c.Cache.MaxSize != 0, func() { c.Cache.MaxSize = 0 })
 	// an override may raise a rule (more strictness is always safe), never
 	// lower or turn it off: that is the pull request grading itself
 	isLower := func(rule, sev string) bool {

@@ -17,6 +17,7 @@ import (
 	"github.com/render-check/render-check/internal/images"
 	"github.com/render-check/render-check/internal/policy"
 	"github.com/render-check/render-check/internal/render"
+	"github.com/render-check/render-check/internal/rendercache"
 	"github.com/render-check/render-check/internal/report"
 	"github.com/render-check/render-check/internal/resource"
 	"github.com/render-check/render-check/internal/secrets"
@@ -46,6 +47,8 @@ type Options struct {
 	// display); it never receives findings or anything from the manifests
 	// beyond counts.
 	Progress func(Progress)
+	// Cache, when set, is the render cache (see render.Options.Cache).
+	Cache *rendercache.Cache
 }
 
 // Progress is one step of a run.
@@ -158,7 +161,7 @@ func Check(ctx context.Context, opts Options) (*report.Report, error) {
 	opts.progress(Progress{Stage: "render", Message: "discovering and rendering clusters"})
 	res, err := render.Render(ctx, render.Options{
 		Root: opts.Root, Config: opts.Config, Workspace: ws, Clusters: clusters, KubeVersion: opts.KubeVersion,
-		Progress: opts.renderProgress(),
+		Progress: opts.renderProgress(), Cache: opts.Cache,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("rendering: %w", err)
@@ -196,7 +199,13 @@ func Check(ctx context.Context, opts Options) (*report.Report, error) {
 			notes = append(notes, "changed-since "+opts.ChangedSince+": checking everything ("+unsure+")")
 			changed = nil
 		} else {
-			notes = append(notes, fmt.Sprintf("changed-since %s: %d changed files, %d apps selected", opts.ChangedSince, len(changed), countApps(kept)))
+			note := fmt.Sprintf("changed-since %s: %d changed files, %d apps selected", opts.ChangedSince, len(changed), countApps(kept))
+			if c := res.Cache; c != nil {
+				note += fmt.Sprintf("; of all %d apps rendered to select them, %d came from the render cache and %d had to be rendered", c.Hits+c.Misses, c.Hits, c.Misses)
+			} else {
+				note += "; every app was rendered to select them (no render cache)"
+			}
+			notes = append(notes, note)
 			rendered = kept
 			if changed == nil {
 				changed = []string{}
@@ -207,6 +216,9 @@ func Check(ctx context.Context, opts Options) (*report.Report, error) {
 		}
 	}
 	rep := &report.Report{Findings: res.Findings, Notes: notes}
+	if c := res.Cache; c != nil {
+		rep.Summary.Cache = &report.CacheSummary{Hits: c.Hits, Misses: c.Misses}
+	}
 	for _, c := range rendered {
 		rc := report.Cluster{Name: c.Name, KubernetesVersion: c.KubernetesVersion, Apps: []report.App{}}
 		rc.Production, rc.ProductionReason = opts.Config.ProductionReason(c.Name)

@@ -6,6 +6,7 @@ import (
 
 	"github.com/render-check/render-check/internal/appset"
 	"github.com/render-check/render-check/internal/argo"
+	"github.com/render-check/render-check/internal/rendercache"
 	"github.com/render-check/render-check/internal/report"
 	"github.com/render-check/render-check/internal/resource"
 )
@@ -18,6 +19,9 @@ func (r *renderer) expandRendered(ctx context.Context, cl *cluster, parent strin
 	if r.repo.IsDiscoveredAppSet(ctx, rs.Origin.File, rs.Name()) {
 		return nil, nil
 	}
+	// its generators read the checkout and the cluster inventory beyond
+	// the app's inputs
+	rendercache.FromContext(ctx).Uncacheable("ApplicationSet expanded from rendered output")
 	env, err := r.repo.AppSetEnv(ctx)
 	if err != nil {
 		return nil, []report.Finding{{

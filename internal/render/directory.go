@@ -13,6 +13,7 @@ import (
 	"strings"
 
 	"github.com/render-check/render-check/internal/argo"
+	"github.com/render-check/render-check/internal/rendercache"
 	"github.com/render-check/render-check/internal/resource"
 	"github.com/render-check/render-check/internal/workspace"
 )
@@ -50,6 +51,8 @@ func (r *renderer) renderDirectory(ctx context.Context, dir string, opts *argo.D
 		}
 	}
 	absDir := r.repo.Abs(dir)
+	// every file of the directory matters, those skipped included
+	rendercache.FromContext(ctx).Tree(absDir)
 	rootReal, err := filepath.EvalSymlinks(r.repo.Root)
 	if err != nil {
 		return nil, fmt.Errorf("resolving root: %w", err)
@@ -121,6 +124,9 @@ func (r *renderer) renderDirectory(ctx context.Context, dir string, opts *argo.D
 			}
 			objs, err = jsonnet.evaluate(ctx, rel)
 			out.inputs = append(out.inputs, jsonnet.imported()...)
+			for _, p := range jsonnet.importer.probed() {
+				rendercache.FromContext(ctx).Probe(r.repo.Abs(p))
+			}
 		} else {
 			if err := workspace.CheckYAMLBounds(data); err != nil {
 				return nil, &FileError{File: rel, Err: err}

@@ -213,6 +213,21 @@ func (im *rootedImporter) read(p string) (*importEntry, error) {
 	return e, nil
 }
 
+// probed lists the paths looked up that do not exist, sorted: an import
+// resolves to the first candidate that exists, so their absence matters.
+func (im *rootedImporter) probed() []string {
+	im.mu.Lock()
+	defer im.mu.Unlock()
+	var out []string
+	for p, e := range im.cache {
+		if !e.exists {
+			out = append(out, p)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
 // found lists the files read, sorted.
 func (im *rootedImporter) found() []string {
 	im.mu.Lock()

@@ -24,6 +24,7 @@ import (
 
 	"github.com/render-check/render-check/internal/argo"
 	"github.com/render-check/render-check/internal/render/helm"
+	"github.com/render-check/render-check/internal/rendercache"
 	"github.com/render-check/render-check/internal/resource"
 	"github.com/render-check/render-check/internal/workspace"
 )
@@ -215,6 +216,16 @@ func (r *renderer) buildKustomize(ctx context.Context, req kustomizeRequest) (*k
 		fsys.rewrite = refuseHelmCharts(r.repo.Rel)
 	}
 	fsys.rewrite = guardRemotes(r.repo.Rel, r.network, fsys.rewrite)
+	if rec := rendercache.FromContext(ctx); rec != nil {
+		guarded := fsys.rewrite
+		fsys.rewrite = func(p string, data []byte) ([]byte, error) {
+			var k types.Kustomization
+			if k.Unmarshal(data) == nil && len(kustomizationRemotes(&k)) > 0 {
+				rec.Uncacheable("kustomize remote base or resource")
+			}
+			return guarded(p, data)
+		}
+	}
 
 	opts := krusty.MakeDefaultOptions()
 	opts.Reorder = krusty.ReorderOption(r.build.Reorder)

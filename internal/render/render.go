@@ -24,6 +24,7 @@ import (
 	"github.com/render-check/render-check/internal/kube"
 	"github.com/render-check/render-check/internal/netpolicy"
 	"github.com/render-check/render-check/internal/render/helm"
+	"github.com/render-check/render-check/internal/rendercache"
 	"github.com/render-check/render-check/internal/report"
 	"github.com/render-check/render-check/internal/resource"
 	"github.com/render-check/render-check/internal/rootfs"
@@ -57,6 +58,9 @@ type Options struct {
 	// Network is the remote-fetch policy for charts, value files and
 	// kustomize remote bases (zero value: everything allowed).
 	Network netpolicy.Policy
+	// Cache, when set, serves apps whose inputs did not change from a
+	// previous run's result and stores new results (see docs/cache.md).
+	Cache *rendercache.Cache
 	// Select, when set, decides before rendering whether an Application is
 	// rendered: one it refuses is left out of the result (and children only
 	// it would have produced are not found). ReadersOf builds one.
@@ -75,6 +79,8 @@ type Result struct {
 	Findings []report.Finding
 	// Notes say how the clusters were found when they were detected.
 	Notes []string
+	// Cache counts what the render cache did (nil without a cache).
+	Cache *rendercache.Stats
 	// Skipped counts the Applications found but not rendered because
 	// Options.Select refused them.
 	Skipped int
@@ -105,6 +111,10 @@ type renderer struct {
 	repoCRDs    []map[string]any
 	network     netpolicy.Policy
 	fs          *rootfs.FS
+	cache       *rendercache.Cache
+	checker     *rendercache.Checker
+	// readOnlyCache: results are looked up, never stored (an overlay).
+	readOnlyCache bool
 	// selectApp is Options.Select; skipped counts the apps it refused.
 	selectApp func(cluster string, app *argo.Application) bool
 	skipped   atomic.Int64
@@ -192,7 +202,14 @@ func Render(ctx context.Context, opts Options) (*Result, error) {
 		hopts = append(hopts, helm.WithOverlay(rp.Root, opts.Overlay))
 	}
 	r := &renderer{repo: rp, cfg: cfg, build: build, network: network, fs: rfs, lines: newLineIndex(), parallel: par,
-		helm: helm.NewRenderer(cacheDir, hopts...), progress: opts.Progress, selectApp: opts.Select}
+		helm: helm.NewRenderer(cacheDir, hopts...), progress: opts.Progress, selectApp: opts.Select, cache: opts.Cache}
+	if r.cache != nil {
+		// with an overlay (a bump's edits in memory) the cache is read
+		// only: overlaid files are hashed from the overlay, and nothing
+		// rendered from them is stored
+		r.checker = rendercache.NewChecker(rfs, rp, opts.Overlay)
+		r.readOnlyCache = len(opts.Overlay) > 0
+	}
 	r.repoCRDs, err = rp.CRDs(ctx)
 	if err != nil {
 		return nil, err
@@ -243,6 +260,11 @@ func Render(ctx context.Context, opts Options) (*Result, error) {
 	}
 	res.Skipped = int(r.skipped.Load())
 	res.Findings = report.Sort(res.Findings)
+	if r.cache != nil {
+		st := r.cache.Stats()
+		res.Cache = &st
+		res.Notes = append(res.Notes, r.cache.Notes()...)
+	}
 	return res, nil
 }
 
@@ -277,6 +299,10 @@ type cluster struct {
 	name, dir   string
 	kubeVersion string
 	apiVersions []string
+	// key is the render cache key part every app of the cluster shares
+	// (keyed: it could be made).
+	key   rendercache.Key
+	keyed bool
 }
 
 // node is one Application of a cluster.
@@ -303,6 +329,10 @@ func (r *renderer) renderCluster(ctx context.Context, d workspace.ClusterDir, ku
 	}
 	cl := &cluster{name: d.Name, dir: d.Dir, kubeVersion: kubeVersion}
 	cl.apiVersions = mergeSorted(kube.APIVersions(kubeVersion), crdAPIVersions(r.repoCRDs))
+	if r.cache != nil {
+		k, err := r.clusterKey(cl)
+		cl.key, cl.keyed = k, err == nil
+	}
 
 	nodes := map[string]*node{}
 	var wave []*node
@@ -374,7 +404,7 @@ func (r *renderer) renderCluster(ctx context.Context, d workspace.ClusterDir, ku
 		r.found.Add(int64(len(wave)))
 		for i, n := range wave {
 			g.Go(func() error {
-				results[i] = r.renderAppSafe(gctx, cl, n.app, n.synthetic)
+				results[i] = r.renderCached(gctx, cl, n.app, n.synthetic)
 				if r.progress != nil {
 					r.progress(int(r.done.Add(1)), int(r.found.Load()))
 				}
@@ -609,7 +639,7 @@ func (r *renderer) renderApp(ctx context.Context, cl *cluster, app *argo.Applica
 	refs := map[string]string{}
 	if multi {
 		for _, s := range app.Spec.Sources {
-			if s.Ref != "" && r.isLocal(s) {
+			if s.Ref != "" && r.isLocal(ctx, s) {
 				refs["$"+s.Ref] = r.repo.Root
 			}
 		}
@@ -747,7 +777,7 @@ func isSynthetic(app *argo.Application) bool {
 const syntheticRepoURL = "render-check:checkout"
 
 // isLocal reports whether a git source is read from the checkout.
-func (r *renderer) isLocal(s argo.Source) bool {
+func (r *renderer) isLocal(ctx context.Context, s argo.Source) bool {
 	if s.RepoURL == syntheticRepoURL || r.repo.IsThisRepo(s.RepoURL) {
 		return true
 	}
@@ -755,9 +785,15 @@ func (r *renderer) isLocal(s argo.Source) bool {
 		return false
 	}
 	p, err := cleanSourcePath(s.Path)
-	if err != nil || !r.repo.Exists(p) {
+	if err != nil {
 		return false
 	}
+	rec := rendercache.FromContext(ctx)
+	rec.Probe(r.repo.Abs(p))
+	if !r.repo.Exists(p) {
+		return false
+	}
+	rec.Flag(flagGuessed)
 	r.guessOnce.Do(func() { r.guessed = true })
 	return true
 }
@@ -803,7 +839,11 @@ func (r *renderer) renderSource(ctx context.Context, cl *cluster, app *argo.Appl
 			return out
 		}
 		out.resources, out.inputs = helmResources(ho)
+		rec := rendercache.FromContext(ctx)
 		for _, rs := range out.resources {
+			if rs.Origin.File != "" {
+				rec.Probe(r.repo.Abs(rs.Origin.File)) // a template path that exists here is blamed here
+			}
 			if rs.Origin.File == "" || !r.repo.Exists(rs.Origin.File) {
 				rs.Origin = resource.Origin{File: app.File, Line: chartLine,
 					Chart: fmt.Sprintf("chart %s %s (%s), template %s", src.Chart, src.TargetRevision, src.RepoURL, rs.Origin.File)}
@@ -814,7 +854,7 @@ func (r *renderer) renderSource(ctx context.Context, cl *cluster, app *argo.Appl
 		return out
 	}
 	out.typ = explicitType(src)
-	if !r.isLocal(src) {
+	if !r.isLocal(ctx, src) {
 		out.findings = append(out.findings, report.Finding{
 			Rule: report.RuleRenderExternalSource, Severity: report.SeverityWarning, Cluster: cl.name, App: app.Metadata.Name,
 			File: app.File, Line: r.sourceFieldLine(app, src, "repoURL"), Message: r.externalSourceMessage(src),
@@ -841,8 +881,15 @@ func (r *renderer) renderSource(ctx context.Context, cl *cluster, app *argo.Appl
 		}
 		return out
 	}
+	rec := rendercache.FromContext(ctx)
+	rec.Dir(r.repo.Abs(dir)) // the source type and override files are looked up in it
 	src, read, err := applyOverrides(r.repo, src, dir, instance)
 	out.inputs = append(out.inputs, read...)
+	if len(read) > 0 {
+		if b, err := json.Marshal(src); err != nil || strings.Contains(string(b), revisionVar) {
+			rec.Flag(flagRevision)
+		}
+	}
 	if err != nil {
 		out.err = err
 		return out

@@ -24,7 +24,7 @@ func ReadJSON(r io.Reader) (*Report, error) {
 // Merge combines reports of disjoint runs (e.g. shards) into one: clusters
 // and their apps are united, findings concatenated (exact duplicates, such
 // as repo-wide findings present in every shard, kept once), and the summary
-// recomputed. A check skipped in any shard is reported as skipped.
+// recomputed (the render cache counts summed). A check skipped in any shard is reported as skipped.
 func Merge(reports ...*Report) *Report {
 	out := &Report{}
 	idx := map[string]int{}
@@ -45,6 +45,14 @@ func Merge(reports ...*Report) *Report {
 					out.Clusters[i].Apps = append(out.Clusters[i].Apps, a)
 				}
 			}
+		}
+		if c := r.Summary.Cache; c != nil {
+			// the render cache counts of the shards add up
+			if out.Summary.Cache == nil {
+				out.Summary.Cache = &CacheSummary{}
+			}
+			out.Summary.Cache.Hits += c.Hits
+			out.Summary.Cache.Misses += c.Misses
 		}
 		out.Findings = append(out.Findings, r.Findings...)
 		out.Skipped = append(out.Skipped, r.Skipped...)

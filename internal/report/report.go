@@ -47,6 +47,16 @@ type Summary struct {
 	Resources int `json:"resources"`
 	Errors    int `json:"errors"`
 	Warnings  int `json:"warnings"`
+	// Cache says what the render cache did; present only when a cache was
+	// used (docs/cache.md).
+	Cache *CacheSummary `json:"cache,omitempty"`
+}
+
+// CacheSummary counts the apps served from the render cache (hits) and
+// rendered (misses) in one run.
+type CacheSummary struct {
+	Hits   int `json:"hits"`
+	Misses int `json:"misses"`
 }
 
 // Finalize sorts clusters, apps and findings, folds the views of one
@@ -67,7 +77,7 @@ func (r *Report) Finalize() {
 	}
 	slices.Sort(r.Skipped)
 	r.Skipped = slices.Compact(r.Skipped)
-	s := Summary{Clusters: len(r.Clusters)}
+	s := Summary{Clusters: len(r.Clusters), Cache: r.Summary.Cache}
 	for _, c := range r.Clusters {
 		s.Apps += len(c.Apps)
 		for _, a := range c.Apps {

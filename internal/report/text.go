@@ -139,6 +139,9 @@ func (t *textWriter) Write(r *Report) error {
 	for _, s := range r.Skipped {
 		fmt.Fprintf(b, "%s %s\n", t.paint("33", "skipped:"), s)
 	}
+	if c := r.Summary.Cache; c != nil && t.verbose {
+		fmt.Fprintf(b, "render cache: %d hit, %d rendered\n", c.Hits, c.Misses)
+	}
 	fmt.Fprintln(b, totalsLine(r.Summary))
 	if err := b.Flush(); err != nil {
 		return fmt.Errorf("writing text report: %w", err)

@@ -342,3 +342,14 @@ func (r *Workspace) Exists(rel string) bool {
 	_, err := os.Stat(r.Abs(rel))
 	return err == nil
 }
+
+// TrackedHash returns git's blob id of a file git tracks unmodified in the
+// work tree, without reading it; ok is false for any other file (hash it
+// with Hash or BlobID).
+func (w *Workspace) TrackedHash(rel string) (string, bool) {
+	if _, err := w.Files(context.Background()); err != nil {
+		return "", false
+	}
+	h, ok := w.files.blobs[rel]
+	return h, ok
+}

@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/render-check/render-check/internal/rendercache"
+
 	"helm.sh/helm/v3/pkg/action"
 	kyaml "sigs.k8s.io/kustomize/kyaml/yaml"
 	"sigs.k8s.io/kustomize/kyaml/yaml/merge2"
@@ -78,9 +80,12 @@ func (r *Renderer) Inflate(ctx context.Context, req InflateRequest) (*Output, er
 	chartDir := filepath.Join(absChartHome, req.Name)
 	var inputs []string
 	local := false
+	rec := rendercache.FromContext(ctx)
 	if st, err := os.Stat(chartDir); err == nil && st.IsDir() {
 		local = true
+		rec.Tree(chartDir)
 	} else {
+		rec.Probe(chartDir)
 		if req.Repo == "" {
 			return nil, fmt.Errorf("%w: no repo specified for pull, no chart found at '%s'", ErrInvalidHelmChart, ps.display(chartDir))
 		}

@@ -24,6 +24,7 @@ import (
 	"oras.land/oras-go/v2/errdef"
 	"oras.land/oras-go/v2/registry/remote/errcode"
 
+	"github.com/render-check/render-check/internal/rendercache"
 	"github.com/render-check/render-check/internal/rootfs"
 )
 
@@ -94,7 +95,9 @@ func (r *Renderer) pull(ctx context.Context, rc remoteChart) (string, error) {
 		rc.version = ">0.0.0-0"
 	}
 	version := rc.version
+	rec := rendercache.FromContext(ctx)
 	if !isExactVersion(version) {
+		rec.Uncacheable("chart " + rc.name + ": version range resolved from the repository index")
 		v, err := r.resolveVersion(ctx, rc)
 		if err != nil {
 			return "", err
@@ -115,6 +118,8 @@ func (r *Renderer) pull(ctx context.Context, rc remoteChart) (string, error) {
 	e.once.Do(func() {
 		e.dir, e.err = r.fetchAndExtract(ctx, rc, version, key)
 	})
+	rec.Flag(rendercache.FlagNet + rc.repoURL)
+	rec.Remote(filepath.Join(r.cacheDir, key, path.Base(rc.name)+"-"+version+".tgz"))
 	return e.dir, e.err
 }
 

@@ -20,6 +20,7 @@ import (
 	"sigs.k8s.io/yaml"
 
 	"github.com/render-check/render-check/internal/argo"
+	"github.com/render-check/render-check/internal/rendercache"
 
 	"github.com/render-check/render-check/internal/resource"
 	"github.com/render-check/render-check/internal/workspace"
@@ -106,6 +107,7 @@ func (r *Renderer) Template(ctx context.Context, req Request) (*Output, error) {
 		return nil, err
 	}
 	if ps.remoteDir == "" {
+		rendercache.FromContext(ctx).Tree(chartDir)
 		for _, f := range files {
 			inputs = append(inputs, ps.display(f))
 		}
@@ -125,10 +127,13 @@ func (r *Renderer) Template(ctx context.Context, req Request) (*Output, error) {
 		ch, mapper.subDirs = b.chart, b.subDirs
 		if ps.remoteDir == "" {
 			inputs = append(inputs, b.inputs...)
+			for _, d := range b.subDirs {
+				rendercache.FromContext(ctx).Tree(d)
+			}
 		}
 	}
 
-	pe := &pathEnv{root: valuesRoot, appPath: chartDir, env: req.Env, refs: ps.refs, multi: req.MultiSource, display: ps.display,
+	pe := &pathEnv{root: valuesRoot, appPath: chartDir, env: req.Env, refs: ps.refs, multi: req.MultiSource, display: ps.display, rec: rendercache.FromContext(ctx),
 		inRepo: func(abs string) bool {
 			return strictlyInside(root, abs) && (ps.remoteDir == "" || !strictlyInside(ps.remoteDir, abs))
 		}}

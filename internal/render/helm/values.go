@@ -20,6 +20,7 @@ import (
 	"sigs.k8s.io/yaml"
 
 	"github.com/render-check/render-check/internal/argo"
+	"github.com/render-check/render-check/internal/rendercache"
 )
 
 // ErrOutsideRoot is returned when a values file or file parameter resolves
@@ -44,6 +45,8 @@ type pathEnv struct {
 	// inRepo reports whether a local file belongs to the checkout (an
 	// input), as opposed to a pulled chart.
 	inRepo func(abs string) bool
+	// rec records lookups a cached render depends on (nil: none).
+	rec *rendercache.Recorder
 }
 
 // resolved is a values file or file-parameter location.
@@ -156,6 +159,15 @@ func strictlyInside(root, p string) bool {
 
 func isGlob(p string) bool { return strings.ContainsAny(p, "*?[") }
 
+// globBase is the directory of a glob before its first wildcard segment.
+func globBase(p string) string {
+	dir := p
+	for isGlob(dir) {
+		dir = filepath.Dir(dir)
+	}
+	return dir
+}
+
 // resolveValueFiles applies Argo CD's valueFiles rules: explicit entries,
 // doublestar globs in lexical order, deduplication (an explicit entry keeps
 // its own position), missing files dropped with ignoreMissing.
@@ -180,6 +192,7 @@ func (p *pathEnv) resolveValueFiles(raws []string, ignoreMissing bool) ([]resolv
 			return nil, fmt.Errorf("resolving value file: %w", err)
 		}
 		if !r.remote && isGlob(r.path) {
+			p.rec.Tree(globBase(r.path))
 			matches, err := doublestar.FilepathGlob(r.path)
 			if err != nil {
 				return nil, fmt.Errorf("expanding glob pattern %q: %w", raw, err)
@@ -201,6 +214,7 @@ func (p *pathEnv) resolveValueFiles(raws []string, ignoreMissing bool) ([]resolv
 			continue
 		}
 		if !r.remote {
+			p.rec.Probe(r.path)
 			if _, err := os.Stat(r.path); errors.Is(err, fs.ErrNotExist) {
 				if ignoreMissing {
 					continue
@@ -221,6 +235,7 @@ func (r *Renderer) read(ctx context.Context, loc resolved) ([]byte, error) {
 	if err := r.network.Check("remote value file", loc.path); err != nil {
 		return nil, err
 	}
+	rendercache.FromContext(ctx).Uncacheable("remote value file")
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, loc.path, nil)
 	if err != nil {
 		return nil, fmt.Errorf("fetching %s: %w", redactURL(loc.path), err)
