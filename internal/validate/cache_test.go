@@ -55,7 +55,9 @@ func TestCacheSharedBetweenClusters(t *testing.T) {
 			if a != s {
 				t.Errorf("strict=%v cluster %s: with a shared cache:\n%s\napart:\n%s", strict, c.Name, s, a)
 			}
-			if c.Name == "c3" && !slices.ContainsFunc(shared, func(f report.Finding) bool { return strings.Contains(f.Message, "spec.replicas: expected integer, got string") }) {
+			if c.Name == "c3" && !slices.ContainsFunc(shared, func(f report.Finding) bool {
+				return strings.Contains(f.Message, "spec.replicas: expected integer, got string")
+			}) {
 				t.Errorf("strict=%v: the string replicas was judged as the integer one: %s", strict, s)
 			}
 		}
