@@ -70,3 +70,22 @@ func TestCacheSharedBetweenClusters(t *testing.T) {
 		}
 	}
 }
+
+// TestValidatorWithoutCacheKeepsNoVerdicts: a Validator of its own (the
+// validate command's stream of distinct objects) holds nothing per object.
+func TestValidatorWithoutCacheKeepsNoVerdicts(t *testing.T) {
+	v, err := New(Options{KubernetesVersion: "1.34", Strict: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 3 {
+		ps := v.Validate(map[string]any{"apiVersion": "v1", "kind": "ConfigMap",
+			"metadata": map[string]any{"name": fmt.Sprintf("c%d", i)}, "bogus": true})
+		if len(ps) != 1 || ps[0].Field != "bogus" {
+			t.Fatalf("problems %+v", ps)
+		}
+	}
+	if n := len(v.cache.verdicts); n != 0 {
+		t.Errorf("%d verdicts kept", n)
+	}
+}

@@ -44,7 +44,9 @@ type Options struct {
 	// NoCatalog leaves the embedded CRD catalog out of the resolution.
 	NoCatalog bool
 	// Cache, when set, shares compiled CRD schemas and verdicts with the
-	// other Validators of the run (nil: this Validator's own).
+	// other Validators of the run. Without one, CRD schemas are compiled
+	// once per Validator and no verdict is kept (a stream of distinct
+	// objects costs no memory per object).
 	Cache *Cache
 }
 
@@ -84,8 +86,10 @@ type Validator struct {
 	mu         sync.Mutex
 	lookups    map[string]*lookup
 	shared     *sharedCompiler
-	// cache holds the compiled CRD schemas and the verdicts (see Cache).
-	cache *Cache
+	// cache holds the compiled CRD schemas and, when keepVerdicts, the
+	// verdicts (see Cache).
+	cache        *Cache
+	keepVerdicts bool
 }
 
 // lookup is the cached outcome of finding a schema for one apiVersion/kind.
@@ -158,7 +162,7 @@ func New(opts Options) (*Validator, error) {
 		v.loader = jsonschema.SchemeURLLoader{"file": jsonschema.FileLoader{}, "http": httpLoader, "https": httpLoader}
 	}
 	v.shared = sharedFor(c)
-	v.cache = opts.Cache
+	v.cache, v.keepVerdicts = opts.Cache, opts.Cache != nil
 	if v.cache == nil {
 		v.cache = NewCache()
 	}
@@ -327,6 +331,10 @@ func (v *Validator) Validate(obj map[string]any) []Problem {
 // already validated against the same schema (by any Validator sharing the
 // Cache) is reused; the result is shared and must not be modified.
 func (v *Validator) schemaProblems(l *lookup, obj map[string]any, sops bool) ([]Problem, bool) {
+	if !v.keepVerdicts {
+		ps := v.validateSchema(l, obj, sops)
+		return ps, ps != nil
+	}
 	sum, ok := resource.ContentSum(obj)
 	key := verdictKey{schema: l.schema, strict: v.strict, sops: sops, source: l.source, sum: sum}
 	if ok {
