@@ -53,13 +53,13 @@ check_cache=0 bump_cache=0
 "$rc" bump --help | grep -q -- --cache-dir && bump_cache=1
 
 py() { python3 -c "$@"; }
-timed() { # runs a command, prints "seconds maxrss_kb"
-  /usr/bin/time -f "%e %M" -o "$out/time.txt" "$@" >"$out/cmd.log" 2>&1 || {
+timed() { # runs a command, prints "seconds maxrss_kb cpu_seconds" (cpu: user+sys)
+  /usr/bin/time -f "%e %M %U %S" -o "$out/time.txt" "$@" >"$out/cmd.log" 2>&1 || {
     local st=$?
     # check exits 1 on findings; anything else is a failed measurement
     if [ "$st" -ne 1 ] || [ "${1##*/}" != render-check ]; then echo "failed ($st): $*" >&2; tail -20 "$out/cmd.log" >&2; return 1; fi
   }
-  tail -1 "$out/time.txt"
+  tail -1 "$out/time.txt" | awk '{printf "%s %s %.2f\n", $1, $2, $3+$4}'
 }
 frac() { py 'import sys;print(f"{float(sys.argv[1])/float(sys.argv[2]):.2f}")' "$1" "$2"; }
 fmt() { py 'import sys;print(f"{float(sys.argv[1]):.2f}")' "$1"; }
@@ -67,7 +67,7 @@ maxkb=0
 peak() { [ "$1" -gt "$maxkb" ] && maxkb=$1; return 0; }
 
 [ $# -eq 0 ] && set -- 20 30
-hdr='%-6s %-9s %-9s %-9s %-8s %-8s %-14s %-14s %-14s %-14s %-7s\n'
+hdr='%-6s %-9s %-9s %-9s %-8s %-8s %-9s %-14s %-14s %-14s %-14s %-7s\n'
 rows=()
 while [ $# -ge 2 ]; do
   c=$1 a=$2; shift 2
@@ -77,10 +77,10 @@ while [ $# -ge 2 ]; do
   git -C "$repo" init -q && git -C "$repo" add -A &&
     git -C "$repo" -c user.name=bench -c user.email=bench@example.invalid commit -qm "bench/gen $c x $a"
   reset() { git -C "$repo" checkout -q -- . && git -C "$repo" clean -qfd; }
-  p1=- p2=- ratio=-
+  p1=- p2=- ratio=- p2cpu=- cpuratio=-
   if [ "${BENCH_SHELL:-1}" != 0 ]; then
-    p1=$( cd "$repo" && timed xargs -d '\n' -P1 -I{} bash -o pipefail -c {} < "../pipeline-$c-$a.sh" | cut -d' ' -f1 )
-    p2=$( cd "$repo" && timed xargs -d '\n' -P2 -I{} bash -o pipefail -c {} < "../pipeline-$c-$a.sh" | cut -d' ' -f1 )
+    t=$(cd "$repo" && timed xargs -d '\n' -P1 -I{} bash -o pipefail -c {} < "../pipeline-$c-$a.sh"); read -r p1 _ _ <<<"$t"
+    t=$(cd "$repo" && timed xargs -d '\n' -P2 -I{} bash -o pipefail -c {} < "../pipeline-$c-$a.sh"); read -r p2 _ p2cpu <<<"$t"
   fi
   cache=$out/cache-$c-$a
   rm -rf "$cache"
@@ -90,21 +90,24 @@ while [ $# -ge 2 ]; do
   common=(--root "$repo" --images off --kube-version "$kube_minor")
   maxkb=0
   # cold: an empty cache directory (or no cache at all)
-  t=$(timed "$rc" check "${common[@]}" "${cflags[@]}" --format json --output "json=$out/report-$c-$a.json"); read -r cold kb <<<"$t"
+  t=$(timed "$rc" check "${common[@]}" "${cflags[@]}" --format json --output "json=$out/report-$c-$a.json"); read -r cold kb coldcpu <<<"$t"
   peak "$kb"
   res=$(py 'import json,sys;print(json.load(open(sys.argv[1]))["summary"]["resources"])' "$out/report-$c-$a.json")
-  [ "$p2" != - ] && ratio=$(py 'import sys;print(f"{float(sys.argv[1])/float(sys.argv[2]):.1f}x")' "$p2" "$cold")
+  if [ "$p2" != - ]; then
+    ratio=$(py 'import sys;print(f"{float(sys.argv[1])/float(sys.argv[2]):.1f}x")' "$p2" "$cold")
+    cpuratio=$(py 'import sys;print(f"{float(sys.argv[1])/float(sys.argv[2]):.1f}x")' "$p2cpu" "$coldcpu")
+  fi
   # warm: the same cache, nothing changed
   warm=n/a
   if [ $check_cache = 1 ]; then
-    t=$(timed "$rc" check "${common[@]}" "${cflags[@]}" --format json); read -r s kb <<<"$t"
+    t=$(timed "$rc" check "${common[@]}" "${cflags[@]}" --format json); read -r s kb _ <<<"$t"
     peak "$kb"; warm="$(frac "$s" "$cold") ($(fmt "$s")s)"
   fi
   # --changed-since HEAD after one edit of one app's values file
   values=$repo/clusters/cluster-00/values/svc-000.yaml
   sed -i 's/^replicaCount: .*/replicaCount: 5/' "$values"
   git -C "$repo" diff --quiet && { echo "the values edit changed nothing" >&2; exit 1; }
-  t=$(timed "$rc" check "${common[@]}" "${cflags[@]}" --changed-since HEAD --format json); read -r s kb <<<"$t"
+  t=$(timed "$rc" check "${common[@]}" "${cflags[@]}" --changed-since HEAD --format json); read -r s kb _ <<<"$t"
   peak "$kb"; changed="$(frac "$s" "$cold") ($(fmt "$s")s)"
   reset
   # bump one app's image: every cluster (20 files at 20 clusters), then one cluster
@@ -113,7 +116,7 @@ while [ $# -ge 2 ]; do
   for scope in all one; do
     cl=()
     [ $scope = one ] && cl=(--cluster cluster-00)
-    t=$(timed "$rc" bump --root "$repo" "${bflags[@]}" --image "$img" --tag 9.9.9 --no-verify "${cl[@]}"); read -r s kb <<<"$t"
+    t=$(timed "$rc" bump --root "$repo" "${bflags[@]}" --image "$img" --tag 9.9.9 --no-verify "${cl[@]}"); read -r s kb _ <<<"$t"
     peak "$kb"
     n=$(git -C "$repo" diff --name-only | wc -l)
     want=$c; [ $scope = one ] && want=1
@@ -122,11 +125,11 @@ while [ $# -ge 2 ]; do
     reset
   done
   rows+=("$(printf "$hdr" $((c*a)) "$res" "$( [ "$p1" = - ] && echo - || fmt "$p1")" "$( [ "$p2" = - ] && echo - || fmt "$p2")" \
-    "$(fmt "$cold")" "$ratio" "$warm" "$changed" "${bump[0]}" "${bump[1]}" $((maxkb/1024)))")
-  printf "$hdr" apps resources "shell-P1" "shell-P2" "cold s" "P2/cold" "warm" "changed" "bump" "bump -c" "RSS MB" >&2
+    "$(fmt "$cold")" "$ratio" "$cpuratio" "$warm" "$changed" "${bump[0]}" "${bump[1]}" $((maxkb/1024)))")
+  printf "$hdr" apps resources "shell-P1" "shell-P2" "cold s" "P2/cold" "CPU P2/c" "warm" "changed" "bump" "bump -c" "RSS MB" >&2
   printf '%s\n' "${rows[-1]}" >&2
 done
 echo
 echo "$("$rc" version 2>/dev/null | head -1) at $(git rev-parse --short HEAD)$(git diff --quiet HEAD -- . 2>/dev/null || echo '+changes'), $(date -u '+%F %H:%M UTC'), $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), cache: $([ $check_cache = 1 ] && echo yes || echo 'n/a (no --cache-dir)')"
-printf "$hdr" apps resources "shell-P1" "shell-P2" "cold s" "P2/cold" "warm" "changed" "bump" "bump -c" "RSS MB"
+printf "$hdr" apps resources "shell-P1" "shell-P2" "cold s" "P2/cold" "CPU P2/c" "warm" "changed" "bump" "bump -c" "RSS MB"
 printf '%s\n' "${rows[@]}"
