@@ -2,7 +2,8 @@ package main
 
 import (
 	"bytes"
-	"encoding/json"
+	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -16,6 +17,7 @@ import (
 	"github.com/render-check/render-check/internal/diff"
 	"github.com/render-check/render-check/internal/report"
 	"github.com/render-check/render-check/internal/rootfs"
+	"github.com/render-check/render-check/internal/secrets"
 )
 
 func init() { register(newActionCmd) }
@@ -194,94 +196,73 @@ func (in *actionInputs) pathPrefix() string {
 	return r
 }
 
-// argv builds the command line equivalent to the inputs. Commands that
-// report findings print the JSON report, which the action then presents.
-func (in *actionInputs) argv() ([]string, error) {
-	common := func(args []string) []string {
-		if in.config != "" {
-			args = append(args, "--config", in.abs(in.config))
-		}
-		for _, c := range in.clusters {
-			args = append(args, "--cluster", c)
-		}
-		return args
+// conf is the config flags the inputs give.
+func (in *actionInputs) conf() configFlags {
+	var c configFlags
+	if in.config != "" {
+		c.path = in.abs(in.config)
 	}
+	return c
+}
+
+// usage checks the inputs the chosen command needs (a usage error, exit 2).
+func (in *actionInputs) usage() error {
 	switch in.command {
-	case "check":
-		args := common([]string{"check", "--root", in.root, "--format", "json", "--fail-on", in.failOn})
-		if in.kubeVersion != "" {
-			args = append(args, "--kube-version", in.kubeVersion)
-		}
-		if in.images != "" {
-			args = append(args, "--images", in.images)
-		}
-		return args, nil
 	case "validate":
 		if len(in.paths) == 0 {
-			return nil, usageErrorf("input paths: validate needs at least one file or directory")
+			return usageErrorf("input paths: validate needs at least one file or directory")
 		}
-		args := []string{"validate", "--format", "json", "--fail-on", in.failOn}
-		if in.kubeVersion != "" {
-			args = append(args, "--kube-version", in.kubeVersion)
-		}
-		for _, p := range in.paths {
-			args = append(args, in.abs(p))
-		}
-		return args, nil
-	case "secrets":
-		args := []string{"secrets", "--root", in.root, "--format", "json", "--fail-on", in.failOn}
-		for _, p := range in.paths {
-			args = append(args, in.abs(p))
-		}
-		return args, nil
-	case "bump":
-		args := common([]string{"bump", "--root", in.root, "--format", "json", "--image", in.image})
-		for _, f := range []struct{ flag, v string }{{"--tag", in.tag}, {"--semver", in.semver}, {"--digest", in.digest}} {
-			if f.v != "" {
-				args = append(args, f.flag, f.v)
-			}
-		}
-		if in.allowShared {
-			args = append(args, "--allow-shared")
-		}
-		if !in.verify {
-			args = append(args, "--no-verify")
-		}
-		if in.dryRun {
-			args = append(args, "--dry-run")
-		}
-		return args, nil
-	case "render":
-		args := common([]string{"render", "--root", in.root, "--output-dir", in.abs(in.outputDir)})
-		if in.kubeVersion != "" {
-			args = append(args, "--kube-version", in.kubeVersion)
-		}
-		return args, nil
 	case "diff":
 		if in.base == "" {
-			return nil, usageErrorf("input base: diff needs the git revision to compare against")
+			return usageErrorf("input base: diff needs the git revision to compare against")
 		}
-		args := common([]string{"diff", "--root", in.root, "--base", in.base, "--format", "json",
-			"--summary", filepath.Join(in.abs(in.reportDir), actionDiffMarkdown)})
-		if in.head != "" {
-			args = append(args, "--head", in.head)
-		}
-		if in.kubeVersion != "" {
-			args = append(args, "--kube-version", in.kubeVersion)
-		}
-		if in.failOnChange {
-			args = append(args, "--fail-on-change")
-		}
-		return args, nil
-	case "inventory":
-		args := common([]string{"inventory", "--root", in.root, "--format", "markdown",
-			"--output", "json=" + filepath.Join(in.abs(in.reportDir), actionInventoryJSON)})
-		if in.image != "" {
-			args = append(args, "--image", in.image)
-		}
-		return args, nil
 	}
-	return nil, usageErrorf("input command: unknown command %q", in.command)
+	return nil
+}
+
+// absPaths resolves the paths input against the workspace.
+func (in *actionInputs) absPaths() []string {
+	out := make([]string, len(in.paths))
+	for i, p := range in.paths {
+		out[i] = in.abs(p)
+	}
+	return out
+}
+
+// The options of each command the action runs, as the command line's flags
+// would set them (their defaults where an input is empty).
+
+func (in *actionInputs) checkOptions() *checkOptions {
+	return &checkOptions{root: in.root, conf: in.conf(), clusters: in.clusters, kubeVersion: in.kubeVersion,
+		images: in.images, failOn: in.failOn, progress: "auto"}
+}
+
+func (in *actionInputs) validateOptions() *validateOptions {
+	return &validateOptions{kubeVersion: in.kubeVersion, strict: true, format: "json", failOn: in.failOn}
+}
+
+func (in *actionInputs) secretsOptions() *secretsOptions {
+	return &secretsOptions{root: in.root, failOn: in.failOn}
+}
+
+func (in *actionInputs) bumpOptions() *bumpOptions {
+	return &bumpOptions{root: in.root, conf: in.conf(), image: in.image, tag: in.tag, semver: in.semver, digest: in.digest,
+		clusters: in.clusters, allowShared: in.allowShared, noVerify: !in.verify, dryRun: in.dryRun, format: "json"}
+}
+
+func (in *actionInputs) renderOptions() *renderOptions {
+	return &renderOptions{root: in.root, conf: in.conf(), clusters: in.clusters, kubeVersion: in.kubeVersion,
+		outputDir: in.abs(in.outputDir)}
+}
+
+func (in *actionInputs) diffOptions() *diffOptions {
+	return &diffOptions{root: in.root, conf: in.conf(), base: in.base, head: in.head, clusters: in.clusters,
+		kubeVersion: in.kubeVersion, format: "markdown", failOnChange: in.failOnChange}
+}
+
+func (in *actionInputs) inventoryOptions() *inventoryOptions {
+	return &inventoryOptions{root: in.root, conf: in.conf(), clusters: in.clusters, image: in.image, format: "markdown",
+		outputs: []string{"json=" + filepath.Join(in.abs(in.reportDir), actionInventoryJSON)}}
 }
 
 // actionRun is one run of the action.
@@ -300,8 +281,7 @@ func runAction(cmd *cobra.Command, in *actionInputs) error {
 		gh:     githubactions.New(githubactions.WithWriter(cmd.OutOrStdout())),
 		stdout: cmd.OutOrStdout(), stderr: cmd.ErrOrStderr(),
 	}
-	args, err := in.argv()
-	if err != nil {
+	if err := in.usage(); err != nil {
 		return a.fail(err)
 	}
 	if in.command == "diff" || in.command == "inventory" {
@@ -309,37 +289,66 @@ func runAction(cmd *cobra.Command, in *actionInputs) error {
 			return a.fail(fmt.Errorf("report directory: %w", err))
 		}
 	}
-	var out, errOut bytes.Buffer
-	code := run(cmd.Context(), args, cmd.InOrStdin(), &out, io.MultiWriter(a.stderr, &errOut))
-	a.setOutput("exit-code", strconv.Itoa(code))
+	ctx := cmd.Context()
+	var rep *report.Report
+	var err error
 	switch in.command {
 	case "bump":
-		return a.bumpDone(code, out.Bytes(), errOut.String())
+		return a.bump(ctx)
 	case "render":
-		if _, err := a.stdout.Write(out.Bytes()); err != nil {
-			return err
-		}
-		a.setOutput("output-dir", in.rel(in.abs(in.outputDir)))
-		return a.exit(code, errOut.String())
+		return a.done(runRender(cmd, in.renderOptions()), func() {
+			a.setOutput("output-dir", in.rel(in.abs(in.outputDir)))
+		})
 	case "diff":
-		return a.diffDone(code, out.Bytes(), errOut.String())
+		return a.diff(cmd)
 	case "inventory":
-		return a.inventoryDone(code, out.Bytes(), errOut.String())
+		return a.inventory(cmd)
+	case "check":
+		rep, _, err = checkReport(ctx, in.checkOptions(), a.stderr)
+	case "secrets":
+		var res *secrets.Result
+		if res, _, _, err = secretsScan(ctx, in.secretsOptions(), in.absPaths()); err == nil {
+			rep = &report.Report{Findings: res.Findings, Skipped: res.Skipped}
+			rep.Finalize()
+		}
+	case "validate":
+		if rep, err = validateReport(ctx, in.validateOptions(), cmd.InOrStdin(), in.absPaths()); err == nil {
+			a.relativize(rep)
+		}
 	}
-	if code == exitError {
-		return a.exit(code, errOut.String())
+	if err != nil {
+		return a.done(err, nil)
 	}
-	var rep report.Report
-	if err := json.Unmarshal(out.Bytes(), &rep); err != nil {
-		return a.fail(fmt.Errorf("%s did not print a JSON report: %w", in.command, err))
-	}
-	if in.command == "validate" {
-		a.relativize(&rep)
-	}
-	if err := a.present(&rep); err != nil {
+	if err := a.present(rep); err != nil {
 		return a.fail(err)
 	}
-	return a.exit(code, "")
+	failOn, _ := report.ParseSeverity(in.failOn)
+	if rep.Fails(failOn) {
+		return a.done(errFindings, nil)
+	}
+	return a.done(nil, nil)
+}
+
+// done ends a run on the command's error: the exit-code output, then
+// (unless the run could not happen) the other outputs by then, then the
+// exit. An error other than an exit code is an exit 2 with its message as
+// an error annotation.
+func (a *actionRun) done(err error, outputs func()) error {
+	code, msg := exitOK, ""
+	var ec *exitCodeError
+	switch {
+	case err == nil:
+	case errors.As(err, &ec):
+		code = ec.code
+	default:
+		code, msg = exitError, "render-check: "+err.Error()
+		fmt.Fprintln(a.stderr, msg)
+	}
+	a.setOutput("exit-code", strconv.Itoa(code))
+	if code != exitError && outputs != nil {
+		outputs()
+	}
+	return a.exit(code, msg)
 }
 
 // relativize makes absolute finding paths (validate names files as given)
@@ -417,32 +426,19 @@ func (a *actionRun) summary(rep *report.Report, opts report.Options) error {
 	return fileCommand(func() { a.gh.AddStepSummary(md.String()) })
 }
 
-// bumpJSON is the part of bump's JSON output (version 1) the action reads.
-type bumpJSONOutput struct {
-	Version  int      `json:"version"`
-	Image    string   `json:"image"`
-	Tag      string   `json:"tag"`
-	Digest   string   `json:"digest"`
-	DryRun   bool     `json:"dryRun"`
-	Changed  bool     `json:"changed"`
-	Files    []string `json:"files"`
-	Refused  bool     `json:"refused"`
-	Diff     string   `json:"diff"`
-	Problems []struct {
-		File    string `json:"file"`
-		Line    int    `json:"line"`
-		Message string `json:"message"`
-	} `json:"problems"`
-}
-
-func (a *actionRun) bumpDone(code int, out []byte, stderr string) error {
-	if code == exitError {
-		return a.exit(code, stderr)
+// bump runs a bump through the Go API and presents it: the refusal's
+// problems as annotations, the diff of a dry run, a summary line, and the
+// outputs changed, files, image, tag and digest, each written once, with
+// paths relative to the workspace (as annotations).
+func (a *actionRun) bump(ctx context.Context) error {
+	o := a.in.bumpOptions()
+	res, problems, err := doBump(ctx, o)
+	if err != nil {
+		return a.done(err, nil)
 	}
-	var res bumpJSONOutput
-	if err := json.Unmarshal(out, &res); err != nil {
-		// bump failed before it could report (e.g. the registry was unreachable)
-		return a.exit(exitFindings, stderr)
+	refused := problems != nil
+	if refused {
+		res = refusedResult(o)
 	}
 	prefix := a.in.pathPrefix()
 	repoPath := func(f string) string {
@@ -451,7 +447,8 @@ func (a *actionRun) bumpDone(code int, out []byte, stderr string) error {
 		}
 		return prefix + "/" + f
 	}
-	for _, p := range res.Problems {
+	for _, p := range problems {
+		fmt.Fprintf(a.stderr, "render-check bump: %s\n", p)
 		props := githubactions.CommandProperties{"title": "render-check bump refused"}
 		if p.File != "" {
 			props["file"] = repoPath(p.File)
@@ -471,7 +468,7 @@ func (a *actionRun) bumpDone(code int, out []byte, stderr string) error {
 	}
 	var line string
 	switch {
-	case res.Refused:
+	case refused:
 		line = fmt.Sprintf("render-check bump: %s -> %s refused; nothing was written", res.Image, newTok)
 	case !res.Changed:
 		line = fmt.Sprintf("render-check bump: %s is already %s everywhere in scope", res.Image, newTok)
@@ -500,9 +497,17 @@ func (a *actionRun) bumpDone(code int, out []byte, stderr string) error {
 			return a.fail(err)
 		}
 	}
-	a.setOutput("changed", strconv.FormatBool(res.Changed && !res.Refused))
-	a.setOutput("files", strings.Join(files, "\n"))
-	return a.exit(code, "")
+	code := error(nil)
+	if refused {
+		code = errFindings
+	}
+	return a.done(code, func() {
+		a.setOutput("changed", strconv.FormatBool(res.Changed && !refused))
+		a.setOutput("files", strings.Join(files, "\n"))
+		a.setOutput("image", res.Image)
+		a.setOutput("tag", res.Tag)
+		a.setOutput("digest", res.Digest)
+	})
 }
 
 // setOutput sets a step output when running under Actions. A failure to
@@ -599,48 +604,72 @@ func writeReportFileWith(path, format string, rep *report.Report, opts report.Op
 	return w.Write(rep)
 }
 
-// diffDone presents a diff run: the markdown view in the log and the job
-// summary, and the outputs diff (its path) and changed.
-func (a *actionRun) diffDone(code int, out []byte, stderr string) error {
-	if code == exitError {
-		return a.exit(code, stderr)
-	}
-	var res diff.Result
-	if err := json.Unmarshal(out, &res); err != nil {
-		return a.fail(fmt.Errorf("diff did not print a JSON result: %w", err))
-	}
-	mdPath := filepath.Join(a.in.abs(a.in.reportDir), actionDiffMarkdown)
-	md, err := os.ReadFile(mdPath)
+// diff presents a diff run: the markdown view in the log, the report
+// directory and the job summary, and the outputs diff (its path) and
+// changed.
+func (a *actionRun) diff(cmd *cobra.Command) error {
+	o := a.in.diffOptions()
+	res, err := diffResult(cmd, o)
 	if err != nil {
-		return a.fail(fmt.Errorf("reading the diff summary: %w", err))
+		return a.done(err, nil)
 	}
-	if _, err := a.stdout.Write(md); err != nil {
+	md := diff.Markdown(res, diff.DefaultMarkdownLimit)
+	mdPath := filepath.Join(a.in.abs(a.in.reportDir), actionDiffMarkdown)
+	if err := writeFileGuarded(mdPath, md, a.in.abs(".")); err != nil {
+		return a.fail(fmt.Errorf("writing the diff summary: %w", err))
+	}
+	if _, err := io.WriteString(a.stdout, md); err != nil {
 		return err
 	}
 	if a.in.summary {
-		if err := fileCommand(func() { a.gh.AddStepSummary(string(md)) }); err != nil {
+		if err := fileCommand(func() { a.gh.AddStepSummary(md) }); err != nil {
 			return a.fail(err)
 		}
 	}
-	a.setOutput("diff", a.in.rel(mdPath))
-	a.setOutput("changed", strconv.FormatBool(!res.Empty()))
-	return a.exit(code, "")
+	if o.failOnChange && !res.Empty() {
+		err = errFindings
+	}
+	return a.done(err, func() {
+		a.setOutput("diff", a.in.rel(mdPath))
+		a.setOutput("changed", strconv.FormatBool(!res.Empty()))
+	})
 }
 
-// inventoryDone presents an inventory run: the markdown view in the log and
-// the job summary, and the output inventory (the JSON file's path).
-func (a *actionRun) inventoryDone(code int, md []byte, stderr string) error {
-	if code != exitOK {
-		return a.exit(code, stderr)
+// writeFileGuarded writes data to path, refusing a symlink under guard.
+func writeFileGuarded(path, data, guard string) (err error) {
+	f, err := rootfs.Create(path, guard)
+	if err != nil {
+		return err
 	}
-	if _, err := a.stdout.Write(md); err != nil {
+	defer func() {
+		if cerr := f.Close(); err == nil {
+			err = cerr
+		}
+	}()
+	_, err = io.WriteString(f, data)
+	return err
+}
+
+// inventory presents an inventory run: the markdown view in the log and
+// the job summary, and the output inventory (the JSON file's path).
+func (a *actionRun) inventory(cmd *cobra.Command) error {
+	var md bytes.Buffer
+	sub := &cobra.Command{}
+	sub.SetContext(cmd.Context())
+	sub.SetOut(&md)
+	sub.SetErr(a.stderr)
+	if err := runInventory(sub, a.in.inventoryOptions()); err != nil {
+		return a.done(err, nil)
+	}
+	if _, err := a.stdout.Write(md.Bytes()); err != nil {
 		return err
 	}
 	if a.in.summary {
-		if err := fileCommand(func() { a.gh.AddStepSummary(string(md)) }); err != nil {
+		if err := fileCommand(func() { a.gh.AddStepSummary(md.String()) }); err != nil {
 			return a.fail(err)
 		}
 	}
-	a.setOutput("inventory", a.in.rel(filepath.Join(a.in.abs(a.in.reportDir), actionInventoryJSON)))
-	return a.exit(code, "")
+	return a.done(nil, func() {
+		a.setOutput("inventory", a.in.rel(filepath.Join(a.in.abs(a.in.reportDir), actionInventoryJSON)))
+	})
 }

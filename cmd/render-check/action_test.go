@@ -9,10 +9,13 @@ import (
 	"path/filepath"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/sethvargo/go-githubactions"
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/render-check/render-check/internal/report"
 )
@@ -73,17 +76,12 @@ func TestActionInputs(t *testing.T) {
 	if in.command != "check" || in.format != "github" || !in.summary || in.pathPrefix() != "config" {
 		t.Errorf("defaults: %+v (prefix %q)", in, in.pathPrefix())
 	}
-	args, err := in.argv()
-	if err != nil {
-		t.Fatal(err)
-	}
 	root := filepath.Join(ws, "config")
-	want := []string{"check", "--root", root, "--format", "json", "--fail-on", "warning",
-		"--config", filepath.Join(root, ".render-check.yaml"),
-		"--cluster", "agritech-prod", "--cluster", "distrib-prod", "--cluster", "erp-saas-prod",
-		"--kube-version", "1.34", "--images", "warn"}
-	if !slices.Equal(args, want) {
-		t.Errorf("argv\n got %q\nwant %q", args, want)
+	co := in.checkOptions()
+	if co.root != root || co.failOn != "warning" || co.conf.path != filepath.Join(root, ".render-check.yaml") ||
+		!slices.Equal(co.clusters, []string{"agritech-prod", "distrib-prod", "erp-saas-prod"}) ||
+		co.kubeVersion != "1.34" || co.images != "warn" || co.progress != "auto" {
+		t.Errorf("check options %+v", co)
 	}
 
 	in, err = readActionInputs(envGetter(map[string]string{
@@ -93,10 +91,12 @@ func TestActionInputs(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	args, _ = in.argv()
-	want = []string{"bump", "--root", ws, "--format", "json", "--image", "registry.example/app", "--semver", "~1.8", "--no-verify", "--dry-run"}
-	if !slices.Equal(args, want) {
-		t.Errorf("bump argv\n got %q\nwant %q", args, want)
+	bo := in.bumpOptions()
+	if bo.root != ws || bo.image != "registry.example/app" || bo.semver != "~1.8" || !bo.noVerify || !bo.dryRun || bo.tag != "" || bo.allowShared {
+		t.Errorf("bump options %+v", bo)
+	}
+	if err := bo.validate(); err != nil {
+		t.Errorf("bump options: %v", err)
 	}
 	if in.pathPrefix() != "" {
 		t.Errorf("root = workspace: prefix %q", in.pathPrefix())
@@ -112,7 +112,7 @@ func TestActionInputs(t *testing.T) {
 		env["GITHUB_WORKSPACE"] = ws
 		in, err := readActionInputs(envGetter(env))
 		if err == nil {
-			_, err = in.argv()
+			err = in.usage()
 		}
 		var ue *usageError
 		if err == nil || !errors.As(err, &ue) {
@@ -227,5 +227,39 @@ func TestCheckGitHubFormatWritesJobSummary(t *testing.T) {
 	run(context.Background(), []string{"check", "--root", root, "--images", "off", "--format", "text"}, strings.NewReader(""), &stdout, &stderr)
 	if _, err := os.Stat(sum); !errors.Is(err, os.ErrNotExist) || strings.Contains(stdout.String(), "::error") {
 		t.Errorf("text format touched the summary (%v) or annotated:\n%s", err, stdout.String())
+	}
+}
+
+// TestActionOptionsFollowFlagDefaults: the action builds each command's
+// options in Go (no command line); an option no input sets must keep the
+// command's flag default, so a changed default cannot drift apart.
+func TestActionOptionsFollowFlagDefaults(t *testing.T) {
+	in, err := readActionInputs(envGetter(map[string]string{"GITHUB_WORKSPACE": t.TempDir()}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defaults := func(newCmd func() *cobra.Command) map[string]string {
+		m := map[string]string{}
+		newCmd().Flags().VisitAll(func(f *pflag.Flag) { m[f.Name] = f.DefValue })
+		return m
+	}
+	check, validate, bump, diff := defaults(newCheckCmd), defaults(newValidateCmd), defaults(newBumpCmd), defaults(newDiffCmd)
+	co, vo, bo, do := in.checkOptions(), in.validateOptions(), in.bumpOptions(), in.diffOptions()
+	for _, c := range []struct{ name, got, want string }{
+		{"check --progress", co.progress, check["progress"]},
+		{"check --changed-since", co.changed, check["changed-since"]},
+		{"check --shard", co.shard, check["shard"]},
+		{"check --fail-on", co.failOn, check["fail-on"]},
+		{"validate --strict", strconv.FormatBool(vo.strict), validate["strict"]},
+		{"validate --schema-cache-dir", vo.schemaCacheDir, validate["schema-cache-dir"]},
+		{"bump --allow-shared", strconv.FormatBool(bo.allowShared), bump["allow-shared"]},
+		{"bump --no-verify", strconv.FormatBool(bo.noVerify), bump["no-verify"]},
+		{"bump --dry-run", strconv.FormatBool(bo.dryRun), bump["dry-run"]},
+		{"diff --fail-on-change", strconv.FormatBool(do.failOnChange), diff["fail-on-change"]},
+		{"diff --live", do.live, diff["live"]},
+	} {
+		if c.got != c.want {
+			t.Errorf("%s: the action uses %q, the command's default is %q", c.name, c.got, c.want)
+		}
 	}
 }

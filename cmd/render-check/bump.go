@@ -112,45 +112,14 @@ func (o *bumpOptions) validate() error {
 }
 
 func runBump(cmd *cobra.Command, o *bumpOptions) error {
-	if err := o.validate(); err != nil {
-		return err
-	}
-	root, cfg, err := loadRoot(o.root, &o.conf)
+	res, problems, err := doBump(cmd.Context(), o)
 	if err != nil {
 		return err
 	}
-	opts := imagebump.Options{
-		Root: root, ClusterGlobs: cfg.Clusters,
-		Image: o.image, Tag: o.tag, Digest: o.digest, Semver: o.semver,
-		Clusters: o.clusters, AllowShared: o.allowShared,
-		Verify: !o.noVerify, DryRun: o.dryRun,
-		Renderer: newBumpRenderer(root, cfg),
-	}
-	if opts.Verify || opts.Semver != "" {
-		// The same client settings as the image check: credentials,
-		// insecure hosts, CA bundle and mirrors from the config.
-		client, err := images.NewClient(root, cfg.Images, nil)
-		if err != nil {
-			return usageErrorf("%w", err)
-		}
-		opts.Registry = registryAdapter{c: client}
-	}
-	res, err := imagebump.Bump(cmd.Context(), opts)
 	stdout, stderr := cmd.OutOrStdout(), cmd.ErrOrStderr()
-	var refused *imagebump.RefusedError
-	var unknown *imagebump.UnknownClusterError
-	switch {
-	case errors.As(err, &unknown):
-		return usageErrorf("--cluster: %w", err)
-	case err != nil:
-		problems := []imagebump.Problem{{Message: err.Error()}}
-		if errors.As(err, &refused) {
-			problems = refused.Problems
-		}
+	if problems != nil {
 		if o.format == "json" {
-			canonical, _ := imagebump.ParseRepository(o.image)
-			partial := &imagebump.Result{Image: canonical, Tag: o.tag, Digest: o.digest, DryRun: o.dryRun, Files: []string{}, References: []imagebump.Reference{}}
-			if jerr := writeBumpJSON(stdout, partial, problems); jerr != nil {
+			if jerr := writeBumpJSON(stdout, refusedResult(o), problems); jerr != nil {
 				return jerr
 			}
 		}
@@ -174,6 +143,54 @@ func runBump(cmd *cobra.Command, o *bumpOptions) error {
 		return writeBumpText(stderr, res)
 	}
 	return writeBumpText(stdout, res)
+}
+
+// doBump checks the options and runs the bump. It returns the result, or
+// the problems of a refused bump (nothing written), or an error that
+// stopped it (a usage error for bad options: exit 2).
+func doBump(ctx context.Context, o *bumpOptions) (*imagebump.Result, []imagebump.Problem, error) {
+	if err := o.validate(); err != nil {
+		return nil, nil, err
+	}
+	root, cfg, err := loadRoot(o.root, &o.conf)
+	if err != nil {
+		return nil, nil, err
+	}
+	opts := imagebump.Options{
+		Root: root, ClusterGlobs: cfg.Clusters,
+		Image: o.image, Tag: o.tag, Digest: o.digest, Semver: o.semver,
+		Clusters: o.clusters, AllowShared: o.allowShared,
+		Verify: !o.noVerify, DryRun: o.dryRun,
+		Renderer: newBumpRenderer(root, cfg),
+	}
+	if opts.Verify || opts.Semver != "" {
+		// The same client settings as the image check: credentials,
+		// insecure hosts, CA bundle and mirrors from the config.
+		client, err := images.NewClient(root, cfg.Images, nil)
+		if err != nil {
+			return nil, nil, usageErrorf("%w", err)
+		}
+		opts.Registry = registryAdapter{c: client}
+	}
+	res, err := imagebump.Bump(ctx, opts)
+	var refused *imagebump.RefusedError
+	var unknown *imagebump.UnknownClusterError
+	switch {
+	case errors.As(err, &unknown):
+		return nil, nil, usageErrorf("--cluster: %w", err)
+	case errors.As(err, &refused) && len(refused.Problems) > 0:
+		return nil, refused.Problems, nil
+	case err != nil:
+		// e.g. the registry could not be reached: refused, nothing written
+		return nil, []imagebump.Problem{{Message: err.Error()}}, nil
+	}
+	return res, nil, nil
+}
+
+// refusedResult is the result a refused bump reports: nothing changed.
+func refusedResult(o *bumpOptions) *imagebump.Result {
+	canonical, _ := imagebump.ParseRepository(o.image)
+	return &imagebump.Result{Image: canonical, Tag: o.tag, Digest: o.digest, DryRun: o.dryRun, Files: []string{}, References: []imagebump.Reference{}}
 }
 
 // bumpJSON is bump's --format json output, version 1.

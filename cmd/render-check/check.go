@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"io"
 	"os"
 	"path/filepath"
@@ -119,45 +120,11 @@ func runCheck(cmd *cobra.Command, o *checkOptions) error {
 	if err != nil {
 		return usageErrorf("--fail-on: %w", err)
 	}
-	if err := checkKubeVersion(o.kubeVersion); err != nil {
-		return err
-	}
-	root, cfg, err := loadRoot(o.root, &o.conf)
-	if err != nil {
-		return err
-	}
-	images := o.images
-	if images == "" {
-		images = cfg.Images.Mode
-	}
-	switch images {
-	case "verify", "warn", "off":
-	default:
-		return usageErrorf("--images: want verify, warn or off, got %q", images)
-	}
-	if _, err := imagecheck.Platforms(o.platforms); err != nil {
-		return usageErrorf("--platforms: %w", err)
-	}
 	outs, err := parseOutputs(o.format, o.outputs)
 	if err != nil {
 		return err
 	}
-	progress, err := newProgress(o.progress, cmd.ErrOrStderr())
-	if err != nil {
-		return err
-	}
-	var shard *pipeline.Shard
-	if o.shard != "" {
-		s, err := pipeline.ParseShard(o.shard)
-		if err != nil {
-			return usageErrorf("--shard: %w", err)
-		}
-		shard = &s
-	}
-	rep, err := pipeline.Check(cmd.Context(), pipeline.Options{
-		Root: root, Config: cfg, Clusters: o.clusters, KubeVersion: o.kubeVersion, Images: images, Platforms: o.platforms,
-		Shard: shard, ChangedSince: o.changed, Progress: progress,
-	})
+	rep, root, err := checkReport(cmd.Context(), o, cmd.ErrOrStderr())
 	if err != nil {
 		return err
 	}
@@ -168,6 +135,50 @@ func runCheck(cmd *cobra.Command, o *checkOptions) error {
 		return errFindings
 	}
 	return nil
+}
+
+// checkReport checks the options and runs the check: the report and the
+// root it is relative to (progress goes to stderr).
+func checkReport(ctx context.Context, o *checkOptions, stderr io.Writer) (*report.Report, string, error) {
+	if err := checkKubeVersion(o.kubeVersion); err != nil {
+		return nil, "", err
+	}
+	root, cfg, err := loadRoot(o.root, &o.conf)
+	if err != nil {
+		return nil, "", err
+	}
+	images := o.images
+	if images == "" {
+		images = cfg.Images.Mode
+	}
+	switch images {
+	case "verify", "warn", "off":
+	default:
+		return nil, "", usageErrorf("--images: want verify, warn or off, got %q", images)
+	}
+	if _, err := imagecheck.Platforms(o.platforms); err != nil {
+		return nil, "", usageErrorf("--platforms: %w", err)
+	}
+	progress, err := newProgress(o.progress, stderr)
+	if err != nil {
+		return nil, "", err
+	}
+	var shard *pipeline.Shard
+	if o.shard != "" {
+		s, err := pipeline.ParseShard(o.shard)
+		if err != nil {
+			return nil, "", usageErrorf("--shard: %w", err)
+		}
+		shard = &s
+	}
+	rep, err := pipeline.Check(ctx, pipeline.Options{
+		Root: root, Config: cfg, Clusters: o.clusters, KubeVersion: o.kubeVersion, Images: images, Platforms: o.platforms,
+		Shard: shard, ChangedSince: o.changed, Progress: progress,
+	})
+	if err != nil {
+		return nil, "", err
+	}
+	return rep, root, nil
 }
 
 // output is one report destination: a format and a path ("" = stdout).

@@ -74,25 +74,10 @@ Exit codes:
 }
 
 func runDiff(cmd *cobra.Command, o *diffOptions) error {
-	if (o.base == "") == (o.live == "") {
-		return usageErrorf("diff needs exactly one of --base REF or --live DIR")
-	}
-	if o.head != "" && o.base == "" {
-		return usageErrorf("--head needs --base")
-	}
 	if !containsStr(diff.Formats, o.format) {
 		return usageErrorf("--format: unknown diff format %q (known: %s)", o.format, strings.Join(diff.Formats, ", "))
 	}
-	root, cfg, err := loadRoot(o.root, &o.conf)
-	if err != nil {
-		return err
-	}
-	var res *diff.Result
-	if o.live != "" {
-		res, err = liveDiff(cmd, o, root, cfg)
-	} else {
-		res, err = revisionDiff(cmd, o, root)
-	}
+	res, err := diffResult(cmd, o)
 	if err != nil {
 		return err
 	}
@@ -112,6 +97,25 @@ func runDiff(cmd *cobra.Command, o *diffOptions) error {
 		return errFindings
 	}
 	return nil
+}
+
+// diffResult checks the options and compares: two revisions (--base) or
+// the desired state with live manifests (--live).
+func diffResult(cmd *cobra.Command, o *diffOptions) (*diff.Result, error) {
+	if (o.base == "") == (o.live == "") {
+		return nil, usageErrorf("diff needs exactly one of --base REF or --live DIR")
+	}
+	if o.head != "" && o.base == "" {
+		return nil, usageErrorf("--head needs --base")
+	}
+	root, cfg, err := loadRoot(o.root, &o.conf)
+	if err != nil {
+		return nil, err
+	}
+	if o.live != "" {
+		return liveDiff(cmd, o, root, cfg)
+	}
+	return revisionDiff(cmd, o, root)
 }
 
 func appendFile(path, s string) error {

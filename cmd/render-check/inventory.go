@@ -47,37 +47,7 @@ Exit codes:
   render-check inventory --cluster staging --cluster erp-saas-prod --format markdown --no-history`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if !slices.Contains(inventory.Formats, o.format) {
-				return usageErrorf("--format: want %s, got %q", strings.Join(inventory.Formats, ", "), o.format)
-			}
-			outs := map[string]string{}
-			for _, e := range o.outputs {
-				f, p, ok := strings.Cut(e, "=")
-				if !ok || p == "" || !slices.Contains(inventory.Formats, f) {
-					return usageErrorf("--output: want FORMAT=PATH with FORMAT one of %s, got %q", strings.Join(inventory.Formats, ", "), e)
-				}
-				outs[p] = f
-			}
-			root, cfg, err := loadRoot(o.root, &o.conf)
-			if err != nil {
-				return err
-			}
-			inv, err := inventory.Build(cmd.Context(), inventory.Options{
-				Root: root, Config: cfg, Clusters: o.clusters, Image: o.image, History: !o.noHistory,
-			})
-			var unknown *render.UnknownClusterError
-			switch {
-			case errors.As(err, &unknown):
-				return usageErrorf("--cluster: %w", err)
-			case err != nil:
-				return usageErrorf("%w", err)
-			}
-			for _, p := range slices.Sorted(maps.Keys(outs)) {
-				if err := writeInventoryFile(p, outs[p], inv, root); err != nil {
-					return err
-				}
-			}
-			return inventory.Write(cmd.OutOrStdout(), inv, o.format)
+			return runInventory(cmd, o)
 		},
 	}
 	f := cmd.Flags()
@@ -89,6 +59,42 @@ Exit codes:
 	f.StringVar(&o.image, "image", "", "only this image repository (any tag), e.g. ghcr.io/org/app; leaves charts out")
 	f.BoolVar(&o.noHistory, "no-history", false, "do not read the git history (no last change per line)")
 	return cmd
+}
+
+// runInventory builds the inventory, writes the --output files and prints
+// it in the chosen format.
+func runInventory(cmd *cobra.Command, o *inventoryOptions) error {
+	if !slices.Contains(inventory.Formats, o.format) {
+		return usageErrorf("--format: want %s, got %q", strings.Join(inventory.Formats, ", "), o.format)
+	}
+	outs := map[string]string{}
+	for _, e := range o.outputs {
+		f, p, ok := strings.Cut(e, "=")
+		if !ok || p == "" || !slices.Contains(inventory.Formats, f) {
+			return usageErrorf("--output: want FORMAT=PATH with FORMAT one of %s, got %q", strings.Join(inventory.Formats, ", "), e)
+		}
+		outs[p] = f
+	}
+	root, cfg, err := loadRoot(o.root, &o.conf)
+	if err != nil {
+		return err
+	}
+	inv, err := inventory.Build(cmd.Context(), inventory.Options{
+		Root: root, Config: cfg, Clusters: o.clusters, Image: o.image, History: !o.noHistory,
+	})
+	var unknown *render.UnknownClusterError
+	switch {
+	case errors.As(err, &unknown):
+		return usageErrorf("--cluster: %w", err)
+	case err != nil:
+		return usageErrorf("%w", err)
+	}
+	for _, p := range slices.Sorted(maps.Keys(outs)) {
+		if err := writeInventoryFile(p, outs[p], inv, root); err != nil {
+			return err
+		}
+	}
+	return inventory.Write(cmd.OutOrStdout(), inv, o.format)
 }
 
 // writeInventoryFile writes the inventory in format to path.

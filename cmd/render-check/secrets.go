@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"os"
@@ -8,6 +9,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/render-check/render-check/internal/config"
 	"github.com/render-check/render-check/internal/report"
 	"github.com/render-check/render-check/internal/secrets"
 )
@@ -70,29 +72,7 @@ func runSecrets(cmd *cobra.Command, o *secretsOptions, args []string) error {
 	if err != nil {
 		return err
 	}
-	root, cfg, err := loadRoot(o.root, &o.conf)
-	if err != nil {
-		return err
-	}
-	cwd, err := os.Getwd()
-	if err != nil {
-		return fmt.Errorf("working directory: %w", err)
-	}
-	paths, err := secrets.RelPaths(root, cwd, args)
-	if err != nil {
-		return usageErrorf("%w", err)
-	}
-	keys, err := secrets.KeysFromEnv(os.LookupEnv)
-	if err != nil {
-		return usageErrorf("%w", err)
-	}
-	res, err := secrets.Scan(cmd.Context(), secrets.Options{
-		Root: root, Config: cfg.Secrets, Paths: paths, Keys: keys, NoBaseline: o.writeBaseline,
-	})
-	var cerr *secrets.ConfigError
-	if errors.As(err, &cerr) {
-		return usageErrorf("%w", err)
-	}
+	res, root, cfg, err := secretsScan(cmd.Context(), o, args)
 	if err != nil {
 		return err
 	}
@@ -113,4 +93,36 @@ func runSecrets(cmd *cobra.Command, o *secretsOptions, args []string) error {
 		return errFindings
 	}
 	return nil
+}
+
+// secretsScan runs the secret scan of the paths (all of the root when none)
+// and returns its result, the root and the config.
+func secretsScan(ctx context.Context, o *secretsOptions, args []string) (*secrets.Result, string, *config.Config, error) {
+	root, cfg, err := loadRoot(o.root, &o.conf)
+	if err != nil {
+		return nil, "", nil, err
+	}
+	cwd, err := os.Getwd()
+	if err != nil {
+		return nil, "", nil, fmt.Errorf("working directory: %w", err)
+	}
+	paths, err := secrets.RelPaths(root, cwd, args)
+	if err != nil {
+		return nil, "", nil, usageErrorf("%w", err)
+	}
+	keys, err := secrets.KeysFromEnv(os.LookupEnv)
+	if err != nil {
+		return nil, "", nil, usageErrorf("%w", err)
+	}
+	res, err := secrets.Scan(ctx, secrets.Options{
+		Root: root, Config: cfg.Secrets, Paths: paths, Keys: keys, NoBaseline: o.writeBaseline,
+	})
+	var cerr *secrets.ConfigError
+	if errors.As(err, &cerr) {
+		return nil, "", nil, usageErrorf("%w", err)
+	}
+	if err != nil {
+		return nil, "", nil, err
+	}
+	return res, root, cfg, nil
 }

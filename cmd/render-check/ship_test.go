@@ -383,6 +383,12 @@ func TestShipBinary(t *testing.T) {
 		if err != nil || !strings.Contains(string(data), "image: registry.example/shop/web:1.1\n") {
 			t.Fatalf("deploy.yaml not bumped: %v\n%s", err, data)
 		}
+		// each output once, one path base (the workspace, as annotations)
+		for _, name := range []string{"exit-code", "changed", "files", "image", "tag", "digest"} {
+			if n := outputWrites(r.rawOutputs, name); n != 1 {
+				t.Errorf("output %s written %d times, want once:\n%s", name, n, r.rawOutputs)
+			}
+		}
 		if !strings.Contains(r.summary, "- `config/apps/web/deploy.yaml`") {
 			t.Errorf("job summary:\n%s", r.summary)
 		}
@@ -436,6 +442,8 @@ type actionResult struct {
 	stdout, stderr string
 	outputs        map[string]string
 	summary        string
+	// rawOutputs is the GITHUB_OUTPUT file as written.
+	rawOutputs string
 }
 
 // runActionBin runs `render-check action` in a simulated GitHub runner: the
@@ -464,12 +472,28 @@ func runActionBin(t *testing.T, bin, ws string, inputs map[string]string) action
 	var r actionResult
 	r.code, r.stdout, r.stderr = runBin(t, bin, ws, env, "action")
 	r.outputs = readGitHubOutputs(t, outFile)
+	raw, err := os.ReadFile(outFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.rawOutputs = string(raw)
 	sum, err := os.ReadFile(sumFile)
 	if err != nil {
 		t.Fatal(err)
 	}
 	r.summary = string(sum)
 	return r
+}
+
+// outputWrites counts the values written for name in a GITHUB_OUTPUT file.
+func outputWrites(raw, name string) int {
+	n := 0
+	for _, l := range strings.Split(raw, "\n") {
+		if strings.HasPrefix(l, name+"<<") || strings.HasPrefix(l, name+"=") {
+			n++
+		}
+	}
+	return n
 }
 
 // validateSARIFFile validates against the SARIF 2.1.0 schema kept with the

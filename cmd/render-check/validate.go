@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -73,37 +74,10 @@ func runValidate(cmd *cobra.Command, o *validateOptions, args []string) error {
 	if !report.IsFormat(o.format) {
 		return usageErrorf("--format: unknown format %q (known: %s)", o.format, strings.Join(report.Formats(), ", "))
 	}
-	if err := checkKubeVersion(o.kubeVersion); err != nil {
-		return err
-	}
-	inputs, err := readInputs(cmd.InOrStdin(), args)
-	if err != nil {
-		return usageErrorf("%w", err)
-	}
-	crds, findings, err := validate.CRDsFromInputs(cmd.Context(), inputs)
-	if err != nil {
-		return usageErrorf("%w", err)
-	}
-	extra, crdFindings, err := validate.CRDsFromPaths("", o.crds)
-	if err != nil {
-		return usageErrorf("--crds: %w", err)
-	}
-	crds = append(crds, extra...)
-	findings = append(findings, crdFindings...)
-	v, err := validate.New(validate.Options{
-		KubernetesVersion: o.kubeVersion, Strict: o.strict, CRDs: crds,
-		SchemaLocations: o.schemaLocations, SchemaCacheDir: o.schemaCacheDir, SkipKinds: o.skipKinds,
-	})
-	if err != nil {
-		return usageErrorf("%w", err)
-	}
-	res, err := validate.ValidateFiles(cmd.Context(), v, inputs)
+	rep, err := validateReport(cmd.Context(), o, cmd.InOrStdin(), args)
 	if err != nil {
 		return err
 	}
-	rep := &report.Report{Findings: append(findings, res.Findings...)}
-	rep.Finalize()
-	rep.Summary.Resources = res.Resources
 	w, err := report.New(cmd.OutOrStdout(), o.format, report.Options{Color: colorFor(cmd.OutOrStdout())})
 	if err != nil {
 		return usageErrorf("%w", err)
@@ -115,6 +89,43 @@ func runValidate(cmd *cobra.Command, o *validateOptions, args []string) error {
 		return errFindings
 	}
 	return nil
+}
+
+// validateReport validates the files args name ("-": stdin) and returns
+// the report.
+func validateReport(ctx context.Context, o *validateOptions, stdin io.Reader, args []string) (*report.Report, error) {
+	if err := checkKubeVersion(o.kubeVersion); err != nil {
+		return nil, err
+	}
+	inputs, err := readInputs(stdin, args)
+	if err != nil {
+		return nil, usageErrorf("%w", err)
+	}
+	crds, findings, err := validate.CRDsFromInputs(ctx, inputs)
+	if err != nil {
+		return nil, usageErrorf("%w", err)
+	}
+	extra, crdFindings, err := validate.CRDsFromPaths("", o.crds)
+	if err != nil {
+		return nil, usageErrorf("--crds: %w", err)
+	}
+	crds = append(crds, extra...)
+	findings = append(findings, crdFindings...)
+	v, err := validate.New(validate.Options{
+		KubernetesVersion: o.kubeVersion, Strict: o.strict, CRDs: crds,
+		SchemaLocations: o.schemaLocations, SchemaCacheDir: o.schemaCacheDir, SkipKinds: o.skipKinds,
+	})
+	if err != nil {
+		return nil, usageErrorf("%w", err)
+	}
+	res, err := validate.ValidateFiles(ctx, v, inputs)
+	if err != nil {
+		return nil, err
+	}
+	rep := &report.Report{Findings: append(findings, res.Findings...)}
+	rep.Finalize()
+	rep.Summary.Resources = res.Resources
+	return rep, nil
 }
 
 // readInputs resolves every argument: "-" is stdin (read into memory), a directory is walked for

@@ -16,6 +16,7 @@ import (
 	"github.com/rogpeppe/go-internal/diff"
 	"gopkg.in/yaml.v3"
 
+	"github.com/render-check/render-check/internal/rootfs"
 	"github.com/render-check/render-check/internal/workspace"
 )
 
@@ -169,7 +170,12 @@ func bump(ctx context.Context, opts Options, fsys fsOps) (*Result, error) {
 		}
 	}
 
-	sc := newScanner(root, canonical)
+	rfs, err := rootfs.Open(root)
+	if err != nil {
+		return nil, err
+	}
+	defer rfs.Close()
+	sc := newScanner(rfs, canonical)
 	if err := sc.scanRoot(); err != nil {
 		return nil, err
 	}

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"os"
 	"path"
 	"path/filepath"
 	"slices"
@@ -15,6 +14,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/render-check/render-check/internal/rootfs"
 	"github.com/render-check/render-check/internal/workspace"
 )
 
@@ -129,23 +129,23 @@ func parseDocs(src []byte) ([]*yaml.Node, error) {
 // scanner finds references to one repository in the files of a repo.
 type scanner struct {
 	root      string
-	realRoot  string // root with symlinks resolved
-	canonical string // target repository, normalised
-	needle    string // last path element of the repository: cheap prefilter
-	files     map[string]*sourceFile
-	cands     []*candidate
-	problems  []Problem
-	scanned   int
+	fsys      *rootfs.FS // the checkout (nil for a Locator's scanner)
+	canonical string     // target repository, normalised
+	needle    string     // last path element of the repository: cheap prefilter
+	// read reads a repo-relative file (never outside the root).
+	read     func(rel string) ([]byte, error)
+	files    map[string]*sourceFile
+	cands    []*candidate
+	problems []Problem
+	scanned  int
 }
 
-func newScanner(root, canonical string) *scanner {
-	realRoot, err := filepath.EvalSymlinks(root)
-	if err != nil {
-		realRoot = root
-	}
+// newScanner returns a scanner reading the checkout through fsys.
+func newScanner(fsys *rootfs.FS, canonical string) *scanner {
 	return &scanner{
-		root: root, realRoot: realRoot, canonical: canonical,
+		root: fsys.Dir(), fsys: fsys, canonical: canonical,
 		needle: needleOf(canonical),
+		read:   fsys.ReadFile,
 		files:  map[string]*sourceFile{},
 	}
 }
@@ -161,37 +161,56 @@ func needleOf(canonical string) string {
 	return strings.TrimPrefix(p, "library/")
 }
 
-// scanRoot walks every YAML file under the root, skipping hidden
-// directories and Helm chart templates (they read values; the values are
-// what gets edited).
+// scanRoot reads every YAML file under the root through rootfs, skipping
+// hidden directories, node_modules and Helm chart templates (they read
+// values; the values are what gets edited).
+//
+// Symlinks: one whose target leaves the root is never followed (rootfs
+// refuses it; the file is not the repo's to edit). A symlinked file inside
+// the root is scanned under the link's path too, because that is the path
+// an app reads (and reach is by path); the edit is written once, to the
+// target. A symlinked directory is not descended into (its files are
+// scanned where they really are).
 func (s *scanner) scanRoot() error {
-	return filepath.WalkDir(s.root, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		name := d.Name()
-		if d.IsDir() {
-			if p != s.root && (strings.HasPrefix(name, ".") || name == "node_modules") {
-				return filepath.SkipDir
+	return s.scanDir(".")
+}
+
+func (s *scanner) scanDir(dir string) error {
+	es, err := s.fsys.ReadDir(dir)
+	if err != nil {
+		return fmt.Errorf("reading %s: %w", dir, err)
+	}
+	for _, e := range es {
+		name := e.Name()
+		rel := path.Join(dir, name)
+		switch {
+		case e.IsDir():
+			if strings.HasPrefix(name, ".") || name == "node_modules" {
+				continue
 			}
-			if name == "templates" && isFile(filepath.Join(filepath.Dir(p), "Chart.yaml")) {
-				return filepath.SkipDir
+			if name == "templates" && s.isFile(path.Join(dir, "Chart.yaml")) {
+				continue
 			}
-			return nil
+			if err := s.scanDir(rel); err != nil {
+				return err
+			}
+		case e.Type().IsRegular() || e.Type()&fs.ModeSymlink != 0:
+			ext := strings.ToLower(path.Ext(name))
+			if ext != ".yaml" && ext != ".yml" {
+				continue
+			}
+			if err := s.scanFile(rel); err != nil {
+				return err
+			}
 		}
-		if !d.Type().IsRegular() && d.Type()&fs.ModeSymlink == 0 {
-			return nil
-		}
-		ext := strings.ToLower(filepath.Ext(name))
-		if ext != ".yaml" && ext != ".yml" {
-			return nil
-		}
-		rel, err := filepath.Rel(s.root, p)
-		if err != nil {
-			return err
-		}
-		return s.scanFile(filepath.ToSlash(rel), p)
-	})
+	}
+	return nil
+}
+
+// isFile reports a regular file inside the root (through in-root links).
+func (s *scanner) isFile(rel string) bool {
+	st, err := s.fsys.Stat(rel)
+	return err == nil && st.Mode().IsRegular()
 }
 
 // within reports whether p is root or below it.
@@ -200,24 +219,24 @@ func within(root, p string) bool {
 	return err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator))
 }
 
-func isFile(p string) bool {
-	st, err := os.Stat(p)
-	return err == nil && st.Mode().IsRegular()
-}
-
 // scanFile parses one file and collects its references.
-func (s *scanner) scanFile(rel, abs string) error {
-	st, err := os.Stat(abs)
+func (s *scanner) scanFile(rel string) error {
+	st, err := s.fsys.Stat(rel)
+	var oob *rootfs.OutOfBoundsError
+	if errors.As(err, &oob) || errors.Is(err, fs.ErrNotExist) {
+		return nil // a symlink leaving the repo (or dangling): not the repo's to edit
+	}
 	if err != nil {
 		return fmt.Errorf("reading %s: %w", rel, err)
 	}
 	if !st.Mode().IsRegular() {
 		return nil
 	}
-	if real, err := filepath.EvalSymlinks(abs); err != nil || !within(s.realRoot, real) {
-		return nil // a symlink leaving the repo: not the repo's to edit
+	abs, err := s.fsys.Resolve(rel)
+	if err != nil {
+		return nil
 	}
-	src, err := os.ReadFile(abs)
+	src, err := s.fsys.ReadFile(rel)
 	if err != nil {
 		return fmt.Errorf("reading %s: %w", rel, err)
 	}
@@ -707,7 +726,7 @@ func (w *walker) valuesRepository(h, src *yaml.Node, prefix string) string {
 			if rel == ".." || strings.HasPrefix(rel, "../") {
 				continue
 			}
-			src, err := os.ReadFile(filepath.Join(w.s.root, filepath.FromSlash(rel)))
+			src, err := w.s.read(rel)
 			if err != nil {
 				continue
 			}
@@ -753,7 +772,7 @@ func (w *walker) helmValuesString(n *yaml.Node, field string) {
 			Message: fmt.Sprintf("%s mentions %s but is not valid YAML (%v): fix it, or edit it by hand", field, w.s.canonical, err)})
 		return
 	}
-	sub := &scanner{root: w.s.root, realRoot: w.s.realRoot, canonical: w.s.canonical, needle: w.s.needle, files: map[string]*sourceFile{}}
+	sub := &scanner{root: w.s.root, fsys: w.s.fsys, read: w.s.read, canonical: w.s.canonical, needle: w.s.needle, files: map[string]*sourceFile{}}
 	for _, d := range docs {
 		if len(d.Content) > 0 {
 			sw := walker{s: sub, file: w.file}

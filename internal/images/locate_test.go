@@ -60,7 +60,8 @@ images:
   newName: registry.example/team/app
   newTag: "1.4"
 `,
-		"base/kustomization.yaml": "resources: [deploy.yaml]\n",
+		"base/kustomization.yaml":  "resources: [deploy.yaml]\n",
+		"charts/chart/values.yaml": "image:\n  repository: registry.example/o/chart\n  tag: \"1.0\"\n",
 		"base/deploy.yaml": `apiVersion: apps/v1
 kind: Deployment
 metadata:
@@ -142,8 +143,12 @@ spec:
 			"registry.example/distrib/sidecar:0.9.0", Location{"values/prod.yaml", 8}},
 		{"full reference string", chartApp, deploy(resource.Origin{}, "values/prod.yaml"),
 			"registry.example/distrib/worker:1.2", Location{"values/prod.yaml", 10}},
+		// A values override setting the tag alone (the chart's values name
+		// the repository).
 		{"tag only", chartApp, deploy(resource.Origin{}, "values/prod.yaml"),
 			"registry.example/any/thing:7.7", Location{"values/prod.yaml", 12}},
+		{"repository only, the tag set elsewhere", chartApp, deploy(resource.Origin{}, "values/prod.yaml"),
+			"registry.example/distrib/warehouse:9.9", Location{"values/prod.yaml", 4}},
 		{"helm parameter in the Application", chartApp, deploy(resource.Origin{}, "values/prod.yaml"),
 			"registry.example/o/chart:3.1", Location{"clusters/prod/apps/api.yaml", 24}},
 		{"helm inline values in the Application", chartApp, deploy(resource.Origin{}, "values/prod.yaml"),

@@ -15,8 +15,8 @@ import (
 	"github.com/render-check/render-check/internal/config"
 	"github.com/render-check/render-check/internal/report"
 	"github.com/render-check/render-check/internal/resource"
-	"github.com/render-check/render-check/internal/source"
 	"github.com/render-check/render-check/internal/workspace"
+	"github.com/render-check/render-check/internal/yamlpos"
 )
 
 func defaultSeverity(rule string) report.Severity {
@@ -49,7 +49,7 @@ type checker struct {
 	files    []string
 	fileSet  map[string]bool
 	dirSet   map[string]bool
-	idx      *source.Index
+	idx      *yamlpos.Index
 	repo     *workspace.Workspace
 	scanned  *scan
 	findings []report.Finding
@@ -81,7 +81,7 @@ func Check(ctx context.Context, in Input) ([]report.Finding, error) {
 	}
 	c := &checker{
 		root: in.Root, cfg: cfg, clusters: in.Clusters, files: files,
-		fileSet: map[string]bool{}, dirSet: map[string]bool{}, idx: source.NewIndex(),
+		fileSet: map[string]bool{}, dirSet: map[string]bool{}, idx: yamlpos.NewIndex(),
 	}
 	for _, f := range files {
 		c.fileSet[f] = true

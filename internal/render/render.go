@@ -28,8 +28,8 @@ import (
 	"github.com/render-check/render-check/internal/resource"
 	"github.com/render-check/render-check/internal/rootfs"
 	"github.com/render-check/render-check/internal/secrets"
-	"github.com/render-check/render-check/internal/source"
 	"github.com/render-check/render-check/internal/workspace"
+	"github.com/render-check/render-check/internal/yamlpos"
 )
 
 // Options selects what to render.
@@ -876,7 +876,7 @@ func (r *renderer) sourceFieldLine(app *argo.Application, src argo.Source, field
 	if app.File == "" {
 		return app.Line
 	}
-	return source.FieldLine(r.repo.Root, resource.Origin{File: app.File, Line: app.Line}, "Application", app.Metadata.Name, p)
+	return yamlpos.FieldLine(r.repo.Root, resource.Origin{File: app.File, Line: app.Line}, "Application", app.Metadata.Name, p)
 }
 
 // unusedValueFindings are the render/unused-value warnings of a chart's

@@ -7,6 +7,8 @@ import (
 	"cmp"
 	"fmt"
 	"slices"
+
+	"github.com/render-check/render-check/internal/resource"
 )
 
 // Severity is how bad a finding is.
@@ -40,21 +42,9 @@ func ParseSeverity(s string) (Severity, error) {
 	return "", fmt.Errorf("unknown severity %q (want error, warning or info)", s)
 }
 
-// ResourceRef identifies a Kubernetes object.
-type ResourceRef struct {
-	APIVersion string `json:"apiVersion"`
-	Kind       string `json:"kind"`
-	Namespace  string `json:"namespace,omitempty"`
-	Name       string `json:"name"`
-}
-
-// String renders the reference as kind/namespace/name (apiVersion omitted).
-func (r ResourceRef) String() string {
-	if r.Namespace == "" {
-		return r.Kind + "/" + r.Name
-	}
-	return r.Kind + "/" + r.Namespace + "/" + r.Name
-}
+// ResourceRef identifies a Kubernetes object; it is the object model's
+// identity (resource.ObjectRef), so that package need not know reports.
+type ResourceRef = resource.ObjectRef
 
 // Finding is one problem found by a check. It never contains a secret's value.
 type Finding struct {

@@ -7,7 +7,6 @@ import (
 	"strings"
 
 	"github.com/render-check/render-check/internal/argo"
-	"github.com/render-check/render-check/internal/report"
 )
 
 // Origin is where a person edits to change a rendered object.
@@ -85,9 +84,26 @@ func (r *Resource) Key() string {
 	return r.Group() + "/" + r.Kind() + "/" + r.Namespace() + "/" + r.Name()
 }
 
-// Ref returns the report form of the object's identity.
-func (r *Resource) Ref() *report.ResourceRef {
-	return &report.ResourceRef{APIVersion: r.APIVersion(), Kind: r.Kind(), Namespace: r.Namespace(), Name: r.Name()}
+// ObjectRef identifies a Kubernetes object: the form findings, diffs and
+// reports name it by.
+type ObjectRef struct {
+	APIVersion string `json:"apiVersion"`
+	Kind       string `json:"kind"`
+	Namespace  string `json:"namespace,omitempty"`
+	Name       string `json:"name"`
+}
+
+// String renders the reference as kind/namespace/name (apiVersion omitted).
+func (r ObjectRef) String() string {
+	if r.Namespace == "" {
+		return r.Kind + "/" + r.Name
+	}
+	return r.Kind + "/" + r.Namespace + "/" + r.Name
+}
+
+// Ref returns the object's identity.
+func (r *Resource) Ref() *ObjectRef {
+	return &ObjectRef{APIVersion: r.APIVersion(), Kind: r.Kind(), Namespace: r.Namespace(), Name: r.Name()}
 }
 
 // Cluster is one cluster's rendered desired state.

@@ -12,7 +12,7 @@ import (
 
 	"github.com/render-check/render-check/internal/report"
 	"github.com/render-check/render-check/internal/resource"
-	"github.com/render-check/render-check/internal/source"
+	"github.com/render-check/render-check/internal/yamlpos"
 )
 
 // ClusterOptions configure CheckCluster.
@@ -34,7 +34,7 @@ type ClusterOptions struct {
 	MissingSchema MissingSchemaPolicy
 	NoCatalog     bool
 	// Lines maps fields to source lines (nil: a fresh index).
-	Lines *source.Index
+	Lines *yamlpos.Index
 	// Cache shares converted and compiled CRDs and verdicts between the
 	// clusters of a run (nil: none shared).
 	Cache *Cache
@@ -79,7 +79,7 @@ func CheckCluster(ctx context.Context, c *resource.Cluster, opts ClusterOptions)
 	}
 	lines := opts.Lines
 	if lines == nil {
-		lines = source.NewIndex()
+		lines = yamlpos.NewIndex()
 	}
 	per := make([][]report.Finding, len(resources))
 	g, gctx := errgroup.WithContext(ctx)
@@ -139,9 +139,9 @@ func CheckCluster(ctx context.Context, c *resource.Cluster, opts ClusterOptions)
 // Helm-rendered object's field (a wrong type, a bad enum value): the key a
 // person edits. An unknown field is the template's mistake, never the
 // values'.
-func valuesKey(lines *source.Index, root string, r *resource.Resource, line int, obj map[string]any, p Problem) (source.ValuesKey, bool) {
+func valuesKey(lines *yamlpos.Index, root string, r *resource.Resource, line int, obj map[string]any, p Problem) (yamlpos.ValuesKey, bool) {
 	if len(r.ValuesFiles) == 0 || len(p.Path) == 0 || strings.HasPrefix(p.Message, "unknown field") {
-		return source.ValuesKey{}, false
+		return yamlpos.ValuesKey{}, false
 	}
 	var v any = obj
 	for _, k := range p.Path {
@@ -151,16 +151,16 @@ func valuesKey(lines *source.Index, root string, r *resource.Resource, line int,
 		case []any:
 			i, err := strconv.Atoi(k)
 			if err != nil || i < 0 || i >= len(t) {
-				return source.ValuesKey{}, false
+				return yamlpos.ValuesKey{}, false
 			}
 			v = t[i]
 		default:
-			return source.ValuesKey{}, false
+			return yamlpos.ValuesKey{}, false
 		}
 	}
 	switch v.(type) {
 	case map[string]any, []any, nil:
-		return source.ValuesKey{}, false
+		return yamlpos.ValuesKey{}, false
 	}
 	return lines.ValuesKeyAt(root, r.Origin.File, line, r.ValuesFiles, fmt.Sprint(v))
 }

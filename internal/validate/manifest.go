@@ -11,7 +11,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
-	"github.com/render-check/render-check/internal/source"
+	"github.com/render-check/render-check/internal/yamlpos"
 )
 
 // Document is one object read from a manifest: a YAML document, or an item
@@ -37,7 +37,7 @@ func (d *Document) FieldLine(path []string) int {
 	if d.node == nil {
 		return d.Line
 	}
-	return source.NodeLine(d.node, path) + d.offset
+	return yamlpos.NodeLine(d.node, path) + d.offset
 }
 
 // Chunk is one YAML document of a stream, not parsed yet.

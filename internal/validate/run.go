@@ -6,7 +6,7 @@ import (
 
 	"github.com/render-check/render-check/internal/check"
 	"github.com/render-check/render-check/internal/report"
-	"github.com/render-check/render-check/internal/source"
+	"github.com/render-check/render-check/internal/yamlpos"
 )
 
 // Run is the schema check of `render-check check`: every rendered resource
@@ -34,7 +34,7 @@ func Run(ctx context.Context, in *check.Input) (check.Result, error) {
 		return check.Result{}, err
 	}
 	crds, findings = append(crds, extra...), append(findings, fs...)
-	lines := source.NewIndex()
+	lines := yamlpos.NewIndex()
 	cache := NewCache() // one per run: what one cluster compiled and judged, the next reuses
 	for _, c := range in.Clusters {
 		// c.KubernetesVersion was decided (and validated) once, by render

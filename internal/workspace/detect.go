@@ -3,10 +3,7 @@ package workspace
 import (
 	"bytes"
 	"fmt"
-	"io/fs"
-	"os"
 	"path"
-	"path/filepath"
 	"slices"
 	"strings"
 
@@ -73,34 +70,22 @@ type appFile struct {
 func (r *Workspace) rootClusters() ([]ClusterDir, error) {
 	var files []appFile
 	var charts []string // Helm charts whose templates hold Applications
-	err := filepath.WalkDir(r.Root, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
+	list, chartDirs, err := r.discoveryFiles(func(name string) bool { return name == "node_modules" || name == "vendor" })
+	if err != nil {
+		return nil, fmt.Errorf("detecting clusters: %w", err)
+	}
+	for _, c := range chartDirs {
+		if r.chartFilesHaveApplications(c) {
+			charts = append(charts, c)
 		}
-		if d.IsDir() {
-			if p != r.Root && (strings.HasPrefix(d.Name(), ".") || d.Name() == "node_modules" || d.Name() == "vendor") {
-				return filepath.SkipDir
-			}
-			if IsChartDir(p) {
-				if chartHasApplications(p) {
-					charts = append(charts, r.Rel(p))
-				}
-				return filepath.SkipDir
-			}
-			return nil
-		}
-		if !d.Type().IsRegular() || !isYAMLName(p) {
-			return nil
-		}
-		if info, err := d.Info(); err != nil || info.Size() > maxDetectFileSize {
-			return nil
-		}
-		data, err := os.ReadFile(p)
+	}
+	for _, rel := range list {
+		data, err := r.ReadFile(rel)
 		if err != nil || !bytes.Contains(data, []byte("Application")) {
-			return nil
+			continue
 		}
-		docs, _ := ParseDocuments(r.Rel(p), data)
-		af := appFile{file: r.Rel(p)}
+		docs, _ := ParseDocuments(rel, data)
+		af := appFile{file: rel}
 		found := false
 		for _, doc := range docs {
 			if doc.Object == nil || !argo.IsApplication(doc.Object) {
@@ -130,10 +115,6 @@ func (r *Workspace) rootClusters() ([]ClusterDir, error) {
 		if found {
 			files = append(files, af)
 		}
-		return nil
-	})
-	if err != nil {
-		return nil, fmt.Errorf("detecting clusters: %w", err)
 	}
 	within := func(p, dir string) bool { return dir == "." || p == dir || strings.HasPrefix(p, dir+"/") }
 	coveredBy := func(target, self string) []string {
@@ -229,24 +210,10 @@ func (r *Workspace) rootClusters() ([]ClusterDir, error) {
 	return out, nil
 }
 
-// chartHasApplications reports whether a chart's templates define Argo CD
-// Applications (a chart of Applications, app-of-apps).
-func chartHasApplications(dir string) bool {
-	found := false
-	_ = filepath.WalkDir(filepath.Join(dir, "templates"), func(p string, d fs.DirEntry, err error) error {
-		if err != nil || found || d.IsDir() || !d.Type().IsRegular() {
-			return nil
-		}
-		if info, err := d.Info(); err != nil || info.Size() > maxDetectFileSize {
-			return nil
-		}
-		data, err := os.ReadFile(p)
-		if err == nil && bytes.Contains(data, []byte("argoproj.io/")) && bytes.Contains(data, []byte("kind: Application\n")) {
-			found = true
-		}
-		return nil
-	})
-	return found
+// containsApplication is the cheap test for a chart template defining an
+// Argo CD Application.
+func containsApplication(data []byte) bool {
+	return bytes.Contains(data, []byte("argoproj.io/")) && bytes.Contains(data, []byte("kind: Application\n"))
 }
 
 func sortedKeys[V any](m map[string]V) []string {

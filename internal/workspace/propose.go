@@ -2,10 +2,6 @@ package workspace
 
 import (
 	"fmt"
-	"io/fs"
-	"os"
-	"path"
-	"path/filepath"
 	"strconv"
 	"strings"
 
@@ -137,27 +133,13 @@ type argocdCM struct {
 func (r *Workspace) scanArgoSettings() (namespaces, argocdCM) {
 	ns := namespaces{}
 	var cm argocdCM
-	_ = filepath.WalkDir(r.Root, func(p string, d fs.DirEntry, err error) error {
+	list, _, _ := r.discoveryFiles(func(name string) bool { return name == "node_modules" })
+	for _, rel := range list {
+		data, err := r.ReadFile(rel)
 		if err != nil {
-			return nil
+			continue
 		}
-		if d.IsDir() {
-			if p != r.Root && (strings.HasPrefix(d.Name(), ".") || d.Name() == "node_modules" || IsChartDir(p)) {
-				return filepath.SkipDir
-			}
-			return nil
-		}
-		if !d.Type().IsRegular() || !isYAMLName(p) {
-			return nil
-		}
-		if info, err := d.Info(); err != nil || info.Size() > maxDetectFileSize {
-			return nil
-		}
-		data, err := os.ReadFile(p)
-		if err != nil {
-			return nil
-		}
-		docs, _ := ParseDocuments(r.Rel(p), data)
+		docs, _ := ParseDocuments(rel, data)
 		for _, doc := range docs {
 			o := doc.Object
 			if o == nil {
@@ -175,11 +157,10 @@ func (r *Workspace) scanArgoSettings() (namespaces, argocdCM) {
 			case kind == "ConfigMap" && name == "argocd-cm" && cm.file == "":
 				data, _ := o["data"].(map[string]any)
 				if v, _ := data["kustomize.buildOptions"].(string); v != "" {
-					cm = argocdCM{file: path.Clean(r.Rel(p)), buildOptions: v}
+					cm = argocdCM{file: rel, buildOptions: v}
 				}
 			}
 		}
-		return nil
-	})
+	}
 	return ns, cm
 }

@@ -5,7 +5,7 @@ import (
 	"regexp"
 	"strings"
 
-	"github.com/render-check/render-check/internal/source"
+	"github.com/render-check/render-check/internal/yamlpos"
 )
 
 // schemaErrRE finds one values.schema.json violation in helm's error text:
@@ -43,7 +43,7 @@ func locateSchemaError(root string, valueFiles []string, err error) error {
 	if len(ms) == 0 || !strings.Contains(err.Error(), "values don't meet the specifications of the schema") {
 		return err
 	}
-	ix := source.NewIndex()
+	ix := yamlpos.NewIndex()
 	for _, m := range ms {
 		var path []string
 		for _, p := range strings.Split(strings.TrimPrefix(m[1], "/"), "/") {

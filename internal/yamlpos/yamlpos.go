@@ -1,11 +1,11 @@
-// Package source maps a field of a rendered object back to the line of the
+// Package yamlpos maps a field of a rendered object back to the line of the
 // source file a person edits: the manifest of a directory or Kustomize source,
 // or the template of a Helm chart.
 //
 // Files are parsed once with gopkg.in/yaml.v3 and cached (safe for concurrent
 // use). A file that is not valid YAML (a Helm template) is searched textually
 // for the path's keys instead.
-package source
+package yamlpos
 
 import (
 	"bytes"

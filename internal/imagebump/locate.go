@@ -1,0 +1,177 @@
+package imagebump
+
+import (
+	"fmt"
+	"os"
+	"path"
+	"path/filepath"
+	"sync"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/render-check/render-check/internal/workspace"
+)
+
+// Locator answers where a rendered image is set in one source file, with
+// the engine bump edits with: the line it returns is the line `bump` would
+// report and edit for that reference (the tag, or the image string, or the
+// digest when there is no tag). It caches parsed files and is safe for
+// concurrent use.
+type Locator struct {
+	root     string
+	realRoot string
+	mu       sync.Mutex
+	parsed   map[string][]*yaml.Node
+}
+
+// NewLocator returns a Locator for the files under root (repo-relative
+// names, forward slashes).
+func NewLocator(root string) *Locator {
+	realRoot, err := filepath.EvalSymlinks(root)
+	if err != nil {
+		realRoot = root
+	}
+	return &Locator{root: root, realRoot: realRoot, parsed: map[string][]*yaml.Node{}}
+}
+
+// Match says how closely a reference must agree with the rendered image.
+type Match int
+
+// Match levels.
+const (
+	// MatchExact: same repository, and the file sets the tag and digest the
+	// rendered image has.
+	MatchExact Match = iota
+	// MatchRepository: same repository; the tag may come from elsewhere
+	// (an empty tag, a chart's appVersion, an images: entry without newTag).
+	MatchRepository
+	// MatchTagOnly: a Helm values override that sets only the tag
+	// (image: {tag: 2.1.0}) of a repository the chart's values name: a
+	// tag key holding the rendered tag with no repository beside it. Bump
+	// does not edit these yet (it edits the chart's values).
+	MatchTagOnly
+)
+
+// Line returns the 1-based line of the first reference to image in the
+// repo-relative file rel, 0 when there is none at the given match level.
+// docLine > 0 limits the search to the YAML document starting closest
+// before that line (an Application in a multi-document file).
+func (l *Locator) Line(rel string, docLine int, image string, match Match) int {
+	sp, ok := parseImage(image)
+	if !ok {
+		return 0
+	}
+	tag, dig := "", ""
+	if sp.tagStart >= 0 {
+		tag = image[sp.tagStart:sp.tagEnd]
+	}
+	if sp.digStart >= 0 {
+		dig = image[sp.digStart:sp.digEnd]
+	}
+	docs := l.docs(rel)
+	if docLine > 0 {
+		d := docAtLine(docs, docLine)
+		if d == nil {
+			return 0
+		}
+		docs = []*yaml.Node{d}
+	}
+	if match == MatchTagOnly {
+		if tag == "" {
+			return 0
+		}
+		for _, d := range docs {
+			if line := tagOnlyLine(d, tag); line > 0 {
+				return line
+			}
+		}
+		return 0
+	}
+	s := &scanner{root: l.root, read: l.read, canonical: sp.canonical, needle: needleOf(sp.canonical),
+		files: map[string]*sourceFile{}}
+	for _, d := range docs {
+		if len(d.Content) == 0 {
+			continue
+		}
+		w := walker{s: s, file: rel, base: path.Base(rel)}
+		w.doc(d.Content[0])
+	}
+	for _, c := range s.cands {
+		if match == MatchRepository || c.curTag == tag && c.curDig == dig {
+			return c.line(c.anchor)
+		}
+	}
+	return 0
+}
+
+// docs parses a repo-relative YAML file once (nil when unreadable, outside
+// the root or not YAML; the documents before a syntax error are kept).
+func (l *Locator) docs(rel string) []*yaml.Node {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if d, ok := l.parsed[rel]; ok {
+		return d
+	}
+	var out []*yaml.Node
+	if data, err := l.read(rel); err == nil {
+		out, _ = workspace.DecodeNodes(data)
+	}
+	l.parsed[rel] = out
+	return out
+}
+
+// read reads a repo-relative file, refusing one outside the root (also
+// through a symlink).
+func (l *Locator) read(rel string) ([]byte, error) {
+	abs := filepath.Join(l.root, filepath.FromSlash(rel))
+	real, err := filepath.EvalSymlinks(abs)
+	if err != nil {
+		return nil, err
+	}
+	if !within(l.realRoot, real) {
+		return nil, fmt.Errorf("%s: outside the root", rel)
+	}
+	return os.ReadFile(real)
+}
+
+// docAtLine picks the document starting closest before line.
+func docAtLine(docs []*yaml.Node, line int) *yaml.Node {
+	var pick *yaml.Node
+	for _, d := range docs {
+		start := d.Line
+		if len(d.Content) > 0 {
+			start = d.Content[0].Line
+		}
+		if start <= line+1 {
+			pick = d
+		}
+	}
+	return pick
+}
+
+// tagOnlyLine finds a mapping below n with tag: <tag> and no key naming a
+// repository (a values override of the tag alone); its line, or 0.
+func tagOnlyLine(n *yaml.Node, tag string) int {
+	if n == nil {
+		return 0
+	}
+	if n.Kind == yaml.MappingNode {
+		if t := mapGet(n, "tag"); isScalar(t) && t.Value == tag {
+			named := false
+			for _, k := range []string{"repository", "image", "repo", "name", "newName", "registry"} {
+				if mapGet(n, k) != nil {
+					named = true
+				}
+			}
+			if !named {
+				return t.Line
+			}
+		}
+	}
+	for _, c := range n.Content {
+		if line := tagOnlyLine(c, tag); line > 0 {
+			return line
+		}
+	}
+	return 0
+}
