@@ -25,6 +25,7 @@ export KUBE_VERSION=$kube_minor.0
 build() { echo "building $1" >&2; shift; "$@"; }
 # render-check is rebuilt on every run: the bench measures this checkout
 build render-check env CGO_ENABLED=0 go build -trimpath -o "$bin/render-check" ./cmd/render-check
+rev="$(git rev-parse --short HEAD)$(git diff --quiet HEAD -- . 2>/dev/null || echo '+changes')"
 if [ "${BENCH_SHELL:-1}" != 0 ] && { [ ! -x "$bin/helm" ] || [ ! -x "$bin/kustomize" ] || [ ! -x "$bin/kubeconform" ]; }; then
   # Build the upstream CLIs in a scratch module that carries our go.mod, so
   # helm, kubeconform and kustomize/api are exactly the versions render-check
@@ -130,6 +131,6 @@ while [ $# -ge 2 ]; do
   printf '%s\n' "${rows[-1]}" >&2
 done
 echo
-echo "$("$rc" version 2>/dev/null | head -1) at $(git rev-parse --short HEAD)$(git diff --quiet HEAD -- . 2>/dev/null || echo '+changes'), $(date -u '+%F %H:%M UTC'), $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), cache: $([ $check_cache = 1 ] && echo yes || echo 'n/a (no --cache-dir)')"
+echo "$("$rc" version 2>/dev/null | head -1) at $rev, $(date -u '+%F %H:%M UTC'), $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), cache: $([ $check_cache = 1 ] && echo yes || echo 'n/a (no --cache-dir)')"
 printf "$hdr" apps resources "shell-P1" "shell-P2" "cold s" "P2/cold" "CPU P2/c" "warm" "changed" "bump" "bump -c" "RSS MB"
 printf '%s\n' "${rows[@]}"
