@@ -43,6 +43,9 @@ kustomize.images, helm.parameters and helm.valuesObject) and replaces only the t
 or digest token: comments, quotes, indentation, key order and line endings stay.
 
 The new tag or digest must exist in the registry (skip with --no-verify).
+Only the Applications that can read a file referencing the image are
+rendered; the apps reading an edited file are rendered with the edit in
+memory, and nothing is written unless they deploy the new reference.
 
 Exit codes:
   0  bumped, or already current
@@ -235,8 +238,11 @@ func writeBumpText(w io.Writer, res *imagebump.Result) error {
 	if res.Verified {
 		fmt.Fprintf(&b, "verified: %s exists in the registry\n", newTok)
 	}
+	if res.RenderedApps+res.SkippedApps > 0 {
+		fmt.Fprintf(&b, "rendered %d of %d apps (the others cannot read a file that references the image)\n", res.RenderedApps, res.RenderedApps+res.SkippedApps)
+	}
 	if res.RenderChecked {
-		b.WriteString("re-rendered: the affected apps deploy the new reference\n")
+		b.WriteString("rendered with the edit before writing: the affected apps deploy the new reference\n")
 	}
 	_, err := io.WriteString(w, b.String())
 	return err

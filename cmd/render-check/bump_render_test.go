@@ -126,7 +126,7 @@ func TestBumpRenderChecksTheWinningValue(t *testing.T) {
 	}
 }
 
-func TestBumpRollsBackAnEditThatDeploysNothing(t *testing.T) {
+func TestBumpWritesNothingWhenTheEditDeploysNothing(t *testing.T) {
 	root := renderRepo(t)
 	file := filepath.Join(root, "clusters/prod/values/web.yaml")
 	before := readFile(t, file)
@@ -134,11 +134,11 @@ func TestBumpRollsBackAnEditThatDeploysNothing(t *testing.T) {
 	if code != exitFindings {
 		t.Fatalf("exit %d, want 1\nstdout:\n%s\nstderr:\n%s", code, stdout, stderr)
 	}
-	if !strings.Contains(stderr, "rolled back") || !strings.Contains(stderr, "clusters/prod/values/web.yaml:8") {
+	if !strings.Contains(stderr, "nothing was written: bump the value that wins") || !strings.Contains(stderr, "clusters/prod/values/web.yaml:8") {
 		t.Errorf("stderr:\n%s", stderr)
 	}
 	if got := readFile(t, file); got != before {
-		t.Fatalf("not rolled back:\n%s", got)
+		t.Fatalf("written:\n%s", got)
 	}
 }
 

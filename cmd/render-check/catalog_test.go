@@ -1,10 +1,14 @@
 package main
 
 import (
+	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 )
 
@@ -190,5 +194,96 @@ func TestSchemasCatalogAndExport(t *testing.T) {
 		if _, err := os.Stat(filepath.Join(dir, "v1.34.0-standalone-strict", f)); err != nil {
 			t.Error(err)
 		}
+	}
+}
+
+// TestCheckRemoteChartCRDs: a remote chart rendered with skipCrds: true
+// (its crds/ not in the output) still supplies its CRDs as a schema
+// source, read from the chart already pulled to render, its subchart's
+// too: no schema/missing for the kinds, a planted unknown field is caught
+// and the finding names the chart's CRD file. With the chart not fetched
+// (network off), nothing is fetched for its CRDs either.
+func TestCheckRemoteChartCRDs(t *testing.T) {
+	clearCIEnv(t)
+	crd := func(kind string) string {
+		return `apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata: {name: ` + strings.ToLower(kind) + `s.example.org}
+spec:
+  group: example.org
+  scope: Namespaced
+  names: {kind: ` + kind + `, plural: ` + strings.ToLower(kind) + `s}
+  versions:
+    - name: v1
+      served: true
+      storage: true
+      schema:
+        openAPIV3Schema:
+          type: object
+          properties:
+            spec: {type: object, properties: {size: {type: integer}}}
+`
+	}
+	tgz := chartArchive(t, "gadgets", "1.0.0", map[string]string{
+		"values.yaml":                         "{}\n",
+		"crds/gadget.yaml":                    crd("Gadget"),
+		"charts/parts/Chart.yaml":             "apiVersion: v2\nname: parts\nversion: 0.1.0\n",
+		"charts/parts/crds/part.yaml":         crd("Part"),
+		"templates/gadget.yaml":               "apiVersion: example.org/v1\nkind: Gadget\nmetadata:\n  name: g\nspec:\n  size: 1\n  colour: red\n",
+		"charts/parts/templates/part.yaml":    "apiVersion: example.org/v1\nkind: Part\nmetadata:\n  name: p\nspec:\n  size: 2\n",
+		"templates/widget-without-crd.yaml":   "apiVersion: example.org/v1\nkind: Widget\nmetadata:\n  name: w\n",
+		"charts/parts/templates/_helpers.tpl": "",
+	})
+	var requests atomic.Int32
+	var srv *httptest.Server
+	srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		requests.Add(1)
+		switch r.URL.Path {
+		case "/index.yaml":
+			fmt.Fprintf(w, "apiVersion: v1\nentries:\n  gadgets:\n    - apiVersion: v2\n      name: gadgets\n      version: 1.0.0\n      urls: [%s/gadgets-1.0.0.tgz]\n      digest: \"\"\n", srv.URL)
+		case "/gadgets-1.0.0.tgz":
+			_, _ = w.Write(tgz)
+		default:
+			http.NotFound(w, r)
+		}
+	}))
+	defer srv.Close()
+	root := checkRepo(t, map[string]string{
+		".github/CODEOWNERS": checkOwners,
+		".render-check.yaml": checkConfig + "render:\n  chartCacheDir: " + t.TempDir() + "\n  kustomizeBuildOptions: --enable-helm\n",
+		"clusters/lab/apps/gadgets.yaml": checkApp("gadgets", "  source:\n    repoURL: "+srv.URL+"\n    chart: gadgets\n    targetRevision: 1.0.0\n"+
+			"    helm:\n      skipCrds: true\n"),
+		// kustomize's helmCharts leaves crds/ out unless includeCRDs: true
+		"clusters/lab/apps/kgadgets.yaml": checkApp("kgadgets", "  source:\n    repoURL: https://git.example.com/platform/config.git\n    path: kgadgets\n"),
+		"kgadgets/kustomization.yaml":     "helmCharts:\n  - name: gadgets\n    repo: " + srv.URL + "\n    version: 1.0.0\n    releaseName: k\n",
+	})
+	_, rep, stderr := checkJSON(t, root, "--trusted")
+	if rep == nil {
+		t.Fatal(stderr)
+	}
+	f := findRule(rep, "schema/invalid", "gadgets")
+	if f == nil || !strings.HasPrefix(f.Message, `spec.colour: unknown field "colour"`) || !strings.Contains(f.Message, "chart crds gadgets/crds/gadget.yaml") {
+		t.Errorf("finding = %+v, want spec.colour judged by the chart's CRD, named", f)
+	}
+	if k := findRule(rep, "schema/invalid", "kgadgets"); k == nil || !strings.Contains(k.Message, "chart crds gadgets/crds/gadget.yaml") {
+		t.Errorf("kustomize helmCharts: finding = %+v, want spec.colour judged by the chart's CRD; all %+v", k, rep.Findings)
+	}
+	var missing []string
+	for _, m := range rep.Findings {
+		if m.Rule == "schema/missing" {
+			missing = append(missing, m.Message)
+		}
+	}
+	if len(missing) != 1 || !strings.Contains(missing[0], "Widget") {
+		t.Errorf("schema/missing = %q, want only Widget (Gadget and the subchart's Part have CRDs in the chart)", missing)
+	}
+	// not fetched: nothing is fetched for the CRDs either
+	requests.Store(0)
+	_, rep, stderr = checkJSON(t, root, "--untrusted")
+	if rep == nil {
+		t.Fatal(stderr)
+	}
+	if requests.Load() != 0 || findRule(rep, "render/remote-refused", "gadgets") == nil {
+		t.Errorf("untrusted run: %d requests, findings %+v", requests.Load(), rep.Findings)
 	}
 }

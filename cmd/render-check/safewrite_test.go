@@ -7,7 +7,9 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -200,6 +202,79 @@ func TestSecurityInventoryAndInitNotThroughSymlinks(t *testing.T) {
 		}
 		if b, _ := os.ReadFile(victim); string(b) != content {
 			t.Fatalf("%s: the file behind the symlink was overwritten: %q", args[0], b)
+		}
+	}
+}
+
+// TestSecurityBumpOutputsCannotBeForged: through the bump command, a values
+// file whose name carries go-githubactions' fixed delimiter and a line
+// setting another output cannot set that output; the runner reads exactly
+// the outputs bump wrote.
+func TestSecurityBumpOutputsCannotBeForged(t *testing.T) {
+	const delim = "_GitHubActionsFileCommandDelimeter_"
+	evil := "app.yaml\n" + delim + "\nchanged<<" + delim + "\nforged\n" + delim + "\ntag<<EOF\n6.6.6\nEOF\nx.yaml"
+	values := strings.ReplaceAll(valuesTmpl, "REPO", "registry.example/org/app")
+	root := bumpRepo(t, map[string]string{"clusters/prod/values/" + evil: values})
+	outFile := filepath.Join(t.TempDir(), "github_output")
+	t.Setenv("GITHUB_ACTIONS", "true")
+	t.Setenv("GITHUB_OUTPUT", outFile)
+	code, _, stderr := runCLI(t, "bump", "--root", root, "--image", "registry.example/org/app", "--tag", "1.8.3", "--no-verify")
+	if code != exitOK {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	if got := readFile(t, filepath.Join(root, "clusters/prod/values", evil)); !strings.Contains(got, `"1.8.3"`) {
+		t.Fatalf("the file was not bumped, the test proves nothing:\n%s", got)
+	}
+	got := parseStepOutputs(t, outFile)
+	if got["changed"] != "true" || got["tag"] != "1.8.3" || got["image"] != "registry.example/org/app" {
+		t.Errorf("outputs forged: %q", got)
+	}
+	if got["files"] != "clusters/prod/values/"+evil {
+		t.Errorf("files = %q", got["files"])
+	}
+	for k := range got {
+		if !slices.Contains([]string{"changed", "files", "image", "tag", "digest"}, k) {
+			t.Errorf("an output bump did not write: %q", k)
+		}
+	}
+}
+
+// TestSecurityDiffDuplicateTreeEntry: `diff` against a revision whose git
+// tree holds both a symlink "a" (to a directory outside) and a directory
+// "a/" with a file (built with git mktree, as a hostile push can) refuses
+// the revision and writes nothing outside, whichever side it is on.
+func TestSecurityDiffDuplicateTreeEntry(t *testing.T) {
+	clearCIEnv(t)
+	root := diffRepo(t)
+	outside := t.TempDir()
+	git := func(stdin string, args ...string) string {
+		t.Helper()
+		cmd := exec.Command("git", append([]string{"-C", root, "-c", "user.email=ci@example.com", "-c", "user.name=ci"}, args...)...)
+		cmd.Stdin = strings.NewReader(stdin)
+		out, err := cmd.Output()
+		if err != nil {
+			t.Fatalf("git %v: %v", args, err)
+		}
+		return strings.TrimSpace(string(out))
+	}
+	link := git(outside, "hash-object", "-w", "--stdin")
+	pwned := git("pwned\n", "hash-object", "-w", "--stdin")
+	sub := git("100644 blob "+pwned+"\tpwned\n", "mktree")
+	head := git("", "rev-parse", "HEAD^{tree}")
+	entries := git("", "ls-tree", head)
+	tree := git(entries+"\n120000 blob "+link+"\ta\n040000 tree "+sub+"\ta\n", "mktree")
+	if ls := git("", "ls-tree", tree); strings.Count(ls, "\ta\n") != 2 {
+		t.Fatalf("the tree has no duplicate entry:\n%s", ls)
+	}
+	evil := git("", "commit-tree", tree, "-p", "HEAD", "-m", "evil")
+	for _, revs := range [][2]string{{"HEAD", evil}, {evil, "HEAD"}} {
+		code, out, stderr := runCLI(t, "diff", "--root", root, "--base", revs[0], "--head", revs[1], "--format", "json")
+		if code != exitError || !strings.Contains(stderr, "duplicate entry") && !strings.Contains(stderr, "path escapes") {
+			t.Errorf("diff %s..%s: exit %d, want a refusal:\n%s\n%s", revs[0], revs[1], code, stderr, out)
+		}
+		entries, _ := os.ReadDir(outside)
+		if len(entries) != 0 {
+			t.Fatalf("diff wrote outside: %v", entries)
 		}
 	}
 }

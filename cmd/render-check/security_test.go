@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -12,6 +13,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/render-check/render-check/internal/report"
 )
@@ -292,6 +294,7 @@ func TestSecuritySymlinksOutOfTheRoot(t *testing.T) {
 		"clusters/lab/apps/values.yaml":  app("values", "charts/values", "    helm:\n      valueFiles: [values-link.yaml]\n"),
 		"clusters/lab/apps/dir.yaml":     app("dir", "apps/linked/manifests", ""),
 		"clusters/lab/apps/kust.yaml":    app("kust", "apps/kust", ""),
+		"clusters/lab/apps/chart.yaml":   app("chart", "charts/linked", ""),
 		"apps/kust/kustomization.yaml":   "resources:\n  - ../base-link\n",
 		"charts/tpl/Chart.yaml":          "apiVersion: v2\nname: tpl\nversion: 1.0.0\n",
 		"charts/dep/Chart.yaml":          "apiVersion: v2\nname: dep\nversion: 1.0.0\ndependencies:\n  - name: dep\n    version: 1.0.0\n    repository: file://" + filepath.Join(out, "chart") + "\n",
@@ -309,6 +312,7 @@ func TestSecuritySymlinksOutOfTheRoot(t *testing.T) {
 	symlink(t, filepath.Join(out, "values.yaml"), filepath.Join(root, "charts/values/values-link.yaml"))
 	symlink(t, out, filepath.Join(root, "apps/linked"))
 	symlink(t, filepath.Join(out, "base"), filepath.Join(root, "apps/base-link"))
+	symlink(t, filepath.Join(out, "chart"), filepath.Join(root, "charts/linked"))
 
 	args := []string{"check", "--root", root, "--format", "json", "--images", "off"}
 	var stdout, stderr strings.Builder
@@ -320,32 +324,38 @@ func TestSecuritySymlinksOutOfTheRoot(t *testing.T) {
 		t.Fatalf("exit %d: %s", code, stderr.String())
 	}
 	rep := decodeReport(t, stdout.String())
-	want := map[string]string{ // app -> file of its failure
+	// one bad symlink, one finding: at the link, naming the app it broke;
+	// the render failure and the "does not exist" views fold into it
+	want := map[string]string{ // app -> the link that broke it
 		"files":  "charts/files/files/env",
 		"tpl":    "charts/tpl/templates",
 		"values": "charts/values/values-link.yaml",
 		"dir":    "apps/linked",
-		"kust":   "",
-		"dep":    "charts/dep/Chart.yaml",
+		"kust":   "apps/base-link",
+		"chart":  "charts/linked",
 	}
-	for app, file := range want {
-		f := findRule(rep, "render/failed", app)
-		if f == nil {
-			t.Errorf("%s: not refused; findings %+v", app, rep.Findings)
-			continue
-		}
-		if file != "" && f.File != file {
-			t.Errorf("%s: finding at %s, want the link %s (%s)", app, f.File, file, f.Message)
-		}
-	}
-	links := 0
+	links := map[string]report.Finding{}
 	for _, f := range rep.Findings {
 		if f.Rule == "render/symlink-out-of-bounds" {
-			links++
+			links[f.File] = f
 		}
 	}
-	if links != 5 {
-		t.Errorf("want 5 render/symlink-out-of-bounds findings, got %d: %+v", links, rep.Findings)
+	if len(links) != 6 {
+		t.Errorf("want 6 render/symlink-out-of-bounds findings, got %d: %+v", len(links), rep.Findings)
+	}
+	for app, link := range want {
+		f, ok := links[link]
+		if !ok || !slices.Contains(f.Targets(), report.Target{Cluster: "lab", App: app}) {
+			t.Errorf("%s: no symlink finding at %s naming the app: %+v", app, link, f)
+		}
+		for _, g := range rep.Findings {
+			if g.App == app && g.Rule != "render/symlink-out-of-bounds" {
+				t.Errorf("%s: a second finding for the link %s: %s %s:%d %s", app, link, g.Rule, g.File, g.Line, g.Message)
+			}
+		}
+	}
+	if f := findRule(rep, "render/failed", "dep"); f == nil || f.File != "charts/dep/Chart.yaml" {
+		t.Errorf("dep: want render/failed at its Chart.yaml, got %+v", f)
 	}
 
 	// render --output-dir: nothing from outside is written either
@@ -497,5 +507,74 @@ patches:
 	}
 	if b, err := os.ReadFile(filepath.Join(out, "lab", "env.yaml")); err != nil || !strings.Contains(string(b), "<redacted>") || !strings.Contains(string(b), "nginx:1.27") {
 		t.Errorf("env.yaml: %v\n%s", err, b)
+	}
+}
+
+// TestSecurityHelmTemplateAllocation: a chart that allocates without bound
+// in one template call (repeat, until, seq, indent, randAlphaNum) or by
+// doubling a value (cat, printf, concat) gets a render/limit finding at its
+// template within a fraction of a second instead of exhausting memory before
+// the render deadline; a chart within the bounds renders the same as
+// before, and a chart whose total output passes render.limits.maxBytes is
+// stopped too.
+func TestSecurityHelmTemplateAllocation(t *testing.T) {
+	clearCIEnv(t)
+	files := map[string]string{
+		".github/CODEOWNERS": checkOwners,
+		".render-check.yaml": checkConfig + "render:\n  limits: {timeout: 60s, maxBytes: 1048576}\n",
+	}
+	chart := func(name, tpl string) {
+		files["clusters/lab/apps/"+name+".yaml"] = checkApp(name, "  source:\n    repoURL: https://git.example.com/platform/config.git\n    targetRevision: main\n    path: charts/"+name+"\n")
+		files["charts/"+name+"/Chart.yaml"] = "apiVersion: v2\nname: " + name + "\nversion: 1.0.0\n"
+		files["charts/"+name+"/templates/x.yaml"] = tpl
+	}
+	hostile := map[string]string{
+		"repeat":  `{{ $x := repeat 2000000000 "x" }}`,
+		"until":   `{{ range until 100000000 }}{{ end }}`,
+		"seq":     `{{ $x := seq 1 1 1000000000 }}`,
+		"indent":  `{{ $x := indent 2000000000 "x" }}`,
+		"random":  `{{ $x := randAlphaNum 2000000000 }}`,
+		"cat":     `{{ $s := "xxxxxxxxxxxxxxxx" }}{{ range until 40 }}{{ $s = cat $s $s }}{{ end }}`,
+		"printf":  `{{ $s := "xxxxxxxxxxxxxxxx" }}{{ range until 40 }}{{ $s = printf "%s%s" $s $s }}{{ end }}`,
+		"concat":  `{{ $l := list 1 }}{{ range until 40 }}{{ $l = concat $l $l }}{{ end }}`,
+		"toolong": "{{ range until 12 }}\n---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c{{ . }}\ndata:\n  v: {{ repeat 100000 \"x\" }}\n{{ end }}",
+	}
+	for name, tpl := range hostile {
+		chart(name, tpl)
+	}
+	chart("fine", "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: fine\ndata:\n  a: \"{{ repeat 3 \"ab\" }}-{{ until 3 }}-{{ seq 1 4 }}{{ indent 2 \"x\" }}\"\n")
+	root := checkRepo(t, files)
+	start := time.Now()
+	_, rep, stderr := checkJSON(t, root)
+	if rep == nil {
+		t.Fatalf("no report: %s", stderr)
+	}
+	// without the bounds each hostile app would end at the 60 s deadline
+	// ("render deadline", not "template value size") if memory lasted
+	t.Logf("check took %s", time.Since(start))
+	for name := range hostile {
+		f := findRule(rep, "render/limit", name)
+		want := "template value size"
+		if name == "toolong" {
+			want = "rendered bytes"
+		}
+		if f == nil || !strings.Contains(f.Message, want) || f.File != "charts/"+name+"/templates/x.yaml" && name != "toolong" {
+			t.Errorf("%s: want render/limit %q at its template, got %+v", name, want, f)
+		}
+	}
+	if f := findRule(rep, "render/failed", "fine"); f != nil {
+		t.Errorf("the fine chart failed: %+v", f)
+	}
+	dir := t.TempDir()
+	var out, errb bytes.Buffer
+	if code := run(context.Background(), []string{"render", "--root", root, "--output-dir", dir}, strings.NewReader(""), &out, &errb); code != exitFindings {
+		t.Fatalf("render: exit %d: %s", code, errb.String())
+	}
+	got, err := os.ReadFile(filepath.Join(dir, "lab", "fine.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := `a: ababab-[0 1 2]-1 2 3 4  x`; !strings.Contains(string(got), want) {
+		t.Errorf("fine chart rendered differently, want %q in:\n%s", want, got)
 	}
 }

@@ -13,6 +13,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/render-check/render-check/internal/config"
 	"github.com/render-check/render-check/internal/kube"
 	"github.com/render-check/render-check/internal/report"
 	"github.com/render-check/render-check/internal/validate"
@@ -29,6 +30,7 @@ type validateOptions struct {
 	skipKinds       []string
 	format          string
 	failOn          string
+	config          string
 }
 
 func newValidateCmd() *cobra.Command {
@@ -38,7 +40,9 @@ func newValidateCmd() *cobra.Command {
 		Short: "Validate plain manifests offline against the embedded Kubernetes schemas and CRDs",
 		Long: "Validate Kubernetes manifests (multi-document YAML, JSON, Lists; directories recursively; - for stdin)\n" +
 			"against the schemas of one Kubernetes version, the CRDs found in the inputs and in --crds, and\n" +
-			"--schema-location templates.\n\n" +
+			"--schema-location templates, then the embedded CRD catalog. The validate section of the config\n" +
+			"(--config, default ./" + config.FileName + " if present) applies: validate.missingSchema sets what a kind\n" +
+			"without a schema yields, validate.catalog: false turns the catalog off.\n\n" +
 			"Exit codes:\n" +
 			"  0  nothing at or above the --fail-on level\n" +
 			"  1  findings at or above the --fail-on level\n" +
@@ -63,6 +67,7 @@ func newValidateCmd() *cobra.Command {
 	f.StringSliceVar(&o.skipKinds, "skip-kinds", nil, "kinds or apiVersion/kinds not to validate (comma-separated, repeatable)")
 	f.StringVar(&o.format, "format", "text", "output format: "+strings.Join(report.Formats(), ", "))
 	f.StringVar(&o.failOn, "fail-on", "error", "exit 1 on findings at or above: error, warning")
+	f.StringVar(&o.config, "config", "", "config file whose validate section applies (default ./"+config.FileName+" if present)")
 	return cmd
 }
 
@@ -97,6 +102,14 @@ func validateReport(ctx context.Context, o *validateOptions, stdin io.Reader, ar
 	if err := checkKubeVersion(o.kubeVersion); err != nil {
 		return nil, err
 	}
+	cwd, err := os.Getwd()
+	if err != nil {
+		return nil, usageErrorf("%w", err)
+	}
+	cfg, err := config.LoadWith(config.LoadOptions{Root: cwd, Path: o.config})
+	if err != nil {
+		return nil, usageErrorf("%w", err)
+	}
 	inputs, err := readInputs(stdin, args)
 	if err != nil {
 		return nil, usageErrorf("%w", err)
@@ -114,6 +127,7 @@ func validateReport(ctx context.Context, o *validateOptions, stdin io.Reader, ar
 	v, err := validate.New(validate.Options{
 		KubernetesVersion: o.kubeVersion, Strict: o.strict, CRDs: crds,
 		SchemaLocations: o.schemaLocations, SchemaCacheDir: o.schemaCacheDir, SkipKinds: o.skipKinds,
+		MissingSchema: cfg.Validate.MissingSchema, NoCatalog: !cfg.Validate.UsesCatalog(),
 	})
 	if err != nil {
 		return nil, usageErrorf("%w", err)

@@ -190,3 +190,56 @@ func TestSchemasExport(t *testing.T) {
 		t.Errorf("unknown version: exit %d", r.code)
 	}
 }
+
+// TestValidateHonoursConfig: `validate` applies the config's
+// validate.missingSchema policy and validate.catalog, from --config or
+// ./.render-check.yaml, and a bad policy is a usage error.
+func TestValidateHonoursConfig(t *testing.T) {
+	clearCIEnv(t)
+	dir := t.TempDir()
+	writeFiles(t, dir, map[string]string{
+		"m/widget.yaml":  "apiVersion: example.com/v1\nkind: Widget\nmetadata: {name: w}\nspec: {size: 1}\n",
+		"m/monitor.yaml": "apiVersion: monitoring.coreos.com/v1\nkind: ServiceMonitor\nmetadata: {name: m}\nspec:\n  selector: {matchLabels: {app: web}}\n  endpoints: [{port: http}]\n",
+		"warn.yaml":      "validate:\n  missingSchema: {Widget.example.com: warning}\n",
+		"nocatalog.yaml": "validate:\n  missingSchema: {Widget: ignore}\n  catalog: false\n",
+		"bad.yaml":       "validate:\n  missingSchema: {Widget: shrug}\n",
+	})
+	m := filepath.Join(dir, "m")
+	missing := func(r validateRun) map[string]string { // kind -> severity of schema/missing
+		t.Helper()
+		var rep struct {
+			Findings []struct{ Rule, Severity, Message string }
+		}
+		if err := json.Unmarshal([]byte(r.stdout), &rep); err != nil {
+			t.Fatalf("exit %d, bad JSON (%v): %s %s", r.code, err, r.stdout, r.stderr)
+		}
+		out := map[string]string{}
+		for _, f := range rep.Findings {
+			for _, kind := range []string{"Widget", "ServiceMonitor"} {
+				if f.Rule == "schema/missing" && strings.Contains(f.Message, " "+kind+" ") {
+					out[kind] = f.Severity
+				}
+			}
+		}
+		return out
+	}
+	r := runValidateCmd(t, "", "validate", "--format", "json", m)
+	if got := missing(r); r.code != exitFindings || got["Widget"] != "error" || got["ServiceMonitor"] != "" {
+		t.Errorf("no config: exit %d, schema/missing %v", r.code, got)
+	}
+	r = runValidateCmd(t, "", "validate", "--format", "json", "--config", filepath.Join(dir, "warn.yaml"), m)
+	if got := missing(r); r.code != exitOK || got["Widget"] != "warning" {
+		t.Errorf("--config warn.yaml: exit %d, schema/missing %v", r.code, got)
+	}
+	// ./.render-check.yaml of the working directory, catalog off
+	writeFiles(t, dir, map[string]string{".render-check.yaml": readFile(t, filepath.Join(dir, "nocatalog.yaml"))})
+	t.Chdir(dir)
+	r = runValidateCmd(t, "", "validate", "--format", "json", "m")
+	if got := missing(r); r.code != exitFindings || got["Widget"] != "" || got["ServiceMonitor"] != "error" {
+		t.Errorf("./.render-check.yaml: exit %d, schema/missing %v", r.code, got)
+	}
+	r = runValidateCmd(t, "", "validate", "--config", "bad.yaml", "m")
+	if r.code != exitError || !strings.Contains(r.stderr, "shrug") {
+		t.Errorf("bad policy: exit %d: %s", r.code, r.stderr)
+	}
+}

@@ -35,7 +35,8 @@ type Limits struct {
 	Timeout string `json:"timeout,omitempty"`
 	// MaxDocuments caps the resources one app renders. Default 20000.
 	MaxDocuments int `json:"maxDocuments,omitempty"`
-	// MaxBytes caps one kustomize build's output. Default 64 MiB.
+	// MaxBytes caps one kustomize build's or Helm chart's output, and any
+	// one string a Helm template function builds. Default 64 MiB.
 	MaxBytes int `json:"maxBytes,omitempty"`
 	// MaxAppsPerCluster caps the Applications of one cluster, app-of-apps
 	// children included. Default 5000.

@@ -95,6 +95,12 @@ func LoadWith(o LoadOptions) (*Config, error) {
 	}
 	explicit := o.Path != ""
 	path := o.Path
+	if explicit && !filepath.IsAbs(path) {
+		// a relative --config is relative to the working directory
+		if path, err = filepath.Abs(path); err != nil {
+			return nil, fmt.Errorf("config %s: %w", o.Path, err)
+		}
+	}
 	if !explicit {
 		path = filepath.Join(o.Root, FileName)
 	}

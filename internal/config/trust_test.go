@@ -85,3 +85,20 @@ network: all
 		t.Fatalf("--config inside the checkout was trusted: %+v", c.Trust)
 	}
 }
+
+// TestLoadRelativeConfigPath: a relative --config is read relative to the
+// working directory, inside or outside the root.
+func TestLoadRelativeConfigPath(t *testing.T) {
+	root := t.TempDir()
+	if err := os.WriteFile(filepath.Join(root, "rc.yaml"), []byte("repoURLs: [https://git.example.com/a.git]\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Chdir(root)
+	cfg, err := LoadWith(LoadOptions{Root: root, Path: "rc.yaml", Trust: TrustTrusted})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(cfg.RepoURLs) != 1 {
+		t.Errorf("config not read: %+v", cfg.RepoURLs)
+	}
+}

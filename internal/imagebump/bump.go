@@ -43,9 +43,11 @@ type Options struct {
 	DryRun bool
 	// Registry answers Verify and Semver; required for them.
 	Registry Registry
-	// Renderer, when set, gives exact reach (the files each app reads) and
-	// checks after writing that the apps deploy the new reference; a bump
-	// that does not change what is deployed is rolled back.
+	// Renderer, when set, gives exact reach (the files each app reads,
+	// rendering only the apps that may read a file referencing the image)
+	// and checks, with the edits applied in memory, that the apps deploy
+	// the new reference before anything is written; a bump that does not
+	// change what is deployed writes nothing.
 	Renderer Renderer
 }
 
@@ -101,9 +103,16 @@ type Result struct {
 	References []Reference `json:"references"`
 	// Verified: the registry confirmed the new tag or digest exists.
 	Verified bool `json:"verified"`
-	// RenderChecked: the apps were re-rendered after writing and deploy
-	// the new reference.
+	// RenderChecked: the apps were rendered with the edits (before
+	// writing them) and deploy the new reference.
 	RenderChecked bool `json:"renderChecked"`
+	// RenderedApps and SkippedApps count the Applications rendered to find
+	// which apps read the files referencing the image, and those left out
+	// because they cannot read one (0 and 0 without rendering).
+	RenderedApps int `json:"renderedApps,omitempty"`
+	SkippedApps  int `json:"skippedApps,omitempty"`
+	// CheckedApps counts the apps rendered with the edits to confirm them.
+	CheckedApps int `json:"checkedApps,omitempty"`
 	// Diff is the unified diff of the change.
 	Diff string `json:"diff,omitempty"`
 }
@@ -195,17 +204,29 @@ func bump(ctx context.Context, opts Options, fsys fsOps) (*Result, error) {
 	var failed []string // apps that did not render
 	renderer := opts.Renderer
 	if renderer != nil {
-		apps, err := renderer.Render(ctx, nil)
+		// only the apps that may read a file referencing the image
+		var interest []string
+		for _, c := range sc.cands {
+			interest = appendUnique(interest, c.file)
+		}
+		for _, p := range sc.problems {
+			if p.File != "" {
+				interest = appendUnique(interest, p.File)
+			}
+		}
+		sort.Strings(interest)
+		out, err := renderer.Render(ctx, RenderRequest{Files: interest})
 		if err != nil {
 			return nil, fmt.Errorf("rendering to find which clusters each file reaches: %w", err)
 		}
-		for _, a := range apps {
+		for _, a := range out.Apps {
 			if a.Failed != "" {
 				failed = append(failed, fmt.Sprintf("%s/%s: %s", a.Cluster, a.Name, a.Failed))
 			}
 		}
-		if len(apps) > 0 {
-			reach = newRenderReach(apps)
+		res.RenderedApps, res.SkippedApps = len(out.Apps), out.Skipped
+		if len(out.Apps)+out.Skipped > 0 {
+			reach = newRenderReach(out.Apps)
 		} else {
 			renderer = nil // no Argo CD apps: nothing to render, reach by path
 		}
@@ -327,6 +348,7 @@ func bump(ctx context.Context, opts Options, fsys fsOps) (*Result, error) {
 	}
 	var writes []fileWrite
 	var diffs []string
+	overlay := map[string][]byte{} // the edits, for the render before writing
 	files := make([]string, 0, len(byFile))
 	for f := range byFile {
 		files = append(files, f)
@@ -355,6 +377,12 @@ func bump(ctx context.Context, opts Options, fsys fsOps) (*Result, error) {
 			// one write per real file, however many links lead to it
 			writes = append(writes, fileWrite{path: abs, old: sf.src, new: newSrc, mode: sf.mode})
 		}
+		overlay[rel] = newSrc
+		if realRoot, err := filepath.EvalSymlinks(root); err == nil {
+			if r, err := filepath.Rel(realRoot, abs); err == nil && filepath.IsLocal(r) {
+				overlay[filepath.ToSlash(r)] = newSrc
+			}
+		}
 		res.Files = append(res.Files, rel)
 		diffs = append(diffs, string(diff.Diff("a/"+rel, sf.src, "b/"+rel, newSrc)))
 	}
@@ -369,24 +397,21 @@ func bump(ctx context.Context, opts Options, fsys fsOps) (*Result, error) {
 	if opts.DryRun || !res.Changed {
 		return res, nil
 	}
-	if err := fsys.writeAll(writes); err != nil {
-		return nil, err
-	}
 	if renderer != nil {
-		if ps, err := checkRendered(ctx, renderer, canonical, target, res.References); err != nil || len(ps) > 0 {
-			undo := make([]fileWrite, len(writes))
-			for i, w := range writes {
-				undo[i] = fileWrite{path: w.path, old: w.new, new: w.old, mode: w.mode}
-			}
-			if rerr := fsys.writeAll(undo); rerr != nil {
-				return nil, errors.Join(err, fmt.Errorf("rolling back: %w", rerr))
-			}
-			if err != nil {
-				return nil, fmt.Errorf("re-rendering after the edit (rolled back): %w", err)
-			}
+		// confirm first, with the edits in memory: nothing is written
+		// unless every app reading an edited file deploys the new reference
+		ps, checked, err := checkRendered(ctx, renderer, canonical, target, res.References, overlay)
+		res.CheckedApps = checked
+		if err != nil {
+			return nil, fmt.Errorf("rendering with the edit (nothing was written): %w", err)
+		}
+		if len(ps) > 0 {
 			return nil, refuse(ps...)
 		}
 		res.RenderChecked = true
+	}
+	if err := fsys.writeAll(writes); err != nil {
+		return nil, err
 	}
 	return res, nil
 }

@@ -13,10 +13,31 @@ import (
 )
 
 // Renderer renders clusters as Argo CD would, for reach and for checking
-// the result of a bump.
+// the result of a bump before anything is written.
 type Renderer interface {
-	// Render renders the named clusters (all when empty) and returns every app.
-	Render(ctx context.Context, clusters []string) ([]RenderedApp, error)
+	// Render renders what req selects and returns every rendered app.
+	Render(ctx context.Context, req RenderRequest) (*RenderOutput, error)
+}
+
+// RenderRequest is what a bump asks the Renderer to render.
+type RenderRequest struct {
+	// Clusters are the clusters to render (all when empty).
+	Clusters []string
+	// Files, when set, limits the render to the apps that may read one of
+	// these repo-relative files (and the app-of-apps parents that may
+	// produce such apps): a conservative choice made before rendering, so
+	// every app that reads one of them is rendered.
+	Files []string
+	// Overlay maps repo-relative files to the content every reader sees
+	// instead of the file on disk: the edits of the bump, not yet written.
+	Overlay map[string][]byte
+}
+
+// RenderOutput is the rendered apps and how many were left out.
+type RenderOutput struct {
+	Apps []RenderedApp
+	// Skipped counts the apps found but not rendered (RenderRequest.Files).
+	Skipped int
 }
 
 // RenderedApp is what a bump needs to know about one rendered app.

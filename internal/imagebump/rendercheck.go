@@ -8,21 +8,32 @@ import (
 	"strings"
 )
 
-// checkRendered re-renders the clusters of the changed references and
-// checks that every app reading an edited file deploys the new reference.
-func checkRendered(ctx context.Context, r Renderer, canonical string, t Target, refs []Reference) ([]Problem, error) {
-	var clusters []string
+// checkRendered renders, with the edits applied in memory (overlay), the
+// apps of the changed references' clusters that may read an edited file,
+// and checks that every app reading an edited file deploys the new
+// reference. Nothing is written.
+func checkRendered(ctx context.Context, r Renderer, canonical string, t Target, refs []Reference, overlay map[string][]byte) ([]Problem, int, error) {
+	var clusters, files []string
 	for _, ref := range refs {
 		if ref.Status == StatusChanged {
 			for _, c := range ref.Clusters {
 				clusters = appendUnique(clusters, c)
 			}
+			files = appendUnique(files, ref.File)
 		}
 	}
 	sort.Strings(clusters)
-	apps, err := r.Render(ctx, clusters)
+	sort.Strings(files)
+	out, err := r.Render(ctx, RenderRequest{Clusters: clusters, Files: files, Overlay: overlay})
 	if err != nil {
-		return nil, err
+		return nil, 0, err
+	}
+	apps := out.Apps
+	checked := 0
+	for _, a := range apps {
+		if slices.ContainsFunc(files, func(f string) bool { return slices.Contains(a.Inputs, f) }) {
+			checked++
+		}
 	}
 	var ps []Problem
 	for _, ref := range refs {
@@ -45,12 +56,12 @@ func checkRendered(ctx context.Context, r Renderer, canonical string, t Target, 
 			}
 		}
 		if !deployed && len(failures) > 0 {
-			ps = append(ps, Problem{File: ref.File, Line: ref.Line, Message: fmt.Sprintf("after editing %s, an app reading this file does not render (%s); the edit was rolled back: fix the app (render-check check) and bump again", ref.Field, strings.Join(failures, "; "))})
+			ps = append(ps, Problem{File: ref.File, Line: ref.Line, Message: fmt.Sprintf("with %s edited, an app reading this file does not render (%s); nothing was written: fix the app (render-check check) and bump again", ref.Field, strings.Join(failures, "; "))})
 		} else if !deployed {
-			ps = append(ps, Problem{File: ref.File, Line: ref.Line, Message: fmt.Sprintf("edited %s to %s, but no app reading this file deploys %s afterwards (the value is ignored or overridden, e.g. by a helm parameter or a kustomize images: entry); the edit was rolled back: bump the value that wins instead", ref.Field, ref.New, t.token())})
+			ps = append(ps, Problem{File: ref.File, Line: ref.Line, Message: fmt.Sprintf("with %s set to %s, no app reading this file would deploy %s (the value is ignored or overridden, e.g. by a helm parameter or a kustomize images: entry); nothing was written: bump the value that wins instead", ref.Field, ref.New, t.token())})
 		}
 	}
-	return ps, nil
+	return ps, checked, nil
 }
 
 // imageIs reports whether img is the repository at the target.

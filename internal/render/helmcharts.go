@@ -14,6 +14,7 @@ import (
 	"sigs.k8s.io/yaml"
 
 	"github.com/render-check/render-check/internal/render/helm"
+	"github.com/render-check/render-check/internal/resource"
 )
 
 // inflater renders the helmCharts: of kustomizations in-process, as they are
@@ -30,6 +31,7 @@ type inflater struct {
 
 	mu   sync.Mutex
 	done map[string][]byte
+	crds []*resource.Resource // the charts' CRDs left unrendered (includeCRDs: false), guarded by mu
 }
 
 func (in *inflater) rewrite(p string, data []byte) ([]byte, error) {
@@ -90,6 +92,7 @@ func (in *inflater) rewrite(p string, data []byte) ([]byte, error) {
 			}
 			return nil, &FileError{File: in.r.repo.Rel(p), Err: fmt.Errorf("helmCharts %s: %w", c.Name, err)}
 		}
+		in.crds = append(in.crds, chartCRDResources(out)...) // in.mu is held
 		var b strings.Builder
 		for _, m := range out.Manifests {
 			y, err := yaml.Marshal(markHelmGenerated(m.Object))

@@ -148,6 +148,8 @@ type kustomizeOut struct {
 	inputs    []string
 	// deprecated are deprecated fields used by the kustomizations read.
 	deprecated []fileMessage
+	// chartCRDs are the CRDs of helmCharts inflated without includeCRDs.
+	chartCRDs []*resource.Resource
 }
 
 // kustomizeRequest is one kustomize build of a repo directory.
@@ -203,8 +205,9 @@ func (r *renderer) buildKustomize(ctx context.Context, req kustomizeRequest) (*k
 	fsys.noteDeprecated(kabs, data)
 	inflated := map[string][]helm.Manifest{} // virtual file -> manifests
 	inflatedValues := map[string][]string{}  // virtual file -> values files of the chart
+	var inf *inflater
 	if r.build.EnableHelm {
-		inf := &inflater{r: r, ctx: ctx, fs: fsys, req: req, out: inflated, values: inflatedValues, rootNS: helmRootNamespaces(absDir, &k)}
+		inf = &inflater{r: r, ctx: ctx, fs: fsys, req: req, out: inflated, values: inflatedValues, rootNS: helmRootNamespaces(absDir, &k)}
 		fsys.rewrite = inf.rewrite
 	} else {
 		fsys.rewrite = refuseHelmCharts(r.repo.Rel)
@@ -234,6 +237,11 @@ func (r *renderer) buildKustomize(ctx context.Context, req kustomizeRequest) (*k
 		return nil, &FileError{File: krel, Err: fmt.Errorf("decoding kustomize output: %w", err)}
 	}
 	res := &kustomizeOut{inputs: fsys.inputs(), deprecated: fsys.deprecations(r.repo.Rel)}
+	if inf != nil {
+		inf.mu.Lock()
+		res.chartCRDs = inf.crds
+		inf.mu.Unlock()
+	}
 	for _, d := range docs {
 		if d.Object == nil {
 			continue

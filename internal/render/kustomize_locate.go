@@ -21,13 +21,22 @@ import (
 // entry a person edits (a `resources:` entry naming a missing file): a
 // short sentence, with kustomize's own text kept as detail.
 type kustomizeEntryError struct {
-	short string
-	raw   string
-	err   error
+	short   string
+	raw     string
+	err     error
+	missing string // repo-relative path of an entry that does not exist
 }
 
 func (e *kustomizeEntryError) Error() string { return e.short }
-func (e *kustomizeEntryError) Unwrap() error { return e.err }
+
+// Unwrap gives kustomize's error and, for an entry that does not exist, a
+// *MissingPathError (its Cause folds it with other views of that path).
+func (e *kustomizeEntryError) Unwrap() []error {
+	if e.missing != "" {
+		return []error{e.err, &MissingPathError{Path: e.missing}}
+	}
+	return []error{e.err}
+}
 
 // Detail is kustomize's own text.
 func (e *kustomizeEntryError) Detail() string { return e.raw }
@@ -90,7 +99,7 @@ func (r *renderer) locateMissingEntry(fsys *overlayFS, err error, raw string) *F
 			short += fmt.Sprintf("; did you mean %q?", suggest.Entry(e.value, m))
 		}
 	}
-	return &FileError{File: k, Line: e.line, Err: &kustomizeEntryError{short: short, raw: raw, err: err}}
+	return &FileError{File: k, Line: e.line, Err: &kustomizeEntryError{short: short, raw: raw, err: err, missing: missing}}
 }
 
 // kustomizeID turns kustomize's resource id ("PodDisruptionBudget.v1.policy/postgres.[noNs]")

@@ -57,6 +57,15 @@ type Options struct {
 	// Network is the remote-fetch policy for charts, value files and
 	// kustomize remote bases (zero value: everything allowed).
 	Network netpolicy.Policy
+	// Select, when set, decides before rendering whether an Application is
+	// rendered: one it refuses is left out of the result (and children only
+	// it would have produced are not found). ReadersOf builds one.
+	Select func(cluster string, app *argo.Application) bool
+	// Overlay maps repo-relative slash paths of existing files to the
+	// content every reader of the render sees instead of the file on disk
+	// (the files a bump would write): nothing on disk changes. Only with a
+	// nil Workspace (the render opens its own over the overlay).
+	Overlay map[string][]byte
 }
 
 // Result is the rendered desired state of every selected cluster and the
@@ -66,6 +75,9 @@ type Result struct {
 	Findings []report.Finding
 	// Notes say how the clusters were found when they were detected.
 	Notes []string
+	// Skipped counts the Applications found but not rendered because
+	// Options.Select refused them.
+	Skipped int
 }
 
 // UnknownClusterError is returned when a requested cluster does not exist.
@@ -93,6 +105,9 @@ type renderer struct {
 	repoCRDs    []map[string]any
 	network     netpolicy.Policy
 	fs          *rootfs.FS
+	// selectApp is Options.Select; skipped counts the apps it refused.
+	selectApp func(cluster string, app *argo.Application) bool
+	skipped   atomic.Int64
 
 	guessOnce sync.Once
 	guessed   bool
@@ -107,9 +122,12 @@ func Render(ctx context.Context, opts Options) (*Result, error) {
 		cfg = config.Default()
 	}
 	rp := opts.Workspace
+	if rp != nil && len(opts.Overlay) > 0 {
+		return nil, errors.New("render: an overlay needs the render to open its own workspace")
+	}
 	if rp == nil {
 		var err error
-		if rp, err = workspace.Open(ctx, opts.Root, workspace.Settings{Config: cfg}); err != nil {
+		if rp, err = workspace.Open(ctx, opts.Root, workspace.Settings{Config: cfg, Overlay: opts.Overlay}); err != nil {
 			return nil, err
 		}
 	}
@@ -159,14 +177,18 @@ func Render(ctx context.Context, opts Options) (*Result, error) {
 	if network.Mode == "" {
 		network = cfg.Trust.Network
 	}
-	hopts := append([]helm.Option{helm.WithNetworkPolicy(network)}, opts.HelmOptions...)
+	hopts := append([]helm.Option{helm.WithNetworkPolicy(network), helm.WithMaxBytes(cfg.Render.Limits.MaxBytesOrDefault())}, opts.HelmOptions...)
 	rfs, err := rootfs.Open(rp.Root)
 	if err != nil {
 		return nil, err
 	}
 	defer rfs.Close()
+	if len(opts.Overlay) > 0 {
+		rfs = rfs.WithOverlay(opts.Overlay)
+		hopts = append(hopts, helm.WithOverlay(rp.Root, opts.Overlay))
+	}
 	r := &renderer{repo: rp, cfg: cfg, build: build, network: network, fs: rfs, lines: newLineIndex(), parallel: par,
-		helm: helm.NewRenderer(cacheDir, hopts...), progress: opts.Progress}
+		helm: helm.NewRenderer(cacheDir, hopts...), progress: opts.Progress, selectApp: opts.Select}
 	r.repoCRDs, err = rp.CRDs(ctx)
 	if err != nil {
 		return nil, err
@@ -212,6 +234,7 @@ func Render(ctx context.Context, opts Options) (*Result, error) {
 			Message: "the checkout has no git origin and no repoURLs are configured: a git source is read from the checkout when its path exists here (set repoURLs in " + config.FileName + ")",
 		})
 	}
+	res.Skipped = int(r.skipped.Load())
 	res.Findings = report.Sort(res.Findings)
 	return res, nil
 }
@@ -254,7 +277,9 @@ type node struct {
 	app        *argo.Application
 	synthetic  bool
 	fromParent bool
-	result     *appResult
+	// skipped: Options.Select refused it.
+	skipped bool
+	result  *appResult
 }
 
 // appResult is one rendered Application.
@@ -319,6 +344,23 @@ func (r *renderer) renderCluster(ctx context.Context, d workspace.ClusterDir, ku
 	maxApps := r.cfg.Render.Limits.MaxAppsPerClusterOrDefault()
 	capped := false
 	for len(wave) > 0 {
+		if r.selectApp != nil {
+			wave = slices.DeleteFunc(wave, func(n *node) bool {
+				if r.selectApp(d.Name, n.app) {
+					if n.skipped {
+						n.skipped = false
+						r.skipped.Add(-1)
+					}
+					return false
+				}
+				n.result = nil // a refused new version of an app rendered before
+				if !n.skipped {
+					n.skipped = true
+					r.skipped.Add(1)
+				}
+				return true
+			})
+		}
 		results := make([]*appResult, len(wave))
 		g, gctx := errgroup.WithContext(ctx)
 		g.SetLimit(r.parallel)
@@ -587,6 +629,7 @@ func (r *renderer) renderApp(ctx context.Context, cl *cluster, app *argo.Applica
 			continue
 		}
 		all = append(all, so.resources...)
+		ra.ChartCRDs = append(ra.ChartCRDs, so.chartCRDs...)
 	}
 	switch {
 	case len(sources) > 1:
@@ -715,6 +758,7 @@ type sourceOut struct {
 	inputs    []string
 	findings  []report.Finding
 	err       error
+	chartCRDs []*resource.Resource // see resource.App.ChartCRDs
 }
 
 func (r *renderer) renderSource(ctx context.Context, cl *cluster, app *argo.Application, src argo.Source, multi bool, refs map[string]string) (out sourceOut) {
@@ -755,6 +799,7 @@ func (r *renderer) renderSource(ctx context.Context, cl *cluster, app *argo.Appl
 			}
 		}
 		out.findings = append(out.findings, unusedValueFindings(cl, app, src.Chart, ho)...)
+		out.chartCRDs = chartCRDResources(ho)
 		return out
 	}
 	out.typ = explicitType(src)
@@ -810,6 +855,7 @@ func (r *renderer) renderSource(ctx context.Context, cl *cluster, app *argo.Appl
 		rs, in := helmResources(ho)
 		out.resources, out.inputs = rs, append(out.inputs, in...)
 		out.findings = append(out.findings, unusedValueFindings(cl, app, dir, ho)...)
+		out.chartCRDs = chartCRDResources(ho)
 	case TypeKustomize:
 		if k := src.Kustomize; k != nil && k.Version != "" {
 			if _, ok := r.cfg.Render.KustomizeVersions[k.Version]; !ok {
@@ -835,6 +881,7 @@ func (r *renderer) renderSource(ctx context.Context, cl *cluster, app *argo.Appl
 			return out
 		}
 		out.resources, out.inputs = ko.resources, append(out.inputs, ko.inputs...)
+		out.chartCRDs = ko.chartCRDs
 		for _, d := range ko.deprecated {
 			out.findings = append(out.findings, report.Finding{
 				Rule: report.RuleRenderDeprecated, Severity: report.SeverityInfo, Cluster: cl.name, App: app.Metadata.Name,
@@ -894,6 +941,15 @@ func unusedValueFindings(cl *cluster, app *argo.Application, chart string, ho *h
 		})
 	}
 	return out
+}
+
+// chartCRDResources are the chart's CRDs that helm did not render.
+func chartCRDResources(ho *helm.Output) []*resource.Resource {
+	var rs []*resource.Resource
+	for _, c := range ho.ChartCRDs {
+		rs = append(rs, &resource.Resource{Object: c.Object, Origin: resource.Origin{File: c.File}})
+	}
+	return rs
 }
 
 // helmResources converts helm output to resources.

@@ -78,7 +78,7 @@ func applyOverrides(r *workspace.Workspace, src argo.Source, appPath, appName st
 	var read []string
 	for _, name := range []string{".argocd-source.yaml", ".argocd-source-" + appName + ".yaml"} {
 		rel := path.Join(appPath, name)
-		data, err := os.ReadFile(r.Abs(rel))
+		data, err := r.ReadFile(rel) // through the workspace (and a bump's overlay)
 		if errors.Is(err, fs.ErrNotExist) {
 			continue
 		}

@@ -23,6 +23,11 @@ const (
 //   - a YAML syntax error absorbs the render failures and the "not scanned
 //     for secrets" warning of its file; a render failure, the warning at
 //     its line;
+//   - an out-of-bounds symlink is one finding at the link
+//     (render/symlink-out-of-bounds): the render failures at the link or at
+//     a path through it, and the "does not exist" findings (app sanity,
+//     kustomize entries) whose Cause is a missing path through it, fold
+//     into it, and it lists the clusters/apps they came from;
 //   - the same finding (rule, file, line, message) in several clusters or
 //     apps, such as a mistake in a base shared by two clusters, becomes one
 //     finding listing every affected cluster/app in Affected.
@@ -31,6 +36,7 @@ const (
 // messages go to Detail. The result is sorted (see Sort).
 func Fold(fs []Finding) []Finding {
 	fs = Sort(fs) // exact duplicates (a repo-wide finding of every shard) go first
+	fs = foldLinks(fs)
 	fs = foldCauses(fs)
 	fs = foldSpots(fs)
 	fs = foldTargets(fs)
@@ -156,6 +162,63 @@ func foldCauses(fs []Finding) []Finding {
 		}
 		return better(a, b)
 	})
+}
+
+// foldLinks folds the views of each out-of-bounds symlink into the
+// render/symlink-out-of-bounds finding at the link.
+func foldLinks(fs []Finding) []Finding {
+	var links []string
+	for _, f := range fs {
+		if f.Rule == RuleRenderSymlink && f.File != "" {
+			links = append(links, f.File)
+		}
+	}
+	if len(links) == 0 {
+		return fs
+	}
+	// the innermost link a path goes through
+	through := func(p string) string {
+		best := ""
+		for _, l := range links {
+			if (p == l || strings.HasPrefix(p, l+"/")) && len(l) > len(best) {
+				best = l
+			}
+		}
+		return best
+	}
+	key := func(f Finding) string {
+		switch {
+		case f.Rule == RuleRenderSymlink:
+			return f.File
+		case strings.HasPrefix(f.Cause, "missing:"):
+			return through(strings.TrimPrefix(f.Cause, "missing:"))
+		case f.Rule == ruleRenderFailed:
+			return through(f.File)
+		}
+		return ""
+	}
+	targets := map[string][]Target{}
+	for _, f := range fs {
+		if k := key(f); k != "" && f.Rule != RuleRenderSymlink {
+			targets[k] = mergeTargets(targets[k], f.Targets())
+		}
+	}
+	fs = foldGroups(fs, key, func(a, b Finding) bool {
+		if sa, sb := a.Rule == RuleRenderSymlink, b.Rule == RuleRenderSymlink; sa != sb {
+			return sa
+		}
+		return better(a, b)
+	})
+	for i, f := range fs {
+		if ts := targets[f.File]; f.Rule == RuleRenderSymlink && len(ts) > 0 {
+			fs[i].Cluster, fs[i].App = ts[0].Cluster, ts[0].App
+			fs[i].Affected = nil
+			if len(ts) > 1 {
+				fs[i].Affected = ts
+			}
+		}
+	}
+	return fs
 }
 
 // foldSpots folds the render failure and the secret scan's "unparsable" of

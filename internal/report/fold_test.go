@@ -50,3 +50,44 @@ func TestFold(t *testing.T) {
 		t.Errorf("second fold changed the findings:\n%+v\n%+v", got, again)
 	}
 }
+
+// TestFoldLinks: every view of one out-of-bounds symlink is one finding at
+// the link, naming the apps it broke; a path next to the link (a prefix
+// only by name) and another link's views stay apart.
+func TestFoldLinks(t *testing.T) {
+	in := []Finding{
+		{Rule: RuleRenderSymlink, Severity: SeverityError, File: "charts/linked", Message: "symlink points outside"},
+		{Rule: RuleRenderSymlink, Severity: SeverityError, File: "apps/base", Message: "symlink points outside"},
+		// the chart dir link: the render failure at the link and the sanity check's missing source path, two clusters
+		{Rule: "render/failed", Severity: SeverityError, Cluster: "c1", App: "a", File: "charts/linked", Message: "app path: symlink"},
+		{Rule: "repo/app-sanity", Severity: SeverityWarning, Cluster: "c1", App: "a", File: "apps/a.yaml", Line: 11, Message: "source path does not exist", Cause: "missing:charts/linked"},
+		{Rule: "render/failed", Severity: SeverityError, Cluster: "c2", App: "a", File: "charts/linked/templates", Message: "refused"},
+		// the kustomize base link, seen as a missing resources entry
+		{Rule: "render/failed", Severity: SeverityError, Cluster: "c1", App: "k", File: "apps/k/kustomization.yaml", Line: 2, Message: "entry does not exist", Cause: "missing:apps/base"},
+		// not through a link
+		{Rule: "render/failed", Severity: SeverityError, Cluster: "c1", App: "b", File: "charts/linked-too/values.yaml", Message: "bad"},
+		{Rule: "repo/app-sanity", Severity: SeverityWarning, Cluster: "c1", App: "b", File: "apps/b.yaml", Line: 3, Message: "no", Cause: "missing:apps/basement"},
+	}
+	got := Fold(in)
+	if len(got) != 4 {
+		t.Fatalf("%d findings, want 4: %+v", len(got), got)
+	}
+	by := map[string]Finding{}
+	for _, f := range got {
+		by[f.Rule+":"+f.Location()] = f
+	}
+	chart := by[RuleRenderSymlink+":charts/linked"]
+	if want := []Target{{"c1", "a"}, {"c2", "a"}}; !reflect.DeepEqual(chart.Affected, want) || chart.Detail == "" {
+		t.Errorf("chart link: %+v", chart)
+	}
+	base := by[RuleRenderSymlink+":apps/base"]
+	if base.Cluster != "c1" || base.App != "k" || len(base.Affected) != 0 {
+		t.Errorf("base link: %+v", base)
+	}
+	if _, ok := by["render/failed:charts/linked-too/values.yaml"]; !ok {
+		t.Errorf("a file next to the link was folded: %+v", got)
+	}
+	if _, ok := by["repo/app-sanity:apps/b.yaml:3"]; !ok {
+		t.Errorf("a path next to the link was folded: %+v", got)
+	}
+}

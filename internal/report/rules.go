@@ -125,7 +125,8 @@ var rules = []Rule{
 			"template or file, or raise render.limits in a trusted config. See docs/security.md."},
 	{RuleRenderSymlink, SeverityError, "A symlink in the repository points outside it.",
 		"render-check never reads through it, and Argo CD refuses to generate manifests from a repository that " +
-			"contains one. Replace the link with the file, or point it at a path inside the repository."},
+			"contains one. The apps it broke are listed on this one finding (their render failures and \"does not " +
+			"exist\" views of the link fold into it). Replace the link with the file, or point it at a path inside the repository."},
 	{RuleRenderAppSetGenerator, SeverityError, "An ApplicationSet generator or its template fails: Argo CD creates none of its Applications.",
 		"The ApplicationSet controller stops at the first generator or template error and creates nothing. " +
 			"Fix the generator or template field at the reported line; `render-check appset generate FILE` shows the expansion."},

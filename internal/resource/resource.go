@@ -131,6 +131,11 @@ type App struct {
 	// Inputs are the repo-relative files read while rendering this app,
 	// sorted (for changed-only runs).
 	Inputs []string
+	// ChartCRDs are CustomResourceDefinitions shipped in crds/ of the
+	// charts the app renders that are not among Resources (skipCrds: true):
+	// a schema source for custom resources, never applied. Origin.File is
+	// helm's path of the file ("<chart>/crds/x.yaml").
+	ChartCRDs []*Resource
 }
 
 // All returns every resource of every app of the cluster, in app order.

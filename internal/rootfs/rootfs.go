@@ -15,6 +15,7 @@
 package rootfs
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -28,6 +29,9 @@ import (
 type FS struct {
 	dir  string // absolute, symlinks resolved
 	root *os.Root
+	// overlay maps clean relative paths to content read instead of the
+	// file on disk (WithOverlay).
+	overlay map[string][]byte
 }
 
 // Open opens dir as a root. The directory itself may be reached through a
@@ -198,6 +202,12 @@ func (f *FS) ReadFile(name string) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
+	if b, ok := f.overlaid(rel); ok {
+		if _, err := f.Stat(rel); err != nil {
+			return nil, err // containment first: an overlay never reads through a link out of the root
+		}
+		return bytes.Clone(b), nil
+	}
 	var b []byte
 	err = f.do(rel, func(r string) error {
 		var err error
@@ -234,6 +244,11 @@ func (f *FS) Stat(name string) (fs.FileInfo, error) {
 		st, err = f.root.Stat(r)
 		return err
 	})
+	if err == nil {
+		if b, ok := f.overlaid(rel); ok {
+			st = sizedInfo{FileInfo: st, size: int64(len(b))}
+		}
+	}
 	return st, err
 }
 
@@ -323,3 +338,100 @@ func (f *FS) OutOfBounds(dir string) ([]*OutOfBoundsError, error) {
 	}
 	return out, nil
 }
+
+// WithOverlay returns a view of f in which the files named in files
+// (slash paths relative to the root, of files that exist) read as the given
+// content: ReadFile and Stat see it, through a symlink inside the root too;
+// nothing on disk changes. Open still serves the file on disk: read content
+// with ReadFile. The view shares f's root: close f, not the view.
+func (f *FS) WithOverlay(files map[string][]byte) *FS {
+	ov := make(map[string][]byte, len(files))
+	for k, v := range files {
+		ov[filepath.Clean(filepath.FromSlash(k))] = v
+	}
+	return &FS{dir: f.dir, root: f.root, overlay: ov}
+}
+
+// overlaid returns the overlay's content for rel (relative to the root),
+// also when rel reaches an overlaid file through a symlink.
+func (f *FS) overlaid(rel string) ([]byte, bool) {
+	if len(f.overlay) == 0 {
+		return nil, false
+	}
+	if b, ok := f.overlay[rel]; ok {
+		return b, true
+	}
+	real, err := filepath.EvalSymlinks(filepath.Join(f.dir, rel))
+	if err != nil {
+		return nil, false
+	}
+	r2, err := filepath.Rel(f.dir, real)
+	if err != nil || !local(r2) {
+		return nil, false
+	}
+	b, ok := f.overlay[r2]
+	return b, ok
+}
+
+// sizedInfo is a file's info with the size of its overlaid content.
+type sizedInfo struct {
+	fs.FileInfo
+	size int64
+}
+
+func (s sizedInfo) Size() int64 { return s.size }
+
+// OverlayFS returns fsys (slash paths relative to a root) with the files
+// named in files reading as the given content (Open, ReadFile, Stat); other
+// names go to fsys. Directory listings are fsys's.
+func OverlayFS(fsys fs.FS, files map[string][]byte) fs.FS {
+	return &overlayDirFS{base: fsys, files: files}
+}
+
+type overlayDirFS struct {
+	base  fs.FS
+	files map[string][]byte
+}
+
+func (o *overlayDirFS) Open(name string) (fs.File, error) {
+	b, ok := o.files[name]
+	if !ok {
+		return o.base.Open(name)
+	}
+	st, err := fs.Stat(o.base, name)
+	if err != nil {
+		return nil, err
+	}
+	return &memFile{Reader: bytes.NewReader(b), info: sizedInfo{FileInfo: st, size: int64(len(b))}}, nil
+}
+
+func (o *overlayDirFS) ReadFile(name string) ([]byte, error) {
+	if b, ok := o.files[name]; ok {
+		return bytes.Clone(b), nil
+	}
+	return fs.ReadFile(o.base, name)
+}
+
+func (o *overlayDirFS) Stat(name string) (fs.FileInfo, error) {
+	st, err := fs.Stat(o.base, name)
+	if err != nil {
+		return nil, err
+	}
+	if b, ok := o.files[name]; ok {
+		return sizedInfo{FileInfo: st, size: int64(len(b))}, nil
+	}
+	return st, nil
+}
+
+func (o *overlayDirFS) ReadDir(name string) ([]fs.DirEntry, error) {
+	return fs.ReadDir(o.base, name)
+}
+
+// memFile is an overlaid file opened for reading.
+type memFile struct {
+	*bytes.Reader
+	info fs.FileInfo
+}
+
+func (m *memFile) Stat() (fs.FileInfo, error) { return m.info, nil }
+func (m *memFile) Close() error               { return nil }

@@ -71,6 +71,20 @@ func CheckCluster(ctx context.Context, c *resource.Cluster, opts ClusterOptions)
 		crds = append(crds, cs...)
 	}
 	crds = append(crds, opts.CRDs...)
+	// then the CRDs of charts an app renders with skipCrds: shipped, not
+	// applied; a broken one is no finding (nobody edits it), only no schema
+	for _, a := range c.Apps {
+		for _, r := range a.ChartCRDs {
+			cs, err := ConvertCRD(normalize(r.Object).(map[string]any))
+			if err != nil {
+				continue
+			}
+			for i := range cs {
+				cs[i].Source, cs[i].Cite = fmt.Sprintf("chart crds %s (app %s)", r.Origin.File, a.Name), true
+			}
+			crds = append(crds, cs...)
+		}
+	}
 	v, err := New(Options{KubernetesVersion: version, Strict: opts.Strict, CRDs: crds,
 		SchemaLocations: opts.SchemaLocations, SchemaCacheDir: opts.SchemaCacheDir, SkipKinds: opts.SkipKinds,
 		MissingSchema: opts.MissingSchema, NoCatalog: opts.NoCatalog, Cache: cache})

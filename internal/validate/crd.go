@@ -21,6 +21,10 @@ type CRDSchema struct {
 	Schema map[string]any
 	// Source names where the CRD came from ("file:line" or a description).
 	Source string
+	// Cite adds Source to the findings of the resources it judges: set for
+	// CRDs a person cannot find in the repo or the output (a chart's crds/
+	// left unrendered).
+	Cite bool
 	// StatusSubresource is true when the version enables the status
 	// subresource: the API server then ignores status on writes to the
 	// resource, so the schema accepts any status.

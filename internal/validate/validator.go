@@ -540,6 +540,9 @@ func (v *Validator) find(l *lookup, apiVersion, kindName string) {
 	key := apiVersion + "/" + kindName
 	if crd, ok := v.crds[key]; ok {
 		l.schema, l.err = v.compileCRD(crd)
+		if crd.Cite {
+			l.source = crd.Source
+		}
 		return
 	}
 	if k, ok := v.builtin.Kinds[key]; ok {

@@ -21,6 +21,7 @@ import (
 	"github.com/bmatcuk/doublestar/v4"
 
 	"github.com/render-check/render-check/internal/config"
+	"github.com/render-check/render-check/internal/rootfs"
 )
 
 // Settings configure Open.
@@ -32,6 +33,11 @@ type Settings struct {
 	// root. This is where a rooted, symlink-refusing filesystem (the
 	// untrusted-checkout containment) plugs in.
 	FS fs.FS
+	// Overlay maps slash paths relative to the root, of existing files, to
+	// the content every read of the workspace sees instead of the file on
+	// disk (a bump's edits before they are written). Hash hashes that
+	// content, never git's blob id of the file on disk.
+	Overlay map[string][]byte
 }
 
 // Workspace is an opened config repo checkout: the one place each fact
@@ -57,6 +63,9 @@ type Workspace struct {
 	filesOnce sync.Once
 	files     *fileList
 	filesErr  error
+
+	// overlay is Settings.Overlay.
+	overlay map[string][]byte
 
 	mu     sync.Mutex
 	docs   map[string]*parsed
@@ -98,8 +107,11 @@ func Open(ctx context.Context, root string, s Settings) (*Workspace, error) {
 	if fsys == nil {
 		fsys = os.DirFS(abs)
 	}
+	if len(s.Overlay) > 0 {
+		fsys = rootfs.OverlayFS(fsys, s.Overlay)
+	}
 	w := &Workspace{Root: abs, Config: cfg, Git: facts, Origin: facts.Origin, Head: facts.Head,
-		git: g, fsys: fsys, urls: map[string]bool{}, docs: map[string]*parsed{}, hashes: map[string]string{}}
+		git: g, fsys: fsys, overlay: s.Overlay, urls: map[string]bool{}, docs: map[string]*parsed{}, hashes: map[string]string{}}
 	if facts.Origin != "" {
 		w.urls[NormalizeURL(facts.Origin)] = true
 	}
@@ -138,7 +150,7 @@ func (w *Workspace) Hash(ctx context.Context, rel string) (string, error) {
 	if _, err := w.Files(ctx); err != nil {
 		return "", err
 	}
-	if h, ok := w.files.blobs[rel]; ok {
+	if h, ok := w.files.blobs[rel]; ok && w.overlay[rel] == nil {
 		return h, nil
 	}
 	w.mu.Lock()

@@ -45,6 +45,9 @@ func (r *Renderer) loadDir(dir string, display func(string) string) (*chart.Char
 			return
 		}
 		e.chart, e.err = loadChartDir(dir)
+		if e.err == nil && r.overlayUnder(dir) {
+			e.chart, e.err = r.overlayChart(e.chart, dir)
+		}
 		if e.err != nil {
 			e.err = loadError(e.err, dir, display)
 			return

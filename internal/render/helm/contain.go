@@ -36,6 +36,14 @@ func (r *Renderer) addRoot(dir string) error {
 	if err != nil {
 		return err
 	}
+	if len(r.overlay) > 0 {
+		for _, d := range r.overlayRoots {
+			if d == dir || d == f.Dir() {
+				f = f.WithOverlay(r.overlayRel())
+				break
+			}
+		}
+	}
 	r.roots[dir] = f
 	return nil
 }
@@ -102,6 +110,18 @@ func (r *Renderer) addRoots(root string, refs map[string]string) error {
 		}
 	}
 	return nil
+}
+
+// overlayRel is the overlay with paths relative to the checkout root.
+func (r *Renderer) overlayRel() map[string][]byte {
+	out := map[string][]byte{}
+	root := r.overlayRoots[0]
+	for p, b := range r.overlay {
+		if rel, err := filepath.Rel(root, p); err == nil && filepath.IsLocal(rel) {
+			out[filepath.ToSlash(rel)] = b
+		}
+	}
+	return out
 }
 
 func mapValues(m map[string]string) []string {

@@ -111,6 +111,21 @@ type Output struct {
 	// Unused are keys of the repo's values files that the chart never
 	// reads (Template only).
 	Unused []UnusedValue
+	// ChartCRDs are the CustomResourceDefinitions in crds/ of the chart and
+	// its dependencies that the output does not hold (skipCrds: true, or
+	// includeCRDs: false), read from the loaded chart (for a remote chart,
+	// the one already pulled to render: nothing is fetched for them). A
+	// local chart's own crds/ is part of the checkout and not repeated here.
+	// They are a schema source only, never applied.
+	ChartCRDs []ChartCRD
+}
+
+// ChartCRD is one CustomResourceDefinition shipped in a chart's crds/.
+type ChartCRD struct {
+	// Object is the decoded CRD.
+	Object map[string]any
+	// File is helm's path of the file, e.g. "<chart>/charts/<dep>/crds/x.yaml".
+	File string
 }
 
 // Manifest is one rendered object.
@@ -186,7 +201,12 @@ type Renderer struct {
 	repoConfig     string
 	registryConfig string
 	network        netpolicy.Policy
+	maxBytes       int                   // cap on one chart's rendered output
 	roots          map[string]*rootfs.FS // readable roots, guarded by mu
+	// overlay maps absolute paths to content read instead of the file on
+	// disk (WithOverlay); overlayRoots are the checkout's spellings.
+	overlay      map[string][]byte
+	overlayRoots []string
 
 	mu      sync.Mutex
 	charts  map[string]*chartEntry // loaded charts by key
@@ -217,6 +237,7 @@ func NewRenderer(cacheDir string, opts ...Option) *Renderer {
 		charts:     map[string]*chartEntry{},
 		indexes:    map[string]*indexEntry{},
 		pulls:      map[string]*pullEntry{},
+		maxBytes:   64 << 20,
 	}
 	for _, o := range opts {
 		o(r)

@@ -140,7 +140,7 @@ func (r *Renderer) Inflate(ctx context.Context, req InflateRequest) (*Output, er
 				}
 			}
 		}
-		b, err := os.ReadFile(p)
+		b, err := r.readFile(p)
 		if err != nil {
 			return nil, name, &Error{File: name, Err: fmt.Errorf("%w: %w", ErrValuesFileNotFound, err)}
 		}
@@ -166,7 +166,7 @@ func (r *Renderer) Inflate(ctx context.Context, req InflateRequest) (*Output, er
 				ErrOutsideKustomization, ps.display(kpath), ps.display(dir))}
 		}
 		actual := filepath.Join(chartDir, "values.yaml")
-		b, err := os.ReadFile(actual)
+		b, err := r.readFile(actual)
 		if err != nil {
 			return nil, &Error{File: ps.display(chartDir), Err: fmt.Errorf("%w: kustomize reads the chart's values.yaml (%s) unless valuesInline is used with valuesMerge: replace: %w", ErrValuesFileNotFound, ps.display(actual), err)}
 		}
@@ -220,7 +220,11 @@ func (r *Renderer) Inflate(ctx context.Context, req InflateRequest) (*Output, er
 	if err != nil {
 		return nil, locateSchemaError(root, valueFiles, err)
 	}
-	return &Output{Manifests: ms, ValueFiles: valueFiles, Inputs: sortUnique(inputs)}, nil
+	out := &Output{Manifests: ms, ValueFiles: valueFiles, Inputs: sortUnique(inputs)}
+	if !req.IncludeCRDs {
+		out.ChartCRDs = chartCRDs(ch, ps.remoteDir != "")
+	}
+	return out, nil
 }
 
 // mergeInline combines a values file with valuesInline as kustomize does

@@ -22,6 +22,7 @@ import (
 	"github.com/render-check/render-check/internal/argo"
 
 	"github.com/render-check/render-check/internal/resource"
+	"github.com/render-check/render-check/internal/workspace"
 )
 
 // ErrMissingKind is returned (inside an *Error naming the template) for a
@@ -164,8 +165,46 @@ func (r *Renderer) Template(ctx context.Context, req Request) (*Output, error) {
 	if err != nil {
 		return nil, locateSchemaError(root, valueFiles, err)
 	}
-	return &Output{Manifests: ms, ValueFiles: valueFiles, Inputs: sortUnique(inputs),
-		Unused: unusedValues(ch, root, chartDir, valueFiles)}, nil
+	out := &Output{Manifests: ms, ValueFiles: valueFiles, Inputs: sortUnique(inputs),
+		Unused: unusedValues(ch, root, chartDir, valueFiles)}
+	if h.SkipCrds {
+		out.ChartCRDs = chartCRDs(ch, ps.remoteDir != "")
+	}
+	return out, nil
+}
+
+// chartCRDs decodes the CRDs in crds/ of ch's dependencies and, with own,
+// of ch itself. A file that does not decode is skipped: it is not rendered,
+// so it is no finding, only no schema.
+func chartCRDs(ch *chart.Chart, own bool) []ChartCRD {
+	var out []ChartCRD
+	for _, c := range ch.CRDObjects() {
+		if !own && c.File != nil && strings.HasPrefix(c.Filename, ch.ChartFullPath()+"/crds/") {
+			continue
+		}
+		if c.File == nil {
+			continue
+		}
+		rd := utilyaml.NewYAMLReader(bufio.NewReader(bytes.NewReader(c.File.Data)))
+		for {
+			doc, err := rd.Read()
+			if err != nil {
+				break
+			}
+			js, err := yaml.YAMLToJSON(doc)
+			if err != nil {
+				continue
+			}
+			obj, err := decodeObject(bytes.TrimSpace(js))
+			if err != nil {
+				continue
+			}
+			if k, _ := obj["kind"].(string); k == "CustomResourceDefinition" {
+				out = append(out, ChartCRD{Object: obj, File: filepath.ToSlash(c.Filename)})
+			}
+		}
+	}
+	return out
 }
 
 func sortUnique(s []string) []string {
@@ -234,6 +273,13 @@ func (r *Renderer) run(ctx context.Context, j job) (ms []Manifest, err error) {
 			return nil, &Error{File: j.mapper.display(filepath.Join(j.mapper.chartDir, "Chart.yaml")), Err: err}
 		}
 		return nil, j.mapper.renderError(fmt.Errorf("helm template: %w", err))
+	}
+	size := len(rel.Manifest)
+	for _, h := range rel.Hooks {
+		size += len(h.Manifest)
+	}
+	if size > r.maxBytes {
+		return nil, &workspace.LimitError{Limit: "rendered bytes", Detail: fmt.Sprintf("%d bytes, the limit is %d (render.limits.maxBytes)", size, r.maxBytes)}
 	}
 	var buf bytes.Buffer
 	buf.WriteString(strings.TrimSpace(rel.Manifest))
