@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -150,4 +151,54 @@ spec:
 	if f := findRule(rep, "render/appset-duplicate", ""); f != nil {
 		t.Fatalf("one manifest in two overlapping clusters reported as a duplicate: %s:%d %s", f.File, f.Line, f.Message)
 	}
+
+	// Two clusters are two Argo CD instances: the same ApplicationSet in
+	// each is no duplicate, and both generate their Applications.
+	root = checkRepo(t, map[string]string{
+		".render-check.yaml":        checkConfig,
+		"CODEOWNERS":                checkOwners,
+		"clusters/dev/appset.yaml":  appset,
+		"clusters/prod/appset.yaml": appset,
+		"apps/web/cm.yaml":          okConfigMap,
+	})
+	_, rep, errOut = checkJSON(t, root)
+	if rep == nil {
+		t.Fatalf("check failed: %s", errOut)
+	}
+	if f := findRule(rep, "render/appset-duplicate", ""); f != nil {
+		t.Fatalf("the same ApplicationSet in two clusters reported as a duplicate: %s:%d %s", f.File, f.Line, f.Message)
+	}
+	for _, c := range rep.Clusters {
+		if len(c.Apps) != 2 {
+			t.Errorf("cluster %s: %d apps, want web-blue and web-green", c.Name, len(c.Apps))
+		}
+	}
+
+	// Detected from root Application files, a cluster reads the
+	// ApplicationSets beside its roots, not those of a nested directory that
+	// is another detected cluster.
+	root = writeRepo(t, map[string]string{
+		"stack/root.yaml":                 rootApp("stack", "stack/apps"),
+		"stack/appset.yaml":               appset,
+		"stack/with_metrics/root.yaml":    rootApp("stack-metrics", "stack/with_metrics/apps"),
+		"stack/with_metrics/appset.yaml":  appset,
+		"stack/apps/cm.yaml":              okConfigMap,
+		"stack/with_metrics/apps/cm.yaml": okConfigMap,
+		"apps/web/cm.yaml":                okConfigMap,
+	})
+	_, rep, errOut = checkJSON(t, root)
+	if rep == nil {
+		t.Fatalf("check failed: %s", errOut)
+	}
+	if f := findRule(rep, "render/appset-duplicate", ""); f != nil {
+		t.Fatalf("the ApplicationSet of a nested detected cluster reported as a duplicate: %s:%d %s", f.File, f.Line, f.Message)
+	}
+	if got := checkedApps(rep); !slices.Contains(got, "stack/web-blue") || !slices.Contains(got, "with_metrics/web-blue") {
+		t.Errorf("apps = %v, want web-blue in both detected clusters", got)
+	}
+}
+
+// rootApp is a root Application of this repo rendering dir.
+func rootApp(name, dir string) string {
+	return "apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n  name: " + name + "\n  namespace: argocd\nspec:\n  project: default\n  source:\n    repoURL: https://git.example.com/platform/config.git\n    path: " + dir + "\n  destination:\n    server: https://kubernetes.default.svc\n    namespace: " + name + "\n  syncPolicy:\n    syncOptions: [CreateNamespace=true]\n"
 }

@@ -74,6 +74,7 @@ Exit codes:
 	f.BoolVar(&o.noVerify, "no-verify", false, "do not check that the tag or digest exists in the registry")
 	f.BoolVar(&o.dryRun, "dry-run", false, "print the unified diff and write nothing")
 	f.StringVar(&o.format, "format", "text", "output format: text or json")
+	_ = cmd.RegisterFlagCompletionFunc("cluster", completeClusters(&o.root, &o.conf))
 	return cmd
 }
 

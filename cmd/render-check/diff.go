@@ -70,6 +70,8 @@ Exit codes:
 	f.StringVar(&o.format, "format", "text", "output format: "+strings.Join(diff.Formats, ", "))
 	f.StringVar(&o.summary, "summary", "", "also append the markdown view to this file (default under GitHub Actions: $GITHUB_STEP_SUMMARY)")
 	f.BoolVar(&o.failOnChange, "fail-on-change", false, "exit 1 if any rendered resource changed")
+	_ = cmd.RegisterFlagCompletionFunc("cluster", completeClusters(&o.root, &o.conf))
+	_ = cmd.RegisterFlagCompletionFunc("app", completeApps(&o.root, &o.conf, func() []string { return o.clusters }))
 	return cmd
 }
 

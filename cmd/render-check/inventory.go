@@ -58,6 +58,7 @@ Exit codes:
 	f.StringArrayVar(&o.clusters, "cluster", nil, "only this cluster (repeatable)")
 	f.StringVar(&o.image, "image", "", "only this image repository (any tag), e.g. ghcr.io/org/app; leaves charts out")
 	f.BoolVar(&o.noHistory, "no-history", false, "do not read the git history (no last change per line)")
+	_ = cmd.RegisterFlagCompletionFunc("cluster", completeClusters(&o.root, &o.conf))
 	return cmd
 }
 

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -175,6 +176,149 @@ kafka:
 	}
 }
 
+// TestSecretsNamesAreNotCredentials: values that name a credential rather
+// than hold one (the key's own name, an environment variable or Secret key
+// name, a key of the Secret named next to it, "no key needed" markers, an
+// argocd-cm customization key, a workflow permission) give no finding,
+// while literal credentials beside them still do.
+func TestSecretsNamesAreNotCredentials(t *testing.T) {
+	root := writeRepo(t, map[string]string{
+		"values/names.yaml": `instance:
+  mas_storage_accesskey: "storage_accesskey"
+  dro_api_token: "DRO_API_TOKEN"
+  BASIC_AUTH_PASS: BASIC_AUTH_PASS
+  s3AccessKey: S3_PASSWORD
+  apiKey: "apiKey"
+  client_secret: "client_secret"
+tls:
+  privateKey: private.key
+mysql:
+  secretKeys:
+    password: "mysql-password"
+    root_password: "mysql-root-password"
+jwt:
+  existingSecret: "gotrue-credentials"
+  secretKey: "jwtSecret"
+keep:
+  databaseConnectionStringFromSecret:
+    secretName: keep-db-secret
+    secretKey: connection-string
+llm:
+  apiKey: sk-no-key-required
+  LLM_API_KEY: not-needed
+  OPENAI_API_KEY: sk-required
+  OTHER_API_KEY: unused
+matrix:
+  trustedKeyServersSecretKey: "trustedKeyServers"
+dashboard:
+  overrides:
+    download_token: "Downloaded Share Token"
+argocd:
+  configs:
+    cm:
+      resource.customizations.ignoreDifferences.external-secrets.io_ExternalSecret: |
+        jqPathExpressions:
+          - .spec.data[].remoteRef.conversionStrategy
+`,
+		".github/workflows/docs.yml": "on: push\npermissions:\n  id-token: write\n  contents: read\njobs: {}\n",
+		// a Secret holding settings and configuration files without credentials
+		"secrets/objstore.yaml": `apiVersion: v1
+kind: Secret
+metadata:
+  name: thanos-objstore
+stringData:
+  objstore.yml: |-
+    type: s3
+    config:
+      bucket: thanos
+      access_key: ""
+      secret_key: ""
+  s3.json: |
+    {"identities": [{"name": "admin", "credentials": [{"accessKey": "workflows-root", "secretKey": "admin-key-goes-here"}]}]}
+  restic: "restic-repo-password-goes-here"
+data:
+  SMTP_PORT: NTg3
+  SMTP_SECURE: dHJ1ZQ==
+`,
+		"secrets/repo.yaml": `apiVersion: v1
+kind: Secret
+metadata:
+  name: repo-https
+  labels:
+    argocd.argoproj.io/secret-type: repository
+stringData:
+  name: repo-https
+  project: cluster-config
+  type: git
+  url: https://github.com/example/config.git
+---
+apiVersion: v1
+kind: Secret
+metadata:
+  name: misc
+stringData:
+  .dockerconfigjson: '{}'
+  key: ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBzBkq9wXg0y0N3h6F4sFv0lK1f3jZ2mUe7pQ9rT5sYx user@host
+  AWS_S3_ENDPOINT: http://minio.minio.svc.cluster.local:9000
+  database-name: label-studio
+  database-password: label-studio
+`,
+		// literal credentials beside them
+		"secrets/real.yaml": `apiVersion: v1
+kind: Secret
+metadata:
+  name: loki
+stringData:
+  config.yaml: |
+    storage:
+      s3:
+        secret_access_key: 8fJ2kLq9xZ3mN7pR4tV1wY6bC0dE5gH
+  init.sql: |
+    CREATE USER app;
+    ALTER USER app PASSWORD 'x';
+`,
+		"values/real.yaml": `harbor:
+  harborAdminPassword: "Harbor12345"
+  secretKey: "not-a-secure-key"
+minio:
+  users:
+    - accessKey: console
+      secretKey: console123
+pgadmin:
+  password: WorkshopPassword
+aws:
+  awsSecretKey: wJalrXUtnFEMIK7MDENGbPxRfiCYzEXAMPLEKEY9
+env:
+  - name: DB_PASSWORD
+    value: "prod_password"
+  - name: MYSQL_ROOT_PASSWORD
+    value: fake_password
+`,
+	})
+	r := runSecretsCmd(t, "--root", root, "--format", "json")
+	var got []string
+	for _, f := range findingsOf(t, r.stdout) {
+		got = append(got, fmt.Sprintf("%s %s:%d", f.Rule, f.File, f.Line))
+	}
+	slices.Sort(got)
+	want := []string{
+		"secret/credential-value secrets/real.yaml:9",
+		"secret/credential-value values/real.yaml:11",
+		"secret/credential-value values/real.yaml:14",
+		"secret/credential-value values/real.yaml:16",
+		"secret/credential-value values/real.yaml:2",
+		"secret/credential-value values/real.yaml:3",
+		"secret/credential-value values/real.yaml:6",
+		"secret/credential-value values/real.yaml:7",
+		"secret/credential-value values/real.yaml:9",
+		"secret/plaintext-secret secrets/real.yaml:10",
+		"secret/plaintext-secret secrets/repo.yaml:22",
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("findings:\n  %s\nwant:\n  %s", strings.Join(got, "\n  "), strings.Join(want, "\n  "))
+	}
+}
+
 // TestCheckPlacesKustomizeFindings: a failing remote resource is reported at
 // its resources: entry (not at the local file read before it), and the
 // app's own kustomization gets its deprecation notice like nested ones.
@@ -321,5 +465,33 @@ func TestListSaysWhyNothing(t *testing.T) {
 	_, rep, _ = checkJSON(t, root)
 	if f := findRule(rep, "render/no-apps", ""); f == nil || f.Cluster != "prod" || f.Severity != report.SeverityWarning {
 		t.Errorf("a cluster that renders nothing: %+v", rep.Findings)
+	}
+}
+
+// TestCheckCloneOfLocalMirror: a checkout cloned from a local path (a
+// mirror, a CI cache) has an origin no Application names; its sources are
+// read from the checkout by path as when there is no origin, instead of
+// every in-repo source being another repository.
+func TestCheckCloneOfLocalMirror(t *testing.T) {
+	root := t.TempDir()
+	if err := os.CopyFS(root, os.DirFS(filepath.Join("..", "..", "testdata", "layouts", "homelab-kustomize"))); err != nil {
+		t.Fatal(err)
+	}
+	gitInit(t, root)
+	if out, err := exec.Command("git", "-C", root, "remote", "add", "origin", "/srv/mirrors/homelab.git").CombinedOutput(); err != nil {
+		t.Fatalf("git remote add: %v\n%s", err, out)
+	}
+	_, rep, stderr := checkJSON(t, root)
+	if rep == nil {
+		t.Fatal(stderr)
+	}
+	if f := findRule(rep, "render/external-source", ""); f != nil {
+		t.Errorf("an in-repo source is called another repository: %s:%d %s", f.File, f.Line, f.Message)
+	}
+	if got := checkedApps(rep); !slices.Contains(got, "argocd/web") {
+		t.Errorf("apps = %v, want argocd/web rendered from the checkout", got)
+	}
+	if f := findRule(rep, "render/repo-url", ""); f == nil || !strings.Contains(f.Message, "local path") {
+		t.Errorf("no note that the origin is a local path: %+v", f)
 	}
 }

@@ -53,6 +53,7 @@ Exit codes:
 	f.StringArrayVar(&o.clusters, "cluster", nil, "only render this cluster (repeatable)")
 	f.StringVar(&o.kubeVersion, "kube-version", "", "target Kubernetes version for every cluster (default: config, else "+kube.DefaultVersion()+")")
 	f.StringVar(&o.outputDir, "output-dir", "", "directory to write DIR/<cluster>/<app>.yaml into (required)")
+	_ = cmd.RegisterFlagCompletionFunc("cluster", completeClusters(&o.root, &o.conf))
 	return cmd
 }
 

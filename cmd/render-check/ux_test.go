@@ -16,7 +16,8 @@ func TestVersionNamesBundledVersions(t *testing.T) {
 		t.Fatalf("exit %d", code)
 	}
 	for _, re := range []string{`(?m)^render-check \S+$`, `(?m)^  go: +go1\.`, `(?m)^  helm: +v3\.\d+`, `(?m)^  kustomize: +v0\.\d+`,
-		`(?m)^  kubernetes schemas: +1\.\d+.*\(default 1\.\d+\)$`, `(?m)^  commit: +\S+`} {
+		`(?m)^  kubernetes schemas: +1\.\d+.*\(default 1\.\d+\)$`, `(?m)^  commit: +\S+`,
+		`(?m)^  crd catalog: +\d+ kinds from \d+ modules`, `(?m)^    github\.com/cert-manager/cert-manager v1\.\d+`} {
 		if !regexp.MustCompile(re).MatchString(out) {
 			t.Errorf("version output lacks %s:\n%s", re, out)
 		}
@@ -68,6 +69,21 @@ func TestCheckHelpAndCompletion(t *testing.T) {
 	_, out, _ = runCLI(t, "__complete", "check", "--root", root, "--cluster", "er")
 	if !strings.HasPrefix(out, "erp-saas-prod\n:4") {
 		t.Errorf("--cluster completion: %q", out)
+	}
+	for _, cmd := range []string{"render", "diff", "bump", "inventory", "rollback"} {
+		_, out, _ = runCLI(t, "__complete", cmd, "--root", root, "--cluster", "er")
+		if !strings.HasPrefix(out, "erp-saas-prod\n:4") {
+			t.Errorf("%s --cluster completion: %q", cmd, out)
+		}
+	}
+	// --app: the Applications of the cluster chosen, none of another one
+	_, out, _ = runCLI(t, "__complete", "diff", "--root", root, "--cluster", "erp-saas-prod", "--app", "t")
+	if !strings.HasPrefix(out, "tenant-portal\n:4") {
+		t.Errorf("diff --app completion: %q", out)
+	}
+	_, out, _ = runCLI(t, "__complete", "diff", "--root", root, "--app", "t")
+	if !strings.HasPrefix(out, "telemetry-ingest\ntenant-portal\n:4") {
+		t.Errorf("diff --app completion over every cluster: %q", out)
 	}
 }
 

@@ -5,11 +5,13 @@ import (
 	"io"
 	"runtime"
 	"runtime/debug"
+	"slices"
 	"strings"
 
 	"github.com/spf13/cobra"
 
 	"github.com/render-check/render-check/internal/kube"
+	"github.com/render-check/render-check/internal/validate"
 )
 
 // version is stamped at build time with -ldflags "-X main.version=...".
@@ -40,7 +42,8 @@ var bundled = []struct{ label, module string }{
 
 // writeVersion prints the version, the commit, the Go version, the bundled
 // renderer and validator versions (read from the binary's build info) and
-// the embedded Kubernetes schema versions.
+// the embedded Kubernetes schema versions and the CRD catalog's module
+// versions.
 func writeVersion(w io.Writer) error {
 	var b strings.Builder
 	fmt.Fprintf(&b, "render-check %s\n", versionString())
@@ -76,21 +79,38 @@ func writeVersion(w io.Writer) error {
 	}
 	vs := kube.Versions()
 	fmt.Fprintf(&b, "  %-21s %s (default %s)\n", "kubernetes schemas:", strings.Join(vs, ", "), kube.DefaultVersion())
-	_, err := io.WriteString(w, b.String())
+	// the CRD catalog: its kinds and the module versions they come from
+	entries, err := validate.Catalog()
+	if err != nil {
+		return fmt.Errorf("crd catalog: %w", err)
+	}
+	var modules []string
+	for _, e := range entries {
+		modules = append(modules, e.Module+" "+e.Version)
+	}
+	slices.Sort(modules)
+	modules = slices.Compact(modules)
+	fmt.Fprintf(&b, "  %-21s %d kinds from %d modules (render-check schemas catalog lists them)\n", "crd catalog:", len(entries), len(modules))
+	for _, m := range modules {
+		fmt.Fprintf(&b, "    %s\n", m)
+	}
+	_, err = io.WriteString(w, b.String())
 	return err
 }
 
 func newVersionCmd() *cobra.Command {
 	return &cobra.Command{
 		Use:   "version",
-		Short: "Print the version and the bundled Helm, Kustomize and Kubernetes schema versions",
+		Short: "Print the version and the bundled Helm, Kustomize, Kubernetes schema and CRD catalog versions",
 		Long: `Print render-check's version and commit, the Go version it was built with, the
 versions of the bundled libraries that render and validate (Helm, Kustomize,
 kubeconform, sops, go-containerregistry; read from the binary's build
-information) and the Kubernetes versions whose schemas are embedded.
+information), the Kubernetes versions whose schemas are embedded and the
+module versions the embedded CRD catalog comes from.
 
 Exit codes:
-  0  printed`,
+  0  printed
+  2  the embedded CRD catalog could not be read`,
 		Example: `  render-check version
   # in a bug report
   render-check version 2>&1 | tee version.txt`,

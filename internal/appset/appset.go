@@ -85,6 +85,12 @@ type Env struct {
 	// ArgoCDNamespace is the control-plane namespace Argo CD runs in
 	// ("": argocd); a generated Application without a namespace lives there.
 	ArgoCDNamespace string
+	// AssumeClusters is set when there is no cluster inventory at all (no
+	// cluster Secret in the repo, none declared): a destination naming an
+	// unknown cluster is then assumed registered in Argo CD, as nothing
+	// tells a typo from a cluster registered by other means. One info
+	// finding per ApplicationSet names the clusters assumed.
+	AssumeClusters bool
 }
 
 // Input is one ApplicationSet manifest.
@@ -137,6 +143,8 @@ type expander struct {
 	findings []report.Finding
 	// noInventory is set once the empty inventory was reported
 	noInventory bool
+	// assumed are the destination clusters assumed registered (AssumeClusters)
+	assumed map[string]bool
 }
 
 // Expand expands one ApplicationSet.
@@ -454,6 +462,10 @@ func (e *expander) validate(apps []App, spec map[string]any) []App {
 		a.Cluster = c
 		out = append(out, a)
 	}
+	if len(e.assumed) > 0 {
+		e.add(report.Finding{Rule: RuleDestination, Severity: report.SeverityInfo, File: e.in.File, Line: e.lineAt("spec.template.spec.destination"),
+			Message: fmt.Sprintf("ApplicationSet %s: destination cluster %s assumed registered in Argo CD: there is no cluster inventory to check it against (declare the clusters under argoClusters in .render-check.yaml, or keep their cluster Secrets in the repo)", e.name, strings.Join(sortedKeys(e.assumed), ", "))})
+	}
 	return out
 }
 
@@ -521,6 +533,9 @@ func (e *expander) resolve(d destination) (*Cluster, string, bool) {
 		if srv == InClusterServer {
 			return &Cluster{Name: InClusterName, Server: InClusterServer}, "", true
 		}
+		if e.env.AssumeClusters {
+			return e.assume(Cluster{Server: d.server}, d.server)
+		}
 		return nil, fmt.Sprintf("error getting cluster by server %q: no cluster Secret or declared cluster has this server", d.server), false
 	case d.name != "":
 		var found []*Cluster
@@ -546,9 +561,21 @@ func (e *expander) resolve(d destination) (*Cluster, string, bool) {
 		if slices.Contains(e.env.ClusterDirs, d.name) {
 			return &Cluster{Name: d.name}, "", true
 		}
+		if e.env.AssumeClusters {
+			return e.assume(Cluster{Name: d.name}, d.name)
+		}
 		return nil, "there are no clusters with this name: " + d.name, false
 	}
 	return nil, "Destination server missing from app spec", false
+}
+
+// assume records a destination cluster assumed registered in Argo CD.
+func (e *expander) assume(c Cluster, label string) (*Cluster, string, bool) {
+	if e.assumed == nil {
+		e.assumed = map[string]bool{}
+	}
+	e.assumed[label] = true
+	return &c, "", true
 }
 
 // lineAt returns the line of a path of the ApplicationSet, else of its

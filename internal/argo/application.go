@@ -266,3 +266,22 @@ func DecodeApplication(obj map[string]any) (*Application, error) {
 	app.Raw = obj
 	return &app, nil
 }
+
+// DestinationKey names the Application's destination cluster: its server,
+// with in-cluster (by name, or no destination) as the in-cluster server, else
+// "name:" and the name. "" for a nil Application. Two keys that differ may
+// still be one cluster (a name and a server of it); equal keys are one.
+func (a *Application) DestinationKey() string {
+	if a == nil {
+		return ""
+	}
+	d := a.Spec.Destination
+	server := strings.TrimRight(d.Server, "/")
+	if server == "" && (d.Name == "in-cluster" || d.Name == "") {
+		server = "https://kubernetes.default.svc"
+	}
+	if server != "" {
+		return server
+	}
+	return "name:" + d.Name
+}

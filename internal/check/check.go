@@ -32,6 +32,10 @@ type Input struct {
 	// ChangedFiles, when non-nil, are the only repo files that file-based
 	// checks look at (changed-only runs), relative to Root.
 	ChangedFiles []string
+	// Progress, when set, is told by a check that counts its work how far
+	// it is (the image check: distinct images checked of the total); it
+	// may be called from several goroutines, one call at a time.
+	Progress func(done, total int)
 }
 
 // Result is what a check found.

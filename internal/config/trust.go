@@ -292,6 +292,11 @@ func liftsRestrictions(s string) bool {
 	return s != keepSafeBuildOptions(s)
 }
 
+// SafeBuildOptions keeps, of argocd-cm style kustomize build options, those
+// any source may set: --enable-helm and --reorder (nothing that widens what
+// a build may read or run).
+func SafeBuildOptions(s string) string { return keepSafeBuildOptions(s) }
+
 // keepSafeBuildOptions keeps the build options that change output but grant
 // nothing: --enable-helm (rendered in-process) and --reorder.
 func keepSafeBuildOptions(s string) string {

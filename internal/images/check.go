@@ -41,6 +41,9 @@ type Options struct {
 	Client *registry.Client
 	// Getenv reads the credential variables named in Config (default os.Getenv).
 	Getenv func(string) string
+	// Progress, when set, is told after each distinct image is checked how
+	// many of the total are done.
+	Progress func(done, total int)
 }
 
 // NewClient builds the registry client described by cfg: credentials from
@@ -199,7 +202,7 @@ func Check(ctx context.Context, clusters []*resource.Cluster, opts Options) ([]r
 	cctx, cancel := context.WithTimeout(ctx, total)
 	defer cancel()
 	results := map[string]registry.Result{}
-	for _, r := range client.CheckAll(cctx, refs, platforms) {
+	for _, r := range client.CheckAllProgress(cctx, refs, platforms, opts.Progress) {
 		results[r.Ref] = r
 	}
 	if err := ctx.Err(); err != nil {

@@ -60,23 +60,32 @@ type Progress struct {
 	Elapsed time.Duration
 }
 
-// renderProgress reports rendered apps ("render 1,240/2,480 apps"), at
-// most once a second so a CI log is not flooded.
+// renderProgress reports rendered apps ("render 1,240/2,480 apps").
 func (o *Options) renderProgress() func(done, total int) {
+	return o.countProgress("render", "apps", false)
+}
+
+// countProgress reports a stage's counted work ("image: 120/480 images"),
+// at most once a second so a CI log is not flooded; with last, the final
+// count always (a stage whose total is known from the start).
+func (o *Options) countProgress(stage, unit string, last bool) func(done, total int) {
 	if o.Progress == nil {
 		return nil
 	}
 	var mu sync.Mutex
-	var last time.Time
+	var at time.Time
 	return func(done, total int) {
 		mu.Lock()
 		defer mu.Unlock()
-		if now := time.Now(); now.Sub(last) >= time.Second {
-			last = now
-			o.progress(Progress{Stage: "render", Message: fmt.Sprintf("%s/%s apps", thousands(done), thousands(total))})
+		if now := time.Now(); now.Sub(at) >= time.Second || (last && done == total) {
+			at = now
+			o.progress(Progress{Stage: stage, Message: fmt.Sprintf("%s/%s %s", thousands(done), thousands(total), unit)})
 		}
 	}
 }
+
+// stageUnits names what a check stage counts in its progress.
+var stageUnits = map[string]string{"image": "images"}
 
 // thousands formats n with comma separators: 2480 -> "2,480".
 func thousands(n int) string {
@@ -218,6 +227,10 @@ func Check(ctx context.Context, opts Options) (*report.Report, error) {
 	for _, st := range Stages() {
 		start := time.Now()
 		opts.progress(Progress{Stage: st.Name, Message: "checking"})
+		in.Progress = nil
+		if unit, ok := stageUnits[st.Name]; ok {
+			in.Progress = opts.countProgress(st.Name, unit, true)
+		}
 		res, err := st.Run(ctx, in)
 		fs, skipped := res.Findings, res.Skipped
 		var cfgErr *check.ConfigError

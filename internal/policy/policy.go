@@ -43,16 +43,22 @@ type Input struct {
 
 // checker holds the state of one Check run.
 type checker struct {
-	root     string
-	cfg      *config.Config
-	clusters []*resource.Cluster
-	files    []string
-	fileSet  map[string]bool
-	dirSet   map[string]bool
-	idx      *yamlpos.Index
-	repo     *workspace.Workspace
-	scanned  *scan
-	findings []report.Finding
+	// notificationsUsed: some Application, AppProject or
+	// argocd-notifications-cm of the repo subscribes to notifications
+	notificationsUsed bool
+	// unnotified are the per-app repo/notifications findings of a repo that
+	// uses no notifications, folded into one
+	unnotified []report.Finding
+	root       string
+	cfg        *config.Config
+	clusters   []*resource.Cluster
+	files      []string
+	fileSet    map[string]bool
+	dirSet     map[string]bool
+	idx        *yamlpos.Index
+	repo       *workspace.Workspace
+	scanned    *scan
+	findings   []report.Finding
 }
 
 // Check runs every repo rule. An error means the rules could not run (e.g.
@@ -103,11 +109,16 @@ func Check(ctx context.Context, in Input) ([]report.Finding, error) {
 		return nil, err
 	}
 	c.checkCodeOwners()
-	for _, cl := range c.clusters {
+	envs := make([]*env, len(c.clusters))
+	for i, cl := range c.clusters {
+		envs[i] = c.clusterEnv(cl)
+	}
+	c.notificationsUsed = c.usesNotifications(envs)
+	for i, cl := range c.clusters {
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
-		env := c.clusterEnv(cl)
+		env := envs[i]
 		c.checkSanity(cl, env)
 		if prod, why := c.cfg.ProductionReason(cl.Name); prod {
 			from := len(c.findings)
@@ -119,6 +130,7 @@ func Check(ctx context.Context, in Input) ([]report.Finding, error) {
 		}
 		c.checkAdoption(cl)
 	}
+	c.foldNotifications()
 	return report.Sort(c.findings), nil
 }
 

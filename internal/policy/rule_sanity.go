@@ -40,6 +40,13 @@ func (c *checker) checkSanity(cl *resource.Cluster, e *env) {
 		}
 	}
 	for _, a := range apps(cl) {
+		// an app syncing with CreateNamespace=true makes its destination
+		// namespace for every other app deploying there
+		if ns := a.Application.Spec.Destination.Namespace; ns != "" && createNamespace(a.Application) {
+			created[ns] = true
+		}
+	}
+	for _, a := range apps(cl) {
 		app := a.Application
 		if p := projectName(app); p != "default" && e.projects[p] == nil {
 			f := appFinding(report.RuleRepoAppSanity, cl, a, app.File, c.appLine(app, "spec", "project"),
@@ -323,8 +330,10 @@ func (c *checker) checkSharedResources(cl *resource.Cluster) {
 	owner := map[string]*resource.App{}
 	reported := map[string]bool{}
 	for _, a := range cl.Apps {
+		dest := a.Application.DestinationKey()
 		for _, r := range a.Resources {
-			key := r.Key()
+			// the same object in two destination clusters is two objects
+			key := dest + "\x00" + r.Key()
 			first, ok := owner[key]
 			if !ok {
 				owner[key] = a

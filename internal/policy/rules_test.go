@@ -199,7 +199,7 @@ data:
 		{name: "annotated project", app: appSpec{project: "shop"}, projects: project("shop", subscribed, "")},
 		{name: "bare app", app: appSpec{project: "shop"}, projects: project("shop", "", ""),
 			want: func(t *testing.T, a, _ string) []want {
-				return []want{{appFile, lineOf(t, a, "metadata:"), "warning", `Application "web" in production cluster "shop-prod" has no notification subscription`}}
+				return []want{{appFile, lineOf(t, a, "metadata:"), "warning", `the repo uses no Argo CD notifications (no subscription on any Application or AppProject, no argocd-notifications-cm): 1 Application(s) of production cluster(s) shop-prod have no notification subscription (first: "web")`}}
 			}},
 		{name: "empty recipients do not count", app: appSpec{project: "shop", annotations: "    notifications.argoproj.io/subscribe.on-sync-failed.slack: ''\n"}, projects: project("shop", "", ""),
 			want: func(t *testing.T, a, _ string) []want {

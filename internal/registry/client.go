@@ -193,7 +193,33 @@ func (c *Client) Check(ctx context.Context, ref string, platforms []v1.Platform)
 // CheckAll checks refs concurrently (bounded by the client's concurrency)
 // and returns one result per input, in input order. Duplicates are checked once.
 func (c *Client) CheckAll(ctx context.Context, refs []string, platforms []v1.Platform) []Result {
+	return c.CheckAllProgress(ctx, refs, platforms, nil)
+}
+
+// CheckAllProgress is CheckAll telling progress, when set, how many of the
+// distinct references are checked after each one: done counts up to total,
+// one call at a time.
+func (c *Client) CheckAllProgress(ctx context.Context, refs []string, platforms []v1.Platform, progress func(done, total int)) []Result {
 	out := make([]Result, len(refs))
+	distinct := map[string]bool{}
+	for _, ref := range refs {
+		key := ref
+		if r, err := Parse(ref); err == nil {
+			key = r.String()
+		}
+		distinct[key] = true
+	}
+	var mu sync.Mutex
+	done := 0
+	tick := func() {
+		if progress == nil {
+			return
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		done++
+		progress(done, len(distinct))
+	}
 	// Deduplicate before scheduling so waiting duplicates take no slots.
 	first := map[string]int{}
 	dup := make([]int, len(refs))
@@ -212,6 +238,7 @@ func (c *Client) CheckAll(ctx context.Context, refs []string, platforms []v1.Pla
 		dup[i] = i
 		g.Go(func() error {
 			out[i] = c.Check(gctx, ref, platforms)
+			tick()
 			return nil
 		})
 	}

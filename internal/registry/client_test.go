@@ -2,6 +2,7 @@ package registry_test
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -232,5 +233,24 @@ func TestParse(t *testing.T) {
 	}
 	if r, _ := registry.Parse("nginx:1.2@sha256:" + strings.Repeat("a", 64)); r.Mutable() {
 		t.Error("a pinned digest is not mutable")
+	}
+}
+
+// TestCheckAllProgressCountsDistinct: progress counts each distinct
+// reference once, in order, up to the distinct total.
+func TestCheckAllProgressCountsDistinct(t *testing.T) {
+	hermetic(t)
+	reg := registrytest.Start(t, registrytest.Options{})
+	reg.Push(t, reg.Ref("team/app", ":1.0"), registrytest.RandomImage(t, "linux/amd64"))
+	c := registry.New(fastRetries(), registry.WithConcurrency(2))
+	refs := []string{reg.Ref("team/app", ":1.0"), reg.Ref("team/app", ":2.0"), reg.Ref("team/app", ":1.0"), reg.Ref("team/other", ":1")}
+	var calls [][2]int
+	res := c.CheckAllProgress(context.Background(), refs, nil, func(done, total int) { calls = append(calls, [2]int{done, total}) })
+	if len(res) != 4 || res[0].Status != registry.Found || res[2].Status != registry.Found || res[1].Status != registry.NotFound {
+		t.Fatalf("results: %+v", res)
+	}
+	want := [][2]int{{1, 3}, {2, 3}, {3, 3}}
+	if !slices.Equal(calls, want) {
+		t.Errorf("progress calls %v, want %v", calls, want)
 	}
 }

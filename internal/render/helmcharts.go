@@ -31,7 +31,17 @@ type inflater struct {
 
 	mu   sync.Mutex
 	done map[string][]byte
-	crds []*resource.Resource // the charts' CRDs left unrendered (includeCRDs: false), guarded by mu
+	// unused are the values keys of the charts inflated that they never
+	// read (valuesFile, additionalValuesFiles and valuesInline).
+	unused []unusedValue
+	crds   []*resource.Resource // the charts' CRDs left unrendered (includeCRDs: false), guarded by mu
+}
+
+// unusedValues returns the unused values keys found, sorted.
+func (in *inflater) unusedValues() []unusedValue {
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	return sortUnused(in.unused)
 }
 
 func (in *inflater) rewrite(p string, data []byte) ([]byte, error) {
@@ -109,6 +119,7 @@ func (in *inflater) rewrite(p string, data []byte) ([]byte, error) {
 			in.values[virt] = out.ValueFiles
 		}
 		k.Resources = append(k.Resources, filepath.Base(virt))
+		in.noteUnused(p, i, c.Name, out)
 		for _, f := range out.Inputs {
 			in.fs.noteRead(in.r.repo.Abs(f))
 		}

@@ -148,6 +148,8 @@ type kustomizeOut struct {
 	inputs    []string
 	// deprecated are deprecated fields used by the kustomizations read.
 	deprecated []fileMessage
+	// unused are values keys of its helmCharts that the charts never read.
+	unused []unusedValue
 	// chartCRDs are the CRDs of helmCharts inflated without includeCRDs.
 	chartCRDs []*resource.Resource
 }
@@ -238,6 +240,7 @@ func (r *renderer) buildKustomize(ctx context.Context, req kustomizeRequest) (*k
 	}
 	res := &kustomizeOut{inputs: fsys.inputs(), deprecated: fsys.deprecations(r.repo.Rel)}
 	if inf != nil {
+		res.unused = inf.unusedValues()
 		inf.mu.Lock()
 		res.chartCRDs = inf.crds
 		inf.mu.Unlock()
@@ -275,6 +278,12 @@ func (r *renderer) kustomizeError(fsys *overlayFS, krel string, err error) error
 	}
 	raw := "kustomize build: " + relativize(err.Error(), r.repo.Root)
 	if fe := r.locateMissingEntry(fsys, err, raw); fe != nil {
+		return fe
+	}
+	if fe := r.locateChangedAPIVersion(fsys, err, raw); fe != nil {
+		return fe
+	}
+	if fe := r.locateReplicasKind(fsys, err, raw); fe != nil {
 		return fe
 	}
 	if file, line := r.blameEntry(fsys, err.Error()); file != "" {

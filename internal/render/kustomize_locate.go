@@ -12,7 +12,9 @@ import (
 
 	"gopkg.in/yaml.v3"
 	"sigs.k8s.io/kustomize/api/types"
+	"sigs.k8s.io/kustomize/kyaml/resid"
 
+	"github.com/render-check/render-check/internal/report"
 	"github.com/render-check/render-check/internal/suggest"
 	"github.com/render-check/render-check/internal/workspace"
 )
@@ -253,4 +255,230 @@ func locateKustomizationField(krel string, data []byte, err error) *FileError {
 		return fe
 	}
 	return fe
+}
+
+// unmatchedPatchRE finds the target of a patch that matches no resource.
+var unmatchedPatchRE = regexp.MustCompile(`no resource matches strategic merge patch "([^"]+)"|failed to find unique target for patch ([^\s":]+)`)
+
+// apiVersionError is a patch that matches nothing because the resource it
+// targets changed its apiVersion in a file the build read: one mistake
+// with the schema check's view of that file's apiVersion line (a removed
+// API in another cluster using the same base), so it carries that Cause.
+type apiVersionError struct {
+	kustomizeEntryError
+	cause string
+}
+
+// Cause names the edited apiVersion line (see report.APIVersionCause).
+func (e *apiVersionError) Cause() string { return e.cause }
+
+// locateChangedAPIVersion finds, for a patch that matches no resource, the
+// document among the files the build read that has the patch's kind and
+// name but another apiVersion: the line a person edited. nil when there is
+// no such document (the patch's own name or kind is wrong).
+func (r *renderer) locateChangedAPIVersion(fsys *overlayFS, err error, raw string) *FileError {
+	m := unmatchedPatchRE.FindStringSubmatch(err.Error())
+	if m == nil {
+		return nil
+	}
+	id := resid.FromString(m[1] + m[2])
+	kind, name, want := id.Kind, id.Name, id.ApiVersion()
+	if kind == "" || name == "" {
+		return nil
+	}
+	inputs := fsys.inputs()
+	patches := r.patchFiles(inputs)
+	type spot struct {
+		file string
+		id   docID
+	}
+	var objs, misspelt, patchDocs []spot
+	for _, rel := range inputs {
+		if isKustomizationFile(rel) || !(strings.HasSuffix(rel, ".yaml") || strings.HasSuffix(rel, ".yml")) {
+			continue
+		}
+		data, rerr := r.fs.ReadFile(rel)
+		if rerr != nil {
+			continue
+		}
+		docs, derr := workspace.DecodeNodes(data)
+		if derr != nil {
+			continue
+		}
+		for _, d := range docs {
+			di, ok := docIdentity(d)
+			switch {
+			case !ok || di.name != name:
+			case di.kind != kind:
+				if _, near := suggest.Nearest(di.kind, []string{kind}); near && !patches[rel] {
+					misspelt = append(misspelt, spot{rel, di})
+				}
+			case patches[rel]:
+				if di.apiVersion == want {
+					patchDocs = append(patchDocs, spot{rel, di})
+				}
+			case di.apiVersion == want:
+				// the object the patch targets is there: it failed for
+				// another reason (a namespace, a name prefix)
+				return nil
+			default:
+				objs = append(objs, spot{rel, di})
+			}
+		}
+	}
+	if len(objs) == 0 && len(misspelt) == 1 {
+		// `kind: Deploymnet`: the kind line is the edit
+		o := misspelt[0]
+		short := fmt.Sprintf("kind %q of %s: the patch for %s %s %s matches no resource; did you mean %q?", o.id.kind, name, want, kind, name, kind)
+		return &FileError{File: o.file, Line: o.id.kindLine, Err: &apiVersionError{
+			kustomizeEntryError: kustomizeEntryError{short: short, raw: raw, err: err},
+			cause:               report.APIVersionCause(o.file, o.id.start),
+		}}
+	}
+	if len(objs) != 1 {
+		return nil
+	}
+	o := objs[0]
+	switch stability(o.id.apiVersion) - stability(want) {
+	case -1, -2:
+		// the object went to a less stable version (apps/v1 -> apps/v1beta1):
+		// its apiVersion line is the edit
+		short := fmt.Sprintf("%s %s is %s here, so the patch for %s %s %s matches no resource (kustomize build fails)", kind, name, o.id.apiVersion, want, kind, name)
+		return &FileError{File: o.file, Line: o.id.apiVersionLine, Err: &apiVersionError{
+			kustomizeEntryError: kustomizeEntryError{short: short, raw: raw, err: err},
+			cause:               report.APIVersionCause(o.file, o.id.start),
+		}}
+	case 1, 2:
+		// the patch names a less stable version than the object's
+		if len(patchDocs) != 1 {
+			return nil
+		}
+		p := patchDocs[0]
+		short := fmt.Sprintf("the patch targets %s %s %s, which matches no resource: it is %s in %s:%d; did you mean %q?", want, kind, name, o.id.apiVersion, o.file, o.id.apiVersionLine, o.id.apiVersion)
+		return &FileError{File: p.file, Line: p.id.apiVersionLine, Err: &kustomizeEntryError{short: short, raw: raw, err: err}}
+	}
+	return nil
+}
+
+// stability ranks an apiVersion: 3 for GA (v1), 2 for beta, 1 for alpha.
+func stability(apiVersion string) int {
+	v := apiVersion[strings.LastIndex(apiVersion, "/")+1:]
+	switch {
+	case strings.Contains(v, "alpha"):
+		return 1
+	case strings.Contains(v, "beta"):
+		return 2
+	}
+	return 3
+}
+
+// patchFiles are the files the kustomizations among inputs name as
+// patches (patches, patchesStrategicMerge, patchesJson6902): a patch has
+// the kind and name of its target, not its own object.
+func (r *renderer) patchFiles(inputs []string) map[string]bool {
+	out := map[string]bool{}
+	for _, k := range inputs {
+		if !isKustomizationFile(k) {
+			continue
+		}
+		data, err := r.fs.ReadFile(k)
+		if err != nil {
+			continue
+		}
+		docs, err := workspace.DecodeNodes(data)
+		if err != nil || len(docs) == 0 {
+			continue
+		}
+		for _, field := range []string{"patches", "patchesStrategicMerge", "patchesJson6902"} {
+			n := yamlChild(docs[0], field)
+			if n == nil {
+				continue
+			}
+			findScalar(n, field, path.Dir(k), func(dir, v string) bool {
+				out[path.Clean(path.Join(dir, v))] = true
+				return false
+			})
+		}
+	}
+	return out
+}
+
+// docID is the identity of a YAML document and the lines it is at.
+type docID struct {
+	apiVersion, kind, name          string
+	start, apiVersionLine, kindLine int
+}
+
+// docIdentity reads a document's apiVersion, kind and metadata.name; false
+// when it is not a mapping with a scalar kind and name.
+func docIdentity(doc *yaml.Node) (docID, bool) {
+	root := doc
+	if root.Kind == yaml.DocumentNode && len(root.Content) > 0 {
+		root = root.Content[0]
+	}
+	if root.Kind != yaml.MappingNode {
+		return docID{}, false
+	}
+	id := docID{start: root.Line}
+	if av := yamlChild(root, "apiVersion"); av != nil && av.Kind == yaml.ScalarNode {
+		id.apiVersion, id.apiVersionLine = av.Value, av.Line
+	}
+	k := yamlChild(root, "kind")
+	n := yamlChild(yamlChild(root, "metadata"), "name")
+	if k == nil || n == nil || k.Kind != yaml.ScalarNode || n.Kind != yaml.ScalarNode {
+		return docID{}, false
+	}
+	id.kind, id.kindLine, id.name = k.Value, k.Line, n.Value
+	return id, true
+}
+
+// replicasKindRE is kustomize's replicas transformer failing on an object
+// whose kind it cannot scale.
+var replicasKindRE = regexp.MustCompile(`resource with name (\S+) does not match a config with the following GVK \[([^\]]*)\]`)
+
+// locateReplicasKind finds, for a replicas entry whose object has a kind
+// the replicas transformer cannot scale, the object's kind line among the
+// files the build read when that kind is a misspelling of a scalable one
+// (`kind: Deploymnet`). nil otherwise.
+func (r *renderer) locateReplicasKind(fsys *overlayFS, err error, raw string) *FileError {
+	m := replicasKindRE.FindStringSubmatch(err.Error())
+	if m == nil {
+		return nil
+	}
+	name := m[1]
+	var kinds []string
+	for _, g := range strings.Fields(m[2]) {
+		if k, _, _ := strings.Cut(g, "."); k != "" {
+			kinds = append(kinds, k)
+		}
+	}
+	inputs := fsys.inputs()
+	patches := r.patchFiles(inputs)
+	for _, rel := range inputs {
+		if isKustomizationFile(rel) || patches[rel] || !(strings.HasSuffix(rel, ".yaml") || strings.HasSuffix(rel, ".yml")) {
+			continue
+		}
+		data, rerr := r.fs.ReadFile(rel)
+		if rerr != nil {
+			continue
+		}
+		docs, derr := workspace.DecodeNodes(data)
+		if derr != nil {
+			continue
+		}
+		for _, d := range docs {
+			n := yamlChild(yamlChild(d, "metadata"), "name")
+			k := yamlChild(d, "kind")
+			if n == nil || k == nil || n.Value != name || slices.Contains(kinds, k.Value) {
+				continue
+			}
+			s, ok := suggest.Nearest(k.Value, kinds)
+			if !ok {
+				continue
+			}
+			short := fmt.Sprintf("kind %q of %s is not a kind replicas can scale; did you mean %q?", k.Value, name, s)
+			return &FileError{File: rel, Line: k.Line, Err: &kustomizeEntryError{short: short, raw: raw, err: err}}
+		}
+	}
+	return nil
 }

@@ -137,7 +137,11 @@ func Render(ctx context.Context, opts Options) (*Result, error) {
 			return nil, err
 		}
 	}
-	build, err := ParseBuildOptions(cfg.Render.KustomizeBuildOptions)
+	buildOpts, buildNote := cfg.Render.KustomizeBuildOptions, ""
+	if buildOpts == "" {
+		buildOpts, buildNote = repoBuildOptions(rp)
+	}
+	build, err := ParseBuildOptions(buildOpts)
 	if err != nil {
 		return nil, fmt.Errorf("render.kustomizeBuildOptions: %w", err)
 	}
@@ -194,6 +198,9 @@ func Render(ctx context.Context, opts Options) (*Result, error) {
 		return nil, err
 	}
 	res := &Result{Findings: UntrustedSettings(cfg)}
+	if buildNote != "" {
+		res.Notes = append(res.Notes, buildNote)
+	}
 	if note != "" {
 		res.Notes = append(res.Notes, note)
 	}
@@ -231,7 +238,7 @@ func Render(ctx context.Context, opts Options) (*Result, error) {
 	if r.guessed {
 		res.Findings = append(res.Findings, report.Finding{
 			Rule: report.RuleRenderRepoURL, Severity: report.SeverityInfo,
-			Message: "the checkout has no git origin and no repoURLs are configured: a git source is read from the checkout when its path exists here (set repoURLs in " + config.FileName + ")",
+			Message: "the checkout has no git origin on a server (none, or a local path) and no repoURLs are configured: a git source is read from the checkout when its path exists here (set repoURLs in " + config.FileName + ")",
 		})
 	}
 	res.Skipped = int(r.skipped.Load())
@@ -697,6 +704,10 @@ func (r *renderer) failure(cl *cluster, app *argo.Application, err error) report
 	if errors.As(err, &mp) {
 		f.Cause = "missing:" + mp.Path
 	}
+	var c interface{ Cause() string }
+	if errors.As(err, &c) {
+		f.Cause = c.Cause()
+	}
 	var d detailer
 	if errors.As(err, &d) {
 		f.Detail = d.Detail()
@@ -798,7 +809,7 @@ func (r *renderer) renderSource(ctx context.Context, cl *cluster, app *argo.Appl
 					Chart: fmt.Sprintf("chart %s %s (%s), template %s", src.Chart, src.TargetRevision, src.RepoURL, rs.Origin.File)}
 			}
 		}
-		out.findings = append(out.findings, unusedValueFindings(cl, app, src.Chart, ho)...)
+		out.findings = append(out.findings, r.unusedValueFindings(cl, app, src, src.Chart, ho)...)
 		out.chartCRDs = chartCRDResources(ho)
 		return out
 	}
@@ -806,8 +817,7 @@ func (r *renderer) renderSource(ctx context.Context, cl *cluster, app *argo.Appl
 	if !r.isLocal(src) {
 		out.findings = append(out.findings, report.Finding{
 			Rule: report.RuleRenderExternalSource, Severity: report.SeverityWarning, Cluster: cl.name, App: app.Metadata.Name,
-			File: app.File, Line: app.Line,
-			Message: fmt.Sprintf("source %s (path %q) is in another repository: not rendered (add its URL to repoURLs in %s if it is this one)", src.RepoURL, src.Path, config.FileName),
+			File: app.File, Line: r.sourceFieldLine(app, src, "repoURL"), Message: r.externalSourceMessage(src),
 		})
 		return out
 	}
@@ -854,7 +864,7 @@ func (r *renderer) renderSource(ctx context.Context, cl *cluster, app *argo.Appl
 		}
 		rs, in := helmResources(ho)
 		out.resources, out.inputs = rs, append(out.inputs, in...)
-		out.findings = append(out.findings, unusedValueFindings(cl, app, dir, ho)...)
+		out.findings = append(out.findings, r.unusedValueFindings(cl, app, src, dir, ho)...)
 		out.chartCRDs = chartCRDResources(ho)
 	case TypeKustomize:
 		if k := src.Kustomize; k != nil && k.Version != "" {
@@ -881,6 +891,7 @@ func (r *renderer) renderSource(ctx context.Context, cl *cluster, app *argo.Appl
 			return out
 		}
 		out.resources, out.inputs = ko.resources, append(out.inputs, ko.inputs...)
+		out.findings = append(out.findings, unusedFindings(cl, app, ko.unused)...)
 		out.chartCRDs = ko.chartCRDs
 		for _, d := range ko.deprecated {
 			out.findings = append(out.findings, report.Finding{
@@ -926,23 +937,6 @@ func (r *renderer) sourceFieldLine(app *argo.Application, src argo.Source, field
 	return yamlpos.FieldLine(r.repo.Root, resource.Origin{File: app.File, Line: app.Line}, "Application", app.Metadata.Name, p)
 }
 
-// unusedValueFindings are the render/unused-value warnings of a chart's
-// values files.
-func unusedValueFindings(cl *cluster, app *argo.Application, chart string, ho *helm.Output) []report.Finding {
-	var out []report.Finding
-	for _, u := range ho.Unused {
-		msg := fmt.Sprintf("values key %s is not read by chart %s: no template uses .Values.%s", u.Key, chart, u.Key)
-		if u.Suggestion != "" {
-			msg += fmt.Sprintf("; did you mean %q?", u.Suggestion)
-		}
-		out = append(out, report.Finding{
-			Rule: report.RuleRenderUnusedValue, Severity: report.SeverityWarning, Cluster: cl.name, App: app.Metadata.Name,
-			File: u.File, Line: u.Line, Message: msg,
-		})
-	}
-	return out
-}
-
 // chartCRDResources are the chart's CRDs that helm did not render.
 func chartCRDResources(ho *helm.Output) []*resource.Resource {
 	var rs []*resource.Resource
@@ -959,4 +953,18 @@ func helmResources(ho *helm.Output) ([]*resource.Resource, []string) {
 		rs = append(rs, &resource.Resource{Object: m.Object, Origin: resource.Origin{File: m.Template}, ValuesFiles: ho.ValueFiles})
 	}
 	return rs, ho.Inputs
+}
+
+// repoBuildOptions says which kustomize build options Argo CD is given in
+// the repo (argocd-cm, argo-cd chart values, ArgoCD resource), for a run
+// that configures none, and a note saying so: only the options any source
+// may set are used (--enable-helm, --reorder). "" when the repo sets none
+// that count.
+func repoBuildOptions(rp *workspace.Workspace) (options, note string) {
+	opts, file := rp.ArgoKustomizeBuildOptions()
+	safe := config.SafeBuildOptions(opts)
+	if safe == "" {
+		return "", ""
+	}
+	return safe, fmt.Sprintf("kustomize build options %q taken from %s (Argo CD's kustomize.buildOptions); set render.kustomizeBuildOptions to choose", safe, file)
 }

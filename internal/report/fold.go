@@ -23,6 +23,9 @@ const (
 //   - a YAML syntax error absorbs the render failures and the "not scanned
 //     for secrets" warning of its file; a render failure, the warning at
 //     its line;
+//   - an apiVersion edited in a base (see APIVersionCause) is one finding
+//     at that line for every cluster/app: a patch that no longer matches in
+//     one, a removed API in another;
 //   - an out-of-bounds symlink is one finding at the link
 //     (render/symlink-out-of-bounds): the render failures at the link or at
 //     a path through it, and the "does not exist" findings (app sanity,
@@ -39,6 +42,7 @@ func Fold(fs []Finding) []Finding {
 	fs = foldLinks(fs)
 	fs = foldCauses(fs)
 	fs = foldSpots(fs)
+	fs = foldAPIVersions(fs)
 	fs = foldTargets(fs)
 	return Sort(fs)
 }
@@ -81,10 +85,12 @@ func absorb(keep *Finding, other Finding) {
 	setPrimary(keep)
 }
 
-// setPrimary makes the first affected target the finding's cluster/app and
-// keeps Affected only when it names more than one.
+// setPrimary makes the first affected target the finding's cluster/app,
+// unless the finding's own target is affected (its message and resource
+// are that target's), and keeps Affected only when it names more than one.
 func setPrimary(keep *Finding) {
-	if len(keep.Affected) > 0 && (keep.Cluster != "" || keep.App != "") {
+	own := Target{Cluster: keep.Cluster, App: keep.App}
+	if len(keep.Affected) > 0 && (keep.Cluster != "" || keep.App != "") && !slices.Contains(keep.Affected, own) {
 		keep.Cluster, keep.App = keep.Affected[0].Cluster, keep.Affected[0].App
 	}
 	if len(keep.Affected) < 2 {
@@ -307,4 +313,49 @@ func mergeTargets(a, b []Target) []Target {
 		}
 	}
 	return slices.DeleteFunc(out, func(t Target) bool { return t.App == "" && withApps[t.Cluster] })
+}
+
+// APIVersionCause is the Cause of a render failure that an apiVersion or
+// kind edited in the object starting at file:line caused (a patch of an
+// overlay no longer matching the base's object): the schema findings at
+// that line in other clusters/apps (a removed API, an unknown kind) are the
+// same mistake.
+func APIVersionCause(file string, line int) string {
+	return "apiversion:" + file + ":" + strconv.Itoa(line)
+}
+
+// foldAPIVersions folds the render failures an edited apiVersion caused
+// and the schema findings at that apiVersion line, of any cluster/app, into
+// one: the schema view (it says what is wrong with the version) is kept.
+func foldAPIVersions(fs []Finding) []Finding {
+	causes := map[string]bool{}
+	for _, f := range fs {
+		if f.Rule == ruleRenderFailed && strings.HasPrefix(f.Cause, "apiversion:") {
+			causes[f.Cause] = true
+		}
+	}
+	if len(causes) == 0 {
+		return fs
+	}
+	return foldGroups(fs, func(f Finding) string {
+		if f.Rule == ruleRenderFailed && causes[f.Cause] {
+			return f.Cause
+		}
+		if strings.HasPrefix(f.Rule, "schema/") && f.File != "" && f.Line > 0 {
+			if c := APIVersionCause(f.File, f.Line); causes[c] {
+				return c
+			}
+		}
+		return ""
+	}, func(a, b Finding) bool {
+		// a "did you mean" (a misspelt kind) over the schema view, which
+		// says what is wrong with the version otherwise
+		if da, db := strings.Contains(a.Message, "did you mean"), strings.Contains(b.Message, "did you mean"); da != db {
+			return da
+		}
+		if fa, fb := a.Rule == ruleRenderFailed, b.Rule == ruleRenderFailed; fa != fb {
+			return fb
+		}
+		return better(a, b)
+	})
 }

@@ -2,6 +2,7 @@ package report
 
 import (
 	"reflect"
+	"strings"
 	"testing"
 )
 
@@ -48,6 +49,29 @@ func TestFold(t *testing.T) {
 	again := Fold(append([]Finding(nil), got...))
 	if !reflect.DeepEqual(again, got) {
 		t.Errorf("second fold changed the findings:\n%+v\n%+v", got, again)
+	}
+}
+
+// TestFoldAPIVersion: an apiVersion edited in a base breaks an overlay's
+// patch in one cluster and is a removed API in another: one finding at the
+// apiVersion line naming both apps; a schema finding elsewhere stays.
+func TestFoldAPIVersion(t *testing.T) {
+	cause := APIVersionCause("base/d.yaml", 1)
+	in := []Finding{
+		{Rule: "render/failed", Severity: SeverityError, Cluster: "c1", App: "f", File: "base/d.yaml", Line: 1, Message: "patch matches no resource", Cause: cause},
+		{Rule: "schema/removed-api", Severity: SeverityError, Cluster: "c2", App: "w", File: "base/d.yaml", Line: 1, Message: "apps/v1beta1 Deployment was removed"},
+		{Rule: "schema/removed-api", Severity: SeverityError, Cluster: "c2", App: "w", File: "other/d.yaml", Line: 1, Message: "apps/v1beta1 Deployment was removed"},
+	}
+	got := Fold(in)
+	if len(got) != 2 {
+		t.Fatalf("%d findings, want 2: %+v", len(got), got)
+	}
+	f := got[0]
+	if f.Rule != "schema/removed-api" || f.Cluster != "c2" || f.App != "w" || f.Location() != "base/d.yaml:1" || !reflect.DeepEqual(f.Affected, []Target{{"c1", "f"}, {"c2", "w"}}) || !strings.Contains(f.Detail, "patch matches no resource") {
+		t.Errorf("folded: %+v", f)
+	}
+	if got[1].File != "other/d.yaml" || got[1].Affected != nil {
+		t.Errorf("unrelated: %+v", got[1])
 	}
 }
 

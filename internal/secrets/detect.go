@@ -65,6 +65,9 @@ func isCredentialKey(name string) bool {
 		}
 	}
 	last := w[len(w)-1]
+	if last == "secret" && len(w) >= 2 && (w[len(w)-2] == "external" || w[len(w)-2] == "sealed") {
+		return false // a kind (ExternalSecret, SealedSecret), as in argocd-cm resource.customizations keys
+	}
 	if credentialWords[last] {
 		return true
 	}
@@ -92,11 +95,33 @@ var (
 	reNumber       = regexp.MustCompile(`^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$`)
 	reDuration     = regexp.MustCompile(`^(\d+(\.\d+)?(ns|us|µs|ms|s|m|h|d|w|y))+$`)
 	reFiller       = regexp.MustCompile(`^(x+|X+|\*+|\.+|-+|_+|#+|0+)$`)
-	reMarker       = regexp.MustCompile(`(?i)change[-_ .]?(me|it)|replace[-_ .]?(me|this)|^your[-_ ].*|redacted|placeholder|^(todo|tbd|fixme|none|null|nil|undefined|empty|secret|password|token|example|dummy|test|unset|n/?a)$|<[^>]*>|\{\{|\$\{|\$\(|%\{|%\(`)
+	reMarker       = regexp.MustCompile(`(?i)change[-_ .]?(me|it)|goes[-_ .]?here|replace[-_ .]?(me|this)|^your[-_ ].*|redacted|placeholder|^(todo|tbd|fixme|none|null|nil|undefined|empty|secret|password|token|example|dummy|test|unset|n/?a)$|<[^>]*>|\{\{|\$\{|\$\(|%\{|%\(`)
 	reBool         = regexp.MustCompile(`(?i)^(true|false|yes|no|on|off|enabled|disabled)$`)
 	reReference    = regexp.MustCompile(`^(ref\+|vault:|arn:|secretsmanager:|sm://|akv://|gcpsm://|op://|awssm:|projects/[^/]+/secrets/)`)
 	reURLScheme    = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9+.-]*://`)
 	reWindowsPath  = regexp.MustCompile(`^[A-Za-z]:[\\/]`)
+	// reIdentifier is a name made of words: jwtSecret, S3_ACCESS_KEY,
+	// private.key, mysql-root-password.
+	reIdentifier = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9]*([-_.][A-Za-z0-9]+)*$`)
+	// rePascalCase is a capitalised word run (WorkshopPassword): typed as a
+	// value by a person, unlike a key name.
+	rePascalCase = regexp.MustCompile(`^[A-Z][a-z]+[A-Z]`)
+	// reNoCredential says no credential is used: sk-no-key-required,
+	// not-needed, noauth.
+	reNoCredential = regexp.MustCompile(`(?i)^(sk-)?((no|not)[-_]?(auth|key|needed|required|used)|unused|required)([-_][a-z]+)*$`)
+	// reTitleLabel is a display label of capitalised words (a dashboard
+	// column renamed "Downloaded Share Token").
+	reTitleLabel = regexp.MustCompile(`^[A-Z][a-z]+( [A-Z][a-z]+)+$`)
+	// reSSHPublicKey is one OpenSSH public key line (authorized_keys).
+	reSSHPublicKey = regexp.MustCompile(`^(ssh-(rsa|ed25519|dss)|ecdsa-sha2-nistp(256|384|521)|sk-(ssh-ed25519|ecdsa-sha2-nistp256)@openssh\.com) [A-Za-z0-9+/=]+( [^\n]*)?$`)
+	// reUpperSnake is an environment variable name: S3_ACCESS_KEY.
+	reUpperSnake = regexp.MustCompile(`^[A-Z][A-Z0-9]*(_[A-Z0-9]+)+$`)
+	// reLowerCamel is a key name: jwtSecret, postgresPassword.
+	reLowerCamel = regexp.MustCompile(`^[a-z][a-z0-9]*([A-Z][a-z0-9]*)+$`)
+	// reKeyFileName is the name of a key or certificate file: private.key.
+	reKeyFileName = regexp.MustCompile(`^[A-Za-z0-9_-]+\.(key|pem|crt|cert|p12|pfx|jks|keystore|json)$`)
+	// reGrant is a permission level (GitHub workflow permissions: id-token: write).
+	reGrant = regexp.MustCompile(`^(read|write|read-all|write-all)$`)
 )
 
 // isPlaceholder reports whether a credential-named key's literal is not a
@@ -110,7 +135,8 @@ func isPlaceholder(v string) bool {
 	switch {
 	case reEnvRef.MatchString(t), reArgoSecretRef.MatchString(t), reGrafanaRef.MatchString(t), reFillIn.MatchString(t),
 		reNumber.MatchString(t), reDuration.MatchString(t),
-		reFiller.MatchString(t), reMarker.MatchString(t), reBool.MatchString(t), reReference.MatchString(t):
+		reFiller.MatchString(t), reMarker.MatchString(t), reBool.MatchString(t), reReference.MatchString(t),
+		reNoCredential.MatchString(t), reGrant.MatchString(t), reKeyFileName.MatchString(t), reTitleLabel.MatchString(t):
 		return true
 	case strings.HasPrefix(t, "/"), strings.HasPrefix(t, "./"), strings.HasPrefix(t, "../"),
 		strings.HasPrefix(t, "~/"), strings.HasPrefix(t, "file:"), reWindowsPath.MatchString(t):
@@ -132,12 +158,72 @@ func isPlaceholder(v string) bool {
 func isDataPlaceholder(v string) bool {
 	t := strings.TrimSpace(v)
 	switch {
-	case t == "", reFiller.MatchString(t), reMarker.MatchString(t), reFillIn.MatchString(t), reFillInName.MatchString(t):
+	case t == "", reFiller.MatchString(t), reMarker.MatchString(t), reFillIn.MatchString(t), reFillInName.MatchString(t),
+		t == "{}", t == "[]", reSSHPublicKey.MatchString(t):
 		return true
 	case strings.HasPrefix(t, "/") && !strings.ContainsAny(t, " \n"), strings.HasPrefix(t, "./"):
 		return true
 	}
 	return false
+}
+
+// settingWords are last words of a Secret data key that name a connection
+// setting rather than a secret.
+var settingWords = map[string]bool{
+	"port": true, "host": true, "hostname": true, "secure": true, "region": true, "bucket": true,
+	"enabled": true, "database": true, "user": true, "username": true, "endpoint": true,
+	"name": true, "project": true, "type": true, "remote": true, "uri": true,
+}
+
+// namesASetting reports whether a Secret data entry is a connection setting
+// kept beside the credentials (SMTP_PORT: 587, SMTP_SECURE: true,
+// username: workflows): the key's last word names the setting and the value
+// is one line with no known credential format in it.
+func namesASetting(key, v string) bool {
+	w := keyWords(key)
+	return len(w) > 0 && settingWords[w[len(w)-1]] && !strings.ContainsAny(v, "\n") && knownToken(v, key, false) == ""
+}
+
+// namesACredential reports whether a credential-named key's value is a
+// name rather than a value: the key's own name or its tail
+// (mas_storage_accesskey: "storage_accesskey", BASIC_AUTH_PASS:
+// BASIC_AUTH_PASS), or the name of a credential spelled as an environment
+// variable or a key is (S3_PASSWORD, jwtSecret). A capitalised word run
+// (WorkshopPassword) or a lower-case phrase (prod_password) reads as a
+// typed value and stays a credential.
+func namesACredential(keyName, v string) bool {
+	if len(v) > 100 || !reIdentifier.MatchString(v) || rePascalCase.MatchString(v) {
+		return false
+	}
+	wv, wk := keyWords(v), keyWords(keyName)
+	if len(wv) == 0 || len(wk) == 0 {
+		return false
+	}
+	if hasWordSuffix(wk, wv) {
+		return true
+	}
+	if n := len(wk); n >= 3 && wk[n-2] == "secret" && wk[n-1] == "key" && !strings.ContainsAny(v, "0123456789") &&
+		(reUpperSnake.MatchString(v) || reLowerCamel.MatchString(v)) {
+		// passwordSecretKey, trustedKeyServersSecretKey: the key within a
+		// Secret that holds the value, named like one
+		return true
+	}
+	// a lower-case phrase (prod_password, registry-password) may be the
+	// password itself; an environment variable or key name is spelled as one
+	return len(wv) >= 2 && (reUpperSnake.MatchString(v) || reLowerCamel.MatchString(v)) && isCredentialKey(v)
+}
+
+// hasWordSuffix reports whether the words s end with the words suffix.
+func hasWordSuffix(s, suffix []string) bool {
+	if len(suffix) > len(s) {
+		return false
+	}
+	for i := range suffix {
+		if s[len(s)-len(suffix)+i] != suffix[i] {
+			return false
+		}
+	}
+	return true
 }
 
 // namesASecret reports whether a credential-named key holds the name of a

@@ -185,12 +185,24 @@ func (d *docScan) walk(n *yaml.Node, p []pathElem, mode valueMode, keyName strin
 			// names the key to create, remoteRef where the value lives
 			return
 		}
+		// next to the name of a Secret (secretName, existingSecret), a
+		// *Key entry names a key of that Secret, not a value
+		namesSecret := mapGet(n, "secretName") != nil || mapGet(n, "existingSecret") != nil || mapGet(n, "existingSecretName") != nil
+		// under secretKeys/existingSecretKeys every entry names a key of a Secret
+		keyMap := false
+		if len(p) > 0 && !p[len(p)-1].isIdx {
+			w := keyWords(p[len(p)-1].key)
+			keyMap = len(w) >= 2 && w[len(w)-1] == "keys" && w[len(w)-2] == "secret"
+		}
 		for i := 0; i+1 < len(n.Content); i += 2 {
 			k, v := n.Content[i], n.Content[i+1]
 			if len(p) == 0 && k.Value == "sops" {
 				continue
 			}
 			cm := mode
+			if w := keyWords(k.Value); keyMap || namesSecret && len(w) > 0 && w[len(w)-1] == "key" {
+				cm = modeTokens
+			}
 			if k.Value == "valuesObject" || k.Value == "parameters" {
 				cm = modeCredentials
 			}
@@ -258,7 +270,7 @@ func (d *docScan) value(n *yaml.Node, p []pathElem, mode valueMode, keyName stri
 		d.emit(report.RuleSecretKnownToken, line, p, []byte(v), tok+" in a plaintext value: move it to a SOPS-encrypted file and rotate it")
 		return
 	}
-	if mode == modeCredentials && isCredentialKey(keyName) && !isPlaceholder(v) && !namesASecret(keyName, v) {
+	if mode == modeCredentials && isCredentialKey(keyName) && !isPlaceholder(v) && !namesASecret(keyName, v) && !namesACredential(keyName, v) {
 		d.emit(report.RuleSecretCredentialValue, line, p, []byte(v),
 			fmt.Sprintf("%q holds a literal credential: reference a Secret (existingSecret, secretKeyRef) or encrypt it with sops", keyName))
 	}
@@ -308,13 +320,48 @@ func (d *docScan) secret() {
 					val = b
 				}
 			}
-			if len(val) == 0 || isPublicCertificate(val) || isDataPlaceholder(string(val)) {
-				continue // empty, public, or a placeholder such as changeme or a file path
+			if len(val) == 0 || isPublicCertificate(val) || isDataPlaceholder(string(val)) || namesASetting(k.Value, string(val)) ||
+				argoSecretURL(d.root, k.Value, string(val)) {
+				continue // empty, public, a placeholder such as changeme or a file path, a port or flag
+			}
+			if field == "stringData" && d.configFile(v, []pathElem{{key: field}, {key: k.Value}}) {
+				continue // a configuration file: judged by the credentials in it
 			}
 			d.emit(report.RuleSecretPlaintext, k.Line, []pathElem{{key: field}, {key: k.Value}}, val,
 				fmt.Sprintf("Secret %q holds a plaintext value: encrypt the file with sops (or use a SealedSecret/ExternalSecret)", name))
 		}
 	}
+}
+
+// argoSecretURL reports whether the entry is the url of an Argo CD
+// repository or cluster Secret (label argocd.argoproj.io/secret-type) with no
+// password in it: where to connect, not a credential.
+func argoSecretURL(root *yaml.Node, key, v string) bool {
+	t, _ := scalarString(mapGet(mapGet(mapGet(root, "metadata"), "labels"), "argocd.argoproj.io/secret-type"))
+	return t != "" && (key == "url" || key == "server") && !strings.ContainsAny(v, " \n") && knownToken(v, key, false) == ""
+}
+
+// configFile scans a Secret's stringData value that is a YAML or JSON
+// configuration file (a mapping over several lines, such as a Thanos
+// objstore.yml or a SeaweedFS s3 config) with the credential rules, so that
+// a credential in it is reported at its own line and a file whose
+// credentials are empty or placeholders is not reported. It returns false
+// when the value is no such file.
+func (d *docScan) configFile(n *yaml.Node, p []pathElem) bool {
+	if !strings.Contains(strings.TrimSpace(n.Value), "\n") {
+		return false
+	}
+	docs, err, _ := parseDocs([]byte(n.Value))
+	if err != nil || len(docs) == 0 {
+		return false
+	}
+	for _, doc := range docs {
+		if r := docRoot(doc); r == nil || r.Kind != yaml.MappingNode {
+			return false
+		}
+	}
+	d.inlineValues(n, p)
+	return true
 }
 
 // isPublicCertificate reports whether a value is only public PEM material.

@@ -128,11 +128,16 @@ func CheckCluster(ctx context.Context, c *resource.Cluster, opts ClusterOptions)
 	}
 	// Duplicates, in resource order: the first definition is the original.
 	first := map[string]*resource.Resource{}
+	dest := map[string]string{} // app -> destination cluster: one object per destination
+	for _, a := range c.Apps {
+		dest[a.Name] = a.Application.DestinationKey()
+	}
 	for _, r := range resources {
 		k := v.duplicateKey(r.Object)
 		if k == "" {
 			continue
 		}
+		k = dest[r.App] + "\x00" + k
 		if o, ok := first[k]; ok {
 			msg := fmt.Sprintf("%s is also defined by app %s (%s", r.Ref(), o.App, o.Origin.File)
 			if o.Origin.Line > 0 {

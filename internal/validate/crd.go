@@ -47,7 +47,8 @@ func (e *CRDError) Error() string {
 func IsCRD(obj map[string]any) bool {
 	k, _ := obj["kind"].(string)
 	av, _ := obj["apiVersion"].(string)
-	return k == "CustomResourceDefinition" && strings.HasPrefix(av, "apiextensions.k8s.io/")
+	_, patch := obj["$patch"] // a kustomize patch ($patch: delete) names a CRD, it defines none
+	return k == "CustomResourceDefinition" && strings.HasPrefix(av, "apiextensions.k8s.io/") && !patch
 }
 
 // ConvertCRD converts every served version of a CustomResourceDefinition

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"path"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -77,6 +78,7 @@ func (r *Workspace) appSetEnv(ctx context.Context) (*appset.Env, error) {
 		Clusters:        appset.Inventory(secrets, declared),
 		ClusterDirs:     names,
 		ArgoCDNamespace: r.Config.ArgoCDNamespace,
+		AssumeClusters:  len(secrets) == 0 && len(declared) == 0,
 		Checkout: &appset.FSCheckout{FS: r.FS(), List: files, URLs: func(u string) bool {
 			// without any URL for itself, a git generator is read from the
 			// checkout, as render does for sources
@@ -158,21 +160,46 @@ func (r *Workspace) expandAppSets(ctx context.Context) (*appSetState, error) {
 		p.Cluster = c
 		st.findings[c] = append(st.findings[c], p)
 	}
-	ins := make([]appset.Input, len(docs))
-	for i, d := range docs {
-		ins[i] = d.in
+	// A cluster is what one Argo CD instance reconciles: ApplicationSets of
+	// two clusters never compete for a name, so each cluster's are expanded
+	// together (a manifest reached from two clusters counts in the first).
+	byCluster := map[string][]appset.Input{}
+	var order []string
+	seen := map[string]bool{}
+	for _, d := range docs {
 		md, _ := d.in.Object["metadata"].(map[string]any)
 		name, _ := md["name"].(string)
 		st.discovered[d.in.File+"\x00"+name] = true
+		at := fmt.Sprintf("%s:%d", d.in.File, d.in.Line)
+		if seen[at] {
+			continue
+		}
+		seen[at] = true
+		if _, ok := byCluster[d.cluster]; !ok {
+			order = append(order, d.cluster)
+		}
+		byCluster[d.cluster] = append(byCluster[d.cluster], d.in)
 	}
-	res := appset.ExpandAll(ins, env)
-	for _, f := range res.Findings {
-		c := clusterOf(f.File)
-		f.Cluster = c
-		st.findings[c] = append(st.findings[c], f)
+	// each result belongs to the cluster whose ApplicationSets made it
+	var apps []appset.App
+	var appCluster []string
+	for _, cn := range order {
+		r := appset.ExpandAll(byCluster[cn], env)
+		for _, f := range r.Findings {
+			c := cn
+			if f.File != "" && !slices.ContainsFunc(byCluster[cn], func(in appset.Input) bool { return in.File == f.File }) {
+				c = clusterOf(f.File)
+			}
+			f.Cluster = c
+			st.findings[c] = append(st.findings[c], f)
+		}
+		for _, a := range r.Apps {
+			apps = append(apps, a)
+			appCluster = append(appCluster, cn)
+		}
 	}
-	for _, a := range res.Apps {
-		c := clusterOf(a.File)
+	for i, a := range apps {
+		c := appCluster[i]
 		if a.Cluster != nil && slices.Contains(names, a.Cluster.Name) {
 			c = a.Cluster.Name
 		}
@@ -194,9 +221,26 @@ func (r *Workspace) expandAppSets(ctx context.Context) (*appSetState, error) {
 // directory (hidden directories skipped), in file and document order.
 // Malformed files are reported by Applications.
 func (r *Workspace) findAppSets(ctx context.Context, c ClusterDir) ([]appSetDoc, error) {
-	files, err := r.YAMLFiles(ctx, c.Dir)
-	if err != nil {
-		return nil, fmt.Errorf("cluster %s: %w", c.Name, err)
+	// a cluster made of member files (root Application files) reads the
+	// ApplicationSets beside them, not those of nested directories: a nested
+	// directory may be another cluster's
+	var files []string
+	seen := map[string]bool{}
+	for _, m := range c.Paths() {
+		dir := m.Path
+		if m.File {
+			dir = path.Dir(m.Path)
+		}
+		fs, err := r.YAMLFiles(ctx, dir)
+		if err != nil {
+			return nil, fmt.Errorf("cluster %s: %w", c.Name, err)
+		}
+		for _, f := range fs {
+			if !seen[f] && (!m.File || path.Dir(f) == dir) {
+				seen[f] = true
+				files = append(files, f)
+			}
+		}
 	}
 	var out []appSetDoc
 	for _, rel := range files {

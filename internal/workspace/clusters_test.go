@@ -102,3 +102,21 @@ func TestClusterSymlinksNotFollowed(t *testing.T) {
 		}
 	}
 }
+
+func TestIsRemoteURL(t *testing.T) {
+	for u, want := range map[string]bool{
+		"https://github.com/org/repo.git": true,
+		"ssh://git@host/org/repo":         true,
+		"git@github.com:org/repo.git":     true,
+		"git://host/repo":                 true,
+		"/work/.mirror/org+repo/repo":     false,
+		"../repo":                         false,
+		"file:///srv/repo.git":            false,
+		"":                                false,
+		"C:/repos/config":                 false,
+	} {
+		if got := IsRemoteURL(u); got != want {
+			t.Errorf("IsRemoteURL(%q) = %v, want %v", u, got, want)
+		}
+	}
+}

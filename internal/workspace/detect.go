@@ -3,9 +3,12 @@ package workspace
 import (
 	"bytes"
 	"fmt"
+	"io/fs"
 	"path"
 	"slices"
 	"strings"
+
+	"gopkg.in/yaml.v3"
 
 	"github.com/render-check/render-check/internal/argo"
 )
@@ -63,7 +66,112 @@ func describeClusters(cs []ClusterDir) string {
 // appFile is one Application manifest found while detecting.
 type appFile struct {
 	file  string
-	paths []string // local source paths, cleaned
+	paths []sourceCover // local sources
+}
+
+// sourceCover is what one local source of an Application renders, as Argo
+// CD reads it: a Kustomize directory renders the files its kustomization
+// reaches (resources, bases, components), a plain directory the files
+// directly in it (every file below it with directory.recurse), a Helm chart
+// its own templates.
+type sourceCover struct {
+	dir     string
+	recurse bool
+	kfiles  map[string]bool // files a kustomization reaches; nil when dir is no kustomization
+}
+
+// covers reports whether the source renders the repo file (or, for a
+// directory target, the directory) at p.
+func (c sourceCover) covers(p string, isDir bool) bool {
+	within := c.dir == "." || p == c.dir || strings.HasPrefix(p, c.dir+"/")
+	switch {
+	case !within:
+		return false
+	case c.kfiles != nil:
+		if isDir {
+			for f := range c.kfiles {
+				if f == p || strings.HasPrefix(f, p+"/") {
+					return true
+				}
+			}
+			return false
+		}
+		return c.kfiles[p]
+	case c.recurse:
+		return true
+	case isDir:
+		return p == c.dir
+	default:
+		return path.Dir(p) == c.dir
+	}
+}
+
+// kustomizationNames are the file names kustomize reads a kustomization
+// from.
+var kustomizationNames = []string{"kustomization.yaml", "kustomization.yml", "Kustomization"}
+
+// maxKustomizeWalk bounds the kustomizations followed from one source.
+const maxKustomizeWalk = 200
+
+// kustomizeFiles returns the repo files the kustomization in dir reaches
+// through resources, bases and components (local entries only, following
+// directories that hold a kustomization), or nil when dir holds no
+// kustomization. Remote entries and entries leaving the root are skipped.
+func (r *Workspace) kustomizeFiles(dir string) map[string]bool {
+	var out map[string]bool
+	seen := map[string]bool{}
+	var walk func(d string) bool
+	walk = func(d string) bool {
+		if seen[d] || len(seen) >= maxKustomizeWalk {
+			return true
+		}
+		var data []byte
+		for _, n := range kustomizationNames {
+			f := path.Join(d, n)
+			st, err := fs.Stat(r.FS(), f)
+			if err != nil || !st.Mode().IsRegular() || st.Size() > maxDetectFileSize {
+				continue
+			}
+			if data, err = r.ReadFile(f); err == nil {
+				break
+			}
+		}
+		if data == nil {
+			return false
+		}
+		seen[d] = true
+		if out == nil {
+			out = map[string]bool{}
+		}
+		var k struct {
+			Resources  []string `yaml:"resources"`
+			Bases      []string `yaml:"bases"`
+			Components []string `yaml:"components"`
+		}
+		if yaml.Unmarshal(data, &k) != nil {
+			return true
+		}
+		for _, e := range slices.Concat(k.Resources, k.Bases, k.Components) {
+			if strings.Contains(e, "://") || strings.HasPrefix(e, "github.com/") || strings.HasPrefix(e, "git@") || path.IsAbs(e) {
+				continue
+			}
+			p := path.Join(d, e)
+			if p == ".." || strings.HasPrefix(p, "../") {
+				continue
+			}
+			st, err := fs.Stat(r.FS(), p)
+			switch {
+			case err != nil:
+			case st.Mode().IsRegular():
+				out[p] = true
+			case st.IsDir():
+				walk(p)
+			}
+		}
+		return true
+	}
+	walk(dir)
+	return out
 }
 
 // rootClusters detects clusters from root Applications.
@@ -109,22 +217,25 @@ func (r *Workspace) rootClusters() ([]ClusterDir, error) {
 					// this one covers it
 					continue
 				}
-				af.paths = append(af.paths, p)
+				sc := sourceCover{dir: p, kfiles: r.kustomizeFiles(p)}
+				if s.Directory != nil {
+					sc.recurse = s.Directory.Recurse
+				}
+				af.paths = append(af.paths, sc)
 			}
 		}
 		if found {
 			files = append(files, af)
 		}
 	}
-	within := func(p, dir string) bool { return dir == "." || p == dir || strings.HasPrefix(p, dir+"/") }
-	coveredBy := func(target, self string) []string {
+	coveredBy := func(target string, isDir bool, self string) []string {
 		var by []string
 		for _, f := range files {
 			if f.file == self {
 				continue
 			}
 			for _, p := range f.paths {
-				if within(target, p) {
+				if p.covers(target, isDir) {
 					by = append(by, f.file)
 					break
 				}
@@ -135,12 +246,12 @@ func (r *Workspace) rootClusters() ([]ClusterDir, error) {
 	isParent := func(f appFile) bool {
 		for _, p := range f.paths {
 			for _, o := range files {
-				if o.file != f.file && within(path.Dir(o.file), p) {
+				if o.file != f.file && p.covers(o.file, false) {
 					return true
 				}
 			}
 			for _, c := range charts {
-				if within(c, p) {
+				if p.covers(c, true) {
 					return true
 				}
 			}
@@ -149,7 +260,7 @@ func (r *Workspace) rootClusters() ([]ClusterDir, error) {
 	}
 	byDir := map[string][]appFile{}
 	for _, f := range files {
-		if len(coveredBy(path.Dir(f.file), f.file)) == 0 {
+		if len(coveredBy(f.file, false, f.file)) == 0 {
 			byDir[path.Dir(f.file)] = append(byDir[path.Dir(f.file)], f)
 		}
 	}
@@ -180,7 +291,7 @@ func (r *Workspace) rootClusters() ([]ClusterDir, error) {
 		}
 	}
 	for _, c := range charts {
-		if len(coveredBy(c, "")) == 0 {
+		if len(coveredBy(c, true, "")) == 0 {
 			out = append(out, ClusterDir{Name: path.Base(c), Dir: c})
 		}
 	}

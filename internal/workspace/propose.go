@@ -60,7 +60,7 @@ func (r *Workspace) ProposeConfig() (*Proposal, error) {
 			fmt.Fprintf(&b, "clusterName: %s\n", strconv.Quote(r.Config.ClusterName))
 		}
 	}
-	if r.Origin != "" {
+	if IsRemoteURL(r.Origin) {
 		fmt.Fprintf(&b, "repoURLs: [%s]  # this repo (git origin)\n", strconv.Quote(r.Origin))
 		p.Found = append(p.Found, "this repo is "+r.Origin)
 	} else {
@@ -85,7 +85,7 @@ func (r *Workspace) ProposeConfig() (*Proposal, error) {
 		}
 	}
 	if cm.buildOptions != "" {
-		fmt.Fprintf(&b, "render:\n  kustomizeBuildOptions: %s  # from %s (argocd-cm kustomize.buildOptions)\n", strconv.Quote(cm.buildOptions), cm.file)
+		fmt.Fprintf(&b, "render:\n  kustomizeBuildOptions: %s  # from %s (Argo CD's kustomize.buildOptions)\n", strconv.Quote(cm.buildOptions), cm.file)
 		p.Found = append(p.Found, "kustomize.buildOptions from "+cm.file)
 	}
 	b.WriteString("policy:\n  severity:\n")
@@ -128,8 +128,19 @@ type argocdCM struct {
 	file, buildOptions string
 }
 
+// ArgoKustomizeBuildOptions returns the kustomize build options Argo CD
+// is given in the repo (argocd-cm's kustomize.buildOptions, the argo-cd
+// Helm chart's configs.cm values, or the operator's ArgoCD
+// spec.kustomizeBuildOptions) and the file that sets them, or "" when the
+// repo sets none.
+func (r *Workspace) ArgoKustomizeBuildOptions() (options, file string) {
+	_, cm := r.scanArgoSettings()
+	return cm.buildOptions, cm.file
+}
+
 // scanArgoSettings reads the namespaces of the repo's Application files and
-// argocd-cm's kustomize.buildOptions (when the repo holds argocd-cm).
+// argocd-cm's kustomize.buildOptions (when the repo holds argocd-cm, Helm
+// values of the argo-cd chart, or an ArgoCD resource).
 func (r *Workspace) scanArgoSettings() (namespaces, argocdCM) {
 	ns := namespaces{}
 	var cm argocdCM
@@ -156,6 +167,19 @@ func (r *Workspace) scanArgoSettings() (namespaces, argocdCM) {
 				}
 			case kind == "ConfigMap" && name == "argocd-cm" && cm.file == "":
 				data, _ := o["data"].(map[string]any)
+				if v, _ := data["kustomize.buildOptions"].(string); v != "" {
+					cm = argocdCM{file: rel, buildOptions: v}
+				}
+			case kind == "ArgoCD" && strings.HasPrefix(av, "argoproj.io/") && cm.file == "":
+				// the Argo CD operator's (and OpenShift GitOps') CR
+				spec, _ := o["spec"].(map[string]any)
+				if v, _ := spec["kustomizeBuildOptions"].(string); v != "" {
+					cm = argocdCM{file: rel, buildOptions: v}
+				}
+			case kind == "" && cm.file == "":
+				// values of the argo-cd Helm chart: configs.cm is argocd-cm
+				configs, _ := o["configs"].(map[string]any)
+				data, _ := configs["cm"].(map[string]any)
 				if v, _ := data["kustomize.buildOptions"].(string); v != "" {
 					cm = argocdCM{file: rel, buildOptions: v}
 				}

@@ -38,3 +38,16 @@ func NormalizeURL(u string) string {
 	}
 	return host + "/" + path
 }
+
+// IsRemoteURL reports whether a git remote URL names a repository on a
+// server (https://, ssh://, git://, or scp-like user@host:path), not a local
+// path or file:// URL that no Application can name.
+func IsRemoteURL(u string) bool {
+	s := strings.TrimSpace(u)
+	if i := strings.Index(s, "://"); i > 0 {
+		return !strings.EqualFold(s[:i], "file")
+	}
+	at := strings.Index(s, "@")
+	c := strings.Index(s, ":")
+	return at > 0 && c > at && !strings.Contains(s[:at], "/")
+}

@@ -112,7 +112,9 @@ func Open(ctx context.Context, root string, s Settings) (*Workspace, error) {
 	}
 	w := &Workspace{Root: abs, Config: cfg, Git: facts, Origin: facts.Origin, Head: facts.Head,
 		git: g, fsys: fsys, overlay: s.Overlay, urls: map[string]bool{}, docs: map[string]*parsed{}, hashes: map[string]string{}}
-	if facts.Origin != "" {
+	if IsRemoteURL(facts.Origin) {
+		// a clone of a local path or mirror names no repository an
+		// Application can: as with no origin, sources are matched by path
 		w.urls[NormalizeURL(facts.Origin)] = true
 	}
 	for _, u := range cfg.RepoURLs {
@@ -262,6 +264,9 @@ func (w *Workspace) CRDs(ctx context.Context) ([]map[string]any, error) {
 		docs, _ := w.Documents(f)
 		for _, doc := range docs {
 			if k, _ := doc.Object["kind"].(string); k == "CustomResourceDefinition" {
+				if _, patch := doc.Object["$patch"]; patch {
+					continue // a kustomize patch ($patch: delete), not a definition
+				}
 				c.objs = append(c.objs, doc.Object)
 			}
 		}

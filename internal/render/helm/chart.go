@@ -233,7 +233,7 @@ func (m *sourceMapper) renderError(err error) error {
 		// the innermost location is the last one mentioned
 		last := s[len(s)-1]
 		line, _ := strconv.Atoi(last[2])
-		return &Error{File: m.mapPath(last[1]), Line: line, Err: err}
+		return &Error{File: m.mapPath(last[1]), Line: line, Err: suggestFunc(err)}
 	}
 	if s := yamlErrRE.FindStringSubmatch(msg); s != nil {
 		return &Error{File: m.mapPath(s[1]), Err: err}

@@ -109,8 +109,11 @@ type Output struct {
 	// Inputs are the repo-relative files read, sorted.
 	Inputs []string
 	// Unused are keys of the repo's values files that the chart never
-	// reads (Template only).
+	// reads.
 	Unused []UnusedValue
+	// Reads is what the chart reads of .Values, to find unused keys of
+	// inline values (nil: it cannot tell).
+	Reads *ValuesReads
 	// ChartCRDs are the CustomResourceDefinitions in crds/ of the chart and
 	// its dependencies that the output does not hold (skipCrds: true, or
 	// includeCRDs: false), read from the loaded chart (for a remote chart,

@@ -220,7 +220,9 @@ func (r *Renderer) Inflate(ctx context.Context, req InflateRequest) (*Output, er
 	if err != nil {
 		return nil, locateSchemaError(root, valueFiles, err)
 	}
-	out := &Output{Manifests: ms, ValueFiles: valueFiles, Inputs: sortUnique(inputs)}
+	reads := chartReads(ch)
+	out := &Output{Manifests: ms, ValueFiles: valueFiles, Inputs: sortUnique(inputs),
+		Unused: unusedValues(reads, root, chartDir, valueFiles), Reads: reads}
 	if !req.IncludeCRDs {
 		out.ChartCRDs = chartCRDs(ch, ps.remoteDir != "")
 	}

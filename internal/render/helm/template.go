@@ -165,8 +165,9 @@ func (r *Renderer) Template(ctx context.Context, req Request) (*Output, error) {
 	if err != nil {
 		return nil, locateSchemaError(root, valueFiles, err)
 	}
+	reads := chartReads(ch)
 	out := &Output{Manifests: ms, ValueFiles: valueFiles, Inputs: sortUnique(inputs),
-		Unused: unusedValues(ch, root, chartDir, valueFiles)}
+		Unused: unusedValues(reads, root, chartDir, valueFiles), Reads: reads}
 	if h.SkipCrds {
 		out.ChartCRDs = chartCRDs(ch, ps.remoteDir != "")
 	}

@@ -37,18 +37,20 @@ var (
 	identRE     = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
 )
 
-// unusedValues lists the keys of the given values files (repo-relative,
-// under root, outside the chart's own directory) that no file of the chart
-// or its subcharts reads. It is deliberately conservative, since a false
-// warning costs more than a missed one: it reports nothing when the chart
-// uses .Values as a whole anywhere (toYaml .Values, index .Values "k",
-// passing .Values to a helper), imports values from subcharts, or a values
-// file holds a template (read by tpl); `global` and subchart keys count as
-// read, and a key counts as read when any reference is inside it or above
-// it (`toYaml .Values.resources` reads every key under resources).
-func unusedValues(ch *chart.Chart, root, chartDir string, valueFiles []string) []UnusedValue {
-	refs := map[string]bool{}
-	skip := map[string]bool{"global": true}
+// ValuesReads is what a chart and its subcharts read of .Values: the key
+// paths of `.Values.a.b` references, and the top-level keys that count as
+// read whatever is under them (global, subchart names and aliases).
+type ValuesReads struct {
+	refs, skip map[string]bool
+}
+
+// chartReads collects what ch reads of .Values. It is deliberately
+// conservative, since a false warning costs more than a missed one: it
+// returns nil (nothing can be called unused) when the chart uses .Values as
+// a whole anywhere (toYaml .Values, index .Values "k", passing .Values to a
+// helper) or imports values from subcharts.
+func chartReads(ch *chart.Chart) *ValuesReads {
+	v := &ValuesReads{refs: map[string]bool{}, skip: map[string]bool{"global": true}}
 	ok := true
 	var walk func(c *chart.Chart)
 	walk = func(c *chart.Chart) {
@@ -57,9 +59,9 @@ func unusedValues(ch *chart.Chart, root, chartDir string, valueFiles []string) [
 				if d == nil {
 					continue
 				}
-				skip[d.Name] = true
+				v.skip[d.Name] = true
 				if d.Alias != "" {
-					skip[d.Alias] = true
+					v.skip[d.Alias] = true
 				}
 				if len(d.ImportValues) > 0 {
 					ok = false
@@ -75,17 +77,51 @@ func unusedValues(ch *chart.Chart, root, chartDir string, valueFiles []string) [
 					ok = false // .Values used as a whole
 				}
 				for _, m := range paths {
-					refs[strings.TrimPrefix(m[1], ".")] = true
+					v.refs[strings.TrimPrefix(m[1], ".")] = true
 				}
 			}
 		}
 		for _, d := range c.Dependencies() {
-			skip[d.Name()] = true
+			v.skip[d.Name()] = true
 			walk(d)
 		}
 	}
 	walk(ch)
 	if !ok {
+		return nil
+	}
+	return v
+}
+
+// Unused lists the keys of a values mapping (a document or mapping node,
+// in file; lines are the node's plus offset) that the chart never reads:
+// the shallowest unread key of each branch, with the nearest read key as
+// suggestion. A key counts as read when any reference is inside it or
+// above it (`toYaml .Values.resources` reads every key under resources).
+// A nil ValuesReads reports nothing.
+func (v *ValuesReads) Unused(n *yaml.Node, file string, offset int) []UnusedValue {
+	if v == nil || n == nil {
+		return nil
+	}
+	if n.Kind == yaml.DocumentNode {
+		if len(n.Content) == 0 {
+			return nil
+		}
+		n = n.Content[0]
+	}
+	var out []UnusedValue
+	unusedIn(n, nil, v.refs, v.skip, func(key []string, line int) {
+		out = append(out, UnusedValue{File: file, Line: line + offset, Key: strings.Join(key, "."), Suggestion: suggestKey(key, v.refs)})
+	})
+	return out
+}
+
+// unusedValues lists the keys of the given values files (repo-relative,
+// under root, outside the chart's own directory) that no file of the chart
+// or its subcharts reads (see chartReads and Unused); a values file that
+// holds a template (read by tpl) is skipped.
+func unusedValues(reads *ValuesReads, root, chartDir string, valueFiles []string) []UnusedValue {
+	if reads == nil {
 		return nil
 	}
 	// values files are read through the rooted filesystem, like the
@@ -109,14 +145,10 @@ func unusedValues(ch *chart.Chart, root, chartDir string, valueFiles []string) [
 			continue
 		}
 		docs, err := workspace.DecodeNodes(data)
-		if err != nil || len(docs) == 0 || len(docs[0].Content) == 0 {
+		if err != nil || len(docs) == 0 {
 			continue
 		}
-		unusedIn(docs[0].Content[0], nil, refs, skip, func(key []string, line int) {
-			u := UnusedValue{File: vf, Line: line, Key: strings.Join(key, ".")}
-			u.Suggestion = suggestKey(key, refs)
-			out = append(out, u)
-		})
+		out = append(out, reads.Unused(docs[0], vf, 0)...)
 	}
 	return out
 }

@@ -36,7 +36,7 @@ resources: {{ toYaml . | nindent 2 }}
 {{- end }}`)}},
 	}
 	ch.SetDependencies(sub)
-	got := unusedValues(ch, root, "", []string{"values.yaml"})
+	got := unusedValues(chartReads(ch), root, "", []string{"values.yaml"})
 	want := map[string]string{"replicaCont": "replicaCount", "image.tagg": "tag"}
 	if len(got) != len(want) {
 		t.Fatalf("unused = %+v, want keys %v", got, want)
@@ -49,7 +49,7 @@ resources: {{ toYaml . | nindent 2 }}
 
 	// .Values used as a whole: any key may be read, nothing is reported
 	ch.Templates = append(ch.Templates, &chart.File{Name: "templates/cm.yaml", Data: []byte("{{ toYaml .Values }}")})
-	if got := unusedValues(ch, root, "", []string{"values.yaml"}); len(got) != 0 {
+	if got := unusedValues(chartReads(ch), root, "", []string{"values.yaml"}); len(got) != 0 {
 		t.Errorf("with toYaml .Values: %+v", got)
 	}
 }
