@@ -1,47 +1,58 @@
 package render
 
 import (
-	"os"
 	"strings"
 	"sync"
 
 	"github.com/render-check/render-check/internal/workspace"
 )
 
-// lineIndex locates objects in repo files, parsing each file once per run.
+// lineIndex locates objects in repo files. The documents are the
+// workspace's (each file parsed once per run, shared with discovery); no
+// lock is held while a file is read or parsed.
 type lineIndex struct {
 	mu    sync.Mutex
-	docs  map[string][]workspace.Document
-	lines map[string][]string
+	files map[string]*lineFile
+}
+
+type lineFile struct {
+	linesOnce sync.Once
+	lines     []string
 }
 
 func newLineIndex() *lineIndex {
-	return &lineIndex{docs: map[string][]workspace.Document{}, lines: map[string][]string{}}
+	return &lineIndex{files: map[string]*lineFile{}}
 }
 
-func (x *lineIndex) file(r *workspace.Workspace, rel string) ([]workspace.Document, []string) {
+// docs returns the documents of rel (none when it does not read or parse;
+// the documents before a parse error).
+func (x *lineIndex) docs(r *workspace.Workspace, rel string) []workspace.Document {
+	docs, _ := r.Documents(rel)
+	return docs
+}
+
+// lines returns the lines of rel, read once.
+func (x *lineIndex) lines(r *workspace.Workspace, rel string) []string {
 	x.mu.Lock()
-	defer x.mu.Unlock()
-	if d, ok := x.docs[rel]; ok {
-		return d, x.lines[rel]
+	f := x.files[rel]
+	if f == nil {
+		f = &lineFile{}
+		x.files[rel] = f
 	}
-	data, err := os.ReadFile(r.Abs(rel))
-	var docs []workspace.Document
-	var lines []string
-	if err == nil {
-		docs, _ = workspace.ParseDocuments(rel, data)
-		lines = strings.Split(string(data), "\n")
-	}
-	x.docs[rel] = docs
-	x.lines[rel] = lines
-	return docs, lines
+	x.mu.Unlock()
+	f.linesOnce.Do(func() {
+		if data, err := r.ReadFile(rel); err == nil {
+			f.lines = strings.Split(string(data), "\n")
+		}
+	})
+	return f.lines
 }
 
 // documentLine finds the line of the document in rel that produced obj: the
 // only document, else the document of the same kind whose name is the
 // longest part of obj's (prefixed, suffixed) name.
 func (x *lineIndex) documentLine(r *workspace.Workspace, rel string, obj map[string]any) int {
-	docs, _ := x.file(r, rel)
+	docs := x.docs(r, rel)
 	var objs []workspace.Document
 	for _, d := range docs {
 		if d.Object != nil {
@@ -75,7 +86,7 @@ func (x *lineIndex) documentLine(r *workspace.Workspace, rel string, obj map[str
 // generatorLine finds the `name: x` line of the generator entry in a
 // kustomization that produced obj (name x is part of obj's name).
 func (x *lineIndex) generatorLine(r *workspace.Workspace, rel string, obj map[string]any) int {
-	_, lines := x.file(r, rel)
+	lines := x.lines(r, rel)
 	name := objName(obj)
 	best, bestLen := 0, -1
 	for i, l := range lines {

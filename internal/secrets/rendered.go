@@ -24,16 +24,24 @@ type valueLoc struct {
 func (s *scanner) scanRendered(clusters []*resource.Cluster, repoFPs map[string]bool) {
 	valuesIndex := map[string]map[string]valueLoc{}
 	seen := map[string]int{}
+	// the hits of an object depend only on its content: an object rendered
+	// alike into several clusters or apps is scanned once
+	scanned := map[resource.Sum][]hit{}
 	for _, c := range clusters {
 		for _, a := range c.Apps {
 			for _, r := range a.Resources {
-				var n yaml.Node
-				if err := n.Encode(r.Object); err != nil {
-					continue
+				sum, keyed := resource.ContentSum(r.Object)
+				hits, done := scanned[sum]
+				if !keyed || !done {
+					var ok bool
+					if hits, ok = scanObject(s, r.Object); !ok {
+						continue
+					}
+					if keyed {
+						scanned[sum] = hits
+					}
 				}
-				d := &docScan{s: s, root: &n}
-				d.scanNoFlush(false)
-				for _, h := range d.hits {
+				for _, h := range hits {
 					if h.rule == report.RuleSecretSopsMetadata || repoFPs[h.fp] {
 						continue
 					}
@@ -50,6 +58,18 @@ func (s *scanner) scanRendered(clusters []*resource.Cluster, repoFPs map[string]
 			}
 		}
 	}
+}
+
+// scanObject runs the value rules over one rendered object; false when
+// the object does not encode as YAML.
+func scanObject(s *scanner, obj map[string]any) ([]hit, bool) {
+	var n yaml.Node
+	if err := n.Encode(obj); err != nil {
+		return nil, false
+	}
+	d := &docScan{s: s, root: &n}
+	d.scanNoFlush(false)
+	return d.hits, true
 }
 
 func (s *scanner) locateRendered(h *hit, r *resource.Resource, idx map[string]map[string]valueLoc) {

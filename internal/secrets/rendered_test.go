@@ -139,3 +139,33 @@ func TestNoSecretInAnyFormat(t *testing.T) {
 	}
 	assertNoSecrets(t, "baseline", string(data))
 }
+
+// TestRenderedEqualObjectsLocatedEach renders one ConfigMap, equal in
+// content, into two clusters from two different source files: the object is
+// scanned once, yet each copy is located at its own file and line.
+func TestRenderedEqualObjectsLocatedEach(t *testing.T) {
+	files := map[string]string{
+		"clusters/a/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm\ndata:\n  LOG: info\n",
+		"clusters/b/cm.yaml": "# b\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm\ndata:\n  LOG: info\n",
+	}
+	obj := func() map[string]any {
+		return map[string]any{"apiVersion": "v1", "kind": "ConfigMap", "metadata": map[string]any{"name": "cm"},
+			"data": map[string]any{"LOG": "info", "SMTP_PASSWORD": secretConfig}}
+	}
+	clusters := []*resource.Cluster{
+		{Name: "a", Apps: []*resource.App{{Name: "web", Resources: []*resource.Resource{{Object: obj(), Origin: resource.Origin{File: "clusters/a/cm.yaml", Line: 1}}}}}},
+		{Name: "b", Apps: []*resource.App{{Name: "web", Resources: []*resource.Resource{{Object: obj(), Origin: resource.Origin{File: "clusters/b/cm.yaml", Line: 2}}}}}},
+	}
+	res := renderedScan(t, files, clusters)
+	got := brief(res.Findings)
+	want := []string{"secret/credential-value clusters/a/cm.yaml:5", "secret/credential-value clusters/b/cm.yaml:6"}
+	if strings.Join(got, "|") != strings.Join(want, "|") {
+		t.Errorf("findings:\n got %q\nwant %q", got, want)
+	}
+	for _, f := range res.Findings {
+		if f.Cluster != strings.Split(f.File, "/")[1] {
+			t.Errorf("finding of %s names cluster %s", f.File, f.Cluster)
+		}
+		assertNoSecrets(t, "finding", f.Message)
+	}
+}

@@ -12,6 +12,11 @@ import (
 
 	kcresource "github.com/yannh/kubeconform/pkg/resource"
 	kcvalidator "github.com/yannh/kubeconform/pkg/validator"
+	"sigs.k8s.io/yaml"
+
+	"github.com/render-check/render-check/internal/check"
+	"github.com/render-check/render-check/internal/config"
+	"github.com/render-check/render-check/internal/resource"
 )
 
 // benchManifests returns n resources: Deployments, Services, ConfigMaps in turn.
@@ -115,4 +120,50 @@ func BenchmarkCompareKubeconform(b *testing.B) {
 	b.ReportMetric(float64(theirs)/float64(ours), "kubeconform/render-check")
 	b.ReportMetric(float64(benchResources*b.N)/ours.Seconds(), "render-check-resources/s")
 	b.ReportMetric(float64(benchResources*b.N)/theirs.Seconds(), "kubeconform-resources/s")
+}
+
+// BenchmarkRunClusters measures the schema check of a run over 20 clusters
+// that render the same 30 apps (an Application, a Deployment, a Service and
+// a ConfigMap each, the Deployment differing per cluster): CRD schemas are
+// compiled once and equal objects judged once for the run.
+func BenchmarkRunClusters(b *testing.B) {
+	var clusters []*resource.Cluster
+	for c := 0; c < 20; c++ {
+		cl := &resource.Cluster{Name: fmt.Sprintf("cluster-%02d", c), KubernetesVersion: "1.34"}
+		for a := 0; a < 30; a++ {
+			name := fmt.Sprintf("svc-%03d", a)
+			data := bytes.ReplaceAll(benchManifests(3), []byte("namespace: ns"), []byte("namespace: "+name))
+			objs := []map[string]any{{
+				"apiVersion": "argoproj.io/v1alpha1", "kind": "Application",
+				"metadata": map[string]any{"name": name, "namespace": "argocd"},
+				"spec": map[string]any{"project": "default",
+					"source":      map[string]any{"repoURL": "https://git.example.com/config.git", "path": "apps/" + name},
+					"destination": map[string]any{"server": "https://kubernetes.default.svc", "namespace": "team"}},
+			}}
+			for _, d := range bytes.Split(data, []byte("---\n")) {
+				var m map[string]any
+				if err := yaml.Unmarshal(d, &m); err != nil {
+					b.Fatal(err)
+				}
+				if m != nil {
+					objs = append(objs, m)
+				}
+			}
+			// the Deployment carries the cluster's name: one object per cluster
+			objs[1]["metadata"].(map[string]any)["labels"] = map[string]any{"cluster": cl.Name}
+			app := &resource.App{Name: name, Cluster: cl.Name}
+			for _, o := range objs {
+				app.Resources = append(app.Resources, &resource.Resource{Cluster: cl.Name, App: name, Object: o, Origin: resource.Origin{File: "apps/" + name + ".yaml"}})
+			}
+			cl.Apps = append(cl.Apps, app)
+		}
+		clusters = append(clusters, cl)
+	}
+	in := &check.Input{Root: b.TempDir(), Config: config.Default(), Clusters: clusters}
+	for b.Loop() {
+		res, err := Run(context.Background(), in)
+		if err != nil || len(res.Findings) != 0 {
+			b.Fatalf("%v, %d findings", err, len(res.Findings))
+		}
+	}
 }

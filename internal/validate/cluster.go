@@ -35,6 +35,9 @@ type ClusterOptions struct {
 	NoCatalog     bool
 	// Lines maps fields to source lines (nil: a fresh index).
 	Lines *yamlpos.Index
+	// Cache shares converted and compiled CRDs and verdicts between the
+	// clusters of a run (nil: none shared).
+	Cache *Cache
 }
 
 // CheckCluster validates every resource of a cluster for its Kubernetes
@@ -47,13 +50,17 @@ func CheckCluster(ctx context.Context, c *resource.Cluster, opts ClusterOptions)
 		version = c.KubernetesVersion
 	}
 	resources := c.All()
+	cache := opts.Cache
+	if cache == nil {
+		cache = NewCache()
+	}
 	var findings []report.Finding
 	var crds []CRDSchema
 	for _, r := range resources {
 		if !IsCRD(r.Object) {
 			continue
 		}
-		cs, err := ConvertCRD(normalize(r.Object).(map[string]any))
+		cs, err := cache.convertCRD(normalize(r.Object).(map[string]any))
 		if err != nil {
 			findings = append(findings, finding(c.Name, r, report.RuleSchemaCRDInvalid, report.SeverityError, r.Origin.Line, err.Error()))
 			continue
@@ -80,7 +87,7 @@ func CheckCluster(ctx context.Context, c *resource.Cluster, opts ClusterOptions)
 	}
 	v, err := New(Options{KubernetesVersion: version, Strict: opts.Strict, CRDs: crds,
 		SchemaLocations: opts.SchemaLocations, SchemaCacheDir: opts.SchemaCacheDir, SkipKinds: opts.SkipKinds,
-		MissingSchema: opts.MissingSchema, NoCatalog: opts.NoCatalog})
+		MissingSchema: opts.MissingSchema, NoCatalog: opts.NoCatalog, Cache: cache})
 	if err != nil {
 		return nil, fmt.Errorf("cluster %s: %w", c.Name, err)
 	}

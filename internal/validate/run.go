@@ -35,13 +35,14 @@ func Run(ctx context.Context, in *check.Input) (check.Result, error) {
 	}
 	crds, findings = append(crds, extra...), append(findings, fs...)
 	lines := yamlpos.NewIndex()
+	cache := NewCache() // one per run: what one cluster compiled and judged, the next reuses
 	for _, c := range in.Clusters {
 		// c.KubernetesVersion was decided (and validated) once, by render
 		fs, err := CheckCluster(ctx, c, ClusterOptions{
 			Root: in.Root, Strict: cfg.IsStrict(), CRDs: crds,
 			SchemaLocations: cfg.SchemaLocations, SchemaCacheDir: cfg.SchemaCacheDir, SkipKinds: cfg.SkipKinds,
 			MissingSchema: cfg.MissingSchema, NoCatalog: !cfg.UsesCatalog(),
-			Lines: lines,
+			Lines: lines, Cache: cache,
 		})
 		if err != nil {
 			var pe *PolicyError

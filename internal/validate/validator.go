@@ -17,6 +17,7 @@ import (
 
 	"github.com/render-check/render-check/internal/kube"
 	"github.com/render-check/render-check/internal/report"
+	"github.com/render-check/render-check/internal/resource"
 )
 
 // Options configure a Validator.
@@ -42,6 +43,11 @@ type Options struct {
 	MissingSchema MissingSchemaPolicy
 	// NoCatalog leaves the embedded CRD catalog out of the resolution.
 	NoCatalog bool
+	// Cache, when set, shares compiled CRD schemas and verdicts with the
+	// other Validators of the run. Without one, CRD schemas are compiled
+	// once per Validator and no verdict is kept (a stream of distinct
+	// objects costs no memory per object).
+	Cache *Cache
 }
 
 // Problem is one thing wrong with an object. Path locates the offending field
@@ -80,10 +86,10 @@ type Validator struct {
 	mu         sync.Mutex
 	lookups    map[string]*lookup
 	shared     *sharedCompiler
-	// crdMu guards crdComp, the compiler of this Validator's CRD schemas
-	// (created on first use; it also holds the definitions for ObjectMeta).
-	crdMu   sync.Mutex
-	crdComp *jsonschema.Compiler
+	// cache holds the compiled CRD schemas and, when keepVerdicts, the
+	// verdicts (see Cache).
+	cache        *Cache
+	keepVerdicts bool
 }
 
 // lookup is the cached outcome of finding a schema for one apiVersion/kind.
@@ -156,6 +162,10 @@ func New(opts Options) (*Validator, error) {
 		v.loader = jsonschema.SchemeURLLoader{"file": jsonschema.FileLoader{}, "http": httpLoader, "https": httpLoader}
 	}
 	v.shared = sharedFor(c)
+	v.cache, v.keepVerdicts = opts.Cache, opts.Cache != nil
+	if v.cache == nil {
+		v.cache = NewCache()
+	}
 	return v, nil
 }
 
@@ -301,10 +311,53 @@ func (v *Validator) Validate(obj map[string]any) []Problem {
 	if l.fatal || l.schema == nil {
 		return out
 	}
-	err := l.schema.Validate(any(obj))
-	if err == nil {
+	ps, invalid := v.schemaProblems(l, obj, sops)
+	if !invalid {
 		return out
 	}
+	out = append(out, ps...) // a new array: ps is shared
+	out = dedupProblems(out)
+	slices.SortStableFunc(out, func(a, b Problem) int {
+		if c := strings.Compare(a.Field, b.Field); c != 0 {
+			return c
+		}
+		return strings.Compare(a.Message, b.Message)
+	})
+	return out
+}
+
+// schemaProblems validates obj against l's schema: the problems and whether
+// the schema rejected obj. The verdict of an object equal in content to one
+// already validated against the same schema (by any Validator sharing the
+// Cache) is reused; the result is shared and must not be modified.
+func (v *Validator) schemaProblems(l *lookup, obj map[string]any, sops bool) ([]Problem, bool) {
+	if !v.keepVerdicts {
+		ps := v.validateSchema(l, obj, sops)
+		return ps, ps != nil
+	}
+	sum, ok := resource.ContentSum(obj)
+	key := verdictKey{schema: l.schema, strict: v.strict, sops: sops, source: l.source, sum: sum}
+	if ok {
+		if ps, hit := v.cache.verdict(key); hit {
+			return ps, ps != nil
+		}
+	}
+	ps := v.validateSchema(l, obj, sops)
+	if ok {
+		v.cache.setVerdict(key, ps)
+	}
+	return ps, ps != nil
+}
+
+// validateSchema runs the schema; nil when it accepts obj, else the
+// problems (possibly empty: every error was an ENC[...] value of a SOPS
+// file).
+func (v *Validator) validateSchema(l *lookup, obj map[string]any, sops bool) []Problem {
+	err := l.schema.Validate(any(obj))
+	if err == nil {
+		return nil
+	}
+	out := []Problem{}
 	var ve *jsonschema.ValidationError
 	if !errors.As(err, &ve) {
 		return append(out, Problem{Rule: report.RuleSchemaInvalid, Severity: report.SeverityError, Message: err.Error()})
@@ -327,13 +380,6 @@ func (v *Validator) Validate(obj map[string]any) []Problem {
 			p.Message += " (schema: " + l.source + ")"
 		}
 	}
-	out = dedupProblems(out)
-	slices.SortStableFunc(out, func(a, b Problem) int {
-		if c := strings.Compare(a.Field, b.Field); c != 0 {
-			return c
-		}
-		return strings.Compare(a.Message, b.Message)
-	})
 	return out
 }
 
@@ -601,27 +647,12 @@ func (v *Validator) compileCRD(crd CRDSchema) (*jsonschema.Schema, error) {
 		doc["properties"] = cp
 	}
 	url := schemaHost + "crd/" + crd.APIVersion + "/" + crd.Kind + ".json"
-	v.crdMu.Lock()
-	defer v.crdMu.Unlock()
-	if v.crdComp == nil {
-		if v.shared.err != nil {
-			return nil, v.shared.err
-		}
-		var err error
-		v.crdComp = newDefsCompiler(v.defsURL, v.shared.doc, &err)
-		if err != nil {
-			v.crdComp = nil
-			return nil, err
-		}
+	s, err := v.cache.compileCRD(v.minor, v.defsURL, v.shared, url, doc)
+	var se *schemaError
+	if errors.As(err, &se) {
+		return nil, fmt.Errorf("CRD schema of %s %s (%s): %w", crd.APIVersion, crd.Kind, crd.Source, se.err)
 	}
-	if err := v.crdComp.AddResource(url, doc); err != nil {
-		return nil, fmt.Errorf("CRD schema of %s %s (%s): %w", crd.APIVersion, crd.Kind, crd.Source, err)
-	}
-	s, err := v.crdComp.Compile(url)
-	if err != nil {
-		return nil, fmt.Errorf("CRD schema of %s %s (%s): %w", crd.APIVersion, crd.Kind, crd.Source, err)
-	}
-	return s, nil
+	return s, err
 }
 
 // compileRegistry fetches and compiles a schema from a kubeconform schema
