@@ -20,7 +20,9 @@ func main() {
 	stderr := os.Stderr
 	restore := filterLibraryStderr()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	stopProfile := startProfile(stderr)
 	code := run(ctx, os.Args[1:], os.Stdin, os.Stdout, stderr)
+	stopProfile()
 	stop()
 	restore()
 	os.Exit(code)
