@@ -287,3 +287,173 @@ spec:
 		t.Errorf("untrusted run: %d requests, findings %+v", requests.Load(), rep.Findings)
 	}
 }
+
+// TestCheckCatalogVendoredKinds: the catalog kinds vendored from GitHub at
+// pinned commits (OpenShift's Route, ConsolePlugin and MachineConfig from
+// openshift/api, IstioOperator from istio/istio) are validated in a cluster
+// of the bundled example: valid ones pass, and an invalid field is
+// schema/invalid at its line, judged by the vendored CRD (never
+// schema/missing). IstioOperator's CRD keeps unknown fields everywhere, so
+// only its metadata can be wrong.
+func TestCheckCatalogVendoredKinds(t *testing.T) {
+	root := t.TempDir()
+	if err := os.CopyFS(root, os.DirFS(filepath.Join("..", "..", "testdata", "clusters"))); err != nil {
+		t.Fatal(err)
+	}
+	dir := "clusters/agritech-prod/manifests/openshift/"
+	writeFiles(t, root, map[string]string{
+		"clusters/agritech-prod/apps/openshift.yaml": `apiVersion: argoproj.io/v1alpha1
+kind: Application
+metadata:
+  name: openshift
+  namespace: argocd
+spec:
+  project: default
+  source:
+    repoURL: https://github.com/example-org/config.git
+    targetRevision: main
+    path: clusters/agritech-prod/manifests/openshift
+  destination:
+    server: https://kubernetes.default.svc
+    namespace: web
+`,
+		dir + "route.yaml": `apiVersion: route.openshift.io/v1
+kind: Route
+metadata:
+  name: web
+spec:
+  host: web.apps.example.com
+  to:
+    kind: Service
+    name: web
+    weight: 100
+  port:
+    targetPort: http
+  tls:
+    termination: edge
+    insecureEdgeTerminationPolicy: Redirect
+---
+apiVersion: route.openshift.io/v1
+kind: Route
+metadata:
+  name: web-bad
+spec:
+  host: bad.apps.example.com
+  to:
+    kind: Service
+    name: web
+  tsl:
+    termination: edge
+`,
+		dir + "consoleplugin.yaml": `apiVersion: console.openshift.io/v1
+kind: ConsolePlugin
+metadata:
+  name: web-plugin
+spec:
+  displayName: Web plugin
+  backend:
+    type: Service
+    service:
+      name: web-plugin
+      namespace: web
+      port: 9443
+      basePath: /
+  i18n:
+    loadType: Preload
+---
+apiVersion: console.openshift.io/v1
+kind: ConsolePlugin
+metadata:
+  name: web-plugin-bad
+spec:
+  displayName: Web plugin
+  backend:
+    type: Service
+    service:
+      name: web-plugin
+      namespace: web
+      port: https
+`,
+		dir + "machineconfig.yaml": `apiVersion: machineconfiguration.openshift.io/v1
+kind: MachineConfig
+metadata:
+  name: 99-worker-chrony
+  labels:
+    machineconfiguration.openshift.io/role: worker
+spec:
+  config:
+    ignition:
+      version: 3.2.0
+    storage:
+      files:
+        - path: /etc/chrony.conf
+          mode: 420
+          contents:
+            source: data:,pool%20time.example.com
+---
+apiVersion: machineconfiguration.openshift.io/v1
+kind: MachineConfig
+metadata:
+  name: 99-worker-fips
+  labels:
+    machineconfiguration.openshift.io/role: worker
+spec:
+  fips: "yes"
+`,
+		dir + "istiooperator.yaml": `apiVersion: install.istio.io/v1alpha1
+kind: IstioOperator
+metadata:
+  name: control-plane
+  namespace: istio-system
+spec:
+  profile: minimal
+  meshConfig:
+    accessLogFile: /dev/stdout
+---
+apiVersion: install.istio.io/v1alpha1
+kind: IstioOperator
+metadata:
+  name: control-plane-bad
+  namespace: istio-system
+  labels:
+    tier: 1
+spec:
+  profile: minimal
+`,
+	})
+	_, rep, stderr := checkJSON(t, root, "--cluster", "agritech-prod")
+	if rep == nil {
+		t.Fatal(stderr)
+	}
+	const openshift = "embedded catalog: github.com/openshift/api@2a3d73913b5a7caec4c57d5c3d04f51106ec4da3 "
+	want := map[string]string{
+		dir + "route.yaml:26":         `spec.tsl: unknown field "tsl"`,
+		dir + "consoleplugin.yaml:28": "spec.backend.service.port: ",
+		dir + "machineconfig.yaml:25": "spec.fips: ",
+		dir + "istiooperator.yaml:17": "metadata.labels.tier: ",
+	}
+	source := map[string]string{
+		dir + "route.yaml:26":         openshift + "route/v1/zz_generated.crd-manifests/routes.crd.yaml",
+		dir + "consoleplugin.yaml:28": openshift + "console/v1/zz_generated.crd-manifests/90_consoleplugins.crd.yaml",
+		dir + "machineconfig.yaml:25": openshift + "machineconfiguration/v1/zz_generated.crd-manifests/0000_80_machine-config_01_machineconfigs.crd.yaml",
+		dir + "istiooperator.yaml:17": "embedded catalog: github.com/istio/istio@6a112a28410654328342c68f82da48920e34f062 manifests/charts/istio-operator/crds/crd-operator.yaml",
+	}
+	got := map[string]bool{}
+	for _, f := range rep.Findings {
+		at := f.File + ":" + itoa(f.Line)
+		switch {
+		case f.Rule == "schema/invalid" && want[at] != "":
+			got[at] = true
+			if !strings.HasPrefix(f.Message, want[at]) || !strings.Contains(f.Message, source[at]) {
+				t.Errorf("%s: %q, want %q judged by %s", at, f.Message, want[at], source[at])
+			}
+		case strings.HasPrefix(f.Rule, "schema/"):
+			t.Errorf("unexpected %s at %s: %s", f.Rule, at, f.Message)
+		}
+	}
+	for at := range want {
+		if !got[at] {
+			t.Errorf("no schema/invalid at %s; findings %+v", at, rep.Findings)
+		}
+	}
+}

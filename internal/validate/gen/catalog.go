@@ -3,6 +3,8 @@ package main
 import (
 	"bytes"
 	"compress/gzip"
+	"crypto/sha1"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -113,6 +115,101 @@ var catalogSources = []crdSource{
 	}},
 }
 
+// vendoredSource is a set of CRD manifests copied byte-exact from a public
+// GitHub repository at a pinned commit into upstream/<owner>/<name>/<path>
+// of this directory, for operators no Go module release carries the CRDs
+// of. Each file's git blob hash is pinned and checked, so a copy can be
+// verified against upstream (`git ls-tree <commit> <path>` in the repository
+// prints the same hash); upstream/PROVENANCE records repo, commit, path and
+// license. In the catalog the CRD's module is github.com/<owner>/<name> and
+// its version the commit.
+type vendoredSource struct {
+	// Repo is "owner/name" on GitHub; Commit the full commit the files are
+	// taken from; Ref the tag or branch it was on (documentation only).
+	Repo, Commit, Ref string
+	Files             []vendoredFile
+	// Kinds keeps only these spec.names.kind (all when empty).
+	Kinds []string
+}
+
+// vendoredFile is one file of a vendoredSource: its path in the repository
+// and its git blob hash at the commit.
+type vendoredFile struct{ Path, Blob string }
+
+// vendoredSources come after catalogSources: a kind/version a module source
+// already supplies is not taken from them.
+var vendoredSources = []vendoredSource{
+	// github.com/openshift/api: the proxy serves only v3.9.0+incompatible
+	// (2018), without CRD manifests.
+	{Repo: "openshift/api", Commit: "2a3d73913b5a7caec4c57d5c3d04f51106ec4da3", Ref: "master", Files: []vendoredFile{
+		{"route/v1/zz_generated.crd-manifests/routes.crd.yaml", "f923ec9ae11b7079d7159f5b32a8b8fffbcd2b36"},
+		{"console/v1/zz_generated.crd-manifests/90_consoleplugins.crd.yaml", "f6e7be56fae5c4f7e6694ec68e5a5b7efb173cb3"},
+		{"machineconfiguration/v1/zz_generated.crd-manifests/0000_80_machine-config_01_machineconfigs.crd.yaml", "df90d44d0238f6707067a31982e985e46ccab568"},
+	}},
+	// istio.io/istio is served only as unreleased pseudo-versions; 1.23 is
+	// the last release that ships the IstioOperator CRD.
+	{Repo: "istio/istio", Commit: "6a112a28410654328342c68f82da48920e34f062", Ref: "1.23.6", Files: []vendoredFile{
+		{"manifests/charts/istio-operator/crds/crd-operator.yaml", "93ac1de070b0cbf30f40e5715c2af51255415b42"},
+	}},
+}
+
+// gitBlobHash is the git object id of data as a blob (git hash-object).
+func gitBlobHash(data []byte) string {
+	h := sha1.New()
+	fmt.Fprintf(h, "blob %d\x00", len(data))
+	h.Write(data)
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+// readVendored reads a vendored file under dir (the upstream directory) and
+// checks it is the pinned blob.
+func readVendored(dir string, src vendoredSource, f vendoredFile) ([]byte, error) {
+	data, err := os.ReadFile(filepath.Join(dir, filepath.FromSlash(src.Repo), filepath.FromSlash(f.Path)))
+	if err != nil {
+		return nil, fmt.Errorf("%s@%s: %w", src.Repo, src.Commit, err)
+	}
+	if got := gitBlobHash(data); got != f.Blob {
+		return nil, fmt.Errorf("%s@%s %s: git blob %s, pinned %s: not the upstream file", src.Repo, src.Commit, f.Path, got, f.Blob)
+	}
+	return data, nil
+}
+
+// catalogFile is one CRD manifest of any source kind, read.
+type catalogFile struct {
+	Module, Version, File string
+	Kinds                 []string
+	Data                  []byte
+}
+
+// readSources reads every file of catalogSources (through the module cache)
+// then of vendoredSources (under upstream), in catalog precedence order.
+func readSources(upstream string) ([]catalogFile, error) {
+	var files []catalogFile
+	for _, src := range catalogSources {
+		dir, err := download(src.Module + "@" + src.Version)
+		if err != nil {
+			return nil, err
+		}
+		for _, f := range src.Files {
+			data, err := os.ReadFile(filepath.Join(dir, filepath.FromSlash(f)))
+			if err != nil {
+				return nil, fmt.Errorf("%s@%s: %w", src.Module, src.Version, err)
+			}
+			files = append(files, catalogFile{Module: src.Module, Version: src.Version, File: f, Kinds: src.Kinds, Data: data})
+		}
+	}
+	for _, src := range vendoredSources {
+		for _, f := range src.Files {
+			data, err := readVendored(upstream, src, f)
+			if err != nil {
+				return nil, err
+			}
+			files = append(files, catalogFile{Module: "github.com/" + src.Repo, Version: src.Commit, File: f.Path, Kinds: src.Kinds, Data: data})
+		}
+	}
+	return files, nil
+}
+
 // catalogEntry is one CRD of the catalog with its provenance; the CRD is
 // trimmed to what validation reads and keeps only the versions this source
 // contributes.
@@ -134,56 +231,52 @@ var schemaKeywords = map[string]bool{
 	"x-kubernetes-preserve-unknown-fields": true, "x-kubernetes-int-or-string": true, "x-kubernetes-embedded-resource": true,
 }
 
-// generateCatalog writes out/crds.json.gz.
-func generateCatalog(out string) error {
+// generateCatalog writes out/crds.json.gz from the module sources and the
+// vendored files under upstream.
+func generateCatalog(out, upstream string) error {
+	files, err := readSources(upstream)
+	if err != nil {
+		return err
+	}
 	var entries []catalogEntry
 	// taken maps "group/Kind" to the versions already in the catalog.
 	taken := map[string]map[string]bool{}
-	for _, src := range catalogSources {
-		dir, err := download(src.Module + "@" + src.Version)
+	for _, src := range files {
+		f := src.File
+		objs, err := resource.DecodeAll(src.Data)
 		if err != nil {
-			return err
+			return fmt.Errorf("%s@%s %s: %w", src.Module, src.Version, f, err)
 		}
-		for _, f := range src.Files {
-			data, err := os.ReadFile(filepath.Join(dir, filepath.FromSlash(f)))
-			if err != nil {
-				return fmt.Errorf("%s@%s: %w", src.Module, src.Version, err)
+		n := 0
+		for _, o := range objs {
+			if k, _ := o["kind"].(string); k != "CustomResourceDefinition" {
+				continue
 			}
-			objs, err := resource.DecodeAll(data)
-			if err != nil {
-				return fmt.Errorf("%s@%s %s: %w", src.Module, src.Version, f, err)
+			crd, key, versions := trimCRD(o)
+			if len(src.Kinds) > 0 && !slices.Contains(src.Kinds, key[strings.Index(key, "/")+1:]) {
+				continue
 			}
-			n := 0
-			for _, o := range objs {
-				if k, _ := o["kind"].(string); k != "CustomResourceDefinition" {
+			if taken[key] == nil {
+				taken[key] = map[string]bool{}
+			}
+			var keep []any
+			for _, v := range versions {
+				name, _ := v["name"].(string)
+				if served, _ := v["served"].(bool); !served || taken[key][name] {
 					continue
 				}
-				crd, key, versions := trimCRD(o)
-				if len(src.Kinds) > 0 && !slices.Contains(src.Kinds, key[strings.Index(key, "/")+1:]) {
-					continue
-				}
-				if taken[key] == nil {
-					taken[key] = map[string]bool{}
-				}
-				var keep []any
-				for _, v := range versions {
-					name, _ := v["name"].(string)
-					if served, _ := v["served"].(bool); !served || taken[key][name] {
-						continue
-					}
-					taken[key][name] = true
-					keep = append(keep, v)
-				}
-				if len(keep) == 0 {
-					continue
-				}
-				crd["spec"].(map[string]any)["versions"] = keep
-				entries = append(entries, catalogEntry{Module: src.Module, Version: src.Version, File: f, CRD: crd})
-				n++
+				taken[key][name] = true
+				keep = append(keep, v)
 			}
-			if n == 0 {
-				fmt.Fprintf(os.Stderr, "gen: %s@%s %s: no CRD contributed\n", src.Module, src.Version, f)
+			if len(keep) == 0 {
+				continue
 			}
+			crd["spec"].(map[string]any)["versions"] = keep
+			entries = append(entries, catalogEntry{Module: src.Module, Version: src.Version, File: f, CRD: crd})
+			n++
+		}
+		if n == 0 {
+			fmt.Fprintf(os.Stderr, "gen: %s@%s %s: no CRD contributed\n", src.Module, src.Version, f)
 		}
 	}
 	slices.SortStableFunc(entries, func(a, b catalogEntry) int {

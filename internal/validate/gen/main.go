@@ -1,12 +1,15 @@
 // Command gen generates the embedded CRD catalog of package validate,
 // catalog/crds.json.gz: the CustomResourceDefinitions of the upstream Go
-// modules pinned in catalogSources (catalog.go), trimmed to what validation
-// reads, each with its provenance (module, version, file). It fetches each
-// module with `go mod download`, which does not touch go.mod, and writes a
+// modules pinned in catalogSources (catalog.go), then of the files vendored
+// byte-exact from GitHub repositories at pinned commits in vendoredSources
+// (upstream/, see upstream/PROVENANCE; each checked against its git blob
+// hash), trimmed to what validation reads, each with its provenance (module
+// or github.com/owner/repo, version or commit, file). It fetches each module
+// with `go mod download`, which does not touch go.mod, and writes a
 // deterministic file (sorted entries, no gzip name or time).
 //
 // Run it with `go generate ./internal/validate` (network: Go module proxy only).
-// Usage: gen [-catalog DIR]
+// Usage: gen [-catalog DIR] [-upstream DIR]
 package main
 
 import (
@@ -19,8 +22,9 @@ import (
 
 func main() {
 	out := flag.String("catalog", "catalog", "output directory of crds.json.gz")
+	upstream := flag.String("upstream", "gen/upstream", "directory of the vendored upstream CRD files (vendoredSources)")
 	flag.Parse()
-	if err := generateCatalog(*out); err != nil {
+	if err := generateCatalog(*out, *upstream); err != nil {
 		fmt.Fprintln(os.Stderr, "gen: catalog:", err)
 		os.Exit(1)
 	}
