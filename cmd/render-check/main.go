@@ -5,6 +5,7 @@ package main
 import (
 	"bufio"
 	"context"
+	"fmt"
 	"io"
 	"log"
 	"os"
@@ -21,7 +22,13 @@ func main() {
 	restore := filterLibraryStderr()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	stopProfile := startProfile(stderr)
+	stopGuard, err := startMemoryGuard(stderr)
+	if err != nil {
+		fmt.Fprintln(stderr, "render-check:", err)
+		os.Exit(exitError)
+	}
 	code := run(ctx, os.Args[1:], os.Stdin, os.Stdout, stderr)
+	stopGuard()
 	stopProfile()
 	stop()
 	restore()

@@ -573,6 +573,7 @@ func (r *renderer) renderAppSafe(ctx context.Context, cl *cluster, app *argo.App
 	defer cancel()
 	done := make(chan *appResult, 1)
 	go func() {
+		defer enterFlight(cl.name + "/" + app.Metadata.Name)()
 		var res *appResult
 		defer func() {
 			if p := recover(); p != nil {
