@@ -145,7 +145,7 @@ func (r *Renderer) Inflate(ctx context.Context, req InflateRequest) (*Output, er
 				}
 			}
 		}
-		b, err := r.readFile(p)
+		b, err := r.readLocal(p)
 		if err != nil {
 			return nil, name, &Error{File: name, Err: fmt.Errorf("%w: %w", ErrValuesFileNotFound, err)}
 		}
@@ -171,7 +171,7 @@ func (r *Renderer) Inflate(ctx context.Context, req InflateRequest) (*Output, er
 				ErrOutsideKustomization, ps.display(kpath), ps.display(dir))}
 		}
 		actual := filepath.Join(chartDir, "values.yaml")
-		b, err := r.readFile(actual)
+		b, err := r.readLocal(actual)
 		if err != nil {
 			return nil, &Error{File: ps.display(chartDir), Err: fmt.Errorf("%w: kustomize reads the chart's values.yaml (%s) unless valuesInline is used with valuesMerge: replace: %w", ErrValuesFileNotFound, ps.display(actual), err)}
 		}

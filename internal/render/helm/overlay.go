@@ -1,7 +1,6 @@
 package helm
 
 import (
-	"os"
 	"path/filepath"
 	"strings"
 
@@ -45,17 +44,6 @@ func (r *Renderer) overlaid(p string) ([]byte, bool) {
 		return b, ok
 	}
 	return nil, false
-}
-
-// readFile reads a file on disk, or its overlaid content.
-func (r *Renderer) readFile(p string) ([]byte, error) {
-	if b, ok := r.overlaid(p); ok {
-		if _, err := os.Stat(p); err != nil {
-			return nil, err
-		}
-		return b, nil
-	}
-	return os.ReadFile(p)
 }
 
 // overlayChart reloads a chart loaded from dir when a file of it is
