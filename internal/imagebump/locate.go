@@ -1,14 +1,12 @@
 package imagebump
 
 import (
-	"fmt"
-	"os"
 	"path"
-	"path/filepath"
 	"sync"
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/render-check/render-check/internal/rootfs"
 	"github.com/render-check/render-check/internal/workspace"
 )
 
@@ -18,20 +16,15 @@ import (
 // digest when there is no tag). It caches parsed files and is safe for
 // concurrent use.
 type Locator struct {
-	root     string
-	realRoot string
-	mu       sync.Mutex
-	parsed   map[string][]*yaml.Node
+	root   string
+	mu     sync.Mutex
+	parsed map[string][]*yaml.Node
 }
 
 // NewLocator returns a Locator for the files under root (repo-relative
 // names, forward slashes).
 func NewLocator(root string) *Locator {
-	realRoot, err := filepath.EvalSymlinks(root)
-	if err != nil {
-		realRoot = root
-	}
-	return &Locator{root: root, realRoot: realRoot, parsed: map[string][]*yaml.Node{}}
+	return &Locator{root: root, parsed: map[string][]*yaml.Node{}}
 }
 
 // Match says how closely a reference must agree with the rendered image.
@@ -120,18 +113,16 @@ func (l *Locator) docs(rel string) []*yaml.Node {
 	return out
 }
 
-// read reads a repo-relative file, refusing one outside the root (also
-// through a symlink).
+// read reads a repo-relative file through the rooted filesystem: never
+// outside the root, also through a symlink. Each file is read once (docs
+// caches it).
 func (l *Locator) read(rel string) ([]byte, error) {
-	abs := filepath.Join(l.root, filepath.FromSlash(rel))
-	real, err := filepath.EvalSymlinks(abs)
+	fsys, err := rootfs.Open(l.root)
 	if err != nil {
 		return nil, err
 	}
-	if !within(l.realRoot, real) {
-		return nil, fmt.Errorf("%s: outside the root", rel)
-	}
-	return os.ReadFile(real)
+	defer fsys.Close()
+	return fsys.ReadFile(rel)
 }
 
 // docAtLine picks the document starting closest before line.

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io/fs"
 	"path"
-	"path/filepath"
 	"slices"
 	"sort"
 	"strconv"
@@ -211,12 +210,6 @@ func (s *scanner) scanDir(dir string) error {
 func (s *scanner) isFile(rel string) bool {
 	st, err := s.fsys.Stat(rel)
 	return err == nil && st.Mode().IsRegular()
-}
-
-// within reports whether p is root or below it.
-func within(root, p string) bool {
-	rel, err := filepath.Rel(root, p)
-	return err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator))
 }
 
 // scanFile parses one file and collects its references.
