@@ -7,6 +7,7 @@ import (
 	"net/http/httptest"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -63,13 +64,15 @@ func TestRollbackChartVersion(t *testing.T) {
 	c3 := gitAs(t, root, "Cat", "cache 1.2.0 to prod")
 	prod := filepath.Join(root, "clusters/prod/apps/cache.yaml")
 
-	code, stdout, stderr := runCLI(t, "inventory", "--root", root, "--cluster", "prod")
+	// the inventory and the rollbacks render through one render cache
+	cache := t.TempDir()
+	code, stdout, stderr := runCLI(t, "inventory", "--root", root, "--cache-dir", cache)
 	if want := "prod/cache\tchart\tcache 1.2.0 (" + srv.URL + ")\tclusters/prod/apps/cache.yaml:11\t" + c3[:12] + " 2026-03-03 Cat: cache 1.2.0 to prod\n"; code != exitOK || !strings.Contains(stdout, want) {
 		t.Fatalf("inventory: exit %d\n%s\nwant line:\n%s\n%s", code, stdout, want, stderr)
 	}
 
 	// 1.1.0 cannot be pulled: the re-render fails and the file is put back.
-	code, _, stderr = runCLI(t, "rollback", "--root", root, "--chart", "cache", "--cluster", "prod")
+	code, _, stderr = runCLI(t, "rollback", "--root", root, "--chart", "cache", "--cluster", "prod", "--cache-dir", cache)
 	if code != exitFindings || !strings.Contains(stderr, "does not render (the edit was put back)") {
 		t.Fatalf("unpullable: exit %d\n%s", code, stderr)
 	}
@@ -82,7 +85,8 @@ func TestRollbackChartVersion(t *testing.T) {
 	if code != exitOK || !strings.Contains(stdout, "-    targetRevision: 1.2.0   # pinned\n+    targetRevision: 1.1.0   # pinned\n") || readFile(t, prod) != app("1.2.0") {
 		t.Fatalf("dry run: exit %d\n%s\n%s", code, stdout, stderr)
 	}
-	code, stdout, stderr = runCLI(t, "rollback", "--root", root, "--chart", "cache", "--cluster", "prod", "--format", "json")
+	aged := ageEntries(t, cache)
+	code, stdout, stderr = runCLI(t, "rollback", "--root", root, "--chart", "cache", "--cluster", "prod", "--format", "json", "--cache-dir", cache)
 	var out struct {
 		From, To      string
 		RenderChecked bool
@@ -92,6 +96,15 @@ func TestRollbackChartVersion(t *testing.T) {
 	}
 	if got := readFile(t, prod); got != app("1.1.0") {
 		t.Errorf("prod after rollback:\n%s", got)
+	}
+	// the inventory read both apps from the cache (the failed render of
+	// 1.1.0 stored nothing), the re-render of prod with 1.1.0 stored one
+	if hit := hitEntries(t, cache); len(aged) != 2 || len(hit) != 3 || !slices.Contains(hit, aged[0]) || !slices.Contains(hit, aged[1]) {
+		t.Errorf("entries before the rollback %v, after (used or new) %v: want both used and one new", aged, hit)
+	}
+	code, stdout, _ = runCLI(t, "inventory", "--root", root, "--cluster", "prod", "--no-history", "--cache-dir", cache)
+	if want := "prod/cache\tchart\tcache 1.1.0 ("; code != exitOK || !strings.Contains(stdout, want) {
+		t.Errorf("inventory after the rollback:\n%s\nwant a line with %q", stdout, want)
 	}
 	if got := readFile(t, filepath.Join(root, "clusters/staging/apps/cache.yaml")); got != app("1.0.0") {
 		t.Errorf("staging changed:\n%s", got)

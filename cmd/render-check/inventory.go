@@ -19,6 +19,7 @@ func init() { register(newInventoryCmd) }
 type inventoryOptions struct {
 	root, format, image string
 	conf                configFlags
+	cache               cacheFlags
 	clusters, outputs   []string
 	noHistory           bool
 }
@@ -53,6 +54,7 @@ Exit codes:
 	f := cmd.Flags()
 	f.StringVar(&o.root, "root", defaultRoot(), "config repo root")
 	o.conf.add(f)
+	o.cache.add(f)
 	f.StringVar(&o.format, "format", "text", "output format: "+strings.Join(inventory.Formats, ", "))
 	f.StringArrayVar(&o.outputs, "output", nil, "also write FORMAT=PATH (repeatable)")
 	f.StringArrayVar(&o.clusters, "cluster", nil, "only this cluster (repeatable)")
@@ -80,9 +82,11 @@ func runInventory(cmd *cobra.Command, o *inventoryOptions) error {
 	if err != nil {
 		return err
 	}
+	rc := o.cache.open(cfg, cmd.ErrOrStderr())
 	inv, err := inventory.Build(cmd.Context(), inventory.Options{
-		Root: root, Config: cfg, Clusters: o.clusters, Image: o.image, History: !o.noHistory,
+		Root: root, Config: cfg, Clusters: o.clusters, Image: o.image, History: !o.noHistory, Cache: rc,
 	})
+	closeCache(rc, cmd.ErrOrStderr())
 	var unknown *render.UnknownClusterError
 	switch {
 	case errors.As(err, &unknown):

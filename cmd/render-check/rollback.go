@@ -20,6 +20,7 @@ func init() { register(newRollbackCmd) }
 type rollbackOptions struct {
 	root, image, chart, cluster, format string
 	conf                                configFlags
+	cache                               cacheFlags
 	noVerify, dryRun                    bool
 }
 
@@ -54,6 +55,7 @@ Exit codes:
 	f := cmd.Flags()
 	f.StringVar(&o.root, "root", defaultRoot(), "config repo root")
 	o.conf.add(f)
+	o.cache.add(f)
 	f.StringVar(&o.image, "image", "", "image repository to roll back, without tag, e.g. registry.example/org/app")
 	f.StringVar(&o.chart, "chart", "", "remote Helm chart to roll back (its Applications' targetRevision), instead of --image")
 	f.StringVar(&o.cluster, "cluster", "", "the cluster to roll back")
@@ -90,12 +92,13 @@ func runRollback(cmd *cobra.Command, o *rollbackOptions) error {
 	if err != nil {
 		return err
 	}
+	rc := o.cache.open(cfg, cmd.ErrOrStderr())
 	opts := inventory.RollbackOptions{
 		Root: root, Cluster: o.cluster, Image: canonical,
-		Inventory: inventory.Options{Config: cfg},
+		Inventory: inventory.Options{Config: cfg, Cache: rc},
 		Bump: imagebump.Options{
 			ClusterGlobs: cfg.Clusters, Verify: !o.noVerify, DryRun: o.dryRun,
-			Renderer: newBumpRenderer(root, cfg, nil),
+			Renderer: newBumpRenderer(root, cfg, rc),
 		},
 	}
 	if opts.Bump.Verify {
@@ -106,6 +109,7 @@ func runRollback(cmd *cobra.Command, o *rollbackOptions) error {
 		opts.Bump.Registry = registryAdapter{c: client}
 	}
 	rb, err := inventory.RollBack(cmd.Context(), opts)
+	closeCache(rc, cmd.ErrOrStderr())
 	stdout, stderr := cmd.OutOrStdout(), cmd.ErrOrStderr()
 	var refused *imagebump.RefusedError
 	var unknown *render.UnknownClusterError
@@ -182,9 +186,11 @@ func runChartRollback(cmd *cobra.Command, o *rollbackOptions) error {
 	if err != nil {
 		return err
 	}
+	rc := o.cache.open(cfg, cmd.ErrOrStderr())
 	rb, err := inventory.RollBackChart(cmd.Context(), inventory.ChartRollbackOptions{
-		Root: root, Config: cfg, Cluster: o.cluster, Chart: o.chart, DryRun: o.dryRun,
+		Root: root, Config: cfg, Cluster: o.cluster, Chart: o.chart, DryRun: o.dryRun, Cache: rc,
 	})
+	closeCache(rc, cmd.ErrOrStderr())
 	stdout, stderr := cmd.OutOrStdout(), cmd.ErrOrStderr()
 	var refused *imagebump.RefusedError
 	var unknown *render.UnknownClusterError

@@ -16,6 +16,7 @@ import (
 	"github.com/render-check/render-check/internal/config"
 	"github.com/render-check/render-check/internal/imagebump"
 	"github.com/render-check/render-check/internal/render"
+	"github.com/render-check/render-check/internal/rendercache"
 	"github.com/render-check/render-check/internal/report"
 )
 
@@ -28,6 +29,9 @@ type ChartRollbackOptions struct {
 	// Chart is the chart name (spec.source.chart).
 	Chart  string
 	DryRun bool
+	// Cache, when set, serves the apps the edit did not touch from the
+	// render cache, in the inventory and in the re-render (nil: none).
+	Cache *rendercache.Cache
 }
 
 // ChartRollback is what a chart rollback did (or would do).
@@ -54,7 +58,7 @@ type ChartRollback struct {
 // refused. An Application file that other clusters also read is refused.
 // Refusals are *imagebump.RefusedError.
 func RollBackChart(ctx context.Context, opts ChartRollbackOptions) (*ChartRollback, error) {
-	inv, err := Build(ctx, Options{Root: opts.Root, Config: opts.Config, History: true})
+	inv, err := Build(ctx, Options{Root: opts.Root, Config: opts.Config, History: true, Cache: opts.Cache})
 	if err != nil {
 		return nil, err
 	}
@@ -191,7 +195,7 @@ func RollBackChart(ctx context.Context, opts ChartRollbackOptions) (*ChartRollba
 	if err := put(true); err != nil {
 		return nil, err
 	}
-	res, err := render.Render(ctx, render.Options{Root: opts.Root, Config: opts.Config, Clusters: []string{opts.Cluster}})
+	res, err := render.Render(ctx, render.Options{Root: opts.Root, Config: opts.Config, Clusters: []string{opts.Cluster}, Cache: opts.Cache})
 	var failed []string
 	if err == nil {
 		users := map[string]bool{}

@@ -22,6 +22,7 @@ import (
 	"github.com/render-check/render-check/internal/images"
 	"github.com/render-check/render-check/internal/registry"
 	"github.com/render-check/render-check/internal/render"
+	"github.com/render-check/render-check/internal/rendercache"
 	"github.com/render-check/render-check/internal/report"
 	"github.com/render-check/render-check/internal/resource"
 	"github.com/render-check/render-check/internal/rootfs"
@@ -45,6 +46,9 @@ type Options struct {
 	// History adds the last commit that changed each line (needs git and
 	// a checkout with history).
 	History bool
+	// Cache, when set, serves apps whose inputs did not change from the
+	// render cache, as check does (nil: every app is rendered).
+	Cache *rendercache.Cache
 }
 
 // Inventory is what every selected cluster deploys.
@@ -124,7 +128,7 @@ func Build(ctx context.Context, opts Options) (*Inventory, error) {
 	if err != nil {
 		return nil, err
 	}
-	res, err := render.Render(ctx, render.Options{Root: opts.Root, Config: opts.Config, Clusters: opts.Clusters, Workspace: ws})
+	res, err := render.Render(ctx, render.Options{Root: opts.Root, Config: opts.Config, Clusters: opts.Clusters, Workspace: ws, Cache: opts.Cache})
 	if err != nil {
 		return nil, err
 	}

@@ -13,7 +13,6 @@ import (
 	"strings"
 
 	"github.com/bmatcuk/doublestar/v4"
-	"gopkg.in/yaml.v3"
 
 	"github.com/render-check/render-check/internal/argo"
 	"github.com/render-check/render-check/internal/report"
@@ -329,12 +328,13 @@ func (r *Workspace) Applications(ctx context.Context, c ClusterDir) ([]*argo.App
 func (r *Workspace) fileApplications(cluster, rel string) ([]*argo.Application, []report.Finding, error) {
 	var apps []*argo.Application
 	var findings []report.Finding
-	docs, perr := r.Documents(rel)
+	// one parse gives the documents and, when this is the file's first
+	// parse, the nodes the YAML 1.1 reading below needs
+	docs, nodes, perr := r.documents(rel, true)
 	var ye *YAMLError
 	if perr != nil && !errors.As(perr, &ye) {
 		return nil, nil, perr
 	}
-	var nodes []*yaml.Node
 	for i, doc := range docs {
 		if argo.IsApplicationSet(doc.Object) {
 			continue // expanded by generated (appsets.go)

@@ -1,6 +1,7 @@
 package workspace
 
 import (
+	"bytes"
 	"fmt"
 	"strconv"
 	"strings"
@@ -134,7 +135,7 @@ type argocdCM struct {
 // spec.kustomizeBuildOptions) and the file that sets them, or "" when the
 // repo sets none.
 func (r *Workspace) ArgoKustomizeBuildOptions() (options, file string) {
-	_, cm := r.scanArgoSettings()
+	_, cm := r.scanArgoSettingsOf(false)
 	return cm.buildOptions, cm.file
 }
 
@@ -142,6 +143,20 @@ func (r *Workspace) ArgoKustomizeBuildOptions() (options, file string) {
 // argocd-cm's kustomize.buildOptions (when the repo holds argocd-cm, Helm
 // values of the argo-cd chart, or an ArgoCD resource).
 func (r *Workspace) scanArgoSettings() (namespaces, argocdCM) {
+	return r.scanArgoSettingsOf(true)
+}
+
+// mayHoldBuildOptions reports whether YAML text can hold a
+// kustomize.buildOptions or kustomizeBuildOptions key: its name, unless
+// spelled with escapes (a double-quoted key), appears in the text.
+func mayHoldBuildOptions(data []byte) bool {
+	return bytes.Contains(data, []byte("uildOptions")) || bytes.IndexByte(data, '\\') >= 0
+}
+
+// scanArgoSettingsOf is scanArgoSettings; without withNamespaces only the
+// files that may hold build options are parsed (the namespaces are then
+// incomplete), through the workspace's parse of each file.
+func (r *Workspace) scanArgoSettingsOf(withNamespaces bool) (namespaces, argocdCM) {
 	ns := namespaces{}
 	var cm argocdCM
 	list, _, _ := r.discoveryFiles(func(name string) bool { return name == "node_modules" })
@@ -150,7 +165,13 @@ func (r *Workspace) scanArgoSettings() (namespaces, argocdCM) {
 		if err != nil {
 			continue
 		}
-		docs, _ := ParseDocuments(rel, data)
+		var docs []Document
+		switch {
+		case withNamespaces:
+			docs, _ = ParseDocuments(rel, data)
+		case mayHoldBuildOptions(data):
+			docs, _ = r.Documents(rel)
+		}
 		for _, doc := range docs {
 			o := doc.Object
 			if o == nil {

@@ -19,6 +19,7 @@ import (
 	"sync"
 
 	"github.com/bmatcuk/doublestar/v4"
+	"gopkg.in/yaml.v3"
 
 	"github.com/render-check/render-check/internal/config"
 	"github.com/render-check/render-check/internal/rootfs"
@@ -177,6 +178,14 @@ func (w *Workspace) Hash(ctx context.Context, rel string) (string, error) {
 // caller: read them, never modify them. The error is a *YAMLError for a
 // file that does not parse (the documents before the error are returned).
 func (w *Workspace) Documents(rel string) ([]Document, error) {
+	docs, _, err := w.documents(rel, false)
+	return docs, err
+}
+
+// documents is Documents; with wantNodes, the caller that parses the file
+// also gets each document's node (nodes[i] is docs[i]'s), not kept; nodes
+// is nil when the file was parsed before (or could not be read).
+func (w *Workspace) documents(rel string, wantNodes bool) ([]Document, []*yaml.Node, error) {
 	w.mu.Lock()
 	p := w.docs[rel]
 	if p == nil {
@@ -184,15 +193,16 @@ func (w *Workspace) Documents(rel string) ([]Document, error) {
 		w.docs[rel] = p
 	}
 	w.mu.Unlock()
+	var nodes []*yaml.Node
 	p.once.Do(func() {
 		data, err := w.ReadFile(rel)
 		if err != nil {
 			p.err = fmt.Errorf("reading %s: %w", rel, err)
 			return
 		}
-		p.docs, p.err = ParseDocuments(rel, data)
+		p.docs, nodes, p.err = parseDocuments(rel, data, wantNodes)
 	})
-	return p.docs, p.err
+	return p.docs, nodes, p.err
 }
 
 // YAMLFiles returns the .yaml and .yml files of the file list under dir

@@ -232,3 +232,58 @@ func TestClustersAndApplications(t *testing.T) {
 		t.Fatal("two clusters named a: want an error")
 	}
 }
+
+// TestArgoKustomizeBuildOptionsSpellings: the build-options lookup parses
+// only the files whose text may hold the key, and finds what a scan parsing
+// every file finds: argocd-cm (also with the key spelled with an escape),
+// the operator's ArgoCD resource and the argo-cd chart's values.
+func TestArgoKustomizeBuildOptionsSpellings(t *testing.T) {
+	cases := map[string]string{
+		"plain": `apiVersion: v1
+kind: ConfigMap
+metadata: {name: argocd-cm}
+data:
+  kustomize.buildOptions: --enable-helm
+`,
+		"escaped key": `apiVersion: v1
+kind: ConfigMap
+metadata: {name: argocd-cm}
+data:
+  "kustomize.b\x75ildOptions": --enable-helm
+`,
+		"operator": `apiVersion: argoproj.io/v1beta1
+kind: ArgoCD
+metadata: {name: argocd}
+spec:
+  kustomizeBuildOptions: --enable-helm
+`,
+		"chart values": `configs:
+  cm:
+    kustomize.buildOptions: --enable-helm
+`,
+		"none": `apiVersion: v1
+kind: ConfigMap
+metadata: {name: argocd-cm}
+data:
+  url: https://argocd.example.com
+`,
+	}
+	for name, text := range cases {
+		root := t.TempDir()
+		write(t, root, "clusters/a/apps/app.yaml", "apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata: {name: a}\n")
+		write(t, root, "argocd/settings.yaml", text)
+		w, err := Open(t.Context(), root, Settings{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		opts, file := w.ArgoKustomizeBuildOptions()
+		_, full := w.scanArgoSettings()
+		want := "--enable-helm"
+		if name == "none" {
+			want = ""
+		}
+		if opts != want || opts != full.buildOptions || file != full.file {
+			t.Errorf("%s: got %q from %q, full scan %q from %q, want %q", name, opts, file, full.buildOptions, full.file, want)
+		}
+	}
+}

@@ -91,13 +91,21 @@ func DecodeNodes(data []byte) (docs []*yaml.Node, err error) {
 // ParseDocuments decodes every document of a YAML stream. Documents decoded
 // before a syntax error are returned along with a *YAMLError locating it.
 func ParseDocuments(file string, data []byte) (docs []Document, err error) {
+	docs, _, err = parseDocuments(file, data, false)
+	return docs, err
+}
+
+// parseDocuments is ParseDocuments; with keepNodes it also returns each
+// document's node (nodes[i] is docs[i]'s), so a caller that needs both
+// parses the text once.
+func parseDocuments(file string, data []byte, keepNodes bool) (docs []Document, nodes []*yaml.Node, err error) {
 	defer func() {
 		if p := recover(); p != nil {
 			err = &YAMLError{File: file, Line: 1, Err: fmt.Errorf("YAML decoder failed: %v", p)}
 		}
 	}()
 	if err := CheckYAMLBounds(data); err != nil {
-		return nil, &YAMLError{File: file, Line: 1, Err: err}
+		return nil, nil, &YAMLError{File: file, Line: 1, Err: err}
 	}
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	lastLine := 1
@@ -105,10 +113,10 @@ func ParseDocuments(file string, data []byte) (docs []Document, err error) {
 		var n yaml.Node
 		err := dec.Decode(&n)
 		if errors.Is(err, io.EOF) {
-			return docs, nil
+			return docs, nodes, nil
 		}
 		if err != nil {
-			return docs, &YAMLError{File: file, Line: syntaxErrorLine(data, err, lastLine), Err: err}
+			return docs, nodes, &YAMLError{File: file, Line: syntaxErrorLine(data, err, lastLine), Err: err}
 		}
 		line := n.Line
 		if len(n.Content) > 0 {
@@ -117,11 +125,11 @@ func ParseDocuments(file string, data []byte) (docs []Document, err error) {
 		lastLine = line
 		var v any
 		if err := n.Decode(&v); err != nil {
-			return docs, &YAMLError{File: file, Line: line, Err: err}
+			return docs, nodes, &YAMLError{File: file, Line: line, Err: err}
 		}
 		jv, err := jsonCompatible(v)
 		if err != nil {
-			return docs, &YAMLError{File: file, Line: line, Err: err}
+			return docs, nodes, &YAMLError{File: file, Line: line, Err: err}
 		}
 		d := Document{Line: line}
 		switch t := jv.(type) {
@@ -132,6 +140,9 @@ func ParseDocuments(file string, data []byte) (docs []Document, err error) {
 			d.Value = t
 		}
 		docs = append(docs, d)
+		if keepNodes {
+			nodes = append(nodes, &n)
+		}
 	}
 }
 

@@ -1,6 +1,7 @@
 package workspace
 
 import (
+	"fmt"
 	"testing"
 )
 
@@ -92,5 +93,64 @@ spec:
 	dir := docs[0].Object["spec"].(map[string]any)["source"].(map[string]any)["directory"].(map[string]any)
 	if dir["recurse"] != "yes" {
 		t.Errorf("shared document changed: recurse = %#v, want the string yes", dir["recurse"])
+	}
+}
+
+// TestApplicationsOneParseEitherOrder: whether Applications parses the file
+// first (documents and nodes from one parse) or another reader parsed it
+// before (the nodes are decoded again), the Application and its YAML 1.1
+// findings are the same, also with a second document that does not parse.
+func TestApplicationsOneParseEitherOrder(t *testing.T) {
+	root := t.TempDir()
+	write(t, root, "clusters/c/app.yaml", `apiVersion: v1
+kind: ConfigMap
+metadata: {name: x}
+---
+apiVersion: argoproj.io/v1alpha1
+kind: Application
+metadata:
+  name: a
+spec:
+  source:
+    directory:
+      recurse: yes
+  destination:
+    namespace: no
+---
+a: [b
+`)
+	c := ClusterDir{Name: "c", Dir: "clusters/c"}
+	var got []string
+	for _, documentsFirst := range []bool{false, true} {
+		w, err := Open(t.Context(), root, Settings{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if documentsFirst {
+			if _, err := w.Documents("clusters/c/app.yaml"); err == nil {
+				t.Fatal("the third document should not parse")
+			}
+		}
+		apps, findings, err := w.Applications(t.Context(), c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(apps) != 1 || apps[0].Line != 5 {
+			t.Fatalf("documents first %v: apps = %+v", documentsFirst, apps)
+		}
+		if d := apps[0].Spec.Source.Directory; d == nil || !d.Recurse {
+			t.Errorf("documents first %v: recurse: yes not a boolean: %+v", documentsFirst, d)
+		}
+		var rules []string
+		for _, f := range findings {
+			rules = append(rules, fmt.Sprintf("%s:%d", f.Rule, f.Line))
+		}
+		if len(rules) != 2 {
+			t.Errorf("documents first %v: findings %v, want the YAML 1.1 namespace and the malformed document", documentsFirst, rules)
+		}
+		got = append(got, fmt.Sprint(rules, apps[0].Spec.Destination.Namespace))
+	}
+	if got[0] != got[1] {
+		t.Errorf("parse order changes the result:\n%s\n%s", got[0], got[1])
 	}
 }
