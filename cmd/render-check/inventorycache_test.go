@@ -9,14 +9,16 @@ import (
 	"time"
 )
 
+// oldTime is a modification time long before any test ran.
+var oldTime = time.Date(2001, 1, 1, 0, 0, 0, 0, time.UTC)
+
 // ageEntries sets every render cache entry's modification time far in the
 // past, so that a later hit (which refreshes it) shows.
 func ageEntries(t *testing.T, cache string) []string {
 	t.Helper()
-	old := time.Date(2001, 1, 1, 0, 0, 0, 0, time.UTC)
 	entries := cacheEntries(t, cache, "trusted")
 	for _, e := range entries {
-		if err := os.Chtimes(e, old, old); err != nil {
+		if err := os.Chtimes(e, oldTime, oldTime); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -210,6 +210,12 @@ func Render(ctx context.Context, opts Options) (*Result, error) {
 		r.checker = rendercache.NewChecker(rfs, rp, opts.Overlay)
 		r.readOnlyCache = len(opts.Overlay) > 0
 	}
+	// Application files whose content did not change are not parsed again
+	var appFiles workspace.AppFileCache
+	if r.cache != nil {
+		appFiles = appFileCache{c: r.cache.Files(), readOnly: r.readOnlyCache}
+	}
+	rp.SetAppFileCache(appFiles)
 	r.repoCRDs, err = rp.CRDs(ctx)
 	if err != nil {
 		return nil, err

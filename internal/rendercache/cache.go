@@ -64,6 +64,8 @@ type Cache struct {
 	write   string   // namespace written
 	read    []string // namespaces read, in order
 	maxSize int64
+	// files is the sibling store of per-file results (see Files).
+	files *Cache
 
 	hits, misses, uncacheable, ignored atomic.Int64
 }
@@ -99,6 +101,9 @@ func Open(o Options) (*Cache, error) {
 	}
 	if err := os.MkdirAll(filepath.Join(c.dir, c.write), 0o755); err != nil {
 		return nil, fmt.Errorf("render cache: %w", err)
+	}
+	if err := c.openFiles(abs); err != nil {
+		return nil, err
 	}
 	return c, nil
 }
@@ -230,15 +235,25 @@ func (c *Cache) Stats() Stats {
 // Notes say what went wrong with the cache in this run (one note for all
 // ignored entries).
 func (c *Cache) Notes() []string {
+	var notes []string
 	if n := c.ignored.Load(); n > 0 {
-		return []string{fmt.Sprintf("render cache: ignored %d corrupt, truncated, foreign or outdated entries in %s (rendered again and rewritten)", n, c.dir)}
+		notes = append(notes, fmt.Sprintf("render cache: ignored %d corrupt, truncated, foreign or outdated entries in %s (rendered again and rewritten)", n, c.dir))
 	}
-	return nil
+	return append(notes, c.filesNotes()...)
 }
 
 // Trim evicts the least recently used entries of the written namespace
-// until it holds at most the maximum size, and removes stale temp files.
+// until it holds at most the maximum size, and removes stale temp files;
+// in the render store and in the store of per-file results.
 func (c *Cache) Trim() error {
+	err := c.trim()
+	if c.files != nil {
+		err = errors.Join(err, c.files.trim())
+	}
+	return err
+}
+
+func (c *Cache) trim() error {
 	type file struct {
 		path string
 		size int64

@@ -290,31 +290,25 @@ func (r *Workspace) Applications(ctx context.Context, c ClusterDir) ([]*argo.App
 	if err != nil {
 		return nil, nil, fmt.Errorf("cluster %s: %w", c.Name, err)
 	}
-	var apps []*argo.Application
-	var findings []report.Finding
+	var files []string
 	for _, m := range c.Paths() {
-		var files []string
 		if m.File {
-			files = []string{m.Path}
-		} else {
-			all, err := r.YAMLFiles(ctx, m.Path)
-			if err != nil {
-				return nil, nil, fmt.Errorf("cluster %s: %w", c.Name, err)
-			}
-			for _, f := range all {
-				if !inChart(charts, f, m.Path) {
-					files = append(files, f)
-				}
+			files = append(files, m.Path)
+			continue
+		}
+		all, err := r.YAMLFiles(ctx, m.Path)
+		if err != nil {
+			return nil, nil, fmt.Errorf("cluster %s: %w", c.Name, err)
+		}
+		for _, f := range all {
+			if !inChart(charts, f, m.Path) {
+				files = append(files, f)
 			}
 		}
-		for _, rel := range files {
-			a, f, err := r.fileApplications(c.Name, rel)
-			if err != nil {
-				return nil, nil, fmt.Errorf("cluster %s: %w", c.Name, err)
-			}
-			apps = append(apps, a...)
-			findings = append(findings, f...)
-		}
+	}
+	apps, findings, err := r.filesApplications(ctx, c.Name, files)
+	if err != nil {
+		return nil, nil, fmt.Errorf("cluster %s: %w", c.Name, err)
 	}
 	// then the Applications ApplicationSets generate for this cluster
 	gen, gf, err := r.generated(ctx, c)
@@ -322,6 +316,66 @@ func (r *Workspace) Applications(ctx context.Context, c ClusterDir) ([]*argo.App
 		return nil, nil, err
 	}
 	return append(apps, gen...), append(findings, gf...), nil
+}
+
+// FileSum is a file (a slash path relative to the root) and its content
+// hash (Hash).
+type FileSum struct{ Path, Hash string }
+
+// AppFileCache keeps, across runs, the Applications one cluster reads from
+// its files and the findings about them, by the files' paths and content
+// hashes, so that files whose content did not change are not parsed again.
+// Load gives back exactly what Store was given, as new values.
+type AppFileCache interface {
+	Load(cluster string, files []FileSum) (apps []*argo.Application, findings []report.Finding, ok bool)
+	Store(cluster string, files []FileSum, apps []*argo.Application, findings []report.Finding)
+}
+
+// SetAppFileCache makes Applications read Application files through c from
+// now on (nil: parse every file).
+func (r *Workspace) SetAppFileCache(c AppFileCache) {
+	r.mu.Lock()
+	r.appFiles = c
+	r.mu.Unlock()
+}
+
+// filesApplications reads the Applications of files, in order, through
+// the AppFileCache when there is one.
+func (r *Workspace) filesApplications(ctx context.Context, cluster string, files []string) ([]*argo.Application, []report.Finding, error) {
+	r.mu.Lock()
+	cache := r.appFiles
+	r.mu.Unlock()
+	var sums []FileSum
+	if cache != nil && len(files) > 0 {
+		sums = make([]FileSum, 0, len(files))
+		for _, rel := range files {
+			h, err := r.Hash(ctx, rel)
+			if err != nil {
+				cache = nil // parsing says what is wrong with it
+				break
+			}
+			sums = append(sums, FileSum{Path: rel, Hash: h})
+		}
+		if cache != nil {
+			if apps, findings, ok := cache.Load(cluster, sums); ok {
+				return apps, findings, nil
+			}
+		}
+	}
+	var apps []*argo.Application
+	var findings []report.Finding
+	for _, rel := range files {
+		a, f, err := r.fileApplications(cluster, rel)
+		if err != nil {
+			return nil, nil, err
+		}
+		apps = append(apps, a...)
+		findings = append(findings, f...)
+	}
+	if cache != nil && len(files) > 0 {
+		cache.Store(cluster, sums, apps, findings)
+	}
+	return apps, findings, nil
 }
 
 // fileApplications reads the Applications of one YAML file.

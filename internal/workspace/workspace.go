@@ -72,6 +72,8 @@ type Workspace struct {
 	docs   map[string]*parsed
 	hashes map[string]string
 	crds   *crdScan
+	// appFiles is the AppFileCache (nil: none).
+	appFiles AppFileCache
 
 	as appSetCache
 }
