@@ -286,6 +286,7 @@ func inChart(charts map[string]bool, file, root string) bool {
 // files under its directories (hidden directories and Helm charts skipped:
 // a chart is rendered, never read as manifests) and in its root Application
 // files, in path and document order. Files that do not parse are findings.
+// ApplicationSets are left to render, which expands them.
 func (r *Workspace) Applications(ctx context.Context, c ClusterDir) ([]*argo.Application, []report.Finding, error) {
 	charts, err := r.chartDirs(ctx)
 	if err != nil {
@@ -317,12 +318,7 @@ func (r *Workspace) Applications(ctx context.Context, c ClusterDir) ([]*argo.App
 			findings = append(findings, f...)
 		}
 	}
-	// then the Applications ApplicationSets generate for this cluster
-	gen, gf, err := r.generated(ctx, c)
-	if err != nil {
-		return nil, nil, err
-	}
-	return append(apps, gen...), append(findings, gf...), nil
+	return apps, findings, nil
 }
 
 // fileApplications reads the Applications of one YAML file.
@@ -337,7 +333,7 @@ func (r *Workspace) fileApplications(cluster, rel string) ([]*argo.Application, 
 	var nodes []*yaml.Node
 	for i, doc := range docs {
 		if argo.IsApplicationSet(doc.Object) {
-			continue // expanded by generated (appsets.go)
+			continue // expanded by render (render/discover.go)
 		}
 		if doc.Object == nil || !argo.IsApplication(doc.Object) {
 			continue
