@@ -24,15 +24,40 @@ import (
 // workspace's problems with the files and the ApplicationSets' findings are
 // findings of this cluster.
 func Applications(ctx context.Context, ws *workspace.Workspace, c workspace.ClusterDir) ([]*argo.Application, []report.Finding, error) {
-	apps, findings, err := ws.Applications(ctx, c)
+	apps, problems, err := ws.Applications(ctx, c)
 	if err != nil {
 		return nil, nil, err
+	}
+	findings := make([]report.Finding, 0, len(problems))
+	for _, p := range problems {
+		findings = append(findings, problemFinding(p))
 	}
 	gen, gf, err := generated(ctx, ws, c)
 	if err != nil {
 		return nil, nil, err
 	}
 	return append(apps, gen...), append(findings, gf...), nil
+}
+
+// problemRules names the rule of each kind of workspace.Problem.
+var problemRules = map[workspace.ProblemKind]string{
+	workspace.ProblemMalformedYAML:      report.RuleRenderMalformedYAML,
+	workspace.ProblemInvalidApplication: report.RuleRenderFailed,
+	workspace.ProblemYAML11Boolean:      report.RuleRenderYAML11Boolean,
+}
+
+// problemFinding is the finding of a workspace problem: its rule, at the
+// rule's default severity (the rule table, report.Rules).
+func problemFinding(p workspace.Problem) report.Finding {
+	rule, ok := problemRules[p.Kind]
+	if !ok {
+		rule = report.RuleRenderFailed
+	}
+	sev := report.SeverityError
+	if r, ok := report.LookupRule(rule); ok {
+		sev = r.Severity
+	}
+	return report.Finding{Rule: rule, Severity: sev, Cluster: p.Cluster, File: p.File, Line: p.Line, Message: p.Message}
 }
 
 // appSetEnvKey and appSetsKey key what this file derives from a workspace

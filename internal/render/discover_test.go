@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/render-check/render-check/internal/config"
+	"github.com/render-check/render-check/internal/report"
 	"github.com/render-check/render-check/internal/workspace"
 )
 
@@ -155,3 +156,25 @@ spec:
 }
 
 func itoa(n int) string { return strconv.Itoa(n) }
+
+// TestEveryWorkspaceProblemHasARule: each kind of workspace.Problem maps to
+// a rule of the table, reported as an error (what workspace reported before
+// it stopped naming rules).
+func TestEveryWorkspaceProblemHasARule(t *testing.T) {
+	n := 0
+	for k := workspace.ProblemKind(1); k.String() != "unknown"; k++ {
+		n++
+		rule, ok := problemRules[k]
+		if !ok {
+			t.Errorf("problem kind %s has no rule", k)
+			continue
+		}
+		f := problemFinding(workspace.Problem{Kind: k, Cluster: "c", File: "f.yaml", Line: 3, Message: "m"})
+		if f.Rule != rule || f.Severity != report.SeverityError || f.Cluster != "c" || f.File != "f.yaml" || f.Line != 3 || f.Message != "m" {
+			t.Errorf("problem kind %s: finding %+v", k, f)
+		}
+	}
+	if n != len(problemRules) || n == 0 {
+		t.Errorf("%d kinds, %d rules", n, len(problemRules))
+	}
+}

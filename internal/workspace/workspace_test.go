@@ -10,7 +10,6 @@ import (
 	"testing"
 
 	"github.com/render-check/render-check/internal/config"
-	"github.com/render-check/render-check/internal/report"
 )
 
 func TestNormalizeURL(t *testing.T) {
@@ -200,7 +199,7 @@ func TestClustersAndApplications(t *testing.T) {
 	if !reflect.DeepEqual(cs, want) {
 		t.Fatalf("Clusters = %v, want %v", cs, want)
 	}
-	apps, findings, err := r.Applications(t.Context(), cs[1])
+	apps, problems, err := r.Applications(t.Context(), cs[1])
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -212,10 +211,10 @@ func TestClustersAndApplications(t *testing.T) {
 	}
 	// namespace: n and name: y are booleans for kubectl (YAML 1.1): the API
 	// server would reject both Applications
-	if len(findings) != 3 || findings[0].Rule != report.RuleRenderYAML11Boolean || findings[0].Line != 7 ||
-		findings[1].Rule != report.RuleRenderYAML11Boolean || findings[1].Line != 18 ||
-		findings[2].Rule != report.RuleRenderMalformedYAML || findings[2].File != "clusters/b/values/broken.yaml" || findings[2].Line == 0 {
-		t.Fatalf("findings = %+v", findings)
+	if len(problems) != 3 || problems[0].Kind != ProblemYAML11Boolean || problems[0].Line != 7 ||
+		problems[1].Kind != ProblemYAML11Boolean || problems[1].Line != 18 ||
+		problems[2].Kind != ProblemMalformedYAML || problems[2].File != "clusters/b/values/broken.yaml" || problems[2].Line == 0 {
+		t.Fatalf("problems = %+v", problems)
 	}
 
 	cfg := config.Default()
