@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"reflect"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 
 	"github.com/render-check/render-check/internal/config"
@@ -229,5 +231,38 @@ func TestClustersAndApplications(t *testing.T) {
 	r3, _ := Open(t.Context(), root, Settings{Config: cfg})
 	if _, err := r3.Clusters(); err == nil {
 		t.Fatal("two clusters named a: want an error")
+	}
+}
+
+// TestMemo: a derived fact is computed once per workspace and key, however
+// many callers ask at once; another key or another workspace computes anew.
+func TestMemo(t *testing.T) {
+	root := t.TempDir()
+	type keyA struct{}
+	type keyB struct{}
+	w1, err := Open(t.Context(), root, Settings{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w2, _ := Open(t.Context(), root, Settings{})
+	var calls atomic.Int32
+	compute := func() (any, error) { return int(calls.Add(1)), nil }
+	var wg sync.WaitGroup
+	for range 8 {
+		wg.Go(func() {
+			if v, err := w1.Memo(keyA{}, compute); err != nil || v != 1 {
+				t.Errorf("Memo = %v, %v; want the first computation", v, err)
+			}
+		})
+	}
+	wg.Wait()
+	if v, _ := w1.Memo(keyB{}, compute); v != 2 {
+		t.Errorf("another key: %v", v)
+	}
+	if v, _ := w2.Memo(keyA{}, compute); v != 3 {
+		t.Errorf("another workspace: %v", v)
+	}
+	if calls.Load() != 3 {
+		t.Errorf("computed %d times, want 3", calls.Load())
 	}
 }
