@@ -6,13 +6,12 @@ import (
 
 	"github.com/render-check/render-check/internal/argo"
 	"github.com/render-check/render-check/internal/rendercache"
-	"github.com/render-check/render-check/internal/report"
 	"github.com/render-check/render-check/internal/workspace"
 )
 
 // appFileCache keeps the Applications a cluster reads from its files in
 // the render cache's per-file store, keyed by the files' paths and content
-// hashes (and the cluster, which the findings name), one entry per
+// hashes (and the cluster, which the problems name), one entry per
 // cluster: a warm run does not parse Application files whose content did
 // not change, and reads one entry per cluster.
 type appFileCache struct {
@@ -34,35 +33,35 @@ func appFileKey(cluster string, files []workspace.FileSum) rendercache.Key {
 }
 
 // Load returns the stored Applications of the files with these contents.
-func (a appFileCache) Load(cluster string, files []workspace.FileSum) ([]*argo.Application, []report.Finding, bool) {
+func (a appFileCache) Load(cluster string, files []workspace.FileSum) ([]*argo.Application, []workspace.Problem, bool) {
 	e, ok := a.c.Get(appFileKey(cluster, files))
 	if !ok {
 		return nil, nil, false
 	}
-	apps, findings, err := decodeAppFile(e.Result)
+	apps, problems, err := decodeAppFile(e.Result)
 	if err != nil {
 		return nil, nil, false
 	}
-	return apps, findings, true
+	return apps, problems, true
 }
 
 // Store keeps the Applications of the files, when they decode back exactly.
-func (a appFileCache) Store(cluster string, files []workspace.FileSum, apps []*argo.Application, findings []report.Finding) {
+func (a appFileCache) Store(cluster string, files []workspace.FileSum, apps []*argo.Application, problems []workspace.Problem) {
 	if a.readOnly {
 		return
 	}
-	data, err := encodeAppFile(apps, findings)
+	data, err := encodeAppFile(apps, problems)
 	if err != nil {
 		return
 	}
-	backApps, backFindings, err := decodeAppFile(data)
-	if err != nil || !reflect.DeepEqual(backApps, apps) || !reflect.DeepEqual(backFindings, findings) {
+	backApps, backProblems, err := decodeAppFile(data)
+	if err != nil || !reflect.DeepEqual(backApps, apps) || !reflect.DeepEqual(backProblems, problems) {
 		return // not exactly representable: parsed again next time
 	}
 	_ = a.c.Put(appFileKey(cluster, files), &rendercache.Entry{Result: data})
 }
 
-func encodeAppFile(apps []*argo.Application, findings []report.Finding) ([]byte, error) {
+func encodeAppFile(apps []*argo.Application, problems []workspace.Problem) ([]byte, error) {
 	var e rendercache.Encoder
 	e.Len(len(apps), apps == nil)
 	for _, app := range apps {
@@ -79,14 +78,18 @@ func encodeAppFile(apps []*argo.Application, findings []report.Finding) ([]byte,
 		e.String(app.GeneratedBy)
 		e.Strings(app.GeneratorInputs)
 	}
-	e.Len(len(findings), findings == nil)
-	for _, f := range findings {
-		encodeFinding(&e, f)
+	e.Len(len(problems), problems == nil)
+	for _, p := range problems {
+		e.Int(int(p.Kind))
+		e.String(p.Cluster)
+		e.String(p.File)
+		e.Int(p.Line)
+		e.String(p.Message)
 	}
 	return e.Bytes(), nil
 }
 
-func decodeAppFile(data []byte) ([]*argo.Application, []report.Finding, error) {
+func decodeAppFile(data []byte) ([]*argo.Application, []workspace.Problem, error) {
 	d := rendercache.NewDecoder(data)
 	var apps []*argo.Application
 	if n, isNil := d.Len(); !isNil {
@@ -106,15 +109,15 @@ func decodeAppFile(data []byte) ([]*argo.Application, []report.Finding, error) {
 			apps[i] = app
 		}
 	}
-	var findings []report.Finding
+	var problems []workspace.Problem
 	if n, isNil := d.Len(); !isNil {
-		findings = make([]report.Finding, n)
-		for i := range findings {
-			findings[i] = decodeFinding(d)
+		problems = make([]workspace.Problem, n)
+		for i := range problems {
+			problems[i] = workspace.Problem{Kind: workspace.ProblemKind(d.Int()), Cluster: d.String(), File: d.String(), Line: d.Int(), Message: d.String()}
 		}
 	}
 	if err := d.Err(); err != nil {
 		return nil, nil, err
 	}
-	return apps, findings, nil
+	return apps, problems, nil
 }

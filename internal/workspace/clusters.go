@@ -15,7 +15,6 @@ import (
 	"github.com/bmatcuk/doublestar/v4"
 
 	"github.com/render-check/render-check/internal/argo"
-	"github.com/render-check/render-check/internal/report"
 )
 
 // ClusterDir is one cluster: by default a directory whose YAML files hold
@@ -284,8 +283,11 @@ func inChart(charts map[string]bool, file, root string) bool {
 // Applications returns the Argo CD Applications of a cluster: those in YAML
 // files under its directories (hidden directories and Helm charts skipped:
 // a chart is rendered, never read as manifests) and in its root Application
-// files, in path and document order. Files that do not parse are findings.
-func (r *Workspace) Applications(ctx context.Context, c ClusterDir) ([]*argo.Application, []report.Finding, error) {
+// files, in path and document order. What keeps a file's Applications from
+// being read (a file that does not parse, an invalid Application, a YAML 1.1
+// boolean in a string field) is a Problem, in the same order. ApplicationSets
+// are left to render, which expands them.
+func (r *Workspace) Applications(ctx context.Context, c ClusterDir) ([]*argo.Application, []Problem, error) {
 	charts, err := r.chartDirs(ctx)
 	if err != nil {
 		return nil, nil, fmt.Errorf("cluster %s: %w", c.Name, err)
@@ -306,16 +308,11 @@ func (r *Workspace) Applications(ctx context.Context, c ClusterDir) ([]*argo.App
 			}
 		}
 	}
-	apps, findings, err := r.filesApplications(ctx, c.Name, files)
+	apps, problems, err := r.filesApplications(ctx, c.Name, files)
 	if err != nil {
 		return nil, nil, fmt.Errorf("cluster %s: %w", c.Name, err)
 	}
-	// then the Applications ApplicationSets generate for this cluster
-	gen, gf, err := r.generated(ctx, c)
-	if err != nil {
-		return nil, nil, err
-	}
-	return append(apps, gen...), append(findings, gf...), nil
+	return apps, problems, nil
 }
 
 // FileSum is a file (a slash path relative to the root) and its content
@@ -323,12 +320,12 @@ func (r *Workspace) Applications(ctx context.Context, c ClusterDir) ([]*argo.App
 type FileSum struct{ Path, Hash string }
 
 // AppFileCache keeps, across runs, the Applications one cluster reads from
-// its files and the findings about them, by the files' paths and content
+// its files and the problems found in them, by the files' paths and content
 // hashes, so that files whose content did not change are not parsed again.
 // Load gives back exactly what Store was given, as new values.
 type AppFileCache interface {
-	Load(cluster string, files []FileSum) (apps []*argo.Application, findings []report.Finding, ok bool)
-	Store(cluster string, files []FileSum, apps []*argo.Application, findings []report.Finding)
+	Load(cluster string, files []FileSum) (apps []*argo.Application, problems []Problem, ok bool)
+	Store(cluster string, files []FileSum, apps []*argo.Application, problems []Problem)
 }
 
 // SetAppFileCache makes Applications read Application files through c from
@@ -341,7 +338,7 @@ func (r *Workspace) SetAppFileCache(c AppFileCache) {
 
 // filesApplications reads the Applications of files, in order, through
 // the AppFileCache when there is one.
-func (r *Workspace) filesApplications(ctx context.Context, cluster string, files []string) ([]*argo.Application, []report.Finding, error) {
+func (r *Workspace) filesApplications(ctx context.Context, cluster string, files []string) ([]*argo.Application, []Problem, error) {
 	r.mu.Lock()
 	cache := r.appFiles
 	r.mu.Unlock()
@@ -357,31 +354,31 @@ func (r *Workspace) filesApplications(ctx context.Context, cluster string, files
 			sums = append(sums, FileSum{Path: rel, Hash: h})
 		}
 		if cache != nil {
-			if apps, findings, ok := cache.Load(cluster, sums); ok {
-				return apps, findings, nil
+			if apps, problems, ok := cache.Load(cluster, sums); ok {
+				return apps, problems, nil
 			}
 		}
 	}
 	var apps []*argo.Application
-	var findings []report.Finding
+	var problems []Problem
 	for _, rel := range files {
-		a, f, err := r.fileApplications(cluster, rel)
+		a, p, err := r.fileApplications(cluster, rel)
 		if err != nil {
 			return nil, nil, err
 		}
 		apps = append(apps, a...)
-		findings = append(findings, f...)
+		problems = append(problems, p...)
 	}
 	if cache != nil && len(files) > 0 {
-		cache.Store(cluster, sums, apps, findings)
+		cache.Store(cluster, sums, apps, problems)
 	}
-	return apps, findings, nil
+	return apps, problems, nil
 }
 
 // fileApplications reads the Applications of one YAML file.
-func (r *Workspace) fileApplications(cluster, rel string) ([]*argo.Application, []report.Finding, error) {
+func (r *Workspace) fileApplications(cluster, rel string) ([]*argo.Application, []Problem, error) {
 	var apps []*argo.Application
-	var findings []report.Finding
+	var problems []Problem
 	// one parse gives the documents and, when this is the file's first
 	// parse, the nodes the YAML 1.1 reading below needs
 	docs, nodes, perr := r.documents(rel, true)
@@ -391,7 +388,7 @@ func (r *Workspace) fileApplications(cluster, rel string) ([]*argo.Application, 
 	}
 	for i, doc := range docs {
 		if argo.IsApplicationSet(doc.Object) {
-			continue // expanded by generated (appsets.go)
+			continue // expanded by render (render/discover.go)
 		}
 		if doc.Object == nil || !argo.IsApplication(doc.Object) {
 			continue
@@ -405,14 +402,14 @@ func (r *Workspace) fileApplications(cluster, rel string) ([]*argo.Application, 
 		if i < len(nodes) {
 			// kubectl reads the file as YAML 1.1; the parsed document is
 			// shared, so the booleans go into a copy
-			findings = append(findings, yaml11Findings(cluster, rel, nodes[i])...)
+			problems = append(problems, yaml11Problems(cluster, rel, nodes[i])...)
 			obj = copyJSON(obj).(map[string]any)
 			applyYAML11Booleans(nodes[i], obj, false)
 		}
 		app, err := argo.DecodeApplication(obj)
 		if err != nil {
-			findings = append(findings, report.Finding{
-				Rule: report.RuleRenderFailed, Severity: report.SeverityError, Cluster: cluster,
+			problems = append(problems, Problem{
+				Kind: ProblemInvalidApplication, Cluster: cluster,
 				File: rel, Line: doc.Line, Message: fmt.Sprintf("invalid Application: %v", err),
 			})
 			continue
@@ -421,10 +418,10 @@ func (r *Workspace) fileApplications(cluster, rel string) ([]*argo.Application, 
 		apps = append(apps, app)
 	}
 	if perr != nil {
-		findings = append(findings, report.Finding{
-			Rule: report.RuleRenderMalformedYAML, Severity: report.SeverityError, Cluster: cluster,
+		problems = append(problems, Problem{
+			Kind: ProblemMalformedYAML, Cluster: cluster,
 			File: rel, Line: ye.Line, Message: "malformed YAML: " + ye.Message(),
 		})
 	}
-	return apps, findings, nil
+	return apps, problems, nil
 }
