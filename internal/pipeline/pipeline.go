@@ -235,7 +235,7 @@ func Check(ctx context.Context, opts Options) (*report.Report, error) {
 		rep.Clusters = append(rep.Clusters, rc)
 	}
 	in := &check.Input{Root: opts.Root, Config: opts.Config, Workspace: ws, Clusters: rendered,
-		Images: opts.Images, Platforms: opts.Platforms, ChangedFiles: changed}
+		Images: opts.Images, Platforms: opts.Platforms, ChangedFiles: changed, Verdicts: opts.Cache.Verdicts()}
 	for _, st := range Stages() {
 		start := time.Now()
 		opts.progress(Progress{Stage: st.Name, Message: "checking"})
@@ -272,6 +272,7 @@ func Check(ctx context.Context, opts Options) (*report.Report, error) {
 		}
 		rep.Findings = append(rep.Findings, fs...)
 	}
+	rep.Notes = append(rep.Notes, in.Verdicts.Notes()...)
 	// severity overrides (policy.severity, clusterSettings.*.severity)
 	// apply to every check's findings, here, in one place
 	rep.Findings = opts.Config.ApplySeverities(rep.Findings)
