@@ -273,6 +273,9 @@ func Check(ctx context.Context, opts Options) (*report.Report, error) {
 		rep.Findings = append(rep.Findings, fs...)
 	}
 	rep.Notes = append(rep.Notes, in.Verdicts.Notes()...)
+	if rep.Summary.Cache != nil {
+		rep.Summary.Cache.VerdictHits, rep.Summary.Cache.VerdictMisses = in.Verdicts.Counts()
+	}
 	// severity overrides (policy.severity, clusterSettings.*.severity)
 	// apply to every check's findings, here, in one place
 	rep.Findings = opts.Config.ApplySeverities(rep.Findings)

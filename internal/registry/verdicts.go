@@ -67,6 +67,7 @@ func (c *Client) cachedFound(k rendercache.Key, r Ref) (Result, bool) {
 		return Result{}, false
 	}
 	if age := c.o.now().Sub(at); age < 0 || age >= ttl {
+		c.o.verdicts.Stale()
 		return Result{}, false // stale (or from the future): ask again
 	}
 	return Result{Ref: r.Original, Status: Found, Digest: digest, Detail: "cached", Registry: registry}, true

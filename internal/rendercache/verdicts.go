@@ -54,11 +54,22 @@ func (v *Verdicts) Put(k Key, payload []byte) {
 	_ = v.put(k, payload)
 }
 
-// Corrupt counts an entry that was read but whose payload does not decode
-// (the stage's own decoding failed): it is a miss, reported by Notes.
+// Corrupt counts an entry that Get returned but whose payload does not
+// decode (the stage's own decoding failed): it is a miss, reported by
+// Notes.
 func (v *Verdicts) Corrupt() {
 	if v != nil {
 		v.ignored.Add(1)
+		v.Stale()
+	}
+}
+
+// Stale counts an entry that Get returned but that its stage does not use
+// (too old): a miss.
+func (v *Verdicts) Stale() {
+	if v != nil {
+		v.hits.Add(-1)
+		v.misses.Add(1)
 	}
 }
 
