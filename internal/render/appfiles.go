@@ -15,7 +15,7 @@ import (
 // cluster: a warm run does not parse Application files whose content did
 // not change, and reads one entry per cluster.
 type appFileCache struct {
-	c *rendercache.Cache
+	c *rendercache.Files
 	// readOnly: look up, never store (a render with an overlay).
 	readOnly bool
 }
@@ -34,12 +34,13 @@ func appFileKey(cluster string, files []workspace.FileSum) rendercache.Key {
 
 // Load returns the stored Applications of the files with these contents.
 func (a appFileCache) Load(cluster string, files []workspace.FileSum) ([]*argo.Application, []workspace.Problem, bool) {
-	e, ok := a.c.Get(appFileKey(cluster, files))
+	payload, ok := a.c.Get(appFileKey(cluster, files))
 	if !ok {
 		return nil, nil, false
 	}
-	apps, problems, err := decodeAppFile(e.Result)
+	apps, problems, err := decodeAppFile(payload)
 	if err != nil {
+		a.c.Corrupt()
 		return nil, nil, false
 	}
 	return apps, problems, true
@@ -58,7 +59,7 @@ func (a appFileCache) Store(cluster string, files []workspace.FileSum, apps []*a
 	if err != nil || !reflect.DeepEqual(backApps, apps) || !reflect.DeepEqual(backProblems, problems) {
 		return // not exactly representable: parsed again next time
 	}
-	_ = a.c.Put(appFileKey(cluster, files), &rendercache.Entry{Result: data})
+	a.c.Put(appFileKey(cluster, files), data)
 }
 
 func encodeAppFile(apps []*argo.Application, problems []workspace.Problem) ([]byte, error) {
