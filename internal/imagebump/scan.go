@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io/fs"
 	"path"
-	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -132,11 +131,18 @@ type scanner struct {
 	canonical string     // target repository, normalised
 	needle    string     // last path element of the repository: cheap prefilter
 	// read reads a repo-relative file (never outside the root).
-	read     func(rel string) ([]byte, error)
+	read func(rel string) ([]byte, error)
+	// docsOf, when set, gives the parsed documents of a repo-relative file
+	// (nil when missing or unreadable) instead of reading it: a Locator's
+	// cache, for files that are only looked at, never edited.
+	docsOf   func(rel string) []*yaml.Node
 	files    map[string]*sourceFile
 	cands    []*candidate
 	problems []Problem
 	scanned  int
+	// helm are the Applications' Helm sources met by the walk, paired with
+	// their value files once every file is scanned (pairValues).
+	helm []helmSource
 }
 
 // newScanner returns a scanner reading the checkout through fsys.
@@ -171,7 +177,11 @@ func needleOf(canonical string) string {
 // target. A symlinked directory is not descended into (its files are
 // scanned where they really are).
 func (s *scanner) scanRoot() error {
-	return s.scanDir(".")
+	if err := s.scanDir("."); err != nil {
+		return err
+	}
+	s.pairValues()
+	return nil
 }
 
 func (s *scanner) scanDir(dir string) error {
@@ -235,28 +245,33 @@ func (s *scanner) scanFile(rel string) error {
 	}
 	s.scanned++
 	mentions := bytes.Contains(src, []byte(s.needle))
-	// An Application's helm.parameters may set only image.tag, for a
-	// repository named in the values: such files are read too.
-	if !mentions && !bytes.Contains(src, []byte("parameters")) {
+	// An Application's helm.parameters, value files or valuesObject may set
+	// only image.tag, for a repository named in the values (the chart's
+	// values.yaml): such files are read too.
+	if !mentions && !bytes.Contains(src, []byte("parameters")) && !bytes.Contains(src, []byte("valueFiles")) && !bytes.Contains(src, []byte("valuesObject")) {
 		return nil
 	}
-	docs, err := parseDocs(src)
-	if err != nil && !mentions {
-		return nil
+	f, ok := s.files[rel] // already read as another Application's value file
+	if !ok {
+		docs, err := parseDocs(src)
+		if err != nil && !mentions {
+			return nil
+		}
+		if err != nil {
+			s.problems = append(s.problems, Problem{File: rel, Line: yamlErrorLine(err),
+				Message: fmt.Sprintf("not valid YAML (%v); it mentions %s, so render-check cannot tell whether it references the image: fix the YAML and run the bump again", err, s.needle)})
+			return nil
+		}
+		f = &sourceFile{rel: rel, abs: abs, src: src, mode: st.Mode().Perm(), docs: docs}
+		s.files[rel] = f
 	}
-	if err != nil {
-		s.problems = append(s.problems, Problem{File: rel, Line: yamlErrorLine(err),
-			Message: fmt.Sprintf("not valid YAML (%v); it mentions %s, so render-check cannot tell whether it references the image: fix the YAML and run the bump again", err, s.needle)})
-		return nil
-	}
-	f := &sourceFile{rel: rel, abs: abs, src: src, mode: st.Mode().Perm(), docs: docs}
-	s.files[rel] = f
+	docs := f.docs
 	before := len(s.cands)
 	for _, d := range docs {
 		if len(d.Content) == 0 {
 			continue
 		}
-		w := walker{s: s, file: rel, base: path.Base(rel)}
+		w := walker{s: s, file: rel, base: path.Base(rel), root: d}
 		w.doc(d.Content[0])
 	}
 	if len(s.cands) > before && sopsEncrypted(docs) {
@@ -297,6 +312,9 @@ type walker struct {
 	base string
 	// kind of image fields found by the generic walk in this document.
 	kind Kind
+	// root is the document (an Application's spec.sources name the $ref
+	// roots of its value files).
+	root *yaml.Node
 }
 
 func (w *walker) doc(root *yaml.Node) {
@@ -405,6 +423,11 @@ func (w *walker) walk(n *yaml.Node, p string, kind Kind) {
 			w.valuesImage(n, p, kind)
 		}
 		w.imageWithTagKey(n, p, kind)
+		if mapGet(n, "helm") == nil && isScalar(mapGet(n, "repoURL")) && isScalar(mapGet(n, "path")) {
+			// a source without helm settings may still be a chart (Argo CD
+			// looks for Chart.yaml): its values.yaml sets the tag
+			w.s.helm = append(w.s.helm, helmSource{file: w.file, field: join(p, "helm"), src: n, doc: w.root})
+		}
 		for i := 0; i+1 < len(n.Content); i += 2 {
 			k, v := n.Content[i].Value, n.Content[i+1]
 			rv := resolve(v)
@@ -605,6 +628,10 @@ func (sp imageSpan) shift(off int) imageSpan {
 // argoHelm handles spec.source.helm: parameters pairs and the values
 // string. src is the source holding it (for its path).
 func (w *walker) argoHelm(h *yaml.Node, p string, src *yaml.Node) {
+	hs := helmSource{file: w.file, field: p, h: h, src: src, doc: w.root}
+	if isHelmSource(w.file, src) {
+		w.s.helm = append(w.s.helm, hs)
+	}
 	if vals := mapGet(h, "values"); isScalar(vals) && strings.Contains(vals.Value, w.s.needle) {
 		w.helmValuesString(vals, join(p, "values"))
 	}
@@ -664,7 +691,7 @@ func (w *walker) argoHelm(h *yaml.Node, p string, src *yaml.Node) {
 			if _, ok := byName[prefix+"repository"]; ok {
 				continue // the pair is handled with the repository
 			}
-			repo := w.valuesRepository(h, src, prefix)
+			repo := w.s.valuesRepository(hs, prefix)
 			if repo == "" {
 				continue
 			}
@@ -676,70 +703,6 @@ func (w *walker) argoHelm(h *yaml.Node, p string, src *yaml.Node) {
 			w.add(c, repo, val)
 		}
 	}
-}
-
-// valuesRepository returns the image repository the Helm values of a
-// source set at prefix ("image." -> image.repository, with image.registry),
-// looking in the order Helm gives precedence: valuesObject, the value files
-// (last first), then the chart's values.yaml. "" when none is found here.
-func (w *walker) valuesRepository(h, src *yaml.Node, prefix string) string {
-	keys := strings.Split(strings.TrimSuffix(prefix, "."), ".")
-	if prefix == "" {
-		keys = nil
-	}
-	var layers []*yaml.Node
-	if vo := mapGet(h, "valuesObject"); vo != nil {
-		layers = append(layers, vo)
-	}
-	dir := path.Dir(w.file)
-	if strings.HasPrefix(w.base, ".argocd-source") {
-		// an override file sits in the app's path
-	} else if sp := scalarOf(mapGet(src, "path")); sp != "" && mapGet(src, "chart") == nil {
-		dir = path.Clean(sp)
-	} else {
-		dir = ""
-	}
-	if dir != "" {
-		var files []string
-		if vf := mapGet(h, "valueFiles"); vf != nil && vf.Kind == yaml.SequenceNode {
-			for _, f := range vf.Content {
-				files = append(files, scalarOf(f))
-			}
-		}
-		slices.Reverse(files)
-		files = append(files, "values.yaml")
-		for _, f := range files {
-			if f == "" || strings.ContainsAny(f, "$*?[") || strings.Contains(f, "://") {
-				continue
-			}
-			rel := path.Join(dir, f)
-			if strings.HasPrefix(f, "/") {
-				rel = path.Clean(strings.TrimPrefix(f, "/"))
-			}
-			if rel == ".." || strings.HasPrefix(rel, "../") {
-				continue
-			}
-			src, err := w.s.read(rel)
-			if err != nil {
-				continue
-			}
-			docs, err := parseDocs(src)
-			if err != nil || len(docs) == 0 {
-				continue
-			}
-			layers = append(layers, docs[0])
-		}
-	}
-	for _, l := range layers {
-		m := resolve(l)
-		for _, k := range keys {
-			m = mapGet(m, k)
-		}
-		if repo := scalarOf(mapGet(m, "repository")); repo != "" {
-			return joinRegistry(scalarOf(mapGet(m, "registry")), repo)
-		}
-	}
-	return ""
 }
 
 // KindArgoHelmValues is an image inside an Application's helm.values

@@ -56,6 +56,15 @@ func (l *Locator) Locate(app *resource.App, res *resource.Resource, use Use, ref
 		}
 	}
 	image := ref.String()
+	if app != nil && app.Application != nil && app.Application.File != "" {
+		// A Helm source's values: the layer whose tag wins is what a person
+		// edits (and bump edits), also when it sets the tag alone.
+		f, line := l.refs.HelmTag(app.Application.File, app.Application.Line, image)
+		if line > 0 && (f == app.Application.File || slices.Contains(res.ValuesFiles, f) ||
+			res.Origin.File != "" && strings.HasPrefix(res.Origin.File, path.Dir(f)+"/")) {
+			return Location{File: f, Line: line}
+		}
+	}
 	for _, match := range []imagebump.Match{imagebump.MatchExact, imagebump.MatchTagOnly, imagebump.MatchRepository} {
 		for _, c := range files {
 			if match == imagebump.MatchTagOnly && !slices.Contains(res.ValuesFiles, c.file) {
