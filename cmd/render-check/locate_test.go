@@ -3,6 +3,9 @@ package main
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"slices"
@@ -281,5 +284,103 @@ func TestBumpNeverFollowsSymlinksOutOfTheRoot(t *testing.T) {
 	}
 	if got := readFile(t, filepath.Join(outside, "values.yaml")); got != values {
 		t.Errorf("outside file edited:\n%s", got)
+	}
+}
+
+// TestBumpNeverEditsChartValuesOutsideTheRepo: the pairing of a tag-only
+// value file with its chart's values.yaml reads that values.yaml only
+// inside the root. A remote chart (pulled into the chart cache) and a
+// chart directory symlinked from outside the root name the repository;
+// the repo's value files override only the tag. Bump finds no reference
+// it may edit, refuses, and leaves the chart cache, the outside chart and
+// the repo byte for byte as they were.
+func TestBumpNeverEditsChartValuesOutsideTheRepo(t *testing.T) {
+	deploy := "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: {{ .Release.Name }}\nspec:\n  selector:\n    matchLabels: {app: x}\n  template:\n    metadata:\n      labels: {app: x}\n    spec:\n      containers:\n      - name: main\n        image: \"{{ .Values.image.repository }}:{{ .Values.image.tag }}\"\n"
+	tgz := chartArchive(t, "remote", "1.0.0", map[string]string{
+		"values.yaml":           "image:\n  repository: registry.example/org/remote\n  tag: \"0.1\"\n",
+		"templates/deploy.yaml": deploy,
+	})
+	var srv *httptest.Server
+	srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/index.yaml":
+			fmt.Fprintf(w, "apiVersion: v1\nentries:\n  remote:\n    - apiVersion: v2\n      name: remote\n      version: 1.0.0\n      urls: [%s/remote-1.0.0.tgz]\n      digest: \"\"\ngenerated: \"2026-01-01T00:00:00Z\"\n", srv.URL)
+		case "/remote-1.0.0.tgz":
+			_, _ = w.Write(tgz)
+		default:
+			http.NotFound(w, r)
+		}
+	}))
+	defer srv.Close()
+	cache, outside := t.TempDir(), t.TempDir()
+	writeFiles(t, outside, map[string]string{
+		"chart/Chart.yaml":            "apiVersion: v2\nname: linked\nversion: 0.1.0\n",
+		"chart/values.yaml":           "image:\n  repository: registry.example/org/outside\n  tag: \"0.1\"\n",
+		"chart/templates/deploy.yaml": deploy,
+	})
+	app := func(name, sources string) string {
+		return fmt.Sprintf("apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n  name: %s\n  namespace: argocd\nspec:\n  project: default\n  destination:\n    server: https://kubernetes.default.svc\n    namespace: shop\n%s", name, sources)
+	}
+	root := bumpRepo(t, map[string]string{
+		".render-check.yaml": "repoURLs: [https://git.example/config.git]\nrender:\n  chartCacheDir: " + cache + "\n",
+		"clusters/prod/apps/remote.yaml": app("remote", `  sources:
+  - repoURL: `+srv.URL+`
+    chart: remote
+    targetRevision: 1.0.0
+    helm:
+      valueFiles: [$values/values/remote.yaml]
+  - repoURL: https://git.example/config.git
+    targetRevision: HEAD
+    ref: values
+`),
+		"values/remote.yaml": "image:\n  tag: \"1.0\"\n",
+		"clusters/prod/apps/linked.yaml": app("linked", `  source:
+    repoURL: https://git.example/config.git
+    targetRevision: HEAD
+    path: charts/linked
+    helm:
+      valueFiles: [/values/linked.yaml]
+`),
+		"values/linked.yaml": "image:\n  tag: \"1.0\"\n",
+	})
+	symlink(t, filepath.Join(outside, "chart"), filepath.Join(root, "charts/linked"))
+	// the remote chart is pulled into the cache, as a check would
+	code, rendered, errOut := runCLI(t, "render", "--root", root, "--no-cache", "--output-dir", t.TempDir())
+	if !strings.Contains(errOut, "linked") || code != exitFindings {
+		t.Fatalf("render exit %d: want the linked chart refused\n%s\n%s", code, rendered, errOut)
+	}
+	files := func() map[string]string {
+		out := map[string]string{}
+		for _, dir := range []string{root, cache, outside} {
+			err := filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
+				if err != nil || d.IsDir() || d.Type()&os.ModeSymlink != 0 {
+					return err
+				}
+				b, err := os.ReadFile(p)
+				out[p] = string(b)
+				return err
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+		}
+		return out
+	}
+	before := files()
+	if !slices.ContainsFunc(slices.Collect(maps.Keys(before)), func(p string) bool { return strings.HasPrefix(p, cache) }) {
+		t.Fatalf("the remote chart was not cached: %v", slices.Collect(maps.Keys(before)))
+	}
+	for _, image := range []string{"registry.example/org/remote", "registry.example/org/outside"} {
+		code, out, errOut := runCLI(t, "bump", "--root", root, "--image", image, "--tag", "2.0", "--no-verify")
+		if code != exitFindings || !strings.Contains(errOut, "referenced nowhere") {
+			t.Errorf("%s: bump exit %d, want a refusal: nothing in the repo names it\n%s\n%s", image, code, out, errOut)
+		}
+	}
+	if after := files(); !maps.Equal(before, after) {
+		for p, b := range after {
+			if before[p] != b {
+				t.Errorf("%s changed:\n%s", p, b)
+			}
+		}
 	}
 }
