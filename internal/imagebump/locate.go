@@ -39,9 +39,10 @@ const (
 	// (an empty tag, a chart's appVersion, an images: entry without newTag).
 	MatchRepository
 	// MatchTagOnly: a Helm values override that sets only the tag
-	// (image: {tag: 2.1.0}) of a repository the chart's values name: a
-	// tag key holding the rendered tag with no repository beside it. Bump
-	// does not edit these yet (it edits the chart's values).
+	// (image: {tag: 2.1.0}): a tag key holding the rendered tag with no
+	// repository beside it. The fallback for what HelmTag cannot pair
+	// with its repository (a remote chart's values, a value file behind a
+	// glob or URL); bump does not edit these.
 	MatchTagOnly
 )
 
