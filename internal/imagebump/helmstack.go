@@ -330,6 +330,11 @@ func (s *scanner) tagWinners(hs helmSource) []tagWinner {
 // them, so that tag is what is deployed and what bump edits. A winner
 // that names its repository is found by the walk already; one inside a
 // helm.values string is left to the walk too.
+//
+// A value file read by several sources may hold a tag-only mapping that
+// another source pairs with a different repository (or one not known
+// here, e.g. a remote chart's): editing it would change that image too, so
+// it is refused, naming the other Application.
 func (s *scanner) pairValues() {
 	seen := map[*yaml.Node]bool{}
 	for _, c := range s.cands {
@@ -337,6 +342,7 @@ func (s *scanner) pairValues() {
 			seen[c.tagNode] = true
 		}
 	}
+	others := s.tagOnlyUsers()
 	for _, hs := range s.helm {
 		for _, w := range s.tagWinners(hs) {
 			if !w.tagOnly || w.layer.host != nil || seen[w.tag] {
@@ -344,6 +350,15 @@ func (s *scanner) pairValues() {
 			}
 			seen[w.tag] = true
 			field := join(w.layer.field, strings.Join(append(append([]string(nil), w.keys...), "tag"), "."))
+			if o, ok := others[w.tag]; ok {
+				what := "a repository render-check cannot see from this repo (a remote chart's values)"
+				if o.repo != "" {
+					what = o.repo
+				}
+				s.problems = append(s.problems, Problem{File: w.layer.file, Line: w.tag.Line,
+					Message: fmt.Sprintf("%s sets the tag of %s here, but %s reads this file too and takes %s as the tag of %s: an edit would change both; give %s its own value file (or a helm parameter) and bump again", field, s.canonical, o.file, field, what, s.canonical)})
+				continue
+			}
 			if sf := s.files[w.layer.file]; sf != nil && sopsEncrypted(sf.docs) {
 				s.problems = append(s.problems, Problem{File: w.layer.file, Line: w.tag.Line,
 					Message: fmt.Sprintf("SOPS-encrypted file sets the tag of %s (%s): an edit would break its MAC; change it with `sops` instead", s.canonical, field)})
@@ -361,6 +376,50 @@ func (s *scanner) pairValues() {
 			s.cands = append(s.cands, c)
 		}
 	}
+}
+
+// tagUser is a source that pairs a tag-only mapping with a repository
+// other than the target ("" when the repository is not known here).
+type tagUser struct {
+	file string // the file holding the source
+	repo string
+}
+
+// tagOnlyUsers maps the tag node of every tag-only mapping (a tag without
+// a repository beside it) in the value layers of the sources met by the
+// walk to a source that pairs it with another repository than the target.
+func (s *scanner) tagOnlyUsers() map[*yaml.Node]tagUser {
+	out := map[*yaml.Node]tagUser{}
+	for _, hs := range s.helm {
+		ls := s.layers(hs)
+		var visit func(n *yaml.Node, keys []string, depth int)
+		visit = func(n *yaml.Node, keys []string, depth int) {
+			n = resolve(n)
+			if n == nil || n.Kind != yaml.MappingNode || depth > 32 {
+				return
+			}
+			if hasKey(n, "tag") && !hasKey(n, "repository") && len(keys) > 0 {
+				repo := effective(ls, keys, "repository")
+				canon := ""
+				if repo != "" && !templated(repo) {
+					canon, _ = canonicalRepo(joinRegistry(effective(ls, keys, "registry"), repo))
+				}
+				t := mapGet(n, "tag")
+				if _, seen := out[t]; !seen && canon != s.canonical {
+					out[t] = tagUser{file: hs.file, repo: canon}
+				}
+			}
+			for i := 0; i+1 < len(n.Content); i += 2 {
+				visit(n.Content[i+1], append(keys, n.Content[i].Value), depth+1)
+			}
+		}
+		for _, l := range ls {
+			if l.root != nil && l.host == nil {
+				visit(l.root, nil, 0)
+			}
+		}
+	}
+	return out
 }
 
 // unreadableFile is loadFile's answer for a file that exists but cannot be
