@@ -231,7 +231,9 @@ func imagePrefixes(layers []valuesLayer) [][]string {
 			}
 		}
 		for i := 0; i+1 < len(n.Content); i += 2 {
-			visit(n.Content[i+1], append(keys, n.Content[i].Value), depth+1)
+			if n.Content[i+1].Kind != yaml.AliasNode { // visited where it is anchored (aliases may fan out exponentially)
+				visit(n.Content[i+1], append(keys, n.Content[i].Value), depth+1)
+			}
 		}
 	}
 	for _, l := range layers {
@@ -410,7 +412,9 @@ func (s *scanner) tagOnlyUsers() map[*yaml.Node]tagUser {
 				}
 			}
 			for i := 0; i+1 < len(n.Content); i += 2 {
-				visit(n.Content[i+1], append(keys, n.Content[i].Value), depth+1)
+				if n.Content[i+1].Kind != yaml.AliasNode { // visited where it is anchored
+					visit(n.Content[i+1], append(keys, n.Content[i].Value), depth+1)
+				}
 			}
 		}
 		for _, l := range ls {
