@@ -134,6 +134,9 @@ func argoEnv(name string) bool {
 func (s *scanner) layers(hs helmSource) []valuesLayer {
 	var out []valuesLayer
 	dir := hs.chartDir()
+	if hs.h == nil && (dir == "" || s.loadFile(path.Join(dir, "Chart.yaml")) == nil) {
+		return nil // a source without helm settings is a chart only with a Chart.yaml
+	}
 	if dir != "" {
 		if sf := s.loadFile(path.Join(dir, "values.yaml")); sf != nil && len(sf.docs) > 0 {
 			out = append(out, valuesLayer{file: sf.rel, root: resolve(sf.docs[0]), kind: KindHelmValues})
