@@ -244,3 +244,49 @@ func TestValueLayersDoNotExpandAliases(t *testing.T) {
 		t.Fatalf("files %v\n%s", res.Files, res.Diff)
 	}
 }
+
+// TestLocatorHelmTag: the image check's locator names the layer whose tag
+// wins, by the same value stack bump edits with.
+func TestLocatorHelmTag(t *testing.T) {
+	app := func(helm string) string {
+		return "apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n  name: web\nspec:\n  source:\n    repoURL: https://git.example/config.git\n    path: chart\n    helm:\n" + helm
+	}
+	dir := t.TempDir()
+	files := map[string]string{
+		"chart/Chart.yaml":  "apiVersion: v2\nname: web\nversion: 0.1.0\n",
+		"chart/values.yaml": "image:\n  repository: ghcr.io/org/web\n  tag: \"0.1\"\n",
+		"v/a.yaml":          "image:\n  repository: ghcr.io/org/web\n  tag: \"1.0\"\n",
+		"v/b.yaml":          "x: 1\nimage:\n  tag: \"1.0\"\n",
+		"apps/files.yaml":   app("      valueFiles: [/v/a.yaml, /v/b.yaml]\n"),
+		"apps/object.yaml":  app("      valueFiles: [/v/a.yaml]\n      valuesObject:\n        image: {tag: \"1.0\"}\n"),
+		"apps/url.yaml":     app("      valueFiles: [/v/b.yaml, \"https://values.example/x.yaml\"]\n"),
+		"apps/param.yaml":   app("      valueFiles: [/v/b.yaml]\n      parameters:\n      - name: image.tag\n        value: \"1.0\"\n"),
+		"apps/chart.yaml":   app("      releaseName: web\n"),
+	}
+	for name, data := range files {
+		p := filepath.Join(dir, name)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(data), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	l := NewLocator(dir)
+	for _, tc := range []struct {
+		app, image, want string
+	}{
+		{"apps/files.yaml", "ghcr.io/org/web:1.0", "v/b.yaml:3"},           // the last file setting the tag, tag alone
+		{"apps/object.yaml", "ghcr.io/org/web:1.0", "apps/object.yaml:12"}, // valuesObject over the files
+		{"apps/url.yaml", "ghcr.io/org/web:1.0", ":0"},                     // a URL above: unknown
+		{"apps/param.yaml", "ghcr.io/org/web:1.0", ":0"},                   // a parameter: found by Line
+		{"apps/chart.yaml", "ghcr.io/org/web:0.1", "chart/values.yaml:3"},  // the chart's own values
+		{"apps/chart.yaml", "ghcr.io/org/web:9.9", ":0"},                   // not the tag deployed
+		{"apps/files.yaml", "ghcr.io/org/other:1.0", ":0"},                 // another repository
+	} {
+		f, line := l.HelmTag(tc.app, 0, tc.image)
+		if got := fmt.Sprintf("%s:%d", f, line); got != tc.want {
+			t.Errorf("HelmTag(%s, %s) = %s, want %s", tc.app, tc.image, got, tc.want)
+		}
+	}
+}
