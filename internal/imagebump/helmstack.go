@@ -392,18 +392,33 @@ type tagUser struct {
 
 // tagOnlyUsers maps the tag node of every tag-only mapping (a tag without
 // a repository beside it) in the value layers of the sources met by the
-// walk to a source that pairs it with another repository than the target.
+// walk to a source that deploys it as the tag of another repository than
+// the target (or of one not known here). A source where a later layer or
+// a parameter sets that tag does not deploy it and does not count.
 func (s *scanner) tagOnlyUsers() map[*yaml.Node]tagUser {
 	out := map[*yaml.Node]tagUser{}
 	for _, hs := range s.helm {
 		ls := s.layers(hs)
+		params := helmParams(hs.h)
+		li := 0 // the layer being visited
+		overridden := func(keys []string) bool {
+			if params[strings.Join(keys, ".")+".tag"] {
+				return true
+			}
+			for _, l := range ls[li+1:] {
+				if hasKey(mappingAt(l.root, keys), "tag") {
+					return true
+				}
+			}
+			return false
+		}
 		var visit func(n *yaml.Node, keys []string, depth int)
 		visit = func(n *yaml.Node, keys []string, depth int) {
 			n = resolve(n)
 			if n == nil || n.Kind != yaml.MappingNode || depth > 32 {
 				return
 			}
-			if hasKey(n, "tag") && !hasKey(n, "repository") && len(keys) > 0 {
+			if hasKey(n, "tag") && !hasKey(n, "repository") && len(keys) > 0 && !overridden(keys) {
 				repo := effective(ls, keys, "repository")
 				canon := ""
 				if repo != "" && !templated(repo) {
@@ -420,8 +435,9 @@ func (s *scanner) tagOnlyUsers() map[*yaml.Node]tagUser {
 				}
 			}
 		}
-		for _, l := range ls {
+		for i, l := range ls {
 			if l.root != nil && l.host == nil {
+				li = i
 				visit(l.root, nil, 0)
 			}
 		}
