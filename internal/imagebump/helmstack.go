@@ -163,13 +163,13 @@ func (s *scanner) layers(hs helmSource) []valuesLayer {
 	if vo := mapGet(hs.h, "valuesObject"); vo != nil {
 		out = append(out, valuesLayer{file: hs.file, root: vo, kind: KindArgoHelmValuesObject, field: join(hs.field, "valuesObject")})
 	} else if v := mapGet(hs.h, "values"); isScalar(v) && v.Value != "" {
-		docs, err := parseDocs([]byte(v.Value))
+		hb, err := s.hostFor(v)
 		switch {
 		case err != nil:
 			out = append(out, valuesLayer{unknown: true})
-		case len(docs) > 0:
-			out = append(out, valuesLayer{file: hs.file, root: resolve(docs[0]), kind: KindArgoHelmValues,
-				field: join(hs.field, "values") + "|", host: &hostBlock{node: v, docs: docs}})
+		case len(hb.docs) > 0:
+			out = append(out, valuesLayer{file: hs.file, root: resolve(hb.docs[0]), kind: KindArgoHelmValues,
+				field: join(hs.field, "values") + "|", host: hb})
 		}
 	}
 	return out
@@ -333,8 +333,9 @@ func (s *scanner) tagWinners(hs helmSource) []tagWinner {
 // tag that overrides alone (image: {tag: 2.1.0}) the tag of an image whose
 // repository a lower layer names (the chart's values.yaml): Helm merges
 // them, so that tag is what is deployed and what bump edits. A winner
-// that names its repository is found by the walk already; one inside a
-// helm.values string is left to the walk too.
+// that names its repository is found by the walk already. A winner inside
+// a helm.values string is edited in place when the string is a literal
+// block (the walk and the stack share its parsed nodes, hostFor).
 //
 // A value file read by several sources may hold a tag-only mapping that
 // another source pairs with a different repository (or one not known
@@ -350,11 +351,16 @@ func (s *scanner) pairValues() {
 	others := s.tagOnlyUsers()
 	for _, hs := range s.helm {
 		for _, w := range s.tagWinners(hs) {
-			if !w.tagOnly || w.layer.host != nil || seen[w.tag] {
+			if !w.tagOnly || seen[w.tag] {
 				continue
 			}
 			seen[w.tag] = true
-			field := join(w.layer.field, strings.Join(append(append([]string(nil), w.keys...), "tag"), "."))
+			field := layerField(w.layer, w.keys, "tag")
+			if w.layer.host != nil && w.layer.host.node.Style&yaml.LiteralStyle == 0 {
+				s.problems = append(s.problems, Problem{File: w.layer.file, Line: w.layer.host.node.Line,
+					Message: fmt.Sprintf("%s sets the tag of %s in a string that is not a literal block: write it as `values: |` or move it to helm.valuesObject, then bump again", field, s.canonical)})
+				continue
+			}
 			if o, ok := others[w.tag]; ok {
 				what := "a repository render-check cannot see from this repo (a remote chart's values)"
 				if o.repo != "" {
@@ -370,9 +376,9 @@ func (s *scanner) pairValues() {
 				continue
 			}
 			c := &candidate{file: w.layer.file, kind: w.layer.kind, field: field, tagNode: w.tag, anchor: w.tag,
-				curTag: scalarOf(w.tag), viaAlias: isAlias(w.mapping, "tag"), repo: w.repo}
+				curTag: scalarOf(w.tag), viaAlias: isAlias(w.mapping, "tag"), repo: w.repo, host: w.layer.host}
 			if d := mapGet(w.mapping, "digest"); d != nil {
-				c.digNode, c.digField = d, join(w.layer.field, strings.Join(append(append([]string(nil), w.keys...), "digest"), "."))
+				c.digNode, c.digField = d, layerField(w.layer, w.keys, "digest")
 			}
 			c.curDig = w.curDig
 			if !isScalar(w.tag) {
@@ -448,6 +454,16 @@ func (s *scanner) tagOnlyUsers() map[*yaml.Node]tagUser {
 // unreadableFile is loadFile's answer for a file that exists but cannot be
 // read here.
 var unreadableFile = &sourceFile{}
+
+// layerField is the YAML path of keys.key in a layer, as the walk writes
+// it (a helm.values string's keys follow a "|").
+func layerField(l valuesLayer, keys []string, key string) string {
+	p := strings.Join(append(append([]string(nil), keys...), key), ".")
+	if strings.HasSuffix(l.field, "|") {
+		return l.field + p
+	}
+	return join(l.field, p)
+}
 
 // loadFile returns the parsed YAML file rel, read once through the
 // scanner's reader (never outside the root): nil when it does not exist,

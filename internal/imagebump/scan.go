@@ -143,6 +143,8 @@ type scanner struct {
 	// helm are the Applications' Helm sources met by the walk, paired with
 	// their value files once every file is scanned (pairValues).
 	helm []helmSource
+	// hosts are the parsed helm.values strings (hostFor).
+	hosts map[*yaml.Node]*hostBlock
 }
 
 // newScanner returns a scanner reading the checkout through fsys.
@@ -722,20 +724,19 @@ func (h *hostBlock) line(l int) int { return h.node.Line + l }
 // when the string is a literal block (|), whose lines appear verbatim in the
 // file behind the indentation.
 func (w *walker) helmValuesString(n *yaml.Node, field string) {
-	docs, err := parseDocs([]byte(n.Value))
+	hb, err := w.s.hostFor(n)
 	if err != nil {
 		w.s.problems = append(w.s.problems, Problem{File: w.file, Line: n.Line,
 			Message: fmt.Sprintf("%s mentions %s but is not valid YAML (%v): fix it, or edit it by hand", field, w.s.canonical, err)})
 		return
 	}
 	sub := &scanner{root: w.s.root, fsys: w.s.fsys, read: w.s.read, canonical: w.s.canonical, needle: w.s.needle, files: map[string]*sourceFile{}}
-	for _, d := range docs {
+	for _, d := range hb.docs {
 		if len(d.Content) > 0 {
 			sw := walker{s: sub, file: w.file}
 			sw.doc(d.Content[0])
 		}
 	}
-	hb := &hostBlock{node: n, docs: docs}
 	for _, p := range sub.problems {
 		p.Line = hb.line(p.Line)
 		w.s.problems = append(w.s.problems, p)
@@ -754,6 +755,24 @@ func (w *walker) helmValuesString(n *yaml.Node, field string) {
 		c.field = field + "|" + c.field
 		w.s.cands = append(w.s.cands, c)
 	}
+}
+
+// hostFor parses a helm.values string once per scan: the walk and the
+// value stack share its nodes, so an edit found by either is patched once.
+func (s *scanner) hostFor(n *yaml.Node) (*hostBlock, error) {
+	if hb, ok := s.hosts[n]; ok {
+		return hb, nil
+	}
+	docs, err := parseDocs([]byte(n.Value))
+	if err != nil {
+		return nil, err
+	}
+	hb := &hostBlock{node: n, docs: docs}
+	if s.hosts == nil {
+		s.hosts = map[*yaml.Node]*hostBlock{}
+	}
+	s.hosts[n] = hb
+	return hb, nil
 }
 
 // sopsEncrypted reports a SOPS file: a top-level sops mapping with a mac.

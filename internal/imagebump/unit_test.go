@@ -262,6 +262,7 @@ func TestLocatorHelmTag(t *testing.T) {
 		"apps/url.yaml":     app("      valueFiles: [/v/b.yaml, \"https://values.example/x.yaml\"]\n"),
 		"apps/param.yaml":   app("      valueFiles: [/v/b.yaml]\n      parameters:\n      - name: image.tag\n        value: \"1.0\"\n"),
 		"apps/chart.yaml":   app("      releaseName: web\n"),
+		"apps/block.yaml":   app("      valueFiles: [/v/b.yaml]\n      values: |\n        image:\n          tag: \"1.0\"\n"),
 	}
 	for name, data := range files {
 		p := filepath.Join(dir, name)
@@ -278,6 +279,7 @@ func TestLocatorHelmTag(t *testing.T) {
 	}{
 		{"apps/files.yaml", "ghcr.io/org/web:1.0", "v/b.yaml:3"},           // the last file setting the tag, tag alone
 		{"apps/object.yaml", "ghcr.io/org/web:1.0", "apps/object.yaml:12"}, // valuesObject over the files
+		{"apps/block.yaml", "ghcr.io/org/web:1.0", "apps/block.yaml:13"},   // a helm.values block over the files
 		{"apps/url.yaml", "ghcr.io/org/web:1.0", ":0"},                     // a URL above: unknown
 		{"apps/param.yaml", "ghcr.io/org/web:1.0", ":0"},                   // a parameter: found by Line
 		{"apps/chart.yaml", "ghcr.io/org/web:0.1", "chart/values.yaml:3"},  // the chart's own values
