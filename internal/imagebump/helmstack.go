@@ -8,8 +8,6 @@ import (
 	"strings"
 
 	"gopkg.in/yaml.v3"
-
-	"github.com/render-check/render-check/internal/rootfs"
 )
 
 // helmSource is the helm: mapping of an Application source (or of an
@@ -486,8 +484,7 @@ func (s *scanner) loadFile(rel string) *sourceFile {
 		if errors.Is(err, fs.ErrNotExist) {
 			return nil
 		}
-		var oob *rootfs.OutOfBoundsError
-		if err != nil || errors.As(err, &oob) || !st.Mode().IsRegular() {
+		if err != nil || !st.Mode().IsRegular() { // outside the root (rootfs refuses), a directory, ...
 			return unreadableFile
 		}
 		if f.abs, err = s.fsys.Resolve(rel); err != nil {

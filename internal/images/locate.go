@@ -32,8 +32,11 @@ type Location struct {
 	Line int
 }
 
-// Locate returns where the image of use in res is set, trying in order of
-// precedence: the Application's inline settings (kustomize images, Helm
+// Locate returns where the image of use in res is set. First, for a Helm
+// source, the values layer whose tag wins (imagebump.Locator.HelmTag: the
+// chart's values.yaml, the value files, values/valuesObject, also a layer
+// that sets the tag alone); then, in order of precedence: the
+// Application's inline settings (kustomize images, Helm
 // parameters, values, valuesObject), the Helm values files (last first),
 // the kustomizations the app read (its own path first), then the
 // manifest's image line, then the Application. A file that sets the
