@@ -67,8 +67,8 @@ type Options struct {
 	Select func(cluster string, app *argo.Application) bool
 	// Overlay maps repo-relative slash paths of existing files to the
 	// content every reader of the render sees instead of the file on disk
-	// (the files a bump would write): nothing on disk changes. Only with a
-	// nil Workspace (the render opens its own over the overlay).
+	// (the files a bump would write): nothing on disk changes. With a
+	// Workspace, the render reads through its WithOverlay view.
 	Overlay map[string][]byte
 }
 
@@ -133,7 +133,8 @@ func Render(ctx context.Context, opts Options) (*Result, error) {
 	}
 	rp := opts.Workspace
 	if rp != nil && len(opts.Overlay) > 0 {
-		return nil, errors.New("render: an overlay needs the render to open its own workspace")
+		// a view: what the workspace parsed of other files is reused
+		rp = rp.WithOverlay(ctx, opts.Overlay)
 	}
 	if rp == nil {
 		var err error
