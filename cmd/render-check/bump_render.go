@@ -77,7 +77,14 @@ func (r *bumpRenderer) Render(ctx context.Context, req imagebump.RenderRequest) 
 			return staticErr != nil || static(cluster, app)
 		}
 		if r.prev != nil && subset(req.Files, r.prevFiles) {
-			opts.Select = r.decisions.Reselect(r.prev, req.Files, opts.Select)
+			// the last render knows every app that may read an edited
+			// file: render just its readers when no manifest can change,
+			// else discover and choose from what it learned
+			if apps, ok := render.ReadersIn(r.prev, req.Files); ok {
+				opts.Apps, opts.Select = apps, nil
+			} else {
+				opts.Select = r.decisions.Reselect(r.prev, req.Files, opts.Select)
+			}
 		}
 	}
 	res, err := render.Render(ctx, opts)

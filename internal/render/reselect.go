@@ -111,3 +111,42 @@ func (d *Decisions) Reselect(res *Result, changed []string, static func(cluster 
 		return static(cluster, app)
 	}
 }
+
+// ReadersIn returns, by cluster, the Applications of res that read one of
+// the files changed (repo-relative), when those apps alone make a render
+// of the checkout with changed edited (an overlay) and their manifests
+// stay as res has them: no app of res failed (it may have read less than
+// it would), and none of them is a cluster directory rendered without an
+// Application, produced Applications or ApplicationSets (a parent whose
+// output may change), or has its manifest in, or generated from, a changed
+// file. res must have been rendered with a Select that
+// keeps every app that may read a changed file (ReadersOf of them, or of
+// more files), or with none. ok is false otherwise: then render with
+// discovery (Reselect chooses the apps). The result is for Options.Apps.
+func ReadersIn(res *Result, changed []string) (apps map[string][]*argo.Application, ok bool) {
+	for _, f := range res.Findings {
+		if f.Rule == report.RuleRenderFailed && f.Severity == report.SeverityError && f.App != "" {
+			return nil, false // it may have read less than it would
+		}
+	}
+	isChanged := func(f string) bool { return slices.Contains(changed, f) }
+	apps = map[string][]*argo.Application{}
+	for _, c := range res.Clusters {
+		for _, a := range c.Apps {
+			if !slices.ContainsFunc(a.Inputs, isChanged) {
+				continue
+			}
+			app := a.Application
+			if app == nil || isChanged(app.File) || slices.ContainsFunc(app.GeneratorInputs, isChanged) {
+				return nil, false
+			}
+			for _, rs := range a.Resources {
+				if argo.IsApplication(rs.Object) || argo.IsApplicationSet(rs.Object) {
+					return nil, false
+				}
+			}
+			apps[c.Name] = append(apps[c.Name], app)
+		}
+	}
+	return apps, true
+}

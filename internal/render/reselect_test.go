@@ -17,12 +17,13 @@ import (
 // the second render of a bump: every test repo is rendered in full; then,
 // for groups of the files its apps read, rendered keeping ReadersOf the
 // group with the choices recorded, and, for each file of the group changed
-// in an overlay, rendered again choosing the apps with Reselect. Every app
-// that read the file must be rendered again and read it. A miss would be a
+// in an overlay, rendered again choosing the apps with Reselect, and with
+// the apps ReadersIn gives when it gives them. Every app that read the file
+// must be rendered again and read it. A miss would be a
 // bump written without rendering an app that reads the edit.
 func TestReselectNeverMissesAReader(t *testing.T) {
 	ctx := context.Background()
-	checked, skipped, known, asked := 0, 0, 0, 0
+	checked, skipped, known, asked, presets := 0, 0, 0, 0, 0
 	for _, root := range readerTestRoots(t) {
 		full, _ := readersByFile(t, root, Options{})
 		var files []string
@@ -74,13 +75,22 @@ func TestReselectNeverMissesAReader(t *testing.T) {
 				if strings.Join(got[f], " ") != strings.Join(full[f], " ") {
 					t.Errorf("%s: %s is read by %v, with it changed and Reselect only by %v", root, f, full[f], got[f])
 				}
+				// and, when the first render's readers can be rendered
+				// alone, they are exactly the apps that read it
+				if apps, ok := ReadersIn(prev, []string{f}); ok {
+					presets++
+					got, _ := readersByFile(t, root, Options{Workspace: ws, Overlay: overlay, Apps: apps})
+					if strings.Join(got[f], " ") != strings.Join(full[f], " ") {
+						t.Errorf("%s: %s is read by %v, with it changed and ReadersIn only by %v", root, f, full[f], got[f])
+					}
+				}
 			}
 		}
 	}
-	if checked < 50 || skipped == 0 || known == 0 {
-		t.Fatalf("%d files, %d apps skipped, %d choices from the first render: the test proves nothing", checked, skipped, known)
+	if checked < 50 || skipped == 0 || known == 0 || presets < 20 {
+		t.Fatalf("%d files, %d apps skipped, %d choices from the first render, %d renders of its readers alone: the test proves nothing", checked, skipped, known, presets)
 	}
-	t.Logf("%d files, %d apps skipped, %d choices from the first render, %d asked of the static choice", checked, skipped, known, asked)
+	t.Logf("%d files, %d apps skipped, %d choices from the first render, %d asked of the static choice, %d renders of the readers alone", checked, skipped, known, asked, presets)
 }
 
 // Reselect answers from the first render for an app it knows with the same
@@ -144,5 +154,46 @@ func TestReselectDecisions(t *testing.T) {
 	}
 	if got := sel("other-cluster", first["reader"]); !got {
 		t.Error("an app of another cluster is not the one seen: it must be asked (kept)")
+	}
+}
+
+// ReadersIn gives the readers of a changed file only when rendering them
+// alone renders them as discovery would.
+func TestReadersInRefuses(t *testing.T) {
+	app := func(name, file string) *argo.Application {
+		return &argo.Application{Metadata: argo.ObjectMeta{Name: name}, File: file, Spec: argo.AppSpec{Source: &argo.Source{Path: "_base/web"}}}
+	}
+	child := &resource.Resource{Object: map[string]any{"apiVersion": "argoproj.io/v1alpha1", "kind": "Application", "metadata": map[string]any{"name": "x"}}}
+	reader := &resource.App{Name: "web", Cluster: "c", Application: app("web", "clusters/c/web.yaml"), Inputs: []string{"clusters/c/web.yaml", "values/web.yaml"}}
+	other := &resource.App{Name: "api", Cluster: "c", Application: app("api", "clusters/c/api.yaml"), Inputs: []string{"clusters/c/api.yaml"}}
+	result := func(apps ...*resource.App) *Result {
+		return &Result{Clusters: []*resource.Cluster{{Name: "c", Apps: apps}}}
+	}
+	apps, ok := ReadersIn(result(reader, other), []string{"values/web.yaml"})
+	if !ok || len(apps["c"]) != 1 || apps["c"][0].Metadata.Name != "web" {
+		t.Fatalf("a plain reader: %v %v", apps, ok)
+	}
+	generated := *reader
+	generated.Application = app("web", "clusters/c/set.yaml")
+	generated.Application.GeneratorInputs = []string{"values/web.yaml"}
+	parent := *reader
+	parent.Resources = []*resource.Resource{child}
+	synthetic := *reader
+	synthetic.Application = nil
+	failed := result(reader, other)
+	failed.Findings = []report.Finding{{Rule: report.RuleRenderFailed, Severity: report.SeverityError, Cluster: "c", App: "api"}}
+	for name, tc := range map[string]struct {
+		res     *Result
+		changed string
+	}{
+		"its manifest changed":          {result(reader), "clusters/c/web.yaml"},
+		"generated from a changed file": {result(&generated), "values/web.yaml"},
+		"a parent reads it":             {result(&parent), "values/web.yaml"},
+		"a cluster directory":           {result(&synthetic), "values/web.yaml"},
+		"an app failed":                 {failed, "values/web.yaml"},
+	} {
+		if apps, ok := ReadersIn(tc.res, []string{tc.changed}); ok {
+			t.Errorf("%s: gave %v", name, apps)
+		}
 	}
 }
