@@ -338,7 +338,7 @@ func (r *renderer) renderCluster(ctx context.Context, d workspace.ClusterDir, ku
 		apps = r.preset[d.Name]
 	} else {
 		var err error
-		if apps, findings, err = r.repo.Applications(ctx, d); err != nil {
+		if apps, findings, err = Applications(ctx, r.repo, d); err != nil {
 			return nil, nil, err
 		}
 	}

@@ -71,8 +71,14 @@ type Workspace struct {
 	docs   map[string]*parsed
 	hashes map[string]string
 	crds   *crdScan
+	memo   map[any]*memoEntry
+}
 
-	as appSetCache
+// memoEntry is one fact derived by a package above workspace, once.
+type memoEntry struct {
+	once sync.Once
+	v    any
+	err  error
 }
 
 // parsed is one file's documents, parsed once.
@@ -128,8 +134,9 @@ func Open(ctx context.Context, root string, s Settings) (*Workspace, error) {
 // given content, as Settings.Overlay does (on top of the workspace's own
 // overlay, if any). The view shares what does not depend on those files:
 // git facts, the file list, and the documents parsed and the hashes computed
-// so far of every other file; facts that may (the CRDs, the ApplicationSet
-// expansion) are computed again by the view. A bump renders twice, before
+// so far of every other file; facts that may (the CRDs unless no overlaid
+// file holds one, what packages above keep with Memo) are computed again
+// by the view. A bump renders twice, before
 // and with its edits, and parses the checkout once.
 func (w *Workspace) WithOverlay(ctx context.Context, overlay map[string][]byte) *Workspace {
 	_, _ = w.Files(ctx) // listed once, shared (an error is the view's too)
@@ -398,6 +405,27 @@ func (r *Workspace) Abs(rel string) string {
 func (r *Workspace) Exists(rel string) bool {
 	_, err := os.Stat(r.Abs(rel))
 	return err == nil
+}
+
+// Memo returns what compute derives from the workspace, computed once per
+// Workspace and key (concurrent callers wait for the first). It is where
+// packages above workspace keep facts they derive for the whole run (the
+// ApplicationSet expansion of render) without workspace knowing them. key
+// should be a value of an unexported type of the caller, as with context
+// keys; the value is shared by every caller: never modify it.
+func (w *Workspace) Memo(key any, compute func() (any, error)) (any, error) {
+	w.mu.Lock()
+	if w.memo == nil {
+		w.memo = map[any]*memoEntry{}
+	}
+	e := w.memo[key]
+	if e == nil {
+		e = &memoEntry{}
+		w.memo[key] = e
+	}
+	w.mu.Unlock()
+	e.once.Do(func() { e.v, e.err = compute() })
+	return e.v, e.err
 }
 
 // TrackedHash returns git's blob id of a file git tracks unmodified in the
