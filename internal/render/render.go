@@ -346,7 +346,7 @@ func (r *renderer) renderCluster(ctx context.Context, d workspace.ClusterDir, ku
 			file := ""
 			if k := findKustomization(r.repo.Abs(m.Path)); k != "" {
 				file = path.Join(m.Path, k)
-			} else if workspace.IsChartDir(r.repo.Abs(m.Path)) {
+			} else if r.repo.IsChartDir(m.Path) {
 				file = path.Join(m.Path, "Chart.yaml")
 			}
 			if file == "" || nodes[m.App] != nil {
