@@ -13,6 +13,7 @@ import (
 	"github.com/render-check/render-check/internal/config"
 	"github.com/render-check/render-check/internal/report"
 	"github.com/render-check/render-check/internal/resource"
+	"github.com/render-check/render-check/internal/rootfs"
 	"github.com/render-check/render-check/internal/workspace"
 )
 
@@ -131,7 +132,12 @@ func Scan(ctx context.Context, opts Options) (*Result, error) {
 			return nil, err
 		}
 	}
-	s := newScanner(opts.Root, opts.Keys)
+	rfs, err := rootfs.Open(opts.Root)
+	if err != nil {
+		return nil, err
+	}
+	defer rfs.Close()
+	s := newScanner(rfs, opts.Keys)
 	all := opts.Files
 	if all == nil {
 		if all, err = workspace.Files(ctx, opts.Root); err != nil {
@@ -139,7 +145,7 @@ func Scan(ctx context.Context, opts Options) (*Result, error) {
 		}
 	}
 	s.loadSopsConfigs(all)
-	files := listFiles(all, opts.Paths, opts.Root, allow.exclude)
+	files := listFiles(all, opts.Paths, rfs, allow.exclude)
 	for _, f := range files {
 		if err := ctx.Err(); err != nil {
 			return nil, err
