@@ -107,7 +107,7 @@ spec:
 	})
 
 	t.Run("configured CRD path", func(t *testing.T) {
-		symlink(t, filepath.Join(out, "crds"), filepath.Join(root, "crds-link"))
+		symlink(t, filepath.Join(out, "crds", "crd.yaml"), filepath.Join(root, "crds-link"))
 		writeFiles(t, root, map[string]string{
 			".render-check.yaml":           checkConfig + "validate:\n  crds: [crds-link]\n",
 			"apps/plain/gadget.yaml":       "apiVersion: example.com/v1\nkind: Gadget\nmetadata:\n  name: g\n",
