@@ -344,7 +344,7 @@ func (r *renderer) renderCluster(ctx context.Context, d workspace.ClusterDir, ku
 				continue
 			}
 			file := ""
-			if k := findKustomization(r.repo.Abs(m.Path)); k != "" {
+			if k := findKustomization(r.repo.FS(), m.Path); k != "" {
 				file = path.Join(m.Path, k)
 			} else if r.repo.IsChartDir(m.Path) {
 				file = path.Join(m.Path, "Chart.yaml")
