@@ -173,7 +173,7 @@ func TestFidelityWithUpstreamCLIs(t *testing.T) {
 					if err != nil {
 						t.Fatal(err)
 					}
-					typ, err := sourceType(src, rp.Abs(dir))
+					typ, err := sourceType(src, rp.FS(), dir)
 					if err != nil {
 						t.Fatal(err)
 					}

@@ -895,7 +895,7 @@ func (r *renderer) renderSource(ctx context.Context, cl *cluster, app *argo.Appl
 		out.err = err
 		return out
 	}
-	typ, err := sourceType(src, r.repo.Abs(dir))
+	typ, err := sourceType(src, r.repo.FS(), dir)
 	if err != nil {
 		out.err = err
 		return out
