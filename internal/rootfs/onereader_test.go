@@ -59,7 +59,7 @@ var allowed = []struct {
 	{"internal/render/helm/overlay.go", []string{"filepath.EvalSymlinks"}, "resolves the bump overlay's root for Helm's own reader"},
 	{"internal/render/helm/remote.go", []string{"os.ReadDir", "os.Stat"}, "the chart cache directory"},
 	{"internal/render/helm/values.go", []string{"filepath.EvalSymlinks", "os.Stat", "doublestar.FilepathGlob"}, "value files: containment check against the root before Helm reads them; TODO(#13): value-file globs expand on the host filesystem"},
-	{"internal/workspace/appsets.go", []string{"os.ReadFile"}, "TODO(#13): an ApplicationSet's file; moves into render with the appset expansion"},
+	{"internal/render/discover.go", []string{"os.ReadFile"}, "`appset generate` reads the files named on its command line (anywhere)"},
 	{"internal/inventory/chartrollback.go", []string{"os.Lstat"}, "the write target of an edit must be a regular file (writes, not reads)"},
 	{"internal/imagebump/bump.go", []string{"filepath.EvalSymlinks"}, "resolves the write target of an edit (writes, not reads)"},
 	{"internal/imagebump/write.go", []string{"os.Open"}, "fsyncs the directory of a written file"},
