@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"os"
 	"path"
 	"path/filepath"
 	"slices"
@@ -26,6 +25,7 @@ import (
 	"github.com/render-check/render-check/internal/render/helm"
 	"github.com/render-check/render-check/internal/rendercache"
 	"github.com/render-check/render-check/internal/resource"
+	"github.com/render-check/render-check/internal/rootfs"
 	"github.com/render-check/render-check/internal/workspace"
 )
 
@@ -197,7 +197,7 @@ func (r *renderer) buildKustomize(ctx context.Context, req kustomizeRequest) (*k
 	}
 	k.FixKustomization()
 	if req.Options != nil {
-		if err := applyKustomizeOptions(&k, req.Options, req.Env, absDir); err != nil {
+		if err := applyKustomizeOptions(&k, req.Options, req.Env, r.fs, absDir); err != nil {
 			return nil, &FileError{File: krel, Err: err}
 		}
 	}
@@ -387,7 +387,7 @@ func relativize(msg, root string) string {
 
 // applyKustomizeOptions edits a kustomization as Argo CD's `kustomize edit`
 // calls would, in Argo CD's order.
-func applyKustomizeOptions(k *types.Kustomization, o *argo.KustomizeSource, env map[string]string, absDir string) error {
+func applyKustomizeOptions(k *types.Kustomization, o *argo.KustomizeSource, env map[string]string, rfs *rootfs.FS, absDir string) error {
 	if o.NamePrefix != "" {
 		k.NamePrefix = o.NamePrefix
 	}
@@ -455,7 +455,10 @@ func applyKustomizeOptions(k *types.Kustomization, o *argo.KustomizeSource, env 
 		k.Patches = append(k.Patches, patch)
 	}
 	for _, c := range o.Components {
-		if _, err := os.Stat(filepath.Join(absDir, filepath.FromSlash(c))); err != nil {
+		// through the root; a component out of it counts as present: the
+		// build refuses it with one finding at the link
+		var oob *rootfs.OutOfBoundsError
+		if _, err := rfs.Stat(filepath.Join(absDir, filepath.FromSlash(c))); err != nil && !errors.As(err, &oob) {
 			if o.IgnoreMissingComponents {
 				continue
 			}
