@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"io/fs"
-	"os"
 	"path"
 	"regexp"
 	"slices"
@@ -257,7 +256,7 @@ func (rs *readerScan) onDisk(p string) fs.FileMode {
 	rs.mu.Unlock()
 	if !ok {
 		entries = map[string]fs.FileMode{}
-		if es, err := os.ReadDir(rs.ws.Abs(parent)); err == nil {
+		if es, err := fs.ReadDir(rs.ws.FS(), parent); err == nil {
 			for _, e := range es {
 				entries[e.Name()] = e.Type() | 1 // never 0 for an existing file
 			}

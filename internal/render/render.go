@@ -359,9 +359,9 @@ func (r *renderer) renderCluster(ctx context.Context, d workspace.ClusterDir, ku
 				continue
 			}
 			file := ""
-			if k := findKustomization(r.repo.Abs(m.Path)); k != "" {
+			if k := findKustomization(r.repo.FS(), m.Path); k != "" {
 				file = path.Join(m.Path, k)
-			} else if workspace.IsChartDir(r.repo.Abs(m.Path)) {
+			} else if r.repo.IsChartDir(m.Path) {
 				file = path.Join(m.Path, "Chart.yaml")
 			}
 			if file == "" || nodes[m.App] != nil {
@@ -913,7 +913,7 @@ func (r *renderer) renderSource(ctx context.Context, cl *cluster, app *argo.Appl
 		out.err = err
 		return out
 	}
-	typ, err := sourceType(src, r.repo.Abs(dir))
+	typ, err := sourceType(src, r.repo.FS(), dir)
 	if err != nil {
 		out.err = err
 		return out

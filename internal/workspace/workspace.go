@@ -29,9 +29,9 @@ type Settings struct {
 	// Config is the loaded configuration (nil: defaults).
 	Config *config.Config
 	// FS, when set, is the filesystem every read of the workspace goes
-	// through, rooted at the root; nil means the host filesystem under the
-	// root. This is where a rooted, symlink-refusing filesystem (the
-	// untrusted-checkout containment) plugs in.
+	// through, rooted at the root; nil means the root opened with rootfs
+	// (the one contained reader: nothing is read through a symlink out of
+	// the checkout).
 	FS fs.FS
 	// Overlay maps slash paths relative to the root, of existing files, to
 	// the content every read of the workspace sees instead of the file on
@@ -111,7 +111,13 @@ func Open(ctx context.Context, root string, s Settings) (*Workspace, error) {
 	facts := g.facts(ctx)
 	fsys := s.FS
 	if fsys == nil {
-		fsys = os.DirFS(abs)
+		// the os.Root stays open for the workspace's life (no Close: it is
+		// shared by every stage) and is released with it
+		rfs, err := rootfs.Open(abs)
+		if err != nil {
+			return nil, fmt.Errorf("root: %w", err)
+		}
+		fsys = rfs.IOFS()
 	}
 	if len(s.Overlay) > 0 {
 		fsys = rootfs.OverlayFS(fsys, s.Overlay)
@@ -194,7 +200,7 @@ func (w *Workspace) FS() fs.FS { return w.fsys }
 // Files returns the checkout's file list (see the package function Files),
 // listed once per workspace. The slice is shared: do not modify it.
 func (w *Workspace) Files(ctx context.Context) ([]string, error) {
-	w.filesOnce.Do(func() { w.files, w.filesErr = listFiles(ctx, w.git, w.Root) })
+	w.filesOnce.Do(func() { w.files, w.filesErr = listFiles(ctx, w.git, w.fsys) })
 	if w.filesErr != nil {
 		return nil, w.filesErr
 	}
@@ -401,9 +407,13 @@ func (r *Workspace) Abs(rel string) string {
 	return filepath.Join(r.Root, filepath.FromSlash(rel))
 }
 
-// Exists reports whether a repo-relative path exists.
+// Exists reports whether a repo-relative path exists (inside the root:
+// never through a symlink out of it).
 func (r *Workspace) Exists(rel string) bool {
-	_, err := os.Stat(r.Abs(rel))
+	if rel == "" {
+		rel = "."
+	}
+	_, err := fs.Stat(r.fsys, rel)
 	return err == nil
 }
 
