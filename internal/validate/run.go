@@ -18,6 +18,7 @@ func Run(ctx context.Context, in *check.Input) (check.Result, error) {
 	cfg := in.Config.Validate
 	var crds []CRDSchema
 	var findings []report.Finding
+	var argo ArgoFields // the repo's Applications' unknown fields, found in their files
 	paths := cfg.CRDs
 	if in.Workspace != nil {
 		// the checkout's CRDs from the workspace's one file list
@@ -26,6 +27,8 @@ func Run(ctx context.Context, in *check.Input) (check.Result, error) {
 			return check.Result{}, err
 		}
 		crds, findings = CRDsFromFiles(files, in.Workspace.ReadFile)
+		argo = ArgoUnknownFields(files, in.Workspace.ReadFile, cfg.IsStrict())
+		findings = append(findings, argo.Findings...)
 	} else {
 		paths = append([]string{"."}, paths...)
 	}
@@ -42,7 +45,7 @@ func Run(ctx context.Context, in *check.Input) (check.Result, error) {
 			Root: in.Root, Strict: cfg.IsStrict(), CRDs: crds,
 			SchemaLocations: cfg.SchemaLocations, SchemaCacheDir: cfg.SchemaCacheDir, SkipKinds: cfg.SkipKinds,
 			MissingSchema: cfg.MissingSchema, NoCatalog: !cfg.UsesCatalog(),
-			Lines: lines, Cache: cache,
+			Lines: lines, Cache: cache, Argo: argo,
 		})
 		if err != nil {
 			var pe *PolicyError
