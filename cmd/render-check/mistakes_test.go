@@ -261,6 +261,41 @@ func TestNewUserMistakes(t *testing.T) {
 				`did you mean "https://github.com/example-org/config.git" (this repository)?`},
 		},
 		{
+			// Argo CD drops unknown fields of its CRDs: the project would be
+			// "default"'s by accident, not by the file
+			name: "misspelt spec field of an Application",
+			break_: func(t *testing.T, root string) {
+				edit(t, root, "clusters/erp-saas-prod/apps/tenant-portal.yaml", "  project: default", "  projet: default")
+			},
+			want: want{"error", "clusters/erp-saas-prod/apps/tenant-portal.yaml", 7, "schema/invalid",
+				`spec.projet: unknown field "projet", which Argo CD ignores; did you mean "project"?`},
+		},
+		{
+			name: "misspelt helm field of an Application",
+			break_: func(t *testing.T, root string) {
+				edit(t, root, "clusters/erp-saas-prod/apps/tenant-portal.yaml", "valueFiles:", "valueFile:")
+			},
+			want: want{"error", "clusters/erp-saas-prod/apps/tenant-portal.yaml", 13, "schema/invalid",
+				`spec.source.helm.valueFile: unknown field "valueFile", which Argo CD ignores; did you mean "valueFiles"?`},
+		},
+		{
+			// the root app-of-apps renders its own file: still one finding
+			name: "misspelt syncPolicy field of a root app-of-apps",
+			break_: func(t *testing.T, root string) {
+				edit(t, root, "clusters/erp-saas-prod/apps/root.yaml", "    automated:", "    automatd:")
+			},
+			want: want{"error", "clusters/erp-saas-prod/apps/root.yaml", 20, "schema/invalid",
+				`spec.syncPolicy.automatd: unknown field "automatd", which Argo CD ignores; did you mean "automated"?`},
+		},
+		{
+			name: "misspelt field in an ApplicationSet's template",
+			break_: func(t *testing.T, root string) {
+				edit(t, root, "clusters/agritech-prod/apps/appsets.yaml", "        targetRevision: main", "        targetRevison: main")
+			},
+			want: want{"error", "clusters/agritech-prod/apps/appsets.yaml", 27, "schema/invalid",
+				`spec.template.spec.source.targetRevison: unknown field "targetRevison", which Argo CD ignores; did you mean "targetRevision"?`},
+		},
+		{
 			// one cluster's overlay patches the Deployment (the patch no
 			// longer matches), the other's renders a removed API: one edit
 			name: "removed apiVersion in a base shared by two clusters",
