@@ -215,8 +215,9 @@ func (w *argoWalker) walk(n *yaml.Node, s map[string]any, p []string) {
 		addl, _ := s["additionalProperties"].(map[string]any)
 		for i := 0; i+1 < len(n.Content); i += 2 {
 			k, v := n.Content[i], n.Content[i+1]
-			if k.Kind != yaml.ScalarNode || k.Value == "<<" || strings.HasPrefix(k.Value, "$") {
-				continue
+			if k.Kind != yaml.ScalarNode || k.Value == "<<" || strings.HasPrefix(k.Value, "$") ||
+				strings.Contains(k.Value, "{{") || strings.Contains(k.Value, "${") {
+				continue // a merge key, a patch directive, a key some tool fills in
 			}
 			kp := append(slices.Clone(p), k.Value)
 			if ps, ok := props[k.Value].(map[string]any); ok {

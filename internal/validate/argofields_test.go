@@ -103,6 +103,7 @@ kind: Application
 metadata: {name: web}
 spec:
   $patch: replace
+  ${EXTRA_FIELD}: x
   syncPolicy: {automated: {prune: false}}
 `
 	chart := "apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata: {name: c}\nspec:\n  projet: x\n"
