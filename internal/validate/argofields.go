@@ -79,7 +79,11 @@ func ArgoUnknownFields(files []string, read func(rel string) ([]byte, error), st
 		if err != nil || !bytes.Contains(data, []byte("argoproj.io/")) {
 			continue
 		}
-		for _, c := range SplitDocuments(data) {
+		chunks := []Chunk{{Data: data, Line: 1}}
+		if bytes.Contains(data, []byte("---")) {
+			chunks = SplitDocuments(data) // one Application a file needs no split
+		}
+		for _, c := range chunks {
 			if !bytes.Contains(c.Data, []byte("argoproj.io/")) {
 				continue
 			}
