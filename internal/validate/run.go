@@ -3,9 +3,11 @@ package validate
 import (
 	"context"
 	"errors"
+	"slices"
 
 	"github.com/render-check/render-check/internal/check"
 	"github.com/render-check/render-check/internal/report"
+	"github.com/render-check/render-check/internal/resource"
 	"github.com/render-check/render-check/internal/yamlpos"
 )
 
@@ -27,7 +29,7 @@ func Run(ctx context.Context, in *check.Input) (check.Result, error) {
 			return check.Result{}, err
 		}
 		crds, findings = CRDsFromFiles(files, in.Workspace.ReadFile)
-		argo = ArgoUnknownFields(files, in.Workspace.ReadFile, cfg.IsStrict())
+		argo = ArgoUnknownFields(readByRender(files, in.Clusters), in.Workspace.ReadFile, cfg.IsStrict())
 		findings = append(findings, argo.Findings...)
 	} else {
 		paths = append([]string{"."}, paths...)
@@ -58,4 +60,22 @@ func Run(ctx context.Context, in *check.Input) (check.Result, error) {
 	}
 	// one schema/missing finding per kind across clusters and apps
 	return check.Result{Findings: GroupMissing(findings)}, nil
+}
+
+// readByRender keeps the files that the render of the selected clusters
+// read: the Applications' own files and every input of an app (the
+// Applications an app-of-apps renders, an ApplicationSet's file).
+func readByRender(files []string, clusters []*resource.Cluster) []string {
+	read := map[string]bool{}
+	for _, c := range clusters {
+		for _, a := range c.Apps {
+			if a.Application != nil && a.Application.File != "" {
+				read[a.Application.File] = true
+			}
+			for _, f := range a.Inputs {
+				read[f] = true
+			}
+		}
+	}
+	return slices.DeleteFunc(slices.Clone(files), func(f string) bool { return !read[f] })
 }
