@@ -235,7 +235,7 @@ func Check(ctx context.Context, opts Options) (*report.Report, error) {
 		rep.Clusters = append(rep.Clusters, rc)
 	}
 	in := &check.Input{Root: opts.Root, Config: opts.Config, Workspace: ws, Clusters: rendered,
-		Images: opts.Images, Platforms: opts.Platforms, ChangedFiles: changed}
+		Images: opts.Images, Platforms: opts.Platforms, ChangedFiles: changed, Verdicts: opts.Cache.Verdicts()}
 	for _, st := range Stages() {
 		start := time.Now()
 		opts.progress(Progress{Stage: st.Name, Message: "checking"})
@@ -271,6 +271,10 @@ func Check(ctx context.Context, opts Options) (*report.Report, error) {
 			rep.Skipped = append(rep.Skipped, st.Name+": "+skipped)
 		}
 		rep.Findings = append(rep.Findings, fs...)
+	}
+	rep.Notes = append(rep.Notes, in.Verdicts.Notes()...)
+	if rep.Summary.Cache != nil {
+		rep.Summary.Cache.VerdictHits, rep.Summary.Cache.VerdictMisses = in.Verdicts.Counts()
 	}
 	// severity overrides (policy.severity, clusterSettings.*.severity)
 	// apply to every check's findings, here, in one place

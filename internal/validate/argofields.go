@@ -140,14 +140,20 @@ func (a ArgoFields) covers(file string, obj map[string]any, p Problem) bool {
 	if !a.Checked[file] || !IsArgoObject(obj) {
 		return false
 	}
-	if p.unknown {
+	// the message, not p.unknown: verdicts read back from the verdict
+	// cache keep only rule, severity, path, field and message
+	if p.unknown || strings.HasPrefix(p.Message, "unknown field ") {
 		return true
 	}
-	name, ok := strings.CutPrefix(p.Message, "missing required field ")
+	rest, ok := strings.CutPrefix(p.Message, "missing required field ")
 	if !ok {
 		return false
 	}
-	name, err := strconv.Unquote(name)
+	q, err := strconv.QuotedPrefix(rest) // the message may go on: " (schema: ...)"
+	if err != nil {
+		return false
+	}
+	name, err := strconv.Unquote(q)
 	if err != nil {
 		return false
 	}

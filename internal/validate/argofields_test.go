@@ -137,8 +137,10 @@ func TestArgoFieldsCovers(t *testing.T) {
 	}
 	obj := map[string]any{"apiVersion": "argoproj.io/v1alpha1", "kind": "Application", "metadata": map[string]any{"name": "web"},
 		"spec": map[string]any{"projet": "x", "destination": map[string]any{"namespace": "a"}}}
-	unknown := Problem{Path: []string{"spec", "projet"}, Message: `unknown field "projet"`, unknown: true}
-	required := Problem{Path: []string{"spec"}, Message: `missing required field "project"`}
+	// as read back from the verdict cache: no unknown flag; with the
+	// schema's source after the message
+	unknown := Problem{Path: []string{"spec", "projet"}, Message: `unknown field "projet" (schema: embedded catalog: x)`}
+	required := Problem{Path: []string{"spec"}, Message: `missing required field "project" (schema: embedded catalog: x)`}
 	other := Problem{Path: []string{"spec"}, Message: `missing required field "source"`}
 	for _, tc := range []struct {
 		file string
