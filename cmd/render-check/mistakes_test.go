@@ -391,3 +391,33 @@ func TestMistakeUnusedValuesKey(t *testing.T) {
 		t.Errorf("got %+v", a)
 	}
 }
+
+// TestMistakeAppFieldsWarmAndCatalog: without the repo's own (loose)
+// Application CRD, the app-of-apps child is validated against Argo CD's CRD
+// of the catalog too, which also sees the misspelt keys; each is still one
+// finding, on a cold run and on a warm one (verdicts read from the cache).
+func TestMistakeAppFieldsWarmAndCatalog(t *testing.T) {
+	t.Setenv("GITHUB_STEP_SUMMARY", "")
+	root := exampleCopy(t)
+	if err := os.Remove(filepath.Join(root, "_base/argocd/application-crd.yaml")); err != nil {
+		t.Fatal(err)
+	}
+	edit(t, root, "clusters/erp-saas-prod/apps/tenant-portal.yaml", "  project: default", "  projet: default")
+	edit(t, root, "clusters/erp-saas-prod/apps/tenant-portal.yaml", "valueFiles:", "valueFile:")
+	cache := t.TempDir()
+	for _, run := range []string{"cold", "warm"} {
+		code, got, log := checkGitHub(t, root, "--cache-dir", cache)
+		if code != exitFindings || len(got) != 2 {
+			t.Fatalf("%s: exit %d, %d annotations, want 2:\n%s", run, code, len(got), log)
+		}
+		for i, w := range []struct {
+			line int
+			msg  string
+		}{{7, `did you mean "project"?`}, {13, `did you mean "valueFiles"?`}} {
+			if a := got[i]; a.file != "clusters/erp-saas-prod/apps/tenant-portal.yaml" || a.line != w.line || !strings.Contains(a.message, w.msg) ||
+				!strings.Contains(a.message, "argo-cd/v3@") {
+				t.Errorf("%s: got %s:%d %q, want line %d with %q", run, a.file, a.line, a.message, w.line, w.msg)
+			}
+		}
+	}
+}
