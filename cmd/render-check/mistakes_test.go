@@ -261,6 +261,41 @@ func TestNewUserMistakes(t *testing.T) {
 				`did you mean "https://github.com/example-org/config.git" (this repository)?`},
 		},
 		{
+			// Argo CD drops unknown fields of its CRDs: the project would be
+			// "default"'s by accident, not by the file
+			name: "misspelt spec field of an Application",
+			break_: func(t *testing.T, root string) {
+				edit(t, root, "clusters/erp-saas-prod/apps/tenant-portal.yaml", "  project: default", "  projet: default")
+			},
+			want: want{"error", "clusters/erp-saas-prod/apps/tenant-portal.yaml", 7, "schema/invalid",
+				`spec.projet: unknown field "projet", which Argo CD ignores; did you mean "project"?`},
+		},
+		{
+			name: "misspelt helm field of an Application",
+			break_: func(t *testing.T, root string) {
+				edit(t, root, "clusters/erp-saas-prod/apps/tenant-portal.yaml", "valueFiles:", "valueFile:")
+			},
+			want: want{"error", "clusters/erp-saas-prod/apps/tenant-portal.yaml", 13, "schema/invalid",
+				`spec.source.helm.valueFile: unknown field "valueFile", which Argo CD ignores; did you mean "valueFiles"?`},
+		},
+		{
+			// the root app-of-apps renders its own file: still one finding
+			name: "misspelt syncPolicy field of a root app-of-apps",
+			break_: func(t *testing.T, root string) {
+				edit(t, root, "clusters/erp-saas-prod/apps/root.yaml", "    automated:", "    automatd:")
+			},
+			want: want{"error", "clusters/erp-saas-prod/apps/root.yaml", 20, "schema/invalid",
+				`spec.syncPolicy.automatd: unknown field "automatd", which Argo CD ignores; did you mean "automated"?`},
+		},
+		{
+			name: "misspelt field in an ApplicationSet's template",
+			break_: func(t *testing.T, root string) {
+				edit(t, root, "clusters/agritech-prod/apps/appsets.yaml", "        targetRevision: main", "        targetRevison: main")
+			},
+			want: want{"error", "clusters/agritech-prod/apps/appsets.yaml", 27, "schema/invalid",
+				`spec.template.spec.source.targetRevison: unknown field "targetRevison", which Argo CD ignores; did you mean "targetRevision"?`},
+		},
+		{
 			// one cluster's overlay patches the Deployment (the patch no
 			// longer matches), the other's renders a removed API: one edit
 			name: "removed apiVersion in a base shared by two clusters",
@@ -354,5 +389,35 @@ func TestMistakeUnusedValuesKey(t *testing.T) {
 	if a.level != "warning" || a.file != "clusters/erp-saas-prod/values/tenant-portal.yaml" || a.line != 5 ||
 		!strings.Contains(a.title, "render/unused-value (erp-saas-prod/tenant-portal)") || !strings.Contains(a.message, `did you mean "replicaCount"?`) {
 		t.Errorf("got %+v", a)
+	}
+}
+
+// TestMistakeAppFieldsWarmAndCatalog: without the repo's own (loose)
+// Application CRD, the app-of-apps child is validated against Argo CD's CRD
+// of the catalog too, which also sees the misspelt keys; each is still one
+// finding, on a cold run and on a warm one (verdicts read from the cache).
+func TestMistakeAppFieldsWarmAndCatalog(t *testing.T) {
+	t.Setenv("GITHUB_STEP_SUMMARY", "")
+	root := exampleCopy(t)
+	if err := os.Remove(filepath.Join(root, "_base/argocd/application-crd.yaml")); err != nil {
+		t.Fatal(err)
+	}
+	edit(t, root, "clusters/erp-saas-prod/apps/tenant-portal.yaml", "  project: default", "  projet: default")
+	edit(t, root, "clusters/erp-saas-prod/apps/tenant-portal.yaml", "valueFiles:", "valueFile:")
+	cache := t.TempDir()
+	for _, run := range []string{"cold", "warm"} {
+		code, got, log := checkGitHub(t, root, "--cache-dir", cache)
+		if code != exitFindings || len(got) != 2 {
+			t.Fatalf("%s: exit %d, %d annotations, want 2:\n%s", run, code, len(got), log)
+		}
+		for i, w := range []struct {
+			line int
+			msg  string
+		}{{7, `did you mean "project"?`}, {13, `did you mean "valueFiles"?`}} {
+			if a := got[i]; a.file != "clusters/erp-saas-prod/apps/tenant-portal.yaml" || a.line != w.line || !strings.Contains(a.message, w.msg) ||
+				!strings.Contains(a.message, "argo-cd/v3@") {
+				t.Errorf("%s: got %s:%d %q, want line %d with %q", run, a.file, a.line, a.message, w.line, w.msg)
+			}
+		}
 	}
 }

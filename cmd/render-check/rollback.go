@@ -98,7 +98,7 @@ func runRollback(cmd *cobra.Command, o *rollbackOptions) error {
 		Inventory: inventory.Options{Config: cfg, Cache: rc},
 		Bump: imagebump.Options{
 			ClusterGlobs: cfg.Clusters, Verify: !o.noVerify, DryRun: o.dryRun,
-			Renderer: newBumpRenderer(root, cfg, rc),
+			Renderer: newBumpRenderer(root, cfg, rc, nil),
 		},
 	}
 	if opts.Bump.Verify {

@@ -62,6 +62,11 @@ type Config struct {
 	// Trust is decided when loading (flags and environment), never read
 	// from the file.
 	Trust Trust `json:"-"`
+
+	// Notes say which settings of the config file are deprecated and have
+	// no effect, at their file and line; the check report carries them.
+	// Never read from the file.
+	Notes []string `json:"-"`
 }
 
 // ClustersConfigured reports whether the cluster globs come from the

@@ -1,5 +1,7 @@
 package config
 
+import "fmt"
+
 // Images configures the image existence check.
 type Images struct {
 	// Mode is verify, warn or off. Default: verify.
@@ -34,8 +36,9 @@ type Images struct {
 	Timeout string `json:"timeout,omitempty"`
 	// TotalTimeout bounds the whole image check. Default: "10m".
 	TotalTimeout string `json:"totalTimeout,omitempty"`
-	// CacheDir keeps found digest-pinned references across runs (a digest
-	// cannot change). Default: no cache.
+	// CacheDir is deprecated and has no effect: found references are kept
+	// in the verdict cache under cache.dir / --cache-dir (docs/cache.md).
+	// It is still accepted, with one note, so that older configs load.
 	CacheDir string `json:"cacheDir,omitempty"`
 	// TagCacheTTL is how long a tag found in its registry is believed from
 	// the verdict cache (docs/cache.md), a Go duration; "0s" asks the
@@ -62,4 +65,19 @@ func (i *Images) applyDefaults() {
 	if i.Concurrency == 0 {
 		i.Concurrency = 16
 	}
+}
+
+// deprecationNotes returns one note per deprecated setting made in the
+// config file (file is its display name, data its bytes).
+func (c *Config) deprecationNotes(file string, data []byte) []string {
+	var out []string
+	if c.Images.CacheDir != "" {
+		at := file
+		if line := keyLine(data, []string{"images", "cacheDir"}); line > 0 {
+			at = fmt.Sprintf("%s:%d", file, line)
+		}
+		out = append(out, at+": images.cacheDir is deprecated and has no effect: found images are kept in the "+
+			"verdict cache under --cache-dir / cache.dir (docs/cache.md#verdicts); remove the setting")
+	}
+	return out
 }

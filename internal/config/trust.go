@@ -124,6 +124,9 @@ func LoadWith(o LoadOptions) (*Config, error) {
 		}
 	}
 	c.Trust = Trust{Untrusted: untrusted, Reason: reason, RepoFile: inRepo}
+	if data != nil {
+		c.Notes = c.deprecationNotes(displayName(o.Root, path), data)
+	}
 	repoNetwork := c.Network
 	if untrusted && inRepo && data != nil {
 		c.Trust.Ignored = c.dropUntrusted(displayName(o.Root, path), data)
@@ -239,7 +242,6 @@ func (c *Config) dropUntrusted(file string, data []byte) []Ignored {
 	drop("images.insecure", len(im.Insecure) > 0, func() { im.Insecure = nil })
 	drop("images.caBundle", im.CABundle != "", func() { im.CABundle = "" })
 	drop("images.mirrors", len(im.Mirrors) > 0, func() { im.Mirrors = nil })
-	drop("images.cacheDir", im.CacheDir != "", func() { im.CacheDir = "" })
 	drop("images.tagCacheTTL", im.TagCacheTTL != "", func() { im.TagCacheTTL = "" })
 	rd := &c.Render
 	drop("render.kustomizeBuildOptions", liftsRestrictions(rd.KustomizeBuildOptions), func() { rd.KustomizeBuildOptions = keepSafeBuildOptions(rd.KustomizeBuildOptions) })

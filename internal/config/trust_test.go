@@ -103,3 +103,38 @@ func TestLoadRelativeConfigPath(t *testing.T) {
 		t.Errorf("config not read: %+v", cfg.RepoURLs)
 	}
 }
+
+// TestDeprecatedImagesCacheDir: a config with the old images.cacheDir still
+// loads, trusted or not, and gives exactly one note at the key's line; on an
+// untrusted run it is not also an ignored setting (it does nothing either
+// way). A config without it gives no note.
+func TestDeprecatedImagesCacheDir(t *testing.T) {
+	root := t.TempDir()
+	cfg := "images:\n  mode: warn\n  cacheDir: .cache/images\n"
+	if err := os.WriteFile(filepath.Join(root, FileName), []byte(cfg), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, trust := range []TrustMode{TrustTrusted, TrustUntrusted} {
+		c, err := LoadWith(LoadOptions{Root: root, Trust: trust})
+		if err != nil {
+			t.Fatalf("%s: %v", trust, err)
+		}
+		if len(c.Notes) != 1 || !strings.HasPrefix(c.Notes[0], FileName+":3: images.cacheDir is deprecated and has no effect") ||
+			!strings.Contains(c.Notes[0], "--cache-dir / cache.dir") {
+			t.Errorf("%s: notes %q", trust, c.Notes)
+		}
+		if len(c.Trust.Ignored) != 0 || c.Images.Mode != "warn" {
+			t.Errorf("%s: ignored %+v, images %+v", trust, c.Trust.Ignored, c.Images)
+		}
+	}
+	if err := os.WriteFile(filepath.Join(root, FileName), []byte("images:\n  mode: warn\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	c, err := LoadWith(LoadOptions{Root: root, Trust: TrustTrusted})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(c.Notes) != 0 {
+		t.Errorf("no cacheDir: notes %q", c.Notes)
+	}
+}

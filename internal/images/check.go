@@ -53,7 +53,9 @@ type Options struct {
 // NewClient builds the registry client described by cfg: credentials from
 // the named environment variables, then docker's config and helpers;
 // insecure hosts, CA bundle (relative to root), mirrors, concurrency, rate
-// limit, retries, per-request timeout and digest cache.
+// limit, retries and per-request timeout. Found references are kept across
+// runs only by the verdict cache (Options.Verdicts); the deprecated
+// images.cacheDir has no effect.
 //
 // extra options are applied after those of cfg.
 func NewClient(root string, cfg config.Images, getenv func(string) string, extra ...registry.Option) (*registry.Client, error) {
@@ -103,13 +105,6 @@ func NewClient(root string, cfg config.Images, getenv func(string) string, extra
 			return nil, fmt.Errorf("images.timeout: want a positive duration like 30s, got %q", cfg.Timeout)
 		}
 		opts = append(opts, registry.WithTimeout(d))
-	}
-	if cfg.CacheDir != "" {
-		dir := cfg.CacheDir
-		if !filepath.IsAbs(dir) {
-			dir = filepath.Join(root, filepath.FromSlash(dir))
-		}
-		opts = append(opts, registry.WithCacheDir(dir))
 	}
 	c := registry.New(append(opts, extra...)...)
 	if err := c.Err(); err != nil {

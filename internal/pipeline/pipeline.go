@@ -134,7 +134,7 @@ func Check(ctx context.Context, opts Options) (*report.Report, error) {
 		return nil, err
 	}
 	clusters := opts.Clusters
-	var notes []string
+	notes := slices.Clone(opts.Config.Notes) // deprecated settings
 	if opts.Shard != nil {
 		names, err := ShardClusters(ctx, ws, *opts.Shard)
 		if err != nil {

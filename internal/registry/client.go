@@ -91,7 +91,6 @@ type Client struct {
 	prober *remote.Puller
 	err    error
 	sem    chan struct{}
-	cache  *diskCache
 
 	mu    sync.Mutex
 	calls map[string]*call
@@ -123,9 +122,6 @@ func New(opts ...Option) *Client {
 		opt(o)
 	}
 	c := &Client{o: o, sem: make(chan struct{}, o.concurrency), calls: map[string]*call{}, down: map[string]string{}, err: o.caErr}
-	if o.cacheDir != "" {
-		c.cache = &diskCache{dir: o.cacheDir}
-	}
 	rt := newRetryTransport(baseTransport(o), o)
 	ropts := []remote.Option{
 		remote.WithTransport(rt),
@@ -309,11 +305,6 @@ func (c *Client) check(ctx context.Context, r Ref, platforms []v1.Platform, key 
 	if c.err != nil {
 		return Result{Ref: r.Original, Status: Unreachable, Detail: c.err.Error(), Err: c.err}
 	}
-	if c.cache != nil && r.Digest != "" && r.Tag == "" {
-		if d, ok := c.cache.get(key); ok {
-			return Result{Ref: r.Original, Status: Found, Digest: d, Detail: "cached", Registry: r.Registry()}
-		}
-	}
 	var vkey rendercache.Key
 	if c.o.verdicts != nil && c.ttl(r) > 0 {
 		vkey = c.verdictKey(ctx, r, key)
@@ -358,9 +349,6 @@ func (c *Client) check(ctx context.Context, r Ref, platforms []v1.Platform, key 
 		if ctx.Err() != nil {
 			break
 		}
-	}
-	if res.Status == Found && c.cache != nil && r.Digest != "" && r.Tag == "" {
-		c.cache.put(key, res.Digest)
 	}
 	if c.o.verdicts != nil && c.ttl(r) > 0 && ctx.Err() == nil {
 		c.storeFound(vkey, r, res) // only "found": never a miss or an error

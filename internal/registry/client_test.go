@@ -12,6 +12,7 @@ import (
 
 	"github.com/render-check/render-check/internal/registry"
 	"github.com/render-check/render-check/internal/registry/registrytest"
+	"github.com/render-check/render-check/internal/rendercache"
 )
 
 // hermetic keeps tests away from the runner's docker config.
@@ -177,14 +178,24 @@ func TestCheckUnreachable(t *testing.T) {
 	}
 }
 
-func TestMirrorAndDiskCache(t *testing.T) {
+// TestMirrorAndVerdicts: references are checked at the mirror; a new
+// client (a new run) answers a found digest from the verdict cache with the
+// registry down, but not a tag (tag TTL 0), not a miss, and not for a
+// client whose mirrors differ (they are part of the key).
+func TestMirrorAndVerdicts(t *testing.T) {
 	hermetic(t)
 	reg := registrytest.Start(t, registrytest.Options{})
 	d := reg.Push(t, reg.Ref("hub/library/nginx", ":1.27"), registrytest.RandomImage(t, ""))
 	ctx := context.Background()
-	cache := t.TempDir()
+	cache, err := rendercache.Open(rendercache.Options{Dir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
 	mirrors := map[string][]string{"docker.io": {reg.Host + "/hub"}}
-	c := registry.New(registry.WithMirrors(mirrors), registry.WithCacheDir(cache), fastRetries())
+	client := func(mirrors map[string][]string) *registry.Client {
+		return registry.New(registry.WithMirrors(mirrors), registry.WithVerdicts(cache.Verdicts(), 0, registry.DefaultDigestTTL), fastRetries())
+	}
+	c := client(mirrors)
 	for _, ref := range []string{"nginx:1.27", "docker.io/library/nginx@" + d} {
 		res := c.Check(ctx, ref, nil)
 		if res.Status != registry.Found || res.Registry != reg.Host || !strings.Contains(res.Detail, "mirror") {
@@ -195,13 +206,21 @@ func TestMirrorAndDiskCache(t *testing.T) {
 		t.Fatalf("missing via mirror: %v (%s)", res.Status, res.Detail)
 	}
 	reg.Stop()
-	// A new client (a new run) answers the digest from disk; tags are not cached.
-	c2 := registry.New(registry.WithMirrors(mirrors), registry.WithCacheDir(cache), fastRetries())
-	if res := c2.Check(ctx, "nginx@"+d, nil); res.Status != registry.Found || res.Detail != "cached" {
-		t.Fatalf("cached digest: %v (%s)", res.Status, res.Detail)
+	c2 := client(mirrors)
+	if res := c2.Check(ctx, "nginx@"+d, nil); res.Status != registry.Found || res.Detail != "cached" || res.Digest != d {
+		t.Fatalf("cached digest: %v %s (%s)", res.Status, res.Digest, res.Detail)
 	}
-	if res := c2.Check(ctx, "nginx:1.27", nil); res.Status != registry.Unreachable {
-		t.Fatalf("tag must not be cached: %v (%s)", res.Status, res.Detail)
+	for _, ref := range []string{"nginx:1.27", "nginx:0.0-missing"} {
+		if res := c2.Check(ctx, ref, nil); res.Status != registry.Unreachable {
+			t.Fatalf("%s must not come from the cache: %v (%s)", ref, res.Status, res.Detail)
+		}
+	}
+	other := map[string][]string{"docker.io": {"127.0.0.1:1/hub"}}
+	if res := client(other).Check(ctx, "nginx@"+d, nil); res.Status != registry.Unreachable {
+		t.Fatalf("other mirrors must not share the cached digest: %v (%s)", res.Status, res.Detail)
+	}
+	if n := cache.Verdicts().Notes(); len(n) != 0 {
+		t.Errorf("notes: %v", n)
 	}
 }
 

@@ -50,7 +50,6 @@ type options struct {
 	timeout       time.Duration
 	transport     http.RoundTripper
 	userAgent     string
-	cacheDir      string
 	verdicts      *rendercache.Verdicts
 	tagTTL        time.Duration
 	digestTTL     time.Duration
@@ -193,12 +192,6 @@ func WithUserAgent(ua string) Option {
 			o.userAgent = ua
 		}
 	}
-}
-
-// WithCacheDir keeps results of digest-pinned references that were found in
-// dir across runs (a digest cannot change). Only positive results are cached.
-func WithCacheDir(dir string) Option {
-	return func(o *options) { o.cacheDir = dir }
 }
 
 // WithVerdicts keeps the references found in their registry in the verdict

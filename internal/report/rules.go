@@ -148,7 +148,9 @@ var rules = []Rule{
 
 	{RuleSchemaInvalid, SeverityError, "A field does not match its schema.",
 		"The API server would reject the object. Fix the field named at the start of the message; when the " +
-			"value came from a Helm values file the finding points at that key."},
+			"value came from a Helm values file the finding points at that key. A misspelt field of an Application " +
+			"or ApplicationSet file (`projet:`, `valueFile:`) is reported at its key, with the nearest field of " +
+			"Argo CD's CRD: Argo CD ignores it."},
 	{RuleSchemaMissing, SeverityError, "No schema for the apiVersion/kind (one finding per kind, at its first object).",
 		"Add the kind's CustomResourceDefinition to the repository or to validate.crds, add a schema " +
 			"location (validate.schemaLocations), or set validate.missingSchema for the kind or group " +

@@ -39,6 +39,10 @@ type ClusterOptions struct {
 	// Cache shares converted and compiled CRDs and verdicts between the
 	// clusters of a run (nil: none shared).
 	Cache *Cache
+	// Argo holds the unknown fields found in the repo's Application and
+	// ApplicationSet files: a rendered copy of such an object (an
+	// app-of-apps child) does not report them again.
+	Argo ArgoFields
 	// Verdicts, when set, keeps each app's verdicts across runs (the
 	// verdict cache): an app whose objects, CRDs and settings are unchanged
 	// is not validated again, and no schema is loaded for it.
@@ -117,6 +121,9 @@ func CheckCluster(ctx context.Context, c *resource.Cluster, opts ClusterOptions)
 			}
 			obj, _ := normalize(r.Object).(map[string]any)
 			for _, p := range verdicts[i].problems {
+				if opts.Argo.covers(r.Origin.File, obj, p) {
+					continue
+				}
 				line := r.Origin.Line
 				if len(p.Path) > 0 || line == 0 {
 					line = lines.FieldLine(opts.Root, r.Origin, r.Kind(), r.Name(), p.Path)

@@ -3,9 +3,11 @@ package validate
 import (
 	"context"
 	"errors"
+	"slices"
 
 	"github.com/render-check/render-check/internal/check"
 	"github.com/render-check/render-check/internal/report"
+	"github.com/render-check/render-check/internal/resource"
 	"github.com/render-check/render-check/internal/yamlpos"
 )
 
@@ -18,6 +20,7 @@ func Run(ctx context.Context, in *check.Input) (check.Result, error) {
 	cfg := in.Config.Validate
 	var crds []CRDSchema
 	var findings []report.Finding
+	var argo ArgoFields // the repo's Applications' unknown fields, found in their files
 	paths := cfg.CRDs
 	if in.Workspace != nil {
 		// the checkout's CRDs from the workspace's one file list
@@ -26,6 +29,8 @@ func Run(ctx context.Context, in *check.Input) (check.Result, error) {
 			return check.Result{}, err
 		}
 		crds, findings = CRDsFromFiles(files, in.Workspace.ReadFile)
+		argo = ArgoUnknownFields(readByRender(files, in.Clusters), in.Workspace.ReadFile, cfg.IsStrict())
+		findings = append(findings, argo.Findings...)
 	} else {
 		paths = append([]string{"."}, paths...)
 	}
@@ -42,7 +47,7 @@ func Run(ctx context.Context, in *check.Input) (check.Result, error) {
 			Root: in.Root, Strict: cfg.IsStrict(), CRDs: crds,
 			SchemaLocations: cfg.SchemaLocations, SchemaCacheDir: cfg.SchemaCacheDir, SkipKinds: cfg.SkipKinds,
 			MissingSchema: cfg.MissingSchema, NoCatalog: !cfg.UsesCatalog(),
-			Lines: lines, Cache: cache, Verdicts: in.Verdicts,
+			Lines: lines, Cache: cache, Verdicts: in.Verdicts, Argo: argo,
 		})
 		if err != nil {
 			var pe *PolicyError
@@ -55,4 +60,22 @@ func Run(ctx context.Context, in *check.Input) (check.Result, error) {
 	}
 	// one schema/missing finding per kind across clusters and apps
 	return check.Result{Findings: GroupMissing(findings)}, nil
+}
+
+// readByRender keeps the files that the render of the selected clusters
+// read: the Applications' own files and every input of an app (the
+// Applications an app-of-apps renders, an ApplicationSet's file).
+func readByRender(files []string, clusters []*resource.Cluster) []string {
+	read := map[string]bool{}
+	for _, c := range clusters {
+		for _, a := range c.Apps {
+			if a.Application != nil && a.Application.File != "" {
+				read[a.Application.File] = true
+			}
+			for _, f := range a.Inputs {
+				read[f] = true
+			}
+		}
+	}
+	return slices.DeleteFunc(slices.Clone(files), func(f string) bool { return !read[f] })
 }
