@@ -200,7 +200,7 @@ func (r *renderer) buildKustomize(ctx context.Context, req kustomizeRequest) (*k
 		return nil, &FileError{File: krel, Err: fmt.Errorf("encoding kustomization: %w", err)}
 	}
 
-	fsys := newOverlayFS(r.fs, r.repo.Root, r.cloneDir)
+	fsys := newOverlayFS(r.fs, r.repo.Root, r.cloneDir, r.kreads)
 	fsys.set(kabs, edited)
 	fsys.noteRead(kabs)
 	// the app's own kustomization is served edited from memory: its
