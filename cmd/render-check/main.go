@@ -22,6 +22,7 @@ func main() {
 	restore := filterLibraryStderr()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	stopProfile := startProfile(stderr)
+	tuneGC()
 	stopGuard, err := startMemoryGuard(stderr)
 	if err != nil {
 		fmt.Fprintln(stderr, "render-check:", err)

@@ -3,8 +3,10 @@ package main
 import (
 	"bytes"
 	"errors"
+	"math"
 	"os"
 	"os/exec"
+	"runtime/debug"
 	"strings"
 	"testing"
 )
@@ -63,5 +65,48 @@ func TestParseMemory(t *testing.T) {
 		if _, err := parseMemory(in); err == nil {
 			t.Errorf("parseMemory(%q) accepted", in)
 		}
+	}
+}
+
+// TestTuneGC: the collector target and soft limit render-check sets, and
+// that GOGC and GOMEMLIMIT set by the job win.
+func TestTuneGC(t *testing.T) {
+	defer debug.SetGCPercent(debug.SetGCPercent(100))
+	defer debug.SetMemoryLimit(debug.SetMemoryLimit(math.MaxInt64))
+	unsetGoEnv := func() {
+		for _, v := range []string{"GOGC", "GOMEMLIMIT"} {
+			if old, ok := os.LookupEnv(v); ok {
+				os.Unsetenv(v)
+				t.Cleanup(func() { os.Setenv(v, old) })
+			}
+		}
+	}
+	for _, tc := range []struct {
+		guard     string
+		wantLimit int64
+	}{{"", maxSoftMemory}, {"off", maxSoftMemory}, {"300MiB", 150 << 20}, {"8GiB", maxSoftMemory}} {
+		unsetGoEnv()
+		t.Setenv(memoryGuardEnv, tc.guard)
+		debug.SetGCPercent(100)
+		debug.SetMemoryLimit(math.MaxInt64)
+		tuneGC()
+		if got := debug.SetGCPercent(100); got != gcPercent {
+			t.Errorf("guard %q: GC percent %d, want %d", tc.guard, got, gcPercent)
+		}
+		if got := debug.SetMemoryLimit(-1); got != tc.wantLimit && !(tc.guard == "" && got < maxSoftMemory) {
+			t.Errorf("guard %q: soft limit %d, want %d", tc.guard, got, tc.wantLimit)
+		}
+	}
+	// the job's own settings win
+	t.Setenv("GOGC", "50")
+	t.Setenv("GOMEMLIMIT", "64MiB")
+	debug.SetGCPercent(50)
+	debug.SetMemoryLimit(64 << 20)
+	tuneGC()
+	if got := debug.SetGCPercent(-1); got != 50 {
+		t.Errorf("with GOGC=50 the GC percent became %d", got)
+	}
+	if got := debug.SetMemoryLimit(-1); got != 64<<20 {
+		t.Errorf("with GOMEMLIMIT=64MiB the soft limit became %d", got)
 	}
 }
