@@ -6,6 +6,7 @@ import (
 	"github.com/spf13/cobra"
 	"sigs.k8s.io/yaml"
 
+	"github.com/render-check/render-check/internal/render"
 	"github.com/render-check/render-check/internal/report"
 	"github.com/render-check/render-check/internal/workspace"
 )
@@ -51,7 +52,7 @@ Exit codes:
 			if err != nil {
 				return usageErrorf("%w", err)
 			}
-			res, err := ws.GenerateAppSets(cmd.Context(), args)
+			res, err := render.GenerateAppSets(cmd.Context(), ws, args)
 			if err != nil {
 				return usageErrorf("%w", err)
 			}

@@ -7,6 +7,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/render-check/render-check/internal/render"
 	"github.com/render-check/render-check/internal/report"
 	"github.com/render-check/render-check/internal/workspace"
 )
@@ -46,7 +47,7 @@ func completeApps(root *string, conf *configFlags, clusters func() []string) fun
 			if len(sel) > 0 && !slices.Contains(sel, c.Name) {
 				return nil
 			}
-			apps, _, err := ws.Applications(ctx, c)
+			apps, _, err := render.Applications(ctx, ws, c)
 			if err != nil {
 				return nil
 			}

@@ -32,31 +32,36 @@ import (
 // shipVersion is stamped into the test binary as the Dockerfile does.
 const shipVersion = "v9.9.9-ship"
 
-// buildShipBinary builds render-check the way the Dockerfile does: static,
-// CGO_ENABLED=0, -trimpath, version stamped with -ldflags. It is built once
-// per package run (TestMain removes it) and shared by every test that runs it.
+// buildShipBinary returns render-check built the way the Dockerfile builds
+// it: static, CGO_ENABLED=0, -trimpath, version stamped with -ldflags. It is
+// built once per package run, by TestMain (see there), and shared by every
+// test that runs it.
 func buildShipBinary(t *testing.T) string {
 	t.Helper()
-	shipOnce.Do(func() {
-		dir, err := os.MkdirTemp("", "render-check-ship-")
-		if err != nil {
-			shipErr = err
-			return
-		}
-		shipDir = dir
-		bin := filepath.Join(dir, "render-check")
-		cmd := exec.Command("go", "build", "-trimpath", "-ldflags", "-X main.version="+shipVersion, "-o", bin, ".")
-		cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
-		if out, err := cmd.CombinedOutput(); err != nil {
-			shipErr = fmt.Errorf("go build: %w\n%s", err, out)
-			return
-		}
-		shipBin = bin
-	})
+	shipOnce.Do(buildShip)
 	if shipErr != nil {
 		t.Fatal(shipErr)
 	}
 	return shipBin
+}
+
+// buildShip builds the shipped binary into a temporary directory, setting
+// shipBin or shipErr.
+func buildShip() {
+	dir, err := os.MkdirTemp("", "render-check-ship-")
+	if err != nil {
+		shipErr = err
+		return
+	}
+	shipDir = dir
+	bin := filepath.Join(dir, "render-check")
+	cmd := exec.Command("go", "build", "-trimpath", "-ldflags", "-X main.version="+shipVersion, "-o", bin, ".")
+	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		shipErr = fmt.Errorf("go build: %w\n%s", err, out)
+		return
+	}
+	shipBin = bin
 }
 
 var (
@@ -66,8 +71,14 @@ var (
 	shipErr  error
 )
 
-// TestMain removes the shared binary after the package's tests.
+// TestMain builds the shipped binary before the tests start and removes it
+// after them. Its flags (-trimpath, no cgo) differ from the test binary's, so
+// on a cold build cache this compiles every dependency again: done here, that
+// compile is not charged to go test's per-package -timeout, which then
+// measures only the tests. A failed build fails the tests that need the
+// binary (buildShipBinary), not the others.
 func TestMain(m *testing.M) {
+	shipOnce.Do(buildShip)
 	code := m.Run()
 	if shipDir != "" {
 		os.RemoveAll(shipDir)

@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/render-check/render-check/internal/render"
 	"github.com/render-check/render-check/internal/workspace"
 )
 
@@ -72,7 +73,7 @@ func DiscoverWithNote(ctx context.Context, rp *workspace.Workspace) ([]ClusterIn
 	}
 	out := make([]ClusterInfo, 0, len(dirs))
 	for _, d := range dirs {
-		apps, _, err := rp.Applications(ctx, d)
+		apps, _, err := render.Applications(ctx, rp, d)
 		if err != nil {
 			return nil, "", err
 		}

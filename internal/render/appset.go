@@ -16,13 +16,13 @@ import (
 // in the same cluster. One already expanded at discovery (a manifest in the
 // cluster directory) adds nothing.
 func (r *renderer) expandRendered(ctx context.Context, cl *cluster, parent string, rs *resource.Resource) ([]*argo.Application, []report.Finding) {
-	if r.repo.IsDiscoveredAppSet(ctx, rs.Origin.File, rs.Name()) {
+	if isDiscoveredAppSet(ctx, r.repo, rs.Origin.File, rs.Name()) {
 		return nil, nil
 	}
 	// its generators read the checkout and the cluster inventory beyond
 	// the app's inputs
 	rendercache.FromContext(ctx).Uncacheable("ApplicationSet expanded from rendered output")
-	env, err := r.repo.AppSetEnv(ctx)
+	env, err := AppSetEnv(ctx, r.repo)
 	if err != nil {
 		return nil, []report.Finding{{
 			Rule: report.RuleRenderFailed, Severity: report.SeverityError, Cluster: cl.name, App: parent,

@@ -325,7 +325,7 @@ type appResult struct {
 }
 
 func (r *renderer) renderCluster(ctx context.Context, d workspace.ClusterDir, kubeVersion string) (*resource.Cluster, []report.Finding, error) {
-	apps, findings, err := r.repo.Applications(ctx, d)
+	apps, findings, err := Applications(ctx, r.repo, d)
 	if err != nil {
 		return nil, nil, err
 	}

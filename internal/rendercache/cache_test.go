@@ -1,11 +1,14 @@
 package rendercache
 
 import (
+	"bytes"
 	"os"
 	"path/filepath"
 	"reflect"
 	"testing"
 	"time"
+
+	"github.com/render-check/render-check/internal/resource"
 )
 
 func testKey(s string) Key {
@@ -53,7 +56,9 @@ func TestDecoderHostile(t *testing.T) {
 			t.Errorf("truncated at %d: no error", i)
 		}
 	}
-	d := NewDecoder([]byte{tagSlice, 0xff, 0xff, 0xff, 0xff, 0x0f})
+	var list Encoder
+	_ = list.Value([]any{})
+	d := NewDecoder([]byte{list.Bytes()[0], 0xff, 0xff, 0xff, 0xff, 0x0f})
 	d.Value()
 	if d.Err() == nil {
 		t.Error("a slice longer than its input decoded")
@@ -198,5 +203,22 @@ func TestEntryTooLargeNotRead(t *testing.T) {
 	f.Close()
 	if _, ok := c.Get(k); ok || c.Stats().Ignored != 1 {
 		t.Errorf("an oversized entry was read (%+v)", c.Stats())
+	}
+}
+
+// TestValueIsTheCanonicalEncoding: the cache stores values in the one
+// canonical encoding ContentSum hashes (resource.AppendValue), not its own.
+func TestValueIsTheCanonicalEncoding(t *testing.T) {
+	v := map[string]any{"kind": "Deployment", "spec": map[string]any{"replicas": int64(3), "x": []any{1.5, nil}}}
+	var e Encoder
+	if err := e.Value(v); err != nil {
+		t.Fatal(err)
+	}
+	want, err := resource.AppendValue(nil, v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(e.Bytes(), want) {
+		t.Errorf("Encoder.Value = %x, resource.AppendValue = %x", e.Bytes(), want)
 	}
 }

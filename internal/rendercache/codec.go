@@ -4,8 +4,8 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
-	"math"
-	"sort"
+
+	"github.com/render-check/render-check/internal/resource"
 )
 
 // ErrCorrupt is returned when an entry's payload does not decode.
@@ -67,95 +67,13 @@ func (e *Encoder) Len(n int, isNil bool) {
 	e.uvarint(uint64(n) + 1)
 }
 
-// value tags
-const (
-	tagNil byte = iota
-	tagString
-	tagBool
-	tagInt
-	tagInt64
-	tagFloat64
-	tagMap
-	tagNilMap
-	tagSlice
-	tagNilSlice
-	tagUint64
-	tagStringMap
-	tagNilStringMap
-)
-
-// Value appends a decoded YAML/JSON value (maps, slices, scalars); an
-// unsupported type is an error (the entry is then not stored).
+// Value appends a decoded YAML/JSON value in the one canonical encoding
+// (resource.AppendValue, which ContentSum hashes too); an unsupported type
+// is an error (the entry is then not stored).
 func (e *Encoder) Value(v any) error {
-	switch t := v.(type) {
-	case nil:
-		e.buf = append(e.buf, tagNil)
-	case string:
-		e.buf = append(e.buf, tagString)
-		e.String(t)
-	case bool:
-		e.buf = append(e.buf, tagBool)
-		e.Bool(t)
-	case int:
-		e.buf = append(e.buf, tagInt)
-		e.buf = binary.AppendVarint(e.buf, int64(t))
-	case int64:
-		e.buf = append(e.buf, tagInt64)
-		e.buf = binary.AppendVarint(e.buf, t)
-	case uint64:
-		e.buf = append(e.buf, tagUint64)
-		e.uvarint(t)
-	case float64:
-		e.buf = append(e.buf, tagFloat64)
-		e.buf = binary.LittleEndian.AppendUint64(e.buf, math.Float64bits(t))
-	case map[string]any:
-		if t == nil {
-			e.buf = append(e.buf, tagNilMap)
-			return nil
-		}
-		e.buf = append(e.buf, tagMap)
-		e.uvarint(uint64(len(t)))
-		keys := make([]string, 0, len(t))
-		for k := range t {
-			keys = append(keys, k)
-		}
-		sort.Strings(keys)
-		for _, k := range keys {
-			e.String(k)
-			if err := e.Value(t[k]); err != nil {
-				return err
-			}
-		}
-	case map[string]string:
-		if t == nil {
-			e.buf = append(e.buf, tagNilStringMap)
-			return nil
-		}
-		e.buf = append(e.buf, tagStringMap)
-		e.uvarint(uint64(len(t)))
-		keys := make([]string, 0, len(t))
-		for k := range t {
-			keys = append(keys, k)
-		}
-		sort.Strings(keys)
-		for _, k := range keys {
-			e.String(k)
-			e.String(t[k])
-		}
-	case []any:
-		if t == nil {
-			e.buf = append(e.buf, tagNilSlice)
-			return nil
-		}
-		e.buf = append(e.buf, tagSlice)
-		e.uvarint(uint64(len(t)))
-		for _, x := range t {
-			if err := e.Value(x); err != nil {
-				return err
-			}
-		}
-	default:
-		return fmt.Errorf("render cache: cannot encode a %T", v)
+	var err error
+	if e.buf, err = resource.AppendValue(e.buf, v); err != nil {
+		return fmt.Errorf("render cache: %w", err)
 	}
 	return nil
 }
@@ -263,86 +181,14 @@ func (d *Decoder) Strings() []string {
 
 // Value reads a value written by Encoder.Value.
 func (d *Decoder) Value() any {
-	return d.value(0)
-}
-
-// maxDepth bounds the nesting of a decoded value (a hostile entry cannot
-// exhaust the stack).
-const maxDepth = 10000
-
-func (d *Decoder) count() int {
-	n := d.uvarint()
-	if n > uint64(len(d.buf)) {
-		d.fail()
-		return 0
+	if d.err != nil {
+		return nil
 	}
-	return int(n)
-}
-
-func (d *Decoder) value(depth int) any {
-	if depth > maxDepth {
+	v, rest, err := resource.ReadValue(d.buf)
+	if err != nil {
 		d.fail()
 		return nil
 	}
-	switch d.byte1() {
-	case tagNil:
-		return nil
-	case tagString:
-		return d.String()
-	case tagBool:
-		return d.Bool()
-	case tagInt:
-		return d.Int()
-	case tagInt64:
-		if d.err != nil {
-			return nil
-		}
-		v, n := binary.Varint(d.buf)
-		if n <= 0 {
-			d.fail()
-			return nil
-		}
-		d.buf = d.buf[n:]
-		return v
-	case tagUint64:
-		return d.uvarint()
-	case tagFloat64:
-		b := d.take(8)
-		if b == nil {
-			return nil
-		}
-		return math.Float64frombits(binary.LittleEndian.Uint64(b))
-	case tagNilMap:
-		return map[string]any(nil)
-	case tagMap:
-		n := d.count()
-		m := make(map[string]any, n)
-		for i := 0; i < n && d.err == nil; i++ {
-			k := d.String()
-			m[k] = d.value(depth + 1)
-		}
-		return m
-	case tagNilStringMap:
-		return map[string]string(nil)
-	case tagStringMap:
-		n := d.count()
-		m := make(map[string]string, n)
-		for i := 0; i < n && d.err == nil; i++ {
-			k := d.String()
-			m[k] = d.String()
-		}
-		return m
-	case tagNilSlice:
-		return []any(nil)
-	case tagSlice:
-		n := d.count()
-		s := make([]any, n)
-		for i := 0; i < n && d.err == nil; i++ {
-			s[i] = d.value(depth + 1)
-		}
-		return s
-	default:
-		d.fail()
-		return nil
-	}
+	d.buf = rest
+	return v
 }

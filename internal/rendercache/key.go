@@ -18,7 +18,7 @@ import (
 
 // FormatVersion is the shape of an entry and of what is keyed: bump it when
 // either changes, so old entries are ignored.
-const FormatVersion = 1
+const FormatVersion = 2
 
 // Key is the content address of one app's render: the sha256 of everything
 // known before rendering it.

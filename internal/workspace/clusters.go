@@ -16,7 +16,6 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/render-check/render-check/internal/argo"
-	"github.com/render-check/render-check/internal/report"
 )
 
 // ClusterDir is one cluster: by default a directory whose YAML files hold
@@ -285,14 +284,17 @@ func inChart(charts map[string]bool, file, root string) bool {
 // Applications returns the Argo CD Applications of a cluster: those in YAML
 // files under its directories (hidden directories and Helm charts skipped:
 // a chart is rendered, never read as manifests) and in its root Application
-// files, in path and document order. Files that do not parse are findings.
-func (r *Workspace) Applications(ctx context.Context, c ClusterDir) ([]*argo.Application, []report.Finding, error) {
+// files, in path and document order. What keeps a file's Applications from
+// being read (a file that does not parse, an invalid Application, a YAML 1.1
+// boolean in a string field) is a Problem, in the same order. ApplicationSets
+// are left to render, which expands them.
+func (r *Workspace) Applications(ctx context.Context, c ClusterDir) ([]*argo.Application, []Problem, error) {
 	charts, err := r.chartDirs(ctx)
 	if err != nil {
 		return nil, nil, fmt.Errorf("cluster %s: %w", c.Name, err)
 	}
 	var apps []*argo.Application
-	var findings []report.Finding
+	var problems []Problem
 	for _, m := range c.Paths() {
 		var files []string
 		if m.File {
@@ -314,21 +316,16 @@ func (r *Workspace) Applications(ctx context.Context, c ClusterDir) ([]*argo.App
 				return nil, nil, fmt.Errorf("cluster %s: %w", c.Name, err)
 			}
 			apps = append(apps, a...)
-			findings = append(findings, f...)
+			problems = append(problems, f...)
 		}
 	}
-	// then the Applications ApplicationSets generate for this cluster
-	gen, gf, err := r.generated(ctx, c)
-	if err != nil {
-		return nil, nil, err
-	}
-	return append(apps, gen...), append(findings, gf...), nil
+	return apps, problems, nil
 }
 
 // fileApplications reads the Applications of one YAML file.
-func (r *Workspace) fileApplications(cluster, rel string) ([]*argo.Application, []report.Finding, error) {
+func (r *Workspace) fileApplications(cluster, rel string) ([]*argo.Application, []Problem, error) {
 	var apps []*argo.Application
-	var findings []report.Finding
+	var problems []Problem
 	docs, perr := r.Documents(rel)
 	var ye *YAMLError
 	if perr != nil && !errors.As(perr, &ye) {
@@ -337,7 +334,7 @@ func (r *Workspace) fileApplications(cluster, rel string) ([]*argo.Application, 
 	var nodes []*yaml.Node
 	for i, doc := range docs {
 		if argo.IsApplicationSet(doc.Object) {
-			continue // expanded by generated (appsets.go)
+			continue // expanded by render (render/discover.go)
 		}
 		if doc.Object == nil || !argo.IsApplication(doc.Object) {
 			continue
@@ -351,14 +348,14 @@ func (r *Workspace) fileApplications(cluster, rel string) ([]*argo.Application, 
 		if i < len(nodes) {
 			// kubectl reads the file as YAML 1.1; the parsed document is
 			// shared, so the booleans go into a copy
-			findings = append(findings, yaml11Findings(cluster, rel, nodes[i])...)
+			problems = append(problems, yaml11Problems(cluster, rel, nodes[i])...)
 			obj = copyJSON(obj).(map[string]any)
 			applyYAML11Booleans(nodes[i], obj, false)
 		}
 		app, err := argo.DecodeApplication(obj)
 		if err != nil {
-			findings = append(findings, report.Finding{
-				Rule: report.RuleRenderFailed, Severity: report.SeverityError, Cluster: cluster,
+			problems = append(problems, Problem{
+				Kind: ProblemInvalidApplication, Cluster: cluster,
 				File: rel, Line: doc.Line, Message: fmt.Sprintf("invalid Application: %v", err),
 			})
 			continue
@@ -367,10 +364,10 @@ func (r *Workspace) fileApplications(cluster, rel string) ([]*argo.Application, 
 		apps = append(apps, app)
 	}
 	if perr != nil {
-		findings = append(findings, report.Finding{
-			Rule: report.RuleRenderMalformedYAML, Severity: report.SeverityError, Cluster: cluster,
+		problems = append(problems, Problem{
+			Kind: ProblemMalformedYAML, Cluster: cluster,
 			File: rel, Line: ye.Line, Message: "malformed YAML: " + ye.Message(),
 		})
 	}
-	return apps, findings, nil
+	return apps, problems, nil
 }

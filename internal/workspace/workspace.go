@@ -71,8 +71,14 @@ type Workspace struct {
 	docs   map[string]*parsed
 	hashes map[string]string
 	crds   *crdScan
+	memo   map[any]*memoEntry
+}
 
-	as appSetCache
+// memoEntry is one fact derived by a package above workspace, once.
+type memoEntry struct {
+	once sync.Once
+	v    any
+	err  error
 }
 
 // parsed is one file's documents, parsed once.
@@ -341,6 +347,27 @@ func (r *Workspace) Abs(rel string) string {
 func (r *Workspace) Exists(rel string) bool {
 	_, err := os.Stat(r.Abs(rel))
 	return err == nil
+}
+
+// Memo returns what compute derives from the workspace, computed once per
+// Workspace and key (concurrent callers wait for the first). It is where
+// packages above workspace keep facts they derive for the whole run (the
+// ApplicationSet expansion of render) without workspace knowing them. key
+// should be a value of an unexported type of the caller, as with context
+// keys; the value is shared by every caller: never modify it.
+func (w *Workspace) Memo(key any, compute func() (any, error)) (any, error) {
+	w.mu.Lock()
+	if w.memo == nil {
+		w.memo = map[any]*memoEntry{}
+	}
+	e := w.memo[key]
+	if e == nil {
+		e = &memoEntry{}
+		w.memo[key] = e
+	}
+	w.mu.Unlock()
+	e.once.Do(func() { e.v, e.err = compute() })
+	return e.v, e.err
 }
 
 // TrackedHash returns git's blob id of a file git tracks unmodified in the

@@ -7,10 +7,11 @@ import (
 	"path/filepath"
 	"reflect"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 
 	"github.com/render-check/render-check/internal/config"
-	"github.com/render-check/render-check/internal/report"
 )
 
 func TestNormalizeURL(t *testing.T) {
@@ -200,7 +201,7 @@ func TestClustersAndApplications(t *testing.T) {
 	if !reflect.DeepEqual(cs, want) {
 		t.Fatalf("Clusters = %v, want %v", cs, want)
 	}
-	apps, findings, err := r.Applications(t.Context(), cs[1])
+	apps, problems, err := r.Applications(t.Context(), cs[1])
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -212,10 +213,10 @@ func TestClustersAndApplications(t *testing.T) {
 	}
 	// namespace: n and name: y are booleans for kubectl (YAML 1.1): the API
 	// server would reject both Applications
-	if len(findings) != 3 || findings[0].Rule != report.RuleRenderYAML11Boolean || findings[0].Line != 7 ||
-		findings[1].Rule != report.RuleRenderYAML11Boolean || findings[1].Line != 18 ||
-		findings[2].Rule != report.RuleRenderMalformedYAML || findings[2].File != "clusters/b/values/broken.yaml" || findings[2].Line == 0 {
-		t.Fatalf("findings = %+v", findings)
+	if len(problems) != 3 || problems[0].Kind != ProblemYAML11Boolean || problems[0].Line != 7 ||
+		problems[1].Kind != ProblemYAML11Boolean || problems[1].Line != 18 ||
+		problems[2].Kind != ProblemMalformedYAML || problems[2].File != "clusters/b/values/broken.yaml" || problems[2].Line == 0 {
+		t.Fatalf("problems = %+v", problems)
 	}
 
 	cfg := config.Default()
@@ -230,5 +231,38 @@ func TestClustersAndApplications(t *testing.T) {
 	r3, _ := Open(t.Context(), root, Settings{Config: cfg})
 	if _, err := r3.Clusters(); err == nil {
 		t.Fatal("two clusters named a: want an error")
+	}
+}
+
+// TestMemo: a derived fact is computed once per workspace and key, however
+// many callers ask at once; another key or another workspace computes anew.
+func TestMemo(t *testing.T) {
+	root := t.TempDir()
+	type keyA struct{}
+	type keyB struct{}
+	w1, err := Open(t.Context(), root, Settings{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w2, _ := Open(t.Context(), root, Settings{})
+	var calls atomic.Int32
+	compute := func() (any, error) { return int(calls.Add(1)), nil }
+	var wg sync.WaitGroup
+	for range 8 {
+		wg.Go(func() {
+			if v, err := w1.Memo(keyA{}, compute); err != nil || v != 1 {
+				t.Errorf("Memo = %v, %v; want the first computation", v, err)
+			}
+		})
+	}
+	wg.Wait()
+	if v, _ := w1.Memo(keyB{}, compute); v != 2 {
+		t.Errorf("another key: %v", v)
+	}
+	if v, _ := w2.Memo(keyA{}, compute); v != 3 {
+		t.Errorf("another workspace: %v", v)
+	}
+	if calls.Load() != 3 {
+		t.Errorf("computed %d times, want 3", calls.Load())
 	}
 }

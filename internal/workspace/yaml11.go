@@ -5,8 +5,6 @@ import (
 	"strings"
 
 	"gopkg.in/yaml.v3"
-
-	"github.com/render-check/render-check/internal/report"
 )
 
 // yaml11Bools are the plain scalars YAML 1.1 (kubectl, sigs.k8s.io/yaml)
@@ -27,12 +25,12 @@ var applicationBoolFields = map[string]bool{
 	"disableExtensionFilter": true, "code": true, "preserveResourcesOnDeletion": true,
 }
 
-// yaml11Findings reports the string fields of one Application document
+// yaml11Problems reports the string fields of one Application document
 // holding a plain scalar that kubectl would turn into a boolean. Free-form
 // subtrees (helm valuesObject, kustomize patch options) are left alone: the
 // API server accepts a boolean there.
-func yaml11Findings(cluster, file string, doc *yaml.Node) []report.Finding {
-	var out []report.Finding
+func yaml11Problems(cluster, file string, doc *yaml.Node) []Problem {
+	var out []Problem
 	var walk func(n *yaml.Node, path []string)
 	walk = func(n *yaml.Node, path []string) {
 		switch n.Kind {
@@ -53,8 +51,8 @@ func yaml11Findings(cluster, file string, doc *yaml.Node) []report.Finding {
 			if !ok || len(path) == 0 || applicationBoolFields[path[len(path)-1]] {
 				return
 			}
-			out = append(out, report.Finding{
-				Rule: report.RuleRenderYAML11Boolean, Severity: report.SeverityError, Cluster: cluster, File: file, Line: n.Line,
+			out = append(out, Problem{
+				Kind: ProblemYAML11Boolean, Cluster: cluster, File: file, Line: n.Line,
 				Message: fmt.Sprintf("%s: %s is the boolean %v for kubectl (YAML 1.1), and the API server rejects the Application: quote it (%q)",
 					strings.Join(path, "."), n.Value, b, n.Value),
 			})
@@ -68,7 +66,7 @@ func yaml11Findings(cluster, file string, doc *yaml.Node) []report.Finding {
 // would send where the API server accepts them: a y/yes/on/n/no/off plain
 // scalar becomes a boolean in the CRD's boolean fields and anywhere under a
 // free-form valuesObject. (In string fields it stays a string here; that
-// case is a yaml11Findings error.)
+// case is a yaml11Problems problem.)
 func applyYAML11Booleans(n *yaml.Node, v any, free bool) {
 	switch n.Kind {
 	case yaml.DocumentNode:

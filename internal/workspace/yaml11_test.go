@@ -36,9 +36,9 @@ spec:
 	if err != nil {
 		t.Fatal(err)
 	}
-	fs := yaml11Findings("c", "a.yaml", nodes[0])
+	fs := yaml11Problems("c", "a.yaml", nodes[0])
 	if len(fs) != 2 || fs[0].Line != 17 || fs[1].Line != 19 {
-		t.Fatalf("findings = %+v, want lines 17 (parameters value) and 19 (namespace)", fs)
+		t.Fatalf("problems = %+v, want lines 17 (parameters value) and 19 (namespace)", fs)
 	}
 	obj := docs[0].Object
 	applyYAML11Booleans(nodes[0], obj, false)
@@ -75,12 +75,12 @@ spec:
 	if err != nil {
 		t.Fatal(err)
 	}
-	apps, findings, err := w.Applications(t.Context(), ClusterDir{Name: "c", Dir: "clusters/c"})
+	apps, problems, err := w.Applications(t.Context(), ClusterDir{Name: "c", Dir: "clusters/c"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(findings) != 0 || len(apps) != 1 {
-		t.Fatalf("apps = %d, findings = %+v", len(apps), findings)
+	if len(problems) != 0 || len(apps) != 1 {
+		t.Fatalf("apps = %d, problems = %+v", len(apps), problems)
 	}
 	if d := apps[0].Spec.Source.Directory; d == nil || !d.Recurse {
 		t.Errorf("recurse: yes not a boolean in the Application: %+v", d)

@@ -1,4 +1,4 @@
-package workspace
+package render
 
 import (
 	"context"
@@ -8,7 +8,6 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
-	"sync"
 
 	"gopkg.in/yaml.v3"
 	sigsyaml "sigs.k8s.io/yaml"
@@ -16,24 +15,66 @@ import (
 	"github.com/render-check/render-check/internal/appset"
 	"github.com/render-check/render-check/internal/argo"
 	"github.com/render-check/render-check/internal/report"
+	"github.com/render-check/render-check/internal/workspace"
 )
 
-// RuleClusterSecret is the rule of a cluster Secret whose name or server
-// cannot be read.
-const RuleClusterSecret = report.RuleRenderAppSetCluster
+// Applications returns the Argo CD Applications of a cluster found without
+// rendering: those in its files (workspace.Applications), then those the
+// ApplicationSets in the cluster directories generate for it. The
+// workspace's problems with the files and the ApplicationSets' findings are
+// findings of this cluster.
+func Applications(ctx context.Context, ws *workspace.Workspace, c workspace.ClusterDir) ([]*argo.Application, []report.Finding, error) {
+	apps, problems, err := ws.Applications(ctx, c)
+	if err != nil {
+		return nil, nil, err
+	}
+	findings := make([]report.Finding, 0, len(problems))
+	for _, p := range problems {
+		findings = append(findings, problemFinding(p))
+	}
+	gen, gf, err := generated(ctx, ws, c)
+	if err != nil {
+		return nil, nil, err
+	}
+	return append(apps, gen...), append(findings, gf...), nil
+}
 
-// appSetCache holds the expansion of every ApplicationSet in the cluster
-// directories, computed once per Workspace: generated Applications may land in
-// another cluster directory than their ApplicationSet's.
-type appSetCache struct {
-	once sync.Once
-	st   *appSetState
-	err  error
+// problemRules names the rule of each kind of workspace.Problem.
+var problemRules = map[workspace.ProblemKind]string{
+	workspace.ProblemMalformedYAML:      report.RuleRenderMalformedYAML,
+	workspace.ProblemInvalidApplication: report.RuleRenderFailed,
+	workspace.ProblemYAML11Boolean:      report.RuleRenderYAML11Boolean,
+}
 
-	envOnce  sync.Once
+// problemFinding is the finding of a workspace problem: its rule, at the
+// rule's default severity (the rule table, report.Rules).
+func problemFinding(p workspace.Problem) report.Finding {
+	rule, ok := problemRules[p.Kind]
+	if !ok {
+		rule = report.RuleRenderFailed
+	}
+	sev := report.SeverityError
+	if r, ok := report.LookupRule(rule); ok {
+		sev = r.Severity
+	}
+	return report.Finding{Rule: rule, Severity: sev, Cluster: p.Cluster, File: p.File, Line: p.Line, Message: p.Message}
+}
+
+// appSetEnvKey and appSetsKey key what this file derives from a workspace
+// (workspace.Memo): the expansion environment and the expansion of every
+// ApplicationSet in the cluster directories, once per workspace (generated
+// Applications may land in another cluster directory than their
+// ApplicationSet's).
+type (
+	appSetEnvKey struct{}
+	appSetsKey   struct{}
+)
+
+// appSetEnv is the environment and the unreadable cluster Secrets it was
+// built with.
+type appSetEnv struct {
 	env      *appset.Env
-	envErr   error
-	problems []report.Finding // unreadable cluster Secrets
+	problems []report.Finding
 }
 
 type appSetState struct {
@@ -44,18 +85,30 @@ type appSetState struct {
 	discovered map[string]bool
 }
 
-// AppSetEnv returns what ApplicationSet expansion reads from this repo: the
-// cluster inventory (cluster Secrets in the repo, then argoClusters of the
-// configuration), the cluster directories and the checkout.
-func (r *Workspace) AppSetEnv(ctx context.Context) (*appset.Env, error) {
-	r.as.envOnce.Do(func() { r.as.env, r.as.envErr = r.appSetEnv(ctx) })
-	return r.as.env, r.as.envErr
+// AppSetEnv returns what ApplicationSet expansion reads from a workspace:
+// the cluster inventory (cluster Secrets in the repo, then argoClusters of
+// the configuration), the cluster directories and the checkout. It is built
+// once per workspace.
+func AppSetEnv(ctx context.Context, ws *workspace.Workspace) (*appset.Env, error) {
+	e, err := workspaceAppSetEnv(ctx, ws)
+	if err != nil {
+		return nil, err
+	}
+	return e.env, nil
 }
 
-// appSetEnv lists the files and reads the cluster Secrets (only when some
+func workspaceAppSetEnv(ctx context.Context, ws *workspace.Workspace) (*appSetEnv, error) {
+	v, err := ws.Memo(appSetEnvKey{}, func() (any, error) { return newAppSetEnv(ctx, ws) })
+	if err != nil {
+		return nil, err
+	}
+	return v.(*appSetEnv), nil
+}
+
+// newAppSetEnv lists the files and reads the cluster Secrets (only when some
 // ApplicationSet needs them).
-func (r *Workspace) appSetEnv(ctx context.Context) (*appset.Env, error) {
-	dirs, err := r.Clusters()
+func newAppSetEnv(ctx context.Context, ws *workspace.Workspace) (*appSetEnv, error) {
+	dirs, err := ws.Clusters()
 	if err != nil {
 		return nil, err
 	}
@@ -63,42 +116,41 @@ func (r *Workspace) appSetEnv(ctx context.Context) (*appset.Env, error) {
 	for _, d := range dirs {
 		names = append(names, d.Name)
 	}
-	files, err := r.Files(ctx)
+	files, err := ws.Files(ctx)
 	if err != nil {
 		return nil, err
 	}
-	secrets, problems := r.clusterSecrets(files)
+	secrets, problems := clusterSecrets(ws, files)
 	var declared []appset.Cluster
-	for _, ac := range r.Config.ArgoClusters {
+	for _, ac := range ws.Config.ArgoClusters {
 		declared = append(declared, appset.Cluster{Name: ac.Name, Server: ac.Server, Project: ac.Project,
 			Labels: ac.Labels, Annotations: ac.Annotations, KubernetesVersion: ac.KubernetesVersion, File: ".render-check.yaml"})
 	}
-	r.as.problems = problems
-	return &appset.Env{
+	return &appSetEnv{problems: problems, env: &appset.Env{
 		Clusters:        appset.Inventory(secrets, declared),
 		ClusterDirs:     names,
-		ArgoCDNamespace: r.Config.ArgoCDNamespace,
+		ArgoCDNamespace: ws.Config.ArgoCDNamespace,
 		AssumeClusters:  len(secrets) == 0 && len(declared) == 0,
-		Checkout: &appset.FSCheckout{FS: r.FS(), List: files, URLs: func(u string) bool {
+		Checkout: &appset.FSCheckout{FS: ws.FS(), List: files, URLs: func(u string) bool {
 			// without any URL for itself, a git generator is read from the
 			// checkout, as render does for sources
-			return r.IsThisRepo(u) || !r.KnowsItself()
+			return ws.IsThisRepo(u) || !ws.KnowsItself()
 		}},
-	}, nil
+	}}, nil
 }
 
-// IsDiscoveredAppSet reports whether the ApplicationSet named name in file
+// isDiscoveredAppSet reports whether the ApplicationSet named name in file
 // was already expanded by discovery (so a parent rendering the same
 // manifest adds nothing).
-func (r *Workspace) IsDiscoveredAppSet(ctx context.Context, file, name string) bool {
-	st, err := r.appSets(ctx)
+func isDiscoveredAppSet(ctx context.Context, ws *workspace.Workspace, file, name string) bool {
+	st, err := appSets(ctx, ws)
 	return err == nil && st.discovered[file+"\x00"+name]
 }
 
 // generated returns the Applications ApplicationSets generate for cluster
 // directory c, and the findings of those ApplicationSets located there.
-func (r *Workspace) generated(ctx context.Context, c ClusterDir) ([]*argo.Application, []report.Finding, error) {
-	st, err := r.appSets(ctx)
+func generated(ctx context.Context, ws *workspace.Workspace, c workspace.ClusterDir) ([]*argo.Application, []report.Finding, error) {
+	st, err := appSets(ctx, ws)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -111,9 +163,12 @@ func (r *Workspace) generated(ctx context.Context, c ClusterDir) ([]*argo.Applic
 	return apps, slices.Clone(st.findings[c.Name]), nil
 }
 
-func (r *Workspace) appSets(ctx context.Context) (*appSetState, error) {
-	r.as.once.Do(func() { r.as.st, r.as.err = r.expandAppSets(ctx) })
-	return r.as.st, r.as.err
+func appSets(ctx context.Context, ws *workspace.Workspace) (*appSetState, error) {
+	v, err := ws.Memo(appSetsKey{}, func() (any, error) { return expandAppSets(ctx, ws) })
+	if err != nil {
+		return nil, err
+	}
+	return v.(*appSetState), nil
 }
 
 // appSetDoc is one ApplicationSet manifest found in a cluster directory.
@@ -122,8 +177,8 @@ type appSetDoc struct {
 	cluster string
 }
 
-func (r *Workspace) expandAppSets(ctx context.Context) (*appSetState, error) {
-	dirs, err := r.Clusters()
+func expandAppSets(ctx context.Context, ws *workspace.Workspace) (*appSetState, error) {
+	dirs, err := ws.Clusters()
 	if err != nil {
 		return nil, err
 	}
@@ -134,7 +189,7 @@ func (r *Workspace) expandAppSets(ctx context.Context) (*appSetState, error) {
 	}
 	var docs []appSetDoc
 	for _, d := range dirs {
-		ds, err := r.findAppSets(ctx, d)
+		ds, err := findAppSets(ctx, ws, d)
 		if err != nil {
 			return nil, err
 		}
@@ -143,10 +198,11 @@ func (r *Workspace) expandAppSets(ctx context.Context) (*appSetState, error) {
 	if len(docs) == 0 {
 		return st, nil
 	}
-	env, err := r.AppSetEnv(ctx)
+	e, err := workspaceAppSetEnv(ctx, ws)
 	if err != nil {
 		return nil, err
 	}
+	env := e.env
 	clusterOf := func(file string) string {
 		for _, d := range dirs {
 			if strings.HasPrefix(file, d.Dir+"/") {
@@ -155,7 +211,7 @@ func (r *Workspace) expandAppSets(ctx context.Context) (*appSetState, error) {
 		}
 		return docs[0].cluster
 	}
-	for _, p := range r.as.problems {
+	for _, p := range e.problems {
 		c := clusterOf(p.File)
 		p.Cluster = c
 		st.findings[c] = append(st.findings[c], p)
@@ -219,8 +275,8 @@ func (r *Workspace) expandAppSets(ctx context.Context) (*appSetState, error) {
 
 // findAppSets returns the ApplicationSets in YAML files under a cluster
 // directory (hidden directories skipped), in file and document order.
-// Malformed files are reported by Applications.
-func (r *Workspace) findAppSets(ctx context.Context, c ClusterDir) ([]appSetDoc, error) {
+// Malformed files are reported by workspace.Applications.
+func findAppSets(ctx context.Context, ws *workspace.Workspace, c workspace.ClusterDir) ([]appSetDoc, error) {
 	// a cluster made of member files (root Application files) reads the
 	// ApplicationSets beside them, not those of nested directories: a nested
 	// directory may be another cluster's
@@ -231,7 +287,7 @@ func (r *Workspace) findAppSets(ctx context.Context, c ClusterDir) ([]appSetDoc,
 		if m.File {
 			dir = path.Dir(m.Path)
 		}
-		fs, err := r.YAMLFiles(ctx, dir)
+		fs, err := ws.YAMLFiles(ctx, dir)
 		if err != nil {
 			return nil, fmt.Errorf("cluster %s: %w", c.Name, err)
 		}
@@ -244,14 +300,14 @@ func (r *Workspace) findAppSets(ctx context.Context, c ClusterDir) ([]appSetDoc,
 	}
 	var out []appSetDoc
 	for _, rel := range files {
-		data, err := r.ReadFile(rel)
+		data, err := ws.ReadFile(rel)
 		if err != nil {
 			return nil, fmt.Errorf("reading %s: %w", rel, err)
 		}
 		if !strings.Contains(string(data), "ApplicationSet") {
 			continue
 		}
-		nodes, _ := DecodeNodes(data)
+		nodes, _ := workspace.DecodeNodes(data)
 		for _, n := range nodes {
 			if in, ok := appSetInput(n, rel); ok {
 				out = append(out, appSetDoc{in: in, cluster: c.Name})
@@ -294,7 +350,7 @@ func appSetInput(n *yaml.Node, file string) (appset.Input, bool) {
 
 // clusterSecrets reads the Argo CD cluster Secrets among the repo's YAML
 // files (hidden directories skipped), in file order.
-func (r *Workspace) clusterSecrets(files []string) ([]appset.Cluster, []report.Finding) {
+func clusterSecrets(ws *workspace.Workspace, files []string) ([]appset.Cluster, []report.Finding) {
 	var out []appset.Cluster
 	var problems []report.Finding
 	for _, f := range files {
@@ -302,18 +358,18 @@ func (r *Workspace) clusterSecrets(files []string) ([]appset.Cluster, []report.F
 		if ext != ".yaml" && ext != ".yml" || hiddenPath(f) {
 			continue
 		}
-		data, err := r.ReadFile(f)
+		data, err := ws.ReadFile(f)
 		if err != nil || !strings.Contains(string(data), appset.SecretTypeLabel) {
 			continue
 		}
-		docs, _ := r.Documents(f)
+		docs, _ := ws.Documents(f)
 		for _, d := range docs {
 			if d.Object == nil || !appset.IsClusterSecret(d.Object) {
 				continue
 			}
 			c, problem := appset.ClusterFromSecret(d.Object, f, d.Line)
 			if problem != "" {
-				problems = append(problems, report.Finding{Rule: RuleClusterSecret, Severity: report.SeverityWarning, File: f, Line: d.Line, Message: problem})
+				problems = append(problems, report.Finding{Rule: appset.RuleCluster, Severity: report.SeverityWarning, File: f, Line: d.Line, Message: problem})
 				continue
 			}
 			out = append(out, c)
@@ -332,11 +388,11 @@ func hiddenPath(p string) bool {
 }
 
 // GenerateAppSets expands the ApplicationSets in files (paths as given on a
-// command line) against this repo's inventory and checkout, as Argo CD
+// command line) against the inventory and checkout of ws, as Argo CD
 // would. A file that cannot be read is an error; one that does not parse,
 // or holds no ApplicationSet, is a finding.
-func (r *Workspace) GenerateAppSets(ctx context.Context, files []string) (appset.Result, error) {
-	env, err := r.AppSetEnv(ctx)
+func GenerateAppSets(ctx context.Context, ws *workspace.Workspace, files []string) (appset.Result, error) {
+	env, err := AppSetEnv(ctx, ws)
 	if err != nil {
 		return appset.Result{}, err
 	}
@@ -351,8 +407,8 @@ func (r *Workspace) GenerateAppSets(ctx context.Context, files []string) (appset
 		if err != nil {
 			return appset.Result{}, fmt.Errorf("reading ApplicationSet file: %w", err)
 		}
-		rel := r.Rel(abs)
-		nodes, perr := DecodeNodes(data)
+		rel := ws.Rel(abs)
+		nodes, perr := workspace.DecodeNodes(data)
 		found := 0
 		for _, n := range nodes {
 			if in, ok := appSetInput(n, rel); ok {

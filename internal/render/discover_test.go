@@ -1,4 +1,4 @@
-package workspace
+package render
 
 import (
 	"os"
@@ -8,6 +8,8 @@ import (
 	"testing"
 
 	"github.com/render-check/render-check/internal/config"
+	"github.com/render-check/render-check/internal/report"
+	"github.com/render-check/render-check/internal/workspace"
 )
 
 func writeTree(t *testing.T, root string, files map[string]string) {
@@ -81,12 +83,12 @@ stringData:
 	if err != nil {
 		t.Fatal(err)
 	}
-	r, err := Open(t.Context(), root, Settings{Config: cfg})
+	r, err := workspace.Open(t.Context(), root, workspace.Settings{Config: cfg})
 	if err != nil {
 		t.Fatal(err)
 	}
-	names := func(c ClusterDir) string {
-		apps, findings, err := r.Applications(t.Context(), c)
+	names := func(c workspace.ClusterDir) string {
+		apps, findings, err := Applications(t.Context(), r, c)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -99,17 +101,17 @@ stringData:
 		}
 		return strings.Join(out, " ")
 	}
-	if got, want := names(ClusterDir{Name: "hub", Dir: "clusters/hub"}), "a@:clusters/hub/apps.yaml guestbook-in-cluster@fleet:clusters/hub/apps.yaml"; got != want {
+	if got, want := names(workspace.ClusterDir{Name: "hub", Dir: "clusters/hub"}), "a@:clusters/hub/apps.yaml guestbook-in-cluster@fleet:clusters/hub/apps.yaml"; got != want {
 		t.Errorf("hub: %s, want %s", got, want)
 	}
-	if got, want := names(ClusterDir{Name: "spoke", Dir: "clusters/spoke"}), "addon-logs@addons:clusters/hub/apps.yaml addon-metrics@addons:clusters/hub/apps.yaml guestbook-spoke@fleet:clusters/hub/apps.yaml"; got != want {
+	if got, want := names(workspace.ClusterDir{Name: "spoke", Dir: "clusters/spoke"}), "addon-logs@addons:clusters/hub/apps.yaml addon-metrics@addons:clusters/hub/apps.yaml guestbook-spoke@fleet:clusters/hub/apps.yaml"; got != want {
 		t.Errorf("spoke: %s, want %s", got, want)
 	}
-	spoke, _, _ := r.Applications(t.Context(), ClusterDir{Name: "spoke", Dir: "clusters/spoke"})
+	spoke, _, _ := Applications(t.Context(), r, workspace.ClusterDir{Name: "spoke", Dir: "clusters/spoke"})
 	if got := strings.Join(spoke[2].GeneratorInputs, ","); spoke[2].Metadata.Name != "guestbook-spoke" || got != "clusters/hub/secrets/spoke.yaml" {
 		t.Errorf("%s generator inputs %q, want the cluster Secret (a change there changes the app)", spoke[2].Metadata.Name, got)
 	}
-	if !r.IsDiscoveredAppSet(t.Context(), "clusters/hub/apps.yaml", "fleet") {
+	if !isDiscoveredAppSet(t.Context(), r, "clusters/hub/apps.yaml", "fleet") {
 		t.Error("fleet not marked as discovered")
 	}
 }
@@ -135,11 +137,11 @@ spec:
 `,
 		"clusters/prod/secret.yaml": "apiVersion: v1\nkind: Secret\nmetadata:\n  name: c\n  labels: {argocd.argoproj.io/secret-type: cluster}\nstringData: {name: 'ENC[AES256_GCM,data:x]', server: https://x}\n",
 	})
-	r, err := Open(t.Context(), root, Settings{Config: config.Default()})
+	r, err := workspace.Open(t.Context(), root, workspace.Settings{Config: config.Default()})
 	if err != nil {
 		t.Fatal(err)
 	}
-	apps, findings, err := r.Applications(t.Context(), ClusterDir{Name: "prod", Dir: "clusters/prod"})
+	apps, findings, err := Applications(t.Context(), r, workspace.ClusterDir{Name: "prod", Dir: "clusters/prod"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -154,3 +156,25 @@ spec:
 }
 
 func itoa(n int) string { return strconv.Itoa(n) }
+
+// TestEveryWorkspaceProblemHasARule: each kind of workspace.Problem maps to
+// a rule of the table, reported as an error (what workspace reported before
+// it stopped naming rules).
+func TestEveryWorkspaceProblemHasARule(t *testing.T) {
+	n := 0
+	for k := workspace.ProblemKind(1); k.String() != "unknown"; k++ {
+		n++
+		rule, ok := problemRules[k]
+		if !ok {
+			t.Errorf("problem kind %s has no rule", k)
+			continue
+		}
+		f := problemFinding(workspace.Problem{Kind: k, Cluster: "c", File: "f.yaml", Line: 3, Message: "m"})
+		if f.Rule != rule || f.Severity != report.SeverityError || f.Cluster != "c" || f.File != "f.yaml" || f.Line != 3 || f.Message != "m" {
+			t.Errorf("problem kind %s: finding %+v", k, f)
+		}
+	}
+	if n != len(problemRules) || n == 0 {
+		t.Errorf("%d kinds, %d rules", n, len(problemRules))
+	}
+}
