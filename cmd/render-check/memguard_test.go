@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"errors"
-	"math"
 	"os"
 	"os/exec"
 	"runtime/debug"
@@ -68,45 +67,40 @@ func TestParseMemory(t *testing.T) {
 	}
 }
 
-// TestTuneGC: the collector target and soft limit render-check sets, and
-// that GOGC and GOMEMLIMIT set by the job win.
+// TestTuneGC: the collector's relaxed target, set unless GOGC is; it
+// falls back towards Go's default as the live heap nears the budget.
 func TestTuneGC(t *testing.T) {
 	defer debug.SetGCPercent(debug.SetGCPercent(100))
-	defer debug.SetMemoryLimit(debug.SetMemoryLimit(math.MaxInt64))
-	unsetGoEnv := func() {
-		for _, v := range []string{"GOGC", "GOMEMLIMIT"} {
-			if old, ok := os.LookupEnv(v); ok {
-				os.Unsetenv(v)
-				t.Cleanup(func() { os.Setenv(v, old) })
-			}
-		}
+	if old, ok := os.LookupEnv("GOGC"); ok {
+		os.Unsetenv("GOGC")
+		t.Cleanup(func() { os.Setenv("GOGC", old) })
 	}
-	for _, tc := range []struct {
-		guard     string
-		wantLimit int64
-	}{{"", maxSoftMemory}, {"off", maxSoftMemory}, {"300MiB", 150 << 20}, {"8GiB", maxSoftMemory}} {
-		unsetGoEnv()
-		t.Setenv(memoryGuardEnv, tc.guard)
-		debug.SetGCPercent(100)
-		debug.SetMemoryLimit(math.MaxInt64)
-		tuneGC()
-		if got := debug.SetGCPercent(100); got != gcPercent {
-			t.Errorf("guard %q: GC percent %d, want %d", tc.guard, got, gcPercent)
-		}
-		if got := debug.SetMemoryLimit(-1); got != tc.wantLimit && !(tc.guard == "" && got < maxSoftMemory) {
-			t.Errorf("guard %q: soft limit %d, want %d", tc.guard, got, tc.wantLimit)
-		}
+	stop := tuneGC()
+	got := debug.SetGCPercent(100)
+	stop()
+	if got != gcPercent {
+		t.Errorf("GC percent %d, want %d", got, gcPercent)
 	}
-	// the job's own settings win
 	t.Setenv("GOGC", "50")
-	t.Setenv("GOMEMLIMIT", "64MiB")
 	debug.SetGCPercent(50)
-	debug.SetMemoryLimit(64 << 20)
-	tuneGC()
-	if got := debug.SetGCPercent(-1); got != 50 {
+	tuneGC()()
+	if got := debug.SetGCPercent(100); got != 50 {
 		t.Errorf("with GOGC=50 the GC percent became %d", got)
 	}
-	if got := debug.SetMemoryLimit(-1); got != 64<<20 {
-		t.Errorf("with GOMEMLIMIT=64MiB the soft limit became %d", got)
+	const mib = 1 << 20
+	for _, tc := range []struct {
+		live, budget int64
+		want         int
+	}{
+		{0, 1024 * mib, gcPercent},
+		{100 * mib, 1024 * mib, gcPercent}, // room for 5x
+		{300 * mib, 1024 * mib, 225},       // 1024/300 = 3.4x: 241 -> 225
+		{512 * mib, 1024 * mib, 100},       // no room: Go's default
+		{2048 * mib, 1024 * mib, 100},      // never below the default
+		{100 * mib, 150 * mib, 100},        // a small guard
+	} {
+		if got := gcPercentFor(tc.live, tc.budget); got != tc.want {
+			t.Errorf("gcPercentFor(%d MiB, %d MiB) = %d, want %d", tc.live/mib, tc.budget/mib, got, tc.want)
+		}
 	}
 }
