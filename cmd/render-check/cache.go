@@ -22,8 +22,8 @@ type cacheFlags struct {
 }
 
 func (c *cacheFlags) add(f *pflag.FlagSet) {
-	f.StringVar(&c.dir, "cache-dir", "", "render cache directory, kept between runs so unchanged apps are not rendered again (default $"+cacheEnv+", else config cache.dir from a trusted config, else the user cache dir's render-check; see docs/cache.md)")
-	f.BoolVar(&c.off, "no-cache", false, "render every app: neither read nor write the render cache")
+	f.StringVar(&c.dir, "cache-dir", "", "cache directory, kept between runs so unchanged apps are not rendered again and unchanged content is not validated or scanned again (default $"+cacheEnv+", else config cache.dir from a trusted config, else the user cache dir's render-check; see docs/cache.md)")
+	f.BoolVar(&c.off, "no-cache", false, "render and check everything: neither read nor write the render and verdict caches")
 }
 
 // open opens the render cache (nil with --no-cache). The directory comes

@@ -543,11 +543,21 @@ func TestCacheVerboseLine(t *testing.T) {
 		}
 		return o.String()
 	}
-	if out := text("--verbose"); !strings.Contains(out, "render cache: 0 hit, 5 rendered\n") {
+	verdicts := regexp.MustCompile(`verdict cache: (\d+) hit, (\d+) checked\n`)
+	out := text("--verbose")
+	if !strings.Contains(out, "render cache: 0 hit, 5 rendered\n") {
 		t.Errorf("cold verbose run:\n%s", out)
 	}
-	if out := text("--verbose"); !strings.Contains(out, "render cache: 5 hit, 0 rendered\n") {
+	m := verdicts.FindStringSubmatch(out)
+	if m == nil || m[1] != "0" || m[2] == "0" {
+		t.Errorf("cold verbose run, want only verdict misses:\n%s", out)
+	}
+	out = text("--verbose")
+	if !strings.Contains(out, "render cache: 5 hit, 0 rendered\n") {
 		t.Errorf("warm verbose run:\n%s", out)
+	}
+	if w := verdicts.FindStringSubmatch(out); m != nil && (w == nil || w[1] != m[2] || w[2] != "0") {
+		t.Errorf("warm verbose run, want every verdict from the cache (cold checked %v):\n%s", m, out)
 	}
 	if out := text(); strings.Contains(out, "render cache:") {
 		t.Errorf("the cache line without --verbose:\n%s", out)

@@ -8,6 +8,7 @@ import (
 	"context"
 
 	"github.com/render-check/render-check/internal/config"
+	"github.com/render-check/render-check/internal/rendercache"
 	"github.com/render-check/render-check/internal/report"
 	"github.com/render-check/render-check/internal/resource"
 	"github.com/render-check/render-check/internal/workspace"
@@ -32,6 +33,11 @@ type Input struct {
 	// ChangedFiles, when non-nil, are the only repo files that file-based
 	// checks look at (changed-only runs), relative to Root.
 	ChangedFiles []string
+	// Verdicts, when set, is the verdict cache: a check keeps there what
+	// it decided about content it may meet again (keyed by that content and
+	// everything else the decision depends on) and skips that work on a
+	// later run. nil: nothing is kept (--no-cache).
+	Verdicts *rendercache.Verdicts
 	// Progress, when set, is told by a check that counts its work how far
 	// it is (the image check: distinct images checked of the total); it
 	// may be called from several goroutines, one call at a time.

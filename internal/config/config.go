@@ -118,13 +118,17 @@ func (c *Config) check() error {
 	default:
 		return fmt.Errorf("images.mode: want verify, warn or off, got %q", c.Images.Mode)
 	}
-	for name, v := range map[string]string{"images.timeout": c.Images.Timeout, "images.totalTimeout": c.Images.TotalTimeout} {
+	for name, v := range map[string]string{"images.timeout": c.Images.Timeout, "images.totalTimeout": c.Images.TotalTimeout,
+		"images.tagCacheTTL": c.Images.TagCacheTTL} {
 		if v == "" {
 			continue
 		}
 		if _, err := time.ParseDuration(v); err != nil {
 			return fmt.Errorf("%s: %w", name, err)
 		}
+	}
+	if d, err := time.ParseDuration(c.Images.TagCacheTTL); err == nil && d < 0 {
+		return fmt.Errorf("images.tagCacheTTL must not be negative")
 	}
 	if c.Images.Concurrency < 0 {
 		return fmt.Errorf("images.concurrency must not be negative")

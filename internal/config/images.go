@@ -37,6 +37,11 @@ type Images struct {
 	// CacheDir keeps found digest-pinned references across runs (a digest
 	// cannot change). Default: no cache.
 	CacheDir string `json:"cacheDir,omitempty"`
+	// TagCacheTTL is how long a tag found in its registry is believed from
+	// the verdict cache (docs/cache.md), a Go duration; "0s" asks the
+	// registry about every tag on every run. Default: "10m". Honoured only
+	// from a trusted config.
+	TagCacheTTL string `json:"tagCacheTTL,omitempty"`
 }
 
 // ImageCredential names the environment variables holding a registry's

@@ -240,6 +240,7 @@ func (c *Config) dropUntrusted(file string, data []byte) []Ignored {
 	drop("images.caBundle", im.CABundle != "", func() { im.CABundle = "" })
 	drop("images.mirrors", len(im.Mirrors) > 0, func() { im.Mirrors = nil })
 	drop("images.cacheDir", im.CacheDir != "", func() { im.CacheDir = "" })
+	drop("images.tagCacheTTL", im.TagCacheTTL != "", func() { im.TagCacheTTL = "" })
 	rd := &c.Render
 	drop("render.kustomizeBuildOptions", liftsRestrictions(rd.KustomizeBuildOptions), func() { rd.KustomizeBuildOptions = keepSafeBuildOptions(rd.KustomizeBuildOptions) })
 	drop("render.limits", rd.Limits != (Limits{}), func() { rd.Limits = Limits{} })

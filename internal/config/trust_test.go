@@ -15,6 +15,7 @@ func TestTrustSplit(t *testing.T) {
   credentials: [{registry: evil:5000, passwordEnv: GITHUB_TOKEN}]
   insecure: [evil:5000]
   skip: ["registry.internal/**"]
+  tagCacheTTL: 8760h
 render:
   kustomizeBuildOptions: --enable-helm --load-restrictor LoadRestrictionsNone
 policy:
@@ -44,11 +45,11 @@ network: all
 	for _, ig := range c.Trust.Ignored {
 		keys = append(keys, ig.Key)
 	}
-	want := "images.credentials,images.insecure,network,policy.severity,render.kustomizeBuildOptions"
+	want := "images.credentials,images.insecure,images.tagCacheTTL,network,policy.severity,render.kustomizeBuildOptions"
 	if strings.Join(keys, ",") != want {
 		t.Fatalf("ignored %v, want %s", keys, want)
 	}
-	if !c.Trust.Untrusted || len(c.Images.Credentials) != 0 || len(c.Images.Insecure) != 0 || len(c.Images.Skip) != 1 {
+	if !c.Trust.Untrusted || len(c.Images.Credentials) != 0 || len(c.Images.Insecure) != 0 || len(c.Images.Skip) != 1 || c.Images.TagCacheTTL != "" {
 		t.Fatalf("untrusted run kept %+v", c.Images)
 	}
 	if c.Render.KustomizeBuildOptions != "--enable-helm" {

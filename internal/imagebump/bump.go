@@ -74,10 +74,20 @@ const (
 
 // Reference is one reference to the image and what the bump did to it.
 type Reference struct {
+	// File, Line and Column are where the edit is: the edited token, or,
+	// for a key added to a kustomization images: entry (newTag:, digest:),
+	// the entry's line that the image check names (the new line does not
+	// exist before the bump).
 	File   string `json:"file"`
 	Line   int    `json:"line"`
 	Column int    `json:"column"`
-	Kind   Kind   `json:"kind"`
+	// ReferenceLine is the line of File the image check's findings name for
+	// this reference: its tag (the digest when there is no tag), its image
+	// string, or its images: entry. It differs from Line only when a
+	// --digest bump edits a digest field beside a tag: the finding names
+	// the tag that deploys now, the bump edits the digest that will win.
+	ReferenceLine int  `json:"referenceLine"`
+	Kind          Kind `json:"kind"`
 	// Field is the YAML path of the edited value.
 	Field string `json:"field"`
 	// Old is the reference as it was (repository[:tag][@digest]); New as
@@ -276,6 +286,7 @@ func bump(ctx context.Context, opts Options, fsys fsOps) (*Result, error) {
 		cs := reach.clustersOf(c.file)
 		ref := Reference{File: c.file, Line: c.line(c.anchor), Column: c.anchor.Column, Kind: c.kind, Field: c.field,
 			Old: c.image(), New: c.image(), Clusters: cs}
+		ref.ReferenceLine = ref.Line
 		some, all := selected(cs)
 		switch {
 		case rendered && len(cs) == 0:
@@ -307,12 +318,9 @@ func bump(ctx context.Context, opts Options, fsys fsOps) (*Result, error) {
 			if (edit.node == c.digNode || edit.insertKey == "digest") && c.digField != "" {
 				ref.Field = c.digField
 			}
-			ref.Line, ref.Column = c.line(edit.node), edit.node.Column
-			if edit.insertKey != "" && len(edit.node.Content) > 0 {
-				// the new pair's line, after the entry's last one
-				last := edit.node.Content[len(edit.node.Content)-1]
-				ref.Line, ref.Column = c.line(last)+1, edit.node.Column
-			}
+			if edit.insertKey == "" {
+				ref.Line, ref.Column = c.line(edit.node), edit.node.Column
+			} // an added pair: the entry's line (ref.Line), as the image check names it
 		}
 		res.References = append(res.References, ref)
 		plans = append(plans, planned{cand: c, edit: edit})

@@ -39,9 +39,10 @@ const (
 	// (an empty tag, a chart's appVersion, an images: entry without newTag).
 	MatchRepository
 	// MatchTagOnly: a Helm values override that sets only the tag
-	// (image: {tag: 2.1.0}) of a repository the chart's values name: a
-	// tag key holding the rendered tag with no repository beside it. Bump
-	// does not edit these yet (it edits the chart's values).
+	// (image: {tag: 2.1.0}): a tag key holding the rendered tag with no
+	// repository beside it. The fallback for what HelmTag cannot pair
+	// with its repository (a remote chart's values, a value file behind a
+	// glob or URL); bump does not edit these.
 	MatchTagOnly
 )
 
@@ -80,13 +81,13 @@ func (l *Locator) Line(rel string, docLine int, image string, match Match) int {
 		}
 		return 0
 	}
-	s := &scanner{root: l.root, read: l.read, canonical: sp.canonical, needle: needleOf(sp.canonical),
+	s := &scanner{root: l.root, read: l.read, docsOf: l.docs, canonical: sp.canonical, needle: needleOf(sp.canonical),
 		files: map[string]*sourceFile{}}
 	for _, d := range docs {
 		if len(d.Content) == 0 {
 			continue
 		}
-		w := walker{s: s, file: rel, base: path.Base(rel)}
+		w := walker{s: s, file: rel, base: path.Base(rel), root: d}
 		w.doc(d.Content[0])
 	}
 	for _, c := range s.cands {
@@ -95,6 +96,54 @@ func (l *Locator) Line(rel string, docLine int, image string, match Match) int {
 		}
 	}
 	return 0
+}
+
+// HelmTag returns the file and line where the Helm sources of the
+// Application in rel (docLine > 0: the document starting closest before
+// that line) set the tag of image, when that tag is the one image has: the
+// layer that wins in Argo CD's precedence (the chart's values.yaml < the
+// value files in order < values or valuesObject), also when it sets only
+// the tag of a repository a lower layer names. It is the token bump edits.
+// A parameter, which wins over every layer, is left to Line on the
+// Application itself. ("", 0) when no source in this repo decides it, or
+// a value file that cannot be read statically (a URL, a glob) may.
+func (l *Locator) HelmTag(rel string, docLine int, image string) (string, int) {
+	sp, ok := parseImage(image)
+	if !ok || sp.tagStart < 0 {
+		return "", 0
+	}
+	tag, dig := image[sp.tagStart:sp.tagEnd], ""
+	if sp.digStart >= 0 {
+		dig = image[sp.digStart:sp.digEnd]
+	}
+	docs := l.docs(rel)
+	if docLine > 0 {
+		d := docAtLine(docs, docLine)
+		if d == nil {
+			return "", 0
+		}
+		docs = []*yaml.Node{d}
+	}
+	s := &scanner{root: l.root, read: l.read, docsOf: l.docs, canonical: sp.canonical, needle: needleOf(sp.canonical),
+		files: map[string]*sourceFile{}}
+	for _, d := range docs {
+		if len(d.Content) == 0 {
+			continue
+		}
+		w := walker{s: s, file: rel, base: path.Base(rel), root: d}
+		w.doc(d.Content[0])
+	}
+	for _, hs := range s.helm {
+		for _, w := range s.tagWinners(hs) {
+			if isScalar(w.tag) && w.tag.Value == tag && w.curDig == dig {
+				if w.layer.host != nil {
+					return w.layer.file, w.layer.host.line(w.tag.Line)
+				}
+				return w.layer.file, w.tag.Line
+			}
+		}
+	}
+	return "", 0
 }
 
 // docs parses a repo-relative YAML file once (nil when unreadable, outside

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io/fs"
 	"path"
-	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -132,11 +131,20 @@ type scanner struct {
 	canonical string     // target repository, normalised
 	needle    string     // last path element of the repository: cheap prefilter
 	// read reads a repo-relative file (never outside the root).
-	read     func(rel string) ([]byte, error)
+	read func(rel string) ([]byte, error)
+	// docsOf, when set, gives the parsed documents of a repo-relative file
+	// (nil when missing or unreadable) instead of reading it: a Locator's
+	// cache, for files that are only looked at, never edited.
+	docsOf   func(rel string) []*yaml.Node
 	files    map[string]*sourceFile
 	cands    []*candidate
 	problems []Problem
 	scanned  int
+	// helm are the Applications' Helm sources met by the walk, paired with
+	// their value files once every file is scanned (pairValues).
+	helm []helmSource
+	// hosts are the parsed helm.values strings (hostFor).
+	hosts map[*yaml.Node]*hostBlock
 }
 
 // newScanner returns a scanner reading the checkout through fsys.
@@ -171,7 +179,11 @@ func needleOf(canonical string) string {
 // target. A symlinked directory is not descended into (its files are
 // scanned where they really are).
 func (s *scanner) scanRoot() error {
-	return s.scanDir(".")
+	if err := s.scanDir("."); err != nil {
+		return err
+	}
+	s.pairValues()
+	return nil
 }
 
 func (s *scanner) scanDir(dir string) error {
@@ -235,28 +247,33 @@ func (s *scanner) scanFile(rel string) error {
 	}
 	s.scanned++
 	mentions := bytes.Contains(src, []byte(s.needle))
-	// An Application's helm.parameters may set only image.tag, for a
-	// repository named in the values: such files are read too.
-	if !mentions && !bytes.Contains(src, []byte("parameters")) {
+	// An Application's helm.parameters, value files or valuesObject may set
+	// only image.tag, for a repository named in the values (the chart's
+	// values.yaml): such files are read too.
+	if !mentions && !bytes.Contains(src, []byte("parameters")) && !bytes.Contains(src, []byte("valueFiles")) && !bytes.Contains(src, []byte("valuesObject")) {
 		return nil
 	}
-	docs, err := parseDocs(src)
-	if err != nil && !mentions {
-		return nil
+	f, ok := s.files[rel] // already read as another Application's value file
+	if !ok {
+		docs, err := parseDocs(src)
+		if err != nil && !mentions {
+			return nil
+		}
+		if err != nil {
+			s.problems = append(s.problems, Problem{File: rel, Line: yamlErrorLine(err),
+				Message: fmt.Sprintf("not valid YAML (%v); it mentions %s, so render-check cannot tell whether it references the image: fix the YAML and run the bump again", err, s.needle)})
+			return nil
+		}
+		f = &sourceFile{rel: rel, abs: abs, src: src, mode: st.Mode().Perm(), docs: docs}
+		s.files[rel] = f
 	}
-	if err != nil {
-		s.problems = append(s.problems, Problem{File: rel, Line: yamlErrorLine(err),
-			Message: fmt.Sprintf("not valid YAML (%v); it mentions %s, so render-check cannot tell whether it references the image: fix the YAML and run the bump again", err, s.needle)})
-		return nil
-	}
-	f := &sourceFile{rel: rel, abs: abs, src: src, mode: st.Mode().Perm(), docs: docs}
-	s.files[rel] = f
+	docs := f.docs
 	before := len(s.cands)
 	for _, d := range docs {
 		if len(d.Content) == 0 {
 			continue
 		}
-		w := walker{s: s, file: rel, base: path.Base(rel)}
+		w := walker{s: s, file: rel, base: path.Base(rel), root: d}
 		w.doc(d.Content[0])
 	}
 	if len(s.cands) > before && sopsEncrypted(docs) {
@@ -297,6 +314,9 @@ type walker struct {
 	base string
 	// kind of image fields found by the generic walk in this document.
 	kind Kind
+	// root is the document (an Application's spec.sources name the $ref
+	// roots of its value files).
+	root *yaml.Node
 }
 
 func (w *walker) doc(root *yaml.Node) {
@@ -405,6 +425,11 @@ func (w *walker) walk(n *yaml.Node, p string, kind Kind) {
 			w.valuesImage(n, p, kind)
 		}
 		w.imageWithTagKey(n, p, kind)
+		if mapGet(n, "helm") == nil && isScalar(mapGet(n, "repoURL")) && isScalar(mapGet(n, "path")) {
+			// a source without helm settings may still be a chart (Argo CD
+			// looks for Chart.yaml): its values.yaml sets the tag
+			w.s.helm = append(w.s.helm, helmSource{file: w.file, field: join(p, "helm"), src: n, doc: w.root})
+		}
 		for i := 0; i+1 < len(n.Content); i += 2 {
 			k, v := n.Content[i].Value, n.Content[i+1]
 			rv := resolve(v)
@@ -605,6 +630,10 @@ func (sp imageSpan) shift(off int) imageSpan {
 // argoHelm handles spec.source.helm: parameters pairs and the values
 // string. src is the source holding it (for its path).
 func (w *walker) argoHelm(h *yaml.Node, p string, src *yaml.Node) {
+	hs := helmSource{file: w.file, field: p, h: h, src: src, doc: w.root}
+	if isHelmSource(w.file, src) {
+		w.s.helm = append(w.s.helm, hs)
+	}
 	if vals := mapGet(h, "values"); isScalar(vals) && strings.Contains(vals.Value, w.s.needle) {
 		w.helmValuesString(vals, join(p, "values"))
 	}
@@ -664,7 +693,7 @@ func (w *walker) argoHelm(h *yaml.Node, p string, src *yaml.Node) {
 			if _, ok := byName[prefix+"repository"]; ok {
 				continue // the pair is handled with the repository
 			}
-			repo := w.valuesRepository(h, src, prefix)
+			repo := w.s.valuesRepository(hs, prefix)
 			if repo == "" {
 				continue
 			}
@@ -676,70 +705,6 @@ func (w *walker) argoHelm(h *yaml.Node, p string, src *yaml.Node) {
 			w.add(c, repo, val)
 		}
 	}
-}
-
-// valuesRepository returns the image repository the Helm values of a
-// source set at prefix ("image." -> image.repository, with image.registry),
-// looking in the order Helm gives precedence: valuesObject, the value files
-// (last first), then the chart's values.yaml. "" when none is found here.
-func (w *walker) valuesRepository(h, src *yaml.Node, prefix string) string {
-	keys := strings.Split(strings.TrimSuffix(prefix, "."), ".")
-	if prefix == "" {
-		keys = nil
-	}
-	var layers []*yaml.Node
-	if vo := mapGet(h, "valuesObject"); vo != nil {
-		layers = append(layers, vo)
-	}
-	dir := path.Dir(w.file)
-	if strings.HasPrefix(w.base, ".argocd-source") {
-		// an override file sits in the app's path
-	} else if sp := scalarOf(mapGet(src, "path")); sp != "" && mapGet(src, "chart") == nil {
-		dir = path.Clean(sp)
-	} else {
-		dir = ""
-	}
-	if dir != "" {
-		var files []string
-		if vf := mapGet(h, "valueFiles"); vf != nil && vf.Kind == yaml.SequenceNode {
-			for _, f := range vf.Content {
-				files = append(files, scalarOf(f))
-			}
-		}
-		slices.Reverse(files)
-		files = append(files, "values.yaml")
-		for _, f := range files {
-			if f == "" || strings.ContainsAny(f, "$*?[") || strings.Contains(f, "://") {
-				continue
-			}
-			rel := path.Join(dir, f)
-			if strings.HasPrefix(f, "/") {
-				rel = path.Clean(strings.TrimPrefix(f, "/"))
-			}
-			if rel == ".." || strings.HasPrefix(rel, "../") {
-				continue
-			}
-			src, err := w.s.read(rel)
-			if err != nil {
-				continue
-			}
-			docs, err := parseDocs(src)
-			if err != nil || len(docs) == 0 {
-				continue
-			}
-			layers = append(layers, docs[0])
-		}
-	}
-	for _, l := range layers {
-		m := resolve(l)
-		for _, k := range keys {
-			m = mapGet(m, k)
-		}
-		if repo := scalarOf(mapGet(m, "repository")); repo != "" {
-			return joinRegistry(scalarOf(mapGet(m, "registry")), repo)
-		}
-	}
-	return ""
 }
 
 // KindArgoHelmValues is an image inside an Application's helm.values
@@ -759,20 +724,19 @@ func (h *hostBlock) line(l int) int { return h.node.Line + l }
 // when the string is a literal block (|), whose lines appear verbatim in the
 // file behind the indentation.
 func (w *walker) helmValuesString(n *yaml.Node, field string) {
-	docs, err := parseDocs([]byte(n.Value))
+	hb, err := w.s.hostFor(n)
 	if err != nil {
 		w.s.problems = append(w.s.problems, Problem{File: w.file, Line: n.Line,
 			Message: fmt.Sprintf("%s mentions %s but is not valid YAML (%v): fix it, or edit it by hand", field, w.s.canonical, err)})
 		return
 	}
 	sub := &scanner{root: w.s.root, fsys: w.s.fsys, read: w.s.read, canonical: w.s.canonical, needle: w.s.needle, files: map[string]*sourceFile{}}
-	for _, d := range docs {
+	for _, d := range hb.docs {
 		if len(d.Content) > 0 {
 			sw := walker{s: sub, file: w.file}
 			sw.doc(d.Content[0])
 		}
 	}
-	hb := &hostBlock{node: n, docs: docs}
 	for _, p := range sub.problems {
 		p.Line = hb.line(p.Line)
 		w.s.problems = append(w.s.problems, p)
@@ -791,6 +755,24 @@ func (w *walker) helmValuesString(n *yaml.Node, field string) {
 		c.field = field + "|" + c.field
 		w.s.cands = append(w.s.cands, c)
 	}
+}
+
+// hostFor parses a helm.values string once per scan: the walk and the
+// value stack share its nodes, so an edit found by either is patched once.
+func (s *scanner) hostFor(n *yaml.Node) (*hostBlock, error) {
+	if hb, ok := s.hosts[n]; ok {
+		return hb, nil
+	}
+	docs, err := parseDocs([]byte(n.Value))
+	if err != nil {
+		return nil, err
+	}
+	hb := &hostBlock{node: n, docs: docs}
+	if s.hosts == nil {
+		s.hosts = map[*yaml.Node]*hostBlock{}
+	}
+	s.hosts[n] = hb
+	return hb, nil
 }
 
 // sopsEncrypted reports a SOPS file: a top-level sops mapping with a mac.

@@ -1,6 +1,8 @@
 package imagebump
 
 import (
+	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -205,5 +207,88 @@ func TestBumpFileWithByteOrderMark(t *testing.T) {
 	got, _ := os.ReadFile(filepath.Join(dir, "clusters/prod/values.yaml"))
 	if want := "\xef\xbb\xbfimage: registry.example/org/app:2.0.0 # bom\n"; string(got) != want || !res.Changed {
 		t.Errorf("got %q", got)
+	}
+}
+
+// TestValueLayersDoNotExpandAliases: a value file built of aliases that
+// fan out (each level names the previous one twice: 2^40 paths) is paired
+// with its chart's values without following them, so the bump finishes.
+func TestValueLayersDoNotExpandAliases(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("l0: &l0 {tag: x}\n")
+	for i := 1; i <= 40; i++ {
+		fmt.Fprintf(&b, "l%d: &l%d {a: *l%d, b: *l%d}\n", i, i, i-1, i-1)
+	}
+	b.WriteString("image:\n  tag: 1.0.0\n")
+	dir := t.TempDir()
+	files := map[string]string{
+		"clusters/prod/app.yaml":    "apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n  name: web\nspec:\n  source:\n    repoURL: https://git.example/config.git\n    path: chart\n    helm:\n      valueFiles: [/clusters/prod/values.yaml]\n",
+		"clusters/prod/values.yaml": b.String(),
+		"chart/Chart.yaml":          "apiVersion: v2\nname: web\nversion: 0.1.0\n",
+		"chart/values.yaml":         "image:\n  repository: ghcr.io/org/web\n  tag: \"\"\n",
+	}
+	for name, data := range files {
+		p := filepath.Join(dir, name)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(data), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	res, err := Bump(context.Background(), Options{Root: dir, Image: "ghcr.io/org/web", Tag: "1.1.0", DryRun: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Files) != 1 || res.Files[0] != "clusters/prod/values.yaml" || !strings.Contains(res.Diff, "+  tag: 1.1.0") {
+		t.Fatalf("files %v\n%s", res.Files, res.Diff)
+	}
+}
+
+// TestLocatorHelmTag: the image check's locator names the layer whose tag
+// wins, by the same value stack bump edits with.
+func TestLocatorHelmTag(t *testing.T) {
+	app := func(helm string) string {
+		return "apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n  name: web\nspec:\n  source:\n    repoURL: https://git.example/config.git\n    path: chart\n    helm:\n" + helm
+	}
+	dir := t.TempDir()
+	files := map[string]string{
+		"chart/Chart.yaml":  "apiVersion: v2\nname: web\nversion: 0.1.0\n",
+		"chart/values.yaml": "image:\n  repository: ghcr.io/org/web\n  tag: \"0.1\"\n",
+		"v/a.yaml":          "image:\n  repository: ghcr.io/org/web\n  tag: \"1.0\"\n",
+		"v/b.yaml":          "x: 1\nimage:\n  tag: \"1.0\"\n",
+		"apps/files.yaml":   app("      valueFiles: [/v/a.yaml, /v/b.yaml]\n"),
+		"apps/object.yaml":  app("      valueFiles: [/v/a.yaml]\n      valuesObject:\n        image: {tag: \"1.0\"}\n"),
+		"apps/url.yaml":     app("      valueFiles: [/v/b.yaml, \"https://values.example/x.yaml\"]\n"),
+		"apps/param.yaml":   app("      valueFiles: [/v/b.yaml]\n      parameters:\n      - name: image.tag\n        value: \"1.0\"\n"),
+		"apps/chart.yaml":   app("      releaseName: web\n"),
+		"apps/block.yaml":   app("      valueFiles: [/v/b.yaml]\n      values: |\n        image:\n          tag: \"1.0\"\n"),
+	}
+	for name, data := range files {
+		p := filepath.Join(dir, name)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(data), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	l := NewLocator(dir)
+	for _, tc := range []struct {
+		app, image, want string
+	}{
+		{"apps/files.yaml", "ghcr.io/org/web:1.0", "v/b.yaml:3"},           // the last file setting the tag, tag alone
+		{"apps/object.yaml", "ghcr.io/org/web:1.0", "apps/object.yaml:12"}, // valuesObject over the files
+		{"apps/block.yaml", "ghcr.io/org/web:1.0", "apps/block.yaml:13"},   // a helm.values block over the files
+		{"apps/url.yaml", "ghcr.io/org/web:1.0", ":0"},                     // a URL above: unknown
+		{"apps/param.yaml", "ghcr.io/org/web:1.0", ":0"},                   // a parameter: found by Line
+		{"apps/chart.yaml", "ghcr.io/org/web:0.1", "chart/values.yaml:3"},  // the chart's own values
+		{"apps/chart.yaml", "ghcr.io/org/web:9.9", ":0"},                   // not the tag deployed
+		{"apps/files.yaml", "ghcr.io/org/other:1.0", ":0"},                 // another repository
+	} {
+		f, line := l.HelmTag(tc.app, 0, tc.image)
+		if got := fmt.Sprintf("%s:%d", f, line); got != tc.want {
+			t.Errorf("HelmTag(%s, %s) = %s, want %s", tc.app, tc.image, got, tc.want)
+		}
 	}
 }

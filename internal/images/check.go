@@ -15,6 +15,7 @@ import (
 
 	"github.com/render-check/render-check/internal/config"
 	"github.com/render-check/render-check/internal/registry"
+	"github.com/render-check/render-check/internal/rendercache"
 	"github.com/render-check/render-check/internal/report"
 	"github.com/render-check/render-check/internal/resource"
 )
@@ -44,13 +45,18 @@ type Options struct {
 	// Progress, when set, is told after each distinct image is checked how
 	// many of the total are done.
 	Progress func(done, total int)
+	// Verdicts, when set, keeps found references across runs (see
+	// registry.WithVerdicts; the tag TTL is Config.TagCacheTTL).
+	Verdicts *rendercache.Verdicts
 }
 
 // NewClient builds the registry client described by cfg: credentials from
 // the named environment variables, then docker's config and helpers;
 // insecure hosts, CA bundle (relative to root), mirrors, concurrency, rate
 // limit, retries, per-request timeout and digest cache.
-func NewClient(root string, cfg config.Images, getenv func(string) string) (*registry.Client, error) {
+//
+// extra options are applied after those of cfg.
+func NewClient(root string, cfg config.Images, getenv func(string) string, extra ...registry.Option) (*registry.Client, error) {
 	if getenv == nil {
 		getenv = os.Getenv
 	}
@@ -105,7 +111,7 @@ func NewClient(root string, cfg config.Images, getenv func(string) string) (*reg
 		}
 		opts = append(opts, registry.WithCacheDir(dir))
 	}
-	c := registry.New(opts...)
+	c := registry.New(append(opts, extra...)...)
 	if err := c.Err(); err != nil {
 		return nil, fmt.Errorf("images.caBundle: %w", err)
 	}
@@ -163,7 +169,17 @@ func Check(ctx context.Context, clusters []*resource.Cluster, opts Options) ([]r
 	}
 	client := opts.Client
 	if client == nil {
-		if client, err = NewClient(opts.Root, opts.Config, opts.Getenv); err != nil {
+		var extra []registry.Option
+		if opts.Verdicts != nil {
+			ttl := registry.DefaultTagTTL
+			if opts.Config.TagCacheTTL != "" {
+				if ttl, err = time.ParseDuration(opts.Config.TagCacheTTL); err != nil || ttl < 0 {
+					return nil, fmt.Errorf("images.tagCacheTTL: want a duration like 10m, got %q", opts.Config.TagCacheTTL)
+				}
+			}
+			extra = append(extra, registry.WithVerdicts(opts.Verdicts, ttl, registry.DefaultDigestTTL))
+		}
+		if client, err = NewClient(opts.Root, opts.Config, opts.Getenv, extra...); err != nil {
 			return nil, err
 		}
 	}

@@ -32,8 +32,11 @@ type Location struct {
 	Line int
 }
 
-// Locate returns where the image of use in res is set, trying in order of
-// precedence: the Application's inline settings (kustomize images, Helm
+// Locate returns where the image of use in res is set. First, for a Helm
+// source, the values layer whose tag wins (imagebump.Locator.HelmTag: the
+// chart's values.yaml, the value files, values/valuesObject, also a layer
+// that sets the tag alone); then, in order of precedence: the
+// Application's inline settings (kustomize images, Helm
 // parameters, values, valuesObject), the Helm values files (last first),
 // the kustomizations the app read (its own path first), then the
 // manifest's image line, then the Application. A file that sets the
@@ -56,6 +59,15 @@ func (l *Locator) Locate(app *resource.App, res *resource.Resource, use Use, ref
 		}
 	}
 	image := ref.String()
+	if app != nil && app.Application != nil && app.Application.File != "" {
+		// A Helm source's values: the layer whose tag wins is what a person
+		// edits (and bump edits), also when it sets the tag alone.
+		f, line := l.refs.HelmTag(app.Application.File, app.Application.Line, image)
+		if line > 0 && (f == app.Application.File || slices.Contains(res.ValuesFiles, f) ||
+			res.Origin.File != "" && strings.HasPrefix(res.Origin.File, path.Dir(f)+"/")) {
+			return Location{File: f, Line: line}
+		}
+	}
 	for _, match := range []imagebump.Match{imagebump.MatchExact, imagebump.MatchTagOnly, imagebump.MatchRepository} {
 		for _, c := range files {
 			if match == imagebump.MatchTagOnly && !slices.Contains(res.ValuesFiles, c.file) {

@@ -26,7 +26,7 @@ func Run(ctx context.Context, in *check.Input) (check.Result, error) {
 	if len(in.Platforms) > 0 {
 		icfg.Platforms = in.Platforms
 	}
-	fs, err := Check(ctx, in.Clusters, Options{Root: in.Root, Config: icfg, Mode: mode, Progress: in.Progress})
+	fs, err := Check(ctx, in.Clusters, Options{Root: in.Root, Config: icfg, Mode: mode, Progress: in.Progress, Verdicts: in.Verdicts})
 	if err != nil {
 		return check.Result{}, err
 	}

@@ -235,7 +235,7 @@ func Check(ctx context.Context, opts Options) (*report.Report, error) {
 		rep.Clusters = append(rep.Clusters, rc)
 	}
 	in := &check.Input{Root: opts.Root, Config: opts.Config, Workspace: ws, Clusters: rendered,
-		Images: opts.Images, Platforms: opts.Platforms, ChangedFiles: changed}
+		Images: opts.Images, Platforms: opts.Platforms, ChangedFiles: changed, Verdicts: opts.Cache.Verdicts()}
 	// the stages are independent (each only reads the rendered clusters
 	// and the workspace): they run at once, so the cores are busy while a
 	// stage is serial or waits on a registry; results and the progress of
@@ -304,6 +304,10 @@ func Check(ctx context.Context, opts Options) (*report.Report, error) {
 	}
 	if stop != nil {
 		return nil, stop
+	}
+	rep.Notes = append(rep.Notes, in.Verdicts.Notes()...)
+	if rep.Summary.Cache != nil {
+		rep.Summary.Cache.VerdictHits, rep.Summary.Cache.VerdictMisses = in.Verdicts.Counts()
 	}
 	// severity overrides (policy.severity, clusterSettings.*.severity)
 	// apply to every check's findings, here, in one place

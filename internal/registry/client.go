@@ -25,6 +25,8 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 	"github.com/google/go-containerregistry/pkg/v1/remote/transport"
 	"golang.org/x/sync/errgroup"
+
+	"github.com/render-check/render-check/internal/rendercache"
 )
 
 // Status is the verdict of one check.
@@ -312,6 +314,13 @@ func (c *Client) check(ctx context.Context, r Ref, platforms []v1.Platform, key 
 			return Result{Ref: r.Original, Status: Found, Digest: d, Detail: "cached", Registry: r.Registry()}
 		}
 	}
+	var vkey rendercache.Key
+	if c.o.verdicts != nil && c.ttl(r) > 0 {
+		vkey = c.verdictKey(ctx, r, key)
+		if res, ok := c.cachedFound(vkey, r); ok {
+			return res
+		}
+	}
 	if err := c.acquire(ctx); err != nil {
 		return cancelled(r.Original, err)
 	}
@@ -352,6 +361,9 @@ func (c *Client) check(ctx context.Context, r Ref, platforms []v1.Platform, key 
 	}
 	if res.Status == Found && c.cache != nil && r.Digest != "" && r.Tag == "" {
 		c.cache.put(key, res.Digest)
+	}
+	if c.o.verdicts != nil && c.ttl(r) > 0 && ctx.Err() == nil {
+		c.storeFound(vkey, r, res) // only "found": never a miss or an error
 	}
 	return res
 }

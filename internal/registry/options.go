@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/google/go-containerregistry/pkg/authn"
+
+	"github.com/render-check/render-check/internal/rendercache"
 )
 
 // Defaults of a Client; each has an Option to change it.
@@ -20,6 +22,13 @@ const (
 	// wait; a registry asking for longer gets its error reported instead.
 	DefaultMaxRetryAfter = 60 * time.Second
 	DefaultUserAgent     = "render-check"
+	// DefaultTagTTL is how long a tag found in its registry is believed
+	// from the verdict cache (a tag can be deleted or moved).
+	DefaultTagTTL = 10 * time.Minute
+	// DefaultDigestTTL is how long a digest found in its registry is
+	// believed from the verdict cache (its content cannot change; only a
+	// deletion can make it go).
+	DefaultDigestTTL = 24 * time.Hour
 )
 
 // Option configures a Client.
@@ -42,6 +51,10 @@ type options struct {
 	transport     http.RoundTripper
 	userAgent     string
 	cacheDir      string
+	verdicts      *rendercache.Verdicts
+	tagTTL        time.Duration
+	digestTTL     time.Duration
+	now           func() time.Time
 }
 
 func defaultOptions() *options {
@@ -56,6 +69,9 @@ func defaultOptions() *options {
 		maxRetryAfter: DefaultMaxRetryAfter,
 		timeout:       DefaultTimeout,
 		userAgent:     DefaultUserAgent,
+		tagTTL:        DefaultTagTTL,
+		digestTTL:     DefaultDigestTTL,
+		now:           time.Now,
 	}
 }
 
@@ -183,6 +199,29 @@ func WithUserAgent(ua string) Option {
 // dir across runs (a digest cannot change). Only positive results are cached.
 func WithCacheDir(dir string) Option {
 	return func(o *options) { o.cacheDir = dir }
+}
+
+// WithVerdicts keeps the references found in their registry in the verdict
+// cache across runs: a reference found less than tagTTL ago (a tag, also
+// with a digest) or digestTTL ago (a digest alone) is not asked again.
+// Only "found" is kept: a missing tag, a denied access or a network error
+// is asked again on every run, so a tag pushed a minute later is seen. The
+// key holds the registry, repository, tag and digest, the required
+// platforms, the mirrors and insecure setting of the host and whether the
+// client holds credentials for it (never the credentials). A TTL <= 0
+// keeps none of that kind.
+func WithVerdicts(v *rendercache.Verdicts, tagTTL, digestTTL time.Duration) Option {
+	return func(o *options) { o.verdicts, o.tagTTL, o.digestTTL = v, tagTTL, digestTTL }
+}
+
+// WithClock sets the clock the verdict cache's TTLs are measured with
+// (tests).
+func WithClock(now func() time.Time) Option {
+	return func(o *options) {
+		if now != nil {
+			o.now = now
+		}
+	}
 }
 
 // normalizeHost lower-cases a host and folds Docker Hub's aliases.

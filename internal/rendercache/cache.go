@@ -60,12 +60,34 @@ type Options struct {
 
 // Cache is an opened render cache, shared by the apps of one run.
 type Cache struct {
+	store
+	// verdicts is the sibling store of the check stages' verdicts.
+	verdicts *Verdicts
+
+	hits, misses, uncacheable atomic.Int64
+}
+
+// store is one directory of entries (<cache dir>/<name>/<namespace>/<2
+// hex>/<key>) with the header, temp+rename writes, trust split and LRU trim
+// shared by the render cache and the verdict store.
+type store struct {
 	dir     string
 	write   string   // namespace written
 	read    []string // namespaces read, in order
 	maxSize int64
 
-	hits, misses, uncacheable, ignored atomic.Int64
+	ignored atomic.Int64
+}
+
+func (s *store) open(abs, name string, o Options) error {
+	s.dir, s.write, s.read, s.maxSize = filepath.Join(abs, name), Trusted, []string{Trusted}, o.MaxSize
+	if o.Untrusted {
+		s.write, s.read = Untrusted, []string{Trusted, Untrusted}
+	}
+	if s.maxSize <= 0 {
+		s.maxSize = DefaultMaxSize
+	}
+	return os.MkdirAll(filepath.Join(s.dir, s.write), 0o755)
 }
 
 // Stats count what the cache did in one run.
@@ -81,7 +103,8 @@ type Stats struct {
 	Ignored int `json:"ignored,omitempty"`
 }
 
-// Open opens (creating) the cache under dir.
+// Open opens (creating) the cache under dir: the render cache in its
+// render/ subdirectory and the verdict store in verdicts/.
 func Open(o Options) (*Cache, error) {
 	if o.Dir == "" {
 		return nil, errors.New("render cache: no directory")
@@ -90,23 +113,22 @@ func Open(o Options) (*Cache, error) {
 	if err != nil {
 		return nil, fmt.Errorf("render cache: %w", err)
 	}
-	c := &Cache{dir: filepath.Join(abs, "render"), write: Trusted, read: []string{Trusted}, maxSize: o.MaxSize}
-	if o.Untrusted {
-		c.write, c.read = Untrusted, []string{Trusted, Untrusted}
-	}
-	if c.maxSize <= 0 {
-		c.maxSize = DefaultMaxSize
-	}
-	if err := os.MkdirAll(filepath.Join(c.dir, c.write), 0o755); err != nil {
+	c := &Cache{}
+	if err := c.open(abs, "render", o); err != nil {
 		return nil, fmt.Errorf("render cache: %w", err)
 	}
+	v := &Verdicts{}
+	if err := v.open(abs, "verdicts", o); err != nil {
+		return nil, fmt.Errorf("verdict cache: %w", err)
+	}
+	c.verdicts = v
 	return c, nil
 }
 
 // Dir is the render cache directory (<cache dir>/render).
 func (c *Cache) Dir() string { return c.dir }
 
-func (c *Cache) path(ns string, k Key) string {
+func (c *store) path(ns string, k Key) string {
 	s := k.String()
 	return filepath.Join(c.dir, ns, s[:2], s)
 }
@@ -119,14 +141,29 @@ const headerSize = 8 + 4 + 32 + 32 + 8
 // Get returns the entry stored under k, reading the trusted namespace first.
 // A bad entry is counted as ignored; a missing one is not.
 func (c *Cache) Get(k Key) (*Entry, bool) {
+	payload, ok := c.get(k)
+	if !ok {
+		return nil, false
+	}
+	e, err := decodeEntry(payload)
+	if err != nil {
+		c.ignored.Add(1)
+		return nil, false
+	}
+	return e, true
+}
+
+// get returns the payload stored under k, reading the trusted namespace
+// first; a bad entry is counted as ignored, a missing one is not.
+func (c *store) get(k Key) ([]byte, bool) {
 	for _, ns := range c.read {
-		e, err := c.load(c.path(ns, k), k)
+		payload, err := c.load(c.path(ns, k), k)
 		if err == nil {
 			if ns == c.write {
 				now := time.Now()
 				_ = os.Chtimes(c.path(ns, k), now, now) // recently used
 			}
-			return e, true
+			return payload, true
 		}
 		if !errors.Is(err, fs.ErrNotExist) {
 			c.ignored.Add(1)
@@ -135,7 +172,7 @@ func (c *Cache) Get(k Key) (*Entry, bool) {
 	return nil, false
 }
 
-func (c *Cache) load(p string, k Key) (*Entry, error) {
+func (c *store) load(p string, k Key) ([]byte, error) {
 	f, err := os.Open(p)
 	if err != nil {
 		return nil, err
@@ -170,12 +207,20 @@ func (c *Cache) load(p string, k Key) (*Entry, error) {
 	if !bytes.Equal(sum[:], h[44:76]) {
 		return nil, ErrCorrupt
 	}
-	return decodeEntry(payload)
+	return payload, nil
 }
 
 // Put stores e under k in the written namespace (temp file + rename).
 func (c *Cache) Put(k Key, e *Entry) error {
-	payload := e.encode()
+	if err := c.put(k, e.encode()); err != nil {
+		return fmt.Errorf("render cache: %w", err)
+	}
+	return nil
+}
+
+// put stores payload under k in the written namespace (temp file +
+// rename); a payload over the entry bound is not stored.
+func (c *store) put(k Key, payload []byte) error {
 	if len(payload)+headerSize > maxEntrySize {
 		return nil
 	}
@@ -189,11 +234,11 @@ func (c *Cache) Put(k Key, e *Entry) error {
 	buf = append(buf, payload...)
 	p := c.path(c.write, k)
 	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-		return fmt.Errorf("render cache: %w", err)
+		return err
 	}
 	tmp, err := os.CreateTemp(filepath.Dir(p), ".tmp-*")
 	if err != nil {
-		return fmt.Errorf("render cache: %w", err)
+		return err
 	}
 	_, werr := tmp.Write(buf)
 	cerr := tmp.Close()
@@ -205,7 +250,7 @@ func (c *Cache) Put(k Key, e *Entry) error {
 	}
 	if werr != nil {
 		_ = os.Remove(tmp.Name())
-		return fmt.Errorf("render cache: %w", werr)
+		return werr
 	}
 	return nil
 }
@@ -237,8 +282,21 @@ func (c *Cache) Notes() []string {
 }
 
 // Trim evicts the least recently used entries of the written namespace
-// until it holds at most the maximum size, and removes stale temp files.
+// (of the render cache and of the verdict store, each bounded by the
+// maximum size) and removes stale temp files.
 func (c *Cache) Trim() error {
+	if err := c.trim(); err != nil {
+		return fmt.Errorf("render cache: %w", err)
+	}
+	if c.verdicts != nil {
+		if err := c.verdicts.trim(); err != nil {
+			return fmt.Errorf("verdict cache: %w", err)
+		}
+	}
+	return nil
+}
+
+func (c *store) trim() error {
 	type file struct {
 		path string
 		size int64
@@ -272,7 +330,7 @@ func (c *Cache) Trim() error {
 		return nil
 	})
 	if err != nil {
-		return fmt.Errorf("render cache: %w", err)
+		return err
 	}
 	if total <= c.maxSize {
 		return nil

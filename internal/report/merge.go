@@ -53,6 +53,8 @@ func Merge(reports ...*Report) *Report {
 			}
 			out.Summary.Cache.Hits += c.Hits
 			out.Summary.Cache.Misses += c.Misses
+			out.Summary.Cache.VerdictHits += c.VerdictHits
+			out.Summary.Cache.VerdictMisses += c.VerdictMisses
 		}
 		out.Findings = append(out.Findings, r.Findings...)
 		out.Skipped = append(out.Skipped, r.Skipped...)

@@ -53,10 +53,13 @@ type Summary struct {
 }
 
 // CacheSummary counts the apps served from the render cache (hits) and
-// rendered (misses) in one run.
+// rendered (misses) in one run, and the lookups of the check stages in the
+// verdict cache that found a verdict and that did not.
 type CacheSummary struct {
-	Hits   int `json:"hits"`
-	Misses int `json:"misses"`
+	Hits          int `json:"hits"`
+	Misses        int `json:"misses"`
+	VerdictHits   int `json:"verdictHits"`
+	VerdictMisses int `json:"verdictMisses"`
 }
 
 // Finalize sorts clusters, apps and findings, folds the views of one

@@ -141,6 +141,9 @@ func (t *textWriter) Write(r *Report) error {
 	}
 	if c := r.Summary.Cache; c != nil && t.verbose {
 		fmt.Fprintf(b, "render cache: %d hit, %d rendered\n", c.Hits, c.Misses)
+		if c.VerdictHits+c.VerdictMisses > 0 {
+			fmt.Fprintf(b, "verdict cache: %d hit, %d checked\n", c.VerdictHits, c.VerdictMisses)
+		}
 	}
 	fmt.Fprintln(b, totalsLine(r.Summary))
 	if err := b.Flush(); err != nil {

@@ -5,6 +5,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/render-check/render-check/internal/rendercache"
 	"github.com/render-check/render-check/internal/report"
 	"github.com/render-check/render-check/internal/resource"
 )
@@ -25,23 +26,36 @@ func (s *scanner) scanRendered(clusters []*resource.Cluster, repoFPs map[string]
 	valuesIndex := map[string]map[string]valueLoc{}
 	seen := map[string]int{}
 	// the hits of an object depend only on its content: an object rendered
-	// alike into several clusters or apps is scanned once
-	scanned := map[resource.Sum][]hit{}
+	// alike into several clusters or apps is scanned once, and with the
+	// verdict cache an app whose objects are unchanged is not scanned again
+	scanned := map[resource.Sum]verdict{}
 	for _, c := range clusters {
 		for _, a := range c.Apps {
-			for _, r := range a.Resources {
-				sum, keyed := resource.ContentSum(r.Object)
-				hits, done := scanned[sum]
-				if !keyed || !done {
-					var ok bool
-					if hits, ok = scanObject(s, r.Object); !ok {
-						continue
-					}
-					if keyed {
-						scanned[sum] = hits
-					}
+			n := len(a.Resources)
+			sums := make([]resource.Sum, n)
+			var key rendercache.Key
+			var keyed, hit bool
+			var stored, fresh []verdict
+			if s.verdicts != nil {
+				if key, keyed = renderedKey(a.Resources, sums); keyed {
+					stored, hit = s.getVerdicts(key, n)
+					fresh = make([]verdict, n)
 				}
-				for _, h := range hits {
+			}
+			for i, r := range a.Resources {
+				var v verdict
+				if hit && stored[i].kind != verdictRescan {
+					v = stored[i]
+				} else {
+					v = s.scanRenderedObject(r, scanned)
+				}
+				if keyed && !hit {
+					fresh[i] = v
+				}
+				if v.kind == verdictSkip {
+					continue
+				}
+				for _, h := range v.hits {
 					if h.rule == report.RuleSecretSopsMetadata || repoFPs[h.fp] {
 						continue
 					}
@@ -56,8 +70,35 @@ func (s *scanner) scanRendered(clusters []*resource.Cluster, repoFPs map[string]
 					s.hits = append(s.hits, h)
 				}
 			}
+			if keyed && !hit {
+				s.verdicts.Put(key, encodeVerdicts(fresh))
+			}
 		}
 	}
+}
+
+// scanRenderedObject scans one rendered object, once per content in the
+// run (scanned).
+func (s *scanner) scanRenderedObject(r *resource.Resource, scanned map[resource.Sum]verdict) verdict {
+	sum, keyed := resource.ContentSum(r.Object)
+	if v, done := scanned[sum]; keyed && done {
+		return v
+	}
+	s.current, s.foreign = "", false
+	hits, ok := scanObject(s, r.Object)
+	v := verdict{kind: verdictHits, hits: hits}
+	switch {
+	case !ok:
+		v = verdict{kind: verdictSkip}
+	case s.foreign:
+		// it read repo files (a rendered kustomization's generator): its
+		// hits are used in this run, never stored
+		v = verdict{kind: verdictRescan, hits: hits}
+	}
+	if keyed {
+		scanned[sum] = v
+	}
+	return v
 }
 
 // scanObject runs the value rules over one rendered object; false when

@@ -26,10 +26,14 @@ func Run(ctx context.Context, in *check.Input) (check.Result, error) {
 	if err != nil {
 		return check.Result{}, err
 	}
-	opts := Options{Root: in.Root, Config: cfg.Secrets, Clusters: in.Clusters, Keys: keys}
-	if in.Workspace != nil {
-		if opts.Files, err = in.Workspace.Files(ctx); err != nil {
+	opts := Options{Root: in.Root, Config: cfg.Secrets, Clusters: in.Clusters, Keys: keys, Verdicts: in.Verdicts}
+	if ws := in.Workspace; ws != nil {
+		if opts.Files, err = ws.Files(ctx); err != nil {
 			return check.Result{}, err
+		}
+		opts.Hash = func(rel string) (string, bool) {
+			h, err := ws.Hash(ctx, rel)
+			return h, err == nil && h != ""
 		}
 	}
 	var trustFindings []report.Finding

@@ -14,6 +14,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/render-check/render-check/internal/rendercache"
 	"github.com/render-check/render-check/internal/report"
 )
 
@@ -40,6 +41,15 @@ type scanner struct {
 	sopsConfigs map[string]*sopsConfig
 
 	sopsFiles, macNoKey, macNoMatch int
+
+	// verdicts keeps scan verdicts across runs (nil: none); hash returns a
+	// repo file's content hash (git blob id) for their keys.
+	verdicts *rendercache.Verdicts
+	hash     func(rel string) (string, bool)
+	// current is the file being scanned; foreign is set when a scan reads
+	// any other file (its verdict then depends on more than the content).
+	current string
+	foreign bool
 }
 
 func newScanner(root string, keys *Keys) *scanner {
@@ -78,6 +88,9 @@ func parseDocs(data []byte) (docs []*yaml.Node, perr error, line int) {
 
 // load reads and parses a repo-relative file (cached).
 func (s *scanner) load(rel string) (*srcFile, error) {
+	if rel != s.current {
+		s.foreign = true
+	}
 	if f, ok := s.files[rel]; ok {
 		return f, nil
 	}

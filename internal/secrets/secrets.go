@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/render-check/render-check/internal/config"
+	"github.com/render-check/render-check/internal/rendercache"
 	"github.com/render-check/render-check/internal/report"
 	"github.com/render-check/render-check/internal/resource"
 	"github.com/render-check/render-check/internal/workspace"
@@ -53,6 +54,14 @@ type Options struct {
 	Keys *Keys
 	// NoBaseline ignores the baseline file (used to write a new one).
 	NoBaseline bool
+	// Verdicts, when set, keeps scan verdicts across runs: hits of source
+	// files by directory, names and content hashes (Hash), hits of rendered
+	// objects by app and content. Never a secret's value.
+	Verdicts *rendercache.Verdicts
+	// Hash returns a repo file's content hash (the workspace's git blob
+	// id); files it cannot hash are scanned on every run. Without it,
+	// source files are scanned on every run.
+	Hash func(rel string) (string, bool)
 }
 
 // Result is the outcome of a scan.
@@ -132,6 +141,7 @@ func Scan(ctx context.Context, opts Options) (*Result, error) {
 		}
 	}
 	s := newScanner(opts.Root, opts.Keys)
+	s.verdicts, s.hash = opts.Verdicts, opts.Hash
 	all := opts.Files
 	if all == nil {
 		if all, err = workspace.Files(ctx, opts.Root); err != nil {
@@ -140,11 +150,8 @@ func Scan(ctx context.Context, opts Options) (*Result, error) {
 	}
 	s.loadSopsConfigs(all)
 	files := listFiles(all, opts.Paths, opts.Root, allow.exclude)
-	for _, f := range files {
-		if err := ctx.Err(); err != nil {
-			return nil, err
-		}
-		s.scanPath(f)
+	if err := s.scanFiles(ctx, all, files); err != nil {
+		return nil, err
 	}
 	repoFPs := map[string]bool{}
 	for _, h := range s.hits {

@@ -10,6 +10,7 @@ import (
 
 	"golang.org/x/sync/errgroup"
 
+	"github.com/render-check/render-check/internal/rendercache"
 	"github.com/render-check/render-check/internal/report"
 	"github.com/render-check/render-check/internal/resource"
 	"github.com/render-check/render-check/internal/yamlpos"
@@ -38,6 +39,10 @@ type ClusterOptions struct {
 	// Cache shares converted and compiled CRDs and verdicts between the
 	// clusters of a run (nil: none shared).
 	Cache *Cache
+	// Verdicts, when set, keeps each app's verdicts across runs (the
+	// verdict cache): an app whose objects, CRDs and settings are unchanged
+	// is not validated again, and no schema is loaded for it.
+	Verdicts *rendercache.Verdicts
 }
 
 // CheckCluster validates every resource of a cluster for its Kubernetes
@@ -95,16 +100,23 @@ func CheckCluster(ctx context.Context, c *resource.Cluster, opts ClusterOptions)
 	if lines == nil {
 		lines = yamlpos.NewIndex()
 	}
+	verdicts, err := judge(ctx, c, resources, v, newPersisted(opts.Verdicts, v, crds))
+	if err != nil {
+		return nil, err
+	}
 	per := make([][]report.Finding, len(resources))
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(max(runtime.GOMAXPROCS(0), 1))
 	for i, r := range resources {
+		if len(verdicts[i].problems) == 0 {
+			continue
+		}
 		g.Go(func() error {
 			if err := gctx.Err(); err != nil {
 				return err
 			}
 			obj, _ := normalize(r.Object).(map[string]any)
-			for _, p := range v.Validate(obj) {
+			for _, p := range verdicts[i].problems {
 				line := r.Origin.Line
 				if len(p.Path) > 0 || line == 0 {
 					line = lines.FieldLine(opts.Root, r.Origin, r.Kind(), r.Name(), p.Path)
@@ -132,8 +144,8 @@ func CheckCluster(ctx context.Context, c *resource.Cluster, opts ClusterOptions)
 	for _, a := range c.Apps {
 		dest[a.Name] = a.Application.DestinationKey()
 	}
-	for _, r := range resources {
-		k := v.duplicateKey(r.Object)
+	for i, r := range resources {
+		k := verdicts[i].dup
 		if k == "" {
 			continue
 		}
@@ -152,6 +164,90 @@ func CheckCluster(ctx context.Context, c *resource.Cluster, opts ClusterOptions)
 		first[k] = r
 	}
 	return findings, nil
+}
+
+// judge returns the verdict of every resource (in order): from the verdict
+// cache for the apps whose verdicts it holds (pv nil: none), else by
+// validating, storing the verdicts of each app judged.
+func judge(ctx context.Context, c *resource.Cluster, resources []*resource.Resource, v *Validator, pv *persisted) ([]objVerdict, error) {
+	out := make([]objVerdict, len(resources))
+	objs := make([]map[string]any, len(resources))
+	type app struct {
+		from, to int
+		key      rendercache.Key
+		keyed    bool
+		hit      bool
+	}
+	apps := make([]app, 0, len(c.Apps))
+	at := 0
+	for _, a := range c.Apps {
+		apps = append(apps, app{from: at, to: at + len(a.Resources)})
+		at += len(a.Resources)
+	}
+	limit := max(runtime.GOMAXPROCS(0), 1)
+	// first the cached apps: keyed by their objects' content
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(limit)
+	for ai := range apps {
+		g.Go(func() error {
+			if err := gctx.Err(); err != nil {
+				return err
+			}
+			a := &apps[ai]
+			sums := make([]resource.Sum, 0, a.to-a.from)
+			keyed := pv != nil
+			for i := a.from; i < a.to; i++ {
+				objs[i], _ = normalize(resources[i].Object).(map[string]any)
+				if !keyed {
+					continue
+				}
+				sum, ok := resource.ContentSum(objs[i])
+				sums = append(sums, sum)
+				keyed = ok
+			}
+			if !keyed {
+				return nil
+			}
+			a.key, a.keyed = pv.key(objs[a.from:a.to], sums)
+			if !a.keyed {
+				return nil
+			}
+			if vs, ok := pv.get(a.key, a.to-a.from); ok {
+				copy(out[a.from:a.to], vs)
+				a.hit = true
+			}
+			return nil
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return nil, err
+	}
+	// then the others, validated
+	g, gctx = errgroup.WithContext(ctx)
+	g.SetLimit(limit)
+	for _, a := range apps {
+		if a.hit {
+			continue
+		}
+		for i := a.from; i < a.to; i++ {
+			g.Go(func() error {
+				if err := gctx.Err(); err != nil {
+					return err
+				}
+				out[i] = objVerdict{problems: v.Validate(objs[i]), dup: v.duplicateKey(resources[i].Object)}
+				return nil
+			})
+		}
+	}
+	if err := g.Wait(); err != nil {
+		return nil, err
+	}
+	for _, a := range apps {
+		if a.keyed && !a.hit {
+			pv.put(a.key, out[a.from:a.to])
+		}
+	}
+	return out, nil
 }
 
 // valuesKey finds the values-file key that supplied the wrong value of a

@@ -42,7 +42,7 @@ func Run(ctx context.Context, in *check.Input) (check.Result, error) {
 			Root: in.Root, Strict: cfg.IsStrict(), CRDs: crds,
 			SchemaLocations: cfg.SchemaLocations, SchemaCacheDir: cfg.SchemaCacheDir, SkipKinds: cfg.SkipKinds,
 			MissingSchema: cfg.MissingSchema, NoCatalog: !cfg.UsesCatalog(),
-			Lines: lines, Cache: cache,
+			Lines: lines, Cache: cache, Verdicts: in.Verdicts,
 		})
 		if err != nil {
 			var pe *PolicyError

@@ -85,6 +85,10 @@ type Validator struct {
 	loader     jsonschema.SchemeURLLoader
 	mu         sync.Mutex
 	lookups    map[string]*lookup
+	// shared holds the minor's compiled built-in schemas, loaded on the
+	// first compilation (a run whose verdicts all come from the verdict
+	// cache never decodes the definitions).
+	sharedOnce sync.Once
 	shared     *sharedCompiler
 	// cache holds the compiled CRD schemas and, when keepVerdicts, the
 	// verdicts (see Cache).
@@ -161,7 +165,6 @@ func New(opts Options) (*Validator, error) {
 		}
 		v.loader = jsonschema.SchemeURLLoader{"file": jsonschema.FileLoader{}, "http": httpLoader, "https": httpLoader}
 	}
-	v.shared = sharedFor(c)
 	v.cache, v.keepVerdicts = opts.Cache, opts.Cache != nil
 	if v.cache == nil {
 		v.cache = NewCache()
@@ -200,6 +203,13 @@ func sharedFor(c *kube.Catalog) *sharedCompiler {
 	s.compiler = newDefsCompiler(schemaHost+"v"+c.Minor+"/definitions.json", s.doc, &s.err)
 	sharedCompilers[key] = s
 	return s
+}
+
+// sharedCompiler returns the compiler of the Validator's minor, loading it
+// on first use.
+func (v *Validator) sharedCompiler() *sharedCompiler {
+	v.sharedOnce.Do(func() { v.shared = sharedFor(v.builtin) })
+	return v.shared
 }
 
 // newDefsCompiler returns a draft-04 compiler holding the definitions
@@ -617,7 +627,7 @@ func (v *Validator) find(l *lookup, apiVersion, kindName string) {
 }
 
 func (v *Validator) compileBuiltin(def string) (*jsonschema.Schema, error) {
-	sc := v.shared
+	sc := v.sharedCompiler()
 	sc.mu.Lock()
 	defer sc.mu.Unlock()
 	if sc.err != nil {
@@ -647,7 +657,7 @@ func (v *Validator) compileCRD(crd CRDSchema) (*jsonschema.Schema, error) {
 		doc["properties"] = cp
 	}
 	url := schemaHost + "crd/" + crd.APIVersion + "/" + crd.Kind + ".json"
-	s, err := v.cache.compileCRD(v.minor, v.defsURL, v.shared, url, doc)
+	s, err := v.cache.compileCRD(v.minor, v.defsURL, v.sharedCompiler(), url, doc)
 	var se *schemaError
 	if errors.As(err, &se) {
 		return nil, fmt.Errorf("CRD schema of %s %s (%s): %w", crd.APIVersion, crd.Kind, crd.Source, se.err)
