@@ -14,6 +14,7 @@ import (
 	"github.com/render-check/render-check/internal/imagebump"
 	"github.com/render-check/render-check/internal/images"
 	"github.com/render-check/render-check/internal/registry"
+	"github.com/render-check/render-check/internal/workspace"
 )
 
 func init() { register(newBumpCmd) }
@@ -162,14 +163,20 @@ func doBump(ctx context.Context, o *bumpOptions, stderr io.Writer) (*imagebump.R
 	if err != nil {
 		return nil, nil, err
 	}
+	// one workspace for the scan and both renders: the checkout is listed
+	// and its Applications parsed once
+	ws, err := workspace.Open(ctx, root, workspace.Settings{Config: cfg})
+	if err != nil {
+		return nil, nil, err
+	}
 	opts := imagebump.Options{
 		Root: root, ClusterGlobs: cfg.Clusters,
 		Image: o.image, Tag: o.tag, Digest: o.digest, Semver: o.semver,
 		Clusters: o.clusters, AllowShared: o.allowShared,
-		Verify: !o.noVerify, DryRun: o.dryRun,
+		Verify: !o.noVerify, DryRun: o.dryRun, Workspace: ws,
 	}
 	rc := o.cache.open(cfg, stderr)
-	opts.Renderer = newBumpRenderer(root, cfg, rc)
+	opts.Renderer = newBumpRenderer(root, cfg, rc, ws)
 	if opts.Verify || opts.Semver != "" {
 		// The same client settings as the image check: credentials,
 		// insecure hosts, CA bundle and mirrors from the config.

@@ -18,6 +18,7 @@ import (
 	"github.com/render-check/render-check/internal/report"
 	"github.com/render-check/render-check/internal/resource"
 	"github.com/render-check/render-check/internal/rootfs"
+	"github.com/render-check/render-check/internal/validate"
 	"github.com/render-check/render-check/internal/workspace"
 )
 
@@ -265,25 +266,14 @@ func readLive(path string) ([]map[string]any, error) {
 	if err != nil {
 		return nil, usageErrorf("--live: %w", err)
 	}
-	var files []string
+	files := []string{path}
 	if st.IsDir() {
-		err = filepath.WalkDir(path, func(p string, d os.DirEntry, err error) error {
-			if err != nil {
-				return err
-			}
-			switch strings.ToLower(filepath.Ext(p)) {
-			case ".yaml", ".yml", ".json":
-				if !d.IsDir() {
-					files = append(files, p)
-				}
-			}
-			return nil
-		})
-		if err != nil {
+		if files, err = validate.ManifestFiles(os.DirFS(path), ".", false); err != nil {
 			return nil, usageErrorf("--live: %w", err)
 		}
-	} else {
-		files = []string{path}
+		for i, f := range files {
+			files[i] = filepath.Join(path, filepath.FromSlash(f))
+		}
 	}
 	var out []map[string]any
 	for _, f := range files {
@@ -291,11 +281,18 @@ func readLive(path string) ([]map[string]any, error) {
 		if err != nil {
 			return nil, usageErrorf("--live: %w", err)
 		}
-		objs, err := resource.DecodeAll(data)
+		docs, err := workspace.ParseDocuments(filepath.ToSlash(f), data)
 		if err != nil {
-			return nil, usageErrorf("--live: %s: %w", f, err)
+			return nil, usageErrorf("--live: %w", err)
 		}
-		out = append(out, objs...)
+		for _, d := range docs {
+			if d.Value != nil {
+				return nil, usageErrorf("--live: %s:%d: not a Kubernetes object", filepath.ToSlash(f), d.Line)
+			}
+			if d.Object != nil {
+				out = append(out, resource.ExpandList(d.Object)...)
+			}
+		}
 	}
 	return out, nil
 }

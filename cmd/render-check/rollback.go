@@ -95,7 +95,7 @@ func runRollback(cmd *cobra.Command, o *rollbackOptions) error {
 		Inventory: inventory.Options{Config: cfg},
 		Bump: imagebump.Options{
 			ClusterGlobs: cfg.Clusters, Verify: !o.noVerify, DryRun: o.dryRun,
-			Renderer: newBumpRenderer(root, cfg, nil),
+			Renderer: newBumpRenderer(root, cfg, nil, nil),
 		},
 	}
 	if opts.Bump.Verify {

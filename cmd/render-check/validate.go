@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"slices"
@@ -168,25 +167,12 @@ func readInputs(stdin io.Reader, args []string) ([]validate.Input, error) {
 			inputs = append(inputs, validate.FileInput(filepath.ToSlash(filepath.Clean(a)), a))
 			continue
 		}
-		var files []string
-		err = filepath.WalkDir(a, func(p string, d fs.DirEntry, err error) error {
-			if err != nil {
-				return err
-			}
-			if d.IsDir() {
-				if p != a && strings.HasPrefix(d.Name(), ".") {
-					return filepath.SkipDir
-				}
-				return nil
-			}
-			switch strings.ToLower(filepath.Ext(p)) {
-			case ".yaml", ".yml", ".json":
-				files = append(files, p)
-			}
-			return nil
-		})
+		files, err := validate.ManifestFiles(os.DirFS(a), ".", false)
 		if err != nil {
 			return nil, err
+		}
+		for i, f := range files {
+			files[i] = filepath.Join(a, filepath.FromSlash(f))
 		}
 		slices.Sort(files)
 		for _, p := range files {

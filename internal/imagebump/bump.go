@@ -49,6 +49,9 @@ type Options struct {
 	// the new reference before anything is written; a bump that does not
 	// change what is deployed writes nothing.
 	Renderer Renderer
+	// Workspace, when set, is the opened checkout at Root (the one the
+	// Renderer reads, so the checkout is listed once); nil: Root is opened.
+	Workspace *workspace.Workspace
 }
 
 // Status is what a bump did (or would do) with one reference.
@@ -174,9 +177,11 @@ func bump(ctx context.Context, opts Options, fsys fsOps) (*Result, error) {
 	if len(globs) == 0 {
 		globs = []string{"clusters/*"}
 	}
-	ws, err := workspace.Open(ctx, root, workspace.Settings{})
-	if err != nil {
-		return nil, err
+	ws := opts.Workspace
+	if ws == nil {
+		if ws, err = workspace.Open(ctx, root, workspace.Settings{}); err != nil {
+			return nil, err
+		}
 	}
 	// the one cluster discovery (as check: "_" and "." directories are not clusters)
 	clusters, err := workspace.FindClusters(ws.FS(), globs)

@@ -226,6 +226,15 @@ func (s *scanner) isFile(rel string) bool {
 
 // scanFile parses one file and collects its references.
 func (s *scanner) scanFile(rel string) error {
+	// Read first (rootfs refuses a link leaving the root); the file's mode
+	// and real path are asked only of a file that mentions the image.
+	src, rerr := s.fsys.ReadFile(rel)
+	if rerr == nil {
+		s.scanned++
+		if !s.mayReference(src) {
+			return nil
+		}
+	}
 	st, err := s.fsys.Stat(rel)
 	var oob *rootfs.OutOfBoundsError
 	if errors.As(err, &oob) || errors.Is(err, fs.ErrNotExist) {
@@ -237,22 +246,14 @@ func (s *scanner) scanFile(rel string) error {
 	if !st.Mode().IsRegular() {
 		return nil
 	}
+	if rerr != nil {
+		return fmt.Errorf("reading %s: %w", rel, rerr)
+	}
 	abs, err := s.fsys.Resolve(rel)
 	if err != nil {
 		return nil
 	}
-	src, err := s.fsys.ReadFile(rel)
-	if err != nil {
-		return fmt.Errorf("reading %s: %w", rel, err)
-	}
-	s.scanned++
 	mentions := bytes.Contains(src, []byte(s.needle))
-	// An Application's helm.parameters, value files or valuesObject may set
-	// only image.tag, for a repository named in the values (the chart's
-	// values.yaml): such files are read too.
-	if !mentions && !bytes.Contains(src, []byte("parameters")) && !bytes.Contains(src, []byte("valueFiles")) && !bytes.Contains(src, []byte("valuesObject")) {
-		return nil
-	}
 	f, ok := s.files[rel] // already read as another Application's value file
 	if !ok {
 		docs, err := parseDocs(src)
@@ -284,6 +285,16 @@ func (s *scanner) scanFile(rel string) error {
 			Message: fmt.Sprintf("SOPS-encrypted file references %s: an edit would break its MAC; change it with `sops` instead", s.canonical)})
 	}
 	return nil
+}
+
+// mayReference reports whether a file's text may hold a reference to the
+// image: it names the repository (s.needle), or it is an Application whose
+// helm.parameters, value files or valuesObject may set only image.tag, for
+// a repository named in the values (the chart's values.yaml): such files
+// are read too.
+func (s *scanner) mayReference(src []byte) bool {
+	return bytes.Contains(src, []byte(s.needle)) || bytes.Contains(src, []byte("parameters")) ||
+		bytes.Contains(src, []byte("valueFiles")) || bytes.Contains(src, []byte("valuesObject"))
 }
 
 // yamlErrorLine extracts the line from a yaml.v3 error, 0 if none.

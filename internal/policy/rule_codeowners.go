@@ -2,8 +2,7 @@ package policy
 
 import (
 	"fmt"
-	"os"
-	"path/filepath"
+	"io/fs"
 	"slices"
 	"strings"
 
@@ -20,13 +19,13 @@ var (
 // platform is GitLab when .gitlab/CODEOWNERS exists, or when there is no
 // .github/CODEOWNERS and the repo has .gitlab-ci.yml or a .gitlab directory;
 // else GitHub. file is "" when there is none (then it is the file to create).
-func FindCodeOwners(root string) (file string, flavor Flavor, create string) {
+func FindCodeOwners(fsys fs.FS) (file string, flavor Flavor, create string) {
 	exists := func(p string) bool {
-		st, err := os.Stat(filepath.Join(root, filepath.FromSlash(p)))
+		st, err := fs.Stat(fsys, p)
 		return err == nil && st.Mode().IsRegular()
 	}
 	isDir := func(p string) bool {
-		st, err := os.Stat(filepath.Join(root, filepath.FromSlash(p)))
+		st, err := fs.Stat(fsys, p)
 		return err == nil && st.IsDir()
 	}
 	flavor = GitHub
@@ -71,7 +70,7 @@ func (c *checker) requiredDirs() []requiredDir {
 // checkCodeOwners: every cluster directory and the base directory is owned,
 // every CODEOWNERS line matches a file and parses.
 func (c *checker) checkCodeOwners() {
-	file, flavor, create := FindCodeOwners(c.root)
+	file, flavor, create := FindCodeOwners(c.repo.FS())
 	required := c.requiredDirs()
 	if file == "" {
 		// A repo without CODEOWNERS has not opted into the rule: one finding,
@@ -95,7 +94,7 @@ func (c *checker) checkCodeOwners() {
 		})
 		return
 	}
-	data, err := os.ReadFile(filepath.Join(c.root, filepath.FromSlash(file)))
+	data, err := c.repo.ReadFile(file)
 	if err != nil {
 		c.add(report.Finding{Rule: report.RuleRepoCodeOwners, File: file, Message: fmt.Sprintf("reading CODEOWNERS: %v", err)}, "")
 		return

@@ -371,7 +371,7 @@ func (c *checker) didYouMean(rel, written string) string {
 	if strings.ContainsAny(rel, "*?[") {
 		return ""
 	}
-	if m, ok := suggest.Path(c.root, rel); ok {
+	if m, ok := suggest.Path(c.repo.FS(), rel); ok {
 		return fmt.Sprintf("; did you mean %q?", suggest.Entry(written, m))
 	}
 	return ""

@@ -3,16 +3,14 @@ package policy
 import (
 	"bytes"
 	"context"
-	"os"
+	"io/fs"
 	"path"
-	"path/filepath"
 	"strings"
 
 	sigsyaml "sigs.k8s.io/yaml"
 
 	"github.com/render-check/render-check/internal/argo"
 	"github.com/render-check/render-check/internal/resource"
-	"github.com/render-check/render-check/internal/workspace"
 )
 
 // maxScanSize bounds the files read by the repo scan.
@@ -68,12 +66,11 @@ func (c *checker) scanRepo(ctx context.Context) *scan {
 		if ext != ".yaml" && ext != ".yml" {
 			continue
 		}
-		full := filepath.Join(c.root, filepath.FromSlash(f))
-		st, err := os.Stat(full)
+		st, err := fs.Stat(c.repo.FS(), f)
 		if err != nil || !st.Mode().IsRegular() || st.Size() > maxScanSize {
 			continue
 		}
-		data, err := os.ReadFile(full)
+		data, err := c.repo.ReadFile(f)
 		if err != nil {
 			continue
 		}
@@ -81,26 +78,22 @@ func (c *checker) scanRepo(ctx context.Context) *scan {
 			!bytes.Contains(data, []byte("Application")) {
 			continue
 		}
-		// up to the end of file, or to what is not YAML (a template)
-		nodes, _ := workspace.DecodeNodes(data)
-		for _, doc := range nodes {
-			if len(doc.Content) == 0 {
-				continue
+		// the workspace's documents, parsed once: up to the end of file,
+		// or to what is not YAML (a template)
+		docs, _ := c.repo.Documents(f)
+		for _, doc := range docs {
+			if doc.Object != nil {
+				c.collect(s, doc.Object, f, doc.Line)
 			}
-			var obj map[string]any
-			if err := doc.Decode(&obj); err != nil || obj == nil {
-				continue
-			}
-			line := doc.Content[0].Line
-			c.collect(s, obj, f, line)
 		}
 	}
 	return s
 }
 
-// collect records an AppProject or notifications ConfigMap found at file:line.
+// collect records an AppProject or notifications ConfigMap found at
+// file:line. obj is JSON-compatible (a workspace document or a rendered
+// object) and shared: it is only read.
 func (c *checker) collect(s *scan, obj map[string]any, file string, line int) {
-	obj = jsonCompatible(obj)
 	switch {
 	case argo.IsAppProject(obj):
 		p, err := argo.DecodeAppProject(obj)
@@ -143,38 +136,6 @@ func nested(m map[string]any, keys ...string) any {
 		cur = mm[k]
 	}
 	return cur
-}
-
-// jsonCompatible converts yaml.v3's map[any]any-free but possibly
-// non-string-keyed values into JSON-encodable ones.
-func jsonCompatible(m map[string]any) map[string]any {
-	out := make(map[string]any, len(m))
-	for k, v := range m {
-		out[k] = jsonValue(v)
-	}
-	return out
-}
-
-func jsonValue(v any) any {
-	switch t := v.(type) {
-	case map[string]any:
-		return jsonCompatible(t)
-	case map[any]any:
-		m := make(map[string]any, len(t))
-		for k, vv := range t {
-			if ks, ok := k.(string); ok {
-				m[ks] = jsonValue(vv)
-			}
-		}
-		return m
-	case []any:
-		out := make([]any, len(t))
-		for i, e := range t {
-			out[i] = jsonValue(e)
-		}
-		return out
-	}
-	return v
 }
 
 // env is what one cluster's Argo CD knows: its projects and default

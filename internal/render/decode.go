@@ -45,6 +45,7 @@ var yamlErrLine = regexp.MustCompile(`line (\d+)`)
 func decodeYAMLOrJSON(data []byte) ([]workspace.Document, int, error) {
 	var docs []workspace.Document
 	if bytes.HasPrefix(bytes.TrimLeft(data, " \t\r\n"), []byte("{")) {
+		// deliberately not the workspace decoder: Argo CD's own YAML-or-JSON decoder, for fidelity
 		d := kubeyaml.NewYAMLOrJSONDecoder(bytes.NewReader(data), 4096)
 		for {
 			u := &unstructured.Unstructured{}
@@ -60,6 +61,7 @@ func decodeYAMLOrJSON(data []byte) ([]workspace.Document, int, error) {
 			}
 		}
 	}
+	// deliberately not the workspace decoder: Argo CD's splitter and sigs.k8s.io/yaml (YAML 1.1), for fidelity
 	rd := kubeyaml.NewYAMLReader(bufio.NewReader(bytes.NewReader(data)))
 	start := 1 // line of the next chunk's first line
 	for first := true; ; first = false {

@@ -6,15 +6,14 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"os"
 	"path"
-	"path/filepath"
 	"regexp"
 	"strings"
 
 	"github.com/render-check/render-check/internal/argo"
 	"github.com/render-check/render-check/internal/rendercache"
 	"github.com/render-check/render-check/internal/resource"
+	"github.com/render-check/render-check/internal/rootfs"
 	"github.com/render-check/render-check/internal/workspace"
 )
 
@@ -50,42 +49,37 @@ func (r *renderer) renderDirectory(ctx context.Context, dir string, opts *argo.D
 			return nil, fmt.Errorf("directory exclude %q: %w", opts.Exclude, err)
 		}
 	}
-	absDir := r.repo.Abs(dir)
+	dir = path.Clean(dir)
 	// every file of the directory matters, those skipped included
-	rendercache.FromContext(ctx).Tree(absDir)
-	rootReal, err := filepath.EvalSymlinks(r.repo.Root)
-	if err != nil {
-		return nil, fmt.Errorf("resolving root: %w", err)
-	}
+	rendercache.FromContext(ctx).Tree(r.repo.Abs(dir))
 	var files []string
-	err = filepath.WalkDir(absDir, func(p string, d fs.DirEntry, err error) error {
+	// the walk goes through the rooted filesystem: a directory reached
+	// through a symlink out of the root is never listed
+	err = fs.WalkDir(r.fs.IOFS(), dir, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
 		}
 		if d.IsDir() {
-			if p != absDir && !opts.Recurse {
-				return filepath.SkipDir
+			if p != dir && !opts.Recurse {
+				return fs.SkipDir
 			}
 			return nil
 		}
 		if !opts.DisableExtensionFilter && !manifestFile.MatchString(d.Name()) {
 			return nil
 		}
-		relToApp, err := filepath.Rel(absDir, p)
-		if err != nil {
-			return err
+		relToApp := p
+		if dir != "." {
+			relToApp = strings.TrimPrefix(p, dir+"/")
 		}
-		relToApp = filepath.ToSlash(relToApp)
 		if d.Type()&fs.ModeSymlink != 0 {
-			real, err := filepath.EvalSymlinks(p)
-			if err != nil {
+			st, err := r.fs.Stat(p)
+			var oob *rootfs.OutOfBoundsError
+			if errors.As(err, &oob) {
+				return &FileError{File: p, Err: errors.New("symlink points outside the repository")}
+			}
+			if err != nil || !st.Mode().IsRegular() {
 				return nil // a dangling symlink is skipped with a warning in Argo CD
-			}
-			if rr, err := filepath.Rel(rootReal, real); err != nil || rr == ".." || strings.HasPrefix(rr, "../") {
-				return &FileError{File: r.repo.Rel(p), Err: errors.New("symlink points outside the repository")}
-			}
-			if st, err := os.Stat(real); err != nil || !st.Mode().IsRegular() {
-				return nil
 			}
 		} else if !d.Type().IsRegular() {
 			return nil
@@ -104,9 +98,8 @@ func (r *renderer) renderDirectory(ctx context.Context, dir string, opts *argo.D
 	}
 	out := &directoryOut{}
 	var jsonnet *jsonnetEvaluator
-	for _, p := range files {
-		rel := r.repo.Rel(p)
-		data, err := r.fs.ReadFile(p)
+	for _, rel := range files {
+		data, err := r.fs.ReadFile(rel)
 		if err != nil {
 			return nil, &FileError{File: rel, Err: err}
 		}
@@ -115,7 +108,7 @@ func (r *renderer) renderDirectory(ctx context.Context, dir string, opts *argo.D
 		}
 		out.inputs = append(out.inputs, rel)
 		var objs []workspace.Document
-		if strings.HasSuffix(p, ".jsonnet") {
+		if strings.HasSuffix(rel, ".jsonnet") {
 			if jsonnet == nil {
 				if jsonnet, err = r.newJsonnetEvaluator(dir, opts.Jsonnet, env); err != nil {
 					return nil, err

@@ -173,7 +173,7 @@ func TestFidelityWithUpstreamCLIs(t *testing.T) {
 					if err != nil {
 						t.Fatal(err)
 					}
-					typ, err := sourceType(src, rp.Abs(dir))
+					typ, err := sourceType(src, rp.FS(), dir)
 					if err != nil {
 						t.Fatal(err)
 					}
@@ -311,7 +311,7 @@ func kustomizeEdit(t *testing.T, bin, dir string, app *argo.Application, src arg
 		edit("set", "namespace", "--", k.Namespace)
 	}
 	if len(k.Patches) > 0 {
-		name := findKustomization(dir)
+		name := findKustomization(os.DirFS(dir), ".")
 		data, err := os.ReadFile(filepath.Join(dir, name))
 		if err != nil {
 			t.Fatal(err)

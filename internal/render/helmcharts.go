@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -15,6 +14,7 @@ import (
 
 	"github.com/render-check/render-check/internal/render/helm"
 	"github.com/render-check/render-check/internal/resource"
+	"github.com/render-check/render-check/internal/rootfs"
 )
 
 // inflater renders the helmCharts: of kustomizations in-process, as they are
@@ -197,8 +197,9 @@ func refuseHelmCharts(rel func(string) string) func(string, []byte) ([]byte, err
 
 // helmRootNamespaces computes, for every kustomization directory reachable
 // from the top one, the namespace kustomize hands down to its helmCharts
-// (the nearest ancestor kustomization's namespace).
-func helmRootNamespaces(top string, k *types.Kustomization) map[string]string {
+// (the nearest ancestor kustomization's namespace). Directories are
+// absolute, read through rfs: never out of the root.
+func helmRootNamespaces(rfs *rootfs.FS, top string, k *types.Kustomization) map[string]string {
 	out := map[string]string{}
 	seen := map[string]bool{}
 	var walk func(dir string, k *types.Kustomization, inherited string)
@@ -214,15 +215,16 @@ func helmRootNamespaces(top string, k *types.Kustomization) map[string]string {
 		}
 		for _, e := range append(append([]string{}, k.Resources...), k.Components...) {
 			d := filepath.Clean(filepath.Join(dir, filepath.FromSlash(e)))
-			st, err := os.Stat(d)
+			st, err := rfs.Stat(d)
 			if err != nil || !st.IsDir() {
 				continue
 			}
-			n := findKustomization(d)
-			if n == "" {
-				continue
+			var data []byte
+			for _, n := range kustomizationNames {
+				if data, err = rfs.ReadFile(filepath.Join(d, n)); err == nil {
+					break
+				}
 			}
-			data, err := os.ReadFile(filepath.Join(d, n))
 			if err != nil {
 				continue
 			}

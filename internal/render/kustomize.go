@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"os"
 	"path"
 	"path/filepath"
 	"slices"
@@ -28,6 +27,7 @@ import (
 	"github.com/render-check/render-check/internal/render/helm"
 	"github.com/render-check/render-check/internal/rendercache"
 	"github.com/render-check/render-check/internal/resource"
+	"github.com/render-check/render-check/internal/rootfs"
 	"github.com/render-check/render-check/internal/workspace"
 )
 
@@ -135,10 +135,20 @@ type discard struct{}
 
 func (discard) Write(p []byte) (int, error) { return len(p), nil }
 
-// findKustomization returns the kustomization file name in dir ("" if none).
-func findKustomization(dir string) string {
+// findKustomization returns the kustomization file name in dir of fsys
+// (a slash path relative to its root; "" if none). A name linked out of the
+// root counts as found: the build that reads it reports the link.
+func findKustomization(fsys fs.FS, dir string) string {
 	for _, n := range kustomizationNames {
-		if st, err := os.Stat(filepath.Join(dir, n)); err == nil && !st.IsDir() {
+		p := path.Join(dir, n)
+		st, err := fs.Stat(fsys, p)
+		if err == nil {
+			if !st.IsDir() {
+				return n
+			}
+			continue
+		}
+		if l, lerr := fs.Lstat(fsys, p); lerr == nil && l.Mode()&fs.ModeSymlink != 0 && !errors.Is(err, fs.ErrNotExist) {
 			return n
 		}
 	}
@@ -173,7 +183,7 @@ type kustomizeRequest struct {
 // kustomization, with origin annotations to locate every resource.
 func (r *renderer) buildKustomize(ctx context.Context, req kustomizeRequest) (*kustomizeOut, error) {
 	absDir := r.repo.Abs(req.Dir)
-	kname := findKustomization(absDir)
+	kname := findKustomization(r.repo.FS(), path.Clean(req.Dir))
 	if kname == "" {
 		return nil, &FileError{File: req.Dir, Err: errors.New("no kustomization.yaml, kustomization.yml or Kustomization found")}
 	}
@@ -189,7 +199,7 @@ func (r *renderer) buildKustomize(ctx context.Context, req kustomizeRequest) (*k
 	}
 	k.FixKustomization()
 	if req.Options != nil {
-		if err := applyKustomizeOptions(&k, req.Options, req.Env, absDir); err != nil {
+		if err := applyKustomizeOptions(&k, req.Options, req.Env, r.fs, absDir); err != nil {
 			return nil, &FileError{File: krel, Err: err}
 		}
 	}
@@ -212,7 +222,7 @@ func (r *renderer) buildKustomize(ctx context.Context, req kustomizeRequest) (*k
 	inflatedValues := map[string][]string{}  // virtual file -> values files of the chart
 	var inf *inflater
 	if r.build.EnableHelm {
-		inf = &inflater{r: r, ctx: ctx, fs: fsys, req: req, out: inflated, values: inflatedValues, rootNS: helmRootNamespaces(absDir, &k)}
+		inf = &inflater{r: r, ctx: ctx, fs: fsys, req: req, out: inflated, values: inflatedValues, rootNS: helmRootNamespaces(r.fs, absDir, &k)}
 		fsys.rewrite = inf.rewrite
 	} else {
 		fsys.rewrite = refuseHelmCharts(r.repo.Rel)
@@ -414,7 +424,7 @@ func (r *renderer) blameEntry(fsys *overlayFS, msg string) (string, int) {
 		if filepath.IsAbs(rel) {
 			continue
 		}
-		data, err := os.ReadFile(p)
+		data, err := r.fs.ReadFile(rel)
 		if err != nil {
 			continue
 		}
@@ -460,7 +470,7 @@ func relativize(msg, root string) string {
 
 // applyKustomizeOptions edits a kustomization as Argo CD's `kustomize edit`
 // calls would, in Argo CD's order.
-func applyKustomizeOptions(k *types.Kustomization, o *argo.KustomizeSource, env map[string]string, absDir string) error {
+func applyKustomizeOptions(k *types.Kustomization, o *argo.KustomizeSource, env map[string]string, rfs *rootfs.FS, absDir string) error {
 	if o.NamePrefix != "" {
 		k.NamePrefix = o.NamePrefix
 	}
@@ -528,7 +538,10 @@ func applyKustomizeOptions(k *types.Kustomization, o *argo.KustomizeSource, env 
 		k.Patches = append(k.Patches, patch)
 	}
 	for _, c := range o.Components {
-		if _, err := os.Stat(filepath.Join(absDir, filepath.FromSlash(c))); err != nil {
+		// through the root; a component out of it counts as present: the
+		// build refuses it with one finding at the link
+		var oob *rootfs.OutOfBoundsError
+		if _, err := rfs.Stat(filepath.Join(absDir, filepath.FromSlash(c))); err != nil && !errors.As(err, &oob) {
 			if o.IgnoreMissingComponents {
 				continue
 			}
@@ -744,7 +757,7 @@ func (r *renderer) kustomizeOrigin(dir string, o kustOrigin, obj map[string]any,
 }
 
 func kustomizationFileIn(r *workspace.Workspace, dir string) string {
-	if n := findKustomization(r.Abs(dir)); n != "" {
+	if n := findKustomization(r.FS(), path.Clean(dir)); n != "" {
 		return n
 	}
 	return "kustomization.yaml"

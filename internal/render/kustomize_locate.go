@@ -2,7 +2,6 @@ package render
 
 import (
 	"fmt"
-	"os"
 	"path"
 	"path/filepath"
 	"reflect"
@@ -97,7 +96,7 @@ func (r *renderer) locateMissingEntry(fsys *overlayFS, err error, raw string) *F
 	case strings.Contains(e.value, " - "):
 		short += " (the next line is indented deeper than this list, so it was read as part of this entry)"
 	default:
-		if m, ok := suggest.Path(r.repo.Root, missing); ok {
+		if m, ok := suggest.Path(r.repo.FS(), missing); ok {
 			short += fmt.Sprintf("; did you mean %q?", suggest.Entry(e.value, m))
 		}
 	}
@@ -134,7 +133,7 @@ func (r *renderer) findReadEntry(fsys *overlayFS, match func(dir, value string) 
 	fsys.mu.Unlock()
 	slices.Sort(ks)
 	for _, k := range ks {
-		data, rerr := os.ReadFile(r.repo.Abs(k))
+		data, rerr := r.fs.ReadFile(k)
 		if rerr != nil {
 			continue
 		}

@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"io/fs"
-	"os"
 	"path"
 	"regexp"
 	"slices"
@@ -61,7 +60,7 @@ type readerScan struct {
 	mu      sync.Mutex
 	scanned map[string]*fileFacts
 	listed  map[string]map[string]fs.FileMode // directory listings on disk: name -> type (never 0)
-	memo    map[string]bool                   // start path -> reaches
+	memo    map[string]bool                   // path (a start, or seen by a walk that found nothing) -> reaches
 }
 
 // fileFacts is what a file contributes to reach.
@@ -160,6 +159,18 @@ func (rs *readerScan) walk(start string) bool {
 		if p == ".." || strings.HasPrefix(p, "../") || seen[p] {
 			continue
 		}
+		if p != start {
+			// a path judged by an earlier walk: its answer stands here
+			rs.mu.Lock()
+			r, ok := rs.memo[p]
+			rs.mu.Unlock()
+			if ok {
+				if r {
+					return true
+				}
+				continue
+			}
+		}
 		seen[p] = true
 		var reached []string
 		switch {
@@ -195,6 +206,14 @@ func (rs *readerScan) walk(start string) bool {
 			}
 		}
 	}
+	// Nothing reachable from start may read a wanted file, so nothing
+	// reachable from any path seen on the way may: later walks that meet
+	// one of them stop there.
+	rs.mu.Lock()
+	for p := range seen {
+		rs.memo[p] = false
+	}
+	rs.mu.Unlock()
 	return false
 }
 
@@ -237,7 +256,7 @@ func (rs *readerScan) onDisk(p string) fs.FileMode {
 	rs.mu.Unlock()
 	if !ok {
 		entries = map[string]fs.FileMode{}
-		if es, err := os.ReadDir(rs.ws.Abs(parent)); err == nil {
+		if es, err := fs.ReadDir(rs.ws.FS(), parent); err == nil {
 			for _, e := range es {
 				entries[e.Name()] = e.Type() | 1 // never 0 for an existing file
 			}

@@ -36,26 +36,8 @@ func readersByFile(t *testing.T, root string, opts Options) (map[string][]string
 // would be a bump that edits a file without knowing all the clusters it
 // reaches.
 func TestReadersOfNeverMissesAReader(t *testing.T) {
-	var roots []string
-	cases, _ := filepath.Glob("testdata/cases/*.txtar")
-	for _, c := range cases {
-		roots = append(roots, extract(t, c))
-	}
-	layouts, _ := filepath.Glob("../../testdata/layouts/*")
-	for _, l := range layouts {
-		if st, err := os.Stat(l); err == nil && st.IsDir() {
-			roots = append(roots, l)
-		}
-	}
-	roots = append(roots, "../../testdata/clusters", "../../testdata/jsonnet")
-	bench := filepath.Join(t.TempDir(), "bench")
-	if err := benchrepo.Generate(bench, "", 3, 6); err != nil {
-		t.Fatal(err)
-	}
-	roots = append(roots, bench)
-
 	skipped, checked := 0, 0
-	for _, root := range roots {
+	for _, root := range readerTestRoots(t) {
 		full, _ := readersByFile(t, root, Options{})
 		files := make([]string, 0, len(full))
 		for f := range full {
@@ -87,6 +69,30 @@ func TestReadersOfNeverMissesAReader(t *testing.T) {
 		t.Fatalf("the selection skipped %d apps over %d files: the test proves nothing", skipped, checked)
 	}
 	t.Logf("%d files, %d apps skipped", checked, skipped)
+}
+
+// readerTestRoots returns every test repo: the txtar render cases, the
+// testdata layouts, testdata/clusters, testdata/jsonnet and a generated
+// bench repo.
+func readerTestRoots(t *testing.T) []string {
+	t.Helper()
+	var roots []string
+	cases, _ := filepath.Glob("testdata/cases/*.txtar")
+	for _, c := range cases {
+		roots = append(roots, extract(t, c))
+	}
+	layouts, _ := filepath.Glob("../../testdata/layouts/*")
+	for _, l := range layouts {
+		if st, err := os.Stat(l); err == nil && st.IsDir() {
+			roots = append(roots, l)
+		}
+	}
+	roots = append(roots, "../../testdata/clusters", "../../testdata/jsonnet")
+	bench := filepath.Join(t.TempDir(), "bench")
+	if err := benchrepo.Generate(bench, "", 3, 6); err != nil {
+		t.Fatal(err)
+	}
+	return append(roots, bench)
 }
 
 // ReadersOf keeps what it cannot judge statically and leaves out what

@@ -67,9 +67,15 @@ type Options struct {
 	Select func(cluster string, app *argo.Application) bool
 	// Overlay maps repo-relative slash paths of existing files to the
 	// content every reader of the render sees instead of the file on disk
-	// (the files a bump would write): nothing on disk changes. Only with a
-	// nil Workspace (the render opens its own over the overlay).
+	// (the files a bump would write): nothing on disk changes. With a
+	// Workspace, the render reads through its WithOverlay view.
 	Overlay map[string][]byte
+	// Apps, when set, are the Applications each cluster renders (by
+	// cluster name; a cluster not in it renders none), instead of the
+	// ones its files and parents define: nothing is discovered and the
+	// Applications they produce are not rendered. ReadersIn gives them
+	// for a render with a bump's edits.
+	Apps map[string][]*argo.Application
 }
 
 // Result is the rendered desired state of every selected cluster and the
@@ -120,6 +126,8 @@ type renderer struct {
 	// selectApp is Options.Select; skipped counts the apps it refused.
 	selectApp func(cluster string, app *argo.Application) bool
 	skipped   atomic.Int64
+	// preset is Options.Apps.
+	preset map[string][]*argo.Application
 
 	guessOnce sync.Once
 	guessed   bool
@@ -135,7 +143,8 @@ func Render(ctx context.Context, opts Options) (*Result, error) {
 	}
 	rp := opts.Workspace
 	if rp != nil && len(opts.Overlay) > 0 {
-		return nil, errors.New("render: an overlay needs the render to open its own workspace")
+		// a view: what the workspace parsed of other files is reused
+		rp = rp.WithOverlay(ctx, opts.Overlay)
 	}
 	if rp == nil {
 		var err error
@@ -204,7 +213,7 @@ func Render(ctx context.Context, opts Options) (*Result, error) {
 		hopts = append(hopts, helm.WithOverlay(rp.Root, opts.Overlay))
 	}
 	r := &renderer{repo: rp, cfg: cfg, build: build, network: network, fs: rfs, kreads: rootfs.NewKustomizeCache(), lines: newLineIndex(), parallel: par,
-		helm: helm.NewRenderer(cacheDir, hopts...), progress: opts.Progress, selectApp: opts.Select, cache: opts.Cache}
+		helm: helm.NewRenderer(cacheDir, hopts...), progress: opts.Progress, selectApp: opts.Select, cache: opts.Cache, preset: opts.Apps}
 	if r.cache != nil {
 		// with an overlay (a bump's edits in memory) the cache is read
 		// only: overlaid files are hashed from the overlay, and nothing
@@ -325,9 +334,15 @@ type appResult struct {
 }
 
 func (r *renderer) renderCluster(ctx context.Context, d workspace.ClusterDir, kubeVersion string) (*resource.Cluster, []report.Finding, error) {
-	apps, findings, err := Applications(ctx, r.repo, d)
-	if err != nil {
-		return nil, nil, err
+	var apps []*argo.Application
+	var findings []report.Finding
+	if r.preset != nil {
+		apps = r.preset[d.Name]
+	} else {
+		var err error
+		if apps, findings, err = Applications(ctx, r.repo, d); err != nil {
+			return nil, nil, err
+		}
 	}
 	cl := &cluster{name: d.Name, dir: d.Dir, kubeVersion: kubeVersion}
 	cl.apiVersions = mergeSorted(kube.APIVersions(kubeVersion), crdAPIVersions(r.repoCRDs))
@@ -338,7 +353,7 @@ func (r *renderer) renderCluster(ctx context.Context, d workspace.ClusterDir, ku
 
 	nodes := map[string]*node{}
 	var wave []*node
-	if len(apps) == 0 {
+	if len(apps) == 0 && r.preset == nil {
 		// a cluster directory that is itself a kustomization or a Helm chart
 		// (e.g. a chart of Applications) is rendered as the cluster's root
 		for _, m := range d.Paths() {
@@ -346,9 +361,9 @@ func (r *renderer) renderCluster(ctx context.Context, d workspace.ClusterDir, ku
 				continue
 			}
 			file := ""
-			if k := findKustomization(r.repo.Abs(m.Path)); k != "" {
+			if k := findKustomization(r.repo.FS(), m.Path); k != "" {
 				file = path.Join(m.Path, k)
-			} else if workspace.IsChartDir(r.repo.Abs(m.Path)) {
+			} else if r.repo.IsChartDir(m.Path) {
 				file = path.Join(m.Path, "Chart.yaml")
 			}
 			if file == "" || nodes[m.App] != nil {
@@ -419,6 +434,9 @@ func (r *renderer) renderCluster(ctx context.Context, d workspace.ClusterDir, ku
 		var next []*node
 		for i, n := range wave {
 			n.result = results[i]
+			if r.preset != nil {
+				continue // given, not discovered: children are not rendered
+			}
 			parent := n.app.Metadata.Name
 			for _, child := range results[i].children {
 				name := child.Metadata.Name
@@ -897,7 +915,7 @@ func (r *renderer) renderSource(ctx context.Context, cl *cluster, app *argo.Appl
 		out.err = err
 		return out
 	}
-	typ, err := sourceType(src, r.repo.Abs(dir))
+	typ, err := sourceType(src, r.repo.FS(), dir)
 	if err != nil {
 		out.err = err
 		return out

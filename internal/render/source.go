@@ -172,8 +172,9 @@ func mergePatch(target any, patch any) any {
 }
 
 // sourceType decides how a source renders (ARGOCD.md step 2): an explicit
-// block wins, else detection from the files directly in the app path.
-func sourceType(src argo.Source, absDir string) (string, error) {
+// block wins, else detection from the files directly in the app path dir
+// of fsys (the checkout; nil: explicit blocks only).
+func sourceType(src argo.Source, fsys fs.FS, dir string) (string, error) {
 	var explicit []string
 	if src.Helm != nil {
 		explicit = append(explicit, TypeHelm)
@@ -196,7 +197,10 @@ func sourceType(src argo.Source, absDir string) (string, error) {
 	if src.Chart != "" {
 		return TypeHelm, nil
 	}
-	entries, err := os.ReadDir(absDir)
+	if fsys == nil {
+		return "", errors.New("no directory to detect the source type in")
+	}
+	entries, err := fs.ReadDir(fsys, dir)
 	if err != nil {
 		return "", err
 	}
@@ -224,7 +228,7 @@ func sourceType(src argo.Source, absDir string) (string, error) {
 
 // explicitType is the type an explicit block names ("" when none or several).
 func explicitType(src argo.Source) string {
-	t, err := sourceType(src, "")
+	t, err := sourceType(src, nil, "")
 	if err != nil || src.Helm == nil && src.Kustomize == nil && src.Directory == nil && src.Plugin == nil {
 		return ""
 	}

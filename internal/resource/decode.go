@@ -1,40 +1,6 @@
 package resource
 
-import (
-	"bytes"
-	"encoding/json"
-	"errors"
-	"fmt"
-	"io"
-
-	"gopkg.in/yaml.v3"
-)
-
-// DecodeAll decodes every document of a YAML or JSON stream into objects,
-// skipping empty documents and expanding Lists (any object with a top-level
-// items array), as Argo CD does. The error names the document's line.
-func DecodeAll(data []byte) ([]map[string]any, error) {
-	dec := yaml.NewDecoder(bytes.NewReader(data))
-	var out []map[string]any
-	for {
-		var n yaml.Node
-		err := dec.Decode(&n)
-		if errors.Is(err, io.EOF) {
-			return out, nil
-		}
-		if err != nil {
-			return out, fmt.Errorf("decoding YAML: %w", err)
-		}
-		var obj map[string]any
-		if err := n.Decode(&obj); err != nil {
-			return out, fmt.Errorf("line %d: %w", n.Line, err)
-		}
-		if obj == nil {
-			continue
-		}
-		out = append(out, ExpandList(obj)...)
-	}
-}
+import "encoding/json"
 
 // ExpandList returns the items of a List object (any object with a top-level
 // items array of objects), or the object itself.

@@ -427,6 +427,24 @@ func (o *overlayDirFS) ReadDir(name string) ([]fs.DirEntry, error) {
 	return fs.ReadDir(o.base, name)
 }
 
+// Lstat is fsys's (fs.Lstat: Stat when fsys cannot tell links), with the
+// overlaid size.
+func (o *overlayDirFS) Lstat(name string) (fs.FileInfo, error) {
+	st, err := fs.Lstat(o.base, name)
+	if err != nil {
+		return nil, err
+	}
+	if b, ok := o.files[name]; ok && st.Mode().IsRegular() {
+		return sizedInfo{FileInfo: st, size: int64(len(b))}, nil
+	}
+	return st, nil
+}
+
+// ReadLink is fsys's.
+func (o *overlayDirFS) ReadLink(name string) (string, error) {
+	return fs.ReadLink(o.base, name)
+}
+
 // memFile is an overlaid file opened for reading.
 type memFile struct {
 	*bytes.Reader

@@ -13,6 +13,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/render-check/render-check/internal/report"
+	"github.com/render-check/render-check/internal/rootfs"
 )
 
 // listFiles returns the repo-relative files to scan: git's file list
@@ -20,7 +21,7 @@ import (
 // else a walk that skips .git. paths restrict the list to those files or
 // directories. Files inside Helm chart templates directories are left to
 // the rendered-output scan.
-func listFiles(all, paths []string, root string, exclude func(string) bool) []string {
+func listFiles(all, paths []string, root *rootfs.FS, exclude func(string) bool) []string {
 	charts := map[string]bool{}
 	for _, f := range all {
 		if path.Base(f) == "Chart.yaml" {
@@ -46,7 +47,7 @@ func listFiles(all, paths []string, root string, exclude func(string) bool) []st
 		if slices.Contains(out, p) || (exclude != nil && exclude(p)) || inChartTemplates(p, charts) {
 			continue
 		}
-		if st, err := os.Stat(filepath.Join(root, filepath.FromSlash(p))); err == nil && st.Mode().IsRegular() {
+		if st, err := root.Stat(filepath.FromSlash(p)); err == nil && st.Mode().IsRegular() {
 			out = append(out, p)
 		}
 	}
@@ -88,7 +89,7 @@ func (s *scanner) loadSopsConfigs(all []string) {
 		if path.Base(f) != ".sops.yaml" {
 			continue
 		}
-		data, err := readLimited(filepath.Join(s.root, filepath.FromSlash(f)))
+		data, err := s.readLimited(f)
 		if err != nil {
 			continue
 		}

@@ -8,6 +8,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/render-check/render-check/internal/resource"
+	"github.com/render-check/render-check/internal/rootfs"
 	"github.com/render-check/render-check/internal/secrets/sopstest"
 )
 
@@ -40,7 +41,12 @@ func FuzzDetectors(f *testing.F) {
 	f.Add([]byte("a: &a [*a, *a]\nb: &b [*a, *a, *a]\nc: [*b, *b, *b, *b]\n"))
 	f.Add([]byte("- name: PASSWORD\n  value: x\n"))
 	f.Fuzz(func(t *testing.T, data []byte) {
-		s := newScanner(t.TempDir(), keys)
+		rfs, err := rootfs.Open(t.TempDir())
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer rfs.Close()
+		s := newScanner(rfs, keys)
 		for _, name := range []string{"f.yaml", "kustomization.yaml", "f.json"} {
 			sf := &srcFile{path: name, data: data, lines: strings.Split(string(data), "\n")}
 			sf.docs, sf.parseErr, sf.parseLine = parseDocs(data)

@@ -1,11 +1,8 @@
 package secrets
 
 import (
-	"bytes"
-	"errors"
 	"fmt"
 	"io"
-	"os"
 	"path"
 	"path/filepath"
 	"regexp"
@@ -16,6 +13,8 @@ import (
 
 	"github.com/render-check/render-check/internal/rendercache"
 	"github.com/render-check/render-check/internal/report"
+	"github.com/render-check/render-check/internal/rootfs"
+	"github.com/render-check/render-check/internal/workspace"
 )
 
 // maxFileSize bounds what is read of one file.
@@ -33,7 +32,7 @@ type srcFile struct {
 }
 
 type scanner struct {
-	root  string
+	fs    *rootfs.FS // the checkout: every read goes through it
 	keys  *Keys
 	hits  []hit
 	files map[string]*srcFile
@@ -52,38 +51,26 @@ type scanner struct {
 	foreign bool
 }
 
-func newScanner(root string, keys *Keys) *scanner {
-	return &scanner{root: root, keys: keys, files: map[string]*srcFile{}, sopsConfigs: map[string]*sopsConfig{}}
+func newScanner(fsys *rootfs.FS, keys *Keys) *scanner {
+	return &scanner{fs: fsys, keys: keys, files: map[string]*srcFile{}, sopsConfigs: map[string]*sopsConfig{}}
 }
 
 func (s *scanner) add(h hit) { s.hits = append(s.hits, h) }
 
 var reYAMLErrLine = regexp.MustCompile(`line (\d+)`)
 
-// parseDocs parses every document of data. It never panics: a decoder
-// panic is reported as a parse error.
+// parseDocs parses every document of data with the workspace's one
+// guarded decoder (bounds checked, a decoder panic is a parse error) and
+// locates a parse error.
 func parseDocs(data []byte) (docs []*yaml.Node, perr error, line int) {
-	defer func() {
-		if r := recover(); r != nil {
-			perr = fmt.Errorf("yaml decoder failed: %v", r)
+	docs, perr = workspace.DecodeNodes(data)
+	if perr != nil {
+		// yaml.v3 reports positions only in its message.
+		if m := reYAMLErrLine.FindStringSubmatch(perr.Error()); m != nil {
+			line, _ = strconv.Atoi(m[1])
 		}
-	}()
-	dec := yaml.NewDecoder(bytes.NewReader(data))
-	for {
-		var n yaml.Node
-		err := dec.Decode(&n)
-		if errors.Is(err, io.EOF) {
-			return docs, nil, 0
-		}
-		if err != nil {
-			// yaml.v3 reports positions only in its message.
-			if m := reYAMLErrLine.FindStringSubmatch(err.Error()); m != nil {
-				line, _ = strconv.Atoi(m[1])
-			}
-			return docs, err, line
-		}
-		docs = append(docs, &n)
 	}
+	return docs, perr, line
 }
 
 // load reads and parses a repo-relative file (cached).
@@ -94,7 +81,7 @@ func (s *scanner) load(rel string) (*srcFile, error) {
 	if f, ok := s.files[rel]; ok {
 		return f, nil
 	}
-	data, err := readLimited(filepath.Join(s.root, filepath.FromSlash(rel)))
+	data, err := s.readLimited(rel)
 	if err != nil {
 		return nil, err
 	}
@@ -113,8 +100,10 @@ func (s *scanner) load(rel string) (*srcFile, error) {
 	return f, nil
 }
 
-func readLimited(p string) ([]byte, error) {
-	fh, err := os.Open(p)
+// readLimited reads up to maxFileSize bytes of a repo-relative file,
+// never through a symlink out of the checkout.
+func (s *scanner) readLimited(rel string) ([]byte, error) {
+	fh, err := s.fs.Open(filepath.FromSlash(rel))
 	if err != nil {
 		return nil, err
 	}

@@ -14,6 +14,7 @@ import (
 	"github.com/render-check/render-check/internal/rendercache"
 	"github.com/render-check/render-check/internal/report"
 	"github.com/render-check/render-check/internal/resource"
+	"github.com/render-check/render-check/internal/rootfs"
 	"github.com/render-check/render-check/internal/workspace"
 )
 
@@ -140,7 +141,12 @@ func Scan(ctx context.Context, opts Options) (*Result, error) {
 			return nil, err
 		}
 	}
-	s := newScanner(opts.Root, opts.Keys)
+	rfs, err := rootfs.Open(opts.Root)
+	if err != nil {
+		return nil, err
+	}
+	defer rfs.Close()
+	s := newScanner(rfs, opts.Keys)
 	s.verdicts, s.hash = opts.Verdicts, opts.Hash
 	all := opts.Files
 	if all == nil {
@@ -149,7 +155,7 @@ func Scan(ctx context.Context, opts Options) (*Result, error) {
 		}
 	}
 	s.loadSopsConfigs(all)
-	files := listFiles(all, opts.Paths, opts.Root, allow.exclude)
+	files := listFiles(all, opts.Paths, rfs, allow.exclude)
 	if err := s.scanFiles(ctx, all, files); err != nil {
 		return nil, err
 	}

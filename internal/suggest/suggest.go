@@ -3,9 +3,8 @@
 package suggest
 
 import (
-	"os"
+	"io/fs"
 	"path"
-	"path/filepath"
 	"slices"
 	"strings"
 )
@@ -63,16 +62,19 @@ func distance(a, b string) int {
 }
 
 // Path suggests an existing repo path for a missing one: the nearest entry
-// of its parent directory under root (rel is slash-separated, relative to
-// root). It returns the suggested repo-relative path. Directory entries are
-// only listed, never followed.
-func Path(root, rel string) (string, bool) {
+// of its parent directory in fsys, the checkout (rel is slash-separated,
+// relative to its root). It returns the suggested repo-relative path.
+// Directory entries are only listed, never followed.
+func Path(fsys fs.FS, rel string) (string, bool) {
 	rel = path.Clean(rel)
 	if rel == "." || strings.HasPrefix(rel, "../") || path.IsAbs(rel) {
 		return "", false
 	}
 	dir, base := path.Split(rel)
-	entries, err := os.ReadDir(filepath.Join(root, filepath.FromSlash(dir)))
+	if dir = strings.TrimSuffix(dir, "/"); dir == "" {
+		dir = "."
+	}
+	entries, err := fs.ReadDir(fsys, dir)
 	if err != nil {
 		return "", false
 	}

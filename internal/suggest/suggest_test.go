@@ -32,14 +32,14 @@ func TestPathAndEntry(t *testing.T) {
 	if err := os.MkdirAll(filepath.Join(root, "_base", "kustomize", "worker"), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	got, ok := Path(root, "_base/kustomize/workr")
+	got, ok := Path(os.DirFS(root), "_base/kustomize/workr")
 	if !ok || got != "_base/kustomize/worker" {
 		t.Fatalf("Path = %q, %v", got, ok)
 	}
 	if e := Entry("../../_base/kustomize/workr", got); e != "../../_base/kustomize/worker" {
 		t.Fatalf("Entry = %q", e)
 	}
-	if _, ok := Path(root, "../etc/passwd"); ok {
+	if _, ok := Path(os.DirFS(root), "../etc/passwd"); ok {
 		t.Fatal("a path outside the root got a suggestion")
 	}
 }

@@ -5,7 +5,7 @@ import (
 	"testing"
 
 	"github.com/render-check/render-check/internal/kube"
-	"github.com/render-check/render-check/internal/resource"
+	"github.com/render-check/render-check/internal/workspace"
 )
 
 func TestArgoCDKindsWithoutCRDs(t *testing.T) {
@@ -13,7 +13,7 @@ func TestArgoCDKindsWithoutCRDs(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	objs, err := resource.DecodeAll([]byte(`apiVersion: argoproj.io/v1alpha1
+	objs, err := decodeObjects([]byte(`apiVersion: argoproj.io/v1alpha1
 kind: Application
 metadata: {name: web, namespace: argocd}
 spec:
@@ -46,4 +46,17 @@ spec: {sourceRepos: ['*']}
 	if ps := v.Validate(normalize(objs[2]).(map[string]any)); len(ps) != 0 {
 		t.Errorf("AppProject: %+v", ps)
 	}
+}
+
+// decodeObjects decodes the objects of a YAML stream with the workspace's
+// decoder.
+func decodeObjects(data []byte) ([]map[string]any, error) {
+	docs, err := workspace.ParseDocuments("", data)
+	var out []map[string]any
+	for _, d := range docs {
+		if d.Object != nil {
+			out = append(out, d.Object)
+		}
+	}
+	return out, err
 }

@@ -15,6 +15,7 @@ import (
 	"sync"
 
 	"github.com/render-check/render-check/internal/report"
+	"github.com/render-check/render-check/internal/rootfs"
 )
 
 // FilesResult is the outcome of ValidateFiles.
@@ -218,64 +219,122 @@ func (v *Validator) duplicateKey(obj map[string]any) string {
 
 // CRDsFromPaths reads CustomResourceDefinitions from files and directories
 // (recursively: .yaml, .yml, .json; hidden directories skipped). Relative
-// paths are resolved against root; sources are reported relative to root
+// paths are resolved against root and read through it (rootfs: never
+// through a symlink out of it); sources are reported relative to root
 // when inside it. Documents that are not valid YAML (templates) are ignored;
 // a CRD that cannot be converted is a schema/crd-invalid finding.
 func CRDsFromPaths(root string, paths []string) ([]CRDSchema, []report.Finding, error) {
 	var crds []CRDSchema
 	var findings []report.Finding
+	var rfs *rootfs.FS
 	for _, p := range paths {
-		abs := p
-		if !filepath.IsAbs(abs) {
-			abs = filepath.Join(root, p)
+		fsys, dir, name := hostPath(p)
+		switch {
+		case root != "" && !filepath.IsAbs(p):
+			if rfs == nil {
+				var err error
+				if rfs, err = rootfs.Open(root); err != nil {
+					return nil, nil, fmt.Errorf("reading CRDs: %w", err)
+				}
+				defer rfs.Close()
+			}
+			fsys, dir, name = rfs.IOFS(), path.Clean(filepath.ToSlash(p)), func(f string) string { return f }
+		case root != "":
+			spelled := name
+			name = func(f string) string {
+				s := spelled(f)
+				if rel, err := filepath.Rel(root, filepath.FromSlash(s)); err == nil && !strings.HasPrefix(rel, "..") {
+					return filepath.ToSlash(rel)
+				}
+				return s
+			}
 		}
 		// the whole repo (".") is scanned leniently: one unreadable file or
 		// dangling link must not stop the schema check; configured paths must read
 		lenient := p == "."
-		err := filepath.WalkDir(abs, func(path string, d fs.DirEntry, err error) error {
-			if err != nil {
-				if lenient && path != abs {
-					return nil
-				}
-				return err
-			}
-			if d.IsDir() {
-				if path != abs && strings.HasPrefix(d.Name(), ".") {
-					return filepath.SkipDir
-				}
-				return nil
-			}
-			switch strings.ToLower(filepath.Ext(path)) {
-			case ".yaml", ".yml", ".json":
-			default:
-				if path != abs {
-					return nil
-				}
-			}
-			data, err := os.ReadFile(path)
-			if err != nil {
-				if lenient {
-					return nil
-				}
-				return err
-			}
-			if !bytes.Contains(data, []byte("CustomResourceDefinition")) {
-				return nil
-			}
-			name := path
-			if rel, err := filepath.Rel(root, path); err == nil && !strings.HasPrefix(rel, "..") {
-				name = filepath.ToSlash(rel)
-			}
-			c, f := crdsInData(name, data)
-			crds = append(crds, c...)
-			findings = append(findings, f...)
-			return nil
-		})
+		st, err := fs.Stat(fsys, dir)
 		if err != nil {
 			return nil, nil, fmt.Errorf("reading CRDs: %w", err)
 		}
+		files := []string{dir} // a file named is read whatever its extension
+		if st.IsDir() {
+			if files, err = ManifestFiles(fsys, dir, lenient); err != nil {
+				return nil, nil, fmt.Errorf("reading CRDs: %w", err)
+			}
+		}
+		for _, f := range files {
+			data, err := fs.ReadFile(fsys, f)
+			if err != nil {
+				if lenient {
+					continue
+				}
+				return nil, nil, fmt.Errorf("reading CRDs: %w", err)
+			}
+			if !bytes.Contains(data, []byte("CustomResourceDefinition")) {
+				continue
+			}
+			c, f := crdsInData(name(f), data)
+			crds = append(crds, c...)
+			findings = append(findings, f...)
+		}
 	}
 	return crds, findings, nil
+}
+
+// hostPath maps a path the user names (absolute, or relative to the
+// working directory) to the host filesystem, a slash name in it and the
+// inverse for reporting.
+func hostPath(p string) (fs.FS, string, func(string) string) {
+	abs, err := filepath.Abs(p)
+	if err != nil {
+		abs = p
+	}
+	vol := filepath.VolumeName(abs)
+	fsys := os.DirFS(vol + string(filepath.Separator))
+	rel := strings.TrimPrefix(filepath.ToSlash(abs[len(vol):]), "/")
+	if rel == "" {
+		rel = "."
+	}
+	clean := filepath.ToSlash(filepath.Clean(p))
+	return fsys, rel, func(f string) string {
+		// report under the spelling the user gave
+		if f == rel {
+			return clean
+		}
+		if rest, ok := strings.CutPrefix(f, rel+"/"); ok {
+			return path.Join(clean, rest)
+		}
+		return f
+	}
+}
+
+// ManifestFiles walks dir of fsys (a slash path, "." for its top) and
+// returns the .yaml, .yml and .json files under it in lexical walk order,
+// hidden directories below dir skipped: the one walk of a manifest tree
+// (validate's and diff's arguments, CRD paths). With lenient, entries
+// below dir that cannot be read are skipped instead of failing the walk.
+func ManifestFiles(fsys fs.FS, dir string, lenient bool) ([]string, error) {
+	var out []string
+	err := fs.WalkDir(fsys, dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			if lenient && p != dir {
+				return nil
+			}
+			return err
+		}
+		if d.IsDir() {
+			if p != dir && strings.HasPrefix(d.Name(), ".") {
+				return fs.SkipDir
+			}
+			return nil
+		}
+		switch strings.ToLower(path.Ext(p)) {
+		case ".yaml", ".yml", ".json":
+			out = append(out, p)
+		}
+		return nil
+	})
+	return out, err
 }
 
 // CRDsFromFiles reads the CustomResourceDefinitions of a checkout's file

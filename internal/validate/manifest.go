@@ -49,7 +49,8 @@ type Chunk struct {
 
 // SplitDocuments splits a YAML stream on "---" lines, as kubeconform does,
 // so that a syntax error only affects its own document and documents can be
-// parsed in parallel.
+// parsed in parallel. Deliberately not the workspace decoder: kubeconform's
+// splitter, for fidelity of `validate` on arbitrary files.
 func SplitDocuments(data []byte) []Chunk {
 	var out []Chunk
 	_ = StreamDocuments(bytes.NewReader(data), func(c Chunk) error {

@@ -4,7 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
+	"io/fs"
 	"path"
 	"path/filepath"
 	"regexp"
@@ -86,7 +86,7 @@ func (r *Workspace) DiscoverClusters() ([]ClusterDir, string, error) {
 
 // matchClusters expands cluster globs into clusters.
 func (r *Workspace) matchClusters(globs []string, namePattern string) ([]ClusterDir, error) {
-	fsys := os.DirFS(r.Root)
+	fsys := r.fsys
 	byName := map[string]*ClusterDir{}
 	globOf := map[string]string{}
 	for _, g := range globs {
@@ -103,8 +103,8 @@ func (r *Workspace) matchClusters(globs []string, namePattern string) ([]Cluster
 			matches = []string{"."}
 		}
 		for _, m := range matches {
-			st, err := os.Lstat(r.Abs(m))
-			if err != nil || st.Mode()&os.ModeSymlink != 0 {
+			st, err := fs.Lstat(fsys, m)
+			if err != nil || st.Mode()&fs.ModeSymlink != 0 {
 				continue // symlinks are never followed: they may point outside the checkout
 			}
 			base := path.Base(m)
@@ -246,10 +246,10 @@ func isYAMLName(n string) bool {
 	return ext == ".yaml" || ext == ".yml"
 }
 
-// IsChartDir reports whether the directory at the absolute path dir is a
-// Helm chart (has a Chart.yaml file).
-func IsChartDir(dir string) bool {
-	st, err := os.Lstat(filepath.Join(dir, "Chart.yaml"))
+// IsChartDir reports whether the directory dir (a slash path relative to
+// the root) is a Helm chart (has a Chart.yaml file that is no symlink).
+func (r *Workspace) IsChartDir(dir string) bool {
+	st, err := fs.Lstat(r.fsys, path.Join(dir, "Chart.yaml"))
 	return err == nil && st.Mode().IsRegular()
 }
 

@@ -6,11 +6,11 @@ import (
 	"encoding/hex"
 	"fmt"
 	"io/fs"
-	"os"
-	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/render-check/render-check/internal/rootfs"
 )
 
 // Files lists the regular files of the checkout, relative to root with
@@ -19,7 +19,12 @@ import (
 // that skips .git directories. Files deleted in the work tree, symlinks and
 // submodules are left out. Use a Workspace's Files to list once per run.
 func Files(ctx context.Context, root string) ([]string, error) {
-	list, err := listFiles(ctx, Git{Dir: root}, root)
+	rfs, err := rootfs.Open(root)
+	if err != nil {
+		return nil, fmt.Errorf("listing files: %w", err)
+	}
+	defer rfs.Close()
+	list, err := listFiles(ctx, Git{Dir: root}, rfs.IOFS())
 	if err != nil {
 		return nil, err
 	}
@@ -35,29 +40,26 @@ type fileList struct {
 	blobs map[string]string
 }
 
-func listFiles(ctx context.Context, g Git, root string) (*fileList, error) {
-	if l, ok := gitFiles(ctx, g, root); ok {
+// listFiles lists the files of fsys, the checkout's root (g runs git there).
+func listFiles(ctx context.Context, g Git, fsys fs.FS) (*fileList, error) {
+	if l, ok := gitFiles(ctx, g, fsys); ok {
 		return l, nil
 	}
 	var out []string
-	err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+	err := fs.WalkDir(fsys, ".", func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
 		}
 		if d.IsDir() {
 			if d.Name() == ".git" {
-				return filepath.SkipDir
+				return fs.SkipDir
 			}
 			return nil
 		}
 		if !d.Type().IsRegular() {
 			return nil
 		}
-		rel, err := filepath.Rel(root, p)
-		if err != nil {
-			return err
-		}
-		out = append(out, filepath.ToSlash(rel))
+		out = append(out, p)
 		return nil
 	})
 	if err != nil {
@@ -70,7 +72,7 @@ func listFiles(ctx context.Context, g Git, root string) (*fileList, error) {
 // gitFiles asks git for the file list; ok is false when git cannot answer
 // for root (no git, not a work tree, or root is ignored by its repository,
 // e.g. a generated tree under an ignored build directory).
-func gitFiles(ctx context.Context, g Git, root string) (*fileList, bool) {
+func gitFiles(ctx context.Context, g Git, fsys fs.FS) (*fileList, bool) {
 	if out, err := g.Run(ctx, "rev-parse", "--is-inside-work-tree"); err != nil || strings.TrimSpace(out) != "true" {
 		return nil, false
 	}
@@ -111,7 +113,7 @@ func gitFiles(ctx context.Context, g Git, root string) (*fileList, bool) {
 		}
 	}
 	l.paths = slices.DeleteFunc(l.paths, func(p string) bool {
-		st, err := os.Lstat(filepath.Join(root, filepath.FromSlash(p)))
+		st, err := fs.Lstat(fsys, p)
 		return err != nil || !st.Mode().IsRegular() // deleted in the work tree, symlink or submodule
 	})
 	slices.Sort(l.paths)

@@ -95,3 +95,70 @@ func TestOverlayReadsAndHashes(t *testing.T) {
 		t.Fatalf("disk changed: %q", disk)
 	}
 }
+
+// A WithOverlay view reads and hashes the overlaid files as their new
+// content, everywhere (documents, TrackedHash, CRDs), and shares with the
+// workspace what it parsed of the other files; the workspace itself is
+// unchanged.
+func TestWithOverlayView(t *testing.T) {
+	root := t.TempDir()
+	crd := "apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\nmetadata: {name: widgets.example.com}\n"
+	for rel, data := range map[string]string{"a.yaml": "x: 1\n", "b.yaml": "y: 1\n", "crd.yaml": crd} {
+		if err := os.WriteFile(filepath.Join(root, rel), []byte(data), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, args := range [][]string{{"init", "-q"}, {"add", "."}} {
+		if out, err := exec.Command("git", append([]string{"-C", root}, args...)...).CombinedOutput(); err != nil {
+			t.Fatalf("git %v: %v %s", args, err, out)
+		}
+	}
+	ws, err := Open(t.Context(), root, Settings{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	before, err := ws.Documents("a.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	other, _ := ws.Documents("b.yaml")
+	if crds, _ := ws.CRDs(t.Context()); len(crds) != 1 {
+		t.Fatalf("CRDs before: %d", len(crds))
+	}
+	if _, ok := ws.TrackedHash("a.yaml"); !ok {
+		t.Fatal("a.yaml is tracked and unmodified: TrackedHash must know it")
+	}
+
+	view := ws.WithOverlay(t.Context(), map[string][]byte{"a.yaml": []byte("x: 2\n")})
+	docs, err := view.Documents("a.yaml")
+	if err != nil || len(docs) != 1 || fmt.Sprint(docs[0].Object["x"]) != "2" {
+		t.Fatalf("view documents %+v %v", docs, err)
+	}
+	if b, _ := view.ReadFile("a.yaml"); string(b) != "x: 2\n" {
+		t.Fatalf("view read %q", b)
+	}
+	if h, _ := view.Hash(t.Context(), "a.yaml"); h != BlobID([]byte("x: 2\n")) {
+		t.Fatalf("view hash %s", h)
+	}
+	if _, ok := view.TrackedHash("a.yaml"); ok {
+		t.Fatal("TrackedHash gave git's blob id of an overlaid file (the content before the edit)")
+	}
+	if shared, _ := view.Documents("b.yaml"); &shared[0] != &other[0] {
+		t.Error("the view parsed b.yaml again: it is not overlaid, its documents are shared")
+	}
+	if again, _ := ws.Documents("a.yaml"); &again[0] != &before[0] || fmt.Sprint(again[0].Object["x"]) != "1" {
+		t.Errorf("the workspace changed with its view: %+v", again)
+	}
+	if crds, _ := view.CRDs(t.Context()); len(crds) != 1 {
+		t.Errorf("view CRDs: %d, want the workspace's 1", len(crds))
+	}
+
+	// an overlay that removes the CRD: the view's CRDs are its own
+	gone := ws.WithOverlay(t.Context(), map[string][]byte{"crd.yaml": []byte("kind: ConfigMap\n")})
+	if crds, _ := gone.CRDs(t.Context()); len(crds) != 0 {
+		t.Errorf("view without the CRD still has %d", len(crds))
+	}
+	if crds, _ := ws.CRDs(t.Context()); len(crds) != 1 {
+		t.Errorf("workspace CRDs after a view: %d", len(crds))
+	}
+}

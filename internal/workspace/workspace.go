@@ -29,9 +29,9 @@ type Settings struct {
 	// Config is the loaded configuration (nil: defaults).
 	Config *config.Config
 	// FS, when set, is the filesystem every read of the workspace goes
-	// through, rooted at the root; nil means the host filesystem under the
-	// root. This is where a rooted, symlink-refusing filesystem (the
-	// untrusted-checkout containment) plugs in.
+	// through, rooted at the root; nil means the root opened with rootfs
+	// (the one contained reader: nothing is read through a symlink out of
+	// the checkout).
 	FS fs.FS
 	// Overlay maps slash paths relative to the root, of existing files, to
 	// the content every read of the workspace sees instead of the file on
@@ -111,7 +111,13 @@ func Open(ctx context.Context, root string, s Settings) (*Workspace, error) {
 	facts := g.facts(ctx)
 	fsys := s.FS
 	if fsys == nil {
-		fsys = os.DirFS(abs)
+		// the os.Root stays open for the workspace's life (no Close: it is
+		// shared by every stage) and is released with it
+		rfs, err := rootfs.Open(abs)
+		if err != nil {
+			return nil, fmt.Errorf("root: %w", err)
+		}
+		fsys = rfs.IOFS()
 	}
 	if len(s.Overlay) > 0 {
 		fsys = rootfs.OverlayFS(fsys, s.Overlay)
@@ -129,6 +135,61 @@ func Open(ctx context.Context, root string, s Settings) (*Workspace, error) {
 	return w, nil
 }
 
+// WithOverlay returns a view of the workspace in which the files named in
+// overlay (slash paths relative to the root, of existing files) read as the
+// given content, as Settings.Overlay does (on top of the workspace's own
+// overlay, if any). The view shares what does not depend on those files:
+// git facts, the file list, and the documents parsed and the hashes computed
+// so far of every other file; facts that may (the CRDs unless no overlaid
+// file holds one, what packages above keep with Memo) are computed again
+// by the view. A bump renders twice, before
+// and with its edits, and parses the checkout once.
+func (w *Workspace) WithOverlay(ctx context.Context, overlay map[string][]byte) *Workspace {
+	_, _ = w.Files(ctx) // listed once, shared (an error is the view's too)
+	merged := make(map[string][]byte, len(w.overlay)+len(overlay))
+	for k, v := range w.overlay {
+		merged[k] = v
+	}
+	for k, v := range overlay {
+		merged[k] = v
+	}
+	v := &Workspace{Root: w.Root, Config: w.Config, Git: w.Git, Origin: w.Origin, Head: w.Head,
+		git: w.git, fsys: rootfs.OverlayFS(w.fsys, overlay), urls: w.urls, overlay: merged,
+		files: w.files, filesErr: w.filesErr, docs: map[string]*parsed{}, hashes: map[string]string{}}
+	v.filesOnce.Do(func() {})
+	// the CRDs stay those of the workspace when no overlaid file, before
+	// or after, can hold one (the scan looks at no other file)
+	shareCRDs := true
+	for k, b := range overlay {
+		old, err := w.ReadFile(k)
+		if err != nil || bytes.Contains(old, []byte(crdKind)) || bytes.Contains(b, []byte(crdKind)) {
+			shareCRDs = false
+		}
+	}
+	w.mu.Lock()
+	if shareCRDs {
+		v.crds = w.crds
+	}
+	defer w.mu.Unlock()
+	for k, p := range w.docs {
+		if _, ok := overlay[k]; !ok {
+			v.docs[k] = p
+		}
+	}
+	for k, h := range w.hashes {
+		if _, ok := overlay[k]; !ok {
+			v.hashes[k] = h
+		}
+	}
+	return v
+}
+
+// overlaid reports whether the overlay replaces the file rel.
+func (w *Workspace) overlaid(rel string) bool {
+	_, ok := w.overlay[rel]
+	return ok
+}
+
 // GitRunner returns the git runner of the checkout.
 func (w *Workspace) GitRunner() Git { return w.git }
 
@@ -139,7 +200,7 @@ func (w *Workspace) FS() fs.FS { return w.fsys }
 // Files returns the checkout's file list (see the package function Files),
 // listed once per workspace. The slice is shared: do not modify it.
 func (w *Workspace) Files(ctx context.Context) ([]string, error) {
-	w.filesOnce.Do(func() { w.files, w.filesErr = listFiles(ctx, w.git, w.Root) })
+	w.filesOnce.Do(func() { w.files, w.filesErr = listFiles(ctx, w.git, w.fsys) })
 	if w.filesErr != nil {
 		return nil, w.filesErr
 	}
@@ -158,7 +219,7 @@ func (w *Workspace) Hash(ctx context.Context, rel string) (string, error) {
 	if _, err := w.Files(ctx); err != nil {
 		return "", err
 	}
-	if h, ok := w.files.blobs[rel]; ok && w.overlay[rel] == nil {
+	if h, ok := w.files.blobs[rel]; ok && !w.overlaid(rel) {
 		return h, nil
 	}
 	w.mu.Lock()
@@ -241,6 +302,9 @@ func hiddenDir(rel string) bool {
 	return false
 }
 
+// crdKind is the text every file holding a CRD contains.
+const crdKind = "CustomResourceDefinition"
+
 // crdScan is the CRDs found in the checkout, once.
 type crdScan struct {
 	objs []map[string]any
@@ -264,7 +328,7 @@ func (w *Workspace) CRDs(ctx context.Context) ([]map[string]any, error) {
 	}
 	for _, f := range files {
 		data, err := w.ReadFile(f)
-		if err != nil || !bytes.Contains(data, []byte("CustomResourceDefinition")) {
+		if err != nil || !bytes.Contains(data, []byte(crdKind)) {
 			continue
 		}
 		docs, _ := w.Documents(f)
@@ -343,9 +407,13 @@ func (r *Workspace) Abs(rel string) string {
 	return filepath.Join(r.Root, filepath.FromSlash(rel))
 }
 
-// Exists reports whether a repo-relative path exists.
+// Exists reports whether a repo-relative path exists (inside the root:
+// never through a symlink out of it).
 func (r *Workspace) Exists(rel string) bool {
-	_, err := os.Stat(r.Abs(rel))
+	if rel == "" {
+		rel = "."
+	}
+	_, err := fs.Stat(r.fsys, rel)
 	return err == nil
 }
 
@@ -371,10 +439,13 @@ func (w *Workspace) Memo(key any, compute func() (any, error)) (any, error) {
 }
 
 // TrackedHash returns git's blob id of a file git tracks unmodified in the
-// work tree, without reading it; ok is false for any other file (hash it
-// with Hash or BlobID).
+// work tree, without reading it; ok is false for any other file, and for
+// a file the overlay replaces (hash it with Hash or BlobID).
 func (w *Workspace) TrackedHash(rel string) (string, bool) {
 	if _, err := w.Files(context.Background()); err != nil {
+		return "", false
+	}
+	if w.overlaid(rel) {
 		return "", false
 	}
 	h, ok := w.files.blobs[rel]

@@ -1,7 +1,6 @@
 package yamlpos
 
 import (
-	"path/filepath"
 	"regexp"
 	"strings"
 
@@ -34,7 +33,7 @@ func (ix *Index) ValuesKeyAt(root, template string, line int, valuesFiles []stri
 	if template == "" || line <= 0 || len(valuesFiles) == 0 {
 		return ValuesKey{}, false
 	}
-	f := ix.load(filepath.Join(root, filepath.FromSlash(template)))
+	f := ix.load(root, template)
 	if f == nil {
 		return ValuesKey{}, false
 	}
@@ -63,7 +62,7 @@ func (ix *Index) ValuesKeyLine(root string, valuesFiles []string, path []string)
 		if strings.Contains(vf, "://") {
 			continue
 		}
-		f := ix.load(filepath.Join(root, filepath.FromSlash(vf)))
+		f := ix.load(root, vf)
 		if f == nil || len(f.docs) == 0 {
 			continue
 		}

@@ -8,10 +8,6 @@
 package yamlpos
 
 import (
-	"bytes"
-	"errors"
-	"io"
-	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -21,6 +17,8 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/render-check/render-check/internal/resource"
+	"github.com/render-check/render-check/internal/rootfs"
+	"github.com/render-check/render-check/internal/workspace"
 )
 
 // Index caches parsed source files. The zero value is not usable; use
@@ -28,10 +26,15 @@ import (
 type Index struct {
 	mu    sync.Mutex
 	files map[string]*fileEntry
+	// roots are the roots files are read under, opened once: a file is
+	// never read through a symlink out of its root.
+	roots map[string]*rootfs.FS
 }
 
 // NewIndex returns an empty Index.
-func NewIndex() *Index { return &Index{files: map[string]*fileEntry{}} }
+func NewIndex() *Index {
+	return &Index{files: map[string]*fileEntry{}, roots: map[string]*rootfs.FS{}}
+}
 
 // defaultIndex backs the package-level FieldLine. It only caches file
 // contents, invalidated by size and modification time.
@@ -56,7 +59,7 @@ func (ix *Index) FieldLine(root string, origin resource.Origin, kind, name strin
 	if origin.File == "" || origin.Chart != "" {
 		return origin.Line // a remote chart's object: the line that chose the chart
 	}
-	f := ix.load(filepath.Join(root, filepath.FromSlash(origin.File)))
+	f := ix.load(root, origin.File)
 	if f == nil {
 		return origin.Line
 	}
@@ -89,39 +92,50 @@ type document struct {
 	root       *yaml.Node
 }
 
-func (ix *Index) load(path string) *fileEntry {
-	st, err := os.Stat(path)
+// load returns the parsed file rel (a slash path relative to root), read
+// through the root (cached by size and modification time); nil when it
+// cannot be read.
+func (ix *Index) load(root, rel string) *fileEntry {
+	ix.mu.Lock()
+	rfs, ok := ix.roots[root]
+	if !ok {
+		rfs, _ = rootfs.Open(root) // kept for the Index's life
+		ix.roots[root] = rfs
+	}
+	ix.mu.Unlock()
+	if rfs == nil {
+		return nil
+	}
+	name := filepath.FromSlash(rel)
+	st, err := rfs.Stat(name)
 	if err != nil || st.IsDir() {
 		return nil
 	}
+	key := filepath.Join(root, name)
 	ix.mu.Lock()
-	f := ix.files[path]
+	f := ix.files[key]
 	if f == nil || f.size != st.Size() || !f.modTime.Equal(st.ModTime()) {
 		f = &fileEntry{size: st.Size(), modTime: st.ModTime()}
-		ix.files[path] = f
+		ix.files[key] = f
 	}
 	ix.mu.Unlock()
-	f.once.Do(func() { f.parse(path) })
+	f.once.Do(func() { f.parse(rfs, name) })
 	return f
 }
 
-func (f *fileEntry) parse(path string) {
-	data, err := os.ReadFile(path)
+func (f *fileEntry) parse(rfs *rootfs.FS, name string) {
+	data, err := rfs.ReadFile(name)
 	if err != nil {
 		return
 	}
-	dec := yaml.NewDecoder(bytes.NewReader(data))
+	nodes, err := workspace.DecodeNodes(data)
+	if err != nil {
+		// Not YAML (e.g. a Helm template): fall back to text search.
+		f.lines = strings.Split(string(data), "\n")
+		return
+	}
 	docs := []*document{}
-	for {
-		var n yaml.Node
-		if err := dec.Decode(&n); err != nil {
-			if errors.Is(err, io.EOF) {
-				break
-			}
-			// Not YAML (e.g. a Helm template): fall back to text search.
-			f.lines = strings.Split(string(data), "\n")
-			return
-		}
+	for _, n := range nodes {
 		if len(n.Content) == 0 {
 			continue
 		}

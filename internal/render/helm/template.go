@@ -191,6 +191,7 @@ func chartCRDs(ch *chart.Chart, own bool) []ChartCRD {
 		if c.File == nil {
 			continue
 		}
+		// deliberately not the workspace decoder: the splitter Helm and Argo CD use on chart output, for fidelity
 		rd := utilyaml.NewYAMLReader(bufio.NewReader(bytes.NewReader(c.File.Data)))
 		for {
 			doc, err := rd.Read()
@@ -327,6 +328,7 @@ func isTestHook(h *release.Hook) bool {
 // parseManifests splits helm's output into objects as Argo CD does: empty
 // and null documents are skipped, a document without kind is an error.
 func parseManifests(out []byte, m *sourceMapper) ([]Manifest, error) {
+	// deliberately not the workspace decoder: the splitter Helm and Argo CD use on chart output, for fidelity
 	rd := utilyaml.NewYAMLReader(bufio.NewReader(bytes.NewReader(out)))
 	var ms []Manifest
 	for {

@@ -12,7 +12,7 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/render-check/render-check/internal/resource"
+	"github.com/render-check/render-check/internal/workspace"
 )
 
 // crdSource is one pinned upstream Go module and the CRD manifests taken
@@ -243,7 +243,7 @@ func generateCatalog(out, upstream string) error {
 	taken := map[string]map[string]bool{}
 	for _, src := range files {
 		f := src.File
-		objs, err := resource.DecodeAll(src.Data)
+		objs, err := decodeObjects(src.Data)
 		if err != nil {
 			return fmt.Errorf("%s@%s %s: %w", src.Module, src.Version, f, err)
 		}
@@ -396,4 +396,17 @@ func trimSchema(s map[string]any) map[string]any {
 		}
 	}
 	return out
+}
+
+// decodeObjects decodes the objects of a YAML stream with the workspace's
+// one decoder.
+func decodeObjects(data []byte) ([]map[string]any, error) {
+	docs, err := workspace.ParseDocuments("", data)
+	var out []map[string]any
+	for _, d := range docs {
+		if d.Object != nil {
+			out = append(out, d.Object)
+		}
+	}
+	return out, err
 }

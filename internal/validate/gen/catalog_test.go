@@ -5,8 +5,6 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-
-	"github.com/render-check/render-check/internal/resource"
 )
 
 // TestVendoredSources: every vendored file is the pinned upstream blob,
@@ -35,7 +33,7 @@ func TestVendoredSources(t *testing.T) {
 				t.Error(err)
 				continue
 			}
-			objs, err := resource.DecodeAll(data)
+			objs, err := decodeObjects(data)
 			if err != nil {
 				t.Errorf("%s: %v", f.Path, err)
 				continue
