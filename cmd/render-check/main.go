@@ -22,6 +22,7 @@ func main() {
 	restore := filterLibraryStderr()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	stopProfile := startProfile(stderr)
+	stopGC := tuneGC()
 	stopGuard, err := startMemoryGuard(stderr)
 	if err != nil {
 		fmt.Fprintln(stderr, "render-check:", err)
@@ -29,6 +30,7 @@ func main() {
 	}
 	code := run(ctx, os.Args[1:], os.Stdin, os.Stdout, stderr)
 	stopGuard()
+	stopGC()
 	stopProfile()
 	stop()
 	restore()

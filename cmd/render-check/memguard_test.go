@@ -5,6 +5,7 @@ import (
 	"errors"
 	"os"
 	"os/exec"
+	"runtime/debug"
 	"strings"
 	"testing"
 )
@@ -62,6 +63,44 @@ func TestParseMemory(t *testing.T) {
 	for _, in := range []string{"", "-1", "lots", "1.5G", "99999999999G"} {
 		if _, err := parseMemory(in); err == nil {
 			t.Errorf("parseMemory(%q) accepted", in)
+		}
+	}
+}
+
+// TestTuneGC: the collector's relaxed target, set unless GOGC is; it
+// falls back towards Go's default as the live heap nears the budget.
+func TestTuneGC(t *testing.T) {
+	defer debug.SetGCPercent(debug.SetGCPercent(100))
+	if old, ok := os.LookupEnv("GOGC"); ok {
+		os.Unsetenv("GOGC")
+		t.Cleanup(func() { os.Setenv("GOGC", old) })
+	}
+	stop := tuneGC()
+	got := debug.SetGCPercent(100)
+	stop()
+	if got != gcPercent {
+		t.Errorf("GC percent %d, want %d", got, gcPercent)
+	}
+	t.Setenv("GOGC", "50")
+	debug.SetGCPercent(50)
+	tuneGC()()
+	if got := debug.SetGCPercent(100); got != 50 {
+		t.Errorf("with GOGC=50 the GC percent became %d", got)
+	}
+	const mib = 1 << 20
+	for _, tc := range []struct {
+		live, budget int64
+		want         int
+	}{
+		{0, 1024 * mib, gcPercent},
+		{100 * mib, 1024 * mib, gcPercent}, // room for 5x
+		{300 * mib, 1024 * mib, 225},       // 1024/300 = 3.4x: 241 -> 225
+		{512 * mib, 1024 * mib, 100},       // no room: Go's default
+		{2048 * mib, 1024 * mib, 100},      // never below the default
+		{100 * mib, 150 * mib, 100},        // a small guard
+	} {
+		if got := gcPercentFor(tc.live, tc.budget); got != tc.want {
+			t.Errorf("gcPercentFor(%d MiB, %d MiB) = %d, want %d", tc.live/mib, tc.budget/mib, got, tc.want)
 		}
 	}
 }

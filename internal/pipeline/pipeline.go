@@ -236,18 +236,47 @@ func Check(ctx context.Context, opts Options) (*report.Report, error) {
 	}
 	in := &check.Input{Root: opts.Root, Config: opts.Config, Workspace: ws, Clusters: rendered,
 		Images: opts.Images, Platforms: opts.Platforms, ChangedFiles: changed, Verdicts: opts.Cache.Verdicts()}
-	for _, st := range Stages() {
-		start := time.Now()
-		opts.progress(Progress{Stage: st.Name, Message: "checking"})
-		in.Progress = nil
+	// the stages are independent (each only reads the rendered clusters
+	// and the workspace): they run at once, so the cores are busy while a
+	// stage is serial or waits on a registry; results and the progress of
+	// their ends are taken in stage order
+	stages := Stages()
+	type stageOut struct {
+		res     check.Result
+		err     error
+		elapsed time.Duration
+		done    chan struct{}
+	}
+	outs := make([]*stageOut, len(stages))
+	for i, st := range stages {
+		o := &stageOut{done: make(chan struct{})}
+		outs[i] = o
+		sin := *in
+		sin.Progress = nil
 		if unit, ok := stageUnits[st.Name]; ok {
-			in.Progress = opts.countProgress(st.Name, unit, true)
+			sin.Progress = opts.countProgress(st.Name, unit, true)
 		}
-		res, err := st.Run(ctx, in)
+		opts.progress(Progress{Stage: st.Name, Message: "checking"})
+		go func() {
+			defer close(o.done)
+			start := time.Now()
+			o.res, o.err = st.Run(ctx, &sin)
+			o.elapsed = time.Since(start)
+		}()
+	}
+	var stop error
+	for i, st := range stages {
+		o := outs[i]
+		<-o.done
+		if stop != nil {
+			continue // wait for every stage before returning
+		}
+		res, err := o.res, o.err
 		fs, skipped := res.Findings, res.Skipped
 		var cfgErr *check.ConfigError
 		if errors.As(err, &cfgErr) {
-			return nil, err // a bad configuration stops the run (exit 2)
+			stop = err // a bad configuration stops the run (exit 2)
+			continue
 		}
 		msg := fmt.Sprintf("%d findings", len(fs))
 		switch {
@@ -256,10 +285,11 @@ func Check(ctx context.Context, opts Options) (*report.Report, error) {
 		case skipped != "":
 			msg += ", skipped: " + skipped
 		}
-		opts.progress(Progress{Stage: st.Name, Done: true, Elapsed: time.Since(start), Message: msg})
+		opts.progress(Progress{Stage: st.Name, Done: true, Elapsed: o.elapsed, Message: msg})
 		if err != nil {
 			if ctx.Err() != nil {
-				return nil, fmt.Errorf("%s check: %w", st.Name, err)
+				stop = fmt.Errorf("%s check: %w", st.Name, err)
+				continue
 			}
 			rep.Findings = append(rep.Findings, report.Finding{
 				Rule: st.Name + "/failed", Severity: report.SeverityError,
@@ -271,6 +301,9 @@ func Check(ctx context.Context, opts Options) (*report.Report, error) {
 			rep.Skipped = append(rep.Skipped, st.Name+": "+skipped)
 		}
 		rep.Findings = append(rep.Findings, fs...)
+	}
+	if stop != nil {
+		return nil, stop
 	}
 	rep.Notes = append(rep.Notes, in.Verdicts.Notes()...)
 	if rep.Summary.Cache != nil {

@@ -44,9 +44,10 @@ type overlayFS struct {
 
 // newOverlayFS layers memory over the rooted checkout: no read leaves the
 // root (extra names the directories outside it that may be read, the
-// clones kustomize makes of allowed remote bases).
-func newOverlayFS(rfs *rootfs.FS, root string, extra func(string) bool) *overlayFS {
-	return &overlayFS{FileSystem: rootfs.Kustomize(rfs, extra), rfs: rfs, root: root, mem: map[string][]byte{}, read: map[string]bool{}}
+// clones kustomize makes of allowed remote bases). Reads of the checkout
+// are answered from cache, shared by the builds of one run.
+func newOverlayFS(rfs *rootfs.FS, root string, extra func(string) bool, cache *rootfs.KustomizeCache) *overlayFS {
+	return &overlayFS{FileSystem: rootfs.KustomizeCached(rfs, extra, cache), rfs: rfs, root: root, mem: map[string][]byte{}, read: map[string]bool{}}
 }
 
 func (o *overlayFS) virtual(path string) ([]byte, bool) {

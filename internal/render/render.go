@@ -117,8 +117,10 @@ type renderer struct {
 	repoCRDs    []map[string]any
 	network     netpolicy.Policy
 	fs          *rootfs.FS
-	cache       *rendercache.Cache
-	checker     *rendercache.Checker
+	// kreads keeps what kustomize read of fs, for every build of the run
+	kreads  *rootfs.KustomizeCache
+	cache   *rendercache.Cache
+	checker *rendercache.Checker
 	// readOnlyCache: results are looked up, never stored (an overlay).
 	readOnlyCache bool
 	// selectApp is Options.Select; skipped counts the apps it refused.
@@ -210,7 +212,7 @@ func Render(ctx context.Context, opts Options) (*Result, error) {
 		rfs = rfs.WithOverlay(opts.Overlay)
 		hopts = append(hopts, helm.WithOverlay(rp.Root, opts.Overlay))
 	}
-	r := &renderer{repo: rp, cfg: cfg, build: build, network: network, fs: rfs, lines: newLineIndex(), parallel: par,
+	r := &renderer{repo: rp, cfg: cfg, build: build, network: network, fs: rfs, kreads: rootfs.NewKustomizeCache(), lines: newLineIndex(), parallel: par,
 		helm: helm.NewRenderer(cacheDir, hopts...), progress: opts.Progress, selectApp: opts.Select, cache: opts.Cache, preset: opts.Apps}
 	if r.cache != nil {
 		// with an overlay (a bump's edits in memory) the cache is read

@@ -1,11 +1,13 @@
 package rootfs
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io/fs"
 	"path/filepath"
 	"sort"
+	"sync"
 
 	"sigs.k8s.io/kustomize/kyaml/filesys"
 )
@@ -21,10 +23,56 @@ func Kustomize(f *FS, extra func(abs string) bool) filesys.FileSystem {
 	return &kfs{f: f, extra: extra, disk: filesys.MakeFsOnDisk()}
 }
 
+// KustomizeCache keeps, for one run over an unchanging checkout, what the
+// kustomize adapters sharing it read inside the root: each file's content,
+// and the answers of CleanedAbs, IsDir and Exists. Every overlay of a
+// shared base then reads the base once per run instead of once per build.
+// Reads of the extra directories (clones) and failed reads are not kept.
+// Safe for concurrent use.
+type KustomizeCache struct {
+	mu    sync.Mutex
+	files map[string][]byte
+	abs   map[string]cleanedAbs
+	dirs  map[string]bool
+	exist map[string]bool
+}
+
+type cleanedAbs struct {
+	dir  filesys.ConfirmedDir
+	file string
+}
+
+// NewKustomizeCache returns an empty cache for KustomizeCached.
+func NewKustomizeCache() *KustomizeCache {
+	return &KustomizeCache{files: map[string][]byte{}, abs: map[string]cleanedAbs{}, dirs: map[string]bool{}, exist: map[string]bool{}}
+}
+
+// KustomizeCached is Kustomize answering from c what an adapter sharing c
+// already read. c must only be shared by adapters over the same f.
+func KustomizeCached(f *FS, extra func(abs string) bool, c *KustomizeCache) filesys.FileSystem {
+	return &kfs{f: f, extra: extra, disk: filesys.MakeFsOnDisk(), cache: c}
+}
+
 type kfs struct {
 	f     *FS
 	extra func(string) bool
 	disk  filesys.FileSystem
+	cache *KustomizeCache // nil: no cache
+}
+
+// cachedBool answers from m (under c.mu) or computes and keeps the answer.
+func (c *KustomizeCache) cachedBool(m map[string]bool, p string, compute func() bool) bool {
+	c.mu.Lock()
+	v, ok := m[p]
+	c.mu.Unlock()
+	if ok {
+		return v
+	}
+	v = compute()
+	c.mu.Lock()
+	m[p] = v
+	c.mu.Unlock()
+	return v
 }
 
 // outside reports whether abs is one of the extra directories.
@@ -53,8 +101,14 @@ func (k *kfs) IsDir(p string) bool {
 	if k.outside(p) {
 		return k.disk.IsDir(p)
 	}
-	st, err := k.f.Stat(p)
-	return err == nil && st.IsDir()
+	isDir := func() bool {
+		st, err := k.f.Stat(p)
+		return err == nil && st.IsDir()
+	}
+	if k.cache == nil {
+		return isDir()
+	}
+	return k.cache.cachedBool(k.cache.dirs, p, isDir)
 }
 
 func (k *kfs) ReadDir(p string) ([]string, error) {
@@ -78,6 +132,25 @@ func (k *kfs) CleanedAbs(p string) (filesys.ConfirmedDir, string, error) {
 	if k.outside(p) {
 		return k.disk.CleanedAbs(p)
 	}
+	if k.cache == nil {
+		return k.cleanedAbs(p)
+	}
+	k.cache.mu.Lock()
+	v, ok := k.cache.abs[p]
+	k.cache.mu.Unlock()
+	if ok {
+		return v.dir, v.file, nil
+	}
+	d, f, err := k.cleanedAbs(p)
+	if err == nil {
+		k.cache.mu.Lock()
+		k.cache.abs[p] = cleanedAbs{dir: d, file: f}
+		k.cache.mu.Unlock()
+	}
+	return d, f, err
+}
+
+func (k *kfs) cleanedAbs(p string) (filesys.ConfirmedDir, string, error) {
 	abs := p
 	if !filepath.IsAbs(abs) {
 		a, err := filepath.Abs(p)
@@ -100,8 +173,14 @@ func (k *kfs) Exists(p string) bool {
 	if k.outside(p) {
 		return k.disk.Exists(p)
 	}
-	_, err := k.f.Stat(p)
-	return err == nil
+	exists := func() bool {
+		_, err := k.f.Stat(p)
+		return err == nil
+	}
+	if k.cache == nil {
+		return exists()
+	}
+	return k.cache.cachedBool(k.cache.exist, p, exists)
 }
 
 // Glob matches inside the root only, hidden files dropped unless the
@@ -127,11 +206,29 @@ func (k *kfs) Glob(pattern string) ([]string, error) {
 	return in, nil
 }
 
+// ReadFile reads a file; with a cache, each file once (callers get their
+// own copy).
 func (k *kfs) ReadFile(p string) ([]byte, error) {
 	if k.outside(p) {
 		return k.disk.ReadFile(p)
 	}
-	return k.f.ReadFile(p)
+	if k.cache == nil {
+		return k.f.ReadFile(p)
+	}
+	k.cache.mu.Lock()
+	b, ok := k.cache.files[p]
+	k.cache.mu.Unlock()
+	if ok {
+		return bytes.Clone(b), nil
+	}
+	b, err := k.f.ReadFile(p)
+	if err != nil {
+		return nil, err
+	}
+	k.cache.mu.Lock()
+	k.cache.files[p] = b
+	k.cache.mu.Unlock()
+	return bytes.Clone(b), nil
 }
 
 // Walk walks inside the root without following symlinks out of it.

@@ -65,3 +65,69 @@ func TestContainment(t *testing.T) {
 		t.Error("CleanedAbs followed a link outside")
 	}
 }
+
+// TestKustomizeCached: adapters sharing a cache read a file of the root
+// once (a later change on disk is not seen: one run reads an unchanging
+// checkout), each caller gets its own copy, failed reads are tried again,
+// and the root is enforced as without a cache.
+func TestKustomizeCached(t *testing.T) {
+	outside := t.TempDir()
+	root := t.TempDir()
+	must := func(err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	must(os.MkdirAll(filepath.Join(root, "base"), 0o755))
+	file := filepath.Join(root, "base", "deployment.yaml")
+	must(os.WriteFile(file, []byte("kind: Deployment\n"), 0o644))
+	must(os.Symlink(outside, filepath.Join(root, "out")))
+	must(os.WriteFile(filepath.Join(outside, "secret"), []byte("s3cr3t"), 0o600))
+	f, err := Open(root)
+	must(err)
+	defer f.Close()
+
+	c := NewKustomizeCache()
+	a, b := KustomizeCached(f, nil, c), KustomizeCached(f, nil, c)
+	got, err := a.ReadFile(file)
+	must(err)
+	got[0] = 'X' // a caller's copy
+	dir, name, err := a.CleanedAbs(file)
+	must(err)
+	if !a.IsDir(filepath.Join(root, "base")) || !a.Exists(file) {
+		t.Fatal("base/ is not a directory or its file does not exist")
+	}
+	must(os.WriteFile(file, []byte("kind: Changed\n"), 0o644))
+	must(os.Rename(filepath.Join(root, "base"), filepath.Join(root, "moved")))
+	if got, err := b.ReadFile(file); err != nil || string(got) != "kind: Deployment\n" {
+		t.Errorf("second adapter read %q, %v; want the content read first", got, err)
+	}
+	if d, n, err := b.CleanedAbs(file); err != nil || d != dir || n != name {
+		t.Errorf("second adapter CleanedAbs = %s %s %v; want %s %s", d, n, err, dir, name)
+	}
+	if !b.IsDir(filepath.Join(root, "base")) || !b.Exists(file) {
+		t.Error("IsDir/Exists not answered from the cache")
+	}
+	if _, err := Kustomize(f, nil).ReadFile(file); err == nil {
+		t.Error("an adapter without the cache read a file that no longer exists")
+	}
+
+	missing := filepath.Join(root, "later.yaml")
+	if _, err := a.ReadFile(missing); err == nil {
+		t.Fatal("read a missing file")
+	}
+	must(os.WriteFile(missing, []byte("ok"), 0o644))
+	if got, err := b.ReadFile(missing); err != nil || string(got) != "ok" {
+		t.Errorf("a failed read was kept: %q, %v", got, err)
+	}
+
+	for range 2 {
+		if _, err := a.ReadFile(filepath.Join(root, "out", "secret")); err == nil {
+			t.Error("read through a link out of the root")
+		}
+		if a.Exists(filepath.Join(root, "out", "secret")) {
+			t.Error("a file outside the root exists")
+		}
+	}
+}

@@ -140,9 +140,7 @@ func (a ArgoFields) covers(file string, obj map[string]any, p Problem) bool {
 	if !a.Checked[file] || !IsArgoObject(obj) {
 		return false
 	}
-	// the message, not p.unknown: verdicts read back from the verdict
-	// cache keep only rule, severity, path, field and message
-	if p.unknown || strings.HasPrefix(p.Message, "unknown field ") {
+	if p.unknown {
 		return true
 	}
 	rest, ok := strings.CutPrefix(p.Message, "missing required field ")

@@ -137,9 +137,8 @@ func TestArgoFieldsCovers(t *testing.T) {
 	}
 	obj := map[string]any{"apiVersion": "argoproj.io/v1alpha1", "kind": "Application", "metadata": map[string]any{"name": "web"},
 		"spec": map[string]any{"projet": "x", "destination": map[string]any{"namespace": "a"}}}
-	// as read back from the verdict cache: no unknown flag; with the
-	// schema's source after the message
-	unknown := Problem{Path: []string{"spec", "projet"}, Message: `unknown field "projet" (schema: embedded catalog: x)`}
+	// with the schema's source after the message
+	unknown := Problem{Path: []string{"spec", "projet"}, Message: `unknown field "projet" (schema: embedded catalog: x)`, unknown: true}
 	required := Problem{Path: []string{"spec"}, Message: `missing required field "project" (schema: embedded catalog: x)`}
 	other := Problem{Path: []string{"spec"}, Message: `missing required field "source"`}
 	for _, tc := range []struct {
@@ -155,5 +154,22 @@ func TestArgoFieldsCovers(t *testing.T) {
 		if got := out.covers(tc.file, obj, tc.p); got != tc.want {
 			t.Errorf("covers(%s, %s) = %v, want %v", tc.file, tc.p.Message, got, tc.want)
 		}
+	}
+}
+
+// TestVerdictsKeepUnknownFlag: a verdict read back from the verdict cache
+// still says which problems are unknown fields, so a warm run folds them
+// into the Application file's finding as a cold run does.
+func TestVerdictsKeepUnknownFlag(t *testing.T) {
+	in := []objVerdict{{problems: []Problem{
+		{Rule: "schema/invalid", Path: []string{"spec", "projet"}, Message: `unknown field "projet"`, unknown: true},
+		{Rule: "schema/invalid", Path: []string{"spec"}, Message: `missing required field "project"`},
+	}}}
+	out, err := decodeVerdicts(encodeVerdicts(in))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(out) != 1 || len(out[0].problems) != 2 || !out[0].problems[0].unknown || out[0].problems[1].unknown {
+		t.Fatalf("round trip: %+v", out)
 	}
 }

@@ -14,7 +14,7 @@ import (
 
 // verdictFormat names the layout of a stored schema verdict; change it
 // when the layout or what the key holds changes.
-const verdictFormat = "schema-verdicts/1"
+const verdictFormat = "schema-verdicts/2"
 
 // objVerdict is what the schema check decides about one object, apart
 // from where its findings point: its problems and its duplicate key. Both
@@ -182,6 +182,7 @@ func encodeVerdicts(vs []objVerdict) []byte {
 			e.Strings(pr.Path)
 			e.String(pr.Field)
 			e.String(pr.Message)
+			e.Bool(pr.unknown)
 		}
 	}
 	return e.Bytes()
@@ -199,7 +200,7 @@ func decodeVerdicts(b []byte) ([]objVerdict, error) {
 		}
 		for j := 0; j < m; j++ {
 			v.problems = append(v.problems, Problem{Rule: d.String(), Severity: report.Severity(d.String()),
-				Path: d.Strings(), Field: d.String(), Message: d.String()})
+				Path: d.Strings(), Field: d.String(), Message: d.String(), unknown: d.Bool()})
 		}
 		vs = append(vs, v)
 	}
