@@ -67,7 +67,6 @@ var allowed = []struct {
 	// not the checkout: caches, trusted files, the runner, the user's arguments
 	{"internal/rendercache/cache.go", []string{"os.Open", "filepath.WalkDir"}, "the render cache's own directory"},
 	{"internal/rendercache/key.go", []string{"os.Open"}, "the render-check binary, hashed into the cache key"},
-	{"internal/registry/cache.go", []string{"os.ReadFile"}, "the registry cache's own directory"},
 	{"internal/registry/registrytest/registrytest.go", []string{"os.Stat"}, "test helper: the docker-registry binary"},
 	{"internal/config/trust.go", []string{"os.ReadFile", "filepath.EvalSymlinks"}, "the config file (--config, possibly outside the checkout) and whether it is inside it"},
 	{"internal/images/check.go", []string{"os.ReadFile"}, "a CA bundle named by trusted config"},
