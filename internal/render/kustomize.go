@@ -227,7 +227,7 @@ func (r *renderer) buildKustomize(ctx context.Context, req kustomizeRequest) (*k
 	} else {
 		fsys.rewrite = refuseHelmCharts(r.repo.Rel)
 	}
-	fsys.rewrite = guardRemotes(r.repo.Rel, r.network, fsys.rewrite)
+	fsys.rewrite = guardRemotes(r.repo.Rel, r.fs.ReadFile, r.network, fsys.rewrite)
 	if rec := rendercache.FromContext(ctx); rec != nil {
 		guarded := fsys.rewrite
 		fsys.rewrite = func(p string, data []byte) ([]byte, error) {

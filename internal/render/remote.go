@@ -170,15 +170,17 @@ func kustomizationRemotes(k *types.Kustomization) []string {
 }
 
 // guardRemotes wraps a kustomization rewrite hook: every remote entry of a
-// kustomization read is checked before kustomize can fetch it.
-func guardRemotes(rel func(string) string, pol netpolicy.Policy, next func(string, []byte) ([]byte, error)) func(string, []byte) ([]byte, error) {
+// kustomization read is checked before kustomize can fetch it. read reads
+// the kustomization as stored (through the rooted reader), for the line of a
+// refused entry.
+func guardRemotes(rel func(string) string, read func(string) ([]byte, error), pol netpolicy.Policy, next func(string, []byte) ([]byte, error)) func(string, []byte) ([]byte, error) {
 	return func(p string, data []byte) ([]byte, error) {
 		var k types.Kustomization
 		if err := k.Unmarshal(data); err == nil {
 			for _, e := range kustomizationRemotes(&k) {
 				if err := checkRemoteEntry(e, remoteScheme(e), pol); err != nil {
 					src := data // the top kustomization is an edited copy: lines of the file
-					if disk, rerr := os.ReadFile(p); rerr == nil {
+					if disk, rerr := read(p); rerr == nil {
 						src = disk
 					}
 					return nil, &FileError{File: rel(p), Line: lineOf(src, e), Err: err}

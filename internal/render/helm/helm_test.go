@@ -523,3 +523,31 @@ func TestConcurrentRenders(t *testing.T) {
 		t.Error(err)
 	}
 }
+
+// TestValueFileGlobStaysInside: a value-file glob expands over the rooted
+// filesystem, so a directory link out of the root is never listed: the
+// glob matches nothing there, and the error names nothing outside.
+func TestValueFileGlobStaysInside(t *testing.T) {
+	root, outside := t.TempDir(), t.TempDir()
+	if err := os.CopyFS(filepath.Join(root, "charts", "app"), os.DirFS(filepath.Join(testRoot(t), "charts", "app"))); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.MkdirAll(filepath.Join(outside, "deep"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(outside, "deep", "leak.yaml"), []byte("replicas: 9\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(outside, filepath.Join(root, "vals")); err != nil {
+		t.Fatal(err)
+	}
+	req := appRequest(t, &argo.HelmSource{ValueFiles: []string{"/vals/**/*.yaml"}})
+	req.Root, req.ChartPath = root, filepath.Join(root, "charts", "app")
+	_, err := NewRenderer(t.TempDir()).Template(context.Background(), req)
+	if !errors.Is(err, ErrValuesFileNotFound) {
+		t.Fatalf("err = %v, want %v (the link's target is not listed)", err, ErrValuesFileNotFound)
+	}
+	if strings.Contains(err.Error(), outside) || strings.Contains(err.Error(), "leak.yaml") {
+		t.Fatalf("error names a file outside the root: %v", err)
+	}
+}

@@ -21,6 +21,7 @@ import (
 
 	"github.com/render-check/render-check/internal/argo"
 	"github.com/render-check/render-check/internal/rendercache"
+	"github.com/render-check/render-check/internal/rootfs"
 )
 
 // ErrOutsideRoot is returned when a values file or file parameter resolves
@@ -114,6 +115,34 @@ func (p *pathEnv) resolveRaw(raw string) (resolved, error) {
 	return resolved{path: abs, effRoot: p.root}, nil
 }
 
+// globInside expands pattern (an absolute path inside root) over root's
+// rooted filesystem, with doublestar's matching (as Argo CD expands value
+// file globs): a directory link out of the root is never listed, so a glob
+// cannot walk or name anything outside. Matches are absolute paths.
+func globInside(root, pattern string) ([]string, error) {
+	if !strictlyInside(root, pattern) {
+		return nil, ErrOutsideRoot
+	}
+	rel, err := filepath.Rel(root, pattern)
+	if err != nil {
+		return nil, err
+	}
+	fsys, err := rootfs.Open(root)
+	if err != nil {
+		return nil, err
+	}
+	defer fsys.Close()
+	ms, err := doublestar.Glob(fsys.IOFS(), filepath.ToSlash(rel))
+	if err != nil {
+		return nil, err
+	}
+	out := make([]string, len(ms))
+	for i, m := range ms {
+		out[i] = filepath.Join(root, filepath.FromSlash(m))
+	}
+	return out, nil
+}
+
 // resolveFile joins f to appPath (relative) or root (absolute) and checks
 // that the result, symlinks followed, stays strictly inside root.
 func resolveFile(appPath, root, f, raw string) (string, error) {
@@ -193,7 +222,7 @@ func (p *pathEnv) resolveValueFiles(raws []string, ignoreMissing bool) ([]resolv
 		}
 		if !r.remote && isGlob(r.path) {
 			p.rec.Tree(globBase(r.path))
-			matches, err := doublestar.FilepathGlob(r.path)
+			matches, err := globInside(r.effRoot, r.path)
 			if err != nil {
 				return nil, fmt.Errorf("expanding glob pattern %q: %w", raw, err)
 			}
