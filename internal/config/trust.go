@@ -250,6 +250,7 @@ func (c *Config) dropUntrusted(file string, data []byte) []Ignored {
 	va := &c.Validate
 	drop("validate.schemaLocations", len(va.SchemaLocations) > 0, func() { va.SchemaLocations = nil })
 	drop("validate.schemaCacheDir", va.SchemaCacheDir != "", func() { va.SchemaCacheDir = "" })
+	drop("validate.crds", len(relativeOnly(va.CRDs)) != len(va.CRDs), func() { va.CRDs = relativeOnly(va.CRDs) })
 	se := &c.Secrets
 	drop("secrets.allow", len(se.Allow) > 0, func() { se.Allow = nil })
 	drop("secrets.exclude", len(se.Exclude) > 0, func() { se.Exclude = nil })
@@ -301,6 +302,19 @@ func liftsRestrictions(s string) bool {
 // any source may set: --enable-helm and --reorder (nothing that widens what
 // a build may read or run).
 func SafeBuildOptions(s string) string { return keepSafeBuildOptions(s) }
+
+// relativeOnly keeps the paths that are relative to the root: an absolute
+// path would read the runner's filesystem (relative ones are read through
+// the rooted reader, which refuses any that leave the root).
+func relativeOnly(paths []string) []string {
+	var keep []string
+	for _, p := range paths {
+		if !filepath.IsAbs(p) && !strings.HasPrefix(p, "/") {
+			keep = append(keep, p)
+		}
+	}
+	return keep
+}
 
 // keepSafeBuildOptions keeps the build options that change output but grant
 // nothing: --enable-helm (rendered in-process) and --reorder.

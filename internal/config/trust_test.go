@@ -138,3 +138,31 @@ func TestDeprecatedImagesCacheDir(t *testing.T) {
 		t.Errorf("no cacheDir: notes %q", c.Notes)
 	}
 }
+
+// TestUntrustedCRDPaths: on an untrusted run the checkout's config may name
+// CRD paths inside the repo, not absolute paths on the runner; the dropped
+// entries are reported as one ignored setting at their key.
+func TestUntrustedCRDPaths(t *testing.T) {
+	root := t.TempDir()
+	cfg := "validate:\n  crds: [crds/, /etc/kubernetes/crds, vendor/crd.yaml]\n"
+	if err := os.WriteFile(filepath.Join(root, FileName), []byte(cfg), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	c, err := LoadWith(LoadOptions{Root: root, Trust: TrustUntrusted})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Join(c.Validate.CRDs, ","); got != "crds/,vendor/crd.yaml" {
+		t.Errorf("untrusted CRD paths %q", got)
+	}
+	if len(c.Trust.Ignored) != 1 || c.Trust.Ignored[0].Key != "validate.crds" || c.Trust.Ignored[0].Line != 2 {
+		t.Errorf("ignored %+v, want validate.crds at line 2", c.Trust.Ignored)
+	}
+	c, err = LoadWith(LoadOptions{Root: root, Trust: TrustTrusted})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(c.Validate.CRDs) != 3 || len(c.Trust.Ignored) != 0 {
+		t.Errorf("trusted run: %v %+v", c.Validate.CRDs, c.Trust.Ignored)
+	}
+}
