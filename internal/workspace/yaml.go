@@ -63,29 +63,53 @@ func (e *YAMLError) Message() string {
 	return rest
 }
 
-// DecodeNodes decodes every document of a YAML stream into nodes. Documents
-// decoded before an error are returned with it. A panic of the YAML decoder
-// on hostile input becomes an error: one bad file never stops a run.
-func DecodeNodes(data []byte) (docs []*yaml.Node, err error) {
+// syntaxError is an error of the YAML decoder itself (as opposed to one of
+// the per-document callback of decodeStream).
+type syntaxError struct{ err error }
+
+func (e syntaxError) Error() string { return e.err.Error() }
+
+// decodeStream is the one YAML stream decoder: it checks the bounds of data,
+// decodes each document into a node and hands it to each, stopping at the
+// end, at each's error (returned as is) or at a decoder error (returned as a
+// syntaxError). A panic of the decoder on hostile input becomes an error:
+// one bad file never stops a run.
+func decodeStream(data []byte, each func(*yaml.Node) error) (err error) {
 	defer func() {
 		if p := recover(); p != nil {
 			err = fmt.Errorf("YAML decoder failed: %v", p)
 		}
 	}()
 	if err := CheckYAMLBounds(data); err != nil {
-		return nil, err
+		return err
 	}
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	for {
 		var n yaml.Node
 		if err := dec.Decode(&n); err != nil {
 			if errors.Is(err, io.EOF) {
-				return docs, nil
+				return nil
 			}
-			return docs, err
+			return syntaxError{err}
 		}
-		docs = append(docs, &n)
+		if err := each(&n); err != nil {
+			return err
+		}
 	}
+}
+
+// DecodeNodes decodes every document of a YAML stream into nodes. Documents
+// decoded before an error are returned with it.
+func DecodeNodes(data []byte) (docs []*yaml.Node, err error) {
+	err = decodeStream(data, func(n *yaml.Node) error {
+		docs = append(docs, n)
+		return nil
+	})
+	var se syntaxError
+	if errors.As(err, &se) {
+		err = se.err
+	}
+	return docs, err
 }
 
 // ParseDocuments decodes every document of a YAML stream. Documents decoded
@@ -99,25 +123,8 @@ func ParseDocuments(file string, data []byte) (docs []Document, err error) {
 // document's node (nodes[i] is docs[i]'s), so a caller that needs both
 // parses the text once.
 func parseDocuments(file string, data []byte, keepNodes bool) (docs []Document, nodes []*yaml.Node, err error) {
-	defer func() {
-		if p := recover(); p != nil {
-			err = &YAMLError{File: file, Line: 1, Err: fmt.Errorf("YAML decoder failed: %v", p)}
-		}
-	}()
-	if err := CheckYAMLBounds(data); err != nil {
-		return nil, nil, &YAMLError{File: file, Line: 1, Err: err}
-	}
-	dec := yaml.NewDecoder(bytes.NewReader(data))
 	lastLine := 1
-	for {
-		var n yaml.Node
-		err := dec.Decode(&n)
-		if errors.Is(err, io.EOF) {
-			return docs, nodes, nil
-		}
-		if err != nil {
-			return docs, nodes, &YAMLError{File: file, Line: syntaxErrorLine(data, err, lastLine), Err: err}
-		}
+	err = decodeStream(data, func(n *yaml.Node) error {
 		line := n.Line
 		if len(n.Content) > 0 {
 			line = n.Content[0].Line
@@ -125,11 +132,11 @@ func parseDocuments(file string, data []byte, keepNodes bool) (docs []Document, 
 		lastLine = line
 		var v any
 		if err := n.Decode(&v); err != nil {
-			return docs, nodes, &YAMLError{File: file, Line: line, Err: err}
+			return &YAMLError{File: file, Line: line, Err: err}
 		}
 		jv, err := jsonCompatible(v)
 		if err != nil {
-			return docs, nodes, &YAMLError{File: file, Line: line, Err: err}
+			return &YAMLError{File: file, Line: line, Err: err}
 		}
 		d := Document{Line: line}
 		switch t := jv.(type) {
@@ -141,9 +148,20 @@ func parseDocuments(file string, data []byte, keepNodes bool) (docs []Document, 
 		}
 		docs = append(docs, d)
 		if keepNodes {
-			nodes = append(nodes, &n)
+			nodes = append(nodes, n)
 		}
+		return nil
+	})
+	var ye *YAMLError
+	var se syntaxError
+	switch {
+	case err == nil, errors.As(err, &ye):
+	case errors.As(err, &se):
+		err = &YAMLError{File: file, Line: syntaxErrorLine(data, se.err, lastLine), Err: se.err}
+	default: // out of bounds, or the decoder panicked
+		err = &YAMLError{File: file, Line: 1, Err: err}
 	}
+	return docs, nodes, err
 }
 
 // syntaxErrorLine locates a syntax error at the line where parsing broke.
