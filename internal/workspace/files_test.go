@@ -162,3 +162,43 @@ func TestWithOverlayView(t *testing.T) {
 		t.Errorf("workspace CRDs after a view: %d", len(crds))
 	}
 }
+
+// TestReadFileKeepsBytes: ReadFile reads a file once per workspace and hands
+// each caller its own copy; an overlay view reads its edited file as edited
+// and shares the bytes of the others.
+func TestReadFileKeepsBytes(t *testing.T) {
+	root := t.TempDir()
+	for rel, data := range map[string]string{"a.yaml": "x: 1\n", "b.yaml": "y: 1\n"} {
+		if err := os.WriteFile(filepath.Join(root, rel), []byte(data), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ws, err := Open(t.Context(), root, Settings{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, rel := range []string{"a.yaml", "b.yaml"} {
+		b, err := ws.ReadFile(rel)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b[0] = '!' // a caller's edit stays its own
+	}
+	// kept: the disk changing under a workspace is not seen (a snapshot)
+	if err := os.WriteFile(filepath.Join(root, "b.yaml"), []byte("y: 2\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if b, _ := ws.ReadFile("b.yaml"); string(b) != "y: 1\n" {
+		t.Fatalf("b.yaml read again: %q, want the kept bytes", b)
+	}
+	view := ws.WithOverlay(t.Context(), map[string][]byte{"a.yaml": []byte("x: 2\n")})
+	if b, _ := view.ReadFile("a.yaml"); string(b) != "x: 2\n" {
+		t.Fatalf("view a.yaml: %q", b)
+	}
+	if b, _ := view.ReadFile("b.yaml"); string(b) != "y: 1\n" {
+		t.Fatalf("view b.yaml: %q, want the shared bytes", b)
+	}
+	if b, _ := ws.ReadFile("a.yaml"); string(b) != "x: 1\n" {
+		t.Fatalf("workspace a.yaml after the view: %q", b)
+	}
+}

@@ -71,8 +71,12 @@ type Workspace struct {
 	mu     sync.Mutex
 	docs   map[string]*parsed
 	hashes map[string]string
-	crds   *crdScan
-	memo   map[any]*memoEntry
+	// raw keeps the bytes of files read (ReadFile), rawBytes in all, up to
+	// rawCacheMax.
+	raw      map[string][]byte
+	rawBytes int
+	crds     *crdScan
+	memo     map[any]*memoEntry
 	// appFiles is the AppFileCache (nil: none).
 	appFiles AppFileCache
 }
@@ -184,6 +188,15 @@ func (w *Workspace) WithOverlay(ctx context.Context, overlay map[string][]byte) 
 			v.hashes[k] = h
 		}
 	}
+	for k, b := range w.raw {
+		if _, ok := overlay[k]; !ok {
+			if v.raw == nil {
+				v.raw = map[string][]byte{}
+			}
+			v.raw[k] = b
+			v.rawBytes += len(b)
+		}
+	}
 	return v
 }
 
@@ -211,9 +224,38 @@ func (w *Workspace) Files(ctx context.Context) ([]string, error) {
 }
 
 // ReadFile reads a file of the checkout by its slash path relative to the root.
+//
+// The bytes are kept for the workspace's life (up to rawCacheMax in all):
+// several repo-wide scans (CRDs, ApplicationSets, Argo CD settings, what
+// each app reads) look at every YAML file, and each read through the rooted
+// reader costs an openat per path element. The workspace is a snapshot:
+// files are not expected to change while it is in use. Callers get their
+// own copy.
 func (w *Workspace) ReadFile(rel string) ([]byte, error) {
-	return fs.ReadFile(w.fsys, rel)
+	w.mu.Lock()
+	b, ok := w.raw[rel]
+	w.mu.Unlock()
+	if ok {
+		return bytes.Clone(b), nil
+	}
+	b, err := fs.ReadFile(w.fsys, rel)
+	if err != nil {
+		return nil, err
+	}
+	w.mu.Lock()
+	if _, ok := w.raw[rel]; !ok && w.rawBytes+len(b) <= rawCacheMax {
+		if w.raw == nil {
+			w.raw = map[string][]byte{}
+		}
+		w.raw[rel] = b
+		w.rawBytes += len(b)
+	}
+	w.mu.Unlock()
+	return bytes.Clone(b), nil
 }
+
+// rawCacheMax bounds the bytes ReadFile keeps per workspace.
+const rawCacheMax = 128 << 20
 
 // Hash returns the content hash of a file: git's blob id, taken from git
 // when git tracks the file unmodified, else computed the way git does
