@@ -81,7 +81,19 @@ func (l *Locator) Line(rel string, docLine int, image string, match Match) int {
 		}
 		return 0
 	}
-	s := &scanner{root: l.root, read: l.read, docsOf: l.docs, canonical: sp.canonical, needle: needleOf(sp.canonical),
+	s := l.scan(rel, docs, sp.canonical)
+	for _, c := range s.cands {
+		if match == MatchRepository || c.curTag == tag && c.curDig == dig {
+			return c.line(c.anchor)
+		}
+	}
+	return 0
+}
+
+// scan walks the documents docs of the file rel with bump's scanner for
+// the image canonical, collecting its candidates and Helm sources.
+func (l *Locator) scan(rel string, docs []*yaml.Node, canonical string) *scanner {
+	s := &scanner{root: l.root, read: l.read, docsOf: l.docs, canonical: canonical, needle: needleOf(canonical),
 		files: map[string]*sourceFile{}}
 	for _, d := range docs {
 		if len(d.Content) == 0 {
@@ -90,12 +102,7 @@ func (l *Locator) Line(rel string, docLine int, image string, match Match) int {
 		w := walker{s: s, file: rel, base: path.Base(rel), root: d}
 		w.doc(d.Content[0])
 	}
-	for _, c := range s.cands {
-		if match == MatchRepository || c.curTag == tag && c.curDig == dig {
-			return c.line(c.anchor)
-		}
-	}
-	return 0
+	return s
 }
 
 // HelmTag returns the file and line where the Helm sources of the
@@ -124,15 +131,7 @@ func (l *Locator) HelmTag(rel string, docLine int, image string) (string, int) {
 		}
 		docs = []*yaml.Node{d}
 	}
-	s := &scanner{root: l.root, read: l.read, docsOf: l.docs, canonical: sp.canonical, needle: needleOf(sp.canonical),
-		files: map[string]*sourceFile{}}
-	for _, d := range docs {
-		if len(d.Content) == 0 {
-			continue
-		}
-		w := walker{s: s, file: rel, base: path.Base(rel), root: d}
-		w.doc(d.Content[0])
-	}
+	s := l.scan(rel, docs, sp.canonical)
 	for _, hs := range s.helm {
 		for _, w := range s.tagWinners(hs) {
 			if isScalar(w.tag) && w.tag.Value == tag && w.curDig == dig {
