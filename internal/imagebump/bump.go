@@ -199,8 +199,8 @@ func bump(ctx context.Context, opts Options, fsys fsOps) (*Result, error) {
 		return nil, err
 	}
 	defer rfs.Close()
-	sc := newScanner(rfs, canonical)
-	if err := sc.scanRoot(); err != nil {
+	sc := newScanner(ws, rfs, canonical)
+	if err := sc.scanRoot(ctx); err != nil {
 		return nil, err
 	}
 

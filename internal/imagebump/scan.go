@@ -2,10 +2,13 @@ package imagebump
 
 import (
 	"bytes"
+	"cmp"
+	"context"
 	"errors"
 	"fmt"
 	"io/fs"
 	"path"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -126,8 +129,11 @@ func parseDocs(src []byte) ([]*yaml.Node, error) {
 
 // scanner finds references to one repository in the files of a repo.
 type scanner struct {
-	root      string
-	fsys      *rootfs.FS // the checkout (nil for a Locator's scanner)
+	root string
+	// ws is the opened checkout: its file list and the bytes it keeps
+	// (nil for a Locator's scanner).
+	ws        *workspace.Workspace
+	fsys      *rootfs.FS // the checkout: modes and real paths (nil for a Locator's scanner)
 	canonical string     // target repository, normalised
 	needle    string     // last path element of the repository: cheap prefilter
 	// read reads a repo-relative file (never outside the root).
@@ -147,12 +153,14 @@ type scanner struct {
 	hosts map[*yaml.Node]*hostBlock
 }
 
-// newScanner returns a scanner reading the checkout through fsys.
-func newScanner(fsys *rootfs.FS, canonical string) *scanner {
+// newScanner returns a scanner of the checkout ws: it lists and reads
+// through ws (one file list, bytes read once per run) and asks fsys, the
+// same root, for modes and real paths.
+func newScanner(ws *workspace.Workspace, fsys *rootfs.FS, canonical string) *scanner {
 	return &scanner{
-		root: fsys.Dir(), fsys: fsys, canonical: canonical,
+		root: fsys.Dir(), ws: ws, fsys: fsys, canonical: canonical,
 		needle: needleOf(canonical),
-		read:   fsys.ReadFile,
+		read:   ws.ReadFile,
 		files:  map[string]*sourceFile{},
 	}
 }
@@ -168,54 +176,90 @@ func needleOf(canonical string) string {
 	return strings.TrimPrefix(p, "library/")
 }
 
-// scanRoot reads every YAML file under the root through rootfs, skipping
-// hidden directories, node_modules and Helm chart templates (they read
-// values; the values are what gets edited).
+// scanRoot reads every YAML file of the workspace's file list (git's
+// tracked and untracked files, not ignored ones; without git, every file
+// under the root) and the symlinks met where the list would have had a
+// file, skipping hidden directories, node_modules and Helm chart templates
+// (they read values; the values are what gets edited), in the order of a
+// depth-first walk of the root.
 //
-// Symlinks: one whose target leaves the root is never followed (rootfs
-// refuses it; the file is not the repo's to edit). A symlinked file inside
-// the root is scanned under the link's path too, because that is the path
-// an app reads (and reach is by path); the edit is written once, to the
-// target. A symlinked directory is not descended into (its files are
-// scanned where they really are).
-func (s *scanner) scanRoot() error {
-	if err := s.scanDir("."); err != nil {
-		return err
+// Symlinks: one whose target leaves the root is never followed (the
+// workspace reads through rootfs, which refuses it; the file is not the
+// repo's to edit). A symlinked file inside the root is scanned under the
+// link's path too, because that is the path an app reads (and reach is by
+// path); the edit is written once, to the target. A symlinked directory is
+// not descended into (its files are scanned where they really are).
+func (s *scanner) scanRoot(ctx context.Context) error {
+	files, err := s.ws.Files(ctx)
+	if err != nil {
+		return fmt.Errorf("listing the files under the root: %w", err)
+	}
+	links, err := s.ws.Links(ctx)
+	if err != nil {
+		return fmt.Errorf("listing the files under the root: %w", err)
+	}
+	charts := map[string]bool{}
+	for _, f := range files {
+		if path.Base(f) == "Chart.yaml" {
+			charts[path.Dir(f)] = true
+		}
+	}
+	for _, l := range links {
+		if path.Base(l) == "Chart.yaml" && s.isFile(l) {
+			charts[path.Dir(l)] = true
+		}
+	}
+	var todo []string
+	for _, list := range [][]string{files, links} {
+		for _, f := range list {
+			if ext := strings.ToLower(path.Ext(f)); (ext == ".yaml" || ext == ".yml") && !skippedDir(f, charts) {
+				todo = append(todo, f)
+			}
+		}
+	}
+	slices.SortFunc(todo, walkOrder)
+	for _, rel := range todo {
+		if err := s.scanFile(rel); err != nil {
+			return err
+		}
 	}
 	s.pairValues()
 	return nil
 }
 
-func (s *scanner) scanDir(dir string) error {
-	es, err := s.fsys.ReadDir(dir)
-	if err != nil {
-		return fmt.Errorf("reading %s: %w", dir, err)
-	}
-	for _, e := range es {
-		name := e.Name()
-		rel := path.Join(dir, name)
-		switch {
-		case e.IsDir():
-			if strings.HasPrefix(name, ".") || name == "node_modules" {
-				continue
-			}
-			if name == "templates" && s.isFile(path.Join(dir, "Chart.yaml")) {
-				continue
-			}
-			if err := s.scanDir(rel); err != nil {
-				return err
-			}
-		case e.Type().IsRegular() || e.Type()&fs.ModeSymlink != 0:
-			ext := strings.ToLower(path.Ext(name))
-			if ext != ".yaml" && ext != ".yml" {
-				continue
-			}
-			if err := s.scanFile(rel); err != nil {
-				return err
-			}
+// skippedDir reports whether a directory on the way to the file rel is not
+// scanned: hidden, node_modules, or the templates of a Helm chart (a
+// directory in charts).
+func skippedDir(rel string, charts map[string]bool) bool {
+	parts := strings.Split(rel, "/")
+	for i, name := range parts[:len(parts)-1] {
+		if strings.HasPrefix(name, ".") || name == "node_modules" {
+			return true
+		}
+		if name == "templates" && charts[path.Join(append([]string{"."}, parts[:i]...)...)] {
+			return true
 		}
 	}
-	return nil
+	return false
+}
+
+// walkOrder orders slash paths as a depth-first walk listing each
+// directory by name meets them: a directory's files before its name's
+// longer siblings ("a/b/c" before "a/b.yaml").
+func walkOrder(a, b string) int {
+	for i := 0; i < len(a) && i < len(b); i++ {
+		ca, cb := a[i], b[i]
+		switch {
+		case ca == cb:
+			continue
+		case ca == '/':
+			return -1
+		case cb == '/':
+			return 1
+		}
+		return cmp.Compare(ca, cb)
+	}
+	return cmp.Compare(len(a), len(b))
 }
 
 // isFile reports a regular file inside the root (through in-root links).
@@ -228,7 +272,7 @@ func (s *scanner) isFile(rel string) bool {
 func (s *scanner) scanFile(rel string) error {
 	// Read first (rootfs refuses a link leaving the root); the file's mode
 	// and real path are asked only of a file that mentions the image.
-	src, rerr := s.fsys.ReadFile(rel)
+	src, rerr := s.read(rel)
 	if rerr == nil {
 		s.scanned++
 		if !s.mayReference(src) {
@@ -741,7 +785,7 @@ func (w *walker) helmValuesString(n *yaml.Node, field string) {
 			Message: fmt.Sprintf("%s mentions %s but is not valid YAML (%v): fix it, or edit it by hand", field, w.s.canonical, err)})
 		return
 	}
-	sub := &scanner{root: w.s.root, fsys: w.s.fsys, read: w.s.read, canonical: w.s.canonical, needle: w.s.needle, files: map[string]*sourceFile{}}
+	sub := &scanner{root: w.s.root, ws: w.s.ws, fsys: w.s.fsys, read: w.s.read, canonical: w.s.canonical, needle: w.s.needle, files: map[string]*sourceFile{}}
 	for _, d := range hb.docs {
 		if len(d.Content) > 0 {
 			sw := walker{s: sub, file: w.file}

@@ -66,8 +66,18 @@ func outerChart(f string, chartDir map[string]bool, skip func(string) bool) (str
 	return "", false
 }
 
-// smallFile reports whether rel is at most maxDetectFileSize bytes.
+// smallFile reports whether rel is at most maxDetectFileSize bytes: the
+// overlay's content, or the size the file list was taken with (the
+// listing stat-ed every file), else a stat.
 func (r *Workspace) smallFile(rel string) bool {
+	if b, ok := r.overlay[rel]; ok {
+		return len(b) <= maxDetectFileSize
+	}
+	if r.files != nil {
+		if n, ok := r.files.sizes[rel]; ok {
+			return n <= maxDetectFileSize
+		}
+	}
 	st, err := fs.Stat(r.fsys, rel)
 	return err == nil && st.Size() <= maxDetectFileSize
 }

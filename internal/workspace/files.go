@@ -38,6 +38,12 @@ type fileList struct {
 	// blobs maps a path to its git blob id when the file is tracked and
 	// unmodified in the work tree.
 	blobs map[string]string
+	// sizes maps a listed path to its size when the listing stat-ed it.
+	sizes map[string]int64
+	// links are the symlinks the listing met where it would have listed a
+	// file (git's tracked and untracked paths, the walk's entries), sorted:
+	// not in paths, never followed by the listing.
+	links []string
 }
 
 // listFiles lists the files of fsys, the checkout's root (g runs git there).
@@ -45,7 +51,7 @@ func listFiles(ctx context.Context, g Git, fsys fs.FS) (*fileList, error) {
 	if l, ok := gitFiles(ctx, g, fsys); ok {
 		return l, nil
 	}
-	var out []string
+	l := &fileList{blobs: map[string]string{}, sizes: map[string]int64{}}
 	err := fs.WalkDir(fsys, ".", func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
@@ -56,17 +62,22 @@ func listFiles(ctx context.Context, g Git, fsys fs.FS) (*fileList, error) {
 			}
 			return nil
 		}
+		if d.Type()&fs.ModeSymlink != 0 {
+			l.links = append(l.links, p)
+			return nil
+		}
 		if !d.Type().IsRegular() {
 			return nil
 		}
-		out = append(out, p)
+		l.paths = append(l.paths, p)
 		return nil
 	})
 	if err != nil {
 		return nil, fmt.Errorf("listing files: %w", err)
 	}
-	slices.Sort(out)
-	return &fileList{paths: out, blobs: map[string]string{}}, nil
+	slices.Sort(l.paths)
+	slices.Sort(l.links)
+	return l, nil
 }
 
 // gitFiles asks git for the file list; ok is false when git cannot answer
@@ -95,7 +106,7 @@ func gitFiles(ctx context.Context, g Git, fsys fs.FS) (*fileList, bool) {
 	for _, f := range strings.Split(modified, "\x00") {
 		changed[f] = true
 	}
-	l := &fileList{blobs: map[string]string{}}
+	l := &fileList{blobs: map[string]string{}, sizes: map[string]int64{}}
 	for _, e := range strings.Split(staged, "\x00") {
 		// "<mode> <blob> <stage>\t<path>"
 		meta, p, ok := strings.Cut(e, "\t")
@@ -112,12 +123,19 @@ func gitFiles(ctx context.Context, g Git, fsys fs.FS) (*fileList, bool) {
 			l.paths = append(l.paths, p)
 		}
 	}
-	l.paths = slices.DeleteFunc(l.paths, func(p string) bool {
-		st, err := fs.Lstat(fsys, p)
-		return err != nil || !st.Mode().IsRegular() // deleted in the work tree, symlink or submodule
-	})
 	slices.Sort(l.paths)
 	l.paths = slices.Compact(l.paths)
+	l.paths = slices.DeleteFunc(l.paths, func(p string) bool {
+		st, err := fs.Lstat(fsys, p)
+		if err == nil && st.Mode()&fs.ModeSymlink != 0 {
+			l.links = append(l.links, p)
+		}
+		if err != nil || !st.Mode().IsRegular() {
+			return true // deleted in the work tree, symlink or submodule
+		}
+		l.sizes[p] = st.Size()
+		return false
+	})
 	return l, true
 }
 

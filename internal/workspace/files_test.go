@@ -6,6 +6,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 )
 
@@ -200,5 +201,57 @@ func TestReadFileKeepsBytes(t *testing.T) {
 	}
 	if b, _ := ws.ReadFile("a.yaml"); string(b) != "x: 1\n" {
 		t.Fatalf("workspace a.yaml after the view: %q", b)
+	}
+}
+
+// The file list keeps the symlinks it met where a file would be listed
+// (Links: git's tracked and untracked ones, not ignored ones; every one a
+// walk meets without git), and the sizes it stat-ed: discovery leaves out
+// a file over maxDetectFileSize without another stat, and sees an
+// overlay's size, not the file's.
+func TestFileListLinksAndSizes(t *testing.T) {
+	cm := func(pad int) []byte {
+		return []byte("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: argocd-cm}\ndata:\n  kustomize.buildOptions: --enable-helm\n" + "# " + strings.Repeat("x", pad) + "\n")
+	}
+	for _, withGit := range []bool{true, false} {
+		root := t.TempDir()
+		for rel, data := range map[string][]byte{".gitignore": []byte("ign*\n"), "a.yaml": []byte("x: 1\n"), "cm.yaml": cm(maxDetectFileSize)} {
+			if err := os.WriteFile(filepath.Join(root, rel), data, 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+		for _, l := range []string{"tracked-link.yaml", "untracked-link.yaml", "ignored-link.yaml"} {
+			if err := os.Symlink("a.yaml", filepath.Join(root, l)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		want := []string{"ignored-link.yaml", "tracked-link.yaml", "untracked-link.yaml"}
+		if withGit {
+			for _, args := range [][]string{{"init", "-q"}, {"add", ".gitignore", "a.yaml", "cm.yaml", "tracked-link.yaml"}} {
+				if out, err := exec.Command("git", append([]string{"-C", root}, args...)...).CombinedOutput(); err != nil {
+					t.Fatalf("git %v: %v %s", args, err, out)
+				}
+			}
+			want = want[1:]
+		}
+		ws, err := Open(t.Context(), root, Settings{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		links, err := ws.Links(t.Context())
+		if err != nil || !slices.Equal(links, want) {
+			t.Errorf("git %v: links %v %v, want %v", withGit, links, err, want)
+		}
+		files, _ := ws.Files(t.Context())
+		if slices.ContainsFunc(files, func(f string) bool { return strings.Contains(f, "link") }) {
+			t.Errorf("git %v: a symlink in the file list: %v", withGit, files)
+		}
+		if opts, file := ws.ArgoKustomizeBuildOptions(); opts != "" {
+			t.Errorf("git %v: %s over maxDetectFileSize read: %q", withGit, file, opts)
+		}
+		small := ws.WithOverlay(t.Context(), map[string][]byte{"cm.yaml": cm(10)})
+		if opts, _ := small.ArgoKustomizeBuildOptions(); opts != "--enable-helm" {
+			t.Errorf("git %v: overlaid small cm.yaml not read: %q", withGit, opts)
+		}
 	}
 }

@@ -223,6 +223,18 @@ func (w *Workspace) Files(ctx context.Context) ([]string, error) {
 	return w.files.paths, nil
 }
 
+// Links returns the symlinks met while taking the file list where a file
+// would have been listed (git's tracked and untracked paths; without git,
+// every symlink the walk met outside .git), sorted. They are not in Files:
+// whoever reads one reads it through FS, which never leaves the root. The
+// slice is shared: do not modify it.
+func (w *Workspace) Links(ctx context.Context) ([]string, error) {
+	if _, err := w.Files(ctx); err != nil {
+		return nil, err
+	}
+	return w.files.links, nil
+}
+
 // ReadFile reads a file of the checkout by its slash path relative to the root.
 //
 // The bytes are kept for the workspace's life (up to rawCacheMax in all):
