@@ -382,6 +382,9 @@ func bump(ctx context.Context, opts Options, fsys fsOps) (*Result, error) {
 		if string(newSrc) == string(sf.src) {
 			continue
 		}
+		if err := sc.target(sf); err != nil {
+			return nil, err
+		}
 		abs, err := filepath.EvalSymlinks(sf.abs)
 		if err != nil {
 			return nil, err

@@ -479,7 +479,8 @@ func (s *scanner) loadFile(rel string) *sourceFile {
 		s.files[rel] = f
 		return f
 	}
-	if s.fsys != nil {
+	if s.fsys != nil && !s.listed(rel) {
+		// not a regular file of the file list: what is on disk?
 		st, err := s.fsys.Stat(rel)
 		if errors.Is(err, fs.ErrNotExist) {
 			return nil
@@ -487,10 +488,6 @@ func (s *scanner) loadFile(rel string) *sourceFile {
 		if err != nil || !st.Mode().IsRegular() { // outside the root (rootfs refuses), a directory, ...
 			return unreadableFile
 		}
-		if f.abs, err = s.fsys.Resolve(rel); err != nil {
-			return unreadableFile
-		}
-		f.mode = st.Mode().Perm()
 	}
 	src, err := s.read(rel)
 	if errors.Is(err, fs.ErrNotExist) {

@@ -111,11 +111,34 @@ func (p Problem) String() string {
 
 // sourceFile is one parsed YAML file of the repo.
 type sourceFile struct {
-	rel  string // repo-relative, forward slashes
+	rel string // repo-relative, forward slashes
+	// abs (the real path, in-root links resolved) and mode are set by
+	// target, for the files an edit is written to.
 	abs  string
 	src  []byte
 	mode fs.FileMode
 	docs []*yaml.Node
+}
+
+// target sets the real path and mode of a file an edit is written to: a
+// regular file inside the root (rootfs refuses a link leaving it).
+func (s *scanner) target(f *sourceFile) error {
+	if f.abs != "" {
+		return nil
+	}
+	st, err := s.fsys.Stat(f.rel)
+	if err != nil {
+		return fmt.Errorf("reading %s: %w", f.rel, err)
+	}
+	if !st.Mode().IsRegular() {
+		return fmt.Errorf("%s is not a regular file", f.rel)
+	}
+	abs, err := s.fsys.Resolve(f.rel)
+	if err != nil {
+		return fmt.Errorf("resolving %s: %w", f.rel, err)
+	}
+	f.abs, f.mode = abs, st.Mode().Perm()
+	return nil
 }
 
 // parseDocs decodes every document of a YAML stream.
@@ -132,7 +155,9 @@ type scanner struct {
 	root string
 	// ws is the opened checkout: its file list and the bytes it keeps
 	// (nil for a Locator's scanner).
-	ws        *workspace.Workspace
+	ws *workspace.Workspace
+	// list is ws's file list (sorted; regular files, no symlinks).
+	list      []string
 	fsys      *rootfs.FS // the checkout: modes and real paths (nil for a Locator's scanner)
 	canonical string     // target repository, normalised
 	needle    string     // last path element of the repository: cheap prefilter
@@ -194,6 +219,7 @@ func (s *scanner) scanRoot(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("listing the files under the root: %w", err)
 	}
+	s.list = files
 	links, err := s.ws.Links(ctx)
 	if err != nil {
 		return fmt.Errorf("listing the files under the root: %w", err)
@@ -218,8 +244,12 @@ func (s *scanner) scanRoot(ctx context.Context) error {
 		}
 	}
 	slices.SortFunc(todo, walkOrder)
+	link := map[string]bool{}
+	for _, l := range links {
+		link[l] = true
+	}
 	for _, rel := range todo {
-		if err := s.scanFile(rel); err != nil {
+		if err := s.scanFile(rel, !link[rel]); err != nil {
 			return err
 		}
 	}
@@ -262,16 +292,26 @@ func walkOrder(a, b string) int {
 	return cmp.Compare(len(a), len(b))
 }
 
+// listed reports whether the file list has rel: a regular file inside the
+// root when the list was taken.
+func (s *scanner) listed(rel string) bool {
+	_, ok := slices.BinarySearch(s.list, rel)
+	return ok
+}
+
 // isFile reports a regular file inside the root (through in-root links).
 func (s *scanner) isFile(rel string) bool {
 	st, err := s.fsys.Stat(rel)
 	return err == nil && st.Mode().IsRegular()
 }
 
-// scanFile parses one file and collects its references.
-func (s *scanner) scanFile(rel string) error {
-	// Read first (rootfs refuses a link leaving the root); the file's mode
-	// and real path are asked only of a file that mentions the image.
+// scanFile parses one file and collects its references. listed: the file
+// list has it as a regular file (not a symlink), so only a read error
+// needs a look at what is on disk.
+func (s *scanner) scanFile(rel string, listed bool) error {
+	// Read first (the workspace reads through rootfs, which refuses a link
+	// leaving the root); the file's mode and real path are asked only of
+	// the files an edit is written to (target).
 	src, rerr := s.read(rel)
 	if rerr == nil {
 		s.scanned++
@@ -279,23 +319,21 @@ func (s *scanner) scanFile(rel string) error {
 			return nil
 		}
 	}
-	st, err := s.fsys.Stat(rel)
-	var oob *rootfs.OutOfBoundsError
-	if errors.As(err, &oob) || errors.Is(err, fs.ErrNotExist) {
-		return nil // a symlink leaving the repo (or dangling): not the repo's to edit
-	}
-	if err != nil {
-		return fmt.Errorf("reading %s: %w", rel, err)
-	}
-	if !st.Mode().IsRegular() {
-		return nil
-	}
-	if rerr != nil {
-		return fmt.Errorf("reading %s: %w", rel, rerr)
-	}
-	abs, err := s.fsys.Resolve(rel)
-	if err != nil {
-		return nil
+	if !listed || rerr != nil {
+		st, err := s.fsys.Stat(rel)
+		var oob *rootfs.OutOfBoundsError
+		if errors.As(err, &oob) || errors.Is(err, fs.ErrNotExist) {
+			return nil // a symlink leaving the repo (or dangling), a file gone since the listing: not the repo's to edit
+		}
+		if err != nil {
+			return fmt.Errorf("reading %s: %w", rel, err)
+		}
+		if !st.Mode().IsRegular() {
+			return nil
+		}
+		if rerr != nil {
+			return fmt.Errorf("reading %s: %w", rel, rerr)
+		}
 	}
 	mentions := bytes.Contains(src, []byte(s.needle))
 	f, ok := s.files[rel] // already read as another Application's value file
@@ -309,7 +347,7 @@ func (s *scanner) scanFile(rel string) error {
 				Message: fmt.Sprintf("not valid YAML (%v); it mentions %s, so render-check cannot tell whether it references the image: fix the YAML and run the bump again", err, s.needle)})
 			return nil
 		}
-		f = &sourceFile{rel: rel, abs: abs, src: src, mode: st.Mode().Perm(), docs: docs}
+		f = &sourceFile{rel: rel, src: src, docs: docs}
 		s.files[rel] = f
 	}
 	docs := f.docs
@@ -785,7 +823,7 @@ func (w *walker) helmValuesString(n *yaml.Node, field string) {
 			Message: fmt.Sprintf("%s mentions %s but is not valid YAML (%v): fix it, or edit it by hand", field, w.s.canonical, err)})
 		return
 	}
-	sub := &scanner{root: w.s.root, ws: w.s.ws, fsys: w.s.fsys, read: w.s.read, canonical: w.s.canonical, needle: w.s.needle, files: map[string]*sourceFile{}}
+	sub := &scanner{root: w.s.root, ws: w.s.ws, list: w.s.list, fsys: w.s.fsys, read: w.s.read, canonical: w.s.canonical, needle: w.s.needle, files: map[string]*sourceFile{}}
 	for _, d := range hb.docs {
 		if len(d.Content) > 0 {
 			sw := walker{s: sub, file: w.file}
