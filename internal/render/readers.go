@@ -255,6 +255,9 @@ func (rs *readerScan) onDisk(p string) fs.FileMode {
 	entries, ok := rs.listed[parent]
 	rs.mu.Unlock()
 	if !ok {
+		entries, ok = rs.ws.DiskEntries(parent) // the workspace's one walk of the disk
+	}
+	if !ok {
 		entries = map[string]fs.FileMode{}
 		if es, err := fs.ReadDir(rs.ws.FS(), parent); err == nil {
 			for _, e := range es {

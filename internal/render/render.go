@@ -238,11 +238,17 @@ func Render(ctx context.Context, opts Options) (*Result, error) {
 	if note != "" {
 		res.Notes = append(res.Notes, note)
 	}
-	oob, err := rfs.OutOfBounds(".")
+	// the workspace's one walk of the disk met every symlink (a bump's
+	// two renders and ReadersOf share it)
+	links, err := rp.DiskLinks()
 	if err != nil {
 		return nil, err
 	}
-	for _, o := range oob {
+	for _, l := range links {
+		o := rfs.LinkOutOfBounds(l)
+		if o == nil {
+			continue
+		}
 		res.Findings = append(res.Findings, report.Finding{
 			Rule: RuleSymlink, Severity: report.SeverityError, File: o.Link,
 			Message: fmt.Sprintf("symlink to %s points outside the repository: render-check never follows it, and Argo CD refuses to generate manifests from a repository containing one", o.Target),

@@ -40,7 +40,7 @@ var allowed = []struct {
 	{"internal/rootfs/rootfs.go", []string{"filepath.EvalSymlinks", "os.OpenRoot", "os.Readlink", "fs.WalkDir"}, "the one rooted reader of the checkout (os.Root) and its out-of-bounds walk"},
 	{"internal/rootfs/kustomize.go", []string{"filepath.Glob", "fs.WalkDir"}, "kustomize's filesys over the rooted reader (Glob results are filtered by containment)"},
 	{"internal/rootfs/write.go", []string{"os.Lstat", "os.OpenFile", "os.OpenRoot"}, "output writes that refuse symlinks (report files, summaries)"},
-	{"internal/workspace/files.go", []string{"fs.WalkDir"}, "the one file list (the walk when git cannot list), over the rooted reader"},
+	{"internal/workspace/files.go", []string{"fs.WalkDir"}, "the one file list (the walk when git cannot list) and the one walk of the disk (symlinks, what git does not list), over the rooted reader"},
 	{"internal/workspace/yaml.go", []string{"yaml.NewDecoder"}, "the one guarded multi-document YAML decoder (bounds, panics recovered)"},
 	{"internal/workspace/workspace.go", []string{"os.Stat", "doublestar.Glob"}, "the root itself is a directory; cluster globs over the workspace's rooted FS"},
 	{"internal/workspace/clusters.go", []string{"doublestar.Glob"}, "cluster globs over the workspace's rooted FS"},

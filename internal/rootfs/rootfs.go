@@ -327,9 +327,8 @@ func (f *FS) OutOfBounds(dir string) ([]*OutOfBoundsError, error) {
 		if d.Type()&fs.ModeSymlink == 0 {
 			return nil
 		}
-		if !f.inside(filepath.Join(f.dir, filepath.FromSlash(p))) {
-			target, _ := f.root.Readlink(filepath.FromSlash(p))
-			out = append(out, &OutOfBoundsError{Name: p, Link: p, Target: target})
+		if o := f.LinkOutOfBounds(p); o != nil {
+			out = append(out, o)
 		}
 		return nil
 	})
@@ -337,6 +336,17 @@ func (f *FS) OutOfBounds(dir string) ([]*OutOfBoundsError, error) {
 		return nil, f.explain(rel, err)
 	}
 	return out, nil
+}
+
+// LinkOutOfBounds judges one symlink, a slash path relative to the root
+// (one OutOfBounds or a walk of the checkout met): an *OutOfBoundsError
+// when its target is outside the root, nil when it stays inside.
+func (f *FS) LinkOutOfBounds(link string) *OutOfBoundsError {
+	if f.inside(filepath.Join(f.dir, filepath.FromSlash(link))) {
+		return nil
+	}
+	target, _ := f.root.Readlink(filepath.FromSlash(link))
+	return &OutOfBoundsError{Name: link, Link: link, Target: target}
 }
 
 // WithOverlay returns a view of f in which the files named in files

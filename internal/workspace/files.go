@@ -6,9 +6,11 @@ import (
 	"encoding/hex"
 	"fmt"
 	"io/fs"
+	"path"
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/render-check/render-check/internal/rootfs"
 )
@@ -38,7 +40,8 @@ type fileList struct {
 	// blobs maps a path to its git blob id when the file is tracked and
 	// unmodified in the work tree.
 	blobs map[string]string
-	// sizes maps a listed path to its size when the listing stat-ed it.
+	// sizes maps a listed path to its size when the listing stat-ed it
+	// (git's untracked and modified files, every file of a walk).
 	sizes map[string]int64
 	// links are the symlinks the listing met where it would have listed a
 	// file (git's tracked and untracked paths, the walk's entries), sorted:
@@ -90,7 +93,7 @@ func gitFiles(ctx context.Context, g Git, fsys fs.FS) (*fileList, bool) {
 	if _, err := g.Run(ctx, "check-ignore", "-q", "."); err == nil {
 		return nil, false // root is ignored: git lists nothing in it
 	}
-	staged, err := g.Run(ctx, "ls-files", "-z", "--cached", "--stage")
+	staged, err := g.Run(ctx, "ls-files", "-z", "--cached", "--stage", "-t")
 	if err != nil {
 		return nil, false
 	}
@@ -107,35 +110,54 @@ func gitFiles(ctx context.Context, g Git, fsys fs.FS) (*fileList, bool) {
 		changed[f] = true
 	}
 	l := &fileList{blobs: map[string]string{}, sizes: map[string]int64{}}
+	// A path git tracks unmodified in the work tree (tag H, not
+	// skip-worktree; stage 0; not in --modified: not deleted, not a type
+	// change) is what its index mode says: a regular file, a symlink or a
+	// submodule, without a stat. Anything else is asked of the disk.
+	var ask []string
 	for _, e := range strings.Split(staged, "\x00") {
-		// "<mode> <blob> <stage>\t<path>"
+		// "<tag> <mode> <blob> <stage>\t<path>"
 		meta, p, ok := strings.Cut(e, "\t")
 		if !ok {
 			continue
 		}
-		l.paths = append(l.paths, p)
-		if f := strings.Fields(meta); len(f) == 3 && f[2] == "0" && !changed[p] {
-			l.blobs[p] = f[1]
+		f := strings.Fields(meta)
+		if len(f) != 4 || f[0] != "H" || f[3] != "0" || changed[p] {
+			ask = append(ask, p)
+			continue
+		}
+		switch f[1] {
+		case "100644", "100755":
+			l.paths = append(l.paths, p)
+			l.blobs[p] = f[2]
+		case "120000":
+			l.links = append(l.links, p)
+		default:
+			// a submodule (160000): not a file of this checkout
 		}
 	}
 	for _, p := range strings.Split(others, "\x00") {
 		if p != "" {
+			ask = append(ask, p)
+		}
+	}
+	slices.Sort(ask)
+	for _, p := range slices.Compact(ask) {
+		st, err := fs.Lstat(fsys, p)
+		switch {
+		case err != nil:
+			// deleted in the work tree
+		case st.Mode()&fs.ModeSymlink != 0:
+			l.links = append(l.links, p)
+		case st.Mode().IsRegular():
 			l.paths = append(l.paths, p)
+			l.sizes[p] = st.Size()
 		}
 	}
 	slices.Sort(l.paths)
 	l.paths = slices.Compact(l.paths)
-	l.paths = slices.DeleteFunc(l.paths, func(p string) bool {
-		st, err := fs.Lstat(fsys, p)
-		if err == nil && st.Mode()&fs.ModeSymlink != 0 {
-			l.links = append(l.links, p)
-		}
-		if err != nil || !st.Mode().IsRegular() {
-			return true // deleted in the work tree, symlink or submodule
-		}
-		l.sizes[p] = st.Size()
-		return false
-	})
+	slices.Sort(l.links)
+	l.links = slices.Compact(l.links)
 	return l, true
 }
 
@@ -147,4 +169,53 @@ func BlobID(content []byte) string {
 	h.Write([]byte("blob " + strconv.Itoa(len(content)) + "\x00"))
 	h.Write(content)
 	return hex.EncodeToString(h.Sum(nil))
+}
+
+// diskTree is the checkout as one walk of the disk sees it (not git's
+// view): every directory's entries, ignored files and symlinks included.
+// The walk never follows a symlink and does not descend into .git.
+type diskTree struct {
+	once sync.Once
+	// dirs maps a directory (slash path, "." for the root) to its entries:
+	// name -> type bits | 1 (never 0).
+	dirs map[string]map[string]fs.FileMode
+	// links are the symlinks met, in walk order.
+	links []string
+	err   error
+}
+
+// walkDisk walks fsys once (see diskTree).
+func walkDisk(fsys fs.FS) (map[string]map[string]fs.FileMode, []string, error) {
+	dirs := map[string]map[string]fs.FileMode{}
+	var links []string
+	err := fs.WalkDir(fsys, ".", func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			if p == "." {
+				return err
+			}
+			return nil // an unreadable entry is reported by whoever reads it
+		}
+		if p != "." {
+			parent := path.Dir(p)
+			if dirs[parent] == nil {
+				dirs[parent] = map[string]fs.FileMode{}
+			}
+			dirs[parent][d.Name()] = d.Type() | 1
+		}
+		switch {
+		case d.IsDir() && d.Name() == ".git":
+			return fs.SkipDir
+		case d.IsDir():
+			if dirs[p] == nil {
+				dirs[p] = map[string]fs.FileMode{}
+			}
+		case d.Type()&fs.ModeSymlink != 0:
+			links = append(links, p)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, nil, fmt.Errorf("walking the checkout: %w", err)
+	}
+	return dirs, links, nil
 }

@@ -255,3 +255,65 @@ func TestFileListLinksAndSizes(t *testing.T) {
 		}
 	}
 }
+
+// The file list takes a path git tracks unmodified at its index mode
+// (no stat), and asks the disk about every other one: deleted, turned into
+// a symlink or from one, skip-worktree (sparse checkout), untracked. A
+// submodule is not a file.
+func TestFileListIndexAndDisk(t *testing.T) {
+	root := t.TempDir()
+	for _, rel := range []string{"keep.yaml", "gone.yaml", "now-link.yaml", "sparse.yaml"} {
+		if err := os.WriteFile(filepath.Join(root, rel), []byte("x: 1\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, rel := range []string{"link.yaml", "was-link.yaml"} {
+		if err := os.Symlink("keep.yaml", filepath.Join(root, rel)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	git := func(args ...string) {
+		t.Helper()
+		cmd := exec.Command("git", append([]string{"-C", root, "-c", "user.name=t", "-c", "user.email=t@example.com", "-c", "commit.gpgsign=false"}, args...)...)
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("git %v: %v %s", args, err, out)
+		}
+	}
+	git("init", "-q")
+	git("add", ".")
+	git("update-index", "--add", "--cacheinfo", "160000,"+strings.Repeat("a", 40)+",sub")
+	git("commit", "-qm", "x")
+	git("update-index", "--skip-worktree", "sparse.yaml")
+	for _, rel := range []string{"gone.yaml", "now-link.yaml", "sparse.yaml", "was-link.yaml"} {
+		if err := os.Remove(filepath.Join(root, rel)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.Symlink("keep.yaml", filepath.Join(root, "now-link.yaml")); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(root, "was-link.yaml"), []byte("x: 2\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(root, "new.yaml"), []byte("x: 3\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	ws, err := Open(t.Context(), root, Settings{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	files, err := ws.Files(t.Context())
+	if want := []string{"keep.yaml", "new.yaml", "was-link.yaml"}; err != nil || !slices.Equal(files, want) {
+		t.Errorf("files %v %v, want %v", files, err, want)
+	}
+	links, err := ws.Links(t.Context())
+	if want := []string{"link.yaml", "now-link.yaml"}; err != nil || !slices.Equal(links, want) {
+		t.Errorf("links %v %v, want %v", links, err, want)
+	}
+	if _, ok := ws.TrackedHash("keep.yaml"); !ok {
+		t.Error("keep.yaml is tracked unmodified: its blob id is git's")
+	}
+	if _, ok := ws.TrackedHash("was-link.yaml"); ok {
+		t.Error("was-link.yaml changed type: git's blob id is not its content's")
+	}
+}

@@ -64,6 +64,9 @@ type Workspace struct {
 	filesOnce sync.Once
 	files     *fileList
 	filesErr  error
+	// disk is the one walk of the disk, shared with overlay views (an
+	// overlay replaces the content of existing files, never the tree).
+	disk *diskTree
 
 	// overlay is Settings.Overlay.
 	overlay map[string][]byte
@@ -130,7 +133,8 @@ func Open(ctx context.Context, root string, s Settings) (*Workspace, error) {
 		fsys = rootfs.OverlayFS(fsys, s.Overlay)
 	}
 	w := &Workspace{Root: abs, Config: cfg, Git: facts, Origin: facts.Origin, Head: facts.Head,
-		git: g, fsys: fsys, overlay: s.Overlay, urls: map[string]bool{}, docs: map[string]*parsed{}, hashes: map[string]string{}}
+		git: g, fsys: fsys, overlay: s.Overlay, urls: map[string]bool{}, docs: map[string]*parsed{}, hashes: map[string]string{},
+		disk: &diskTree{}}
 	if IsRemoteURL(facts.Origin) {
 		// a clone of a local path or mirror names no repository an
 		// Application can: as with no origin, sources are matched by path
@@ -162,7 +166,7 @@ func (w *Workspace) WithOverlay(ctx context.Context, overlay map[string][]byte) 
 	}
 	v := &Workspace{Root: w.Root, Config: w.Config, Git: w.Git, Origin: w.Origin, Head: w.Head,
 		git: w.git, fsys: rootfs.OverlayFS(w.fsys, overlay), urls: w.urls, overlay: merged,
-		files: w.files, filesErr: w.filesErr, docs: map[string]*parsed{}, hashes: map[string]string{}}
+		files: w.files, filesErr: w.filesErr, disk: w.disk, docs: map[string]*parsed{}, hashes: map[string]string{}}
 	v.filesOnce.Do(func() {})
 	// the CRDs stay those of the workspace when no overlaid file, before
 	// or after, can hold one (the scan looks at no other file)
@@ -233,6 +237,36 @@ func (w *Workspace) Links(ctx context.Context) ([]string, error) {
 		return nil, err
 	}
 	return w.files.links, nil
+}
+
+// tree walks the disk once per workspace and its views.
+func (w *Workspace) tree() *diskTree {
+	w.disk.once.Do(func() { w.disk.dirs, w.disk.links, w.disk.err = walkDisk(w.fsys) })
+	return w.disk
+}
+
+// DiskEntries returns the entries on disk of the directory rel (slash
+// path relative to the root, "." for the root) as one walk of the whole
+// checkout saw them: name -> type bits | 1 (never 0 for an entry), ignored
+// files and symlinks included. ok is false when the walk did not list rel:
+// not a directory, under a symlink or .git, unreadable, or the walk failed;
+// ask the filesystem then. The map is shared: do not modify it.
+func (w *Workspace) DiskEntries(rel string) (map[string]fs.FileMode, bool) {
+	t := w.tree()
+	if t.err != nil {
+		return nil, false
+	}
+	es, ok := t.dirs[path.Clean(rel)]
+	return es, ok
+}
+
+// DiskLinks returns every symlink under the root on disk (outside .git;
+// ignored ones included), in the order of a walk listing each directory by
+// name, from the same walk as DiskEntries. The slice is shared: do not
+// modify it.
+func (w *Workspace) DiskLinks() ([]string, error) {
+	t := w.tree()
+	return t.links, t.err
 }
 
 // ReadFile reads a file of the checkout by its slash path relative to the root.
