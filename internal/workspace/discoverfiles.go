@@ -67,10 +67,16 @@ func outerChart(f string, chartDir map[string]bool, skip func(string) bool) (str
 }
 
 // smallFile reports whether rel is at most maxDetectFileSize bytes: the
-// overlay's content, or the size the file list was taken with (the
-// listing stat-ed every file), else a stat.
+// overlay's content, the bytes ReadFile kept, the size the file list was
+// taken with (for the files the listing stat-ed), else a stat.
 func (r *Workspace) smallFile(rel string) bool {
 	if b, ok := r.overlay[rel]; ok {
+		return len(b) <= maxDetectFileSize
+	}
+	r.mu.Lock()
+	b, ok := r.raw[rel]
+	r.mu.Unlock()
+	if ok {
 		return len(b) <= maxDetectFileSize
 	}
 	if r.files != nil {

@@ -206,8 +206,8 @@ func TestReadFileKeepsBytes(t *testing.T) {
 
 // The file list keeps the symlinks it met where a file would be listed
 // (Links: git's tracked and untracked ones, not ignored ones; every one a
-// walk meets without git), and the sizes it stat-ed: discovery leaves out
-// a file over maxDetectFileSize without another stat, and sees an
+// walk meets without git); discovery leaves out a file over
+// maxDetectFileSize (sized by the listing's stat, or its own), and sees an
 // overlay's size, not the file's.
 func TestFileListLinksAndSizes(t *testing.T) {
 	cm := func(pad int) []byte {
