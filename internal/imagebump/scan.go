@@ -244,6 +244,7 @@ func (s *scanner) scanRoot(ctx context.Context) error {
 		}
 	}
 	slices.SortFunc(todo, walkOrder)
+	s.ws.Prefetch(todo)
 	link := map[string]bool{}
 	for _, l := range links {
 		link[l] = true

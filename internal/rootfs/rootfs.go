@@ -217,6 +217,48 @@ func (f *FS) ReadFile(name string) ([]byte, error) {
 	return b, err
 }
 
+// ReadFiles reads the files names (paths relative to the root, sorted so
+// that each directory's files are next to each other) and hands each one's
+// content, or error, to fn, exactly as ReadFile would answer: the files of
+// one directory are read through one handle on it (an openat per file, not
+// one per path element). A file that handle refuses (a symlink leaving the
+// directory, an absolute link) and every file of a view with an overlay
+// are read by ReadFile.
+func (f *FS) ReadFiles(names []string, fn func(name string, data []byte, err error)) {
+	for i := 0; i < len(names); {
+		dir := filepath.Dir(filepath.Clean(names[i]))
+		j := i + 1
+		for j < len(names) && filepath.Dir(filepath.Clean(names[j])) == dir {
+			j++
+		}
+		f.readFilesIn(dir, names[i:j], fn)
+		i = j
+	}
+}
+
+// readFilesIn is ReadFiles for names all in the directory dir.
+func (f *FS) readFilesIn(dir string, names []string, fn func(name string, data []byte, err error)) {
+	var sub *os.Root
+	if rel, err := f.Rel(dir); err == nil && len(f.overlay) == 0 {
+		if rel == "." {
+			sub = f.root
+		} else if r, err := f.root.OpenRoot(rel); err == nil {
+			defer r.Close()
+			sub = r
+		}
+	}
+	for _, name := range names {
+		if sub != nil {
+			if b, err := sub.ReadFile(filepath.Base(name)); err == nil {
+				fn(name, b, nil)
+				continue
+			}
+		}
+		b, err := f.ReadFile(name)
+		fn(name, b, err)
+	}
+}
+
 // Open opens a file inside the root for reading.
 func (f *FS) Open(name string) (*os.File, error) {
 	rel, err := f.Rel(name)

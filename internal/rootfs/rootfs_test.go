@@ -131,3 +131,53 @@ func TestKustomizeCached(t *testing.T) {
 		}
 	}
 }
+
+// ReadFiles answers every file exactly as ReadFile does (content, or the
+// same error: a link out of the root is never read), while reading each
+// directory's files through one handle on it; an overlay view answers with
+// the overlay.
+func TestReadFilesIsReadFile(t *testing.T) {
+	outside := t.TempDir()
+	must := func(err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	must(os.WriteFile(filepath.Join(outside, "secret"), []byte("s3cr3t"), 0o600))
+	root := t.TempDir()
+	for rel, data := range map[string]string{"top.yaml": "t", "a/in.yaml": "ok", "a/b/deep.yaml": "d", "c/other.yaml": "o"} {
+		must(os.MkdirAll(filepath.Join(root, filepath.Dir(rel)), 0o755))
+		must(os.WriteFile(filepath.Join(root, rel), []byte(data), 0o644))
+	}
+	must(os.Symlink(filepath.Join(outside, "secret"), filepath.Join(root, "a", "abs-out")))
+	must(os.Symlink("../../"+filepath.Base(outside)+"/secret", filepath.Join(root, "a", "rel-out")))
+	must(os.Symlink(outside, filepath.Join(root, "dir-out")))
+	must(os.Symlink("../c/other.yaml", filepath.Join(root, "a", "sibling")))
+	must(os.Symlink(filepath.Join(root, "a", "in.yaml"), filepath.Join(root, "a", "abs-in")))
+	must(os.Symlink("a", filepath.Join(root, "a-link")))
+	f, err := Open(root)
+	must(err)
+	defer f.Close()
+	names := []string{"top.yaml", "missing.yaml", "a/abs-in", "a/abs-out", "a/in.yaml", "a/missing", "a/rel-out", "a/sibling",
+		"a-link/in.yaml", "a-link/sibling", "a/b/deep.yaml", "dir-out/secret", "c/other.yaml", "../x"}
+	check := func(f *FS) {
+		t.Helper()
+		seen := 0
+		f.ReadFiles(names, func(name string, got []byte, gotErr error) {
+			seen++
+			want, wantErr := f.ReadFile(name)
+			if string(got) != string(want) || (gotErr == nil) != (wantErr == nil) || gotErr != nil && gotErr.Error() != wantErr.Error() {
+				t.Errorf("%s: ReadFiles %q, %v; ReadFile %q, %v", name, got, gotErr, want, wantErr)
+			}
+			if string(got) == "s3cr3t" {
+				t.Errorf("%s: read outside the root", name)
+			}
+		})
+		if seen != len(names) {
+			t.Errorf("%d answers for %d names", seen, len(names))
+		}
+	}
+	check(f)
+	check(f.WithOverlay(map[string][]byte{"a/in.yaml": []byte("edited")}))
+}

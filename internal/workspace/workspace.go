@@ -59,6 +59,9 @@ type Workspace struct {
 
 	git  Git
 	fsys fs.FS
+	// rfs is the rooted reader under fsys when the workspace opened it
+	// and has no overlay (Prefetch reads through it); nil otherwise.
+	rfs  *rootfs.FS
 	urls map[string]bool
 
 	filesOnce sync.Once
@@ -120,20 +123,21 @@ func Open(ctx context.Context, root string, s Settings) (*Workspace, error) {
 	g := Git{Dir: abs}
 	facts := g.facts(ctx)
 	fsys := s.FS
+	var rfs *rootfs.FS
 	if fsys == nil {
 		// the os.Root stays open for the workspace's life (no Close: it is
 		// shared by every stage) and is released with it
-		rfs, err := rootfs.Open(abs)
-		if err != nil {
+		if rfs, err = rootfs.Open(abs); err != nil {
 			return nil, fmt.Errorf("root: %w", err)
 		}
 		fsys = rfs.IOFS()
 	}
 	if len(s.Overlay) > 0 {
 		fsys = rootfs.OverlayFS(fsys, s.Overlay)
+		rfs = nil
 	}
 	w := &Workspace{Root: abs, Config: cfg, Git: facts, Origin: facts.Origin, Head: facts.Head,
-		git: g, fsys: fsys, overlay: s.Overlay, urls: map[string]bool{}, docs: map[string]*parsed{}, hashes: map[string]string{},
+		git: g, fsys: fsys, rfs: rfs, overlay: s.Overlay, urls: map[string]bool{}, docs: map[string]*parsed{}, hashes: map[string]string{},
 		disk: &diskTree{}}
 	if IsRemoteURL(facts.Origin) {
 		// a clone of a local path or mirror names no repository an
@@ -298,6 +302,47 @@ func (w *Workspace) ReadFile(rel string) ([]byte, error) {
 	}
 	w.mu.Unlock()
 	return bytes.Clone(b), nil
+}
+
+// Prefetch reads the files (slash paths relative to the root) ReadFile
+// has not kept yet into what it keeps, a directory at a time
+// (rootfs.FS.ReadFiles: one handle per directory instead of an openat per
+// path element and file), within the same bound; a file that cannot be
+// read is left for ReadFile to report. A repo-wide scan calls it before
+// reading every file it lists. It does nothing in a view with an overlay
+// or over a filesystem the workspace did not open.
+func (w *Workspace) Prefetch(files []string) {
+	if w.rfs == nil {
+		return
+	}
+	w.mu.Lock()
+	todo := make([]string, 0, len(files))
+	for _, f := range files {
+		if _, ok := w.raw[f]; !ok && fs.ValidPath(f) {
+			todo = append(todo, f)
+		}
+	}
+	w.mu.Unlock()
+	slices.SortFunc(todo, func(a, b string) int {
+		if c := strings.Compare(path.Dir(a), path.Dir(b)); c != 0 {
+			return c
+		}
+		return strings.Compare(a, b)
+	})
+	w.rfs.ReadFiles(todo, func(rel string, b []byte, err error) {
+		if err != nil {
+			return
+		}
+		w.mu.Lock()
+		defer w.mu.Unlock()
+		if _, ok := w.raw[rel]; !ok && w.rawBytes+len(b) <= rawCacheMax {
+			if w.raw == nil {
+				w.raw = map[string][]byte{}
+			}
+			w.raw[rel] = b
+			w.rawBytes += len(b)
+		}
+	})
 }
 
 // rawCacheMax bounds the bytes ReadFile keeps per workspace.
