@@ -76,6 +76,15 @@ type fileFacts struct {
 // refPrefix is a multi-source $ref/ prefix.
 var refPrefix = regexp.MustCompile(`^\$[A-Za-z0-9_-]+/`)
 
+// trimRef removes a multi-source $ref/ prefix (the regexp runs only on
+// the strings that can have one).
+func trimRef(s string) string {
+	if !strings.HasPrefix(s, "$") {
+		return s
+	}
+	return refPrefix.ReplaceAllString(s, "")
+}
+
 func (rs *readerScan) selects(_ string, app *argo.Application) bool {
 	if rs.want[app.File] {
 		return true
@@ -115,7 +124,7 @@ func (rs *readerScan) selects(_ string, app *argo.Application) bool {
 		return true
 	}
 	for _, s := range jsonStrings(v, nil) {
-		s = refPrefix.ReplaceAllString(s, "")
+		s = trimRef(s)
 		if strings.Contains(s, "/") {
 			starts = append(starts, path.Clean(strings.TrimPrefix(s, "/")))
 		}
@@ -198,7 +207,7 @@ func (rs *readerScan) walk(start string) bool {
 			}
 			dir := path.Dir(f)
 			for _, n := range ff.names {
-				n = refPrefix.ReplaceAllString(strings.TrimPrefix(n, "file://"), "")
+				n = trimRef(strings.TrimPrefix(n, "file://"))
 				queue = append(queue, path.Join(dir, n))
 				if strings.Contains(n, "/") {
 					queue = append(queue, path.Clean(strings.TrimPrefix(n, "/")))
