@@ -120,6 +120,9 @@ func TestRepoVerdictsInvalidation(t *testing.T) {
 	}{
 		{name: "Application field fixed", edit: map[string]string{"clusters/c1/apps/web.yaml": strings.Replace(base["clusters/c1/apps/web.yaml"], "automatd", "automated", 1)}},
 		{name: "Application field fixed, committed", commit: true, edit: map[string]string{"clusters/c1/children/child.yaml": strings.Replace(base["clusters/c1/children/child.yaml"], "projet:", "project:", 1)}},
+		// the fold of the child's missing project into its unknown field
+		// is keyed by file name
+		{name: "Application file renamed", remove: []string{"clusters/c1/children/child.yaml"}, edit: map[string]string{"clusters/c1/children/app.yaml": base["clusters/c1/children/child.yaml"]}},
 		{name: "strictness", edit: map[string]string{".render-check.yaml": base[".render-check.yaml"] + "validate: {strict: false}\n"}},
 		{name: "AppProject edited", edit: map[string]string{"clusters/c1/projects/team.yaml": strings.Replace(base["clusters/c1/projects/team.yaml"], "git.example.com/config.git", "other.example.com/x.git", 1)}},
 		{name: "AppProject edited, committed", commit: true, edit: map[string]string{"clusters/c1/projects/team.yaml": strings.Replace(base["clusters/c1/projects/team.yaml"], "git.example.com/config.git", "other.example.com/x.git", 1)}},
