@@ -361,11 +361,20 @@ func encodeCatalog(entries []catalogEntry) (index, blob []byte, err error) {
 		}
 		idx = append(idx, ie)
 	}
-	index, err = json.MarshalIndent(map[string]any{"crds": idx}, "", " ")
-	if err != nil {
-		return nil, nil, err
+	// one CRD a line: a regenerated catalog diffs by CRD
+	index = []byte("{\"crds\": [\n")
+	for i, ie := range idx {
+		line, err := json.Marshal(ie)
+		if err != nil {
+			return nil, nil, err
+		}
+		index = append(index, line...)
+		if i < len(idx)-1 {
+			index = append(index, ',')
+		}
+		index = append(index, '\n')
 	}
-	return append(index, '\n'), buf.Bytes(), nil
+	return append(index, "]}\n"...), buf.Bytes(), nil
 }
 
 func entryKey(e catalogEntry) string {
