@@ -93,7 +93,7 @@ func gitFiles(ctx context.Context, g Git, fsys fs.FS) (*fileList, bool) {
 	if _, err := g.Run(ctx, "check-ignore", "-q", "."); err == nil {
 		return nil, false // root is ignored: git lists nothing in it
 	}
-	staged, err := g.Run(ctx, "ls-files", "-z", "--cached", "--stage", "-t")
+	staged, err := g.Run(ctx, "ls-files", "-z", "--cached", "--stage", "-v")
 	if err != nil {
 		return nil, false
 	}
@@ -110,10 +110,11 @@ func gitFiles(ctx context.Context, g Git, fsys fs.FS) (*fileList, bool) {
 		changed[f] = true
 	}
 	l := &fileList{blobs: map[string]string{}, sizes: map[string]int64{}}
-	// A path git tracks unmodified in the work tree (tag H, not
-	// skip-worktree; stage 0; not in --modified: not deleted, not a type
-	// change) is what its index mode says: a regular file, a symlink or a
-	// submodule, without a stat. Anything else is asked of the disk.
+	// A path git tracks unmodified in the work tree (tag H: not
+	// skip-worktree, not assume-unchanged, whose changes git would not
+	// see; stage 0; not in --modified: not deleted, not a type change) is
+	// what its index mode says: a regular file, a symlink or a submodule,
+	// without a stat. Anything else is asked of the disk.
 	var ask []string
 	for _, e := range strings.Split(staged, "\x00") {
 		// "<tag> <mode> <blob> <stage>\t<path>"

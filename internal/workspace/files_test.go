@@ -258,11 +258,11 @@ func TestFileListLinksAndSizes(t *testing.T) {
 
 // The file list takes a path git tracks unmodified at its index mode
 // (no stat), and asks the disk about every other one: deleted, turned into
-// a symlink or from one, skip-worktree (sparse checkout), untracked. A
-// submodule is not a file.
+// a symlink or from one, skip-worktree (sparse checkout), assume-unchanged
+// (git does not look at it), untracked. A submodule is not a file.
 func TestFileListIndexAndDisk(t *testing.T) {
 	root := t.TempDir()
-	for _, rel := range []string{"keep.yaml", "gone.yaml", "now-link.yaml", "sparse.yaml"} {
+	for _, rel := range []string{"keep.yaml", "gone.yaml", "now-link.yaml", "sparse.yaml", "assumed.yaml"} {
 		if err := os.WriteFile(filepath.Join(root, rel), []byte("x: 1\n"), 0o644); err != nil {
 			t.Fatal(err)
 		}
@@ -284,13 +284,16 @@ func TestFileListIndexAndDisk(t *testing.T) {
 	git("update-index", "--add", "--cacheinfo", "160000,"+strings.Repeat("a", 40)+",sub")
 	git("commit", "-qm", "x")
 	git("update-index", "--skip-worktree", "sparse.yaml")
-	for _, rel := range []string{"gone.yaml", "now-link.yaml", "sparse.yaml", "was-link.yaml"} {
+	git("update-index", "--assume-unchanged", "assumed.yaml")
+	for _, rel := range []string{"gone.yaml", "now-link.yaml", "sparse.yaml", "was-link.yaml", "assumed.yaml"} {
 		if err := os.Remove(filepath.Join(root, rel)); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if err := os.Symlink("keep.yaml", filepath.Join(root, "now-link.yaml")); err != nil {
-		t.Fatal(err)
+	for _, rel := range []string{"now-link.yaml", "assumed.yaml"} {
+		if err := os.Symlink("keep.yaml", filepath.Join(root, rel)); err != nil {
+			t.Fatal(err)
+		}
 	}
 	if err := os.WriteFile(filepath.Join(root, "was-link.yaml"), []byte("x: 2\n"), 0o644); err != nil {
 		t.Fatal(err)
@@ -307,7 +310,7 @@ func TestFileListIndexAndDisk(t *testing.T) {
 		t.Errorf("files %v %v, want %v", files, err, want)
 	}
 	links, err := ws.Links(t.Context())
-	if want := []string{"link.yaml", "now-link.yaml"}; err != nil || !slices.Equal(links, want) {
+	if want := []string{"assumed.yaml", "link.yaml", "now-link.yaml"}; err != nil || !slices.Equal(links, want) {
 		t.Errorf("links %v %v, want %v", links, err, want)
 	}
 	if _, ok := ws.TrackedHash("keep.yaml"); !ok {
