@@ -1,0 +1,126 @@
+package render
+
+import (
+	"context"
+	"os"
+	"path"
+	"path/filepath"
+	"reflect"
+	"testing"
+
+	"sigs.k8s.io/kustomize/api/types"
+
+	"github.com/render-check/render-check/internal/config"
+	"github.com/render-check/render-check/internal/rootfs"
+)
+
+// TestKustomizeMarks builds every app of the origin-marks case (and a few
+// more) without kustomize's origin tracking where that can be trusted and
+// with it: the same objects at the same file and line either way, and the
+// marked build is taken exactly where it can be trusted.
+func TestKustomizeMarks(t *testing.T) {
+	root := extract(t, "testdata/cases/origin-marks.txtar")
+	write := func(rel, data string) {
+		t.Helper()
+		p := filepath.Join(root, filepath.FromSlash(rel))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(data), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// a base reached through a symlink: kustomize's origin is the path as
+	// written, the file read is the link's target
+	if err := os.Symlink("gen", filepath.Join(root, "bases", "linked")); err != nil {
+		t.Fatal(err)
+	}
+	write("apps/linked/kustomization.yaml", "resources:\n  - ../../bases/linked\n")
+	// a resource file carrying kustomize's own origin annotation
+	write("apps/ownorigin/kustomization.yaml", "resources:\n  - cm.yaml\n")
+	write("apps/ownorigin/cm.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n  annotations:\n    config.kubernetes.io/origin: |\n      path: elsewhere.yaml\n")
+	// a patch copying a resource's annotations into its pod template
+	write("apps/copyanns/kustomization.yaml", `resources:
+  - ../../bases/gen
+replacements:
+  - source: {kind: Deployment, name: web, fieldPath: metadata.annotations}
+    targets:
+      - select: {kind: Deployment, name: web}
+        fieldPaths: [spec.template.metadata.annotations]
+        options: {create: true}
+`)
+	// a base's generator whose options are left empty (the app's own
+	// kustomization is served re-encoded: no empty options there)
+	write("bases/nulloptions/kustomization.yaml", "configMapGenerator:\n  - name: nul\n    options:\n    literals: [a=b]\n")
+	write("apps/nulloptions/kustomization.yaml", "resources:\n  - ../../bases/nulloptions\n")
+
+	cfg, err := config.Load(root, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rfs, err := rootfs.Open(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { rfs.Close() })
+	newRenderer := func(track bool) *renderer {
+		return &renderer{repo: mustOpen(t, root, cfg), cfg: cfg, fs: rfs, kreads: rootfs.NewKustomizeCache(), lines: newLineIndex(), trackOrigins: track}
+	}
+	marked, tracked := newRenderer(false), newRenderer(true)
+	ctx := context.Background()
+	for dir, trusted := range map[string]bool{
+		"apps/multi":        true,
+		"bases/gen":         true,
+		"apps/dual":         false, // a resource file is the overlay's patch
+		"apps/cmfile":       false, // a resource file is a generator's file
+		"apps/annreplace":   false, // a patch replaces the annotations, mark included
+		"apps/usermeta":     false, // the user's buildMetadata
+		"apps/usertrans":    false,
+		"apps/linked":       false,
+		"apps/ownorigin":    false,
+		"apps/copyanns":     false, // the mark would be copied with the annotations
+		"apps/nulloptions":  false,
+		"bases/nulloptions": true,
+	} {
+		t.Run(dir, func(t *testing.T) {
+			req := kustomizeRequest{Dir: dir}
+			want, err := tracked.buildKustomize(ctx, req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := marked.buildKustomize(ctx, req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(got.resources) == 0 || len(got.resources) != len(want.resources) {
+				t.Fatalf("got %d objects, want %d", len(got.resources), len(want.resources))
+			}
+			for i := range want.resources {
+				if !reflect.DeepEqual(got.resources[i], want.resources[i]) {
+					t.Errorf("object %d:\n got %+v\nwant %+v", i, *got.resources[i], *want.resources[i])
+				}
+			}
+			if !reflect.DeepEqual(got.inputs, want.inputs) {
+				t.Errorf("inputs %v, want %v", got.inputs, want.inputs)
+			}
+
+			kabs := filepath.Join(root, filepath.FromSlash(path.Join(dir, "kustomization.yaml")))
+			data, err := os.ReadFile(kabs)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var k types.Kustomization
+			if err := k.Unmarshal(data); err != nil {
+				t.Fatal(err)
+			}
+			k.FixKustomization()
+			_, ok := marked.buildKustomizeMarked(ctx, req, kabs, data, &k)
+			if len(k.BuildMetadata) > 0 {
+				ok = false // never tried
+			}
+			if ok != trusted {
+				t.Errorf("marked build trusted = %v, want %v", ok, trusted)
+			}
+		})
+	}
+}
