@@ -3,6 +3,7 @@ package render
 import (
 	"bytes"
 	"context"
+	"errors"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -15,6 +16,7 @@ import (
 	"sigs.k8s.io/yaml"
 
 	"github.com/render-check/render-check/internal/resource"
+	"github.com/render-check/render-check/internal/workspace"
 )
 
 // A build with kustomize's origin tracking on (any buildMetadata) pays for
@@ -115,14 +117,40 @@ func mentionsTracking(data []byte) bool {
 // resources and other paths, and marks their generators.
 func (m *originMarks) rewrite(next func(string, []byte) ([]byte, error)) func(string, []byte) ([]byte, error) {
 	return func(p string, data []byte) ([]byte, error) {
+		var k types.Kustomization
+		if k.Unmarshal(data) == nil && len(kustomizationRemotes(&k)) > 0 {
+			// not fetched twice: the build with tracking fetches it
+			m.fallBack("remote entry")
+			return nil, errMarksFallback
+		}
 		if next != nil {
 			var err error
 			if data, err = next(p, data); err != nil {
 				return data, err
 			}
 		}
-		return m.kustomization(p, data), nil
+		out := m.kustomization(p, data)
+		if m.reason() != "" {
+			return nil, errMarksFallback // stop early: the result is not used
+		}
+		return out, nil
 	}
+}
+
+// errMarksFallback stops a marked build that cannot be trusted.
+var errMarksFallback = errors.New("render: build again with origin tracking")
+
+// plainPath reports whether p has none of the characters that YAML or
+// JSON would quote or escape, or the size bounds count as flow nesting:
+// kustomize's origin annotation of a file with a plain path is no more
+// than markFallbackPad longer than our mark, and adds no nesting.
+func plainPath(p string) bool {
+	for _, c := range p {
+		if c < ' ' || c > '~' || strings.ContainsRune(`[]{}#"'\&*!|>%@`+"`", c) {
+			return false
+		}
+	}
+	return true
 }
 
 // kustomization records what the kustomization p names and returns it with
@@ -130,6 +158,10 @@ func (m *originMarks) rewrite(next func(string, []byte) ([]byte, error)) func(st
 func (m *originMarks) kustomization(p string, data []byte) []byte {
 	if m.r.cloneDir(p) {
 		m.fallBack("remote base")
+		return data
+	}
+	if !plainPath(p) {
+		m.fallBack("path characters")
 		return data
 	}
 	if mentionsTracking(data) {
@@ -273,6 +305,10 @@ func (m *originMarks) serve(p string, data []byte) []byte {
 	if !isRes {
 		return data
 	}
+	if !plainPath(p) {
+		m.fallBack("path characters")
+		return data
+	}
 	if c, ok := m.r.marked.Load(p); ok {
 		if mf := c.(*markedFile); bytes.Equal(mf.orig, data) {
 			m.note(p)
@@ -341,11 +377,21 @@ func (r *renderer) buildKustomizeMarked(ctx context.Context, req kustomizeReques
 		return nil, false
 	}
 	pad := markFallbackPad + 6*(3*len(marks.absDir)+marks.longest)
-	docs, ok := kustomizeObjectsMarked(resMap, r.cfg.Render.Limits.MaxBytesOrDefault(), pad)
-	if !ok {
-		return nil, false
-	}
+	maxBytes := r.cfg.Render.Limits.MaxBytesOrDefault()
 	krel := r.repo.Rel(kabs)
+	docs, ok := kustomizeObjectsMarked(resMap, maxBytes, pad)
+	if !ok {
+		// the YAML path of buildKustomize, within the same bounds with
+		// room for kustomize's origin annotations
+		out, err := resMap.AsYaml()
+		n := resMap.Size()
+		if err != nil || len(out)+n*pad > min(maxBytes, workspace.MaxFileBytes) || bytes.Count(out, []byte(markAnnotation)) != n {
+			return nil, false
+		}
+		if docs, err = workspace.ParseDocuments(krel, out); err != nil {
+			return nil, false
+		}
+	}
 	res := newKustomizeOut(fsys, inf, r.repo.Rel)
 	inflated, inflatedValues := inf.maps()
 	for _, d := range docs {

@@ -49,6 +49,9 @@ replacements:
         fieldPaths: [spec.template.metadata.annotations]
         options: {create: true}
 `)
+	// braces in a string: the output goes the YAML way
+	write("apps/braces/kustomization.yaml", "resources:\n  - cm.yaml\n")
+	write("apps/braces/cm.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: b\ndata:\n  t: '{{env}}'\n")
 	// a base's generator whose options are left empty (the app's own
 	// kustomization is served re-encoded: no empty options there)
 	write("bases/nulloptions/kustomization.yaml", "configMapGenerator:\n  - name: nul\n    options:\n    literals: [a=b]\n")
