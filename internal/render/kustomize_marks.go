@@ -118,7 +118,7 @@ func mentionsTracking(data []byte) bool {
 func (m *originMarks) rewrite(next func(string, []byte) ([]byte, error)) func(string, []byte) ([]byte, error) {
 	return func(p string, data []byte) ([]byte, error) {
 		var k types.Kustomization
-		if k.Unmarshal(data) == nil && len(kustomizationRemotes(&k)) > 0 {
+		if mayNameRemote(data) && k.Unmarshal(data) == nil && len(kustomizationRemotes(&k)) > 0 {
 			// not fetched twice: the build with tracking fetches it
 			m.fallBack("remote entry")
 			return nil, errMarksFallback
@@ -135,6 +135,12 @@ func (m *originMarks) rewrite(next func(string, []byte) ([]byte, error)) func(st
 		}
 		return out, nil
 	}
+}
+
+// mayNameRemote is false when no entry of kustomization data can be
+// remote (remoteScheme needs "://", "github.com" or "@").
+func mayNameRemote(data []byte) bool {
+	return bytes.Contains(data, []byte("://")) || bytes.Contains(data, []byte("@")) || bytes.Contains(bytes.ToLower(data), []byte("github.com"))
 }
 
 // errMarksFallback stops a marked build that cannot be trusted.

@@ -11,6 +11,7 @@ import (
 	"sigs.k8s.io/kustomize/api/types"
 
 	"github.com/render-check/render-check/internal/config"
+	"github.com/render-check/render-check/internal/netpolicy"
 	"github.com/render-check/render-check/internal/rootfs"
 )
 
@@ -49,6 +50,9 @@ replacements:
         fieldPaths: [spec.template.metadata.annotations]
         options: {create: true}
 `)
+	// a base with a remote resource (refused: the network is off)
+	write("bases/remote/kustomization.yaml", "resources:\n  - https://github.com/example/repo//deploy?ref=v1\n")
+	write("apps/remote/kustomization.yaml", "resources:\n  - ../../bases/remote\n")
 	// braces in a string: the output goes the YAML way
 	write("apps/braces/kustomization.yaml", "resources:\n  - cm.yaml\n")
 	write("apps/braces/cm.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: b\ndata:\n  t: '{{env}}'\n")
@@ -67,7 +71,8 @@ replacements:
 	}
 	t.Cleanup(func() { rfs.Close() })
 	newRenderer := func(track bool) *renderer {
-		return &renderer{repo: mustOpen(t, root, cfg), cfg: cfg, fs: rfs, kreads: rootfs.NewKustomizeCache(), lines: newLineIndex(), trackOrigins: track}
+		return &renderer{repo: mustOpen(t, root, cfg), cfg: cfg, fs: rfs, kreads: rootfs.NewKustomizeCache(), lines: newLineIndex(), trackOrigins: track,
+			network: netpolicy.Policy{Mode: netpolicy.Off}}
 	}
 	marked, tracked := newRenderer(false), newRenderer(true)
 	ctx := context.Background()
@@ -84,29 +89,11 @@ replacements:
 		"apps/copyanns":     false, // the mark would be copied with the annotations
 		"apps/nulloptions":  false,
 		"bases/nulloptions": true,
+		"apps/braces":       true, // the YAML way out of kustomize
+		"apps/remote":       false,
 	} {
 		t.Run(dir, func(t *testing.T) {
 			req := kustomizeRequest{Dir: dir}
-			want, err := tracked.buildKustomize(ctx, req)
-			if err != nil {
-				t.Fatal(err)
-			}
-			got, err := marked.buildKustomize(ctx, req)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if len(got.resources) == 0 || len(got.resources) != len(want.resources) {
-				t.Fatalf("got %d objects, want %d", len(got.resources), len(want.resources))
-			}
-			for i := range want.resources {
-				if !reflect.DeepEqual(got.resources[i], want.resources[i]) {
-					t.Errorf("object %d:\n got %+v\nwant %+v", i, *got.resources[i], *want.resources[i])
-				}
-			}
-			if !reflect.DeepEqual(got.inputs, want.inputs) {
-				t.Errorf("inputs %v, want %v", got.inputs, want.inputs)
-			}
-
 			kabs := filepath.Join(root, filepath.FromSlash(path.Join(dir, "kustomization.yaml")))
 			data, err := os.ReadFile(kabs)
 			if err != nil {
@@ -123,6 +110,26 @@ replacements:
 			}
 			if ok != trusted {
 				t.Errorf("marked build trusted = %v, want %v", ok, trusted)
+			}
+
+			want, werr := tracked.buildKustomize(ctx, req)
+			got, err := marked.buildKustomize(ctx, req)
+			if werr != nil || err != nil {
+				if dir != "apps/remote" || werr == nil || err == nil || err.Error() != werr.Error() {
+					t.Fatalf("error %v, want %v", err, werr)
+				}
+				return
+			}
+			if len(got.resources) == 0 || len(got.resources) != len(want.resources) {
+				t.Fatalf("got %d objects, want %d", len(got.resources), len(want.resources))
+			}
+			for i := range want.resources {
+				if !reflect.DeepEqual(got.resources[i], want.resources[i]) {
+					t.Errorf("object %d:\n got %+v\nwant %+v", i, *got.resources[i], *want.resources[i])
+				}
+			}
+			if !reflect.DeepEqual(got.inputs, want.inputs) {
+				t.Errorf("inputs %v, want %v", got.inputs, want.inputs)
 			}
 		})
 	}
