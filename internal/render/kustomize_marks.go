@@ -178,6 +178,12 @@ func (m *originMarks) kustomization(p string, data []byte) []byte {
 	if err != nil || node.YNode().Kind != kyaml.MappingNode {
 		return data // kustomize reports it (then the fallback build does)
 	}
+	if hasAnchors(node.YNode()) || caseVariant(node.YNode(), "resources", "bases", "generators", "transformers", "validators", "configMapGenerator", "secretGenerator") {
+		// kustomize reads keys case-insensitively, and aliases as
+		// their anchors: keep to the plain spelling
+		m.fallBack("kustomization spelling")
+		return data
+	}
 	dir := filepath.Dir(p)
 	resources, others := map[string]bool{}, map[string]bool{}
 	changed := false
@@ -241,7 +247,10 @@ func (m *originMarks) markGenerators(p string, seq *kyaml.RNode) (changed, ok bo
 	}
 	for _, e := range seq.Content() {
 		entry := kyaml.NewRNode(e)
-		if e.Kind != kyaml.MappingNode {
+		if e.Kind != kyaml.MappingNode || caseVariant(e, "behavior", "options") {
+			return false, false
+		}
+		if o := entry.Field("options"); o != nil && caseVariant(o.Value.YNode(), "annotations") {
 			return false, false
 		}
 		if b := entry.Field("behavior"); b != nil && b.Value.YNode().Kind == kyaml.ScalarNode && b.Value.YNode().Value == types.BehaviorMerge.String() {
@@ -263,6 +272,39 @@ func (m *originMarks) markGenerators(p string, seq *kyaml.RNode) (changed, ok bo
 		changed = true
 	}
 	return changed, true
+}
+
+// hasAnchors reports whether an anchor or alias is under y.
+func hasAnchors(y *kyaml.Node) bool {
+	if y == nil {
+		return false
+	}
+	if y.Anchor != "" || y.Kind == kyaml.AliasNode {
+		return true
+	}
+	for _, c := range y.Content {
+		if hasAnchors(c) {
+			return true
+		}
+	}
+	return false
+}
+
+// caseVariant reports whether mapping y has a key that kustomize's
+// case-insensitive decoding takes for one of names without being it.
+func caseVariant(y *kyaml.Node, names ...string) bool {
+	if y == nil || y.Kind != kyaml.MappingNode {
+		return false
+	}
+	for i := 0; i+1 < len(y.Content); i += 2 {
+		k := y.Content[i].Value
+		for _, n := range names {
+			if k != n && strings.EqualFold(k, n) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // scalarStrings returns the string scalars under n.

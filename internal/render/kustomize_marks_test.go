@@ -53,6 +53,21 @@ replacements:
 	// a base with a remote resource (refused: the network is off)
 	write("bases/remote/kustomization.yaml", "resources:\n  - https://github.com/example/repo//deploy?ref=v1\n")
 	write("apps/remote/kustomization.yaml", "resources:\n  - ../../bases/remote\n")
+	// kustomize reads keys whatever their case, and aliases: a base's
+	// generator options spelt Options, a patch naming a resource file
+	// through an alias
+	write("bases/casevariant/kustomization.yaml", "configMapGenerator:\n  - name: cv\n    literals: [a=b]\n    Options:\n      disableNameSuffixHash: true\n")
+	write("apps/casevariant/kustomization.yaml", "resources:\n  - ../../bases/casevariant\n")
+	write("apps/alias/kustomization.yaml", "resources:\n  - inner\n")
+	write("apps/alias/inner/kustomization.yaml", `resources:
+  - other.yaml
+  - &shared shared.yaml
+patches:
+  - path: *shared
+    target: {kind: ConfigMap, name: other}
+`)
+	write("apps/alias/inner/other.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: other\n")
+	write("apps/alias/inner/shared.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: shared\n  labels: {patched: \"true\"}\n")
 	// braces in a string: the output goes the YAML way
 	write("apps/braces/kustomization.yaml", "resources:\n  - cm.yaml\n")
 	write("apps/braces/cm.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: b\ndata:\n  t: '{{env}}'\n")
@@ -91,6 +106,8 @@ replacements:
 		"bases/nulloptions": true,
 		"apps/braces":       true, // the YAML way out of kustomize
 		"apps/remote":       false,
+		"apps/casevariant":  false,
+		"apps/alias":        false,
 	} {
 		t.Run(dir, func(t *testing.T) {
 			req := kustomizeRequest{Dir: dir}
