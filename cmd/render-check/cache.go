@@ -56,12 +56,13 @@ func (c *cacheFlags) open(cfg *config.Config, errOut io.Writer) *rendercache.Cac
 	return rc
 }
 
-// closeCache evicts what exceeds the cache's size bound after a run.
+// closeCache writes what the run stored and evicts what exceeds the
+// cache's size bound after a run.
 func closeCache(rc *rendercache.Cache, errOut io.Writer) {
 	if rc == nil {
 		return
 	}
-	if err := rc.Trim(); err != nil {
+	if err := rc.Close(); err != nil {
 		fmt.Fprintf(errOut, "note: %v\n", err)
 	}
 }

@@ -15,6 +15,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/render-check/render-check/internal/rendercache"
 	"github.com/render-check/render-check/internal/report"
 )
 
@@ -313,27 +314,86 @@ func TestCacheInvalidation(t *testing.T) {
 	}
 }
 
-// cacheEntries lists the entry files of a namespace of the render cache.
-func cacheEntries(t *testing.T, cache, ns string) []string {
+// cachePacks lists the pack files of a store (render, verdicts, files) of
+// the cache in a namespace.
+func cachePacks(t *testing.T, cache, store, ns string) []string {
 	t.Helper()
-	var out []string
-	err := filepath.WalkDir(filepath.Join(cache, "render", ns), func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			if os.IsNotExist(err) {
-				return nil
-			}
-			return err
-		}
-		if d.Type().IsRegular() {
-			out = append(out, p)
-		}
-		return nil
-	})
+	out, err := filepath.Glob(filepath.Join(cache, store, ns, "pack-*.rcp"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	sort.Strings(out)
 	return out
+}
+
+// packKeys lists the keys of the records of a pack.
+func packKeys(t *testing.T, pack string) []string {
+	t.Helper()
+	idx, err := rendercache.PackIndex(pack)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for _, e := range idx {
+		out = append(out, e.Key.String())
+	}
+	return out
+}
+
+// cacheEntries lists the keys stored in a namespace of the render cache
+// (each once, though several packs may hold it).
+func cacheEntries(t *testing.T, cache, ns string) []string {
+	t.Helper()
+	seen := map[string]bool{}
+	var out []string
+	for _, p := range cachePacks(t, cache, "render", ns) {
+		for _, k := range packKeys(t, p) {
+			if !seen[k] {
+				seen[k] = true
+				out = append(out, k)
+			}
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// spoilRecords spoils three records of the packs of a store's trusted
+// namespace in place: the first one's payload is corrupt, the second is
+// another key's record (foreign), the third says it is shorter than its
+// index does (truncated).
+func spoilRecords(t *testing.T, cache, store string) {
+	t.Helper()
+	type rec struct {
+		pack string
+		e    rendercache.PackEntry
+	}
+	var recs []rec
+	for _, p := range cachePacks(t, cache, store, "trusted") {
+		idx, err := rendercache.PackIndex(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, e := range idx {
+			recs = append(recs, rec{p, e})
+		}
+	}
+	if len(recs) < 4 {
+		t.Fatalf("want at least 4 records in %s, got %d", store, len(recs))
+	}
+	edit := func(r rec, at int64, f func([]byte)) {
+		b, err := os.ReadFile(r.pack)
+		if err != nil {
+			t.Fatal(err)
+		}
+		f(b[r.e.Offset+at:])
+		if err := os.WriteFile(r.pack, b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	edit(recs[0], rendercache.RecordHeaderSize, func(b []byte) { b[0] ^= 0xff })
+	edit(recs[1], 0, func(b []byte) { copy(b, recs[3].e.Key[:]) })
+	edit(recs[2], 64, func(b []byte) { b[0]-- })
 }
 
 // TestCacheBadEntries: a corrupt, a truncated and a foreign (another key's)
@@ -344,28 +404,7 @@ func TestCacheBadEntries(t *testing.T) {
 	cache := t.TempDir()
 	_, fresh, _ := runCheckJSON(t, root, "--no-cache")
 	runCheckJSON(t, root, "--cache-dir", cache)
-	entries := cacheEntries(t, cache, "trusted")
-	if len(entries) < 4 {
-		t.Fatalf("want at least 4 entries, got %v", entries)
-	}
-	garbage := bytes.Repeat([]byte("not an entry "), 100)
-	if err := os.WriteFile(entries[0], garbage, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	b, err := os.ReadFile(entries[1])
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(entries[1], b[:len(b)-7], 0o644); err != nil {
-		t.Fatal(err)
-	}
-	other, err := os.ReadFile(entries[3])
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(entries[2], other, 0o644); err != nil {
-		t.Fatal(err)
-	}
+	spoilRecords(t, cache, "render")
 	_, got, _ := runCheckJSON(t, root, "--cache-dir", cache)
 	var rep report.Report
 	if err := json.Unmarshal(got, &rep); err != nil {

@@ -85,6 +85,7 @@ func TestRollbackChartVersion(t *testing.T) {
 	if code != exitOK || !strings.Contains(stdout, "-    targetRevision: 1.2.0   # pinned\n+    targetRevision: 1.1.0   # pinned\n") || readFile(t, prod) != app("1.2.0") {
 		t.Fatalf("dry run: exit %d\n%s\n%s", code, stdout, stderr)
 	}
+	before := cacheEntries(t, cache, "trusted")
 	aged := ageEntries(t, cache)
 	code, stdout, stderr = runCLI(t, "rollback", "--root", root, "--chart", "cache", "--cluster", "prod", "--format", "json", "--cache-dir", cache)
 	var out struct {
@@ -99,8 +100,9 @@ func TestRollbackChartVersion(t *testing.T) {
 	}
 	// the inventory read both apps from the cache (the failed render of
 	// 1.1.0 stored nothing), the re-render of prod with 1.1.0 stored one
-	if hit := hitEntries(t, cache); len(aged) != 2 || len(hit) != 3 || !slices.Contains(hit, aged[0]) || !slices.Contains(hit, aged[1]) {
-		t.Errorf("entries before the rollback %v, after (used or new) %v: want both used and one new", aged, hit)
+	hit, after := hitEntries(t, cache, aged), cacheEntries(t, cache, "trusted")
+	if len(before) != 2 || len(hit) != 2 || !slices.Contains(hit, before[0]) || !slices.Contains(hit, before[1]) || len(after) != 3 {
+		t.Errorf("entries before the rollback %v, used %v, after %v: want both used and one new", before, hit, after)
 	}
 	code, stdout, _ = runCLI(t, "inventory", "--root", root, "--cluster", "prod", "--no-history", "--cache-dir", cache)
 	if want := "prod/cache\tchart\tcache 1.1.0 ("; code != exitOK || !strings.Contains(stdout, want) {

@@ -12,30 +12,50 @@ import (
 // oldTime is a modification time long before any test ran.
 var oldTime = time.Date(2001, 1, 1, 0, 0, 0, 0, time.UTC)
 
-// ageEntries sets every render cache entry's modification time far in the
-// past, so that a later hit (which refreshes it) shows.
+// ageEntries sets every render cache pack's modification time far in the
+// past, so that a later hit (which refreshes its pack) shows; it returns
+// the packs.
 func ageEntries(t *testing.T, cache string) []string {
 	t.Helper()
-	entries := cacheEntries(t, cache, "trusted")
-	for _, e := range entries {
-		if err := os.Chtimes(e, oldTime, oldTime); err != nil {
+	packs := cachePacks(t, cache, "render", "trusted")
+	for _, p := range packs {
+		if err := os.Chtimes(p, oldTime, oldTime); err != nil {
 			t.Fatal(err)
 		}
 	}
-	return entries
+	return packs
 }
 
-// hitEntries lists the entries used (refreshed) since ageEntries.
-func hitEntries(t *testing.T, cache string) []string {
+// hitEntries lists the keys used since ageEntries aged the packs: those in
+// a refreshed aged pack and not stored again since (a render stores its
+// result in a new pack).
+func hitEntries(t *testing.T, cache string, aged []string) []string {
 	t.Helper()
-	var out []string
-	for _, e := range cacheEntries(t, cache, "trusted") {
-		st, err := os.Stat(e)
+	wasAged := map[string]bool{}
+	for _, p := range aged {
+		wasAged[p] = true
+	}
+	stored := map[string]bool{}
+	var refreshed []string
+	for _, p := range cachePacks(t, cache, "render", "trusted") {
+		if !wasAged[p] {
+			for _, k := range packKeys(t, p) {
+				stored[k] = true
+			}
+			continue
+		}
+		st, err := os.Stat(p)
 		if err != nil {
 			t.Fatal(err)
 		}
 		if st.ModTime().Year() > 2001 {
-			out = append(out, e)
+			refreshed = append(refreshed, packKeys(t, p)...)
+		}
+	}
+	var out []string
+	for _, k := range refreshed {
+		if !stored[k] {
+			out = append(out, k)
 		}
 	}
 	return out
@@ -75,11 +95,11 @@ func TestInventoryAndRollbackUseRenderCache(t *testing.T) {
 		t.Errorf("check after inventory: %+v, want 3 hits", st)
 	}
 
-	ageEntries(t, cache)
+	aged := ageEntries(t, cache)
 	if warm := inv("--cache-dir", cache); warm != fresh {
 		t.Errorf("warm inventory differs from one without cache:\n%s\nwant:\n%s", warm, fresh)
 	}
-	if hit := hitEntries(t, cache); len(hit) != 3 {
+	if hit := hitEntries(t, cache, aged); len(hit) != 3 {
 		t.Errorf("warm inventory used %d of 3 entries", len(hit))
 	}
 
@@ -95,7 +115,7 @@ func TestInventoryAndRollbackUseRenderCache(t *testing.T) {
 	}
 
 	// rollback of prod's web: its inventory is served from the cache
-	ageEntries(t, cache)
+	aged = ageEntries(t, cache)
 	code, stdout, stderr = runCLI(t, "rollback", "--root", root, "--image", web, "--cluster", "prod", "--no-verify", "--format", "json", "--cache-dir", cache)
 	var out struct {
 		From, To string
@@ -108,7 +128,7 @@ func TestInventoryAndRollbackUseRenderCache(t *testing.T) {
 	if !strings.Contains(prod, `newTag: "1.1.0"`) {
 		t.Errorf("prod after rollback:\n%s", prod)
 	}
-	hit := hitEntries(t, cache)
+	hit := hitEntries(t, cache, aged)
 	if len(hit) < 2 {
 		t.Errorf("rollback used %d entries, want at least prod's two apps", len(hit))
 	}

@@ -293,39 +293,15 @@ spec:
 	}
 }
 
-// TestVerdictCacheBadEntries: verdict entries that are corrupt (garbage),
-// truncated, or another key's are misses with one note; the report is a
+// TestVerdictCacheBadEntries: verdict records that are corrupt, truncated,
+// or another key's are misses with one note; the report is a
 // fresh run's but for the note, and the entries are rewritten.
 func TestVerdictCacheBadEntries(t *testing.T) {
 	root := writeRepo(t, verdictRepo())
 	cache := t.TempDir()
 	_, fresh, _ := runCheckJSON(t, root, "--no-cache")
 	runCheckJSON(t, root, "--cache-dir", cache)
-	var entries []string
-	err := filepath.WalkDir(filepath.Join(cache, "verdicts", "trusted"), func(p string, d fs.DirEntry, err error) error {
-		if err == nil && d.Type().IsRegular() {
-			entries = append(entries, p)
-		}
-		return err
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(entries) < 3 {
-		t.Fatalf("want at least 3 verdict entries, got %v", entries)
-	}
-	b0, _ := os.ReadFile(entries[0])
-	b1, _ := os.ReadFile(entries[1])
-	writes := map[string][]byte{
-		entries[0]: bytes.Repeat([]byte("not an entry "), 100), // corrupt
-		entries[1]: b1[:len(b1)-3],                             // truncated
-		entries[2]: b0,                                         // foreign
-	}
-	for p, b := range writes {
-		if err := os.WriteFile(p, b, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
+	spoilRecords(t, cache, "verdicts")
 	_, got, _ := runCheckJSON(t, root, "--cache-dir", cache)
 	var rep report.Report
 	if err := json.Unmarshal(got, &rep); err != nil {

@@ -8,29 +8,24 @@
 // the result. A lookup verifies every input against the checkout (git blob
 // ids, directory listings, chart archives) before the result is used.
 //
-// Entries live in <dir>/render/<trusted|untrusted>/<2 hex>/<key>, written
-// as temp file + rename (safe between concurrent jobs sharing the
-// directory). A trusted run reads and writes trusted/ only; an untrusted run
-// (a pull request) reads both and writes untrusted/ only, so it can never
-// poison what trusted runs read. Every entry carries a header (format
-// version, key, sha256 of the payload): a corrupt, truncated, foreign or
-// outdated entry is ignored (and counted) and overwritten.
+// Entries live in pack files, <dir>/render/<trusted|untrusted>/pack-*.rcp
+// (pack.go): a run appends what it stores to one temporary file and renames
+// it into place when it closes, so jobs sharing the directory never see a
+// half-written pack. A trusted run reads and writes trusted/ only; an
+// untrusted run (a pull request) reads both and writes untrusted/ only, so
+// it can never poison what trusted runs read. Every pack and record is
+// checked (format version, key, sha256 of the payload): a corrupt,
+// truncated, foreign or outdated one is ignored (and counted), and the
+// entry stored again.
 package rendercache
 
 import (
-	"bytes"
-	"crypto/sha256"
-	"encoding/binary"
 	"errors"
 	"fmt"
-	"io"
-	"io/fs"
 	"os"
 	"path/filepath"
-	"sort"
-	"strings"
+	"sync"
 	"sync/atomic"
-	"time"
 )
 
 // DefaultMaxSize bounds the cache's disk use per namespace (cache.maxSize).
@@ -69,9 +64,9 @@ type Cache struct {
 	hits, misses, uncacheable atomic.Int64
 }
 
-// store is one directory of entries (<cache dir>/<name>/<namespace>/<2
-// hex>/<key>) with the header, temp+rename writes, trust split and LRU trim
-// shared by the render cache and the verdict store.
+// store is one directory of packs (<cache dir>/<name>/<namespace>/pack-*.rcp)
+// with the checks, one pack written per run, trust split and LRU trim shared
+// by the render cache, the verdict store and the per-file store.
 type store struct {
 	dir     string
 	write   string   // namespace written
@@ -79,6 +74,14 @@ type store struct {
 	maxSize int64
 
 	ignored atomic.Int64
+
+	loadOnce sync.Once
+	packs    []*pack       // of the namespaces read: trusted first, newest first
+	index    map[Key][]loc // the records of each key in packs, newest first
+	mu       sync.Mutex    // guards out, used and closed
+	out      *packWriter   // the pack this run writes (nil until a put)
+	used     map[Key]*pack // keys read from packs in this run, and where
+	closed   bool
 }
 
 func (s *store) open(abs, name string, o Options) error {
@@ -119,6 +122,8 @@ func Open(o Options) (*Cache, error) {
 	if err := c.open(abs, "render", o); err != nil {
 		return nil, fmt.Errorf("render cache: %w", err)
 	}
+	memo := c.nsDir(c.write)
+	exeMemoDir.Store(&memo)
 	v := &Verdicts{}
 	if err := v.open(abs, "verdicts", o); err != nil {
 		return nil, fmt.Errorf("verdict cache: %w", err)
@@ -135,16 +140,6 @@ func Open(o Options) (*Cache, error) {
 // Dir is the render cache directory (<cache dir>/render).
 func (c *Cache) Dir() string { return c.dir }
 
-func (c *store) path(ns string, k Key) string {
-	s := k.String()
-	return filepath.Join(c.dir, ns, s[:2], s)
-}
-
-// header layout: magic, format version, key, sha256 of the payload, length.
-var magic = [8]byte{'R', 'C', 'R', 'E', 'N', 'D', 'E', 'R'}
-
-const headerSize = 8 + 4 + 32 + 32 + 8
-
 // Get returns the entry stored under k, reading the trusted namespace first.
 // A bad entry is counted as ignored; a missing one is not.
 func (c *Cache) Get(k Key) (*Entry, bool) {
@@ -160,104 +155,11 @@ func (c *Cache) Get(k Key) (*Entry, bool) {
 	return e, true
 }
 
-// get returns the payload stored under k, reading the trusted namespace
-// first; a bad entry is counted as ignored, a missing one is not.
-func (c *store) get(k Key) ([]byte, bool) {
-	for _, ns := range c.read {
-		payload, err := c.load(c.path(ns, k), k)
-		if err == nil {
-			if ns == c.write {
-				now := time.Now()
-				_ = os.Chtimes(c.path(ns, k), now, now) // recently used
-			}
-			return payload, true
-		}
-		if !errors.Is(err, fs.ErrNotExist) {
-			c.ignored.Add(1)
-		}
-	}
-	return nil, false
-}
-
-func (c *store) load(p string, k Key) ([]byte, error) {
-	f, err := os.Open(p)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	st, err := f.Stat()
-	if err != nil {
-		return nil, err
-	}
-	if !st.Mode().IsRegular() || st.Size() < headerSize || st.Size() > maxEntrySize {
-		return nil, ErrCorrupt
-	}
-	data := make([]byte, st.Size())
-	if _, err := io.ReadFull(f, data); err != nil {
-		return nil, ErrCorrupt
-	}
-	h := data[:headerSize]
-	payload := data[headerSize:]
-	var key Key
-	copy(key[:], h[12:44])
-	switch {
-	case !bytes.Equal(h[:8], magic[:]):
-		return nil, ErrCorrupt
-	case binary.LittleEndian.Uint32(h[8:12]) != FormatVersion:
-		return nil, ErrCorrupt
-	case key != k:
-		return nil, ErrCorrupt // foreign: another key's entry
-	case binary.LittleEndian.Uint64(h[76:84]) != uint64(len(payload)):
-		return nil, ErrCorrupt // truncated
-	}
-	sum := sha256.Sum256(payload)
-	if !bytes.Equal(sum[:], h[44:76]) {
-		return nil, ErrCorrupt
-	}
-	return payload, nil
-}
-
-// Put stores e under k in the written namespace (temp file + rename).
+// Put stores e under k in the written namespace (in this run's pack,
+// written by Close).
 func (c *Cache) Put(k Key, e *Entry) error {
 	if err := c.put(k, e.encode()); err != nil {
 		return fmt.Errorf("render cache: %w", err)
-	}
-	return nil
-}
-
-// put stores payload under k in the written namespace (temp file +
-// rename); a payload over the entry bound is not stored.
-func (c *store) put(k Key, payload []byte) error {
-	if len(payload)+headerSize > maxEntrySize {
-		return nil
-	}
-	buf := make([]byte, 0, headerSize+len(payload))
-	buf = append(buf, magic[:]...)
-	buf = binary.LittleEndian.AppendUint32(buf, FormatVersion)
-	buf = append(buf, k[:]...)
-	sum := sha256.Sum256(payload)
-	buf = append(buf, sum[:]...)
-	buf = binary.LittleEndian.AppendUint64(buf, uint64(len(payload)))
-	buf = append(buf, payload...)
-	p := c.path(c.write, k)
-	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-		return err
-	}
-	tmp, err := os.CreateTemp(filepath.Dir(p), ".tmp-*")
-	if err != nil {
-		return err
-	}
-	_, werr := tmp.Write(buf)
-	cerr := tmp.Close()
-	if werr == nil {
-		werr = cerr
-	}
-	if werr == nil {
-		werr = os.Rename(tmp.Name(), p)
-	}
-	if werr != nil {
-		_ = os.Remove(tmp.Name())
-		return werr
 	}
 	return nil
 }
@@ -289,77 +191,22 @@ func (c *Cache) Notes() []string {
 	return append(notes, c.files.notes()...)
 }
 
-// Trim evicts the least recently used entries of the written namespace
-// (of the render cache, the verdict store and the per-file store, each
-// bounded by the maximum size) and removes stale temp files.
-func (c *Cache) Trim() error {
-	if err := c.trim(); err != nil {
+// Close stores what this run put (one pack file per store), marks the
+// packs it used as recently used and evicts the least recently used
+// entries over the size bound, for the render cache, the verdict store and
+// the per-file store. The cache is not used after Close.
+func (c *Cache) Close() error {
+	if err := c.close(); err != nil {
 		return fmt.Errorf("render cache: %w", err)
 	}
 	if c.verdicts != nil {
-		if err := c.verdicts.trim(); err != nil {
+		if err := c.verdicts.close(); err != nil {
 			return fmt.Errorf("verdict cache: %w", err)
 		}
 	}
 	if c.files != nil {
-		if err := c.files.trim(); err != nil {
+		if err := c.files.close(); err != nil {
 			return fmt.Errorf("render cache: %w", err)
-		}
-	}
-	return nil
-}
-
-func (c *store) trim() error {
-	type file struct {
-		path string
-		size int64
-		mod  time.Time
-	}
-	var files []file
-	var total int64
-	base := filepath.Join(c.dir, c.write)
-	err := filepath.WalkDir(base, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			if errors.Is(err, fs.ErrNotExist) {
-				return nil
-			}
-			return err
-		}
-		if !d.Type().IsRegular() {
-			return nil
-		}
-		info, err := d.Info()
-		if err != nil {
-			return nil
-		}
-		if strings.HasPrefix(d.Name(), ".tmp-") {
-			if time.Since(info.ModTime()) > time.Hour {
-				_ = os.Remove(p) // a crashed writer's
-			}
-			return nil
-		}
-		files = append(files, file{p, info.Size(), info.ModTime()})
-		total += info.Size()
-		return nil
-	})
-	if err != nil {
-		return err
-	}
-	if total <= c.maxSize {
-		return nil
-	}
-	sort.Slice(files, func(i, j int) bool {
-		if !files[i].mod.Equal(files[j].mod) {
-			return files[i].mod.Before(files[j].mod)
-		}
-		return files[i].path < files[j].path
-	})
-	for _, f := range files {
-		if total <= c.maxSize {
-			break
-		}
-		if err := os.Remove(f.path); err == nil || errors.Is(err, fs.ErrNotExist) {
-			total -= f.size
 		}
 	}
 	return nil

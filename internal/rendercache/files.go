@@ -4,9 +4,9 @@ import "fmt"
 
 // Files is the store of results derived from files' content alone (the
 // Applications parsed from a cluster's files), keyed by that content's
-// hashes, kept beside the render cache in <dir>/files/<trusted|untrusted>/<2
-// hex>/<key>: same header, temp + rename writes, trust split and size bound
-// as render entries. Its user encodes the payload (Encoder).
+// hashes, kept beside the render cache in
+// <dir>/files/<trusted|untrusted>/pack-*.rcp: same checks, packs, trust
+// split and size bound as render entries. Its user encodes the payload (Encoder).
 //
 // A nil *Files holds nothing (--no-cache).
 type Files struct {

@@ -8,11 +8,13 @@ import (
 	"hash"
 	"io"
 	"os"
+	"path/filepath"
 	"runtime"
 	"runtime/debug"
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -112,9 +114,16 @@ func buildID() string {
 	return hex.EncodeToString(sum[:])
 }
 
+// exeMemoDir is where the executable's hash is remembered between runs
+// (set by Open: the render cache's written namespace), "" for nowhere.
+var exeMemoDir atomic.Pointer[string]
+
 // exeHash is the sha256 of the running executable; when it cannot be read,
 // a value unique to this process (nothing cached by another process
-// matches: no hit, never a stale one).
+// matches: no hit, never a stale one). Hashing a development build (75 MB)
+// takes about 90 ms, so the hash is remembered in the cache directory under
+// the file's identity (path, size, modification and change times, inode):
+// any rebuild or replacement of the file changes it.
 func exeHash() string {
 	unique := fmt.Sprintf("unreadable:%d:%d", os.Getpid(), time.Now().UnixNano())
 	p, err := os.Executable()
@@ -126,9 +135,48 @@ func exeHash() string {
 		return unique
 	}
 	defer f.Close()
+	memo := ""
+	if dir := exeMemoDir.Load(); dir != nil && *dir != "" {
+		if st, err := f.Stat(); err == nil && st.Mode().IsRegular() {
+			id := fmt.Sprintf("%s\x00%d\x00%d\x00%s", p, st.Size(), st.ModTime().UnixNano(), fileIdentity(st))
+			sum := sha256.Sum256([]byte(id))
+			memo = filepath.Join(*dir, exeMemoPrefix+hex.EncodeToString(sum[:16]))
+			if b, err := os.ReadFile(memo); err == nil && len(b) == 64 {
+				if _, err := hex.DecodeString(string(b)); err == nil {
+					return string(b)
+				}
+			}
+		}
+	}
 	h := sha256.New()
 	if _, err := io.Copy(h, f); err != nil {
 		return unique
 	}
-	return hex.EncodeToString(h.Sum(nil))
+	sum := hex.EncodeToString(h.Sum(nil))
+	if memo != "" {
+		writeMemo(memo, sum)
+	}
+	return sum
+}
+
+// exeMemoPrefix names the files remembering an executable's hash.
+const exeMemoPrefix = "exe-"
+
+// writeMemo writes v to p (temp + rename); a failure only costs the next
+// run the hashing.
+func writeMemo(p, v string) {
+	tmp, err := os.CreateTemp(filepath.Dir(p), ".tmp-exe-*")
+	if err != nil {
+		return
+	}
+	_, werr := tmp.WriteString(v)
+	if cerr := tmp.Close(); werr == nil {
+		werr = cerr
+	}
+	if werr == nil {
+		werr = os.Rename(tmp.Name(), p)
+	}
+	if werr != nil {
+		_ = os.Remove(tmp.Name())
+	}
 }

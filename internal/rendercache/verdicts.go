@@ -7,8 +7,8 @@ import (
 
 // Verdicts is the store of the check stages' verdicts (schema problems,
 // secret-scan hits, registry answers), kept beside the render cache in
-// <dir>/verdicts/<trusted|untrusted>/<2 hex>/<key>: same header, temp +
-// rename writes, trust split and size bound as render entries. A stage
+// <dir>/verdicts/<trusted|untrusted>/pack-*.rcp: same checks, packs, trust
+// split and size bound as render entries. A stage
 // keys a verdict by everything that determines it (start with NewKey, which
 // holds the format version and render-check's build) and stores its own
 // encoding (Encoder) of what it would report; it never stores anything a

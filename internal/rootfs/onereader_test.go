@@ -64,8 +64,8 @@ var allowed = []struct {
 	{"internal/rendercache/entry.go", []string{"os.Lstat", "os.Open"}, "hashes a chart file outside the checkout (the chart cache) for the render cache key"},
 
 	// not the checkout: caches, trusted files, the runner, the user's arguments
-	{"internal/rendercache/cache.go", []string{"os.Open", "filepath.WalkDir"}, "the render cache's own directory"},
-	{"internal/rendercache/key.go", []string{"os.Open"}, "the render-check binary, hashed into the cache key"},
+	{"internal/rendercache/pack.go", []string{"os.Open", "os.ReadDir"}, "the render cache's own directory (its pack files)"},
+	{"internal/rendercache/key.go", []string{"os.Open", "os.ReadFile"}, "the render-check binary, hashed into the cache key, and its remembered hash in the cache directory"},
 	{"internal/registry/registrytest/registrytest.go", []string{"os.Stat"}, "test helper: the docker-registry binary"},
 	{"internal/config/trust.go", []string{"os.ReadFile", "filepath.EvalSymlinks"}, "the config file (--config, possibly outside the checkout) and whether it is inside it"},
 	{"internal/images/check.go", []string{"os.ReadFile"}, "a CA bundle named by trusted config"},
