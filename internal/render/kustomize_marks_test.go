@@ -6,6 +6,7 @@ import (
 	"path"
 	"path/filepath"
 	"reflect"
+	"strings"
 	"testing"
 
 	"sigs.k8s.io/kustomize/api/types"
@@ -68,6 +69,11 @@ patches:
 `)
 	write("apps/alias/inner/other.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: other\n")
 	write("apps/alias/inner/shared.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: shared\n  labels: {patched: \"true\"}\n")
+	// scalars whose YAML form is ambiguous, in a file and in a List: the
+	// marked file is served re-encoded
+	write("apps/scalars/kustomization.yaml", "resources:\n  - cm.yaml\n  - list.yaml\n")
+	write("apps/scalars/cm.yaml", ambiguousConfigMap())
+	write("apps/scalars/list.yaml", "apiVersion: v1\nkind: List\nitems:\n- "+strings.ReplaceAll(strings.Replace(ambiguousConfigMap(), "name: x", "name: y", 1), "\n", "\n  ")+"\n")
 	// braces in a string: the output goes the YAML way
 	write("apps/braces/kustomization.yaml", "resources:\n  - cm.yaml\n")
 	write("apps/braces/cm.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: b\ndata:\n  t: '{{env}}'\n")
@@ -108,6 +114,7 @@ patches:
 		"apps/remote":       false,
 		"apps/casevariant":  false,
 		"apps/alias":        false,
+		"apps/scalars":      true, // re-encoded: the same scalars
 	} {
 		t.Run(dir, func(t *testing.T) {
 			req := kustomizeRequest{Dir: dir}
