@@ -13,6 +13,7 @@ import (
 
 	"github.com/render-check/render-check/internal/argo"
 	"github.com/render-check/render-check/internal/config"
+	"github.com/render-check/render-check/internal/rendercache"
 	"github.com/render-check/render-check/internal/report"
 	"github.com/render-check/render-check/internal/resource"
 	"github.com/render-check/render-check/internal/workspace"
@@ -39,6 +40,10 @@ type Input struct {
 	// Files are the repo's files relative to Root, sorted; nil means the
 	// workspace's file list.
 	Files []string
+	// Verdicts, when set, keeps what the repo scan found in each directory
+	// of YAML files across runs (keyed by the files' names and git blob
+	// ids); nil: every file is read and parsed.
+	Verdicts *rendercache.Verdicts
 }
 
 // checker holds the state of one Check run.
@@ -59,6 +64,9 @@ type checker struct {
 	repo       *workspace.Workspace
 	scanned    *scan
 	findings   []report.Finding
+	verdicts   *rendercache.Verdicts
+	// clusterDirs keeps clusterDirOf's answers
+	clusterDirs map[string]string
 }
 
 // Check runs every repo rule. An error means the rules could not run (e.g.
@@ -87,7 +95,7 @@ func Check(ctx context.Context, in Input) ([]report.Finding, error) {
 	}
 	c := &checker{
 		root: in.Root, cfg: cfg, clusters: in.Clusters, files: files,
-		fileSet: map[string]bool{}, dirSet: map[string]bool{}, idx: yamlpos.NewIndex(),
+		fileSet: map[string]bool{}, dirSet: map[string]bool{}, idx: yamlpos.NewIndex(), verdicts: in.Verdicts,
 	}
 	for _, f := range files {
 		c.fileSet[f] = true

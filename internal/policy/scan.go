@@ -55,39 +55,98 @@ type subscription struct {
 
 // scanRepo reads every YAML file of the repo that mentions AppProject or
 // argocd-notifications-cm. Files that do not parse (Helm templates) are
-// skipped: the render and secret checks report malformed YAML.
+// skipped: the render and secret checks report malformed YAML. With the
+// verdict cache, what a directory's files hold is kept under their names and
+// content hashes (scanCached), so unchanged files are not parsed again.
 func (c *checker) scanRepo(ctx context.Context) *scan {
 	s := &scan{}
+	var files []string
 	for _, f := range c.files {
-		if ctx.Err() != nil {
-			return s
+		if ext := path.Ext(f); ext == ".yaml" || ext == ".yml" {
+			files = append(files, f)
 		}
-		ext := path.Ext(f)
-		if ext != ".yaml" && ext != ".yml" {
-			continue
-		}
-		st, err := fs.Stat(c.repo.FS(), f)
-		if err != nil || !st.Mode().IsRegular() || st.Size() > maxScanSize {
-			continue
-		}
-		data, err := c.repo.ReadFile(f)
-		if err != nil {
-			continue
-		}
-		if !bytes.Contains(data, []byte("AppProject")) && !bytes.Contains(data, []byte("argocd-notifications-cm")) &&
-			!bytes.Contains(data, []byte("Application")) {
-			continue
-		}
-		// the workspace's documents, parsed once: up to the end of file,
-		// or to what is not YAML (a template)
-		docs, _ := c.repo.Documents(f)
-		for _, doc := range docs {
-			if doc.Object != nil {
-				c.collect(s, doc.Object, f, doc.Line)
+	}
+	found := make(map[string][]scanDoc, len(files))
+	if c.verdicts == nil {
+		for _, f := range files {
+			if ctx.Err() != nil {
+				return s
 			}
+			found[f], _ = c.scanFile(f)
+		}
+	} else if !c.scanCached(ctx, files, found) {
+		return s
+	}
+	for _, f := range files {
+		for _, d := range found[f] {
+			c.collect(s, d.obj, f, d.line)
 		}
 	}
 	return s
+}
+
+// scanDoc is a document of a repo file that collect uses, reduced to what
+// collect reads.
+type scanDoc struct {
+	line int
+	obj  map[string]any
+}
+
+// scanFile returns the documents of file f that collect uses; ok is false
+// when the file could not be looked at (a result that is no verdict on its
+// content).
+func (c *checker) scanFile(f string) (docs []scanDoc, ok bool) {
+	st, err := fs.Stat(c.repo.FS(), f)
+	if err != nil || !st.Mode().IsRegular() {
+		return nil, false
+	}
+	if st.Size() > maxScanSize {
+		return nil, true
+	}
+	data, err := c.repo.ReadFile(f)
+	if err != nil {
+		return nil, false
+	}
+	if !bytes.Contains(data, []byte("AppProject")) && !bytes.Contains(data, []byte("argocd-notifications-cm")) &&
+		!bytes.Contains(data, []byte("Application")) {
+		return nil, true
+	}
+	// the workspace's documents, parsed once: up to the end of file, or
+	// to what is not YAML (a template)
+	all, _ := c.repo.Documents(f)
+	for _, doc := range all {
+		if obj := scanned(doc.Object); obj != nil {
+			docs = append(docs, scanDoc{line: doc.Line, obj: obj})
+		}
+	}
+	return docs, true
+}
+
+// scanned returns what collect reads of obj: an AppProject or a
+// notifications ConfigMap whole, an Application's apiVersion, kind, name
+// and namespace; nil for any other object.
+func scanned(obj map[string]any) map[string]any {
+	switch {
+	case obj == nil:
+		return nil
+	case argo.IsAppProject(obj):
+		return obj
+	case argo.IsApplication(obj):
+		out := map[string]any{"apiVersion": obj["apiVersion"], "kind": obj["kind"]}
+		if md, ok := obj["metadata"].(map[string]any); ok {
+			m := map[string]any{}
+			for _, k := range []string{"name", "namespace"} {
+				if v, ok := md[k]; ok {
+					m[k] = v
+				}
+			}
+			out["metadata"] = m
+		}
+		return out
+	case isNotificationsCM(obj):
+		return obj
+	}
+	return nil
 }
 
 // collect records an AppProject or notifications ConfigMap found at
@@ -188,8 +247,21 @@ func (c *checker) clusterEnv(cl *resource.Cluster) *env {
 }
 
 // clusterDirOf returns the cluster directory (per the config's cluster
-// globs) that contains file, or "".
+// globs) that contains file, or "". It is asked per cluster about every
+// file of the scan: the answer is kept for the run.
 func (c *checker) clusterDirOf(file string) string {
+	if dir, ok := c.clusterDirs[file]; ok {
+		return dir
+	}
+	dir := c.findClusterDir(file)
+	if c.clusterDirs == nil {
+		c.clusterDirs = map[string]string{}
+	}
+	c.clusterDirs[file] = dir
+	return dir
+}
+
+func (c *checker) findClusterDir(file string) string {
 	segs := strings.Split(file, "/")
 	for _, g := range c.cfg.Clusters {
 		n := len(splitSegs(g))

@@ -11,6 +11,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/render-check/render-check/internal/rendercache"
 	"github.com/render-check/render-check/internal/report"
 	"github.com/render-check/render-check/internal/suggest"
 )
@@ -44,11 +45,18 @@ var argoKinds = []string{"Application", "ApplicationSet"}
 // schema/invalid (error) or, with strict validation off,
 // schema/pruned-field (warning), as for any other kind.
 func ArgoUnknownFields(files []string, read func(rel string) ([]byte, error), strict bool) ArgoFields {
+	return ArgoUnknownFieldsCached(files, read, nil, strict, nil)
+}
+
+// ArgoUnknownFieldsCached is ArgoUnknownFields keeping its results in the
+// verdict store: one entry per directory, keyed by the names and content
+// hashes (hash: the workspace's git blob ids) of the directory's checked
+// files, strictness and the embedded catalog, so that a rerun over
+// unchanged files neither loads the catalog nor parses them. Files hash
+// cannot answer for are checked on every run; a nil store or hash keeps
+// nothing.
+func ArgoUnknownFieldsCached(files []string, read func(rel string) ([]byte, error), hash func(rel string) (string, bool), strict bool, store *rendercache.Verdicts) ArgoFields {
 	out := ArgoFields{Checked: map[string]bool{}, unknown: map[string]bool{}}
-	cat, err := loadCRDCatalog()
-	if err != nil {
-		return out
-	}
 	var charts []string
 	for _, f := range files {
 		if path.Base(f) == "Chart.yaml" {
@@ -63,6 +71,7 @@ func ArgoUnknownFields(files []string, read func(rel string) ([]byte, error), st
 		}
 		return false
 	}
+	var todo []string
 	for _, f := range files {
 		switch strings.ToLower(path.Ext(f)) {
 		case ".yaml", ".yml":
@@ -75,53 +84,45 @@ func ArgoUnknownFields(files []string, read func(rel string) ([]byte, error), st
 		if inChart(f) {
 			continue
 		}
+		todo = append(todo, f)
+	}
+	var cat *crdCatalog
+	catErr := false
+	check := func(f string) (argoFile, bool) {
 		data, err := read(f)
-		if err != nil || !bytes.Contains(data, []byte("argoproj.io/")) {
-			continue
+		if err != nil {
+			return argoFile{}, false
 		}
-		chunks := []Chunk{{Data: data, Line: 1}}
-		if bytes.Contains(data, []byte("---")) {
-			chunks = SplitDocuments(data) // one Application a file needs no split
+		if !bytes.Contains(data, []byte("argoproj.io/")) {
+			return argoFile{}, true
 		}
-		for _, c := range chunks {
-			if !bytes.Contains(c.Data, []byte("argoproj.io/")) {
-				continue
-			}
-			for _, d := range ParseChunk(c, false) {
-				if d.Err != nil || d.node == nil {
-					continue
-				}
-				av, _ := d.Object["apiVersion"].(string)
-				k, _ := d.Object["kind"].(string)
-				if !strings.HasPrefix(av, "argoproj.io/") || !slices.Contains(argoKinds, k) {
-					continue
-				}
-				s, ok, err := cat.schema(av, k)
-				if err != nil || !ok || s.Schema == nil {
-					continue
-				}
-				out.Checked[f] = true
-				ref := objectRef(d.Object)
-				var w argoWalker
-				w.walk(d.node, s.Schema, nil)
-				for _, u := range w.found {
-					out.unknown[argoKey(f, ref.Name, u.path)] = true
-					field := formatKeyPath(u.path)
-					msg := fmt.Sprintf("%s: unknown field %q, which Argo CD ignores", field, u.path[len(u.path)-1])
-					if u.suggestion != "" {
-						msg += fmt.Sprintf("; did you mean %q?", u.suggestion)
-					}
-					rule, sev := report.RuleSchemaInvalid, report.SeverityError
-					if !strict {
-						rule, sev = report.RuleSchemaPrunedField, report.SeverityWarning
-						msg += " (strict validation would reject it)"
-					}
-					msg += " (schema: " + s.Source + ")"
-					out.Findings = append(out.Findings, report.Finding{Rule: rule, Severity: sev, File: f,
-						Line: u.line + d.offset, Resource: ref, Message: msg})
-				}
+		if cat == nil && !catErr {
+			if cat, err = loadCRDCatalog(); err != nil {
+				catErr = true
 			}
 		}
+		if catErr {
+			return argoFile{}, false
+		}
+		return argoCheckFile(cat, f, data, strict), true
+	}
+	results := make(map[string]argoFile, len(todo))
+	if store == nil || hash == nil {
+		for _, f := range todo {
+			results[f], _ = check(f)
+		}
+	} else {
+		argoCached(todo, hash, strict, store, check, results)
+	}
+	for _, f := range todo {
+		r := results[f]
+		if r.checked {
+			out.Checked[f] = true
+		}
+		for _, u := range r.unknown {
+			out.unknown[u] = true
+		}
+		out.Findings = append(out.Findings, r.findings...)
 	}
 	sort.SliceStable(out.Findings, func(i, j int) bool {
 		a, b := out.Findings[i], out.Findings[j]
@@ -130,6 +131,66 @@ func ArgoUnknownFields(files []string, read func(rel string) ([]byte, error), st
 		}
 		return a.Line < b.Line
 	})
+	return out
+}
+
+// argoFile is what ArgoUnknownFields found in one file.
+type argoFile struct {
+	// checked: the file holds an Application or ApplicationSet the
+	// catalog has a schema of
+	checked  bool
+	findings []report.Finding
+	// unknown are the argoKeys of the reported keys
+	unknown []string
+}
+
+// argoCheckFile checks the Applications and ApplicationSets of file f
+// (its content data) against the catalog's schemas.
+func argoCheckFile(cat *crdCatalog, f string, data []byte, strict bool) argoFile {
+	var out argoFile
+	chunks := []Chunk{{Data: data, Line: 1}}
+	if bytes.Contains(data, []byte("---")) {
+		chunks = SplitDocuments(data) // one Application a file needs no split
+	}
+	for _, c := range chunks {
+		if !bytes.Contains(c.Data, []byte("argoproj.io/")) {
+			continue
+		}
+		for _, d := range ParseChunk(c, false) {
+			if d.Err != nil || d.node == nil {
+				continue
+			}
+			av, _ := d.Object["apiVersion"].(string)
+			k, _ := d.Object["kind"].(string)
+			if !strings.HasPrefix(av, "argoproj.io/") || !slices.Contains(argoKinds, k) {
+				continue
+			}
+			s, ok, err := cat.schema(av, k)
+			if err != nil || !ok || s.Schema == nil {
+				continue
+			}
+			out.checked = true
+			ref := objectRef(d.Object)
+			var w argoWalker
+			w.walk(d.node, s.Schema, nil)
+			for _, u := range w.found {
+				out.unknown = append(out.unknown, argoKey(f, ref.Name, u.path))
+				field := formatKeyPath(u.path)
+				msg := fmt.Sprintf("%s: unknown field %q, which Argo CD ignores", field, u.path[len(u.path)-1])
+				if u.suggestion != "" {
+					msg += fmt.Sprintf("; did you mean %q?", u.suggestion)
+				}
+				rule, sev := report.RuleSchemaInvalid, report.SeverityError
+				if !strict {
+					rule, sev = report.RuleSchemaPrunedField, report.SeverityWarning
+					msg += " (strict validation would reject it)"
+				}
+				msg += " (schema: " + s.Source + ")"
+				out.findings = append(out.findings, report.Finding{Rule: rule, Severity: sev, File: f,
+					Line: u.line + d.offset, Resource: ref, Message: msg})
+			}
+		}
+	}
 	return out
 }
 

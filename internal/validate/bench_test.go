@@ -167,3 +167,27 @@ func BenchmarkRunClusters(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkCatalogLoad is loading the embedded catalog's index (every run
+// that looks up a kind no other source has).
+func BenchmarkCatalogLoad(b *testing.B) {
+	for b.Loop() {
+		if _, err := parseCRDCatalog(catalogIndexJSON, catalogBlob); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkCatalogApplication is loading the catalog and converting the
+// schema of Argo CD's Application (what ArgoUnknownFields needs).
+func BenchmarkCatalogApplication(b *testing.B) {
+	for b.Loop() {
+		c, err := parseCRDCatalog(catalogIndexJSON, catalogBlob)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, ok, err := c.schema("argoproj.io/v1alpha1", "Application"); err != nil || !ok {
+			b.Fatal(ok, err)
+		}
+	}
+}

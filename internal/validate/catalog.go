@@ -14,12 +14,18 @@ import (
 
 //go:generate go run ./gen -catalog catalog
 
-// catalogGz is the embedded CRD catalog written by ./gen: the
-// CustomResourceDefinitions of the operators most used with Argo CD, from
-// their Go modules at pinned versions, trimmed to what validation reads.
-//
-//go:embed catalog/crds.json.gz
-var catalogGz []byte
+// catalogIndexJSON and catalogBlob are the embedded CRD catalog written
+// by ./gen: the CustomResourceDefinitions of the operators most used with
+// Argo CD, from their Go modules at pinned versions, trimmed to what
+// validation reads. The index names every CRD (provenance, group, kind,
+// scope, served versions) and where its gzip member is in the blob; a CRD
+// is decompressed and decoded only when one of its kinds is looked up.
+var (
+	//go:embed catalog/index.json
+	catalogIndexJSON []byte
+	//go:embed catalog/crds.gz
+	catalogBlob []byte
+)
 
 // CatalogEntry describes one served version of a custom resource in the
 // embedded catalog and where its schema comes from.
@@ -38,10 +44,12 @@ func (e CatalogEntry) Source() string {
 	return "embedded catalog: " + e.Module + "@" + e.Version + " " + e.File
 }
 
-// catalogCRD is one CRD of the catalog; it is converted on first use.
+// catalogCRD is one CRD of the catalog; it is decompressed and converted
+// on first use.
 type catalogCRD struct {
-	entry   CatalogEntry
-	raw     json.RawMessage
+	entry CatalogEntry
+	// gz is the CRD's gzip member in the blob
+	gz      []byte
 	once    sync.Once
 	schemas []CRDSchema
 	err     error
@@ -63,61 +71,47 @@ var (
 // loadCRDCatalog parses the embedded catalog's index once per process.
 func loadCRDCatalog() (*crdCatalog, error) {
 	crdCatalogOnce.Do(func() {
-		crdCatalogVal, crdCatalogErr = parseCRDCatalog(catalogGz)
+		crdCatalogVal, crdCatalogErr = parseCRDCatalog(catalogIndexJSON, catalogBlob)
 	})
 	return crdCatalogVal, crdCatalogErr
 }
 
-func parseCRDCatalog(gz []byte) (*crdCatalog, error) {
-	zr, err := gzip.NewReader(bytes.NewReader(gz))
-	if err != nil {
-		return nil, fmt.Errorf("embedded CRD catalog: %w", err)
-	}
-	data, err := io.ReadAll(zr)
-	if err != nil {
-		return nil, fmt.Errorf("embedded CRD catalog: %w", err)
-	}
+// parseCRDCatalog reads the catalog's index (see ./gen's encodeCatalog);
+// no CRD is decompressed.
+func parseCRDCatalog(index, blob []byte) (*crdCatalog, error) {
 	var doc struct {
 		CRDs []struct {
-			Module  string          `json:"module"`
-			Version string          `json:"version"`
-			File    string          `json:"file"`
-			CRD     json.RawMessage `json:"crd"`
+			Module     string   `json:"module"`
+			Version    string   `json:"version"`
+			File       string   `json:"file"`
+			Group      string   `json:"group"`
+			Kind       string   `json:"kind"`
+			Namespaced bool     `json:"namespaced"`
+			Versions   []string `json:"versions"`
+			Offset     int      `json:"offset"`
+			Size       int      `json:"size"`
 		} `json:"crds"`
 	}
-	if err := json.Unmarshal(data, &doc); err != nil {
+	if err := json.Unmarshal(index, &doc); err != nil {
 		return nil, fmt.Errorf("embedded CRD catalog: %w", err)
 	}
 	c := &crdCatalog{byKey: map[string]*catalogCRD{}}
 	for _, e := range doc.CRDs {
-		// only the names are read now; the schema when a kind is looked up
-		var head struct {
-			Spec struct {
-				Group string `json:"group"`
-				Scope string `json:"scope"`
-				Names struct {
-					Kind string `json:"kind"`
-				} `json:"names"`
-				Versions []struct {
-					Name   string `json:"name"`
-					Served bool   `json:"served"`
-				} `json:"versions"`
-			} `json:"spec"`
+		if e.Offset < 0 || e.Size <= 0 || e.Offset > len(blob)-e.Size {
+			return nil, fmt.Errorf("embedded CRD catalog: %s: bytes %d+%d outside the blob", e.File, e.Offset, e.Size)
 		}
-		if err := json.Unmarshal(e.CRD, &head); err != nil {
-			return nil, fmt.Errorf("embedded CRD catalog: %s: %w", e.File, err)
-		}
-		for _, v := range head.Spec.Versions {
-			if !v.Served {
-				continue
-			}
-			ce := CatalogEntry{APIVersion: head.Spec.Group + "/" + v.Name, Kind: head.Spec.Names.Kind,
-				Namespaced: head.Spec.Scope != "Cluster", Module: e.Module, Version: e.Version, File: e.File}
+		crd := &catalogCRD{gz: blob[e.Offset : e.Offset+e.Size : e.Offset+e.Size]}
+		for _, v := range e.Versions {
+			ce := CatalogEntry{APIVersion: e.Group + "/" + v, Kind: e.Kind,
+				Namespaced: e.Namespaced, Module: e.Module, Version: e.Version, File: e.File}
 			key := ce.APIVersion + "/" + ce.Kind
 			if _, dup := c.byKey[key]; dup {
 				return nil, fmt.Errorf("embedded CRD catalog: %s %s twice", ce.APIVersion, ce.Kind)
 			}
-			c.byKey[key] = &catalogCRD{entry: ce, raw: e.CRD}
+			if crd.entry.Kind == "" {
+				crd.entry = ce
+			}
+			c.byKey[key] = crd
 			c.entries = append(c.entries, ce)
 		}
 	}
@@ -125,6 +119,24 @@ func parseCRDCatalog(gz []byte) (*crdCatalog, error) {
 		return strings.Compare(a.APIVersion+"/"+a.Kind, b.APIVersion+"/"+b.Kind)
 	})
 	return c, nil
+}
+
+// decode decompresses and decodes the CRD.
+func (e *catalogCRD) decode() (map[string]any, error) {
+	zr, err := gzip.NewReader(bytes.NewReader(e.gz))
+	if err != nil {
+		return nil, err
+	}
+	zr.Multistream(false)
+	data, err := io.ReadAll(zr)
+	if err != nil {
+		return nil, err
+	}
+	var obj map[string]any
+	if err := json.Unmarshal(data, &obj); err != nil {
+		return nil, err
+	}
+	return obj, nil
 }
 
 // Catalog lists every apiVersion/kind of the embedded CRD catalog with its
@@ -145,8 +157,8 @@ func (c *crdCatalog) schema(apiVersion, kind string) (CRDSchema, bool, error) {
 		return CRDSchema{}, false, nil
 	}
 	e.once.Do(func() {
-		var obj map[string]any
-		if err := json.Unmarshal(e.raw, &obj); err != nil {
+		obj, err := e.decode()
+		if err != nil {
 			e.err = fmt.Errorf("%s: %w", e.entry.Source(), err)
 			return
 		}

@@ -29,7 +29,12 @@ func Run(ctx context.Context, in *check.Input) (check.Result, error) {
 			return check.Result{}, err
 		}
 		crds, findings = CRDsFromFiles(files, in.Workspace.ReadFile)
-		argo = ArgoUnknownFields(readByRender(files, in.Clusters), in.Workspace.ReadFile, cfg.IsStrict())
+		ws := in.Workspace
+		hash := func(rel string) (string, bool) {
+			h, err := ws.Hash(ctx, rel)
+			return h, err == nil && h != ""
+		}
+		argo = ArgoUnknownFieldsCached(readByRender(files, in.Clusters), ws.ReadFile, hash, cfg.IsStrict(), in.Verdicts)
 		findings = append(findings, argo.Findings...)
 	} else {
 		paths = append([]string{"."}, paths...)

@@ -231,8 +231,9 @@ var schemaKeywords = map[string]bool{
 	"x-kubernetes-preserve-unknown-fields": true, "x-kubernetes-int-or-string": true, "x-kubernetes-embedded-resource": true,
 }
 
-// generateCatalog writes out/crds.json.gz from the module sources and the
-// vendored files under upstream.
+// generateCatalog writes the catalog (out/index.json and out/crds.gz, see
+// encodeCatalog) from the module sources and the vendored files under
+// upstream.
 func generateCatalog(out, upstream string) error {
 	files, err := readSources(upstream)
 	if err != nil {
@@ -282,30 +283,98 @@ func generateCatalog(out, upstream string) error {
 	slices.SortStableFunc(entries, func(a, b catalogEntry) int {
 		return strings.Compare(entryKey(a), entryKey(b))
 	})
-	data, err := json.Marshal(map[string]any{"crds": entries})
+	index, blob, err := encodeCatalog(entries)
 	if err != nil {
-		return err
-	}
-	var buf bytes.Buffer
-	zw, err := gzip.NewWriterLevel(&buf, gzip.BestCompression)
-	if err != nil {
-		return err
-	}
-	if _, err := zw.Write(data); err != nil {
-		return err
-	}
-	if err := zw.Close(); err != nil {
 		return err
 	}
 	if err := os.MkdirAll(out, 0o755); err != nil {
 		return err
 	}
-	path := filepath.Join(out, "crds.json.gz")
-	if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
-		return err
+	for name, data := range map[string][]byte{indexFile: index, blobFile: blob} {
+		if err := os.WriteFile(filepath.Join(out, name), data, 0o644); err != nil {
+			return err
+		}
 	}
-	fmt.Printf("%s: %d CRD entries, %d bytes JSON, %d bytes gzipped\n", path, len(entries), len(data), buf.Len())
+	fmt.Printf("%s: %d CRD entries, %d bytes index, %d bytes of gzipped CRDs\n", out, len(entries), len(index), len(blob))
 	return nil
+}
+
+// The catalog's two files: the index of every CRD (its provenance, group,
+// kind, scope, served versions and where its bytes are in the blob) and
+// the blob, one gzip member per CRD (its trimmed JSON) in index order, so
+// that loading the catalog reads only the index and a CRD is decompressed
+// and decoded when its kind is looked up. The blob is itself a valid gzip
+// stream (gunzip prints the CRDs one after the other).
+const (
+	indexFile = "index.json"
+	blobFile  = "crds.gz"
+)
+
+// indexEntry is one CRD of index.json; Offset and Size locate its gzip
+// member in crds.gz.
+type indexEntry struct {
+	Module     string   `json:"module"`
+	Version    string   `json:"version"`
+	File       string   `json:"file"`
+	Group      string   `json:"group"`
+	Kind       string   `json:"kind"`
+	Namespaced bool     `json:"namespaced"`
+	Versions   []string `json:"versions"`
+	Offset     int      `json:"offset"`
+	Size       int      `json:"size"`
+}
+
+// encodeCatalog writes the catalog's index and blob for entries (in
+// order), deterministically.
+func encodeCatalog(entries []catalogEntry) (index, blob []byte, err error) {
+	var buf bytes.Buffer
+	idx := make([]indexEntry, 0, len(entries))
+	for _, e := range entries {
+		data, err := json.Marshal(e.CRD)
+		if err != nil {
+			return nil, nil, err
+		}
+		off := buf.Len()
+		zw, err := gzip.NewWriterLevel(&buf, gzip.BestCompression)
+		if err != nil {
+			return nil, nil, err
+		}
+		if _, err := zw.Write(data); err != nil {
+			return nil, nil, err
+		}
+		if err := zw.Close(); err != nil {
+			return nil, nil, err
+		}
+		spec, _ := e.CRD["spec"].(map[string]any)
+		names, _ := spec["names"].(map[string]any)
+		ie := indexEntry{Module: e.Module, Version: e.Version, File: e.File, Offset: off, Size: buf.Len() - off}
+		ie.Group, _ = spec["group"].(string)
+		ie.Kind, _ = names["kind"].(string)
+		ie.Namespaced = spec["scope"] != "Cluster"
+		versions, _ := spec["versions"].([]any)
+		for _, v := range versions {
+			vm, _ := v.(map[string]any)
+			name, _ := vm["name"].(string)
+			if served, _ := vm["served"].(bool); served {
+				ie.Versions = append(ie.Versions, name)
+			}
+		}
+		idx = append(idx, ie)
+	}
+	// one CRD a line: a regenerated catalog diffs by CRD
+	index = []byte("{\"crds\": [\n")
+	for i, ie := range idx {
+		line, err := json.Marshal(ie)
+		if err != nil {
+			return nil, nil, err
+		}
+		index = append(index, line...)
+		if i < len(idx)-1 {
+			index = append(index, ',')
+		}
+		index = append(index, '\n')
+	}
+	return append(index, "]}\n"...), buf.Bytes(), nil
 }
 
 func entryKey(e catalogEntry) string {

@@ -1,6 +1,10 @@
 package main
 
 import (
+	"bytes"
+	"compress/gzip"
+	"encoding/json"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -61,5 +65,63 @@ func TestVendoredSources(t *testing.T) {
 	}
 	if _, err := readVendored(dir, src, src.Files[0]); err == nil || !strings.Contains(err.Error(), "not the upstream file") {
 		t.Errorf("changed copy: err = %v", err)
+	}
+}
+
+// TestCommittedCatalogIsEncoded: the committed catalog (../catalog) is what
+// encodeCatalog writes for its own CRDs, byte for byte: the index's
+// provenance, kinds, scopes, served versions and offsets follow from the
+// CRD bodies, each CRD is one gzip member and nothing else is in the blob.
+// (TestCatalogKinds in package validate and `go generate` check the CRDs
+// themselves against the pinned sources.)
+func TestCommittedCatalogIsEncoded(t *testing.T) {
+	index, err := os.ReadFile(filepath.Join("..", "catalog", indexFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	blob, err := os.ReadFile(filepath.Join("..", "catalog", blobFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc struct {
+		CRDs []indexEntry `json:"crds"`
+	}
+	if err := json.Unmarshal(index, &doc); err != nil {
+		t.Fatal(err)
+	}
+	if len(doc.CRDs) < 50 {
+		t.Fatalf("only %d CRDs in the index", len(doc.CRDs))
+	}
+	var entries []catalogEntry
+	for _, e := range doc.CRDs {
+		if e.Offset < 0 || e.Size <= 0 || e.Offset+e.Size > len(blob) {
+			t.Fatalf("%s: bytes %d+%d outside the blob (%d)", e.File, e.Offset, e.Size, len(blob))
+		}
+		zr, err := gzip.NewReader(bytes.NewReader(blob[e.Offset : e.Offset+e.Size]))
+		if err != nil {
+			t.Fatal(err)
+		}
+		zr.Multistream(false)
+		data, err := io.ReadAll(zr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		dec := json.NewDecoder(bytes.NewReader(data))
+		dec.UseNumber() // numbers written back as read
+		var crd map[string]any
+		if err := dec.Decode(&crd); err != nil {
+			t.Fatalf("%s: %v", e.File, err)
+		}
+		entries = append(entries, catalogEntry{Module: e.Module, Version: e.Version, File: e.File, CRD: crd})
+	}
+	gotIndex, gotBlob, err := encodeCatalog(entries)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(gotIndex, index) {
+		t.Errorf("catalog/%s is not what the generator writes for its CRDs:\n%s", indexFile, gotIndex)
+	}
+	if !bytes.Equal(gotBlob, blob) {
+		t.Errorf("catalog/%s is not what the generator writes for its CRDs (%d bytes, generator %d)", blobFile, len(blob), len(gotBlob))
 	}
 }

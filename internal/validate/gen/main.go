@@ -1,12 +1,13 @@
 // Command gen generates the embedded CRD catalog of package validate,
-// catalog/crds.json.gz: the CustomResourceDefinitions of the upstream Go
-// modules pinned in catalogSources (catalog.go), then of the files vendored
+// catalog/index.json and catalog/crds.gz: the CustomResourceDefinitions of
+// the upstream Go modules pinned in catalogSources (catalog.go), then of the
+// files vendored
 // byte-exact from GitHub repositories at pinned commits in vendoredSources
 // (upstream/, see upstream/PROVENANCE; each checked against its git blob
 // hash), trimmed to what validation reads, each with its provenance (module
 // or github.com/owner/repo, version or commit, file). It fetches each module
-// with `go mod download`, which does not touch go.mod, and writes a
-// deterministic file (sorted entries, no gzip name or time).
+// with `go mod download`, which does not touch go.mod, and writes
+// deterministic files (sorted entries, no gzip name or time).
 //
 // Run it with `go generate ./internal/validate` (network: Go module proxy only).
 // Usage: gen [-catalog DIR] [-upstream DIR]
@@ -21,7 +22,7 @@ import (
 )
 
 func main() {
-	out := flag.String("catalog", "catalog", "output directory of crds.json.gz")
+	out := flag.String("catalog", "catalog", "output directory of index.json and crds.gz")
 	upstream := flag.String("upstream", "gen/upstream", "directory of the vendored upstream CRD files (vendoredSources)")
 	flag.Parse()
 	if err := generateCatalog(*out, *upstream); err != nil {

@@ -1,0 +1,152 @@
+package validate
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"path"
+	"strconv"
+	"sync"
+
+	"github.com/render-check/render-check/internal/rendercache"
+	"github.com/render-check/render-check/internal/report"
+)
+
+// argoFormat names the layout of a stored ArgoUnknownFields verdict;
+// change it when the layout or what the key holds changes.
+const argoFormat = "argo-fields/1"
+
+var catalogIDOnce struct {
+	sync.Once
+	id string
+}
+
+// catalogID identifies the embedded catalog's content (what judges an
+// Application's fields and the schema source its messages name).
+func catalogID() string {
+	catalogIDOnce.Do(func() {
+		h := sha256.New()
+		h.Write(catalogIndexJSON)
+		h.Write(catalogBlob)
+		catalogIDOnce.id = hex.EncodeToString(h.Sum(nil))
+	})
+	return catalogIDOnce.id
+}
+
+// argoCached fills results for files (in order) from the verdict store,
+// one entry per directory of the files hash can answer for; the other
+// files, and those of a directory without a (readable) entry, go through
+// check, and a directory whose every file was checked is stored again.
+func argoCached(files []string, hash func(string) (string, bool), strict bool, store *rendercache.Verdicts,
+	check func(string) (argoFile, bool), results map[string]argoFile) {
+	type dir struct {
+		files  []string
+		hashes []string
+	}
+	dirs := map[string]*dir{}
+	var order []string
+	for _, f := range files {
+		h, ok := hash(f)
+		if !ok {
+			results[f], _ = check(f) // checked on every run
+			continue
+		}
+		dn := path.Dir(f)
+		d := dirs[dn]
+		if d == nil {
+			d = &dir{}
+			dirs[dn] = d
+			order = append(order, dn)
+		}
+		d.files = append(d.files, f)
+		d.hashes = append(d.hashes, h)
+	}
+	for _, dn := range order {
+		d := dirs[dn]
+		k := rendercache.NewKey()
+		k.String("stage", argoFormat)
+		k.String("strict", strconv.FormatBool(strict))
+		k.String("catalog", catalogID())
+		k.String("dir", dn)
+		for i, f := range d.files {
+			k.String("file", path.Base(f))
+			k.String("hash", d.hashes[i])
+		}
+		key := k.Sum()
+		if b, ok := store.Get(key); ok {
+			if rs, ok := decodeArgoFiles(b, d.files); ok {
+				for i, f := range d.files {
+					results[f] = rs[i]
+				}
+				continue
+			}
+			store.Corrupt()
+		}
+		rs := make([]argoFile, len(d.files))
+		keep := true
+		for i, f := range d.files {
+			var ok bool
+			rs[i], ok = check(f)
+			keep = keep && ok
+			results[f] = rs[i]
+		}
+		if keep {
+			store.Put(key, encodeArgoFiles(rs))
+		}
+	}
+}
+
+// encodeArgoFiles writes the results of one directory's files, in order;
+// each finding's file is the result's file and is not written.
+func encodeArgoFiles(rs []argoFile) []byte {
+	var e rendercache.Encoder
+	e.Len(len(rs), false)
+	for _, r := range rs {
+		e.Bool(r.checked)
+		e.Strings(r.unknown)
+		e.Len(len(r.findings), r.findings == nil)
+		for _, f := range r.findings {
+			e.String(f.Rule)
+			e.String(string(f.Severity))
+			e.Int(f.Line)
+			e.String(f.Message)
+			e.Bool(f.Resource != nil)
+			if f.Resource != nil {
+				e.String(f.Resource.APIVersion)
+				e.String(f.Resource.Kind)
+				e.String(f.Resource.Namespace)
+				e.String(f.Resource.Name)
+			}
+		}
+	}
+	return e.Bytes()
+}
+
+// decodeArgoFiles reads what encodeArgoFiles wrote for files; false when
+// the entry does not hold one result per file.
+func decodeArgoFiles(b []byte, files []string) ([]argoFile, bool) {
+	d := rendercache.NewDecoder(b)
+	n, _ := d.Len()
+	if n != len(files) {
+		return nil, false
+	}
+	rs := make([]argoFile, n)
+	for i := range rs {
+		r := argoFile{checked: d.Bool(), unknown: d.Strings()}
+		m, isNil := d.Len()
+		if !isNil {
+			r.findings = make([]report.Finding, 0, m)
+		}
+		for j := 0; j < m; j++ {
+			f := report.Finding{Rule: d.String(), Severity: report.Severity(d.String()), File: files[i], Line: d.Int(), Message: d.String()}
+			if d.Bool() {
+				f.Resource = &report.ResourceRef{APIVersion: d.String(), Kind: d.String(), Namespace: d.String(), Name: d.String()}
+			}
+			r.findings = append(r.findings, f)
+		}
+		rs[i] = r
+	}
+	if d.Err() != nil {
+		return nil, false
+	}
+	return rs, true
+}
