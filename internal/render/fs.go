@@ -40,6 +40,9 @@ type overlayFS struct {
 	// deprecated maps kustomization files read from disk to the deprecated
 	// fields they use (kustomize prints those warnings to os.Stderr itself).
 	deprecated map[string][]string
+	// marks, when set, marks the objects of resource files as they are
+	// read (a build without kustomize's origin tracking).
+	marks *originMarks
 }
 
 // newOverlayFS layers memory over the rooted checkout: no read leaves the
@@ -128,6 +131,9 @@ func (o *overlayFS) ReadFile(path string) ([]byte, error) {
 		}
 		return out, err
 	}
+	if o.marks != nil {
+		return o.marks.serve(filepath.Clean(path), data), nil
+	}
 	return data, nil
 }
 
@@ -155,9 +161,18 @@ func (o *overlayFS) CleanedAbs(path string) (filesys.ConfirmedDir, string, error
 		if err != nil {
 			return "", "", err
 		}
+		if o.marks != nil && string(d) != filepath.Clean(filepath.Dir(path)) {
+			o.marks.fallBack("symlink")
+		}
 		return d, filepath.Base(path), nil
 	}
-	return o.FileSystem.CleanedAbs(path)
+	d, f, err := o.FileSystem.CleanedAbs(path)
+	if err == nil && o.marks != nil && d.Join(f) != filepath.Clean(path) {
+		// kustomize's origin paths are the entries as written: a
+		// symlink makes them differ from the paths read
+		o.marks.fallBack("symlink")
+	}
+	return d, f, err
 }
 
 // WriteFile writes to the in-memory layer only.

@@ -44,6 +44,15 @@ func (in *inflater) unusedValues() []unusedValue {
 	return sortUnused(in.unused)
 }
 
+// maps returns the charts' manifests and values files per virtual file
+// (nil maps for no inflater).
+func (in *inflater) maps() (map[string][]helm.Manifest, map[string][]string) {
+	if in == nil {
+		return nil, nil
+	}
+	return in.out, in.values
+}
+
 func (in *inflater) rewrite(p string, data []byte) ([]byte, error) {
 	in.mu.Lock()
 	defer in.mu.Unlock()

@@ -203,6 +203,14 @@ func (r *renderer) buildKustomize(ctx context.Context, req kustomizeRequest) (*k
 			return nil, &FileError{File: krel, Err: err}
 		}
 	}
+	if len(k.BuildMetadata) == 0 && !r.trackOrigins {
+		// no buildMetadata of the user's: build without kustomize's origin
+		// tracking, locating objects by marks (kustomize_marks.go); any
+		// doubt falls back to the build below
+		if out, ok := r.buildKustomizeMarked(ctx, req, kabs, data, &k); ok {
+			return out, nil
+		}
+	}
 	userOrigins := slices.Contains(k.BuildMetadata, types.OriginAnnotations)
 	if !userOrigins {
 		k.BuildMetadata = append(k.BuildMetadata, types.OriginAnnotations)
@@ -211,18 +219,70 @@ func (r *renderer) buildKustomize(ctx context.Context, req kustomizeRequest) (*k
 	if err != nil {
 		return nil, &FileError{File: krel, Err: fmt.Errorf("encoding kustomization: %w", err)}
 	}
+	resMap, fsys, inf, err := r.runKustomize(ctx, req, kabs, data, edited, &k, nil)
+	if err != nil {
+		return nil, r.kustomizeError(fsys, krel, err)
+	}
+	maxBytes := r.cfg.Render.Limits.MaxBytesOrDefault()
+	docs, ok := kustomizeObjects(resMap, maxBytes)
+	if !ok {
+		out, err := resMap.AsYaml()
+		if err != nil {
+			return nil, &FileError{File: krel, Err: fmt.Errorf("encoding kustomize output: %w", err)}
+		}
+		if len(out) > maxBytes {
+			return nil, &FileError{File: krel, Err: &workspace.LimitError{Limit: "rendered bytes", Detail: fmt.Sprintf("%d bytes, the limit is %d (render.limits.maxBytes)", len(out), maxBytes)}}
+		}
+		docs, err = workspace.ParseDocuments(krel, out)
+		if err != nil {
+			return nil, &FileError{File: krel, Err: fmt.Errorf("decoding kustomize output: %w", err)}
+		}
+	}
+	res := newKustomizeOut(fsys, inf, r.repo.Rel)
+	inflated, inflatedValues := inf.maps()
+	for _, d := range docs {
+		if d.Object == nil {
+			continue
+		}
+		rs := &resource.Resource{Object: d.Object, Origin: resource.Origin{File: krel}}
+		if o, ok := takeOrigin(d.Object, !userOrigins); ok {
+			rs.Origin, rs.ValuesFiles = r.kustomizeOrigin(req.Dir, o, d.Object, inflated, inflatedValues)
+		}
+		res.resources = append(res.resources, rs)
+	}
+	return res, nil
+}
 
+// newKustomizeOut is the result of a build without its objects: the files
+// it read, their deprecated fields, and what its charts left.
+func newKustomizeOut(fsys *overlayFS, inf *inflater, rel func(string) string) *kustomizeOut {
+	res := &kustomizeOut{inputs: fsys.inputs(), deprecated: fsys.deprecations(rel)}
+	if inf != nil {
+		res.unused = inf.unusedValues()
+		inf.mu.Lock()
+		res.chartCRDs = inf.crds
+		inf.mu.Unlock()
+	}
+	return res
+}
+
+// runKustomize builds kabs's directory from an overlay filesystem serving
+// edited as the kustomization kabs (data is the file on disk), marking
+// objects for marks when it is not nil.
+func (r *renderer) runKustomize(ctx context.Context, req kustomizeRequest, kabs string, data, edited []byte, k *types.Kustomization, marks *originMarks) (resmap.ResMap, *overlayFS, *inflater, error) {
+	absDir := filepath.Dir(kabs)
 	fsys := newOverlayFS(r.fs, r.repo.Root, r.cloneDir, r.kreads)
 	fsys.set(kabs, edited)
 	fsys.noteRead(kabs)
 	// the app's own kustomization is served edited from memory: its
 	// deprecated fields are those of the file on disk
 	fsys.noteDeprecated(kabs, data)
-	inflated := map[string][]helm.Manifest{} // virtual file -> manifests
-	inflatedValues := map[string][]string{}  // virtual file -> values files of the chart
 	var inf *inflater
 	if r.build.EnableHelm {
-		inf = &inflater{r: r, ctx: ctx, fs: fsys, req: req, out: inflated, values: inflatedValues, rootNS: helmRootNamespaces(r.fs, absDir, &k)}
+		inf = &inflater{r: r, ctx: ctx, fs: fsys, req: req,
+			out:    map[string][]helm.Manifest{}, // virtual file -> manifests
+			values: map[string][]string{},        // virtual file -> values files of the chart
+			rootNS: helmRootNamespaces(r.fs, absDir, k)}
 		fsys.rewrite = inf.rewrite
 	} else {
 		fsys.rewrite = refuseHelmCharts(r.repo.Rel)
@@ -246,43 +306,12 @@ func (r *renderer) buildKustomize(ctx context.Context, req kustomizeRequest) (*k
 	}
 	opts.PluginConfig.HelmConfig.Enabled = r.build.EnableHelm
 	opts.PluginConfig.HelmConfig.Command = "render-check-in-process-helm"
+	if marks != nil {
+		fsys.marks = marks
+		fsys.rewrite = marks.rewrite(fsys.rewrite)
+	}
 	resMap, err := krusty.MakeKustomizer(opts).Run(fsys, absDir)
-	if err != nil {
-		return nil, r.kustomizeError(fsys, krel, err)
-	}
-	maxBytes := r.cfg.Render.Limits.MaxBytesOrDefault()
-	docs, ok := kustomizeObjects(resMap, maxBytes)
-	if !ok {
-		out, err := resMap.AsYaml()
-		if err != nil {
-			return nil, &FileError{File: krel, Err: fmt.Errorf("encoding kustomize output: %w", err)}
-		}
-		if len(out) > maxBytes {
-			return nil, &FileError{File: krel, Err: &workspace.LimitError{Limit: "rendered bytes", Detail: fmt.Sprintf("%d bytes, the limit is %d (render.limits.maxBytes)", len(out), maxBytes)}}
-		}
-		docs, err = workspace.ParseDocuments(krel, out)
-		if err != nil {
-			return nil, &FileError{File: krel, Err: fmt.Errorf("decoding kustomize output: %w", err)}
-		}
-	}
-	res := &kustomizeOut{inputs: fsys.inputs(), deprecated: fsys.deprecations(r.repo.Rel)}
-	if inf != nil {
-		res.unused = inf.unusedValues()
-		inf.mu.Lock()
-		res.chartCRDs = inf.crds
-		inf.mu.Unlock()
-	}
-	for _, d := range docs {
-		if d.Object == nil {
-			continue
-		}
-		rs := &resource.Resource{Object: d.Object, Origin: resource.Origin{File: krel}}
-		if o, ok := takeOrigin(d.Object, !userOrigins); ok {
-			rs.Origin, rs.ValuesFiles = r.kustomizeOrigin(req.Dir, o, d.Object, inflated, inflatedValues)
-		}
-		res.resources = append(res.resources, rs)
-	}
-	return res, nil
+	return resMap, fsys, inf, err
 }
 
 // kustomizeObjects decodes kustomize's output objects straight from their
@@ -297,12 +326,26 @@ func (r *renderer) buildKustomize(ctx context.Context, req kustomizeRequest) (*k
 // of the YAML are empty collections. A failure of any kind also gives
 // false, for the YAML path to report.
 func kustomizeObjects(resMap resmap.ResMap, maxBytes int) ([]workspace.Document, bool) {
+	return kustomizeObjectsPad(resMap, maxBytes, 0, nil)
+}
+
+// kustomizeObjectsMarked is kustomizeObjects for a marked build: the size
+// bounds count pad more bytes per object, and the mark must occur exactly
+// once in each object.
+func kustomizeObjectsMarked(resMap resmap.ResMap, maxBytes, pad int) ([]workspace.Document, bool) {
+	return kustomizeObjectsPad(resMap, maxBytes, pad, []byte(markAnnotation))
+}
+
+func kustomizeObjectsPad(resMap resmap.ResMap, maxBytes, pad int, once []byte) ([]workspace.Document, bool) {
 	resources := resMap.Resources()
 	docs := make([]workspace.Document, 0, len(resources))
 	total, deepest := 0, 0
 	for _, res := range resources {
 		j, err := res.MarshalJSON()
 		if err != nil {
+			return nil, false
+		}
+		if once != nil && bytes.Count(j, once) != 1 {
 			return nil, false
 		}
 		dec := json.NewDecoder(bytes.NewReader(j))
@@ -319,7 +362,7 @@ func kustomizeObjects(resMap resmap.ResMap, maxBytes int) ([]workspace.Document,
 		if !ok {
 			return nil, false
 		}
-		total += len(j)
+		total += len(j) + pad
 		deepest = max(deepest, depth)
 		docs = append(docs, workspace.Document{Object: resource.NormalizeNumbers(obj).(map[string]any)})
 	}

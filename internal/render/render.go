@@ -131,6 +131,13 @@ type renderer struct {
 
 	guessOnce sync.Once
 	guessed   bool
+
+	// marked keeps resource files served with marks (kustomize_marks.go)
+	// for every build of the run.
+	marked sync.Map
+	// trackOrigins always builds with kustomize's origin tracking (the
+	// tests compare both ways).
+	trackOrigins bool
 }
 
 // Render discovers and renders every selected cluster. An error means the run
