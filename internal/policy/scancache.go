@@ -3,7 +3,6 @@ package policy
 import (
 	"context"
 	"io/fs"
-	"path"
 
 	"github.com/render-check/render-check/internal/rendercache"
 )
@@ -18,67 +17,14 @@ const scanFormat = "policy-scan/1"
 // neither read nor parsed. A file without a hash is scanned on every run.
 // It returns false when ctx is done.
 func (c *checker) scanCached(ctx context.Context, files []string, found map[string][]scanDoc) bool {
-	type dir struct {
-		files, hashes []string
+	stage := rendercache.DirStage[[]scanDoc]{
+		Key:    func(k *rendercache.KeyBuilder) { k.String("stage", scanFormat) },
+		Hash:   func(f string) (string, bool) { return c.scanHash(ctx, f) },
+		Check:  c.scanFile,
+		Encode: encodeScan,
+		Decode: func(b []byte, files []string) ([][]scanDoc, bool) { return decodeScan(b, len(files)) },
 	}
-	dirs := map[string]*dir{}
-	var order []string
-	for _, f := range files {
-		if ctx.Err() != nil {
-			return false
-		}
-		h, ok := c.scanHash(ctx, f)
-		if !ok {
-			found[f], _ = c.scanFile(f)
-			continue
-		}
-		dn := path.Dir(f)
-		d := dirs[dn]
-		if d == nil {
-			d = &dir{}
-			dirs[dn] = d
-			order = append(order, dn)
-		}
-		d.files = append(d.files, f)
-		d.hashes = append(d.hashes, h)
-	}
-	for _, dn := range order {
-		if ctx.Err() != nil {
-			return false
-		}
-		d := dirs[dn]
-		k := rendercache.NewKey()
-		k.String("stage", scanFormat)
-		k.String("dir", dn)
-		for i, f := range d.files {
-			k.String("file", path.Base(f))
-			k.String("hash", d.hashes[i])
-		}
-		key := k.Sum()
-		if b, ok := c.verdicts.Get(key); ok {
-			if docs, ok := decodeScan(b, len(d.files)); ok {
-				for i, f := range d.files {
-					found[f] = docs[i]
-				}
-				continue
-			}
-			c.verdicts.Corrupt()
-		}
-		docs := make([][]scanDoc, len(d.files))
-		keep := true
-		for i, f := range d.files {
-			var ok bool
-			docs[i], ok = c.scanFile(f)
-			keep = keep && ok
-			found[f] = docs[i]
-		}
-		if keep {
-			if b, ok := encodeScan(docs); ok {
-				c.verdicts.Put(key, b)
-			}
-		}
-	}
-	return true
+	return stage.Run(ctx, c.verdicts, files, found) == nil
 }
 
 // scanHash is the content hash of a repo file: git's blob id of a tracked,

@@ -1,9 +1,9 @@
 package validate
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"path"
 	"strconv"
 	"sync"
 
@@ -38,61 +38,18 @@ func catalogID() string {
 // check, and a directory whose every file was checked is stored again.
 func argoCached(files []string, hash func(string) (string, bool), strict bool, store *rendercache.Verdicts,
 	check func(string) (argoFile, bool), results map[string]argoFile) {
-	type dir struct {
-		files  []string
-		hashes []string
+	stage := rendercache.DirStage[argoFile]{
+		Key: func(k *rendercache.KeyBuilder) {
+			k.String("stage", argoFormat)
+			k.String("strict", strconv.FormatBool(strict))
+			k.String("catalog", catalogID())
+		},
+		Hash:   hash,
+		Check:  check,
+		Encode: func(rs []argoFile) ([]byte, bool) { return encodeArgoFiles(rs), true },
+		Decode: decodeArgoFiles,
 	}
-	dirs := map[string]*dir{}
-	var order []string
-	for _, f := range files {
-		h, ok := hash(f)
-		if !ok {
-			results[f], _ = check(f) // checked on every run
-			continue
-		}
-		dn := path.Dir(f)
-		d := dirs[dn]
-		if d == nil {
-			d = &dir{}
-			dirs[dn] = d
-			order = append(order, dn)
-		}
-		d.files = append(d.files, f)
-		d.hashes = append(d.hashes, h)
-	}
-	for _, dn := range order {
-		d := dirs[dn]
-		k := rendercache.NewKey()
-		k.String("stage", argoFormat)
-		k.String("strict", strconv.FormatBool(strict))
-		k.String("catalog", catalogID())
-		k.String("dir", dn)
-		for i, f := range d.files {
-			k.String("file", path.Base(f))
-			k.String("hash", d.hashes[i])
-		}
-		key := k.Sum()
-		if b, ok := store.Get(key); ok {
-			if rs, ok := decodeArgoFiles(b, d.files); ok {
-				for i, f := range d.files {
-					results[f] = rs[i]
-				}
-				continue
-			}
-			store.Corrupt()
-		}
-		rs := make([]argoFile, len(d.files))
-		keep := true
-		for i, f := range d.files {
-			var ok bool
-			rs[i], ok = check(f)
-			keep = keep && ok
-			results[f] = rs[i]
-		}
-		if keep {
-			store.Put(key, encodeArgoFiles(rs))
-		}
-	}
+	_ = stage.Run(context.Background(), store, files, results) // never cancelled
 }
 
 // encodeArgoFiles writes the results of one directory's files, in order;
