@@ -124,6 +124,10 @@ func Open(o Options) (*Cache, error) {
 	}
 	memo := c.nsDir(c.write)
 	exeMemoDir.Store(&memo)
+	// every key needs the build's identity: work it out (hashing a
+	// development build's executable when nothing remembers it) while the
+	// run lists and parses the repo
+	go BuildID()
 	v := &Verdicts{}
 	if err := v.open(abs, "verdicts", o); err != nil {
 		return nil, fmt.Errorf("verdict cache: %w", err)
