@@ -387,6 +387,10 @@ var markFactory = kresource.NewFactory(&hasher.Hasher{})
 
 // markResources parses data as kustomize parses a resource file and
 // annotates every object the way kustomize puts its origin annotation.
+// The marked file is served only when kustomize reads it back as exactly
+// the marked objects: the YAML encoder does not give every scalar back
+// (a folded block scalar with more-indented lines gains a line break), so
+// a file it would change is left unmarked (and its build falls back).
 func markResources(p string, data []byte) ([]byte, bool) {
 	nodes, err := markFactory.RNodesFromBytes(data)
 	if err != nil || len(nodes) == 0 {
@@ -397,8 +401,12 @@ func markResources(p string, data []byte) ([]byte, bool) {
 		FsSlice:     []types.FieldSpec{{Path: "metadata/annotations", CreateIfNotPresent: true}},
 	}
 	var b strings.Builder
-	for _, n := range nodes {
+	want := make([][]byte, len(nodes))
+	for i, n := range nodes {
 		if _, err := f.Filter([]*kyaml.RNode{n}); err != nil {
+			return nil, false
+		}
+		if want[i], err = n.MarshalJSON(); err != nil {
 			return nil, false
 		}
 		s, err := n.String()
@@ -408,7 +416,17 @@ func markResources(p string, data []byte) ([]byte, bool) {
 		b.WriteString("---\n")
 		b.WriteString(s)
 	}
-	return []byte(b.String()), true
+	out := []byte(b.String())
+	again, err := markFactory.RNodesFromBytes(out)
+	if err != nil || len(again) != len(nodes) {
+		return nil, false
+	}
+	for i, n := range again {
+		if got, err := n.MarshalJSON(); err != nil || !bytes.Equal(got, want[i]) {
+			return nil, false
+		}
+	}
+	return out, true
 }
 
 // buildKustomizeMarked builds without origin tracking; false means the

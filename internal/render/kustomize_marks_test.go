@@ -74,6 +74,11 @@ patches:
 	write("apps/scalars/kustomization.yaml", "resources:\n  - cm.yaml\n  - list.yaml\n")
 	write("apps/scalars/cm.yaml", ambiguousConfigMap())
 	write("apps/scalars/list.yaml", "apiVersion: v1\nkind: List\nitems:\n- "+strings.ReplaceAll(strings.Replace(ambiguousConfigMap(), "name: x", "name: y", 1), "\n", "\n  ")+"\n")
+	// a folded block scalar with more-indented lines (a script in a
+	// Tekton task of redhat-cop/gitops-catalog): the encoder would give it
+	// another value, so the file is not served re-encoded
+	write("apps/folded/kustomization.yaml", "resources:\n  - task.yaml\n")
+	write("apps/folded/task.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: f\ndata:\n  script: >\n    #!/usr/bin/env bash\n\n\n    cat > settings.xml <<EOF\n\n    <settings>\n      <mirrors>\n      </mirrors>\n    </settings>\n\n    EOF\n")
 	// braces in a string: the output goes the YAML way
 	write("apps/braces/kustomization.yaml", "resources:\n  - cm.yaml\n")
 	write("apps/braces/cm.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: b\ndata:\n  t: '{{env}}'\n")
@@ -114,7 +119,8 @@ patches:
 		"apps/remote":       false,
 		"apps/casevariant":  false,
 		"apps/alias":        false,
-		"apps/scalars":      true, // re-encoded: the same scalars
+		"apps/scalars":      true,  // re-encoded: the same scalars
+		"apps/folded":       false, // re-encoded, a different value
 	} {
 		t.Run(dir, func(t *testing.T) {
 			req := kustomizeRequest{Dir: dir}
