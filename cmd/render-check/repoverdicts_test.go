@@ -65,19 +65,7 @@ spec:
 func TestRepoVerdictsMatchFresh(t *testing.T) {
 	for _, withGit := range []bool{false, true} {
 		t.Run(fmt.Sprintf("git=%v", withGit), func(t *testing.T) {
-			root := writeRepo(t, repoScanRepo())
-			if withGit {
-				gitInit(t, root)
-			}
-			cache := t.TempDir()
-			_, fresh, _ := runCheckJSON(t, root, "--no-cache")
-			_, cold, _ := runCheckJSON(t, root, "--cache-dir", cache)
-			_, warm, _ := runCheckJSON(t, root, "--cache-dir", cache)
-			for label, got := range map[string][]byte{"cold": cold, "warm": warm} {
-				if g := cacheSummaryRE.ReplaceAll(got, nil); !bytes.Equal(g, fresh) {
-					t.Errorf("%s run's report differs from a run without cache:\n--- fresh\n%s\n--- %s\n%s", label, fresh, label, g)
-				}
-			}
+			fresh, cold, warm := coldWarmMatchFresh(t, repoScanRepo(), withGit)
 			var rep report.Report
 			if err := json.Unmarshal(fresh, &rep); err != nil {
 				t.Fatal(err)

@@ -97,25 +97,35 @@ stringData:
 	}
 }
 
+// coldWarmMatchFresh checks the repo files with the cache, cold and warm,
+// and without it (in a git repo when withGit): both cached reports must be
+// the fresh one byte for byte but the cache counts. It returns the three
+// reports.
+func coldWarmMatchFresh(t *testing.T, files map[string]string, withGit bool) (fresh, cold, warm []byte) {
+	t.Helper()
+	root := writeRepo(t, files)
+	if withGit {
+		gitInit(t, root)
+	}
+	cache := t.TempDir()
+	_, fresh, _ = runCheckJSON(t, root, "--no-cache")
+	_, cold, _ = runCheckJSON(t, root, "--cache-dir", cache)
+	_, warm, _ = runCheckJSON(t, root, "--cache-dir", cache)
+	for label, got := range map[string][]byte{"cold": cold, "warm": warm} {
+		if g := cacheSummaryRE.ReplaceAll(got, nil); !bytes.Equal(g, fresh) {
+			t.Errorf("%s run's report differs from a run without cache:\n--- fresh\n%s\n--- %s\n%s", label, fresh, label, g)
+		}
+	}
+	return fresh, cold, warm
+}
+
 // TestVerdictCacheMatchesFresh: a cold and a warm run with the verdict
 // cache write the report of a run without it, byte for byte but the cache
 // counts; the warm run takes every verdict from the cache.
 func TestVerdictCacheMatchesFresh(t *testing.T) {
 	for _, withGit := range []bool{false, true} {
 		t.Run(fmt.Sprintf("git=%v", withGit), func(t *testing.T) {
-			root := writeRepo(t, verdictRepo())
-			if withGit {
-				gitInit(t, root)
-			}
-			cache := t.TempDir()
-			_, fresh, _ := runCheckJSON(t, root, "--no-cache")
-			_, cold, _ := runCheckJSON(t, root, "--cache-dir", cache)
-			_, warm, _ := runCheckJSON(t, root, "--cache-dir", cache)
-			for label, got := range map[string][]byte{"cold": cold, "warm": warm} {
-				if g := cacheSummaryRE.ReplaceAll(got, nil); !bytes.Equal(g, fresh) {
-					t.Errorf("%s run's report differs from a run without cache:\n--- fresh\n%s\n--- %s\n%s", label, fresh, label, g)
-				}
-			}
+			fresh, cold, warm := coldWarmMatchFresh(t, verdictRepo(), withGit)
 			rules := map[string]bool{}
 			var rep report.Report
 			if err := json.Unmarshal(fresh, &rep); err != nil {

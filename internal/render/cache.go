@@ -199,7 +199,7 @@ func encodeResult(res *appResult, app *argo.Application, synthetic bool) ([]byte
 	}
 	e.Len(len(res.findings), res.findings == nil)
 	for _, f := range res.findings {
-		encodeFinding(&e, f)
+		e.Finding(f)
 	}
 	e.Len(len(res.children), res.children == nil)
 	for _, c := range res.children {
@@ -230,47 +230,6 @@ func encodeResult(res *appResult, app *argo.Application, synthetic bool) ([]byte
 	return e.Bytes(), nil
 }
 
-func encodeFinding(e *rendercache.Encoder, f report.Finding) {
-	e.String(f.Rule)
-	e.String(string(f.Severity))
-	e.String(f.Cluster)
-	e.String(f.App)
-	e.String(f.File)
-	e.Int(f.Line)
-	e.Bool(f.Resource != nil)
-	if f.Resource != nil {
-		e.String(f.Resource.APIVersion)
-		e.String(f.Resource.Kind)
-		e.String(f.Resource.Namespace)
-		e.String(f.Resource.Name)
-	}
-	e.String(f.Message)
-	e.String(f.Fingerprint)
-	e.String(f.Detail)
-	e.Len(len(f.Affected), f.Affected == nil)
-	for _, t := range f.Affected {
-		e.String(t.Cluster)
-		e.String(t.App)
-	}
-	e.String(f.Cause)
-}
-
-func decodeFinding(d *rendercache.Decoder) report.Finding {
-	f := report.Finding{Rule: d.String(), Severity: report.Severity(d.String()), Cluster: d.String(), App: d.String(), File: d.String(), Line: d.Int()}
-	if d.Bool() {
-		f.Resource = &report.ResourceRef{APIVersion: d.String(), Kind: d.String(), Namespace: d.String(), Name: d.String()}
-	}
-	f.Message, f.Fingerprint, f.Detail = d.String(), d.String(), d.String()
-	if n, isNil := d.Len(); !isNil {
-		f.Affected = make([]report.Target, n)
-		for i := range f.Affected {
-			f.Affected[i] = report.Target{Cluster: d.String(), App: d.String()}
-		}
-	}
-	f.Cause = d.String()
-	return f
-}
-
 // decodeResult is encodeResult's inverse.
 func decodeResult(data []byte, app *argo.Application, synthetic bool) (*appResult, error) {
 	d := rendercache.NewDecoder(data)
@@ -297,7 +256,7 @@ func decodeResult(data []byte, app *argo.Application, synthetic bool) (*appResul
 	if n, isNil := d.Len(); !isNil {
 		res.findings = make([]report.Finding, n)
 		for i := range res.findings {
-			res.findings[i] = decodeFinding(d)
+			res.findings[i] = d.Finding()
 		}
 	}
 	if n, isNil := d.Len(); !isNil {

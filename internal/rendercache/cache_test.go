@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/render-check/render-check/internal/report"
 	"github.com/render-check/render-check/internal/resource"
 )
 
@@ -499,5 +500,21 @@ func TestExeHashRemembered(t *testing.T) {
 	}
 	if got := exeHash(); got != want {
 		t.Errorf("exeHash with a bad memo = %s, want %s", got, want)
+	}
+}
+
+// TestFindingRoundTrip: every field of a finding survives, nil and empty
+// lists of affected apps apart.
+func TestFindingRoundTrip(t *testing.T) {
+	all := report.Finding{Rule: "schema/invalid", Severity: report.SeverityError, Cluster: "c", App: "a", File: "f.yaml", Line: 7,
+		Resource: &report.ResourceRef{APIVersion: "v1", Kind: "ConfigMap", Namespace: "ns", Name: "n"}, Message: "m",
+		Fingerprint: "fp", Detail: "d", Affected: []report.Target{{Cluster: "c2", App: "a2"}}, Cause: "x"}
+	for _, f := range []report.Finding{all, {Rule: "r", Affected: []report.Target{}}, {Rule: "r"}} {
+		var e Encoder
+		e.Finding(f)
+		d := NewDecoder(e.Bytes())
+		if got := d.Finding(); d.Err() != nil || !reflect.DeepEqual(got, f) {
+			t.Errorf("Finding round trip: %+v (%v), want %+v", got, d.Err(), f)
+		}
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/render-check/render-check/internal/report"
 	"github.com/render-check/render-check/internal/resource"
 )
 
@@ -191,4 +192,48 @@ func (d *Decoder) Value() any {
 	}
 	d.buf = rest
 	return v
+}
+
+// Finding writes a report finding, every field: the one encoding of
+// findings in render entries and verdicts.
+func (e *Encoder) Finding(f report.Finding) {
+	e.String(f.Rule)
+	e.String(string(f.Severity))
+	e.String(f.Cluster)
+	e.String(f.App)
+	e.String(f.File)
+	e.Int(f.Line)
+	e.Bool(f.Resource != nil)
+	if f.Resource != nil {
+		e.String(f.Resource.APIVersion)
+		e.String(f.Resource.Kind)
+		e.String(f.Resource.Namespace)
+		e.String(f.Resource.Name)
+	}
+	e.String(f.Message)
+	e.String(f.Fingerprint)
+	e.String(f.Detail)
+	e.Len(len(f.Affected), f.Affected == nil)
+	for _, t := range f.Affected {
+		e.String(t.Cluster)
+		e.String(t.App)
+	}
+	e.String(f.Cause)
+}
+
+// Finding reads what Encoder.Finding wrote.
+func (d *Decoder) Finding() report.Finding {
+	f := report.Finding{Rule: d.String(), Severity: report.Severity(d.String()), Cluster: d.String(), App: d.String(), File: d.String(), Line: d.Int()}
+	if d.Bool() {
+		f.Resource = &report.ResourceRef{APIVersion: d.String(), Kind: d.String(), Namespace: d.String(), Name: d.String()}
+	}
+	f.Message, f.Fingerprint, f.Detail = d.String(), d.String(), d.String()
+	if n, isNil := d.Len(); !isNil {
+		f.Affected = make([]report.Target, n)
+		for i := range f.Affected {
+			f.Affected[i] = report.Target{Cluster: d.String(), App: d.String()}
+		}
+	}
+	f.Cause = d.String()
+	return f
 }

@@ -13,7 +13,7 @@ import (
 
 // argoFormat names the layout of a stored ArgoUnknownFields verdict;
 // change it when the layout or what the key holds changes.
-const argoFormat = "argo-fields/1"
+const argoFormat = "argo-fields/2"
 
 var catalogIDOnce struct {
 	sync.Once
@@ -52,8 +52,7 @@ func argoCached(files []string, hash func(string) (string, bool), strict bool, s
 	_ = stage.Run(context.Background(), store, files, results) // never cancelled
 }
 
-// encodeArgoFiles writes the results of one directory's files, in order;
-// each finding's file is the result's file and is not written.
+// encodeArgoFiles writes the results of one directory's files, in order.
 func encodeArgoFiles(rs []argoFile) []byte {
 	var e rendercache.Encoder
 	e.Len(len(rs), false)
@@ -62,17 +61,7 @@ func encodeArgoFiles(rs []argoFile) []byte {
 		e.Strings(r.unknown)
 		e.Len(len(r.findings), r.findings == nil)
 		for _, f := range r.findings {
-			e.String(f.Rule)
-			e.String(string(f.Severity))
-			e.Int(f.Line)
-			e.String(f.Message)
-			e.Bool(f.Resource != nil)
-			if f.Resource != nil {
-				e.String(f.Resource.APIVersion)
-				e.String(f.Resource.Kind)
-				e.String(f.Resource.Namespace)
-				e.String(f.Resource.Name)
-			}
+			e.Finding(f)
 		}
 	}
 	return e.Bytes()
@@ -94,11 +83,7 @@ func decodeArgoFiles(b []byte, files []string) ([]argoFile, bool) {
 			r.findings = make([]report.Finding, 0, m)
 		}
 		for j := 0; j < m; j++ {
-			f := report.Finding{Rule: d.String(), Severity: report.Severity(d.String()), File: files[i], Line: d.Int(), Message: d.String()}
-			if d.Bool() {
-				f.Resource = &report.ResourceRef{APIVersion: d.String(), Kind: d.String(), Namespace: d.String(), Name: d.String()}
-			}
-			r.findings = append(r.findings, f)
+			r.findings = append(r.findings, d.Finding())
 		}
 		rs[i] = r
 	}
