@@ -79,89 +79,41 @@ func (e *Encoder) Value(v any) error {
 	return nil
 }
 
-// Decoder reads what an Encoder wrote; the first error sticks.
-type Decoder struct {
-	buf []byte
-	err error
-}
+// Decoder reads what an Encoder wrote, with the canonical encoding's
+// reader (resource.Reader); the first error sticks.
+type Decoder struct{ r *resource.Reader }
 
 // NewDecoder reads b.
-func NewDecoder(b []byte) *Decoder { return &Decoder{buf: b} }
+func NewDecoder(b []byte) *Decoder { return &Decoder{r: resource.NewReader(b)} }
 
 // Err returns the first decoding error, and an error when bytes are left.
 func (d *Decoder) Err() error {
-	if d.err == nil && len(d.buf) > 0 {
+	if d.r.Failed() || d.r.Remaining() > 0 {
 		return ErrCorrupt
 	}
-	return d.err
-}
-
-func (d *Decoder) fail() { d.err, d.buf = ErrCorrupt, nil }
-
-func (d *Decoder) uvarint() uint64 {
-	if d.err != nil {
-		return 0
-	}
-	v, n := binary.Uvarint(d.buf)
-	if n <= 0 {
-		d.fail()
-		return 0
-	}
-	d.buf = d.buf[n:]
-	return v
+	return nil
 }
 
 // Int reads an int.
-func (d *Decoder) Int() int {
-	if d.err != nil {
-		return 0
-	}
-	v, n := binary.Varint(d.buf)
-	if n <= 0 {
-		d.fail()
-		return 0
-	}
-	d.buf = d.buf[n:]
-	return int(v)
-}
-
-func (d *Decoder) byte1() byte {
-	if d.err != nil || len(d.buf) == 0 {
-		d.fail()
-		return 0
-	}
-	b := d.buf[0]
-	d.buf = d.buf[1:]
-	return b
-}
+func (d *Decoder) Int() int { return int(d.r.Varint()) }
 
 // Bool reads a bool.
-func (d *Decoder) Bool() bool { return d.byte1() == 1 }
-
-func (d *Decoder) take(n uint64) []byte {
-	if d.err != nil || n > uint64(len(d.buf)) {
-		d.fail()
-		return nil
-	}
-	b := d.buf[:n:n]
-	d.buf = d.buf[n:]
-	return b
-}
+func (d *Decoder) Bool() bool { return d.r.Byte() == 1 }
 
 // String reads a string.
-func (d *Decoder) String() string { return string(d.take(d.uvarint())) }
+func (d *Decoder) String() string { return string(d.r.Take(d.r.Uvarint())) }
 
 // Raw reads a byte slice (sharing the decoder's buffer).
-func (d *Decoder) Raw() []byte { return d.take(d.uvarint()) }
+func (d *Decoder) Raw() []byte { return d.r.Take(d.r.Uvarint()) }
 
 // Len reads a slice length written by Encoder.Len; isNil reports a nil slice.
 func (d *Decoder) Len() (n int, isNil bool) {
-	v := d.uvarint()
+	v := d.r.Uvarint()
 	if v == 0 {
 		return 0, true
 	}
-	if v-1 > uint64(len(d.buf)) { // every element takes at least a byte
-		d.fail()
+	if v-1 > uint64(d.r.Remaining()) { // every element takes at least a byte
+		d.r.Fail()
 		return 0, true
 	}
 	return int(v - 1), false
@@ -181,18 +133,7 @@ func (d *Decoder) Strings() []string {
 }
 
 // Value reads a value written by Encoder.Value.
-func (d *Decoder) Value() any {
-	if d.err != nil {
-		return nil
-	}
-	v, rest, err := resource.ReadValue(d.buf)
-	if err != nil {
-		d.fail()
-		return nil
-	}
-	d.buf = rest
-	return v
-}
+func (d *Decoder) Value() any { return d.r.Value() }
 
 // Finding writes a report finding, every field: the one encoding of
 // findings in render entries and verdicts.

@@ -55,7 +55,7 @@ func decodeSums(d *Decoder) []Sum {
 		return nil
 	}
 	out := make([]Sum, 0, n)
-	for i := 0; i < n && d.err == nil; i++ {
+	for i := 0; i < n && !d.r.Failed(); i++ {
 		out = append(out, Sum{Name: d.String(), Hash: d.String()})
 	}
 	return out

@@ -157,25 +157,40 @@ func sortedKeys[V any](m map[string]V) []string {
 // returns it with the bytes after it. Input it did not write is
 // ErrMalformedValue, never a panic or an allocation larger than the input.
 func ReadValue(b []byte) (v any, rest []byte, err error) {
-	r := valueReader{buf: b}
-	v = r.value(0)
-	if r.bad {
+	r := NewReader(b)
+	v = r.Value()
+	if r.Failed() {
 		return nil, nil, ErrMalformedValue
 	}
 	return v, r.buf, nil
 }
 
-// valueReader reads an encoded value; the first failure sticks.
-type valueReader struct {
+// Reader reads the primitives of the canonical encoding (bytes, varints,
+// values as AppendValue writes them) from the start of a buffer, for
+// encodings built on it (the render cache's entries). The first failure
+// sticks and empties the buffer; input it did not expect fails, never
+// panics or allocates more than its length.
+type Reader struct {
 	buf []byte
 	bad bool
 }
 
-func (r *valueReader) fail() { r.bad, r.buf = true, nil }
+// NewReader reads b.
+func NewReader(b []byte) *Reader { return &Reader{buf: b} }
 
-func (r *valueReader) byte1() byte {
+// Failed reports whether a read failed.
+func (r *Reader) Failed() bool { return r.bad }
+
+// Remaining is the number of bytes not read yet.
+func (r *Reader) Remaining() int { return len(r.buf) }
+
+// Fail makes the reader fail (a caller's own check of what it read).
+func (r *Reader) Fail() { r.bad, r.buf = true, nil }
+
+// Byte reads one byte.
+func (r *Reader) Byte() byte {
 	if r.bad || len(r.buf) == 0 {
-		r.fail()
+		r.Fail()
 		return 0
 	}
 	c := r.buf[0]
@@ -183,35 +198,38 @@ func (r *valueReader) byte1() byte {
 	return c
 }
 
-func (r *valueReader) uvarint() uint64 {
+// Uvarint reads an unsigned varint.
+func (r *Reader) Uvarint() uint64 {
 	if r.bad {
 		return 0
 	}
 	v, n := binary.Uvarint(r.buf)
 	if n <= 0 {
-		r.fail()
+		r.Fail()
 		return 0
 	}
 	r.buf = r.buf[n:]
 	return v
 }
 
-func (r *valueReader) varint() int64 {
+// Varint reads a signed varint.
+func (r *Reader) Varint() int64 {
 	if r.bad {
 		return 0
 	}
 	v, n := binary.Varint(r.buf)
 	if n <= 0 {
-		r.fail()
+		r.Fail()
 		return 0
 	}
 	r.buf = r.buf[n:]
 	return v
 }
 
-func (r *valueReader) take(n uint64) []byte {
+// Take reads n bytes (sharing the reader's buffer).
+func (r *Reader) Take(n uint64) []byte {
 	if r.bad || n > uint64(len(r.buf)) {
-		r.fail()
+		r.Fail()
 		return nil
 	}
 	b := r.buf[:n:n]
@@ -219,24 +237,27 @@ func (r *valueReader) take(n uint64) []byte {
 	return b
 }
 
-func (r *valueReader) str() string { return string(r.take(r.uvarint())) }
+// Value reads a value AppendValue wrote.
+func (r *Reader) Value() any { return r.value(0) }
+
+func (r *Reader) str() string { return string(r.Take(r.Uvarint())) }
 
 // count reads a number of elements, each of which takes at least a byte.
-func (r *valueReader) count() int {
-	n := r.uvarint()
+func (r *Reader) count() int {
+	n := r.Uvarint()
 	if n > uint64(len(r.buf)) {
-		r.fail()
+		r.Fail()
 		return 0
 	}
 	return int(n)
 }
 
-func (r *valueReader) value(depth int) any {
+func (r *Reader) value(depth int) any {
 	if depth > maxValueDepth {
-		r.fail()
+		r.Fail()
 		return nil
 	}
-	switch r.byte1() {
+	switch r.Byte() {
 	case tagNil:
 		return nil
 	case tagFalse:
@@ -246,13 +267,13 @@ func (r *valueReader) value(depth int) any {
 	case tagString:
 		return r.str()
 	case tagInt:
-		return int(r.varint())
+		return int(r.Varint())
 	case tagInt64:
-		return r.varint()
+		return r.Varint()
 	case tagUint64:
-		return r.uvarint()
+		return r.Uvarint()
 	case tagFloat64:
-		b := r.take(8)
+		b := r.Take(8)
 		if b == nil {
 			return nil
 		}
@@ -262,7 +283,7 @@ func (r *valueReader) value(depth int) any {
 	case tagTime:
 		t, err := time.Parse(time.RFC3339Nano, r.str())
 		if err != nil {
-			r.fail()
+			r.Fail()
 			return nil
 		}
 		return t
@@ -306,6 +327,6 @@ func (r *valueReader) value(depth int) any {
 		}
 		return s
 	}
-	r.fail()
+	r.Fail()
 	return nil
 }

@@ -292,7 +292,14 @@ func (w *Workspace) ReadFile(rel string) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
+	w.keep(rel, b)
+	return bytes.Clone(b), nil
+}
+
+// keep keeps the bytes read of rel for ReadFile, within rawCacheMax.
+func (w *Workspace) keep(rel string, b []byte) {
 	w.mu.Lock()
+	defer w.mu.Unlock()
 	if _, ok := w.raw[rel]; !ok && w.rawBytes+len(b) <= rawCacheMax {
 		if w.raw == nil {
 			w.raw = map[string][]byte{}
@@ -300,8 +307,6 @@ func (w *Workspace) ReadFile(rel string) ([]byte, error) {
 		w.raw[rel] = b
 		w.rawBytes += len(b)
 	}
-	w.mu.Unlock()
-	return bytes.Clone(b), nil
 }
 
 // Prefetch reads the files (slash paths relative to the root) ReadFile
@@ -330,17 +335,8 @@ func (w *Workspace) Prefetch(files []string) {
 		return strings.Compare(a, b)
 	})
 	w.rfs.ReadFiles(todo, func(rel string, b []byte, err error) {
-		if err != nil {
-			return
-		}
-		w.mu.Lock()
-		defer w.mu.Unlock()
-		if _, ok := w.raw[rel]; !ok && w.rawBytes+len(b) <= rawCacheMax {
-			if w.raw == nil {
-				w.raw = map[string][]byte{}
-			}
-			w.raw[rel] = b
-			w.rawBytes += len(b)
+		if err == nil {
+			w.keep(rel, b)
 		}
 	})
 }
