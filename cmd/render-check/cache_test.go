@@ -400,32 +400,43 @@ func spoilRecords(t *testing.T, cache, store string) {
 // entry are ignored with one note, the apps are rendered again, the report
 // is that of a fresh run, and the entries are rewritten.
 func TestCacheBadEntries(t *testing.T) {
-	root := writeRepo(t, cacheRepo())
+	spoiltRun(t, cacheRepo(), "render", "render cache: ", func(st report.CacheSummary) int { return st.Misses })
+}
+
+// spoiltRun checks the repo files with an empty cache, spoils three records
+// of the store (spoilRecords) and checks again: the three are misses
+// (misses counts them), with one note starting with notePrefix about 3
+// ignored entries; the report is a fresh run's but for that note and the
+// counts; the next run finds every entry rewritten and reports what a
+// fresh run does.
+func spoiltRun(t *testing.T, files map[string]string, store, notePrefix string, misses func(report.CacheSummary) int) {
+	t.Helper()
+	root := writeRepo(t, files)
 	cache := t.TempDir()
 	_, fresh, _ := runCheckJSON(t, root, "--no-cache")
 	runCheckJSON(t, root, "--cache-dir", cache)
-	spoilRecords(t, cache, "render")
+	spoilRecords(t, cache, store)
 	_, got, _ := runCheckJSON(t, root, "--cache-dir", cache)
 	var rep report.Report
 	if err := json.Unmarshal(got, &rep); err != nil {
 		t.Fatal(err)
 	}
-	st := cacheStats(t, got)
-	if st.Misses != 3 {
-		t.Errorf("cache after 3 bad entries: %+v, want 3 misses", st)
+	if n := misses(cacheStats(t, got)); n != 3 {
+		t.Errorf("after 3 bad %s entries: %+v, want 3 misses", store, cacheStats(t, got))
 	}
-	var notes []string
+	var notes, others []string
 	for _, n := range rep.Notes {
-		if strings.Contains(n, "render cache") {
+		if strings.HasPrefix(n, notePrefix) {
 			notes = append(notes, n)
+		} else {
+			others = append(others, n)
 		}
 	}
 	if len(notes) != 1 || !strings.Contains(notes[0], "ignored 3 corrupt, truncated, foreign or outdated entries") {
-		t.Errorf("want one note about 3 ignored entries, got %q", notes)
+		t.Errorf("want one note about 3 ignored %s entries, got %q", store, notes)
 	}
 	// but for the note and the counts, the report is a fresh run's
-	rep.Notes = slicesDelete(rep.Notes, notes)
-	rep.Summary.Cache = nil
+	rep.Notes, rep.Summary.Cache = others, nil
 	var want report.Report
 	if err := json.Unmarshal(fresh, &want); err != nil {
 		t.Fatal(err)
@@ -436,8 +447,11 @@ func TestCacheBadEntries(t *testing.T) {
 		t.Errorf("report with bad entries differs from a fresh one:\n%s\n%s", gj, wj)
 	}
 	_, again, _ := runCheckJSON(t, root, "--cache-dir", cache)
-	if st := cacheStats(t, again); st.Misses != 0 {
-		t.Errorf("bad entries were not rewritten: %+v", st)
+	if n := misses(cacheStats(t, again)); n != 0 {
+		t.Errorf("bad entries were not rewritten: %+v", cacheStats(t, again))
+	}
+	if g := cacheSummaryRE.ReplaceAll(again, nil); !bytes.Equal(g, fresh) {
+		t.Errorf("after rewriting, the report differs from a fresh one")
 	}
 }
 
