@@ -204,7 +204,7 @@ func readPack(f *os.File) (*pack, error) {
 	idxOff := binary.LittleEndian.Uint64(tr[0:8])
 	count := binary.LittleEndian.Uint64(tr[8:16])
 	if !bytes.Equal(tr[48:56], packMagic[:]) || count > maxIndexBytes/indexEntrySize ||
-		idxOff < packHeaderSize || idxOff+count*indexEntrySize != uint64(size-packTrailerSize) {
+		idxOff < packHeaderSize || idxOff > uint64(size) || idxOff+count*indexEntrySize != uint64(size-packTrailerSize) {
 		return nil, ErrCorrupt // truncated, or not written to the end
 	}
 	idx := make([]byte, count*indexEntrySize)
